@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+export const SECRET_KINDS = [
+  'ssh-password',
+  'ssh-key-passphrase',
+  'sudo-password',
+  'vault-password',
+  'matrix-admin-token',
+] as const;
+export const secretKindSchema = z.enum(SECRET_KINDS);
+export type SecretKind = z.infer<typeof secretKindSchema>;
+
+/** Which secret: the kind, and for per-host kinds the host role. Account = `<profile>/<kind>[/<host>]`. */
+export interface SecretRef {
+  profile: string;
+  kind: SecretKind;
+  host?: string;
+}
+
+/** The main process's view of the keychain. Only the main process ever calls `get`. */
+export interface SecretStore {
+  get(ref: SecretRef): Promise<Buffer | null>;
+  set(ref: SecretRef, value: string | Buffer): Promise<void>;
+  has(ref: SecretRef): Promise<boolean>;
+  delete(ref: SecretRef): Promise<boolean>;
+}

@@ -1,0 +1,7 @@
+export function App() {
+  return (
+    <main>
+      <h1>Homeserver Tray</h1>
+    </main>
+  );
+}
