@@ -78,7 +78,9 @@ export class HostKeyRevoked extends AppError {
     readonly host: string,
     readonly fingerprint: string,
   ) {
-    super(`The ${host} host presented key ${fingerprint}, which known_hosts marks @revoked; the connection was refused.`);
+    super(
+      `The ${host} host presented key ${fingerprint}, which known_hosts marks @revoked; the connection was refused.`,
+    );
   }
 }
 
@@ -101,7 +103,8 @@ export class AuthFailed extends AppError {
     methods: string,
   ) {
     super(`Logging in to the ${host} host as ${user} failed (${methods}).`);
-    this.nextStep = 'Check the user, the key or password stored in Settings, and that the key is in authorized_keys.';
+    this.nextStep =
+      'Check the user, the key or password stored in Settings, and that the key is in authorized_keys.';
   }
 }
 
@@ -172,7 +175,8 @@ export class SudoFailed extends AppError {
     reason: string,
   ) {
     super(`sudo on the ${host} host refused: ${reason}.`);
-    this.nextStep = 'Store the right sudo password in Settings → Secrets, or allow the user passwordless sudo.';
+    this.nextStep =
+      'Store the right sudo password in Settings → Secrets, or allow the user passwordless sudo.';
   }
 }
 

@@ -8,7 +8,10 @@ export const PRODUCT_NAME = 'Homeserver Tray';
  * the same path Electron's app.getPath('userData') gives for the product name.
  * HOMESERVER_TRAY_DATA_DIR overrides it (tests, portable installs).
  */
-export function dataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function dataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (env.HOMESERVER_TRAY_DATA_DIR) return env.HOMESERVER_TRAY_DATA_DIR;
   const home = env.HOME ?? homedir();
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', PRODUCT_NAME);

@@ -3,7 +3,8 @@
  * Validating here, at the edge, is what keeps a hostile string from ever being built into a command.
  */
 
-const DNS_NAME = /^(?=.{1,255}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const DNS_NAME =
+  /^(?=.{1,255}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 /** The spec allows 1–4 hex digits per group and "::" compression, inside brackets. */
 const IPV6_CHARS = /^[0-9A-Fa-f:.]{2,45}$/;
@@ -92,7 +93,8 @@ export function parseLocalUserId(input: string, ownServer: string): { userId: st
   if (lp) return { problem: `localpart ${lp}` };
   const sp = serverNameProblem(server);
   if (sp) return { problem: `server name ${sp}` };
-  if (server !== ownServer) return { problem: `is on ${server}; only users of ${ownServer} can be managed here` };
+  if (server !== ownServer)
+    return { problem: `is on ${server}; only users of ${ownServer} can be managed here` };
   const userId = `@${localpart}:${server}`;
   if (userId.length > 255) return { problem: 'is longer than 255 characters' };
   return { userId };

@@ -14,13 +14,17 @@ export function expandHome(path: string): string {
 /** Parses and validates profile YAML; every problem names its field. */
 export function parseProfile(text: string, source = 'profile'): Profile {
   if (Buffer.byteLength(text) > MAX_PROFILE_BYTES) {
-    throw new ProfileInvalid(source, [{ field: '(file)', message: `is larger than ${MAX_PROFILE_BYTES / 1024} KiB` }]);
+    throw new ProfileInvalid(source, [
+      { field: '(file)', message: `is larger than ${MAX_PROFILE_BYTES / 1024} KiB` },
+    ]);
   }
   let data: unknown;
   try {
     data = parse(text, { maxAliasCount: 100 });
   } catch (e) {
-    throw new ProfileInvalid(source, [{ field: '(yaml)', message: (e as Error).message.split('\n')[0] ?? 'cannot be parsed' }]);
+    throw new ProfileInvalid(source, [
+      { field: '(yaml)', message: (e as Error).message.split('\n')[0] ?? 'cannot be parsed' },
+    ]);
   }
   const result = profileSchema.safeParse(data);
   if (!result.success) {

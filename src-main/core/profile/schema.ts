@@ -44,7 +44,10 @@ export const hostSchema = z
     address: z.string().superRefine((s, ctx) => {
       const problem = serverNameProblem(s);
       if (problem || s.includes(':') !== s.startsWith('['))
-        ctx.addIssue({ code: 'custom', message: `address ${problem ?? 'must not carry a port (use port:)'}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `address ${problem ?? 'must not carry a port (use port:)'}`,
+        });
     }),
     port: z.number().int().min(1).max(65535).default(22),
     user: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'is not a POSIX user name'),
@@ -75,16 +78,31 @@ export const profileSchema = z
       .superRefine((hosts, ctx) => {
         for (const role of HOST_ROLES) {
           const jump = hosts[role].jump;
-          if (jump === role) ctx.addIssue({ code: 'custom', path: [role, 'jump'], message: 'a host cannot jump through itself' });
-          if (jump && hosts[jump].jump) ctx.addIssue({ code: 'custom', path: [role, 'jump'], message: 'jump hosts cannot be chained' });
+          if (jump === role)
+            ctx.addIssue({
+              code: 'custom',
+              path: [role, 'jump'],
+              message: 'a host cannot jump through itself',
+            });
+          else if (jump && hosts[jump].jump)
+            ctx.addIssue({ code: 'custom', path: [role, 'jump'], message: 'jump hosts cannot be chained' });
         }
       }),
     knownHostsFile: z.string().min(1).default('~/.ssh/known_hosts'),
-    units: z.array(unitName).min(1).default([...DEFAULT_UNITS]),
+    units: z
+      .array(unitName)
+      .min(1)
+      .default([...DEFAULT_UNITS]),
     homeserver: z
       .object({
-        image: z.string().regex(/^[a-z0-9][a-z0-9._/:-]*$/, 'is not a container image name').default('ghcr.io/matrix-construct/tuwunel'),
-        version: z.string().regex(/^v?\d+\.\d+\.\d+[A-Za-z0-9.+-]*$/, 'must be a version like v1.7.0').default('v1.7.0'),
+        image: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9._/:-]*$/, 'is not a container image name')
+          .default('ghcr.io/matrix-construct/tuwunel'),
+        version: z
+          .string()
+          .regex(/^v?\d+\.\d+\.\d+[A-Za-z0-9.+-]*$/, 'must be a version like v1.7.0')
+          .default('v1.7.0'),
         dataDir: remotePath.default('/matrix/tuwunel/data'),
         configDir: remotePath.default('/matrix/tuwunel/config'),
       })
@@ -110,7 +128,10 @@ export const profileSchema = z
       .object({
         repo: z.string().min(1),
         file: z.string().min(1).default('inventory/group_vars/all/vault.yml'),
-        key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not a YAML variable name').default('vault_matrix_registration_token'),
+        key: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not a YAML variable name')
+          .default('vault_matrix_registration_token'),
         deployCheckout: remotePath,
       })
       .strict()

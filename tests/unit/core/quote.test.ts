@@ -5,9 +5,13 @@ import { shellCommand, shellQuote } from '../../../src-main/core/ssh/quote';
 
 /** Asks a real bash what words it sees in a command line. */
 function wordsSeenByBash(line: string): string[] {
-  const out = execFileSync('bash', ['--noprofile', '--norc', '-c', `for w in ${line}; do printf '%s\\0' "$w"; done`], {
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    'bash',
+    ['--noprofile', '--norc', '-c', `for w in ${line}; do printf '%s\\0' "$w"; done`],
+    {
+      encoding: 'utf8',
+    },
+  );
   return out.split('\0').slice(0, -1);
 }
 

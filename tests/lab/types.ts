@@ -1,0 +1,118 @@
+import type { ProfileInput } from '../../src-main/core/profile/schema';
+
+/** The lab: a homeserver VM and a deploy host made of real parts on loopback. See README "Try it against the lab". */
+export interface LabOptions {
+  /** Folder for everything the lab writes; a fresh temp folder when absent. */
+  dir?: string;
+  /** The Tuwunel version the image, the HTTP endpoints and the playbook's role defaults report. Default '1.7.0'. */
+  tuwunelVersion?: string;
+  /** Password the sudo stand-in accepts on `-S`. Default 'lab-sudo-password'. */
+  sudoPassword?: string;
+  /** ansible-vault password (also written to the deploy host's vaultPasswordFile). Default 'lab-vault-password'. */
+  vaultPassword?: string;
+  /** Registration token in the vault at start. Default 64 hex chars, random. */
+  registrationToken?: string;
+  /** Access token the admin API / admin room accept as the admin user's. Default random. */
+  adminAccessToken?: string;
+  /** Seconds one ansible-playbook run takes (a pause). Default 0.2. */
+  playbookSeconds?: number;
+  /** Write both hosts' keys into the profile's known_hosts. Default true; false for trust-on-first-use tests. */
+  trustHostKeys?: boolean;
+  /** Reach the homeserver through the deploy host (profile `jump: deploy`). Default false. */
+  jumpThroughDeploy?: boolean;
+  /** Start gnome-keyring in a private D-Bus session. Default true. */
+  keyring?: boolean;
+}
+
+export type LabHostRole = 'homeserver' | 'deploy';
+
+export interface LabHost {
+  role: LabHostRole;
+  address: string;
+  port: number;
+  /** This host's own folder: state/, bin/, exec.log, host keys. */
+  dir: string;
+  /** The host key currently served, e.g. 'ssh-ed25519'. */
+  keyType: string;
+  /** 'SHA256:…' as `ssh-keygen -lf` prints it. */
+  fingerprint: string;
+  /** The OpenSSH known_hosts line for the current key (`[addr]:port type base64`). */
+  knownHostsLine: string;
+  /** Exact command lines the sshd was asked to run, oldest first. */
+  execLog(): string[];
+  /** Generates a new host key and makes the sshd serve it; updates keyType/fingerprint/knownHostsLine. */
+  rotateHostKey(): Promise<void>;
+  /** Runs a command in this host's environment (its PATH and state) without ssh, for test assertions. */
+  sh(command: string): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+}
+
+export interface LabFaults {
+  /** The next (or every, when `times` is absent) invocation of a stand-in command whose command line matches `pattern` (a bash glob, e.g. 'docker run*') hangs until killed. */
+  hang(host: LabHostRole, pattern: string, times?: number): void;
+  /** …exits with `code` (after printing `stderr`, if given) instead of doing its work. */
+  exit(host: LabHostRole, pattern: string, code: number, stderr?: string, times?: number): void;
+  /** …kills the SSH connection it runs in (the client sees the connection drop mid-command). */
+  cut(host: LabHostRole, pattern: string, times?: number): void;
+  /** Every command on this host starts after `ms` of delay. 0 removes it. */
+  latency(host: LabHostRole, ms: number): void;
+  /** Removes every fault (of one host, or all). */
+  clear(host?: LabHostRole): void;
+}
+
+export interface LabSecrets {
+  sudoPassword: string;
+  vaultPassword: string;
+  registrationToken: string;
+  adminAccessToken: string;
+  /** The Matrix admin user's password (m.login.password) and ID. */
+  adminPassword: string;
+  adminUserId: string;
+}
+
+export interface Lab {
+  dir: string;
+  /** The profile pointing at this lab (also written to `profilePath` as YAML). */
+  profile: ProfileInput;
+  profilePath: string;
+  /** Private key the profile logs in with (no passphrase) and one protected by `keyPassphrase`. */
+  clientKeyPath: string;
+  passphraseKeyPath: string;
+  keyPassphrase: string;
+  knownHostsPath: string;
+  /** The lab CA (PEM) the profile's caFile names. */
+  caCertPath: string;
+  /** Environment a client needs: DBUS_SESSION_BUS_ADDRESS (when the keyring runs), LAB_DIR. Also written to `<dir>/env`. */
+  env: Record<string, string>;
+  hosts: Record<LabHostRole, LabHost>;
+  http: {
+    apexUrl: string;
+    publicUrl: string;
+    /** Change the version the endpoints (and image) report, e.g. to play 1.9.0. */
+    setTuwunelVersion(version: string): Promise<void>;
+  };
+  secrets: LabSecrets;
+  /** Paths of the git repositories. */
+  repos: {
+    /** The workstation's vault repo (profile vault.repo). */
+    vaultWorkstation: string;
+    /** Its bare remote. */
+    vaultRemote: string;
+    /** The deploy host's clone of the vault repo (profile vault.deployCheckout). */
+    vaultDeploy: string;
+    /** The deploy host's playbook checkout (profile deploy.dir). */
+    playbook: string;
+  };
+  faults: LabFaults;
+  /** The homeserver's state as the stand-ins keep it. */
+  state: {
+    unitActive(unit: string): Promise<boolean>;
+    /** Changes a unit behind the app's back (as if it crashed or someone ran systemctl). */
+    setUnitActive(unit: string, active: boolean): Promise<void>;
+    /** Percentage the df stand-in reports for the Tuwunel data dir. */
+    setDiskPercent(percent: number): Promise<void>;
+    /** Users the Tuwunel stand-in knows, with admin / deactivated flags. */
+    users(): Promise<{ userId: string; admin: boolean; deactivated: boolean }[]>;
+  };
+  /** Stops every process the lab started and removes nothing (the dir stays for inspection unless it was a temp dir). */
+  stop(): Promise<void>;
+}

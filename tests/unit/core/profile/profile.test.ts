@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ProfileInvalid } from '../../../../src-main/core/errors';
+import { EXAMPLE_PROFILE_YAML } from '../../../../src-main/core/profile/example';
+import { parseProfile } from '../../../../src-main/core/profile/load';
+import { apexUrlOf, DEFAULT_UNITS } from '../../../../src-main/core/profile/schema';
+
+function problems(yaml: string): { field: string; message: string }[] {
+  try {
+    parseProfile(yaml);
+  } catch (e) {
+    if (e instanceof ProfileInvalid) return e.issues;
+    throw e;
+  }
+  return [];
+}
+
+describe('profile', () => {
+  it('reads the runbook example with its defaults', () => {
+    const p = parseProfile(EXAMPLE_PROFILE_YAML);
+    expect(p.serverName).toBe('rampancy.cloud');
+    expect(p.hosts.homeserver).toMatchObject({
+      address: '192.168.1.243',
+      port: 22,
+      user: 'admin',
+      sudo: true,
+    });
+    expect(p.hosts.deploy.sudo).toBe(false);
+    expect(p.units).toEqual([...DEFAULT_UNITS]);
+    expect(p.status.failuresBeforeDown).toBe(2);
+    expect(p.checks.diskWarnPercent).toBe(85);
+    expect(apexUrlOf(p)).toBe('https://rampancy.cloud');
+  });
+
+  it('names the field of every problem', () => {
+    const bad = EXAMPLE_PROFILE_YAML.replace('serverName: rampancy.cloud', 'serverName: "evil;rm -rf /"')
+      .replace('port: 22, user: admin', 'port: 99999, user: admin')
+      .replace('dataDir: /matrix/tuwunel/data', 'dataDir: "/data $(reboot)"');
+    const fields = problems(bad).map((p) => p.field);
+    expect(fields).toEqual(
+      expect.arrayContaining(['serverName', 'hosts.homeserver.port', 'homeserver.dataDir']),
+    );
+  });
+
+  it('refuses unknown keys, wrong types, non-https URLs and broken YAML with a message', () => {
+    expect(problems(`${EXAMPLE_PROFILE_YAML}\nsurprise: 1\n`)[0]?.message).toMatch(/surprise|Unrecognized/);
+    expect(problems(EXAMPLE_PROFILE_YAML.replace('https://matrix', 'http://matrix'))[0]).toMatchObject({
+      field: 'publicUrl',
+    });
+    expect(problems('name: [unclosed')[0]?.field).toBe('(yaml)');
+    expect(problems('just a string')[0]?.field).toBe('(root)');
+    expect(problems('x'.repeat(300_000))[0]?.field).toBe('(file)');
+  });
+
+  it('refuses a host that jumps through itself', () => {
+    const bad = EXAMPLE_PROFILE_YAML.replace('user: root }', 'user: root, jump: deploy }');
+    expect(problems(bad)).toEqual([expect.objectContaining({ field: 'hosts.deploy.jump' })]);
+  });
+});
