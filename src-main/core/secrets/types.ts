@@ -10,12 +10,21 @@ export const SECRET_KINDS = [
 export const secretKindSchema = z.enum(SECRET_KINDS);
 export type SecretKind = z.infer<typeof secretKindSchema>;
 
+/** A profile name or host as part of a keychain account: any text but control characters. */
+const accountPart = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(253)
+  .regex(/^\P{Cc}+$/u, 'must not hold control characters');
+
+export const secretRefSchema = z.object({
+  profile: accountPart,
+  kind: secretKindSchema,
+  host: accountPart.optional(),
+});
+
 /** Which secret: the kind, and for per-host kinds the host role. Account = `<profile>/<kind>[/<host>]`. */
-export interface SecretRef {
-  profile: string;
-  kind: SecretKind;
-  host?: string;
-}
+export type SecretRef = z.infer<typeof secretRefSchema>;
 
 /** The main process's view of the keychain. Only the main process ever calls `get`. */
 export interface SecretStore {
