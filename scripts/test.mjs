@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 const steps = [
   ['typecheck (main, tests)', 'npx', ['tsc', '-p', 'tsconfig.json']],
   ['typecheck (renderer)', 'npx', ['tsc', '-p', 'tsconfig.web.json']],
+  ['typecheck (renderer tests)', 'npx', ['tsc', '-p', 'tests/renderer/tsconfig.json']],
   ['lint', 'npx', ['biome', 'check', '.']],
   ['build', 'npx', ['electron-vite', 'build']],
   ['suites', 'npx', ['vitest', 'run', '--coverage', ...process.argv.slice(2)]],

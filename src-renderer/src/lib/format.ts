@@ -1,0 +1,83 @@
+import type { ActionInfo, CheckHost, HostRole, Level } from '../../../src-main/ipc/contract';
+
+// Orders the window shows things in. Written here rather than imported: the renderer takes only types from
+// the contract, so zod stays out of the first bundle. `satisfies` keeps them true to the contract's enums.
+export const CARD_ORDER = ['homeserver', 'deploy', 'public'] as const satisfies readonly CheckHost[];
+export const HOST_ORDER = ['homeserver', 'deploy'] as const satisfies readonly HostRole[];
+export const GROUP_ORDER = [
+  'Stack',
+  'Homeserver',
+  'Users',
+  'Federation',
+  'Deploy',
+] as const satisfies readonly ActionInfo['group'][];
+
+export const LEVEL_TEXT: Record<Level, string> = {
+  ok: 'OK',
+  warn: 'Warning',
+  fail: 'Failing',
+  unknown: 'Unknown',
+  maintenance: 'Maintenance',
+};
+
+/** A shape per level so the meaning survives without colour (and for colour-blind users). */
+export const LEVEL_GLYPH: Record<Level, string> = {
+  ok: '✓',
+  warn: '!',
+  fail: '✕',
+  unknown: '?',
+  maintenance: '‖',
+};
+
+export const HOST_TITLE: Record<CheckHost, string> = {
+  homeserver: 'Homeserver',
+  deploy: 'Deploy host',
+  public: 'Public side',
+};
+
+const SEVERITY: Record<Level, number> = { ok: 0, maintenance: 1, unknown: 2, warn: 3, fail: 4 };
+
+export function worstLevel(levels: Iterable<Level>): Level {
+  let worst: Level = 'ok';
+  for (const l of levels) if (SEVERITY[l] > SEVERITY[worst]) worst = l;
+  return worst;
+}
+
+/** Times cross IPC as ISO 8601 strings; the window computes with epoch ms. */
+export function ms(iso: string): number {
+  return Date.parse(iso);
+}
+
+export function clockTime(iso: string): string {
+  const d = new Date(iso);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** "12 s", "4 min", "3 h", "2 d": short, for dense badges. */
+export function duration(millis: number): string {
+  const s = Math.max(0, Math.round(millis / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h`;
+  return `${Math.floor(h / 24)} d`;
+}
+
+export function ago(iso: string, now: number): string {
+  const t = ms(iso);
+  return now - t < 1500 ? 'just now' : `${duration(now - t)} ago`;
+}
+
+export function dateTime(iso: string): string {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function secondsLeft(until: string, now: number): number {
+  return Math.max(0, Math.ceil((ms(until) - now) / 1000));
+}

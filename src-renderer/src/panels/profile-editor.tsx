@@ -1,0 +1,341 @@
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import type { ErrorInfo, FieldIssue, ProfileDraft } from '../../../src-main/ipc/contract';
+import { ErrorText } from '../components/error-text';
+import { getPath, setPath } from '../lib/draft-path';
+import { useApp } from '../store/store';
+
+type Kind = 'text' | 'port' | 'checkbox' | 'units' | 'jump';
+
+interface FieldDef {
+  path: string;
+  label: string;
+  kind?: Kind;
+  help?: string;
+  placeholder?: string;
+  optional?: boolean;
+}
+
+interface SectionDef {
+  title: string;
+  help?: string;
+  fields: FieldDef[];
+}
+
+function hostFields(role: 'homeserver' | 'deploy'): FieldDef[] {
+  const p = `hosts.${role}`;
+  return [
+    {
+      path: `${p}.address`,
+      label: 'Address',
+      placeholder: role === 'homeserver' ? '192.168.1.243' : '192.168.1.245',
+    },
+    { path: `${p}.port`, label: 'Port', kind: 'port', placeholder: '22' },
+    { path: `${p}.user`, label: 'User', placeholder: role === 'homeserver' ? 'admin' : 'root' },
+    { path: `${p}.sudo`, label: 'Use sudo for changes', kind: 'checkbox' },
+    {
+      path: `${p}.identityFile`,
+      label: 'Private key file',
+      optional: true,
+      placeholder: '~/.ssh/id_ed25519',
+    },
+    { path: `${p}.jump`, label: 'Reach through', kind: 'jump', optional: true },
+  ];
+}
+
+const SECTIONS: SectionDef[] = [
+  {
+    title: 'Server',
+    fields: [
+      { path: 'name', label: 'Name', help: 'Shown in the tray and the window.' },
+      {
+        path: 'serverName',
+        label: 'Server name',
+        help: 'Users are @localpart:<server name>.',
+        placeholder: 'example.org',
+      },
+      { path: 'publicUrl', label: 'Public URL', placeholder: 'https://matrix.example.org' },
+      {
+        path: 'apexUrl',
+        label: 'Apex URL',
+        optional: true,
+        help: 'Where /.well-known/matrix is served; defaults to https://<server name>.',
+      },
+    ],
+  },
+  {
+    title: 'Homeserver host',
+    help: 'The VM running docker and the matrix-* units.',
+    fields: hostFields('homeserver'),
+  },
+  { title: 'Deploy host', help: 'The machine with the playbook checkout.', fields: hostFields('deploy') },
+  {
+    title: 'Tuwunel',
+    fields: [
+      { path: 'homeserver.version', label: 'Version pin', placeholder: 'v1.7.0' },
+      { path: 'homeserver.image', label: 'Image', placeholder: 'ghcr.io/matrix-construct/tuwunel' },
+      { path: 'homeserver.dataDir', label: 'Data directory', placeholder: '/matrix/tuwunel/data' },
+      { path: 'homeserver.configDir', label: 'Config directory', placeholder: '/matrix/tuwunel/config' },
+      { path: 'units', label: 'Units', kind: 'units', help: 'One systemd unit per line.' },
+    ],
+  },
+  {
+    title: 'Playbook',
+    fields: [
+      { path: 'deploy.dir', label: 'Checkout', placeholder: '/root/matrix-deploy' },
+      { path: 'deploy.inventory', label: 'Inventory', placeholder: 'inventory/hosts' },
+      { path: 'deploy.varsFile', label: 'vars.yml', placeholder: 'inventory/host_vars/example.org/vars.yml' },
+      { path: 'deploy.vaultPasswordFile', label: 'Vault password file', placeholder: '/root/.vault_pass' },
+      { path: 'deploy.logDir', label: 'Log folder', optional: true, placeholder: '/root/matrix-deploy/logs' },
+    ],
+  },
+  {
+    title: 'Vault',
+    help: 'Where the registration token is kept. Leave empty if you do not use one.',
+    fields: [
+      {
+        path: 'vault.repo',
+        label: 'Repository on this computer',
+        optional: true,
+        placeholder: '~/homelab-ansible',
+      },
+      {
+        path: 'vault.file',
+        label: 'Vault file',
+        optional: true,
+        placeholder: 'inventory/group_vars/all/vault.yml',
+      },
+      {
+        path: 'vault.key',
+        label: 'Token key',
+        optional: true,
+        placeholder: 'vault_matrix_registration_token',
+      },
+      {
+        path: 'vault.deployCheckout',
+        label: 'Checkout on the deploy host',
+        optional: true,
+        placeholder: '/root/homelab-ansible',
+      },
+    ],
+  },
+  {
+    title: 'SSH',
+    fields: [
+      {
+        path: 'knownHostsFile',
+        label: 'known_hosts file',
+        optional: true,
+        placeholder: '~/.ssh/known_hosts',
+      },
+    ],
+  },
+];
+
+const KNOWN_PATHS = new Set(SECTIONS.flatMap((s) => s.fields.map((f) => f.path)));
+
+function fromInput(def: FieldDef, raw: string | boolean): unknown {
+  if (def.kind === 'checkbox') return raw === true;
+  const text = String(raw);
+  if (def.kind === 'units') {
+    const units = text.split(/[\s,]+/).filter(Boolean);
+    return units.length ? units : undefined;
+  }
+  if (text.trim() === '') return undefined;
+  // A port that is not a number stays text so the profile schema names the problem.
+  if (def.kind === 'port') return /^\d+$/.test(text.trim()) ? Number(text.trim()) : text;
+  return text;
+}
+
+function toInput(def: FieldDef, value: unknown): string | boolean {
+  if (def.kind === 'checkbox') return value === true;
+  if (def.kind === 'units') return Array.isArray(value) ? value.join('\n') : '';
+  return value === undefined || value === null ? '' : String(value);
+}
+
+function ProfileField({
+  def,
+  value,
+  issues,
+  onChange,
+}: {
+  def: FieldDef;
+  value: unknown;
+  issues: string[];
+  onChange: (v: unknown) => void;
+}) {
+  const id = useId();
+  const shown = toInput(def, value);
+  const describedBy = [issues.length ? `${id}-error` : null, def.help ? `${id}-help` : null]
+    .filter(Boolean)
+    .join(' ');
+  const common = { id, 'aria-invalid': issues.length > 0, 'aria-describedby': describedBy || undefined };
+  let input: React.ReactNode;
+  if (def.kind === 'checkbox') {
+    input = (
+      <input
+        {...common}
+        type="checkbox"
+        checked={shown === true}
+        onChange={(e) => onChange(fromInput(def, e.target.checked))}
+      />
+    );
+  } else if (def.kind === 'units') {
+    input = (
+      <textarea
+        {...common}
+        rows={5}
+        className="mono"
+        spellCheck={false}
+        value={String(shown)}
+        onChange={(e) => onChange(fromInput(def, e.target.value))}
+      />
+    );
+  } else if (def.kind === 'jump') {
+    input = (
+      <select {...common} value={String(shown)} onChange={(e) => onChange(fromInput(def, e.target.value))}>
+        <option value="">Direct connection</option>
+        <option value="homeserver">the homeserver host</option>
+        <option value="deploy">the deploy host</option>
+      </select>
+    );
+  } else {
+    input = (
+      <input
+        {...common}
+        type="text"
+        inputMode={def.kind === 'port' ? 'numeric' : undefined}
+        value={String(shown)}
+        placeholder={def.placeholder}
+        autoComplete="off"
+        spellCheck={false}
+        onChange={(e) => onChange(fromInput(def, e.target.value))}
+      />
+    );
+  }
+  return (
+    <div className={def.kind === 'checkbox' ? 'field field-check' : 'field'}>
+      <label htmlFor={id}>
+        {def.label}
+        {def.optional && <span className="optional"> (optional)</span>}
+      </label>
+      {input}
+      {def.help && (
+        <p id={`${id}-help`} className="field-help">
+          {def.help}
+        </p>
+      )}
+      {issues.length > 0 && (
+        <p id={`${id}-error`} className="field-error">
+          {issues.join(' ')}
+        </p>
+      )}
+    </div>
+  );
+}
+
+const VALIDATE_DELAY_MS = 250;
+
+/**
+ * The profile as a form. Every change is checked by the real profile schema in the main process (so the
+ * messages are the ones loading the file would give), a quarter second after typing stops.
+ */
+export function ProfileEditor({
+  id,
+  initial,
+  initialIssues = [],
+  onSaved,
+  onCancel,
+  saveLabel = 'Save',
+}: {
+  id: string | null;
+  initial: ProfileDraft;
+  initialIssues?: FieldIssue[];
+  onSaved: (id: string) => void;
+  onCancel?: () => void;
+  saveLabel?: string;
+}) {
+  const validate = useApp((s) => s.validateProfile);
+  const save = useApp((s) => s.saveProfile);
+  const [draft, setDraft] = useState<ProfileDraft>(initial);
+  const [issues, setIssues] = useState<FieldIssue[]>(initialIssues);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const seq = useRef(0);
+
+  useEffect(() => {
+    const mine = ++seq.current;
+    const t = setTimeout(async () => {
+      const found = await validate(draft);
+      if (found && mine === seq.current) setIssues(found);
+    }, VALIDATE_DELAY_MS);
+    return () => clearTimeout(t);
+  }, [draft, validate]);
+
+  const byField = useMemo(() => {
+    const m = new Map<string, string[]>();
+    for (const i of issues) m.set(i.field, [...(m.get(i.field) ?? []), i.message]);
+    return m;
+  }, [issues]);
+  const elsewhere = issues.filter((i) => !KNOWN_PATHS.has(i.field));
+
+  async function submit(): Promise<void> {
+    setSaving(true);
+    setError(null);
+    seq.current += 1;
+    const r = await save(id, draft);
+    setSaving(false);
+    if (r.ok) return onSaved(r.id);
+    if (r.error.issues) setIssues(r.error.issues);
+    setError(r.error);
+  }
+
+  return (
+    <form
+      className="profile-editor"
+      noValidate
+      aria-label="Profile"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      {elsewhere.length > 0 && (
+        <ul className="issue-summary" aria-label="Other problems">
+          {elsewhere.map((i) => (
+            <li key={`${i.field}:${i.message}`}>
+              {i.field ? <code>{i.field}</code> : 'Profile'}: {i.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {SECTIONS.map((section) => (
+        <fieldset key={section.title}>
+          <legend>{section.title}</legend>
+          {section.help && <p className="field-help">{section.help}</p>}
+          <div className="field-grid">
+            {section.fields.map((def) => (
+              <ProfileField
+                key={def.path}
+                def={def}
+                value={getPath(draft, def.path)}
+                issues={byField.get(def.path) ?? []}
+                onChange={(v) => setDraft((d) => setPath(d, def.path, v))}
+              />
+            ))}
+          </div>
+        </fieldset>
+      ))}
+      {error && <ErrorText error={error} />}
+      <div className="button-row">
+        <button type="submit" className="primary" disabled={saving}>
+          {saving ? 'Saving…' : saveLabel}
+        </button>
+        {onCancel && (
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

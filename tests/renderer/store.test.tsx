@@ -1,0 +1,286 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { HostKeyInfo } from '../../src-main/ipc/contract';
+import { refuse } from './fake-api';
+import * as fx from './fixtures';
+import { type Harness, harness } from './render';
+
+const hostKey: HostKeyInfo = {
+  host: 'homeserver',
+  address: '192.168.1.243',
+  port: 22,
+  keyType: 'ssh-ed25519',
+  fingerprint: 'SHA256:n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg',
+};
+
+let h: Harness;
+afterEach(() => h?.disconnect());
+
+describe('the store', () => {
+  it('boots an existing setup: app info, profiles, settings, status, catalog, recent runs', async () => {
+    h = harness();
+    await h.store.getState().boot();
+    const s = h.store.getState();
+    expect(s.onboarding).toBe(false);
+    expect(s.status?.overall).toBe('ok');
+    expect(s.catalog?.map((a) => a.id)).toContain('user.make-admin');
+    expect(s.settings?.clipboardClearSeconds).toBe(30);
+    expect(h.fake.calls.map((c) => c.channel).sort()).toEqual(
+      ['actions.list', 'app.info', 'profiles.list', 'runs.list', 'settings.get', 'status.get'].sort(),
+    );
+  });
+
+  it('boots into onboarding on first run without touching status', async () => {
+    h = harness({
+      'app.info': () => ({ ...fx.appInfo, firstRun: true }),
+      'profiles.list': () => ({ profiles: [], selectedId: null }),
+    });
+    await h.store.getState().boot();
+    expect(h.store.getState().onboarding).toBe(true);
+    expect(h.fake.callsTo('status.get')).toHaveLength(0);
+  });
+
+  it('keeps a boot failure as a sentence instead of crashing', async () => {
+    h = harness({ 'app.info': () => refuse('Internal', 'Something unexpected went wrong.', 'Try again.') });
+    await h.store.getState().boot();
+    expect(h.store.getState().bootError?.message).toBe('Something unexpected went wrong.');
+  });
+
+  it('follows status.changed events', async () => {
+    h = harness();
+    h.fake.emit('status.changed', fx.maintenanceStatus);
+    expect(h.store.getState().status?.maintenance.on).toBe(true);
+  });
+
+  it('plans a request first and starts it at once when the plan is safe', async () => {
+    h = harness({
+      'actions.plan': (r) => fx.plan({ actionId: r.actionId }),
+      'actions.run': () => ({ runId: 'run-1' }),
+      'runs.get': () => ({ ...fx.run({ actionId: 'stack.start' }), output: [] }),
+    });
+    await h.store.getState().loadCatalog();
+    await h.store.getState().requestRun('stack.start', {});
+    expect(h.fake.callsTo('actions.plan')).toEqual([{ actionId: 'stack.start', params: {} }]);
+    expect(h.fake.callsTo('actions.run')).toEqual([
+      { actionId: 'stack.start', params: {}, confirmed: false },
+    ]);
+    expect(h.store.getState().activeRunId).toBe('run-1');
+    expect(h.store.getState().pendingConfirm).toBeNull();
+  });
+
+  it('starts read-only actions without a plan', async () => {
+    h = harness({
+      'actions.run': () => ({ runId: 'run-1' }),
+      'runs.get': () => ({ ...fx.run({ actionId: 'logs.follow' }), output: [] }),
+    });
+    await h.store.getState().loadCatalog();
+    await h.store.getState().requestRun('logs.follow', { unit: 'matrix-tuwunel' });
+    expect(h.fake.callsTo('actions.plan')).toHaveLength(0);
+    expect(h.fake.callsTo('actions.run')).toHaveLength(1);
+  });
+
+  it('holds a disruptive plan for confirmation, then runs the plan’s bound parameters with confirmed: true', async () => {
+    h = harness({
+      'actions.plan': () =>
+        fx.plan({
+          actionId: 'user.make-admin',
+          params: { user: '@bob:rampancy.cloud' },
+          danger: 'disruptive',
+          confirm: 'Stops matrix-tuwunel for about 30 s to make @bob:rampancy.cloud an admin.',
+          route: 'cli',
+        }),
+      'actions.run': () => ({ runId: 'run-1' }),
+      'runs.get': () => ({ ...fx.run(), output: [] }),
+    });
+    await h.store.getState().loadCatalog();
+    await h.store.getState().requestRun('user.make-admin', { user: 'bob' });
+    expect(h.fake.callsTo('actions.run')).toHaveLength(0);
+    expect(h.store.getState().pendingConfirm?.plan.confirm).toContain('@bob:rampancy.cloud an admin');
+    await h.store.getState().confirmRun();
+    expect(h.fake.callsTo('actions.run')).toEqual([
+      { actionId: 'user.make-admin', params: { user: '@bob:rampancy.cloud' }, confirmed: true },
+    ]);
+  });
+
+  it('asks after all when the run says a confirmation is required', async () => {
+    h = harness({
+      'actions.plan': (r) => fx.plan({ actionId: r.actionId, danger: 'safe' }),
+      'actions.run': (r) =>
+        r.confirmed
+          ? { runId: 'run-1' }
+          : refuse('ConfirmationRequired', 'Confirm first.', 'Confirm the effect.'),
+    });
+    await h.store.getState().loadCatalog();
+    await h.store.getState().requestRun('stack.start', {});
+    expect(h.store.getState().pendingConfirm?.action.id).toBe('stack.start');
+    expect(h.store.getState().notices).toHaveLength(0);
+  });
+
+  it('keeps a refusal that names a field for the form, and notices others', async () => {
+    h = harness({
+      'actions.plan': (r) =>
+        r.actionId === 'stack.start'
+          ? fx.plan({ actionId: r.actionId })
+          : refuse('InvalidInput', 'user: is on matrix.org', 'Correct user and try again.', {
+              field: 'user',
+            }),
+      'actions.run': () =>
+        refuse('HostBusy', 'The homeserver host is busy with "Restart Tuwunel".', 'Wait for it to finish.'),
+    });
+    await h.store.getState().loadCatalog();
+    await h.store.getState().requestRun('stack.start', {});
+    expect(h.store.getState().notices.at(-1)?.message).toContain('busy');
+    await h.store.getState().requestRun('user.make-admin', { user: '@x:matrix.org' });
+    expect(h.store.getState().runError?.error.field).toBe('user');
+    expect(h.store.getState().pendingConfirm).toBeNull();
+  });
+
+  it('merges run output from events and runs.get without duplicates, in order', async () => {
+    h = harness({
+      'runs.get': () => ({
+        ...fx.run(),
+        output: [
+          { seq: 0, stepId: 'stop', stream: 'stdout', text: 'a\n' },
+          { seq: 1, stepId: 'stop', stream: 'stdout', text: 'b\n' },
+        ],
+      }),
+    });
+    h.fake.emit('run.output', {
+      runId: 'run-1',
+      chunks: [{ seq: 1, stepId: 'stop', stream: 'stdout', text: 'b\n' }],
+    });
+    h.fake.emit('run.output', {
+      runId: 'run-1',
+      chunks: [{ seq: 2, stepId: 'exec', stream: 'stderr', text: 'c\n' }],
+    });
+    await h.store.getState().openRun('run-1');
+    h.fake.emit('run.output', {
+      runId: 'run-1',
+      chunks: [{ seq: 2, stepId: 'exec', stream: 'stderr', text: 'c\n' }],
+    });
+    expect(h.store.getState().outputs['run-1']?.map((c) => c.seq)).toEqual([0, 1, 2]);
+    h.fake.emit('run.finished', fx.run({ state: 'ok', sentence: 'Done.' }));
+    expect(h.store.getState().runs['run-1']?.state).toBe('ok');
+    expect(h.store.getState().recentRuns[0]?.sentence).toBe('Done.');
+  });
+
+  it('shows the host-key dialog for an unknown key met while testing, and retests after trusting', async () => {
+    let trusted = false;
+    h = harness({
+      'onboarding.testHost': () =>
+        trusted
+          ? {
+              host: 'homeserver',
+              target: 'admin@192.168.1.243',
+              sentence: 'Logged in.',
+              sudo: 'passwordless',
+              durationMs: 40,
+            }
+          : refuse(
+              'HostKeyUnknown',
+              'The homeserver host presented a key that is not yet trusted.',
+              'Compare it.',
+              { hostKey },
+            ),
+      'hostkey.trust': () => {
+        trusted = true;
+        return { trusted: true };
+      },
+    });
+    await h.store.getState().testHost('homeserver');
+    expect(h.store.getState().hostKeyPrompt?.key).toEqual(hostKey);
+    expect(h.store.getState().hostTests.homeserver.state).toBe('failed');
+    await h.store.getState().trustHostKey(true);
+    expect(h.fake.callsTo('hostkey.trust')).toEqual([
+      { host: 'homeserver', fingerprint: hostKey.fingerprint, permanent: true },
+    ]);
+    expect(h.store.getState().hostKeyPrompt).toBeNull();
+    expect(h.store.getState().hostTests.homeserver.state).toBe('ok');
+  });
+
+  it('asks about a key met by the background poll once, and refreshes after trusting it', async () => {
+    h = harness({ 'hostkey.trust': () => ({ trusted: true }) });
+    h.fake.emit('hostkey.prompt', hostKey);
+    h.fake.emit('hostkey.prompt', hostKey);
+    expect(h.store.getState().hostKeyPrompt?.origin).toBe('status');
+    await h.store.getState().trustHostKey(false);
+    expect(h.fake.callsTo('status.refresh')).toHaveLength(1);
+  });
+
+  it('follows a unit: lines for the current stream only, including lines that raced ahead of the answer', async () => {
+    let answer: (v: { streamId: string }) => void = () => {};
+    h = harness({
+      'logs.follow': () => new Promise((resolve) => (answer = resolve)),
+      'logs.stop': () => ({ stopped: true }),
+    });
+    const following = h.store.getState().followLogs('matrix-tuwunel');
+    h.fake.emit('logs.lines', { streamId: 's1', lines: ['early'] });
+    answer({ streamId: 's1' });
+    await following;
+    h.fake.emit('logs.lines', { streamId: 's1', lines: ['later'] });
+    h.fake.emit('logs.lines', { streamId: 'other', lines: ['not ours'] });
+    const s = h.store.getState();
+    expect(s.logBuffer.size).toBe(2);
+    expect(s.logBuffer.at(s.logBuffer.end - 1)).toBe('later');
+    expect(s.logVersion).toBeGreaterThan(0);
+    h.fake.emit('logs.ended', { streamId: 's1', error: null });
+    expect(h.store.getState().logState).toBe('ended');
+  });
+
+  it('stops a stream whose answer arrives after the user moved on', async () => {
+    let answer: (v: { streamId: string }) => void = () => {};
+    h = harness({
+      'logs.follow': (r) =>
+        r.unit === 'slow' ? new Promise((resolve) => (answer = resolve)) : { streamId: 'fast' },
+      'logs.stop': () => ({ stopped: true }),
+    });
+    const slow = h.store.getState().followLogs('slow');
+    await h.store.getState().followLogs('matrix-traefik');
+    answer({ streamId: 'late' });
+    await slow;
+    expect(h.store.getState().logStreamId).toBe('fast');
+    expect(h.fake.callsTo('logs.stop')).toContainEqual({ streamId: 'late' });
+  });
+
+  it('tracks the clipboard countdown but never holds a token', async () => {
+    h = harness({
+      'token.copy': () => ({ clearsAt: fx.at(30_000) }),
+      'invite.create': () => ({
+        invite: { id: 'i1', hint: 'ab12…', usesAllowed: 1, pending: 0, completed: 0, expiresAt: null },
+        clearsAt: fx.at(30_000),
+      }),
+    });
+    await h.store.getState().copyToken();
+    expect(h.store.getState().clipboard).toEqual({ what: 'registration-token', clearsAt: fx.at(30_000) });
+    h.fake.emit('clipboard.cleared', { what: 'registration-token', cleared: true });
+    expect(h.store.getState().clipboard).toBeNull();
+    await h.store.getState().createInvite(1, 7);
+    expect(h.fake.callsTo('invite.create')).toEqual([{ uses: 1, expiresInDays: 7 }]);
+    expect(h.store.getState().lastInvite?.hint).toBe('ab12…');
+  });
+
+  it('saves settings and keeps the answer the main process gives', async () => {
+    h = harness({ 'settings.set': (r) => ({ ...fx.settings, ...r.patch }) });
+    expect(await h.store.getState().saveSettings({ clipboardClearSeconds: null })).toBeNull();
+    expect(h.store.getState().settings?.clipboardClearSeconds).toBeNull();
+    h.fake.emit('settings.changed', { ...fx.settings, notifications: false });
+    expect(h.store.getState().settings?.notifications).toBe(false);
+  });
+
+  it('navigates on app.navigate and opens the run it names', async () => {
+    h = harness({ 'runs.get': () => ({ ...fx.run(), output: [] }) });
+    h.fake.emit('app.navigate', { panel: 'actions', runId: 'run-1' });
+    expect(h.store.getState().panel).toBe('actions');
+    expect(h.store.getState().activeRunId).toBe('run-1');
+  });
+
+  it('turns a transport failure into a sentence', async () => {
+    h = harness({
+      'status.refresh': () => {
+        throw new Error('ipc broke');
+      },
+    });
+    await h.store.getState().refreshStatus();
+    expect(h.store.getState().statusError?.message).toBe('The app’s main process did not answer.');
+    expect(h.store.getState().refreshing).toBe(false);
+  });
+});
