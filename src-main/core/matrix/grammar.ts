@@ -99,3 +99,23 @@ export function parseLocalUserId(input: string, ownServer: string): { userId: st
   if (userId.length > 255) return { problem: 'is longer than 255 characters' };
   return { userId };
 }
+
+/**
+ * null when `input` is a syntactically valid "@localpart:server" or bare localpart, on any server;
+ * whether it is on the own server is parseLocalUserId's question.
+ */
+export function userInputProblem(input: string): string | null {
+  const s = input.trim();
+  if (!s.startsWith('@')) {
+    const lp = localpartProblem(s);
+    return lp ? `localpart ${lp}` : null;
+  }
+  const colon = s.indexOf(':');
+  if (colon < 0) return 'needs the form @localpart:server';
+  const lp = localpartProblem(s.slice(1, colon));
+  if (lp) return `localpart ${lp}`;
+  const sp = serverNameProblem(s.slice(colon + 1));
+  if (sp) return `server name ${sp}`;
+  if (s.length > 255) return 'is longer than 255 characters';
+  return null;
+}

@@ -1,0 +1,795 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { Cancelled, describeError, HostBusy, isAppError, SecretMissing, Timeout } from '../errors';
+import { AdminRoomClient } from '../matrix/admin-room';
+import { request, sleep } from '../matrix/http';
+import { readAnyReply } from '../matrix/tuwunel-admin';
+import { expandHome } from '../profile/load';
+import { HOST_ROLES, type Profile } from '../profile/schema';
+import { SECRET_KINDS, type SecretKind, type SecretStore } from '../secrets/types';
+import { type HostLock, HostLocks } from '../ssh/host-lock';
+import type { RemoteExec } from '../ssh/types';
+import type { AnsibleSummary } from './ansible-output';
+import type { AuditLog, AuditOutcome } from './audit';
+import { CATALOG } from './catalog';
+import { TypedEmitter } from './emitter';
+import { ConfirmationRequired, UnknownAction } from './errors';
+import type { MaintenanceStore } from './maintenance';
+import { parseParams } from './params';
+import { Redactor, type StreamRedactor } from './redact';
+import type { PlannedStep, RunbookEvents, RunRecord, StepRecord } from './run-record';
+import { StickyAlerts } from './sticky-alerts';
+import {
+  type AnyAction,
+  type Danger,
+  DEFAULT_SETTINGS,
+  type PlanContext,
+  type RemoteOutput,
+  type RemoteStep,
+  type RunbookSettings,
+  type Step,
+  type StepContext,
+  type StepVerdict,
+} from './types';
+
+export interface RunbookOptions {
+  profile: Profile;
+  exec: RemoteExec;
+  maintenance: MaintenanceStore;
+  /** The SSH core's per-host lock (shared with everything else that mutates hosts). */
+  locks?: HostLocks;
+  /** Where the Matrix admin token and the values to mask come from. */
+  secrets?: SecretStore;
+  alerts?: StickyAlerts;
+  audit?: AuditLog;
+  adminRoom?: AdminRoomClient;
+  settings?: Partial<RunbookSettings>;
+  catalog?: readonly AnyAction[];
+  /** Values to mask besides the profile's stored secrets. */
+  extraSecrets?: string[];
+}
+
+export interface Plan {
+  action: AnyAction;
+  params: Record<string, unknown>;
+  danger: Danger;
+  downtime: string;
+  /** The sentence the user confirms. */
+  confirm: string;
+  route: 'admin-room' | 'cli' | null;
+  /** Hosts the run will lock; empty for read-only actions. */
+  locks: string[];
+  steps: PlannedStep[];
+}
+
+export interface ActionInfo {
+  id: string;
+  title: string;
+  description: string;
+  group: string;
+  host: string;
+  /** Read-only actions are not locked and need no confirmation. */
+  readOnly: boolean;
+  /** JSON Schema of the parameters (input side: what the CLI and forms may send). */
+  params: Record<string, unknown>;
+}
+
+export interface StartOptions {
+  /** The user confirmed the action's effect (required unless its danger is `safe`). */
+  confirmed?: boolean;
+}
+
+export interface RunHandle {
+  id: string;
+  /** Resolves when the run (finally steps included) is over; never rejects. */
+  done: Promise<RunRecord>;
+  cancel(): void;
+  snapshot(): RunRecord;
+}
+
+/** Kinds stored per host role (the keychain convention of core/secrets); the others once per profile. */
+const PER_HOST_SECRETS = new Set<SecretKind>(['ssh-password', 'ssh-key-passphrase', 'sudo-password']);
+
+/** Output kept per step for the UI; the live events carry all of it. */
+const MAX_STEP_OUTPUT = 256 * 1024;
+/** What a step's checks may read of its raw output (ansible-playbook output, vars.yml). */
+const MAX_CAPTURE = 8 * 1024 * 1024;
+
+class TailBuffer {
+  private text = '';
+  constructor(private readonly max: number) {}
+  push(chunk: string): void {
+    this.text += chunk;
+    if (this.text.length > this.max * 2) this.text = this.text.slice(-this.max);
+  }
+  value(): string {
+    return this.text.length > this.max ? this.text.slice(-this.max) : this.text;
+  }
+}
+
+interface Run {
+  record: RunRecord;
+  action: AnyAction;
+  ctx: PlanContext<Record<string, unknown>>;
+  redactor: Redactor;
+  abort: AbortController;
+  /** Set once a cancel arrived while main steps were still to run. */
+  cancelled: boolean;
+  finishSentence: string | null;
+  finallyPhase: boolean;
+}
+
+/**
+ * The runbook: the catalog, dry runs, and runs with locks, redacted live output, guaranteed finally
+ * steps, sticky alerts, maintenance windows and the audit trail. One instance per profile.
+ */
+export class Runbook {
+  readonly events = new TypedEmitter<RunbookEvents>();
+  readonly catalog: readonly AnyAction[];
+  readonly settings: RunbookSettings;
+  readonly alerts: StickyAlerts;
+  readonly locks: HostLocks;
+  private readonly runs = new Map<string, Run>();
+  private adminRoomClient: AdminRoomClient | null;
+
+  constructor(private readonly opts: RunbookOptions) {
+    this.catalog = opts.catalog ?? CATALOG;
+    this.settings = { ...DEFAULT_SETTINGS, ...opts.settings };
+    this.alerts = opts.alerts ?? new StickyAlerts();
+    this.locks = opts.locks ?? new HostLocks(opts.profile);
+    this.adminRoomClient = opts.adminRoom ?? null;
+  }
+
+  get profile(): Profile {
+    return this.opts.profile;
+  }
+
+  /** The catalog for menus, the window and the CLI. */
+  actions(): ActionInfo[] {
+    return this.catalog.map((a) => ({
+      id: a.id,
+      title: a.title,
+      description: a.description,
+      group: a.group,
+      host: a.host,
+      readOnly: a.readOnly === true,
+      params: z.toJSONSchema(a.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+    }));
+  }
+
+  /** Validates the parameters and works out what would happen: the dry run and the confirm dialog. */
+  async plan(actionId: string, rawParams: Record<string, unknown> = {}): Promise<Plan> {
+    const { action, ctx } = await this.prepare(actionId, rawParams, new Date());
+    const redactor = new Redactor(await this.secretValues());
+    const steps = [
+      ...this.planned(action.steps, ctx, 'main'),
+      ...this.planned(action.finally, ctx, 'finally'),
+    ].map((s) => ({ ...s, command: redactor.redact(s.command) }));
+    return {
+      action,
+      params: ctx.params,
+      danger: action.danger(ctx),
+      downtime: action.downtime(ctx),
+      confirm: action.confirm(ctx),
+      route: isUserAction(action) ? (ctx.adminRoom ? 'admin-room' : 'cli') : null,
+      locks: [...new Set(action.locks(ctx))],
+      steps,
+    };
+  }
+
+  /** Starts a run. Throws (before anything is sent) InvalidInput, ActionRefused, ConfirmationRequired, SecretMissing or HostBusy. */
+  async start(
+    actionId: string,
+    rawParams: Record<string, unknown> = {},
+    options: StartOptions = {},
+  ): Promise<RunHandle> {
+    const startedAt = new Date();
+    const { action, ctx } = await this.prepare(actionId, rawParams, startedAt);
+    const danger = action.danger(ctx);
+    if (danger !== 'safe' && !options.confirmed)
+      throw new ConfirmationRequired(action.id, action.confirm(ctx));
+    const redactor = new Redactor([...(await this.secretValues()), ...(this.opts.extraSecrets ?? [])]);
+    const id = randomUUID();
+    const held: HostLock[] = [];
+    try {
+      for (const host of [...new Set(action.locks(ctx))]) {
+        held.push(this.locks.acquire(host, `${action.title} (run ${id.slice(0, 8)})`));
+      }
+    } catch (e) {
+      for (const lock of held) lock.release();
+      if (e instanceof HostBusy) {
+        await this.audit(
+          {
+            time: startedAt.toISOString(),
+            profile: this.profile.name,
+            action: action.id,
+            runId: null,
+            params: ctx.params,
+            outcome: 'refused',
+            durationMs: 0,
+            failingStep: null,
+            sentence: `${action.title} was refused: ${e.message}`,
+          },
+          redactor,
+        );
+      }
+      throw e;
+    }
+
+    const steps: StepRecord[] = [
+      ...this.planned(action.steps, ctx, 'main'),
+      ...this.planned(action.finally, ctx, 'finally'),
+    ].map((s) => ({
+      ...s,
+      command: redactor.redact(s.command),
+      state: 'pending',
+      startedAt: null,
+      endedAt: null,
+      exitCode: null,
+      attempts: 0,
+      output: '',
+      summary: null,
+      error: null,
+    }));
+    const record: RunRecord = {
+      id,
+      actionId: action.id,
+      title: action.title,
+      profile: this.profile.name,
+      params: redactor.redactValue(ctx.params),
+      danger,
+      route: isUserAction(action) ? (ctx.adminRoom ? 'admin-room' : 'cli') : null,
+      state: 'running',
+      sentence: null,
+      startedAt: startedAt.toISOString(),
+      endedAt: null,
+      durationMs: null,
+      failingStep: null,
+      steps,
+      alert: null,
+      ansible: null,
+    };
+    const run: Run = {
+      record,
+      action,
+      ctx,
+      redactor,
+      abort: new AbortController(),
+      cancelled: false,
+      finishSentence: null,
+      finallyPhase: false,
+    };
+    this.runs.set(id, run);
+    this.events.emit('run-started', { run: snapshot(record) });
+    const done = this.execute(run)
+      .catch((e) => this.crashed(run, e))
+      .finally(() => {
+        for (const lock of held) lock.release();
+      });
+    return {
+      id,
+      done,
+      cancel: () => this.cancel(id),
+      snapshot: () => snapshot(record),
+    };
+  }
+
+  /** Cancels a run: the running remote command is killed, then the finally steps run. */
+  cancel(runId: string): boolean {
+    const run = this.runs.get(runId);
+    if (run?.record.state !== 'running' || run.finallyPhase) return false;
+    run.cancelled = true;
+    run.abort.abort();
+    return true;
+  }
+
+  get(runId: string): RunRecord | undefined {
+    const run = this.runs.get(runId);
+    return run ? snapshot(run.record) : undefined;
+  }
+
+  list(): RunRecord[] {
+    return [...this.runs.values()].map((r) => snapshot(r.record));
+  }
+
+  // ------------------------------------------------------------------ preparation
+
+  private async prepare(
+    actionId: string,
+    rawParams: Record<string, unknown>,
+    startedAt: Date,
+  ): Promise<{ action: AnyAction; ctx: PlanContext<Record<string, unknown>> }> {
+    const action = this.catalog.find((a) => a.id === actionId);
+    if (!action) throw new UnknownAction(actionId);
+    const parsed = parseParams(action.params, rawParams);
+    const params = action.bind ? action.bind(parsed, this.profile) : parsed;
+    const adminRoom = await this.hasAdminToken();
+    if (action.requiresAdminToken && !adminRoom) throw new SecretMissing('matrix-admin-token');
+    const ctx: PlanContext<Record<string, unknown>> = {
+      profile: this.profile,
+      params,
+      adminRoom,
+      settings: this.settings,
+      startedAt,
+      scratch: {},
+      dryRun: false,
+    };
+    return { action, ctx };
+  }
+
+  private planned(
+    steps: Step<Record<string, unknown>>[],
+    ctx: PlanContext<Record<string, unknown>>,
+    phase: 'main' | 'finally',
+  ): PlannedStep[] {
+    const dry = { ...ctx, dryRun: true, scratch: {} };
+    return steps
+      .filter((s) => !s.when || s.when(ctx))
+      .map((s): PlannedStep => {
+        const base = { id: s.id, title: s.title, phase, kind: s.kind, host: null, sudo: false, stdin: null };
+        if (s.kind === 'remote') {
+          const host = s.host(ctx);
+          return {
+            ...base,
+            host,
+            sudo: s.privileged && this.profile.hosts[host].sudo,
+            command: s.command(dry),
+            stdin: s.stdin?.describe ?? null,
+            timeoutMs: s.timeoutMs(ctx),
+          };
+        }
+        if (s.kind === 'http-wait') {
+          return { ...base, command: `GET ${s.url(ctx)} until it answers`, timeoutMs: s.timeoutMs(ctx) };
+        }
+        if (s.kind === 'admin-room') {
+          return {
+            ...base,
+            command: `!admin ${s.command(ctx)}  (in #admins:${this.profile.serverName})`,
+            timeoutMs: s.timeoutMs(ctx),
+          };
+        }
+        return { ...base, command: s.describe(ctx), timeoutMs: null };
+      });
+  }
+
+  private async hasAdminToken(): Promise<boolean> {
+    if (!this.opts.secrets) return false;
+    return this.opts.secrets.has({ profile: this.profile.name, kind: 'matrix-admin-token' });
+  }
+
+  /** Every secret of this profile that is stored: what the redactor masks. */
+  private async secretValues(): Promise<string[]> {
+    const store = this.opts.secrets;
+    if (!store) return [];
+    const values: string[] = [];
+    const refs = SECRET_KINDS.flatMap((kind) =>
+      PER_HOST_SECRETS.has(kind) ? HOST_ROLES.map((host) => ({ kind, host })) : [{ kind }],
+    );
+    for (const ref of refs) {
+      try {
+        const value = await store.get({ profile: this.profile.name, ...ref });
+        if (value) {
+          values.push(value.toString('utf8'));
+          value.fill(0);
+        }
+      } catch {
+        // No keychain: nothing stored that could leak either.
+      }
+    }
+    return values;
+  }
+
+  // ------------------------------------------------------------------ execution
+
+  private async execute(run: Run): Promise<RunRecord> {
+    const { action, ctx, record } = run;
+    const windowKey = `run:${record.id}`;
+    const window = action.maintenanceWindow?.(ctx) ?? null;
+    if (window) this.opts.maintenance.enter({ key: windowKey, ...window, persistent: false });
+    const stepCtx: StepContext<Record<string, unknown>> = {
+      ...ctx,
+      runId: record.id,
+      signal: run.abort.signal,
+      print: () => {},
+      maintenance: this.opts.maintenance,
+    };
+    const mainSteps = action.steps.filter((s) => !s.when || s.when(ctx));
+    const finallySteps = action.finally.filter((s) => !s.when || s.when(ctx));
+    let failed: { step: StepRecord; verdict: StepVerdict & { ok: false } } | null = null;
+    let failedFinally: { step: StepRecord; verdict: StepVerdict & { ok: false } } | null = null;
+    try {
+      for (const [i, step] of mainSteps.entries()) {
+        const rec = record.steps[i] as StepRecord;
+        if (failed || run.finishSentence !== null || run.cancelled) {
+          rec.state = 'skipped';
+          continue;
+        }
+        const verdict = await this.runStep(run, step, rec, stepCtx, 'main');
+        if (!verdict.ok) failed = { step: rec, verdict };
+        else if (verdict.finish) run.finishSentence = verdict.finish;
+      }
+      run.finallyPhase = true;
+      // Finally steps get a signal of their own: a cancel of the run must not stop the clean-up.
+      const finallyCtx = { ...stepCtx, signal: new AbortController().signal };
+      for (const [j, step] of finallySteps.entries()) {
+        const rec = record.steps[mainSteps.length + j] as StepRecord;
+        const verdict = await this.runStep(run, step, rec, finallyCtx, 'finally');
+        if (!verdict.ok && !failedFinally) failedFinally = { step: rec, verdict };
+      }
+    } finally {
+      if (window) this.opts.maintenance.leave(windowKey);
+    }
+
+    const cancelled = run.cancelled && (failed === null || failed.verdict.error instanceof Cancelled);
+    record.state = failedFinally ? 'failed' : cancelled ? 'cancelled' : failed ? 'failed' : 'ok';
+    record.failingStep = failed?.step.id ?? failedFinally?.step.id ?? null;
+    record.ansible = (ctx.scratch.ansible as AnsibleSummary | undefined) ?? null;
+    record.sentence = run.redactor.redact(this.sentence(run, stepCtx, failed, failedFinally, cancelled));
+    const ended = new Date();
+    record.endedAt = ended.toISOString();
+    record.durationMs = ended.getTime() - new Date(record.startedAt).getTime();
+    await this.audit(
+      {
+        time: record.startedAt,
+        profile: record.profile,
+        action: record.actionId,
+        runId: record.id,
+        params: record.params,
+        outcome: record.state as AuditOutcome,
+        durationMs: record.durationMs,
+        failingStep: record.failingStep,
+        sentence: record.sentence,
+      },
+      run.redactor,
+    );
+    const final = snapshot(record);
+    this.events.emit('run-finished', { run: final });
+    return final;
+  }
+
+  /** A bug in a step builder must still end the run with a record, not leave it "running" forever. */
+  private crashed(run: Run, error: unknown): RunRecord {
+    const { record } = run;
+    record.state = 'failed';
+    record.sentence = run.redactor.redact(
+      `${record.title} stopped unexpectedly: ${describeError(error).message}`,
+    );
+    record.endedAt = new Date().toISOString();
+    record.durationMs = Date.parse(record.endedAt) - Date.parse(record.startedAt);
+    for (const step of record.steps)
+      if (step.state === 'pending' || step.state === 'running') step.state = 'skipped';
+    const final = snapshot(record);
+    this.events.emit('run-finished', { run: final });
+    return final;
+  }
+
+  private sentence(
+    run: Run,
+    ctx: StepContext<Record<string, unknown>>,
+    failed: { step: StepRecord; verdict: StepVerdict & { ok: false } } | null,
+    failedFinally: { step: StepRecord; verdict: StepVerdict & { ok: false } } | null,
+    cancelled: boolean,
+  ): string {
+    const { action, record } = run;
+    const cleanup = record.steps.filter((s) => s.phase === 'finally');
+    const cleanupNote = failedFinally
+      ? ` Clean-up step "${failedFinally.step.title}" failed${failedFinally.step.attempts > 1 ? ` after ${failedFinally.step.attempts} attempts` : ''}: ${sentenceEnd(failedFinally.verdict.message)}${record.alert ? ` ${record.alert.title}: use "${this.catalog.find((a) => a.id === record.alert?.fixActionId)?.title ?? record.alert.fixActionId}".` : ''}`
+      : cleanup.length > 0 && (failed || cancelled)
+        ? ` Clean-up done: ${cleanup.map((s) => s.title.charAt(0).toLowerCase() + s.title.slice(1)).join(', ')}.`
+        : '';
+    if (cancelled) {
+      const during = failed?.step.title;
+      const base =
+        action.cancelled?.(ctx) ?? `${action.title} was cancelled${during ? ` during "${during}"` : ''}.`;
+      return `${base}${cleanupNote}`;
+    }
+    if (failed)
+      return `${action.title} failed at "${failed.step.title}": ${sentenceEnd(failed.verdict.message)}${cleanupNote}`;
+    if (failedFinally)
+      return `${action.title}: the work was done, but${cleanupNote.replace(/^ Clean-up/, ' clean-up')}`;
+    return run.finishSentence ?? action.success(ctx);
+  }
+
+  private async runStep(
+    run: Run,
+    step: Step<Record<string, unknown>>,
+    rec: StepRecord,
+    baseCtx: StepContext<Record<string, unknown>>,
+    phase: 'main' | 'finally',
+  ): Promise<StepVerdict> {
+    const ctx: StepContext<Record<string, unknown>> = {
+      ...baseCtx,
+      scratch: run.ctx.scratch,
+      print: (line) => this.output(run, rec, 'info', `${run.redactor.redact(line)}\n`),
+    };
+    rec.state = 'running';
+    rec.startedAt = new Date().toISOString();
+    this.events.emit('step-started', { runId: run.record.id, step: { ...rec } });
+    const attempts = phase === 'finally' ? Math.max(1, this.settings.finallyAttempts) : 1;
+    let verdict: StepVerdict = { ok: false, message: 'did not run' };
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      rec.attempts = attempt;
+      try {
+        verdict = await this.attempt(run, step, rec, ctx);
+      } catch (e) {
+        verdict = { ok: false, message: describeError(e).message, ...(isAppError(e) ? { error: e } : {}) };
+      }
+      if (verdict.ok || attempt === attempts) break;
+      ctx.print(
+        `Attempt ${attempt} of ${attempts} failed (${verdict.message}); trying again in ${Math.round(this.settings.finallyRetryDelayMs / 1000)} s.`,
+      );
+      await sleep(this.settings.finallyRetryDelayMs, undefined, 'Waiting to retry');
+    }
+    rec.state = verdict.ok ? 'ok' : 'failed';
+    rec.endedAt = new Date().toISOString();
+    if (verdict.ok) {
+      rec.summary = verdict.summary ? run.redactor.redact(verdict.summary) : null;
+    } else {
+      const described = verdict.error ? describeError(verdict.error) : null;
+      rec.error = run.redactor.redactValue({
+        code: described?.code ?? 'StepFailed',
+        message: sentenceEnd(verdict.message),
+        nextStep:
+          described?.nextStep ?? 'Read the step output for the cause, fix it, and run the action again.',
+      });
+    }
+    this.applyAlert(run, step, ctx, verdict.ok);
+    this.events.emit('step-finished', { runId: run.record.id, step: { ...rec } });
+    return verdict;
+  }
+
+  private applyAlert(
+    run: Run,
+    step: Step<Record<string, unknown>>,
+    ctx: StepContext<Record<string, unknown>>,
+    ok: boolean,
+  ): void {
+    if (!step.alert) return;
+    const spec = step.alert(ctx);
+    if (ok) {
+      if (this.alerts.clear(this.profile.name, spec.id)) {
+        this.events.emit('alert-cleared', { profile: this.profile.name, id: spec.id });
+      }
+      return;
+    }
+    if (spec.raise === false) return;
+    const alert = {
+      ...spec,
+      profile: this.profile.name,
+      runId: run.record.id,
+      raisedAt: new Date().toISOString(),
+    };
+    this.alerts.raise(alert);
+    run.record.alert = alert;
+    this.events.emit('alert-raised', { alert });
+  }
+
+  private attempt(
+    run: Run,
+    step: Step<Record<string, unknown>>,
+    rec: StepRecord,
+    ctx: StepContext<Record<string, unknown>>,
+  ): Promise<StepVerdict> {
+    switch (step.kind) {
+      case 'remote':
+        return this.remote(run, step, rec, ctx);
+      case 'http-wait':
+        return this.httpWait(step, ctx);
+      case 'admin-room':
+        return this.adminRoomStep(run, step, rec, ctx);
+      case 'local':
+        return Promise.resolve(step.run(ctx));
+    }
+  }
+
+  private async remote(
+    run: Run,
+    step: RemoteStep<Record<string, unknown>>,
+    rec: StepRecord,
+    ctx: StepContext<Record<string, unknown>>,
+  ): Promise<StepVerdict> {
+    const check = step.check ?? exitZero;
+    const poll = step.poll?.(ctx);
+    const deadline = poll ? Date.now() + poll.forMs : 0;
+    let shown: string | null = null;
+    for (;;) {
+      const out = await this.execRemote(run, step, rec, ctx, !poll);
+      if (poll) {
+        // Polling repeats the same answer; show it only when it changes.
+        const text = out.stdout + out.stderr;
+        if (text !== shown) {
+          this.output(run, rec, 'stdout', run.redactor.redact(text));
+          shown = text;
+        }
+      }
+      const verdict = check(out, ctx);
+      if (verdict.ok || !poll) return verdict;
+      if (Date.now() + poll.everyMs > deadline) {
+        return { ...verdict, message: `${verdict.message} after waiting ${Math.round(poll.forMs / 1000)} s` };
+      }
+      await sleep(poll.everyMs, ctx.signal, step.title);
+    }
+  }
+
+  private async execRemote(
+    run: Run,
+    step: RemoteStep<Record<string, unknown>>,
+    rec: StepRecord,
+    ctx: StepContext<Record<string, unknown>>,
+    stream: boolean,
+  ): Promise<RemoteOutput> {
+    const host = step.host(ctx);
+    const stdout = new TailBuffer(MAX_CAPTURE);
+    const stderr = new TailBuffer(MAX_CAPTURE);
+    const live = stream && !step.quiet;
+    const redactors: Record<'stdout' | 'stderr', StreamRedactor> = {
+      stdout: run.redactor.stream(),
+      stderr: run.redactor.stream(),
+    };
+    const done = new AbortController();
+    const emit = (which: 'stdout' | 'stderr', chunk: string) => {
+      (which === 'stdout' ? stdout : stderr).push(chunk);
+      if (live) this.output(run, rec, which, redactors[which].push(chunk));
+      if (which === 'stdout' && !done.signal.aborted && step.stopWhen?.(stdout.value(), ctx)) done.abort();
+    };
+    const command = step.command(ctx);
+    rec.command = run.redactor.redact(command);
+    try {
+      const res = await this.opts.exec.exec(host, command, {
+        timeoutMs: step.timeoutMs(ctx),
+        signal: step.stopWhen ? AbortSignal.any([ctx.signal, done.signal]) : ctx.signal,
+        sudo: step.privileged && this.profile.hosts[host].sudo,
+        ...(step.stdin ? { stdin: step.stdin.content(ctx) } : {}),
+        label: step.title,
+        onStdout: (c) => emit('stdout', c),
+        onStderr: (c) => emit('stderr', c),
+      });
+      rec.exitCode = res.exitCode;
+      return {
+        exitCode: res.exitCode,
+        signal: res.signal,
+        stdout: stdout.value(),
+        stderr: stderr.value(),
+        stoppedEarly: false,
+      };
+    } catch (e) {
+      if (!(e instanceof Cancelled) || !done.signal.aborted || ctx.signal.aborted) throw e;
+      return {
+        exitCode: null,
+        signal: 'TERM',
+        stdout: stdout.value(),
+        stderr: stderr.value(),
+        stoppedEarly: true,
+      };
+    } finally {
+      if (live) {
+        this.output(run, rec, 'stdout', redactors.stdout.end());
+        this.output(run, rec, 'stderr', redactors.stderr.end());
+      }
+    }
+  }
+
+  private async httpWait(
+    step: Extract<Step<Record<string, unknown>>, { kind: 'http-wait' }>,
+    ctx: StepContext<Record<string, unknown>>,
+  ): Promise<StepVerdict> {
+    const url = step.url(ctx);
+    const total = step.timeoutMs(ctx);
+    const deadline = Date.now() + total;
+    const ca = await this.caCertificate();
+    let last: string | null = null;
+    for (;;) {
+      let note: string;
+      try {
+        const res = await request({
+          method: 'GET',
+          url,
+          ca,
+          timeoutMs: Math.max(500, Math.min(10_000, deadline - Date.now())),
+          signal: ctx.signal,
+          label: `GET ${url}`,
+        });
+        if (step.ready(res.status, res.body))
+          return { ok: true, summary: `${url} answers (HTTP ${res.status}).` };
+        note = `HTTP ${res.status}`;
+      } catch (e) {
+        if (e instanceof Cancelled) throw e;
+        note = describeError(e).message;
+      }
+      if (note !== last) {
+        ctx.print(`Not answering yet: ${note}`);
+        last = note;
+      }
+      if (Date.now() + this.settings.pollIntervalMs > deadline) {
+        const error = new Timeout(`Waiting for ${url}`, total);
+        return { ok: false, message: `${error.message} Last answer: ${note}`, error };
+      }
+      await sleep(this.settings.pollIntervalMs, ctx.signal, step.title);
+    }
+  }
+
+  private async adminRoomStep(
+    run: Run,
+    step: Extract<Step<Record<string, unknown>>, { kind: 'admin-room' }>,
+    rec: StepRecord,
+    ctx: StepContext<Record<string, unknown>>,
+  ): Promise<StepVerdict> {
+    const secrets = this.opts.secrets;
+    const token = secrets
+      ? await secrets.get({ profile: this.profile.name, kind: 'matrix-admin-token' })
+      : null;
+    if (!token) throw new SecretMissing('matrix-admin-token');
+    let reply: string;
+    try {
+      const client = await this.adminRoom();
+      const answer = await client.run(token.toString('utf8'), step.command(ctx), {
+        timeoutMs: step.timeoutMs(ctx),
+        signal: ctx.signal,
+      });
+      reply = answer.body;
+    } finally {
+      token.fill(0);
+    }
+    this.output(run, rec, 'stdout', `${run.redactor.redact(reply)}\n`);
+    return (step.check ?? anyReply)(reply, ctx);
+  }
+
+  private async adminRoom(): Promise<AdminRoomClient> {
+    if (!this.adminRoomClient) {
+      this.adminRoomClient = new AdminRoomClient({
+        baseUrl: this.profile.publicUrl,
+        serverName: this.profile.serverName,
+        ca: await this.caCertificate(),
+      });
+    }
+    return this.adminRoomClient;
+  }
+
+  private async caCertificate(): Promise<Buffer | undefined> {
+    return this.profile.caFile ? readFile(expandHome(this.profile.caFile)) : undefined;
+  }
+
+  private output(run: Run, rec: StepRecord, stream: 'stdout' | 'stderr' | 'info', text: string): void {
+    if (!text) return;
+    rec.output += text;
+    if (rec.output.length > MAX_STEP_OUTPUT * 2) rec.output = rec.output.slice(-MAX_STEP_OUTPUT);
+    this.events.emit('step-output', { runId: run.record.id, stepId: rec.id, stream, text });
+  }
+
+  private async audit(record: Parameters<AuditLog['append']>[0], redactor: Redactor): Promise<void> {
+    if (!this.opts.audit) return;
+    try {
+      await this.opts.audit.append(record, redactor);
+    } catch {
+      // A full disk must not turn a finished run into a failed one; the run record still says what happened.
+    }
+  }
+}
+
+function anyReply(reply: string): StepVerdict {
+  const v = readAnyReply(reply);
+  return v.ok ? { ok: true, summary: v.line } : { ok: false, message: `Tuwunel answered: ${v.line}` };
+}
+
+function exitZero(out: RemoteOutput): StepVerdict {
+  if (out.exitCode === 0) return { ok: true };
+  const tail = (out.stderr.trim() || out.stdout.trim()).split('\n').slice(-2).join(' / ');
+  return {
+    ok: false,
+    message: `exited with ${out.exitCode === null ? `signal ${out.signal ?? 'unknown'}` : `code ${out.exitCode}`}${tail ? `: ${tail}` : ''}`,
+  };
+}
+
+function isUserAction(action: AnyAction): boolean {
+  return action.id.startsWith('user.');
+}
+
+function sentenceEnd(s: string): string {
+  const t = s.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+function snapshot(record: RunRecord): RunRecord {
+  return structuredClone(record);
+}

@@ -1,0 +1,194 @@
+import type { z } from 'zod';
+import type { AppError } from '../errors';
+import type { HostRole, Profile } from '../profile/schema';
+import type { MaintenanceStore } from './maintenance';
+
+export type Danger = 'safe' | 'disruptive' | 'outage';
+export type ActionGroup = 'Stack' | 'Homeserver' | 'Users' | 'Federation' | 'Deploy' | 'Logs' | 'Admin';
+
+/** Time limits and retry bounds. The defaults are the runbook's; tests pass short ones. */
+export interface RunbookSettings {
+  /** `timeout N` around the Tuwunel `--execute` container (the runbook's 60). */
+  cliExecuteTimeoutSeconds: number;
+  /** systemctl start/stop/restart and other short remote commands. */
+  unitCommandTimeoutMs: number;
+  /** How long units may take to become active (or inactive) after start (stop). */
+  unitsSettleTimeoutMs: number;
+  /** How long Tuwunel may take to answer its federation version endpoint after a restart. */
+  tuwunelReadyTimeoutMs: number;
+  /** One ansible-playbook run (install-all can take many minutes). */
+  playbookTimeoutMs: number;
+  /** git pull, ansible-galaxy install. */
+  deployCommandTimeoutMs: number;
+  /** Reading and writing vars.yml. */
+  fileCommandTimeoutMs: number;
+  /** Waiting for the admin bot's reply. */
+  adminReplyTimeoutMs: number;
+  /** logs.follow ends by itself after this long. */
+  logsFollowMaxMs: number;
+  /** Between polls of a unit's state or an HTTP endpoint. */
+  pollIntervalMs: number;
+  /** A `finally` step is tried this many times (fresh connection each time) before it counts as failed. */
+  finallyAttempts: number;
+  finallyRetryDelayMs: number;
+}
+
+export const DEFAULT_SETTINGS: RunbookSettings = {
+  cliExecuteTimeoutSeconds: 60,
+  unitCommandTimeoutMs: 180_000,
+  unitsSettleTimeoutMs: 120_000,
+  tuwunelReadyTimeoutMs: 120_000,
+  playbookTimeoutMs: 60 * 60_000,
+  deployCommandTimeoutMs: 15 * 60_000,
+  fileCommandTimeoutMs: 30_000,
+  adminReplyTimeoutMs: 60_000,
+  logsFollowMaxMs: 12 * 60 * 60_000,
+  pollIntervalMs: 1_000,
+  finallyAttempts: 4,
+  finallyRetryDelayMs: 2_000,
+};
+
+/** What every builder in the catalog sees: known before the run starts, so dry runs see it too. */
+export interface PlanContext<P> {
+  profile: Profile;
+  params: P;
+  /** A Matrix admin access token is stored: user actions go through the admin room, without downtime. */
+  adminRoom: boolean;
+  settings: RunbookSettings;
+  startedAt: Date;
+  /** Values steps hand to later steps (e.g. the file read, then written back). Empty in a dry run. */
+  scratch: Record<string, unknown>;
+  dryRun: boolean;
+}
+
+export interface StepContext<P> extends PlanContext<P> {
+  runId: string;
+  signal: AbortSignal;
+  /** A line of the app's own commentary in this step's output (redacted like everything else). */
+  print(line: string): void;
+  maintenance: MaintenanceStore;
+}
+
+export type StepVerdict =
+  | {
+      ok: true;
+      summary?: string /** End the run successfully now with this sentence; later main steps are skipped. */;
+      finish?: string;
+    }
+  | { ok: false; message: string; error?: AppError };
+
+export interface RemoteOutput {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** The runner stopped the command because `stopWhen` was satisfied. */
+  stoppedEarly: boolean;
+}
+
+/** A sticky alert a step raises when it fails and clears when it succeeds. */
+export interface StepAlert {
+  id: string;
+  title: string;
+  message: string;
+  /** The action that fixes it, offered as one click. */
+  fixActionId: string;
+  /** false: this step only clears the alert when it succeeds (it checks more than the alert is about). */
+  raise?: boolean;
+}
+
+interface StepBase<P> {
+  id: string;
+  title: string;
+  /** Left out of the plan when false (e.g. the CLI-mode steps when the admin room is used). */
+  when?: (ctx: PlanContext<P>) => boolean;
+  /** Raised when this step fails, cleared when it succeeds. */
+  alert?: (ctx: PlanContext<P>) => StepAlert;
+}
+
+export interface RemoteStep<P> extends StepBase<P> {
+  kind: 'remote';
+  host: (ctx: PlanContext<P>) => HostRole;
+  /** Needs root: runs through sudo when the host's profile entry says `sudo: true`. */
+  privileged: boolean;
+  command: (ctx: PlanContext<P>) => string;
+  /** Non-secret content for the command's stdin, and how a dry run names it. */
+  stdin?: { describe: string; content: (ctx: StepContext<P>) => string };
+  timeoutMs: (ctx: PlanContext<P>) => number;
+  /** Output is read by the step but not shown (e.g. vars.yml, which holds the deploy's secrets). */
+  quiet?: boolean;
+  /** Reads the result; the default is "exit code 0". */
+  check?: (out: RemoteOutput, ctx: StepContext<P>) => StepVerdict;
+  /**
+   * The command has done its job once its stdout satisfies this, and is stopped then rather than
+   * waited for: Tuwunel's `--execute` answers and then keeps serving until `timeout` ends it.
+   */
+  stopWhen?: (stdout: string, ctx: PlanContext<P>) => boolean;
+  /** Re-run until `check` passes, for at most `forMs` (waiting for units to settle). */
+  poll?: (ctx: PlanContext<P>) => { everyMs: number; forMs: number };
+}
+
+export interface HttpWaitStep<P> extends StepBase<P> {
+  kind: 'http-wait';
+  url: (ctx: PlanContext<P>) => string;
+  /** The answer that ends the wait. */
+  ready: (status: number, body: string) => boolean;
+  timeoutMs: (ctx: PlanContext<P>) => number;
+}
+
+export interface AdminRoomStep<P> extends StepBase<P> {
+  kind: 'admin-room';
+  /** The admin command without the `!admin` prefix. */
+  command: (ctx: PlanContext<P>) => string;
+  timeoutMs: (ctx: PlanContext<P>) => number;
+  check?: (reply: string, ctx: StepContext<P>) => StepVerdict;
+}
+
+export interface LocalStep<P> extends StepBase<P> {
+  kind: 'local';
+  /** What the step does, for the dry run. */
+  describe: (ctx: PlanContext<P>) => string;
+  run: (ctx: StepContext<P>) => Promise<StepVerdict> | StepVerdict;
+}
+
+export type Step<P> = RemoteStep<P> | HttpWaitStep<P> | AdminRoomStep<P> | LocalStep<P>;
+
+export interface Action<P> {
+  id: string;
+  title: string;
+  description: string;
+  group: ActionGroup;
+  /** The host the action is about, for the menus. */
+  host: HostRole;
+  danger: (ctx: PlanContext<P>) => Danger;
+  /** What users notice, e.g. "about 30 s: Matrix is unavailable while Tuwunel is stopped". */
+  downtime: (ctx: PlanContext<P>) => string;
+  /** Syntax of the parameters (strings from the CLI are accepted where a boolean is expected). */
+  params: z.ZodType<P, Record<string, unknown>>;
+  /** Checks that need the profile (own server, known units) and normalises; throws a typed error. */
+  bind?: (params: P, profile: Profile) => P;
+  /** The sentence the user confirms, naming the exact effect. */
+  confirm: (ctx: PlanContext<P>) => string;
+  /** Hosts this action changes: one mutating run per host. Empty for read-only actions (not locked). */
+  locks: (ctx: PlanContext<P>) => HostRole[];
+  /** Alerts about these units are suppressed while the run lasts: downtime the admin asked for. */
+  maintenanceWindow?: (ctx: PlanContext<P>) => { units: string[] | 'all'; reason: string } | null;
+  /** Changes nothing anywhere (logs.follow): never locked, never confirmed. */
+  readOnly?: boolean;
+  /** Needs the stored Matrix admin access token (fails before doing anything without it). */
+  requiresAdminToken?: boolean;
+  steps: Step<P>[];
+  /** Run whatever happened in `steps`: after success, failure, timeout, cancel, or a dropped connection. */
+  finally: Step<P>[];
+  /** The sentence for a successful run. */
+  success: (ctx: StepContext<P>) => string;
+  /** The sentence for a cancelled run when cancelling is the normal way to end it (logs.follow). */
+  cancelled?: (ctx: StepContext<P>) => string;
+}
+
+/** The catalog holds actions of many parameter types; builders only ever see their own. */
+export type AnyAction = Action<Record<string, unknown>>;
+
+export function defineAction<P>(action: Action<P>): AnyAction {
+  return action as unknown as AnyAction;
+}

@@ -1,0 +1,348 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HostBusy } from '../../../src-main/core/errors';
+import { TUWUNEL_STOPPED_ALERT } from '../../../src-main/core/runbook/catalog';
+import { ActionRefused } from '../../../src-main/core/runbook/errors';
+import { connectMaintenance } from '../../../src-main/core/runbook/maintenance';
+import { StatusScheduler, StatusService, schedulerSettings } from '../../../src-main/core/status';
+import { liveProcessesOf } from '../ssh/lab-processes';
+import { type Harness, sentCommands, startHarness, wordsOf } from './harness';
+
+/** The runbook against the lab's homeserver VM: real sshd, sudo, systemctl/docker/journalctl stand-ins, Tuwunel HTTP. */
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ journalIntervalSeconds: 1 });
+}, 60_000);
+afterAll(async () => {
+  await h?.stop();
+});
+
+const TOKEN_REF = () => ({ profile: h.profile.name, kind: 'matrix-admin-token' as const });
+let logStart = 0;
+beforeEach(async () => {
+  h.lab.faults.clear();
+  await h.secrets.delete(TOKEN_REF());
+  for (const unit of h.profile.units) await h.lab.state.setUnitActive(unit, true);
+  logStart = h.lab.hosts.homeserver.execLog().length;
+});
+
+/** What the runbook sent to the homeserver since the test began (the pool's own kill commands left out). */
+const sent = () =>
+  sentCommands(h.lab.hosts.homeserver.execLog().slice(logStart)).filter(
+    (c) => !/^(pg=\d+\n|kill -TERM)/.test(c.command),
+  );
+const user = async (id: string) => (await h.lab.state.users()).find((u) => u.userId === id);
+const cli = (command: string, seconds = 2) =>
+  `timeout ${seconds} docker run --rm -v /matrix/tuwunel/data:/var/lib/tuwunel -v /matrix/tuwunel/config:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.7.0 --execute '${command}'`;
+
+describe('user.make-admin / user.deactivate in CLI mode', () => {
+  it('runs the runbook’s commands through sudo, reads Tuwunel’s reply, and leaves Tuwunel running', async () => {
+    expect((await user('@bob:lab.test'))?.admin).toBe(false);
+    const record = await (await h.runbook().start('user.make-admin', { user: 'bob' }, { confirmed: true }))
+      .done;
+    expect(record.state).toBe('ok');
+    expect(record.sentence).toMatch(
+      /^@bob:lab\.test is now a server admin \(CLI mode; Tuwunel was stopped for \d+ s and is running again\)\.$/,
+    );
+    expect((await user('@bob:lab.test'))?.admin).toBe(true);
+    expect(await h.lab.state.unitActive('matrix-tuwunel')).toBe(true);
+    expect(sent()).toEqual([
+      { command: 'systemctl stop matrix-tuwunel', sudo: true },
+      { command: cli('users make-user-admin @bob:lab.test'), sudo: true },
+      { command: 'systemctl start matrix-tuwunel', sudo: true },
+      { command: 'systemctl is-active matrix-tuwunel', sudo: false },
+    ]);
+    // Stopped as soon as Tuwunel answered, not after the 3 s timeout.
+    expect(record.steps.find((s) => s.id === 'execute')?.output).toContain(
+      'its one-off container was stopped',
+    );
+    expect(liveProcessesOf(h.lab.hosts.homeserver.dir).filter((p) => p.command.includes('docker'))).toEqual(
+      [],
+    );
+    // The sudo password (from the real keychain) is masked wherever it could show.
+    expect(JSON.stringify(record)).not.toContain(h.lab.secrets.sudoPassword);
+  });
+
+  it('kills a hanging docker step after its timeout and starts Tuwunel again', async () => {
+    h.lab.faults.hang('homeserver', 'docker run*');
+    const record = await (
+      await h
+        .runbook({ settings: { cliExecuteTimeoutSeconds: 2 } })
+        .start('user.deactivate', { user: 'alice' }, { confirmed: true })
+    ).done;
+    expect(record.state).toBe('failed');
+    expect(record.failingStep).toBe('execute');
+    expect(record.steps.find((s) => s.id === 'execute')).toMatchObject({ exitCode: 124 });
+    expect(record.sentence).toContain("Tuwunel's CLI gave no answer within 2 s and was stopped (timeout)");
+    expect((await user('@alice:lab.test'))?.deactivated).toBe(false);
+    expect(await h.lab.state.unitActive('matrix-tuwunel')).toBe(true);
+    expect(sent().map((c) => c.command)).toEqual([
+      'systemctl stop matrix-tuwunel',
+      cli('users deactivate @alice:lab.test', 2),
+      'systemctl start matrix-tuwunel',
+      'systemctl is-active matrix-tuwunel',
+    ]);
+    expect(liveProcessesOf(h.lab.hosts.homeserver.dir).filter((p) => p.command.includes('docker'))).toEqual(
+      [],
+    );
+  });
+
+  it('starts Tuwunel again when the connection is cut during the docker step', async () => {
+    h.lab.faults.cut('homeserver', 'docker run*', 1);
+    const record = await (await h.runbook().start('user.make-admin', { user: 'alice' }, { confirmed: true }))
+      .done;
+    expect(record.state).toBe('failed');
+    expect(record.steps.find((s) => s.id === 'execute')?.error?.code).toBe('ConnectionLost');
+    expect(record.steps.filter((s) => s.phase === 'finally').map((s) => s.state)).toEqual(['ok', 'ok']);
+    expect(await h.lab.state.unitActive('matrix-tuwunel')).toBe(true);
+    expect(h.runbook().alerts.list()).toEqual([]);
+  });
+
+  it('raises the sticky alert when Tuwunel cannot be started again, and stack.start clears it', async () => {
+    h.lab.faults.exit('homeserver', 'systemctl start*', 1, 'Job for matrix-tuwunel.service failed.\n');
+    const rb = h.runbook({ settings: { finallyAttempts: 2, tuwunelReadyTimeoutMs: 600 } });
+    const record = await (await rb.start('user.make-admin', { user: 'carol' }, { confirmed: true })).done;
+    expect(record.state).toBe('failed');
+    expect(record.alert).toMatchObject({
+      id: TUWUNEL_STOPPED_ALERT,
+      title: 'matrix-tuwunel is stopped',
+      fixActionId: 'stack.start',
+    });
+    expect(rb.alerts.list().map((a) => a.id)).toEqual([TUWUNEL_STOPPED_ALERT]);
+    expect(await h.lab.state.unitActive('matrix-tuwunel')).toBe(false);
+    h.lab.faults.clear();
+    const start = await (await rb.start('stack.start')).done;
+    expect(start.state).toBe('ok');
+    expect(await h.lab.state.unitActive('matrix-tuwunel')).toBe(true);
+    expect(rb.alerts.list()).toEqual([]);
+  });
+});
+
+describe('the admin room route (a Matrix admin token is stored)', () => {
+  it('makes a user admin and deactivates one without touching the host', async () => {
+    await h.secrets.set(TOKEN_REF(), h.lab.secrets.adminAccessToken);
+    const rb = h.runbook();
+    const plan = await rb.plan('user.make-admin', { user: '@alice:lab.test' });
+    expect(plan).toMatchObject({ route: 'admin-room', danger: 'disruptive', downtime: 'None (admin room).' });
+    const record = await (await rb.start('user.make-admin', { user: '@alice:lab.test' }, { confirmed: true }))
+      .done;
+    expect(record).toMatchObject({ state: 'ok', route: 'admin-room' });
+    expect(record.sentence).toBe(
+      '@alice:lab.test is now a server admin (through the admin room, no downtime).',
+    );
+    expect(record.steps[0]?.output).toBe('@alice:lab.test has been granted admin privileges.\n');
+    expect((await user('@alice:lab.test'))?.admin).toBe(true);
+
+    const deactivate = await (
+      await rb.start('user.deactivate', { user: 'bob', leaveRooms: false }, { confirmed: true })
+    ).done;
+    expect(deactivate.state).toBe('ok');
+    expect((await user('@bob:lab.test'))?.deactivated).toBe(true);
+    expect(sent()).toEqual([]);
+    expect(JSON.stringify([record, deactivate, await h.audit.read()])).not.toContain(
+      h.lab.secrets.adminAccessToken,
+    );
+  });
+
+  it('admin.command shows the bot’s reply; refuses rooms list before sending anything', async () => {
+    await h.secrets.set(TOKEN_REF(), h.lab.secrets.adminAccessToken);
+    const rb = h.runbook();
+    const uptime = await (await rb.start('admin.command', { command: '!admin server uptime' })).done;
+    expect(uptime.state).toBe('ok');
+    expect(uptime.steps[0]?.output.trim().length).toBeGreaterThan(0);
+    await expect(rb.start('admin.command', { command: '!admin rooms list' })).rejects.toBeInstanceOf(
+      ActionRefused,
+    );
+    const failed = await (await rb.start('admin.command', { command: 'users deactivate @conduit:lab.test' }))
+      .done;
+    expect(failed.state).toBe('failed');
+    expect(failed.sentence).toBe(
+      'Run an admin command failed at "Send the command to the admin room": Tuwunel answered: Command failed with error: Not allowed to deactivate the server service account.',
+    );
+    expect(sent()).toEqual([]);
+  });
+});
+
+describe('stack, restart and logs', () => {
+  it('maintenance stop suppresses the status alerts, and start lifts it', async () => {
+    const service = new StatusService({ profile: h.profile, remote: h.pool });
+    const scheduler = new StatusScheduler(service, schedulerSettings(h.profile, service.polledHosts));
+    const disconnect = connectMaintenance(h.maintenance, scheduler);
+    const alerts: string[] = [];
+    const off = scheduler.subscribe((_s, events) =>
+      alerts.push(...events.map((e) => `${e.kind} ${e.check.id}`)),
+    );
+    try {
+      await scheduler.refreshNow();
+      const stop = await (await h.runbook().start('stack.stop', {}, { confirmed: true })).done;
+      expect(stop.state).toBe('ok');
+      for (const unit of h.profile.units) expect(await h.lab.state.unitActive(unit)).toBe(false);
+      expect(sent().map((c) => c.command)).toContain("systemctl stop 'matrix-*'");
+      for (let i = 0; i < 3; i++) await scheduler.refreshNow();
+      const stopped = scheduler.snapshot();
+      expect(stopped.results.find((r) => r.id === 'unit:matrix-tuwunel')).toMatchObject({
+        level: 'maintenance',
+        underlying: 'fail',
+      });
+      expect(stopped.alerts['unit:matrix-tuwunel']).toBe('maintenance');
+      expect(alerts.filter((a) => a.startsWith('down'))).toEqual([]);
+
+      const start = await (await h.runbook().start('stack.start')).done;
+      expect(start.state).toBe('ok');
+      expect(h.maintenance.list()).toEqual([]);
+      await scheduler.refreshNow();
+      const running = scheduler.snapshot();
+      expect(running.maintenance).toEqual([]);
+      expect(running.results.find((r) => r.id === 'unit:matrix-tuwunel')?.level).toBe('ok');
+      expect(alerts.filter((a) => a.startsWith('down'))).toEqual([]);
+    } finally {
+      off();
+      disconnect();
+      await scheduler.stop();
+      service.close();
+    }
+  });
+
+  it('tuwunel.restart restarts the unit and waits until the federation endpoint answers', async () => {
+    const record = await (await h.runbook().start('tuwunel.restart', {}, { confirmed: true })).done;
+    expect(record.state).toBe('ok');
+    expect(sent()).toEqual([{ command: 'systemctl restart matrix-tuwunel', sudo: true }]);
+    expect(record.steps[1]?.summary).toMatch(/_matrix\/federation\/v1\/version answers \(HTTP 200\)/);
+  });
+
+  it('tuwunel.restart fails (bounded) when Tuwunel does not come back', async () => {
+    h.lab.faults.exit('homeserver', 'systemctl restart*', 0);
+    await h.lab.state.setUnitActive('matrix-tuwunel', false);
+    const record = await (
+      await h
+        .runbook({ settings: { tuwunelReadyTimeoutMs: 1_000 } })
+        .start('tuwunel.restart', {}, { confirmed: true })
+    ).done;
+    expect(record.state).toBe('failed');
+    expect(record.sentence).toMatch(
+      /Waiting for https:\/\/.*\/_matrix\/federation\/v1\/version did not finish within 1 s.*Last answer: HTTP 502/,
+    );
+  });
+
+  it('logs.follow streams the journal until cancelled and is not blocked by a running mutating action', async () => {
+    h.lab.faults.hang('homeserver', 'docker run*');
+    const rb = h.runbook({ settings: { cliExecuteTimeoutSeconds: 20 } });
+    const busy = await rb.start('user.make-admin', { user: 'bob' }, { confirmed: true });
+    await new Promise<void>((resolve) => {
+      const off = rb.events.on('step-started', (e) => {
+        if (e.step.id === 'execute') {
+          off();
+          resolve();
+        }
+      });
+    });
+    const refused = await rb.start('stack.stop', {}, { confirmed: true }).catch((e) => e);
+    expect(refused).toBeInstanceOf(HostBusy);
+    expect(refused.message).toMatch(
+      /^The homeserver host is busy with "Make a user server admin \(run [0-9a-f]{8}\)"\.$/,
+    );
+    const other = await h
+      .runbook()
+      .start('tuwunel.restart', {}, { confirmed: true })
+      .catch((e) => e);
+    expect(other).toBeInstanceOf(HostBusy);
+
+    const logs = await rb.start('logs.follow', { unit: 'matrix-tuwunel' });
+    const lines: string[] = [];
+    await new Promise<void>((resolve) => {
+      const off = rb.events.on('step-output', (e) => {
+        if (e.runId !== logs.id) return;
+        lines.push(e.text);
+        if (lines.join('').split('\n').length > 3) {
+          off();
+          resolve();
+        }
+      });
+    });
+    logs.cancel();
+    const followed = await logs.done;
+    expect(followed).toMatchObject({
+      state: 'cancelled',
+      sentence: 'Stopped following the log of matrix-tuwunel.',
+    });
+    expect(sent().some((c) => c.command === 'journalctl -fu matrix-tuwunel' && c.sudo)).toBe(true);
+    busy.cancel();
+    const cancelled = await busy.done;
+    expect(cancelled.state).toBe('cancelled');
+    expect(await h.lab.state.unitActive('matrix-tuwunel')).toBe(true);
+    // No journalctl left behind. (A cancelled `timeout … docker run` can outlive the cancel: GNU timeout
+    // moves itself into a process group of its own, out of reach of the SSH pool's group kill.)
+    expect(
+      liveProcessesOf(h.lab.hosts.homeserver.dir).filter((p) => p.command.includes('journalctl')),
+    ).toEqual([]);
+    const audit = await h.audit.read();
+    expect(audit.filter((r) => r.outcome === 'refused').map((r) => r.action)).toEqual(
+      expect.arrayContaining(['stack.stop', 'tuwunel.restart']),
+    );
+  });
+});
+
+describe('hostile parameters never reach the host as more than one argument', () => {
+  it('10 000 hostile user strings: each rejected before anything is sent, or one quoted --execute argument', async () => {
+    // Validation does not depend on the keychain; leaving it out keeps 10 000 dry runs fast.
+    const rb = h.runbook({ secrets: undefined, settings: { cliExecuteTimeoutSeconds: 2 } });
+    const fragment = fc.constantFrom(
+      "'",
+      '"',
+      '`',
+      '$(id)',
+      ';',
+      '&&',
+      '|',
+      '\n',
+      ' ',
+      '\\',
+      '*',
+      '#',
+      '~',
+      ':lab.test',
+      ':evil.org',
+      '@',
+      '=',
+      '/',
+      '+',
+      '.',
+      '_',
+      '-',
+      'a',
+      'z9',
+    );
+    const hostile = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.array(fragment, { minLength: 1, maxLength: 8 }).map((a) => a.join('')),
+    );
+    const accepted: string[] = [];
+    for (const input of fc.sample(hostile, 10_000)) {
+      try {
+        await rb.plan('user.make-admin', { user: input });
+        accepted.push(input);
+      } catch (e) {
+        expect((e as { code: string }).code).toBe('InvalidInput');
+      }
+    }
+    expect(h.lab.hosts.homeserver.execLog().length).toBe(logStart);
+    // Run the accepted values that carry the most punctuation for real, and read the exec log back with bash.
+    const punctuated = [...new Set(accepted)]
+      .sort((a, b) => b.replace(/[a-z0-9]/g, '').length - a.replace(/[a-z0-9]/g, '').length)
+      .slice(0, 3);
+    expect(punctuated.length).toBe(3);
+    const expectedIds: string[] = [];
+    for (const input of punctuated) {
+      const record = await (await rb.start('user.make-admin', { user: input }, { confirmed: true })).done;
+      expectedIds.push(String(record.params.user));
+      expect(record.steps.filter((s) => s.phase === 'finally').map((s) => s.state)).toEqual(['ok', 'ok']);
+    }
+    const dockerLines = sent().filter((c) => c.command.startsWith('timeout '));
+    const words = wordsOf(dockerLines.map((c) => c.command));
+    expect(words.map((w) => w.slice(-2))).toEqual(
+      expectedIds.map((id) => ['--execute', `users make-user-admin ${id}`]),
+    );
+    for (const id of expectedIds) expect(id).toMatch(/^@[a-z0-9._=\-/+]+:lab\.test$/);
+  }, 120_000);
+});

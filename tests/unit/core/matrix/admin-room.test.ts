@@ -1,0 +1,148 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cancelled, Timeout } from '../../../../src-main/core/errors';
+import { AdminRoomClient, MatrixRequestFailed } from '../../../../src-main/core/matrix/admin-room';
+
+const TOKEN = 'syt_admin_token';
+const ROOM = '!adminroom:lab.test';
+
+interface FakeRoom {
+  events: Record<string, unknown>[];
+  /** What the bot answers to a command body; null: no answer. */
+  answer: (body: string, eventId: string) => Record<string, unknown>[] | null;
+  requests: { method: string; url: string; auth: string | undefined }[];
+}
+
+/** A homeserver speaking the client-server API shapes Tuwunel serves for the admin room. */
+async function serve(room: FakeRoom): Promise<{ url: string; server: Server }> {
+  let n = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      room.requests.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization });
+      const send = (status: number, json: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(json));
+      };
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+        send(401, { errcode: 'M_UNKNOWN_TOKEN', error: 'Unknown access token.' });
+        return;
+      }
+      const url = req.url ?? '';
+      if (url === '/_matrix/client/v3/directory/room/%23admins%3Alab.test') {
+        send(200, { room_id: ROOM, servers: ['lab.test'] });
+      } else if (
+        req.method === 'PUT' &&
+        url.startsWith(`/_matrix/client/v3/rooms/${encodeURIComponent(ROOM)}/send/m.room.message/`)
+      ) {
+        const content = JSON.parse(body) as { body: string };
+        const eventId = `$cmd${++n}`;
+        room.events.push({ type: 'm.room.message', sender: '@admin:lab.test', event_id: eventId, content });
+        const replies = room.answer(content.body, eventId);
+        if (replies) setTimeout(() => room.events.push(...replies), 50);
+        send(200, { event_id: eventId });
+      } else if (url.startsWith(`/_matrix/client/v3/rooms/${encodeURIComponent(ROOM)}/messages?dir=b`)) {
+        send(200, { chunk: [...room.events].reverse(), start: 's1', end: 's0' });
+      } else {
+        send(404, { errcode: 'M_NOT_FOUND', error: 'Not found' });
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+const notice = (id: string, replyTo: string, body: string, sender = '@conduit:lab.test') => ({
+  type: 'm.room.message',
+  sender,
+  event_id: id,
+  content: { msgtype: 'm.notice', body, 'm.relates_to': { 'm.in_reply_to': { event_id: replyTo } } },
+});
+
+let server: Server | null = null;
+afterEach(async () => {
+  await new Promise((r) => server?.close(r));
+  server = null;
+});
+
+async function client(room: FakeRoom) {
+  const s = await serve(room);
+  server = s.server;
+  return new AdminRoomClient({ baseUrl: s.url, serverName: 'lab.test', pollIntervalMs: 20 });
+}
+
+describe('AdminRoomClient', () => {
+  it('sends !admin …, and reads the bot notice that replies to that very message', async () => {
+    const room: FakeRoom = {
+      events: [notice('$old', '$earlier', '@x:lab.test has been granted admin privileges.')],
+      requests: [],
+      answer: (body, id) => [
+        notice('$other', '$someone-else', 'unrelated'),
+        notice('$fake', id, 'not from the bot', '@mallory:lab.test'),
+        notice(`$r-${id}`, id, `@bob:lab.test has been granted admin privileges. (${body})`),
+      ],
+    };
+    const c = await client(room);
+    const reply = await c.run(TOKEN, 'users make-user-admin @bob:lab.test', { timeoutMs: 5000 });
+    expect(reply.body).toBe(
+      '@bob:lab.test has been granted admin privileges. (!admin users make-user-admin @bob:lab.test)',
+    );
+    expect(reply.roomId).toBe(ROOM);
+    expect(reply.replyEventIds).toEqual([`$r-${reply.commandEventId}`]);
+    expect(room.requests.every((r) => r.auth === `Bearer ${TOKEN}`)).toBe(true);
+  });
+
+  it('joins a long reply split into chained segments, and thread replies', async () => {
+    const room: FakeRoom = {
+      events: [],
+      requests: [],
+      answer: (_body, id) => [
+        notice('$s1', id, 'part 1'),
+        notice('$s2', '$s1', 'part 2'),
+        notice('$s3', '$s2', 'part 3'),
+      ],
+    };
+    const c = await client(room);
+    expect((await c.run(TOKEN, '!admin users list', { timeoutMs: 5000 })).body).toBe(
+      'part 1\npart 2\npart 3',
+    );
+    room.answer = (_b, id) => [
+      {
+        type: 'm.room.message',
+        sender: '@conduit:lab.test',
+        event_id: '$t1',
+        content: {
+          msgtype: 'm.notice',
+          body: 'threaded',
+          'm.relates_to': { rel_type: 'm.thread', event_id: id },
+        },
+      },
+    ];
+    expect((await c.run(TOKEN, 'server uptime', { timeoutMs: 5000 })).body).toBe('threaded');
+  });
+
+  it('gives up after the timeout when the bot never answers, and can be cancelled', async () => {
+    const c = await client({ events: [], requests: [], answer: () => null });
+    await expect(c.run(TOKEN, 'rooms info !x:lab.test', { timeoutMs: 300 })).rejects.toBeInstanceOf(Timeout);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 100);
+    await expect(
+      c.run(TOKEN, 'server uptime', { timeoutMs: 5000, signal: abort.signal }),
+    ).rejects.toBeInstanceOf(Cancelled);
+  });
+
+  it('turns a refused token into a typed error with a next step, never showing the token', async () => {
+    const c = await client({ events: [], requests: [], answer: () => null });
+    const error = await c.run('wrong-token', 'server uptime', { timeoutMs: 2000 }).catch((e) => e);
+    expect(error).toBeInstanceOf(MatrixRequestFailed);
+    expect(error.message).toBe(
+      'Resolving #admins:lab.test failed: the homeserver answered 401 M_UNKNOWN_TOKEN (Unknown access token.).',
+    );
+    expect(error.nextStep).toMatch(/Log in again/);
+    expect(JSON.stringify(error)).not.toContain('wrong-token');
+  });
+});

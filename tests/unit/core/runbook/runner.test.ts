@@ -1,0 +1,587 @@
+import { appendFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { HostBusy, InvalidInput, SecretMissing } from '../../../../src-main/core/errors';
+import { AuditLog } from '../../../../src-main/core/runbook/audit';
+import { TUWUNEL_STOPPED_ALERT } from '../../../../src-main/core/runbook/catalog';
+import { ActionRefused, ConfirmationRequired, UnknownAction } from '../../../../src-main/core/runbook/errors';
+import {
+  MAINTENANCE_MODE_KEY,
+  MaintenanceStore,
+  type MaintenanceWindow,
+} from '../../../../src-main/core/runbook/maintenance';
+import { MASK } from '../../../../src-main/core/runbook/redact';
+import type { RunbookEvents } from '../../../../src-main/core/runbook/run-record';
+import { Runbook } from '../../../../src-main/core/runbook/runner';
+import { type AnyAction, DEFAULT_SETTINGS, defineAction } from '../../../../src-main/core/runbook/types';
+import { LocalExec } from './local-exec';
+import { MemorySecrets, testProfile } from './test-profile';
+
+const UNITS = ['matrix-tuwunel', 'matrix-traefik', 'matrix-postgres'];
+const profile = testProfile({ units: UNITS });
+const FAST = {
+  cliExecuteTimeoutSeconds: 1,
+  unitCommandTimeoutMs: 5_000,
+  unitsSettleTimeoutMs: 1_500,
+  tuwunelReadyTimeoutMs: 1_500,
+  pollIntervalMs: 100,
+  finallyAttempts: 3,
+  finallyRetryDelayMs: 50,
+};
+
+/** Unit-test stand-ins: systemctl keeps unit states in files, docker answers like Tuwunel's --execute. */
+async function standIns(exec: LocalExec) {
+  await exec.script(
+    'homeserver',
+    'systemctl',
+    `verb=$1; shift
+case $verb in
+  stop) for u; do if [[ $u == 'matrix-*' ]]; then for f in "$STATE"/units/*; do echo inactive > "$f"; done; else echo inactive > "$STATE/units/$u"; fi; done ;;
+  start|restart)
+    if [[ -f $STATE/start-fails ]]; then echo "Job for $1.service failed because the control process exited with error code." >&2; exit 1; fi
+    for u; do echo active > "$STATE/units/$u"; done ;;
+  is-active) rc=3; for u; do s=$(cat "$STATE/units/$u" 2>/dev/null || echo inactive); echo "$s"; [[ $s == active ]] && rc=0; done; exit $rc ;;
+esac`,
+  );
+  await exec.script(
+    'homeserver',
+    'docker',
+    `cmd=\${@: -1}; u=\${cmd##* }
+if [[ $(cat "$STATE/units/matrix-tuwunel") == active ]]; then echo "Error: IO error: While lock file: /var/lib/tuwunel/LOCK: Resource temporarily unavailable" >&2; exit 1; fi
+case $(cat "$STATE/docker-mode" 2>/dev/null) in
+  hang) exec sleep 1000 ;;
+  fail) echo "Command failed with error: User $u does not exist" ;;
+  *) case $cmd in
+       "users make-user-admin "*) echo "$u has been granted admin privileges." ;;
+       "users deactivate "*) echo "User $u has been deactivated" ;;
+     esac ;;
+esac
+# Like Tuwunel, --execute answers and then keeps serving until something stops it.
+exec sleep 1000`,
+  );
+  await exec.script(
+    'homeserver',
+    'journalctl',
+    'echo "-- Journal begins --"; while :; do echo "tuwunel: tick"; sleep 0.05; done',
+  );
+  await (await import('node:fs/promises')).mkdir(join(exec.hostDir('homeserver'), 'state', 'units'), {
+    recursive: true,
+  });
+  for (const u of UNITS) await exec.setState('homeserver', `units/${u}`, 'active\n');
+}
+
+let exec: LocalExec;
+let dataDir: string;
+let maintenance: MaintenanceStore;
+let audit: AuditLog;
+
+beforeEach(async () => {
+  exec = await LocalExec.create();
+  await standIns(exec);
+  dataDir = await mkdtemp(join(tmpdir(), 'runbook-data-'));
+  maintenance = new MaintenanceStore(join(dataDir, 'maintenance.json'));
+  audit = new AuditLog(dataDir);
+});
+
+afterEach(async () => {
+  await exec.cleanup();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+function runbook(extra: Partial<ConstructorParameters<typeof Runbook>[0]> = {}) {
+  return new Runbook({ profile, exec, maintenance, audit, settings: FAST, ...extra });
+}
+
+const unit = (u: string) => exec.state('homeserver', `units/${u}`).then((s) => s.trim());
+const commands = () => exec.log.map((l) => l.command);
+
+describe('user.make-admin in CLI mode (no admin token stored)', () => {
+  it('stops Tuwunel, runs the runbook command, starts it again and says so', async () => {
+    const rb = runbook();
+    const windows: MaintenanceWindow[][] = [];
+    maintenance.subscribe((w) => windows.push(w));
+    const run = await rb.start('user.make-admin', { user: 'bob' }, { confirmed: true });
+    const record = await run.done;
+    expect(record.state).toBe('ok');
+    expect(record.route).toBe('cli');
+    expect(record.sentence).toMatch(
+      /^@bob:lab\.test is now a server admin \(CLI mode; Tuwunel was stopped for \d+ s and is running again\)\.$/,
+    );
+    expect(commands()).toEqual([
+      'systemctl stop matrix-tuwunel',
+      "timeout 1 docker run --rm -v /matrix/tuwunel/data:/var/lib/tuwunel -v /matrix/tuwunel/config:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.7.0 --execute 'users make-user-admin @bob:lab.test'",
+      'systemctl start matrix-tuwunel',
+      'systemctl is-active matrix-tuwunel',
+    ]);
+    expect(exec.log.map((l) => l.sudo)).toEqual([true, true, true, false]);
+    expect(record.steps.map((s) => [s.id, s.state])).toEqual([
+      ['stop-tuwunel', 'ok'],
+      ['execute', 'ok'],
+      ['start-tuwunel', 'ok'],
+      ['confirm-tuwunel', 'ok'],
+    ]);
+    expect(await unit('matrix-tuwunel')).toBe('active');
+    // Alerts about matrix-tuwunel were suppressed for the run, and only for it.
+    expect(windows[0]).toEqual([
+      expect.objectContaining({ key: `run:${run.id}`, units: ['matrix-tuwunel'] }),
+    ]);
+    expect(maintenance.list()).toEqual([]);
+  });
+
+  it('kills a hanging docker step after its timeout, then starts Tuwunel again', async () => {
+    await exec.setState('homeserver', 'docker-mode', 'hang');
+    const record = await (
+      await runbook().start('user.make-admin', { user: '@bob:lab.test' }, { confirmed: true })
+    ).done;
+    expect(record.state).toBe('failed');
+    expect(record.failingStep).toBe('execute');
+    expect(record.sentence).toBe(
+      'Make a user server admin failed at "Run the command with Tuwunel\'s CLI": Tuwunel\'s CLI gave no answer within 1 s and was stopped (timeout). Clean-up done: start matrix-tuwunel again, confirm matrix-tuwunel is active.',
+    );
+    expect(record.steps.find((s) => s.id === 'execute')?.exitCode).toBe(124);
+    expect(await unit('matrix-tuwunel')).toBe('active');
+  });
+
+  it('reads failure from the reply text, and stops the container once Tuwunel has answered', async () => {
+    await exec.setState('homeserver', 'docker-mode', 'fail');
+    const rb = runbook({ settings: { ...FAST, cliExecuteTimeoutSeconds: 30 } });
+    const record = await (await rb.start('user.make-admin', { user: 'nobody' }, { confirmed: true })).done;
+    expect(record.state).toBe('failed');
+    const step = record.steps.find((s) => s.id === 'execute');
+    expect(step).toMatchObject({ exitCode: null, state: 'failed' });
+    expect(step?.output).toContain(
+      'Tuwunel answered, so its one-off container was stopped instead of waiting for the timeout.',
+    );
+    expect(record.sentence).toContain(
+      'Tuwunel answered: Command failed with error: User @nobody:lab.test does not exist',
+    );
+    expect(record.durationMs).toBeLessThan(5_000);
+    expect(await unit('matrix-tuwunel')).toBe('active');
+  });
+
+  it('starts Tuwunel again when the connection drops during the docker step', async () => {
+    await exec.setState('homeserver', 'docker-mode', 'hang');
+    exec.dropNext(/docker run/, 200);
+    const record = await (await runbook().start('user.make-admin', { user: 'bob' }, { confirmed: true }))
+      .done;
+    expect(record.state).toBe('failed');
+    expect(record.steps.find((s) => s.id === 'execute')?.error?.code).toBe('ConnectionLost');
+    expect(record.steps.find((s) => s.id === 'start-tuwunel')?.state).toBe('ok');
+    expect(await unit('matrix-tuwunel')).toBe('active');
+  });
+
+  it('retries the finally start after a dropped connection (bounded)', async () => {
+    exec.dropNext(/systemctl start/, 0);
+    const record = await (await runbook().start('user.make-admin', { user: 'bob' }, { confirmed: true }))
+      .done;
+    expect(record.state).toBe('ok');
+    const start = record.steps.find((s) => s.id === 'start-tuwunel');
+    expect(start).toMatchObject({ state: 'ok', attempts: 2 });
+    expect(start?.output).toMatch(/Attempt 1 of 3 failed \(The connection to the homeserver host dropped/);
+  });
+
+  it('ends failed with a sticky "matrix-tuwunel is stopped" alert when the start cannot be confirmed; stack.start clears it', async () => {
+    await exec.setState('homeserver', 'start-fails', '1');
+    const rb = runbook({ settings: { ...FAST, tuwunelReadyTimeoutMs: 300 } });
+    const raised: RunbookEvents['alert-raised'][] = [];
+    rb.events.on('alert-raised', (e) => raised.push(e));
+    const record = await (
+      await rb.start('user.deactivate', { user: 'bob', leaveRooms: 'false' }, { confirmed: true })
+    ).done;
+    expect(record.state).toBe('failed');
+    expect(commands()[1]).toContain("--execute 'users deactivate --no-leave-rooms @bob:lab.test'");
+    expect(
+      record.steps
+        .filter((s) => s.id === 'start-tuwunel' || s.id === 'confirm-tuwunel')
+        .map((s) => [s.state, s.attempts]),
+    ).toEqual([
+      ['failed', 3],
+      ['failed', 3],
+    ]);
+    expect(record.alert).toMatchObject({
+      id: TUWUNEL_STOPPED_ALERT,
+      title: 'matrix-tuwunel is stopped',
+      fixActionId: 'stack.start',
+    });
+    expect(rb.alerts.list()).toHaveLength(1);
+    expect(raised).toHaveLength(1);
+    expect(record.sentence).toMatch(/matrix-tuwunel is stopped: use "Start the stack"\.$/);
+
+    await rm(join(exec.hostDir('homeserver'), 'state', 'start-fails'));
+    const start = await (await rb.start('stack.start')).done;
+    expect(start.state).toBe('ok');
+    expect(rb.alerts.list()).toEqual([]);
+  });
+
+  it('cancels: the remote step is killed, finally still runs, and the run says cancelled', async () => {
+    await exec.setState('homeserver', 'docker-mode', 'hang');
+    const rb = runbook({ settings: { ...FAST, cliExecuteTimeoutSeconds: 30 } });
+    const run = await rb.start('user.make-admin', { user: 'bob' }, { confirmed: true });
+    rb.events.on('step-started', (e) => {
+      if (e.step.id === 'execute') setTimeout(() => run.cancel(), 200);
+    });
+    const record = await run.done;
+    expect(record.state).toBe('cancelled');
+    expect(record.sentence).toMatch(
+      /^Make a user server admin was cancelled during "Run the command with Tuwunel's CLI"\. Clean-up done: start matrix-tuwunel again, confirm matrix-tuwunel is active\.$/,
+    );
+    expect(record.steps.map((s) => s.state)).toEqual(['ok', 'failed', 'ok', 'ok']);
+    expect(await unit('matrix-tuwunel')).toBe('active');
+    expect(record.durationMs).toBeLessThan(10_000);
+  });
+});
+
+describe('guards', () => {
+  it('refuses a second mutating run on the same host, naming the running one; read-only runs are not locked', async () => {
+    await exec.setState('homeserver', 'docker-mode', 'hang');
+    const rb = runbook({ settings: { ...FAST, cliExecuteTimeoutSeconds: 30 } });
+    const first = await rb.start('user.make-admin', { user: 'bob' }, { confirmed: true });
+    const refused = await rb.start('tuwunel.restart', {}, { confirmed: true }).catch((e) => e);
+    expect(refused).toBeInstanceOf(HostBusy);
+    expect(refused.message).toMatch(
+      /^The homeserver host is busy with "Make a user server admin \(run [0-9a-f]{8}\)"\.$/,
+    );
+    const logs = await rb.start('logs.follow', { unit: 'matrix-tuwunel' });
+    await new Promise((r) => setTimeout(r, 300));
+    logs.cancel();
+    const logRecord = await logs.done;
+    expect(logRecord.state).toBe('cancelled');
+    expect(logRecord.sentence).toBe('Stopped following the log of matrix-tuwunel.');
+    expect(logRecord.steps[0]?.output).toContain('tuwunel: tick');
+    first.cancel();
+    await first.done;
+    const records = await audit.read();
+    expect(records.map((r) => [r.action, r.outcome])).toEqual([
+      ['tuwunel.restart', 'refused'],
+      ['logs.follow', 'cancelled'],
+      ['user.make-admin', 'cancelled'],
+    ]);
+  });
+
+  it('needs confirmation for disruptive and outage actions, validates parameters at the edge', async () => {
+    const rb = runbook();
+    const error = await rb.start('stack.stop').catch((e) => e);
+    expect(error).toBeInstanceOf(ConfirmationRequired);
+    expect(error.confirm).toBe(
+      'Stop all matrix-* services on the homeserver host (127.0.0.1): Matrix is down for everyone until you run "Start the stack". Alerts about them are suppressed meanwhile.',
+    );
+    await expect(rb.start('user.make-admin', { user: '@bob:evil.org' }, { confirmed: true })).rejects.toThrow(
+      'user: is on evil.org; only users of lab.test can be managed here',
+    );
+    await expect(rb.start('user.make-admin', {}, { confirmed: true })).rejects.toBeInstanceOf(InvalidInput);
+    await expect(rb.start('user.make-admin', { user: 'bob', extra: 1 }, { confirmed: true })).rejects.toThrow(
+      /unknown parameter/,
+    );
+    await expect(rb.start('logs.follow', { unit: 'sshd' })).rejects.toThrow(/not one of the profile's units/);
+    await expect(rb.start('nope')).rejects.toBeInstanceOf(UnknownAction);
+    await expect(rb.start('admin.command', { command: 'server uptime' })).rejects.toBeInstanceOf(
+      SecretMissing,
+    );
+    expect(exec.log).toEqual([]);
+  });
+
+  it('refuses "rooms list" and asks confirmation for server shutdown', async () => {
+    const secrets = new MemorySecrets();
+    await secrets.set({ profile: 'lab.test', kind: 'matrix-admin-token' }, 'tok');
+    const rb = runbook({ secrets });
+    await expect(rb.start('admin.command', { command: '!admin rooms list' })).rejects.toBeInstanceOf(
+      ActionRefused,
+    );
+    const plan = await rb.plan('admin.command', { command: '!admin server shutdown' });
+    expect(plan.danger).toBe('outage');
+    expect(plan.locks).toEqual(['homeserver']);
+    await expect(rb.start('admin.command', { command: '!admin server shutdown' })).rejects.toBeInstanceOf(
+      ConfirmationRequired,
+    );
+    expect((await rb.plan('admin.command', { command: 'server uptime' })).danger).toBe('safe');
+  });
+});
+
+describe('maintenance mode', () => {
+  it('stack.stop turns it on (persisted), stack.start turns it off once the units are active', async () => {
+    const rb = runbook();
+    const stop = await (await rb.start('stack.stop', {}, { confirmed: true })).done;
+    expect(stop.state).toBe('ok');
+    expect(commands()).toEqual([
+      "systemctl stop 'matrix-*'",
+      'systemctl is-active matrix-tuwunel matrix-traefik matrix-postgres',
+    ]);
+    expect(maintenance.modeActive).toBe(true);
+    expect(new MaintenanceStore(join(dataDir, 'maintenance.json')).get(MAINTENANCE_MODE_KEY)).toMatchObject({
+      units: 'all',
+    });
+    for (const u of UNITS) expect(await unit(u)).toBe('inactive');
+
+    const start = await (await rb.start('stack.start')).done;
+    expect(start.state).toBe('ok');
+    expect(start.sentence).toBe('All 3 units are active and maintenance mode is off.');
+    expect(commands().slice(2, 4)).toEqual([
+      'systemctl start matrix-tuwunel matrix-traefik matrix-postgres',
+      'systemctl is-active matrix-tuwunel matrix-traefik matrix-postgres',
+    ]);
+    expect(maintenance.modeActive).toBe(false);
+    expect(new MaintenanceStore(join(dataDir, 'maintenance.json')).list()).toEqual([]);
+  });
+
+  it('stack.start that fails still turns maintenance off, so alerts show what is down', async () => {
+    await (await runbook().start('stack.stop', {}, { confirmed: true })).done;
+    await exec.setState('homeserver', 'start-fails', '1');
+    const start = await (await runbook().start('stack.start')).done;
+    expect(start.state).toBe('failed');
+    expect(maintenance.modeActive).toBe(false);
+    expect(start.steps.map((s) => s.state)).toEqual(['failed', 'skipped', 'skipped', 'ok']);
+  });
+});
+
+describe('deploy host: config.apply and federation edits', () => {
+  const fixture = (name: string) =>
+    readFile(join(import.meta.dirname, 'fixtures', 'ansible', `${name}.txt`), 'utf8');
+  const VARS = `# host_vars for lab.test\nmatrix_domain: lab.test\nmatrix_tuwunel_config_allowed_remote_server_names:\n  - lab.test # own\n  - '^matrix\\.org$'\nsecret_key: 'k'\n`;
+  let deployDir: string;
+  let deployProfile: ReturnType<typeof testProfile>;
+  const varsPath = () => join(deployDir, 'inventory/host_vars/matrix.lab.test/vars.yml');
+
+  beforeEach(async () => {
+    const fs = await import('node:fs/promises');
+    deployDir = join(exec.hostDir('deploy'), 'matrix-deploy');
+    await fs.mkdir(join(deployDir, 'inventory/host_vars/matrix.lab.test'), { recursive: true });
+    await fs.writeFile(varsPath(), VARS, { mode: 0o640 });
+    deployProfile = testProfile({
+      units: UNITS,
+      deploy: {
+        dir: deployDir,
+        inventory: 'inventory/hosts',
+        vaultPasswordFile: '/root/.vault_pass',
+        varsFile: 'inventory/host_vars/matrix.lab.test/vars.yml',
+        logDir: join(deployDir, 'logs'),
+      },
+    });
+    await exec.script(
+      'deploy',
+      'ansible-playbook',
+      'cat "$STATE/playbook-output"; exit "$(cat "$STATE/playbook-rc")"',
+    );
+    await exec.setState('deploy', 'playbook-output', await fixture('ok1'));
+    await exec.setState('deploy', 'playbook-rc', '0');
+  });
+
+  it('config.apply on a broken vars.yml ends failed with Ansible’s error; the output is teed to a log', async () => {
+    await exec.setState('deploy', 'playbook-output', await fixture('broken-yaml'));
+    await exec.setState('deploy', 'playbook-rc', '4');
+    const rb = runbook({ profile: deployProfile });
+    const record = await (await rb.start('config.apply', {}, { confirmed: true })).done;
+    expect(record.state).toBe('failed');
+    expect(record.sentence).toMatch(
+      /^Apply the configuration failed at "Apply the configuration \(ansible-playbook --tags=install-all,start\)": Ansible stopped with an error: We were unable to read either as JSON nor YAML.*Syntax Error while loading YAML\. did not find expected key \(.*vars\.yml, line 4, column 2\)\.$/,
+    );
+    const logs = await (await import('node:fs/promises')).readdir(join(deployDir, 'logs'));
+    expect(logs).toEqual([expect.stringMatching(/^config-apply-\d{8}T\d{6}Z\.log$/)]);
+    expect(await readFile(join(deployDir, 'logs', logs[0] as string), 'utf8')).toBe(
+      await fixture('broken-yaml'),
+    );
+  });
+
+  it('config.apply names the first failed task and keeps the PLAY RECAP', async () => {
+    await exec.setState('deploy', 'playbook-output', await fixture('failed-task'));
+    await exec.setState('deploy', 'playbook-rc', '2');
+    const record = await (
+      await runbook({ profile: deployProfile }).start('config.apply', {}, { confirmed: true })
+    ).done;
+    expect(record.state).toBe('failed');
+    expect(record.sentence).toContain(
+      'Ansible failed at task "Check allowed list" on matrix.lab.test: Assertion failed.',
+    );
+    expect(record.ansible?.recap).toEqual([expect.objectContaining({ host: 'matrix.lab.test', failed: 1 })]);
+    expect(record.steps[0]?.output).toContain(
+      'matrix.lab.test: ok=1 changed=1 unreachable=0 failed=1 skipped=0',
+    );
+  });
+
+  it('federation.allow edits vars.yml (comments, order, mode kept), shows the diff, then applies', async () => {
+    const fs = await import('node:fs/promises');
+    const record = await (
+      await runbook({ profile: deployProfile }).start(
+        'federation.allow',
+        { server: 'chat.example.org' },
+        { confirmed: true },
+      )
+    ).done;
+    expect(record.state).toBe('ok');
+    expect(record.sentence).toBe(
+      'Added ^chat\\.example\\.org$ to the allowlist. The configuration was applied.',
+    );
+    expect(await fs.readFile(varsPath(), 'utf8')).toBe(
+      VARS.replace("  - '^matrix\\.org$'\n", () => "  - '^matrix\\.org$'\n  - '^chat\\.example\\.org$'\n"),
+    );
+    expect((await fs.stat(varsPath())).mode & 0o777).toBe(0o640);
+    expect(record.steps.find((s) => s.id === 'edit')?.output).toContain("+  - '^chat\\.example\\.org$'");
+    expect(JSON.stringify(record)).not.toContain('secret_key');
+    const kinds = () =>
+      exec.log.map((l) => (l.command.startsWith(`f=${varsPath()};`) ? 'file' : l.command.split(' ')[0]));
+    expect(kinds()).toEqual(['file', 'file', 'bash']);
+    expect(exec.log[1]?.stdin).toContain('^chat');
+    expect(await fs.readdir(join(deployDir, 'inventory/host_vars/matrix.lab.test'))).toEqual(['vars.yml']);
+  });
+
+  it('federation.disallow refuses to drop the own server (lesson #1) and writes nothing', async () => {
+    const rb = runbook({ profile: deployProfile });
+    const record = await (await rb.start('federation.disallow', { server: 'lab.test' }, { confirmed: true }))
+      .done;
+    expect(record.state).toBe('failed');
+    expect(record.sentence).toMatch(/Refusing to remove lab\.test from the allowlist.*lesson #1/);
+    expect(record.steps.map((s) => s.state)).toEqual(['ok', 'failed', 'skipped', 'skipped']);
+    expect(await readFile(varsPath(), 'utf8')).toBe(VARS);
+  });
+
+  it('refuses to write when vars.yml changed after it was read', async () => {
+    const fs = await import('node:fs/promises');
+    const rb = runbook({ profile: deployProfile });
+    rb.events.on('step-finished', (e) => {
+      if (e.step.id === 'read-vars') appendFileSync(varsPath(), '# edited by someone else\n');
+    });
+    const record = await (
+      await rb.start('federation.disallow', { server: 'matrix.org' }, { confirmed: true })
+    ).done;
+    expect(record.state).toBe('failed');
+    expect(record.failingStep).toBe('write-vars');
+    expect(record.steps.find((s) => s.id === 'write-vars')?.error?.code).toBe('RemoteFileChanged');
+    expect(await fs.readFile(varsPath(), 'utf8')).toBe(`${VARS}# edited by someone else\n`);
+    expect(exec.log.map((l) => l.command.split(' ')[0])).not.toContain('bash');
+  });
+
+  it('nothing to change ends the run early and successfully', async () => {
+    const record = await (
+      await runbook({ profile: deployProfile }).start(
+        'federation.allow',
+        { server: 'matrix.org' },
+        { confirmed: true },
+      )
+    ).done;
+    expect(record).toMatchObject({
+      state: 'ok',
+      sentence: 'matrix.org is already in the allowlist (as "^matrix\\.org$"); nothing changed.',
+    });
+    expect(record.steps.map((s) => s.state)).toEqual(['ok', 'ok', 'skipped', 'skipped']);
+  });
+});
+
+describe('output, dry run and audit', () => {
+  const secret = 'sudo-pw-that-must-not-leak';
+  const leaky: AnyAction = defineAction<{ n: number }>({
+    id: 'test.leaky',
+    title: 'Leaky test action',
+    description: 'Prints a secret in pieces.',
+    group: 'Admin',
+    host: 'homeserver',
+    danger: () => 'safe',
+    downtime: () => 'None.',
+    params: z.object({ n: z.number().default(1) }).strict(),
+    confirm: () => 'Print things.',
+    locks: () => ['homeserver'],
+    steps: [
+      {
+        kind: 'remote',
+        id: 'print',
+        title: 'Print',
+        host: () => 'homeserver',
+        privileged: false,
+        command: () =>
+          `printf 'a ${secret.slice(0, 9)}'; sleep 0.2; printf '${secret.slice(9)} b\\n'; echo '${secret}' >&2; exit 3`,
+        timeoutMs: () => 5000,
+      },
+    ],
+    finally: [],
+    success: () => 'done',
+  });
+
+  it('masks secrets in live output, records, errors and the audit trail, even split across chunks', async () => {
+    const secrets = new MemorySecrets();
+    await secrets.set({ profile: 'lab.test', kind: 'sudo-password', host: 'homeserver' }, secret);
+    const rb = runbook({ secrets, catalog: [leaky] });
+    const live: string[] = [];
+    const stdout: string[] = [];
+    rb.events.on('step-output', (e) => {
+      live.push(e.text);
+      if (e.stream === 'stdout') stdout.push(e.text);
+    });
+    const record = await (await rb.start('test.leaky')).done;
+    expect(record.state).toBe('failed');
+    const everything = JSON.stringify({ live, record, audit: await readFile(audit.path, 'utf8') });
+    expect(everything).not.toContain(secret);
+    expect(stdout.join('')).toBe(`a ${MASK} b\n`);
+    expect(record.steps[0]?.output).toContain(MASK);
+    expect(record.steps[0]?.command).toContain(MASK);
+    expect(record.sentence).toContain(MASK);
+  });
+
+  it('dry run: the exact commands of each step, without running anything', async () => {
+    const rb = runbook();
+    const plan = await rb.plan('config.apply');
+    expect(plan.steps).toEqual([
+      expect.objectContaining({
+        id: 'playbook-install-all',
+        host: 'deploy',
+        sudo: false,
+        command: expect.stringMatching(
+          /^bash --noprofile --norc -c 'set -o pipefail; cd \/root\/matrix-deploy && mkdir -p \/root\/matrix-deploy\/logs && ansible-playbook -i inventory\/hosts setup\.yml --tags=install-all,start --vault-password-file \/root\/\.vault_pass 2>&1 \| tee \/root\/matrix-deploy\/logs\/config-apply-\d{8}T\d{6}Z\.log'$/,
+        ),
+      }),
+    ]);
+    const restart = await rb.plan('stack.restart');
+    expect(restart.steps.map((s) => s.command)).toEqual([
+      'cd /root/matrix-deploy && ansible-playbook -i inventory/hosts setup.yml --tags=start --vault-password-file /root/.vault_pass',
+      'GET https://matrix.lab.test/_matrix/federation/v1/version until it answers',
+    ]);
+    const update = await rb.plan('deploy.update');
+    expect(update.steps.map((s) => s.command)).toEqual([
+      'cd /root/matrix-deploy && git pull',
+      'cd /root/matrix-deploy && rm -rf roles/galaxy',
+      'cd /root/matrix-deploy && ansible-galaxy install -r requirements.yml -p roles/galaxy/ --force',
+    ]);
+    const restartTuwunel = await rb.plan('tuwunel.restart');
+    expect(restartTuwunel.steps[0]).toMatchObject({
+      command: 'systemctl restart matrix-tuwunel',
+      sudo: true,
+      host: 'homeserver',
+    });
+    const allow = await rb.plan('federation.allow', { server: 'chat.example.org' });
+    expect(allow.confirm).toContain('Add ^chat\\.example\\.org$ to the federation allowlist');
+    expect(allow.steps.map((s) => s.id)).toEqual(['read-vars', 'edit', 'write-vars', 'playbook-install-all']);
+    expect(allow.steps[2]).toMatchObject({ stdin: 'the edited vars.yml' });
+    expect(allow.steps[2]?.command).toContain('<sha256 of vars.yml as read>');
+    expect(exec.log).toEqual([]);
+  });
+
+  it('lists the catalog with the ids of the interface and JSON-schema parameters', () => {
+    const actions = runbook().actions();
+    expect(actions.map((a) => a.id)).toEqual([
+      'stack.stop',
+      'stack.start',
+      'stack.restart',
+      'tuwunel.restart',
+      'config.apply',
+      'deploy.update',
+      'user.make-admin',
+      'user.deactivate',
+      'federation.allow',
+      'federation.disallow',
+      'logs.follow',
+      'admin.command',
+    ]);
+    const deactivate = actions.find((a) => a.id === 'user.deactivate');
+    expect(deactivate?.params).toMatchObject({
+      type: 'object',
+      required: ['user'],
+      properties: { user: { type: 'string' }, leaveRooms: { default: true } },
+    });
+    expect(actions.filter((a) => a.readOnly).map((a) => a.id)).toEqual(['logs.follow']);
+  });
+
+  it('uses the runbook defaults unless told otherwise', () => {
+    expect(new Runbook({ profile, exec, maintenance }).settings).toEqual(DEFAULT_SETTINGS);
+    expect(DEFAULT_SETTINGS.cliExecuteTimeoutSeconds).toBe(60);
+  });
+});
