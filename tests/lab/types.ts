@@ -22,6 +22,8 @@ export interface LabOptions {
   jumpThroughDeploy?: boolean;
   /** Start gnome-keyring in a private D-Bus session. Default true. */
   keyring?: boolean;
+  /** Seconds between the lines a running container adds to its journal (what `journalctl -f` shows). Default 15. */
+  journalIntervalSeconds?: number;
 }
 
 export type LabHostRole = 'homeserver' | 'deploy';
@@ -108,6 +110,8 @@ export interface Lab {
     unitActive(unit: string): Promise<boolean>;
     /** Changes a unit behind the app's back (as if it crashed or someone ran systemctl). */
     setUnitActive(unit: string, active: boolean): Promise<void>;
+    /** Like setUnitActive, also to 'failed' (journal: "Main process exited …", docker: "Exited (1)"). */
+    setUnitState(unit: string, state: 'active' | 'inactive' | 'failed'): Promise<void>;
     /** Percentage the df stand-in reports for the Tuwunel data dir. */
     setDiskPercent(percent: number): Promise<void>;
     /** Users the Tuwunel stand-in knows, with admin / deactivated flags. */

@@ -1,0 +1,76 @@
+import { appendFile, chmod, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { RepoFiles } from './playbook-files';
+import { mustRun } from './run';
+
+export const LAB_GIT_AUTHOR = { name: 'Homelab Admin', email: 'admin@lab.test' } as const;
+
+/** Git for lab set-up: never reads the machine's global or system config (signing, hooks, default branch). */
+function gitEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_AUTHOR_NAME: LAB_GIT_AUTHOR.name,
+    GIT_AUTHOR_EMAIL: LAB_GIT_AUTHOR.email,
+    GIT_COMMITTER_NAME: LAB_GIT_AUTHOR.name,
+    GIT_COMMITTER_EMAIL: LAB_GIT_AUTHOR.email,
+    GIT_TERMINAL_PROMPT: '0',
+  };
+}
+
+const IDENTITY_CONFIG = `[user]\n\tname = ${LAB_GIT_AUTHOR.name}\n\temail = ${LAB_GIT_AUTHOR.email}\n`;
+
+export function git(cwd: string, ...args: string[]): Promise<string> {
+  return mustRun('git', args, { cwd, env: gitEnv() });
+}
+
+export async function writeRepoFiles(root: string, files: RepoFiles): Promise<void> {
+  await Promise.all(
+    Object.entries(files).map(async ([path, f]) => {
+      const target = join(root, path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, f.content);
+      if (f.executable) await chmod(target, 0o755);
+    }),
+  );
+}
+
+/**
+ * A work tree with one commit of `files`; the identity is set in the repo itself, as a workstation's global
+ * config would provide, so commits made later by the app (or by tests) work on a machine without one.
+ */
+export async function initRepo(dir: string, files: RepoFiles, message: string, tag?: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await git(dir, 'init', '--quiet', '--initial-branch=main');
+  // Config written directly: every git process spawned costs lab start-up time.
+  await appendFile(join(dir, '.git', 'config'), IDENTITY_CONFIG);
+  await writeRepoFiles(dir, files);
+  await git(dir, 'add', '--all');
+  await git(dir, 'commit', '--quiet', '-m', message);
+  if (tag) await git(dir, 'tag', tag);
+}
+
+/** A bare copy of `workTree` (tags included) that becomes its `origin`, as a push to a fresh remote would. */
+export async function publishBare(workTree: string, bareDir: string): Promise<void> {
+  await mkdir(dirname(bareDir), { recursive: true });
+  await git(dirname(bareDir), 'clone', '--quiet', '--bare', workTree, bareDir);
+  await git(workTree, 'remote', 'add', '-f', 'origin', bareDir);
+  await appendFile(
+    join(workTree, '.git', 'config'),
+    '[branch "main"]\n\tremote = origin\n\tmerge = refs/heads/main\n',
+  );
+}
+
+export async function cloneRepo(remote: string, dir: string): Promise<void> {
+  await mkdir(dirname(dir), { recursive: true });
+  await git(
+    dirname(dir),
+    'clone',
+    '--quiet',
+    `--config=user.name=${LAB_GIT_AUTHOR.name}`,
+    `--config=user.email=${LAB_GIT_AUTHOR.email}`,
+    remote,
+    dir,
+  );
+}

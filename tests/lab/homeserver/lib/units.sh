@@ -1,0 +1,54 @@
+# Unit transitions: the one writer of state/units, state/unit-meta and the journal events.
+. "$LIB/journal.sh"
+
+# unit_set UNIT active|inactive|failed|restart — applies a transition like systemd would and
+# journals what systemd and the container print on the way.
+unit_set() {
+  local unit=$1 want=$2 t
+  unit_load "$unit"
+  now_us
+  t=$NOW_US
+  case $want in
+  restart)
+    [[ $U_STATE == active ]] && journal_stop_events "$unit" "$t" && t=$((t + 400000))
+    unit_start "$unit" "$t"
+    ;;
+  active)
+    [[ $U_STATE == active ]] && return 0
+    unit_start "$unit" "$t"
+    ;;
+  inactive)
+    if [[ $U_STATE == active ]]; then
+      journal_stop_events "$unit" "$t"
+      unit_write "$unit" inactive "$t" 0 "$U_RESTARTS" "$U_CID" "$U_CREATED" 0 success "$U_INVOCATION"
+    elif [[ $U_STATE == failed ]]; then
+      # reset-failed / stop of a failed unit: the failure record goes away, nothing is printed.
+      unit_write "$unit" inactive "$U_SINCE" 0 "$U_RESTARTS" "$U_CID" "$U_CREATED" "$U_EXIT" success "$U_INVOCATION"
+    fi
+    ;;
+  failed)
+    [[ $U_STATE == active ]] && journal_fail_events "$unit" "$t"
+    unit_write "$unit" failed "$t" 0 "$U_RESTARTS" "$U_CID" "$U_CREATED" 1 exit-code "$U_INVOCATION"
+    ;;
+  esac
+}
+
+unit_start() {
+  local unit=$1 t=$2 pid
+  hex64
+  local cid=$HEX
+  hex64
+  local inv=${HEX:0:32}
+  pid=$((2000 + RANDOM % 60000))
+  journal_start_events "$unit" "$t" "$pid" "$cid"
+  unit_write "$unit" active "$t" "$pid" "$U_RESTARTS" "$cid" "$t" 0 success "$inv"
+}
+
+unit_write() {
+  local unit=$1
+  mkdir -p "$STATE/unit-meta" 2>/dev/null || [[ -d $STATE/unit-meta ]]
+  printf '%s %s %s %s %s %s %s %s\n' "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10}" >"$STATE/unit-meta/$unit.tmp"
+  printf '%s\n' "$2" >"$STATE/units/$unit.tmp"
+  command mv -f "$STATE/unit-meta/$unit.tmp" "$STATE/unit-meta/$unit"
+  command mv -f "$STATE/units/$unit.tmp" "$STATE/units/$unit"
+}

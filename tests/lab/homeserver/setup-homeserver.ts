@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { linkFresh, setupHost } from '../host/setup-host';
+import { run } from '../tools';
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+export const STAND_INS = ['systemctl', 'docker', 'journalctl', 'df', 'sudo', 'tuwunel-admin'] as const;
+const LIBS = ['common.sh', 'units.sh', 'journal.sh', 'tuwunel.sh', 'set-unit'] as const;
+
+export type UnitState = 'active' | 'inactive' | 'failed';
+
+export interface HomeserverSetup {
+  hostDir: string;
+  serverName: string;
+  tuwunelVersion: string;
+  sudoPassword: string;
+  units: readonly string[];
+  users: readonly { userId: string; admin: boolean; deactivated: boolean }[];
+  /** Seconds between the lines a running container adds to its journal. */
+  journalIntervalSeconds?: number;
+}
+
+async function replaceFile(path: string, content: string, mode = 0o644): Promise<void> {
+  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, content, { mode });
+  await rename(tmp, path);
+}
+
+/** The homeserver VM: stand-ins on PATH and its state with every unit up for a few hours. */
+export async function setupHomeserver(o: HomeserverSetup): Promise<void> {
+  await setupHost(o.hostDir, Object.fromEntries(STAND_INS.map((n) => [n, here(`./bin/${n}`)])));
+  await Promise.all(LIBS.map((n) => linkFresh(here(`./lib/${n}`), join(o.hostDir, 'lib', n))));
+  const state = join(o.hostDir, 'state');
+  await Promise.all(
+    ['units', 'unit-meta', 'journal', 'tuwunel/config', 'disk', 'host'].map((d) =>
+      mkdir(join(state, d), { recursive: true }),
+    ),
+  );
+  const nowUs = Date.now() * 1000;
+  const bootUs = nowUs - 5 * 86400 * 1_000_000;
+  await Promise.all([
+    writeFile(join(state, 'host', 'server_name'), `${o.serverName}\n`),
+    writeFile(
+      join(state, 'host', 'ids'),
+      `matrix ${randomBytes(16).toString('hex')} ${randomBytes(16).toString('hex')} ${bootUs}\n`,
+    ),
+    writeFile(join(state, 'tuwunel', 'version'), `${o.tuwunelVersion.replace(/^v/, '')}\n`),
+    writeFile(
+      join(state, 'tuwunel', 'users'),
+      o.users.map((u) => `${u.userId}\t${u.admin ? 1 : 0}\t${u.deactivated ? 1 : 0}\n`).join(''),
+    ),
+    writeFile(join(state, 'tuwunel', 'tokens'), ''),
+    writeFile(join(state, 'disk', 'percent'), '42\n'),
+    writeFile(join(state, 'journal', 'interval'), `${o.journalIntervalSeconds ?? 15}\n`),
+    writeFile(join(state, 'sudo-password'), `${o.sudoPassword}\n`, { mode: 0o600 }),
+    ...o.units.map((u) => writeFile(join(state, 'units', u), 'inactive\n')),
+  ]);
+  // Up since three hours ago, as after the last deploy.
+  await setUnits(o.hostDir, 'active', o.units, nowUs - 3 * 3600 * 1_000_000);
+}
+
+/** Changes units through the stand-ins' own transition code, so journal and containers follow. */
+export async function setUnits(
+  hostDir: string,
+  state: UnitState | 'restart',
+  units: readonly string[],
+  atUs?: number,
+): Promise<void> {
+  const args = atUs === undefined ? [state, ...units] : ['--at', String(Math.round(atUs)), state, ...units];
+  await run('/bin/bash', [join(hostDir, 'lib', 'set-unit'), ...args], {
+    env: { PATH: '/usr/bin:/bin', LAB_HOST_DIR: hostDir },
+  });
+}
+
+export async function unitState(hostDir: string, unit: string): Promise<UnitState> {
+  const text = await readFile(join(hostDir, 'state', 'units', unit), 'utf8').catch(() => 'inactive');
+  return text.trim() as UnitState;
+}
+
+export async function setDiskPercent(hostDir: string, percent: number): Promise<void> {
+  if (!Number.isInteger(percent) || percent < 0 || percent > 100)
+    throw new Error(`percent must be 0..100, not ${percent}`);
+  await replaceFile(join(hostDir, 'state', 'disk', 'percent'), `${percent}\n`);
+}
+
+export async function readUsers(
+  hostDir: string,
+): Promise<{ userId: string; admin: boolean; deactivated: boolean }[]> {
+  const text = await readFile(join(hostDir, 'state', 'tuwunel', 'users'), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const [userId = '', admin, deactivated] = l.split('\t');
+      return { userId, admin: admin === '1', deactivated: deactivated === '1' };
+    });
+}

@@ -1,0 +1,596 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { AdminRoom, type EventFilter, filterAccepts, type RoomEvent } from './admin-room';
+import {
+  readConfigToken,
+  readTuwunelVersion,
+  readUsers,
+  unitActive,
+  unitSince,
+  writeTuwunelVersion,
+} from './homeserver-state';
+import { type ApiResult, RegistrationTokensApi } from './registration-tokens';
+import { clientVersions, hasSynapseAdminApi, matrixError, serverInfo } from './tuwunel-api';
+
+export interface HomeserverHttpOptions {
+  address: string;
+  homeserverDir: string;
+  serverName: string;
+  keyPem: string;
+  certPem: string;
+  /** Without the leading v. Written to state/tuwunel/version when that file is absent. */
+  tuwunelVersion: string;
+  adminUserId: string;
+  adminPassword: string;
+  adminAccessToken: string;
+  /**
+   * Where tuwunel.toml lives (its `registration_token` is Tuwunel's config token); default
+   * `<homeserverDir>/state/tuwunel/config`, where the homeserver stand-ins read it.
+   */
+  tuwunelConfigDir?: string;
+}
+
+export interface HomeserverHttp {
+  apexUrl: string;
+  publicUrl: string;
+  setTuwunelVersion(version: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Session {
+  userId: string;
+  deviceId: string;
+}
+
+/** Thrown by a handler to answer with a Matrix error. */
+class MatrixFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly errcode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Context {
+  req: IncomingMessage;
+  url: URL;
+  params: string[];
+  body(): Promise<Record<string, unknown>>;
+}
+
+type Handler = (ctx: Context) => Promise<ApiResult>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: Handler;
+  /** Routes that exist only from some Tuwunel version on. */
+  since?: (version: string) => boolean;
+}
+
+const ok = (body: unknown): ApiResult => ({ status: 200, body });
+const CLIENT = '/_matrix/client/(?:r0|v3)';
+/** src/service/users/device.rs: TOKEN_LENGTH and DEVICE_ID_LENGTH. */
+const ACCESS_TOKEN_LENGTH = 32;
+const DEVICE_ID_LENGTH = 10;
+/** Tuwunel's client_sync_timeout_{min,default,max} defaults (src/core/config/mod.rs). */
+const SYNC_TIMEOUT = { min: 5000, default: 30000, max: 90000 } as const;
+
+function alphanumeric(length: number): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(randomBytes(length), (b) => chars[b % chars.length]).join('');
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, HEAD, POST, PUT, DELETE, OPTIONS',
+  'access-control-allow-headers': 'Origin, X-Requested-With, Content-Type, Accept, Authorization',
+};
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...CORS_HEADERS,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** What the edge proxy (Caddy) answers when the homeserver behind it is down: 502 with an empty body. */
+function sendBadGateway(res: ServerResponse): void {
+  res.writeHead(502, { server: 'Caddy', 'content-length': 0 });
+  res.end();
+}
+
+function parseFilter(raw: string | null, stored: Map<string, unknown>): unknown {
+  if (raw === null) return undefined;
+  if (raw.startsWith('{')) {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      throw new MatrixFailure(400, 'M_NOT_JSON', 'Invalid filter JSON.');
+    }
+  }
+  return stored.get(raw);
+}
+
+function roomEventFilter(value: unknown): EventFilter | undefined {
+  return value !== null && typeof value === 'object' ? (value as EventFilter) : undefined;
+}
+
+/**
+ * The homeserver's public HTTPS side on the lab address: `apexUrl` stands for the edge Caddy serving the
+ * apex's static well-known files, `publicUrl` for matrix.<server> (Caddy → Traefik → Tuwunel), answering
+ * like Tuwunel; everything but well-known answers 502 while `state/units/matrix-tuwunel` is not active.
+ */
+export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<HomeserverHttp> {
+  if (!(await readTuwunelVersion(opts.homeserverDir)))
+    await writeTuwunelVersion(opts.homeserverDir, opts.tuwunelVersion);
+  const version = async () => (await readTuwunelVersion(opts.homeserverDir)) ?? opts.tuwunelVersion;
+
+  const sessions = new Map<string, Session>([
+    [opts.adminAccessToken, { userId: opts.adminUserId, deviceId: alphanumeric(DEVICE_ID_LENGTH) }],
+  ]);
+  const filters = new Map<string, unknown>();
+  const room = new AdminRoom({
+    serverName: opts.serverName,
+    adminUserId: opts.adminUserId,
+    homeserverDir: opts.homeserverDir,
+  });
+
+  // Tuwunel reads tuwunel.toml when it starts: the config token changes with a restart, not with the file.
+  const tuwunelConfigDir = opts.tuwunelConfigDir ?? join(opts.homeserverDir, 'state', 'tuwunel', 'config');
+  let configToken: { since: number; token: string | undefined } | undefined;
+  const currentConfigToken = async () => {
+    const since = await unitSince(opts.homeserverDir, 'matrix-tuwunel');
+    if (configToken?.since !== since) configToken = { since, token: await readConfigToken(tuwunelConfigDir) };
+    return configToken.token;
+  };
+  const tokens = new RegistrationTokensApi(opts.homeserverDir, currentConfigToken);
+
+  const userState = async (userId: string) => {
+    const user = (await readUsers(opts.homeserverDir)).find((u) => u.userId === userId);
+    // A lab whose users file does not list the admin yet still has its admin (grant_admin_to_first_user).
+    return user ?? { userId, admin: userId === opts.adminUserId, deactivated: false };
+  };
+
+  const authenticate = async (ctx: Context): Promise<Session> => {
+    const header = ctx.req.headers.authorization;
+    const token = header?.startsWith('Bearer ')
+      ? header.slice('Bearer '.length)
+      : ctx.url.searchParams.get('access_token');
+    if (!token) throw new MatrixFailure(401, 'M_MISSING_TOKEN', 'Missing access token.');
+    const session = sessions.get(token);
+    // Deactivating a user removes all of its devices, so its tokens become unknown.
+    if (!session || (await userState(session.userId)).deactivated)
+      throw new MatrixFailure(401, 'M_UNKNOWN_TOKEN', 'Unknown access token.');
+    return session;
+  };
+
+  const requireAdmin = async (ctx: Context) => {
+    const session = await authenticate(ctx);
+    if (!(await userState(session.userId)).admin)
+      throw new MatrixFailure(403, 'M_FORBIDDEN', 'Only server administrators can use this endpoint');
+    return session;
+  };
+
+  const requireRoom = (ctx: Context) => {
+    if (decodeURIComponent(ctx.params[0] ?? '') !== room.roomId)
+      throw new MatrixFailure(403, 'M_FORBIDDEN', "You don't have permission to view this room.");
+  };
+
+  const clientEvent = (event: RoomEvent, session: Session, withRoomId: boolean) => ({
+    type: event.type,
+    ...(event.state_key === undefined ? {} : { state_key: event.state_key }),
+    content: event.content,
+    sender: event.sender,
+    event_id: event.event_id,
+    origin_server_ts: event.origin_server_ts,
+    ...(withRoomId ? { room_id: room.roomId } : {}),
+    ...(event.txn?.deviceId === session.deviceId && event.sender === session.userId
+      ? { unsigned: { transaction_id: event.txn.txnId } }
+      : {}),
+  });
+
+  const syncResponse = (session: Session, since: number, filter: Record<string, unknown> | undefined) => {
+    const roomFilter = (filter?.room ?? {}) as { timeline?: EventFilter };
+    const limit = roomFilter.timeline?.limit ?? 10;
+    const newer = room.all().filter((e) => e.count > since && filterAccepts(roomFilter.timeline, e));
+    const timeline = newer.slice(-limit);
+    const first = timeline[0];
+    const joined: Record<string, unknown> = {
+      timeline: {
+        events: timeline.map((e) => clientEvent(e, session, false)),
+        limited: newer.length > timeline.length,
+        prev_batch: String(first ? first.count : room.latest + 1),
+      },
+    };
+    if (since === 0) {
+      const state = new Map<string, RoomEvent>();
+      for (const e of room.all())
+        if (e.state_key !== undefined && (!first || e.count < first.count))
+          state.set(`${e.type}\0${e.state_key}`, e);
+      joined.state = { events: [...state.values()].map((e) => clientEvent(e, session, false)) };
+    }
+    return {
+      next_batch: String(room.latest),
+      ...(timeline.length > 0 || since === 0 ? { rooms: { join: { [room.roomId]: joined } } } : {}),
+    };
+  };
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      pattern: /^\/_matrix\/client\/versions$/,
+      handler: async () => ok(clientVersions(await version())),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/_matrix\/federation\/v1\/version$/,
+      handler: async () => ok({ server: serverInfo(await version()) }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/_tuwunel\/server_version$/,
+      handler: async () => ok({ name: 'Tuwunel', version: await version() }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/_synapse\/admin\/v1\/server_version$/,
+      since: hasSynapseAdminApi,
+      handler: async () => ok({ server_version: await version() }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/_synapse\/admin\/v1\/registration_tokens$/,
+      since: hasSynapseAdminApi,
+      handler: async (ctx) => {
+        await requireAdmin(ctx);
+        return tokens.list(ctx.url.searchParams.get('valid'));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/_synapse\/admin\/v1\/registration_tokens\/new$/,
+      since: hasSynapseAdminApi,
+      handler: async (ctx) => {
+        await requireAdmin(ctx);
+        return tokens.create(await ctx.body());
+      },
+    },
+    ...(['GET', 'PUT', 'DELETE'] as const).map(
+      (method): Route => ({
+        method,
+        pattern: /^\/_synapse\/admin\/v1\/registration_tokens\/([^/]+)$/,
+        since: hasSynapseAdminApi,
+        handler: async (ctx) => {
+          await requireAdmin(ctx);
+          const token = decodeURIComponent(ctx.params[0] ?? '');
+          if (method === 'GET') return tokens.get(token);
+          if (method === 'PUT') return tokens.update(token, await ctx.body());
+          return tokens.delete(token);
+        },
+      }),
+    ),
+    {
+      method: 'GET',
+      pattern: new RegExp(`^${CLIENT}/login$`),
+      handler: async () =>
+        ok({
+          flows: [
+            { type: 'm.login.application_service' },
+            { type: 'm.login.token' },
+            { type: 'm.login.password' },
+          ],
+        }),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^${CLIENT}/login$`),
+      handler: async (ctx) => {
+        const body = await ctx.body();
+        if (body.type !== 'm.login.password')
+          throw new MatrixFailure(400, 'M_UNKNOWN', 'Invalid or unsupported login type');
+        const identifier = body.identifier as { type?: string; user?: unknown } | undefined;
+        const user = identifier?.type === 'm.id.user' ? identifier.user : body.user;
+        if (typeof user !== 'string')
+          throw new MatrixFailure(
+            400,
+            'M_UNKNOWN',
+            'Valid identifier or username was not provided (invalid or unsupported login type?)',
+          );
+        const colon = user.indexOf(':');
+        const localpart = user.startsWith('@') ? user.slice(1, colon < 0 ? undefined : colon) : user;
+        if (user.startsWith('@') && user.slice(colon + 1) !== opts.serverName)
+          throw new MatrixFailure(400, 'M_UNKNOWN', 'User ID does not belong to this homeserver');
+        const userId = `@${localpart.toLowerCase()}:${opts.serverName}`;
+        if (userId !== opts.adminUserId)
+          throw new MatrixFailure(403, 'M_FORBIDDEN', 'Wrong username or password.');
+        // A deactivated account has an empty password hash, which Tuwunel checks before the password.
+        if ((await userState(userId)).deactivated)
+          throw new MatrixFailure(403, 'M_USER_DEACTIVATED', 'The user has been deactivated');
+        if (body.password !== opts.adminPassword)
+          throw new MatrixFailure(403, 'M_FORBIDDEN', 'Wrong username or password.');
+        const accessToken = alphanumeric(ACCESS_TOKEN_LENGTH);
+        const deviceId = typeof body.device_id === 'string' ? body.device_id : alphanumeric(DEVICE_ID_LENGTH);
+        sessions.set(accessToken, { userId, deviceId });
+        return ok({
+          user_id: userId,
+          access_token: accessToken,
+          home_server: opts.serverName,
+          device_id: deviceId,
+        });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^${CLIENT}/logout$`),
+      handler: async (ctx) => {
+        const session = await authenticate(ctx);
+        for (const [token, s] of sessions)
+          if (s.deviceId === session.deviceId && s.userId === session.userId) sessions.delete(token);
+        return ok({});
+      },
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^${CLIENT}/logout/all$`),
+      handler: async (ctx) => {
+        const session = await authenticate(ctx);
+        for (const [token, s] of sessions) if (s.userId === session.userId) sessions.delete(token);
+        return ok({});
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^${CLIENT}/account/whoami$`),
+      handler: async (ctx) => {
+        const session = await authenticate(ctx);
+        return ok({ user_id: session.userId, device_id: session.deviceId });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^${CLIENT}/joined_rooms$`),
+      handler: async (ctx) => {
+        const session = await authenticate(ctx);
+        return ok({ joined_rooms: (await userState(session.userId)).admin ? [room.roomId] : [] });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^${CLIENT}/directory/room/([^/]+)$`),
+      handler: async (ctx) => {
+        if (decodeURIComponent(ctx.params[0] ?? '') !== room.alias)
+          throw new MatrixFailure(404, 'M_NOT_FOUND', 'Room with alias not found.');
+        return ok({ room_id: room.roomId, servers: [opts.serverName] });
+      },
+    },
+    {
+      method: 'PUT',
+      pattern: new RegExp(`^${CLIENT}/rooms/([^/]+)/send/([^/]+)/([^/]+)$`),
+      handler: async (ctx) => {
+        const session = await authenticate(ctx);
+        requireRoom(ctx);
+        const content = await ctx.body();
+        const eventId = room.send({
+          sender: session.userId,
+          deviceId: session.deviceId,
+          txnId: decodeURIComponent(ctx.params[2] ?? ''),
+          type: decodeURIComponent(ctx.params[1] ?? ''),
+          content,
+          isAdmin: (await userState(session.userId)).admin,
+        });
+        return ok({ event_id: eventId });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^${CLIENT}/rooms/([^/]+)/messages$`),
+      handler: async (ctx) => {
+        const session = await authenticate(ctx);
+        requireRoom(ctx);
+        const q = ctx.url.searchParams;
+        const backward = q.get('dir') !== 'f';
+        const fromParam = q.get('from');
+        const from = fromParam === null ? (backward ? Number.MAX_SAFE_INTEGER : 0) : Number(fromParam);
+        if (!Number.isFinite(from))
+          throw new MatrixFailure(400, 'M_INVALID_PARAM', 'Invalid pagination token.');
+        const limit = Math.min(Number(q.get('limit') ?? 10) || 10, 1000);
+        const to = q.get('to') === null ? undefined : Number(q.get('to'));
+        const filter = roomEventFilter(parseFilter(q.get('filter'), filters));
+        const ordered = backward ? [...room.all()].reverse() : [...room.all()];
+        const chunk: RoomEvent[] = [];
+        for (const e of ordered) {
+          if (backward ? e.count >= from : e.count <= from) continue;
+          if (to !== undefined && e.count === to) break;
+          if (!filterAccepts(filter, e)) continue;
+          chunk.push(e);
+          if (chunk.length >= limit) break;
+        }
+        const last = chunk.at(-1);
+        return ok({
+          chunk: chunk.map((e) => clientEvent(e, session, true)),
+          start: fromParam ?? String(backward ? '18446744073709551615' : 0),
+          ...(last ? { end: String(last.count) } : {}),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^${CLIENT}/sync$`),
+      handler: async (ctx) => {
+        const session = await authenticate(ctx);
+        const q = ctx.url.searchParams;
+        const since = Math.min(Number(q.get('since') ?? 0) || 0, room.latest);
+        const timeout = Math.min(
+          Math.max(Number(q.get('timeout') ?? SYNC_TIMEOUT.default) || 0, SYNC_TIMEOUT.min),
+          SYNC_TIMEOUT.max,
+        );
+        const filter = parseFilter(q.get('filter'), filters) as Record<string, unknown> | undefined;
+        if (since > 0) await room.waitForEvents(since, timeout);
+        return ok(syncResponse(session, since, filter));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^${CLIENT}/user/([^/]+)/filter$`),
+      handler: async (ctx) => {
+        await authenticate(ctx);
+        const id = String(filters.size);
+        filters.set(id, await ctx.body());
+        return ok({ filter_id: id });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^${CLIENT}/user/([^/]+)/filter/([^/]+)$`),
+      handler: async (ctx) => {
+        await authenticate(ctx);
+        const filter = filters.get(decodeURIComponent(ctx.params[1] ?? ''));
+        if (!filter) throw new MatrixFailure(404, 'M_NOT_FOUND', 'Filter not found.');
+        return ok(filter);
+      },
+    },
+  ];
+
+  const wellKnown = (publicUrl: string, publicHost: string) => ({
+    server: { 'm.server': publicHost },
+    client: {
+      'm.homeserver': { base_url: publicUrl },
+      'org.matrix.msc4143.rtc_foci': [
+        { type: 'livekit', livekit_service_url: `${publicUrl}/livekit-jwt-service` },
+      ],
+    },
+  });
+  let served: ReturnType<typeof wellKnown> | undefined;
+
+  const serveWellKnown = (url: URL, res: ServerResponse): boolean => {
+    const match = url.pathname.match(/^\/\.well-known\/matrix\/(server|client)$/);
+    if (!match || !served) return false;
+    sendJson(res, 200, served[match[1] as 'server' | 'client']);
+    return true;
+  };
+
+  const handlePublic = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'https://lab');
+    if (serveWellKnown(url, res)) return;
+    if (url.pathname === '/livekit-jwt-service/healthz') {
+      if (await unitActive(opts.homeserverDir, 'matrix-livekit-jwt-service')) {
+        res.writeHead(200, { 'content-length': 0 });
+        res.end();
+      } else sendBadGateway(res);
+      return;
+    }
+    if (!(await unitActive(opts.homeserverDir, 'matrix-tuwunel'))) return sendBadGateway(res);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, CORS_HEADERS);
+      res.end();
+      return;
+    }
+    if (url.pathname === '/' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('hewwo from tuwunel woof!');
+      return;
+    }
+    const current = await version();
+    const matching = routes.filter((r) => r.pattern.test(url.pathname) && (!r.since || r.since(current)));
+    const route = matching.find((r) => r.method === req.method);
+    if (!route) {
+      // src/router/router.rs (fallback) and src/router/request.rs (405).
+      return matching.length > 0
+        ? sendJson(res, 405, matrixError('M_UNRECOGNIZED', 'Method Not Allowed'))
+        : sendJson(res, 404, matrixError('M_UNRECOGNIZED', 'Not Found'));
+    }
+    let bodyText: Promise<string> | undefined;
+    const ctx: Context = {
+      req,
+      url,
+      params: (url.pathname.match(route.pattern) ?? []).slice(1),
+      body: async () => {
+        bodyText ??= readBody(req);
+        const text = await bodyText;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text || 'null');
+        } catch {
+          throw new MatrixFailure(400, 'M_NOT_JSON', 'Body is not valid JSON.');
+        }
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+          throw new MatrixFailure(400, 'M_BAD_JSON', 'Failed to deserialize request.');
+        return parsed as Record<string, unknown>;
+      },
+    };
+    try {
+      const result = await route.handler(ctx);
+      sendJson(res, result.status, result.body);
+    } catch (error) {
+      if (!(error instanceof MatrixFailure)) throw error;
+      sendJson(res, error.status, matrixError(error.errcode, error.message));
+    }
+  };
+
+  const handleApex = (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'https://lab');
+    if (serveWellKnown(url, res)) return;
+    // Caddy's file server: no such file.
+    res.writeHead(404, { server: 'Caddy', 'content-length': 0 });
+    res.end();
+  };
+
+  const guard =
+    (handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void) =>
+    (req: IncomingMessage, res: ServerResponse) => {
+      Promise.resolve(handler(req, res)).catch((error: unknown) => {
+        if (res.headersSent) res.destroy();
+        else sendJson(res, 500, matrixError('M_UNKNOWN', `Lab homeserver failed: ${String(error)}`));
+      });
+    };
+
+  const tls = { key: opts.keyPem, cert: opts.certPem };
+  const publicServer = createServer(tls, guard(handlePublic));
+  const apexServer = createServer(tls, guard(handleApex));
+  const listen = (server: Server) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, opts.address, () => resolve((server.address() as AddressInfo).port));
+    });
+  const [publicPort, apexPort] = await Promise.all([listen(publicServer), listen(apexServer)]);
+  const host = opts.address.includes(':') ? `[${opts.address}]` : opts.address;
+  const publicUrl = `https://${host}:${publicPort}`;
+  served = wellKnown(publicUrl, `${host}:${publicPort}`);
+
+  let stopped = false;
+  const close = (server: Server) =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+
+  return {
+    apexUrl: `https://${host}:${apexPort}`,
+    publicUrl,
+    setTuwunelVersion: (v: string) => writeTuwunelVersion(opts.homeserverDir, v),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      room.stop();
+      await Promise.all([close(publicServer), close(apexServer)]);
+    },
+  };
+}

@@ -1,0 +1,366 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { DEFAULT_UNITS, type ProfileInput } from '../../src-main/core/profile/schema';
+import { shellQuote } from '../../src-main/core/ssh/quote';
+import { setupDeployHost } from './deploy/setup-deploy';
+import { createFaults } from './faults';
+import {
+  readUsers,
+  setDiskPercent,
+  setUnits,
+  setupHomeserver,
+  unitState,
+} from './homeserver/setup-homeserver';
+import { deployHostBin, hostShell, setupHost } from './host/setup-host';
+import { startHomeserverHttp } from './https/homeserver-http';
+import { startKeyring } from './keyring';
+import { sweepProcesses } from './process-sweep';
+import { type Sshd, startSshd } from './sshd';
+import { makeLabTls } from './tls';
+import { requireTool, run } from './tools';
+import type { Lab, LabHost, LabHostRole, LabOptions } from './types';
+
+export const SERVER_NAME = 'lab.test';
+export const ADMIN_USER_ID = `@admin:${SERVER_NAME}`;
+export const KEY_PASSPHRASE = 'lab-key-passphrase';
+/** Marks a folder as a lab's, so startLab may wipe it when it is reused (`npm run lab -- --dir D`). */
+const MARKER = '.homeserver-tray-lab';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const LAB_CACHE_DIR = join(repoRoot, 'node_modules', '.cache', 'homeserver-tray-lab');
+
+const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+/** A random 127.x.y.z per host, so parallel labs (vitest workers) never share an address. */
+function loopbackAddress(): string {
+  const b = randomBytes(3);
+  return `127.${1 + (b[0]! % 254)}.${1 + (b[1]! % 254)}.${1 + (b[2]! % 254)}`;
+}
+
+async function prepareDir(dir: string | undefined): Promise<{ dir: string; temporary: boolean }> {
+  if (!dir) return { dir: await mkdtemp(join(tmpdir(), 'hst-lab-')), temporary: true };
+  const abs = resolve(dir);
+  const entries = await readdir(abs).catch(() => undefined);
+  if (entries && entries.length > 0) {
+    if (!entries.includes(MARKER))
+      throw new Error(`${abs} is not empty and not a lab folder; give an empty or new folder to --dir.`);
+    // The previous lab's processes must be gone before its files are.
+    await sweepProcesses(`LAB_DIR=${abs}`);
+    await Promise.all(entries.map((e) => rm(join(abs, e), { recursive: true, force: true })));
+  }
+  await mkdir(abs, { recursive: true });
+  return { dir: abs, temporary: false };
+}
+
+/** The client keys take a while to make with a passphrase (bcrypt KDF); they are made once per machine. */
+async function clientKeys(clientDir: string): Promise<{ plain: string; protectedKey: string }> {
+  const keygen = await requireTool('ssh-keygen', 'openssh-client');
+  const cache = join(LAB_CACHE_DIR, 'client-keys-v1');
+  const have = await readdir(cache).catch(() => [] as string[]);
+  if (!have.includes('id_ed25519_passphrase')) {
+    await mkdir(LAB_CACHE_DIR, { recursive: true });
+    const tmp = await mkdtemp(join(LAB_CACHE_DIR, 'tmp-keys-'));
+    await run(keygen, ['-q', '-t', 'ed25519', '-N', '', '-C', 'lab-client', '-f', join(tmp, 'id_ed25519')]);
+    await run(keygen, [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      KEY_PASSPHRASE,
+      '-C',
+      'lab-client-passphrase',
+      '-f',
+      join(tmp, 'id_ed25519_passphrase'),
+    ]);
+    // Another worker may have won the race; its keys are as good as ours.
+    await rename(tmp, cache).catch(() => rm(tmp, { recursive: true, force: true }));
+  }
+  const plain = join(clientDir, 'id_ed25519');
+  const protectedKey = join(clientDir, 'id_ed25519_passphrase');
+  for (const name of ['id_ed25519', 'id_ed25519.pub', 'id_ed25519_passphrase', 'id_ed25519_passphrase.pub']) {
+    await copyFile(join(cache, name), join(clientDir, name));
+    await chmod(join(clientDir, name), name.endsWith('.pub') ? 0o644 : 0o600);
+  }
+  return { plain, protectedKey };
+}
+
+function shellEnvFile(env: Record<string, string>): string {
+  return `${Object.entries(env)
+    .map(([k, v]) => `export ${k}=${shellQuote(v)}`)
+    .join('\n')}\n`;
+}
+
+/** Starts the lab: see tests/lab/types.ts and notes/lab-shared.md. */
+export async function startLab(options: LabOptions = {}): Promise<Lab> {
+  const { dir, temporary } = await prepareDir(options.dir);
+  const tuwunelVersion = (options.tuwunelVersion ?? '1.7.0').replace(/^v/, '');
+  const secrets = {
+    sudoPassword: options.sudoPassword ?? 'lab-sudo-password',
+    vaultPassword: options.vaultPassword ?? 'lab-vault-password',
+    registrationToken: options.registrationToken ?? randomHex(32),
+    adminAccessToken: options.adminAccessToken ?? randomHex(24),
+    adminPassword: 'lab-admin-password',
+    adminUserId: ADMIN_USER_ID,
+  };
+  const hostDirs: Record<LabHostRole, string> = {
+    homeserver: join(dir, 'homeserver'),
+    deploy: join(dir, 'deploy'),
+  };
+  const clientDir = join(dir, 'client');
+  const marker = { LAB_DIR: dir };
+  const addresses: Record<LabHostRole, string> = { homeserver: loopbackAddress(), deploy: loopbackAddress() };
+  while (addresses.deploy === addresses.homeserver) addresses.deploy = loopbackAddress();
+
+  const stops: (() => Promise<void>)[] = [];
+  // Everything started in parallel; on a failure the others are awaited first, so that stop() also
+  // reaches what came up after the failure.
+  const launched: Promise<unknown>[] = [];
+  const launch = <T>(p: Promise<T>): Promise<T> => {
+    launched.push(p);
+    return p;
+  };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    const errors: unknown[] = [];
+    for (const s of stops.reverse()) await s().catch((e) => errors.push(e));
+    await sweepProcesses(`LAB_DIR=${dir}`).catch((e) => errors.push(e));
+    if (temporary) await rm(dir, { recursive: true, force: true }).catch((e) => errors.push(e));
+    if (errors.length > 0) throw new AggregateError(errors, `Stopping the lab in ${dir} failed`);
+  };
+
+  try {
+    await writeFile(join(dir, MARKER), 'A Homeserver Tray lab (tests/lab). startLab may wipe this folder.\n');
+    await mkdir(clientDir, { recursive: true });
+
+    const keysReady = launch(clientKeys(clientDir));
+    const homeserverReady = launch(
+      setupHomeserver({
+        hostDir: hostDirs.homeserver,
+        serverName: SERVER_NAME,
+        tuwunelVersion,
+        sudoPassword: secrets.sudoPassword,
+        units: DEFAULT_UNITS,
+        journalIntervalSeconds: options.journalIntervalSeconds,
+        users: [
+          { userId: ADMIN_USER_ID, admin: true, deactivated: false },
+          { userId: `@alice:${SERVER_NAME}`, admin: false, deactivated: false },
+          { userId: `@bob:${SERVER_NAME}`, admin: false, deactivated: false },
+          { userId: `@carol:${SERVER_NAME}`, admin: false, deactivated: true },
+        ],
+      }),
+    );
+    const deployHostReady = launch(setupHost(hostDirs.deploy, deployHostBin));
+    const tlsReady = launch(
+      makeLabTls({
+        dir: clientDir,
+        cacheDir: LAB_CACHE_DIR,
+        address: addresses.homeserver,
+        serverName: SERVER_NAME,
+      }),
+    );
+    const keyringReady = launch(
+      options.keyring === false
+        ? Promise.resolve(undefined)
+        : startKeyring(join(dir, 'keyring'), marker).then((k) => {
+            stops.push(k.stop);
+            return k;
+          }),
+    );
+
+    const keys = await keysReady;
+    const authorizedKeys = join(clientDir, 'authorized_keys');
+    await writeFile(
+      authorizedKeys,
+      (await readFile(`${keys.plain}.pub`, 'utf8')) + (await readFile(`${keys.protectedKey}.pub`, 'utf8')),
+    );
+    await Promise.all([homeserverReady, deployHostReady]);
+
+    const startHostSshd = (role: LabHostRole) =>
+      launch(
+        startSshd({
+          hostDir: hostDirs[role],
+          address: addresses[role],
+          authorizedKeysFile: authorizedKeys,
+          sessionEnv: { ...marker, LAB_HOST_DIR: hostDirs[role], HOME: join(hostDirs[role], 'root') },
+          processEnv: marker,
+        }).then((s) => {
+          stops.push(s.stop);
+          return s;
+        }),
+      );
+    const deployReady = launch(
+      setupDeployHost({
+        hostDir: hostDirs.deploy,
+        homeserverDir: hostDirs.homeserver,
+        serverName: SERVER_NAME,
+        tuwunelVersion,
+        vaultPassword: secrets.vaultPassword,
+        registrationToken: secrets.registrationToken,
+        playbookSeconds: options.playbookSeconds ?? 0.2,
+        cacheDir: LAB_CACHE_DIR,
+        tuwunelConfigDir: join(hostDirs.homeserver, 'state', 'tuwunel', 'config'),
+      }),
+    );
+    const httpReady = launch(
+      tlsReady.then((tls) =>
+        startHomeserverHttp({
+          address: addresses.homeserver,
+          homeserverDir: hostDirs.homeserver,
+          serverName: SERVER_NAME,
+          keyPem: tls.keyPem,
+          certPem: tls.certPem,
+          tuwunelVersion,
+          adminUserId: secrets.adminUserId,
+          adminPassword: secrets.adminPassword,
+          adminAccessToken: secrets.adminAccessToken,
+        }).then((h) => {
+          stops.push(h.stop);
+          return h;
+        }),
+      ),
+    );
+    const [homeserverSshd, deploySshd, deploy, http, tls, keyring] = await Promise.all([
+      startHostSshd('homeserver'),
+      startHostSshd('deploy'),
+      deployReady,
+      httpReady,
+      tlsReady,
+      keyringReady,
+    ]);
+    const sshds: Record<LabHostRole, Sshd> = { homeserver: homeserverSshd, deploy: deploySshd };
+
+    const knownHostsPath = join(clientDir, 'known_hosts');
+    const writeKnownHosts = () =>
+      writeFile(
+        knownHostsPath,
+        options.trustHostKeys === false
+          ? ''
+          : `${sshds.homeserver.knownHostsLine}\n${sshds.deploy.knownHostsLine}\n`,
+      );
+    await writeKnownHosts();
+
+    const hostEntry = (role: LabHostRole) => ({
+      address: addresses[role],
+      port: sshds[role].port,
+      user: 'root',
+      identityFile: keys.plain,
+      agent: false,
+    });
+    const profile: ProfileInput = {
+      name: `Lab (${SERVER_NAME})`,
+      serverName: SERVER_NAME,
+      publicUrl: http.publicUrl,
+      apexUrl: http.apexUrl,
+      caFile: tls.caCertPath,
+      hosts: {
+        homeserver: {
+          ...hostEntry('homeserver'),
+          sudo: true,
+          ...(options.jumpThroughDeploy ? { jump: 'deploy' as const } : {}),
+        },
+        deploy: hostEntry('deploy'),
+      },
+      knownHostsFile: knownHostsPath,
+      units: [...DEFAULT_UNITS],
+      homeserver: {
+        image: 'ghcr.io/matrix-construct/tuwunel',
+        version: `v${tuwunelVersion}`,
+        dataDir: '/matrix/tuwunel/data',
+        configDir: '/matrix/tuwunel/config',
+      },
+      deploy: {
+        host: 'deploy',
+        dir: deploy.playbookDir,
+        inventory: deploy.inventory,
+        vaultPasswordFile: deploy.vaultPasswordFile,
+        varsFile: deploy.varsFile,
+        logDir: deploy.logDir,
+      },
+      vault: {
+        repo: deploy.vaultWorkstation,
+        file: deploy.vaultFile,
+        key: 'vault_matrix_registration_token',
+        deployCheckout: deploy.vaultDeploy,
+      },
+    };
+    const profilePath = join(dir, 'profile.yaml');
+    await writeFile(profilePath, stringify(profile));
+
+    const env: Record<string, string> = { LAB_DIR: dir };
+    if (keyring) env.DBUS_SESSION_BUS_ADDRESS = keyring.env.DBUS_SESSION_BUS_ADDRESS;
+    await writeFile(join(dir, 'env'), shellEnvFile(env));
+
+    const makeHost = (role: LabHostRole): LabHost => {
+      const hostDir = hostDirs[role];
+      const host: LabHost = {
+        role,
+        address: addresses[role],
+        port: sshds[role].port,
+        dir: hostDir,
+        keyType: sshds[role].keyType,
+        fingerprint: sshds[role].fingerprint,
+        knownHostsLine: sshds[role].knownHostsLine,
+        execLog: () => execLog(hostDir),
+        async rotateHostKey() {
+          await sshds[role].rotateHostKey();
+          host.keyType = sshds[role].keyType;
+          host.fingerprint = sshds[role].fingerprint;
+          host.knownHostsLine = sshds[role].knownHostsLine;
+        },
+        sh: (command) => hostShell(hostDir, dir, command),
+      };
+      return host;
+    };
+
+    return {
+      dir,
+      profile,
+      profilePath,
+      clientKeyPath: keys.plain,
+      passphraseKeyPath: keys.protectedKey,
+      keyPassphrase: KEY_PASSPHRASE,
+      knownHostsPath,
+      caCertPath: tls.caCertPath,
+      env,
+      hosts: { homeserver: makeHost('homeserver'), deploy: makeHost('deploy') },
+      http: {
+        apexUrl: http.apexUrl,
+        publicUrl: http.publicUrl,
+        setTuwunelVersion: (v) => http.setTuwunelVersion(v),
+      },
+      secrets,
+      repos: {
+        vaultWorkstation: deploy.vaultWorkstation,
+        vaultRemote: deploy.vaultRemote,
+        vaultDeploy: deploy.vaultDeploy,
+        playbook: deploy.playbookDir,
+      },
+      faults: createFaults(hostDirs),
+      state: {
+        unitActive: async (unit) => (await unitState(hostDirs.homeserver, unit)) === 'active',
+        setUnitActive: (unit, active) =>
+          setUnits(hostDirs.homeserver, active ? 'active' : 'inactive', [unit]),
+        setUnitState: (unit, state) => setUnits(hostDirs.homeserver, state, [unit]),
+        setDiskPercent: (percent) => setDiskPercent(hostDirs.homeserver, percent),
+        users: () => readUsers(hostDirs.homeserver),
+      },
+      stop,
+    };
+  } catch (error) {
+    await Promise.allSettled(launched);
+    await stop().catch(() => {});
+    throw error;
+  }
+}
+
+/** The command lines a host's sshd ran, oldest first (NUL-separated in `<host>/exec.log`). */
+function execLog(hostDir: string): string[] {
+  return readFileSync(join(hostDir, 'exec.log'), 'utf8').split('\0').slice(0, -1);
+}
