@@ -1,0 +1,66 @@
+import type { Level } from './types';
+
+/**
+ * Uptime Kuma's monitor states: a failing check is `pending` until it has failed `failuresBeforeDown`
+ * polls in a row, then `down`. Only `fail` counts as failing: `unknown` means the poll could not
+ * tell (the host's own SSH check is what fails then), so it neither advances nor resets the count.
+ */
+export type AlertPhase = 'up' | 'pending' | 'down' | 'maintenance';
+
+export interface AlertState {
+  phase: AlertPhase;
+  /** Consecutive failing polls. */
+  failures: number;
+  /** Polls since the last down / still-down alert, while down. */
+  pollsSinceAlert: number;
+}
+
+export type AlertKind = 'down' | 'recovered' | 'still-down';
+
+export interface AlertPolicyConfig {
+  failuresBeforeDown: number;
+  /** Alert again every this many polls while down; 0 = never. */
+  realertEvery: number;
+}
+
+export const INITIAL_ALERT_STATE: AlertState = { phase: 'up', failures: 0, pollsSinceAlert: 0 };
+
+/**
+ * One poll of one check. Transitions that alert, as in Kuma's isImportantForNotification:
+ * up/pending → down, maintenance → (pending →) down, down → up. Maintenance → up is silent, and
+ * entering maintenance forgets a down state, so leaving it never "recovers" something the
+ * maintenance itself caused.
+ */
+export function stepAlert(
+  prev: AlertState | undefined,
+  level: Level,
+  config: AlertPolicyConfig,
+): { state: AlertState; alert: AlertKind | null } {
+  const state = prev ?? INITIAL_ALERT_STATE;
+  const threshold = Math.max(1, config.failuresBeforeDown);
+  switch (level) {
+    case 'maintenance':
+      return { state: { phase: 'maintenance', failures: 0, pollsSinceAlert: 0 }, alert: null };
+    case 'unknown':
+      return { state, alert: null };
+    case 'ok':
+    case 'warn':
+      return {
+        state: { phase: 'up', failures: 0, pollsSinceAlert: 0 },
+        alert: state.phase === 'down' ? 'recovered' : null,
+      };
+    case 'fail': {
+      const failures = state.failures + 1;
+      if (state.phase === 'down') {
+        const polls = state.pollsSinceAlert + 1;
+        if (config.realertEvery > 0 && polls >= config.realertEvery) {
+          return { state: { phase: 'down', failures, pollsSinceAlert: 0 }, alert: 'still-down' };
+        }
+        return { state: { phase: 'down', failures, pollsSinceAlert: polls }, alert: null };
+      }
+      if (failures >= threshold)
+        return { state: { phase: 'down', failures, pollsSinceAlert: 0 }, alert: 'down' };
+      return { state: { phase: 'pending', failures, pollsSinceAlert: 0 }, alert: null };
+    }
+  }
+}

@@ -1,0 +1,318 @@
+import { isMap, parseDocument } from 'yaml';
+import { shellQuote } from '../../ssh/quote';
+import type { Finding } from '../types';
+import { compareVersions, parseVersion, sameVersion } from '../version';
+
+const ALLOWLIST_KEY = 'matrix_tuwunel_config_allowed_remote_server_names';
+const ENV_KEY = 'matrix_tuwunel_environment_variables_extension';
+const VERSION_KEY = 'matrix_tuwunel_version';
+/** tuwunel#489: before 1.8.0 the allowlist also filters the server's own users' events. */
+const OWN_SERVER_EXEMPT_FROM = parseVersion('1.8.0')!;
+
+export function varsFilePath(deployDir: string, varsFile: string): string {
+  return varsFile.startsWith('/') ? varsFile : `${deployDir.replace(/\/+$/, '')}/${varsFile}`;
+}
+
+export function varsCommand(path: string): string {
+  return `cat -- ${shellQuote(path)}`;
+}
+
+type Vars = Record<string, unknown>;
+
+/** The Jinja the playbook's vars commonly use in these keys: `{{ name }}` and `{{ name | regex_escape }}` of a top-level string. */
+function resolveTemplate(value: string, vars: Vars): { text: string; unresolved: boolean } {
+  let unresolved = false;
+  const text = value.replace(
+    /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\|\s*regex_escape\s*)?\}\}/g,
+    (whole, name, regexEscape) => {
+      const v = vars[name];
+      if (typeof v !== 'string' || v.includes('{{')) {
+        unresolved = true;
+        return whole;
+      }
+      return regexEscape ? v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : v;
+    },
+  );
+  return { text, unresolved: unresolved || text.includes('{{') || text.includes('{%') };
+}
+
+/** The only safe entry for a host: anchored both ends, dots escaped. */
+export function safeAllowlistEntry(host: string): string {
+  return `^${host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+}
+
+/** Dots that match any character: not escaped, not inside [...], not a deliberate `.*` / `.+` wildcard. */
+function hasUnescapedDot(pattern: string): boolean {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '.' && !/[*+?{]/.test(pattern[i + 1] ?? '')) return true;
+  }
+  return false;
+}
+
+export interface AllowlistEntryProblem {
+  entry: string;
+  problem: string;
+  safe: string;
+}
+
+export function allowlistEntryProblem(entry: string): AllowlistEntryProblem | null {
+  const anchoredStart = entry.startsWith('^') || entry.startsWith('.*');
+  const anchoredEnd = (entry.endsWith('$') && !entry.endsWith('\\$')) || entry.endsWith('.*');
+  const dots = hasUnescapedDot(entry);
+  try {
+    new RegExp(entry);
+  } catch {
+    return {
+      entry,
+      problem: 'is not a valid regex',
+      safe: safeAllowlistEntry(entry.replace(/^\^|\$$/g, '')),
+    };
+  }
+  if (anchoredStart && anchoredEnd && !dots) return null;
+  const problems = [
+    ...(!anchoredStart || !anchoredEnd ? ['is not anchored (^…$)'] : []),
+    ...(dots ? ['has unescaped dots'] : []),
+  ];
+  const bare = entry.replace(/^\^/, '').replace(/\$$/, '').replace(/\\\./g, '.');
+  const safe = /^[A-Za-z0-9.-]+$/.test(bare)
+    ? safeAllowlistEntry(bare)
+    : `^(?:${entry.replace(/^\^|\$$/g, '')})$`;
+  return { entry, problem: problems.join(' and '), safe };
+}
+
+function entryMatches(entry: string, host: string): boolean {
+  try {
+    return new RegExp(entry).test(host);
+  } catch {
+    return false;
+  }
+}
+
+function hostOf(serverName: string): string {
+  if (serverName.startsWith('[')) return serverName.slice(0, serverName.indexOf(']') + 1);
+  const colon = serverName.lastIndexOf(':');
+  return colon >= 0 ? serverName.slice(0, colon) : serverName;
+}
+
+function envLines(value: unknown): Map<string, string> {
+  const env = new Map<string, string>();
+  if (typeof value !== 'string') return env;
+  for (const raw of value.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    env.set(
+      line.slice(0, eq).trim(),
+      line
+        .slice(eq + 1)
+        .trim()
+        .replace(/^(["'])(.*)\1$/, '$2'),
+    );
+  }
+  return env;
+}
+
+const base = (id: string, title: string) => ({ id, group: 'config', title, units: [] as string[] });
+
+/** Every finding the lint yields, in order; the first judges the file itself. */
+export const CONFIG_CHECKS = [
+  ['config:vars-file', 'vars.yml'],
+  ['config:allowlist-own-server', 'Own server in federation allowlist'],
+  ['config:allowlist-patterns', 'Federation allowlist patterns'],
+  ['config:legacy-media', 'Legacy media for Element Web'],
+  ['config:version-pin', 'Tuwunel version in vars.yml'],
+] as const;
+const LINTS = CONFIG_CHECKS.slice(1);
+
+function notChecked(because: string): Finding[] {
+  return LINTS.map(([id, title]) => ({
+    ...base(id, title),
+    level: 'unknown',
+    detail: `Not checked: ${because}.`,
+  }));
+}
+
+/**
+ * Lints the deploy checkout's vars.yml against the runbook's lessons. `pin` is the profile's
+ * homeserver.version; the version that decides the allowlist rule is the one vars.yml deploys.
+ */
+export function configFindings(
+  varsText: string,
+  opts: { serverName: string; pin: string; path: string },
+): Finding[] {
+  const file = opts.path;
+  const doc = parseDocument(varsText, { uniqueKeys: false });
+  const err = doc.errors[0];
+  if (err) {
+    const line = err.linePos?.[0]?.line;
+    const message =
+      err.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'cannot be parsed';
+    const parseFail: Finding = {
+      ...base(...CONFIG_CHECKS[0]),
+      level: 'fail',
+      detail: `${file} is not valid YAML${line ? ` (line ${line})` : ''}: ${message}; fix it before the next playbook run, which would stop on it.`,
+    };
+    return [parseFail, ...notChecked(`${file} does not parse; fix the YAML error first`)];
+  }
+  if (doc.contents !== null && !isMap(doc.contents)) {
+    return [
+      {
+        ...base(...CONFIG_CHECKS[0]),
+        level: 'fail',
+        detail: `${file} is YAML but not a mapping of variables; restore it from git before the next playbook run.`,
+      },
+      ...notChecked(`${file} is not a mapping of variables`),
+    ];
+  }
+  const vars = (doc.toJS() ?? {}) as Vars;
+  const findings: Finding[] = [
+    { ...base(...CONFIG_CHECKS[0]), level: 'ok', detail: `${file} parses as YAML.` },
+  ];
+
+  const deployed =
+    typeof vars[VERSION_KEY] === 'string' ? resolveTemplate(vars[VERSION_KEY], vars) : undefined;
+  const deployedVersion =
+    (deployed && !deployed.unresolved ? parseVersion(deployed.text) : null) ?? parseVersion(opts.pin);
+
+  findings.push(...allowlistFindings(vars, opts.serverName, deployedVersion));
+  findings.push(legacyMediaFinding(vars));
+  findings.push(versionPinFinding(deployed, opts.pin));
+  return findings;
+}
+
+function allowlistFindings(
+  vars: Vars,
+  serverName: string,
+  version: ReturnType<typeof parseVersion>,
+): Finding[] {
+  const own = base(...CONFIG_CHECKS[1]);
+  const pat = base(...CONFIG_CHECKS[2]);
+  const raw = vars[ALLOWLIST_KEY];
+  if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) {
+    return [
+      {
+        ...own,
+        level: 'ok',
+        detail: `${ALLOWLIST_KEY} is not set, so federation is open and no allowlist can lock out local users.`,
+      },
+      { ...pat, level: 'ok', detail: 'There is no federation allowlist to lint.' },
+    ];
+  }
+  if (!Array.isArray(raw)) {
+    const detail = `${ALLOWLIST_KEY} must be a YAML list of regexes; make it a list like ['${safeAllowlistEntry(hostOf(serverName))}'].`;
+    return [
+      { ...own, level: 'fail', detail },
+      { ...pat, level: 'fail', detail },
+    ];
+  }
+  const entries = raw.map((e) => resolveTemplate(String(e), vars));
+  const host = hostOf(serverName);
+  const safeOwn = safeAllowlistEntry(host);
+  const ownPresent = entries.some((e) => !e.unresolved && entryMatches(e.text, host));
+  const anyUnresolved = entries.some((e) => e.unresolved);
+
+  let ownFinding: Finding;
+  if (ownPresent) {
+    ownFinding = { ...own, level: 'ok', detail: `The federation allowlist admits the own server ${host}.` };
+  } else if (anyUnresolved) {
+    ownFinding = {
+      ...own,
+      level: 'unknown',
+      detail: `The allowlist uses templates the app cannot resolve, so it cannot tell whether ${host} is allowed; add '${safeOwn}' literally.`,
+    };
+  } else if (version && compareVersions(version, OWN_SERVER_EXEMPT_FROM) < 0) {
+    ownFinding = {
+      ...own,
+      level: 'fail',
+      detail: `The federation allowlist does not admit ${host}, and Tuwunel ${version.core} then silently drops local users' events (tuwunel#489); add '${safeOwn}' to ${ALLOWLIST_KEY} and apply the config.`,
+    };
+  } else {
+    ownFinding = {
+      ...own,
+      level: 'warn',
+      detail: `The federation allowlist does not admit ${host}; Tuwunel ${version?.core ?? '≥ 1.8.0'} exempts its own server, but add '${safeOwn}' so a downgrade cannot drop local users' events (tuwunel#489).`,
+    };
+  }
+
+  const problems = entries
+    .filter((e) => !e.unresolved)
+    .map((e) => allowlistEntryProblem(e.text))
+    .filter((p): p is AllowlistEntryProblem => p !== null);
+  const patFinding: Finding =
+    problems.length === 0
+      ? {
+          ...pat,
+          level: 'ok',
+          detail: `All ${entries.length} allowlist entries are anchored regexes with escaped dots.`,
+        }
+      : {
+          ...pat,
+          level: 'warn',
+          detail: `Entries are regexes matched anywhere in a server name (example.com also admits badexample.com): ${problems
+            .map((p) => `'${p.entry}' ${p.problem}, use '${p.safe}'`)
+            .join('; ')}.`,
+        };
+  return [ownFinding, patFinding];
+}
+
+function legacyMediaFinding(vars: Vars): Finding {
+  const f = base(...CONFIG_CHECKS[3]);
+  const value = envLines(vars[ENV_KEY]).get('TUWUNEL_ALLOW_LEGACY_MEDIA');
+  if (value?.toLowerCase() === 'true') {
+    return {
+      ...f,
+      level: 'ok',
+      detail: 'TUWUNEL_ALLOW_LEGACY_MEDIA=true keeps /_matrix/media/v3 working for Element Web.',
+    };
+  }
+  return {
+    ...f,
+    level: 'warn',
+    detail: `${value === undefined ? 'TUWUNEL_ALLOW_LEGACY_MEDIA=true is missing from' : `TUWUNEL_ALLOW_LEGACY_MEDIA is "${value}" in`} ${ENV_KEY}, so Element Web shows broken images and avatars whenever its media service worker fails (Firefox, private windows, stale sw.js) and it falls back to /_matrix/media/v3; add the line and apply the config.`,
+  };
+}
+
+function versionPinFinding(
+  deployed: { text: string; unresolved: boolean } | undefined,
+  pin: string,
+): Finding {
+  const f = base(...CONFIG_CHECKS[4]);
+  if (!deployed) {
+    return {
+      ...f,
+      level: 'warn',
+      detail: `${VERSION_KEY} is not set in vars.yml, so the playbook deploys its role default instead of ${pin}; add \`${VERSION_KEY}: ${pin}\`.`,
+    };
+  }
+  if (deployed.unresolved) {
+    return {
+      ...f,
+      level: 'unknown',
+      detail: `${VERSION_KEY} is the template "${deployed.text}", which the app cannot resolve; write the version literally to have it checked.`,
+    };
+  }
+  if (!sameVersion(deployed.text, pin)) {
+    return {
+      ...f,
+      level: 'warn',
+      detail: `vars.yml deploys ${VERSION_KEY} ${deployed.text} but the profile pins ${pin}; make them agree (Settings or vars.yml) before applying the config.`,
+    };
+  }
+  return {
+    ...f,
+    level: 'ok',
+    detail: `vars.yml pins ${VERSION_KEY}: ${deployed.text}, as the profile does.`,
+  };
+}

@@ -1,0 +1,185 @@
+import { Agent, request } from 'node:https';
+import { rootCertificates, type TLSSocket } from 'node:tls';
+
+export interface PeerCertificateInfo {
+  subject: string;
+  issuer: string;
+  /** ISO 8601 end of validity. */
+  validTo: string;
+}
+
+/** A GET as the checks see it: a response (any status) or a transport failure with Node's error code. */
+export type HttpOutcome =
+  | {
+      ok: true;
+      url: string;
+      status: number;
+      headers: Record<string, string>;
+      body: string;
+      cert?: PeerCertificateInfo;
+      durationMs: number;
+    }
+  | { ok: false; url: string; code: string; message: string; durationMs: number };
+
+export interface HttpGetter {
+  get(url: string, options?: { signal?: AbortSignal }): Promise<HttpOutcome>;
+  /** Closes the kept-alive connections. */
+  close(): void;
+}
+
+export interface HttpsGetterOptions {
+  /** Extra trusted CA (PEM), added to Node's roots: a private CA must not make public certificates fail. */
+  ca?: string;
+  /** Whole request, connect to last body byte. Short: a status poll must not wait on one slow endpoint. */
+  timeoutMs?: number;
+  maxBodyBytes?: number;
+  maxRedirects?: number;
+}
+
+function certInfo(socket: TLSSocket | undefined): PeerCertificateInfo | undefined {
+  const cert = socket?.getPeerCertificate?.();
+  if (!cert?.valid_to) return undefined;
+  const validTo = new Date(cert.valid_to);
+  if (Number.isNaN(validTo.getTime())) return undefined;
+  const cn = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', ') : (v ?? ''));
+  return { subject: cn(cert.subject?.CN), issuer: cn(cert.issuer?.CN), validTo: validTo.toISOString() };
+}
+
+/**
+ * HTTPS GETs over one keep-alive agent, so a warm poll costs no TCP or TLS handshakes. The peer
+ * certificate is read from the response's socket, which is the same on reused connections.
+ */
+export function createHttpsGetter(options: HttpsGetterOptions = {}): HttpGetter {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const maxBody = options.maxBodyBytes ?? 256 * 1024;
+  const maxRedirects = options.maxRedirects ?? 3;
+  const agent = new Agent({
+    keepAlive: true,
+    keepAliveMsecs: 15_000,
+    // Idle sockets outlive one poll interval but not many; a renewed certificate shows up soon after.
+    timeout: 120_000,
+    ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}),
+  });
+
+  function once(url: URL, signal: AbortSignal | undefined, deadline: number) {
+    return new Promise<
+      | {
+          kind: 'response';
+          status: number;
+          headers: Record<string, string>;
+          body: string;
+          cert?: PeerCertificateInfo;
+        }
+      | { kind: 'error'; code: string; message: string; reused: boolean }
+    >((resolve) => {
+      let settled = false;
+      const finish = (v: Parameters<typeof resolve>[0]) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(v);
+      };
+      const req = request(url, {
+        method: 'GET',
+        agent,
+        headers: { accept: 'application/json' },
+        ...(signal ? { signal } : {}),
+      });
+      const timer = setTimeout(
+        () => {
+          const e = Object.assign(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`), {
+            code: 'ETIMEDOUT',
+          });
+          req.destroy(e);
+        },
+        Math.max(1, deadline - Date.now()),
+      );
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        finish({
+          kind: 'error',
+          code: signal?.aborted ? 'ABORT_ERR' : (e.code ?? 'EUNKNOWN'),
+          message: e.message,
+          reused: req.reusedSocket,
+        }),
+      );
+      req.on('response', (res) => {
+        const cert = certInfo(res.socket as TLSSocket);
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > maxBody) {
+            finish({
+              kind: 'error',
+              code: 'EBODYTOOLARGE',
+              message: `answer larger than ${maxBody} bytes`,
+              reused: false,
+            });
+            res.destroy();
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('error', (e: NodeJS.ErrnoException) =>
+          finish({ kind: 'error', code: e.code ?? 'EUNKNOWN', message: e.message, reused: false }),
+        );
+        res.on('end', () => {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = String(v);
+          finish({
+            kind: 'response',
+            status: res.statusCode ?? 0,
+            headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            ...(cert ? { cert } : {}),
+          });
+        });
+      });
+      req.end();
+    });
+  }
+
+  return {
+    async get(url, opts = {}) {
+      const started = Date.now();
+      const deadline = started + timeoutMs;
+      let current = new URL(url);
+      for (let hop = 0; ; hop++) {
+        let r = await once(current, opts.signal, deadline);
+        // A kept-alive socket the server closed between polls fails once with a reset; that is not an outage.
+        if (r.kind === 'error' && r.reused && (r.code === 'ECONNRESET' || r.code === 'EPIPE')) {
+          r = await once(current, opts.signal, deadline);
+        }
+        const durationMs = Date.now() - started;
+        if (r.kind === 'error')
+          return { ok: false, url: current.href, code: r.code, message: r.message, durationMs };
+        const location = r.headers.location;
+        if (r.status >= 300 && r.status < 400 && location && hop < maxRedirects) {
+          current = new URL(location, current);
+          if (current.protocol !== 'https:') {
+            return {
+              ok: false,
+              url: current.href,
+              code: 'EINSECUREREDIRECT',
+              message: 'redirected to plain http',
+              durationMs,
+            };
+          }
+          continue;
+        }
+        return {
+          ok: true,
+          url: current.href,
+          status: r.status,
+          headers: r.headers,
+          body: r.body,
+          ...(r.cert ? { cert: r.cert } : {}),
+          durationMs,
+        };
+      }
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import type { HostRole, Profile } from '../profile/schema';
+import { backupFinding } from './checks/backup';
+import { CONFIG_CHECKS, configFindings, varsCommand, varsFilePath } from './checks/config-lint';
+import { containerFindings, containersCommand, imageFinding } from './checks/containers';
+import { diskCommand, diskFinding } from './checks/disk';
+import { unitFindings, unitsCommand } from './checks/units';
+import { type ScriptSection, type SectionOutput, sectionFailureReason } from './remote-script';
+import type { Finding } from './types';
+
+type Skeleton = Omit<Finding, 'level' | 'detail' | 'sinceMs'>;
+
+/** One section of a host's script and how its output becomes findings. */
+export interface Probe {
+  section: ScriptSection;
+  /** How the admin would name the command in a sentence. */
+  label: string;
+  /** The findings this probe always yields, so a failed command still shows every badge (as unknown). */
+  skeletons: Skeleton[];
+  parse(stdout: string, nowMs: number): Finding[];
+}
+
+export interface HostPlan {
+  host: HostRole;
+  probes: Probe[];
+}
+
+const LINT_SKELETONS: Skeleton[] = CONFIG_CHECKS.map(([id, title]) => ({
+  id,
+  title,
+  group: 'config',
+  units: [],
+}));
+
+/** What each host runs per poll, from the profile alone (so it is the same every poll and easy to test). */
+export function planHosts(profile: Profile): HostPlan[] {
+  const units = profile.units;
+  const tuwunel = units.includes('matrix-tuwunel') ? 'matrix-tuwunel' : undefined;
+  const probes: Record<HostRole, Probe[]> = { homeserver: [], deploy: [] };
+
+  probes.homeserver.push(
+    {
+      section: { id: 'units', command: unitsCommand(units), timeoutSeconds: 10 },
+      label: 'systemctl show',
+      skeletons: units.map((u) => ({ id: `unit:${u}`, group: u, title: `${u} unit`, units: [u] })),
+      parse: (out) => unitFindings(units, out),
+    },
+    {
+      section: { id: 'containers', command: containersCommand(), timeoutSeconds: 15 },
+      label: 'docker ps',
+      skeletons: [
+        ...units.map((u) => ({ id: `container:${u}`, group: u, title: `${u} container`, units: [u] })),
+        ...(tuwunel
+          ? [{ id: 'image:tuwunel', group: tuwunel, title: 'Tuwunel image', units: [tuwunel] }]
+          : []),
+      ],
+      parse: (out) => [
+        ...containerFindings(units, out),
+        ...(tuwunel ? [imageFinding(out, profile.homeserver, tuwunel)] : []),
+      ],
+    },
+    {
+      section: { id: 'disk', command: diskCommand(profile.homeserver.dataDir), timeoutSeconds: 10 },
+      label: `df -P ${profile.homeserver.dataDir}`,
+      skeletons: [
+        { id: 'disk:tuwunel-data', group: tuwunel ?? 'disk', title: 'RocksDB disk space', units: [] },
+      ],
+      parse: (out) => [
+        diskFinding(
+          profile.homeserver.dataDir,
+          out,
+          { warnPercent: profile.checks.diskWarnPercent, failPercent: profile.checks.diskFailPercent },
+          tuwunel ?? 'disk',
+        ),
+      ],
+    },
+  );
+
+  const varsPath = varsFilePath(profile.deploy.dir, profile.deploy.varsFile);
+  probes[profile.deploy.host].push({
+    section: { id: 'vars', command: varsCommand(varsPath), timeoutSeconds: 10 },
+    label: `cat ${varsPath}`,
+    skeletons: LINT_SKELETONS,
+    parse: (out) =>
+      configFindings(out, {
+        serverName: profile.serverName,
+        pin: profile.homeserver.version,
+        path: varsPath,
+      }),
+  });
+
+  const backup = profile.checks.backup;
+  if (backup) {
+    probes[backup.host].push({
+      section: { id: 'backup', command: backup.command, shell: true, timeoutSeconds: 30 },
+      label: 'the backup probe (checks.backup.command)',
+      skeletons: [{ id: 'backup:age', group: 'backup', title: 'Newest backup', units: [] }],
+      parse: (out, nowMs) => [backupFinding(out, backup.maxAgeHours, nowMs)],
+    });
+  }
+
+  return (['homeserver', 'deploy'] as const)
+    .filter((h) => probes[h].length > 0)
+    .map((host) => ({ host, probes: probes[host] }));
+}
+
+/** Findings of one host's poll: parsed sections, and `unknown` with the reason for sections that did not run cleanly. */
+export function interpretHost(
+  plan: HostPlan,
+  sections: Map<string, SectionOutput>,
+  nowMs: number,
+): Finding[] {
+  const findings: Finding[] = [];
+  for (const probe of plan.probes) {
+    const out = sections.get(probe.section.id);
+    if (out?.ran && out.exitCode === 0) {
+      findings.push(...probe.parse(out.stdout, nowMs));
+      continue;
+    }
+    const reason = out ? sectionFailureReason(out) : 'its output is missing';
+    for (const s of probe.skeletons) {
+      findings.push({
+        ...s,
+        level: 'unknown',
+        detail: `The ${plan.host} host could not run ${probe.label}: ${reason}; run it there by hand to see why.`,
+      });
+    }
+  }
+  return findings;
+}

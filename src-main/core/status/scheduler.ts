@@ -1,0 +1,298 @@
+import { describeError } from '../errors';
+import type { HostRole, Profile } from '../profile/schema';
+import {
+  applyMaintenance,
+  applyStaleness,
+  isUnderMaintenance,
+  type Maintenance,
+  mergeResults,
+  overallLevel,
+} from './aggregate';
+import { type AlertKind, type AlertPhase, type AlertState, stepAlert } from './alert-policy';
+import { type Clock, systemClock } from './clock';
+import type { HostOutcome, RefreshOutcome, StatusSource } from './service';
+import type { CheckHost, CheckResult, Level } from './types';
+
+export interface HostStatus {
+  /** null until the host was polled once. */
+  ok: boolean | null;
+  error?: HostOutcome['error'];
+  /** Consecutive polls the host could not be reached. */
+  failures: number;
+  /** ISO time of the next attempt while backing off. */
+  nextAttemptAt?: string;
+  durationMs?: number;
+}
+
+export interface StatusSnapshot {
+  profile: string;
+  overall: Level;
+  results: CheckResult[];
+  /** Alert policy phase per check id. */
+  alerts: Record<string, AlertPhase>;
+  refreshedAt: string | null;
+  refreshing: boolean;
+  hosts: Partial<Record<HostRole, HostStatus>>;
+  maintenance: Maintenance[];
+  intervalSeconds: number;
+  /** Set when the last refresh itself broke (a bug, not a host problem). */
+  error?: { code: string; message: string; nextStep: string };
+}
+
+export interface AlertEvent {
+  kind: AlertKind;
+  check: CheckResult;
+  at: string;
+}
+
+/** Called with every new snapshot; `alerts` is non-empty only after a poll that raised some. */
+export type StatusListener = (snapshot: StatusSnapshot, alerts: AlertEvent[]) => void;
+
+export interface SchedulerSettings {
+  profileName: string;
+  /** The SSH hosts the source polls (StatusService.polledHosts). */
+  hosts: HostRole[];
+  intervalSeconds: number;
+  failuresBeforeDown: number;
+  realertEvery: number;
+  /** Each delay is the interval ± this fraction, so several apps (or hosts) do not poll in lockstep. */
+  jitter?: number;
+  /** Cap of the per-host backoff while a host cannot be reached. */
+  maxBackoffSeconds?: number;
+}
+
+export function schedulerSettings(profile: Profile, hosts: HostRole[]): SchedulerSettings {
+  return {
+    profileName: profile.name,
+    hosts,
+    intervalSeconds: profile.status.intervalSeconds,
+    failuresBeforeDown: profile.status.failuresBeforeDown,
+    realertEvery: profile.status.realertEvery,
+  };
+}
+
+/**
+ * Polls a status source on an interval with jitter, refreshes on demand (concurrent requests share
+ * the poll in flight), backs off per host while a host cannot be reached, runs the alert policy and
+ * hands snapshots to subscribers. Time and randomness are injected; stop() leaves no timer behind.
+ */
+export class StatusScheduler {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly jitter: number;
+  private readonly maxBackoffMs: number;
+  private readonly listeners = new Set<StatusListener>();
+  private readonly maintenance = new Map<string, Maintenance>();
+  private readonly alertStates = new Map<string, AlertState>();
+  private readonly hostStatus = new Map<HostRole, HostStatus>();
+  private results: CheckResult[] = [];
+  private refreshedAt: string | null = null;
+  private lastError: StatusSnapshot['error'];
+  private timer: unknown;
+  private running = false;
+  /** Bumped by stop(): a poll that started in an older epoch is discarded. */
+  private epoch = 0;
+  private inflight: { promise: Promise<StatusSnapshot>; controller: AbortController } | undefined;
+
+  constructor(
+    private readonly source: StatusSource,
+    private readonly settings: SchedulerSettings,
+    options: { clock?: Clock; random?: () => number } = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.jitter = Math.min(Math.max(settings.jitter ?? 0.1, 0), 0.5);
+    this.maxBackoffMs = (settings.maxBackoffSeconds ?? 600) * 1000;
+    for (const h of settings.hosts) this.hostStatus.set(h, { ok: null, failures: 0 });
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Starts polling now, then every interval. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.arm(0);
+  }
+
+  /** Stops polling: clears the timer, aborts the poll in flight and waits for it to settle. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.epoch++;
+    this.disarm();
+    const inflight = this.inflight;
+    if (inflight) {
+      inflight.controller.abort();
+      await inflight.promise.catch(() => undefined);
+    }
+  }
+
+  /** A poll of every host now (ignoring backoff), or the one already in flight. */
+  refreshNow(): Promise<StatusSnapshot> {
+    return this.poll(true);
+  }
+
+  subscribe(listener: StatusListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  setMaintenance(window: Maintenance): void {
+    this.maintenance.set(window.key, window);
+    this.emit([]);
+  }
+
+  clearMaintenance(key: string): void {
+    if (this.maintenance.delete(key)) this.emit([]);
+  }
+
+  snapshot(): StatusSnapshot {
+    const now = this.clock.now();
+    const windows = [...this.maintenance.values()];
+    const view = applyStaleness(
+      applyMaintenance(this.results, windows),
+      now,
+      this.settings.intervalSeconds * 1000,
+    );
+    const alerts: Record<string, AlertPhase> = {};
+    for (const r of view) {
+      const phase = this.alertStates.get(r.id)?.phase ?? 'up';
+      alerts[r.id] = r.level === 'maintenance' ? 'maintenance' : phase;
+    }
+    const hosts: Partial<Record<HostRole, HostStatus>> = {};
+    for (const [h, s] of this.hostStatus) hosts[h] = { ...s };
+    return {
+      profile: this.settings.profileName,
+      overall: overallLevel(view),
+      results: view,
+      alerts,
+      refreshedAt: this.refreshedAt,
+      refreshing: this.inflight !== undefined,
+      hosts,
+      maintenance: windows,
+      intervalSeconds: this.settings.intervalSeconds,
+      ...(this.lastError ? { error: this.lastError } : {}),
+    };
+  }
+
+  private arm(ms: number): void {
+    this.disarm();
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      void this.poll(false);
+    }, ms);
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private nextDelayMs(): number {
+    const base = this.settings.intervalSeconds * 1000;
+    return Math.round(base * (1 + this.jitter * (2 * this.random() - 1)));
+  }
+
+  private poll(onDemand: boolean): Promise<StatusSnapshot> {
+    if (this.inflight) return this.inflight.promise;
+    this.disarm();
+    const epoch = this.epoch;
+    const now = this.clock.now();
+    const hosts = this.settings.hosts.filter((h) => {
+      const next = this.hostStatus.get(h)?.nextAttemptAt;
+      return onDemand || next === undefined || Date.parse(next) <= now;
+    });
+    const windowsAtStart = [...this.maintenance.values()];
+    const controller = new AbortController();
+    const promise = this.source
+      .refresh({ hosts, signal: controller.signal })
+      .then(
+        (outcome) => {
+          if (epoch !== this.epoch) return this.snapshot();
+          return this.absorb(outcome, hosts, windowsAtStart);
+        },
+        (error: unknown) => {
+          if (epoch === this.epoch) {
+            this.lastError = describeError(error);
+            this.inflight = undefined;
+            this.emit([]);
+          }
+          return this.snapshot();
+        },
+      )
+      .finally(() => {
+        if (this.inflight?.promise === promise) this.inflight = undefined;
+        if (this.running && epoch === this.epoch) this.arm(this.nextDelayMs());
+      });
+    this.inflight = { promise, controller };
+    this.emit([]);
+    return promise;
+  }
+
+  private absorb(outcome: RefreshOutcome, polled: HostRole[], windowsAtStart: Maintenance[]): StatusSnapshot {
+    const now = this.clock.now();
+    const nowIso = new Date(now).toISOString();
+    for (const h of this.settings.hosts) {
+      const prev = this.hostStatus.get(h) ?? { ok: null, failures: 0 };
+      const o = outcome.hosts[h];
+      if (!o) continue;
+      if (o.ok) {
+        this.hostStatus.set(h, { ok: true, failures: 0, durationMs: o.durationMs });
+      } else {
+        const failures = prev.failures + 1;
+        const backoff = Math.min(this.settings.intervalSeconds * 1000 * 2 ** failures, this.maxBackoffMs);
+        this.hostStatus.set(h, {
+          ok: false,
+          failures,
+          durationMs: o.durationMs,
+          nextAttemptAt: new Date(now + backoff).toISOString(),
+          ...(o.error ? { error: o.error } : {}),
+        });
+      }
+    }
+    // Hosts skipped while backing off keep their last results; they are still what we know, so not stale.
+    const skipped = new Set<CheckHost>(this.settings.hosts.filter((h) => !polled.includes(h)));
+    const carried = this.results.map((r) => (skipped.has(r.host) ? { ...r, checkedAt: nowIso } : r));
+    const covered = new Set<CheckHost>(['public', ...polled]);
+    this.results = mergeResults(carried, outcome.results, covered);
+    this.refreshedAt = nowIso;
+    this.lastError = undefined;
+
+    // Maintenance that started or ended during the poll still covers it: its results may be from either side.
+    const windows = [
+      ...new Map([...windowsAtStart, ...this.maintenance.values()].map((w) => [w.key, w])).values(),
+    ];
+    const freshIds = new Set(outcome.results.map((r) => r.id));
+    const events: AlertEvent[] = [];
+    for (const r of this.results) {
+      if (!freshIds.has(r.id)) continue;
+      const level = isUnderMaintenance(r, windows) ? 'maintenance' : r.level;
+      const { state, alert } = stepAlert(this.alertStates.get(r.id), level, this.settings);
+      this.alertStates.set(r.id, state);
+      if (alert) events.push({ kind: alert, check: r, at: nowIso });
+    }
+    const live = new Set(this.results.map((r) => r.id));
+    for (const id of this.alertStates.keys()) if (!live.has(id)) this.alertStates.delete(id);
+
+    this.inflight = undefined;
+    const snap = this.snapshot();
+    this.deliver(snap, events);
+    return snap;
+  }
+
+  private emit(alerts: AlertEvent[]): void {
+    this.deliver(this.snapshot(), alerts);
+  }
+
+  private deliver(snapshot: StatusSnapshot, alerts: AlertEvent[]): void {
+    for (const l of this.listeners) {
+      try {
+        l(snapshot, alerts);
+      } catch {
+        // A broken subscriber (a closed window) must not stop the others or the polling.
+      }
+    }
+  }
+}

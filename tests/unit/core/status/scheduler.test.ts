@@ -1,0 +1,375 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { HostRole } from '../../../../src-main/core/profile/schema';
+import {
+  type AlertEvent,
+  StatusScheduler,
+  type StatusSnapshot,
+} from '../../../../src-main/core/status/scheduler';
+import type {
+  FreshResult,
+  RefreshOptions,
+  RefreshOutcome,
+  StatusSource,
+} from '../../../../src-main/core/status/service';
+import type { Level } from '../../../../src-main/core/status/types';
+import { FakeClock, settle } from './fake-clock';
+
+/** A status source whose answers the test sets; it records every call and can hold a poll open. */
+class ScriptedSource implements StatusSource {
+  calls: RefreshOptions[] = [];
+  levels: Record<string, Level> = { 'unit:matrix-tuwunel': 'ok', 'http:client-versions': 'ok' };
+  unreachable = new Set<HostRole>();
+  hold: { release: () => void; promise: Promise<void> } | undefined;
+  throwNext: Error | undefined;
+
+  constructor(private readonly clock: FakeClock) {}
+
+  holdNext(): void {
+    let release = () => {};
+    const promise = new Promise<void>((r) => {
+      release = r;
+    });
+    this.hold = { release, promise };
+  }
+
+  async refresh(options: RefreshOptions = {}): Promise<RefreshOutcome> {
+    this.calls.push(options);
+    const startedAt = new Date(this.clock.now()).toISOString();
+    if (this.hold) {
+      const { promise } = this.hold;
+      this.hold = undefined;
+      await Promise.race([
+        promise,
+        new Promise((_, reject) =>
+          options.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
+        ),
+      ]);
+    }
+    if (this.throwNext) {
+      const e = this.throwNext;
+      this.throwNext = undefined;
+      throw e;
+    }
+    const checkedAt = new Date(this.clock.now()).toISOString();
+    const results: FreshResult[] = [];
+    const hosts: RefreshOutcome['hosts'] = {};
+    for (const h of options.hosts ?? ['homeserver']) {
+      const up = !this.unreachable.has(h);
+      hosts[h] = up
+        ? { ok: true, durationMs: 5 }
+        : { ok: false, durationMs: 5, error: { code: 'ConnectFailed', message: 'down.', nextStep: 'fix.' } };
+      results.push({
+        id: 'unit:matrix-tuwunel',
+        host: h,
+        group: 'matrix-tuwunel',
+        title: 'matrix-tuwunel unit',
+        level: up ? (this.levels['unit:matrix-tuwunel'] ?? 'ok') : 'unknown',
+        detail: 'd.',
+        units: ['matrix-tuwunel'],
+        checkedAt,
+      });
+    }
+    results.push({
+      id: 'http:client-versions',
+      host: 'public',
+      group: 'matrix-tuwunel',
+      title: 'Client API',
+      level: this.levels['http:client-versions'] ?? 'ok',
+      detail: 'd.',
+      units: ['matrix-tuwunel', 'matrix-traefik'],
+      checkedAt,
+    });
+    return { startedAt, durationMs: 0, results, hosts };
+  }
+}
+
+const settings = {
+  profileName: 'lab',
+  hosts: ['homeserver'] as HostRole[],
+  intervalSeconds: 30,
+  failuresBeforeDown: 2,
+  realertEvery: 0,
+};
+
+let scheduler: StatusScheduler | undefined;
+afterEach(async () => {
+  await scheduler?.stop();
+  scheduler = undefined;
+});
+
+function setup(
+  opts: {
+    random?: () => number;
+    jitter?: number;
+    realertEvery?: number;
+    maxBackoffSeconds?: number;
+    failuresBeforeDown?: number;
+  } = {},
+) {
+  const clock = new FakeClock();
+  const source = new ScriptedSource(clock);
+  scheduler = new StatusScheduler(
+    source,
+    {
+      ...settings,
+      realertEvery: opts.realertEvery ?? 0,
+      failuresBeforeDown: opts.failuresBeforeDown ?? 2,
+      ...(opts.jitter === undefined ? {} : { jitter: opts.jitter }),
+      ...(opts.maxBackoffSeconds === undefined ? {} : { maxBackoffSeconds: opts.maxBackoffSeconds }),
+    },
+    { clock, random: opts.random ?? (() => 0.5) },
+  );
+  const snapshots: StatusSnapshot[] = [];
+  const alerts: AlertEvent[] = [];
+  scheduler.subscribe((s, a) => {
+    snapshots.push(s);
+    alerts.push(...a);
+  });
+  return { clock, source, s: scheduler, snapshots, alerts };
+}
+
+describe('StatusScheduler timing', () => {
+  it('polls at once, then every interval, with jitter from the injected randomness', async () => {
+    const randoms = [0, 1, 0.5];
+    const { clock, source, s } = setup({ random: () => randoms.shift() ?? 0.5 });
+    s.start();
+    await clock.advance(0);
+    expect(source.calls).toHaveLength(1);
+    expect(clock.nextTimerIn()).toBe(27_000); // 30 s − 10 %
+    await clock.advance(27_000);
+    expect(source.calls).toHaveLength(2);
+    expect(clock.nextTimerIn()).toBe(33_000); // + 10 %
+    await clock.advance(33_000);
+    expect(source.calls).toHaveLength(3);
+    expect(clock.nextTimerIn()).toBe(30_000);
+  });
+
+  it('never overlaps polls and schedules from the end of the last one', async () => {
+    const { clock, source, s } = setup();
+    source.holdNext();
+    s.start();
+    await clock.advance(100_000);
+    expect(source.calls).toHaveLength(1);
+    expect(clock.pendingTimers).toBe(0);
+    source.hold?.release();
+    source.hold = undefined;
+    await settle();
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('coalesces concurrent refresh requests into the poll in flight, then re-arms the interval', async () => {
+    const { clock, source, s } = setup();
+    s.start();
+    await clock.advance(0);
+    source.holdNext();
+    const hold = source.hold!;
+    const a = s.refreshNow();
+    const b = s.refreshNow();
+    const c = s.refreshNow();
+    expect(a).toBe(b);
+    expect(b).toBe(c);
+    expect(s.snapshot().refreshing).toBe(true);
+    await clock.advance(10);
+    hold.release();
+    const snap = await a;
+    expect(snap.refreshing).toBe(false);
+    expect(source.calls).toHaveLength(2);
+    expect(clock.nextTimerIn()).toBe(30_000);
+  });
+
+  it('refreshes on demand without being started, and leaves no timer', async () => {
+    const { clock, source, s } = setup();
+    const snap = await s.refreshNow();
+    expect(source.calls).toHaveLength(1);
+    expect(snap.overall).toBe('ok');
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('stops cleanly: timer cleared, poll in flight aborted, nothing emitted after', async () => {
+    const { clock, source, s, snapshots } = setup();
+    s.start();
+    await clock.advance(0);
+    source.holdNext();
+    await clock.advance(30_000);
+    expect(source.calls).toHaveLength(2);
+    const signal = source.calls[1]!.signal!;
+    const emitted = snapshots.length;
+    await s.stop();
+    expect(signal.aborted).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(120_000);
+    expect(source.calls).toHaveLength(2);
+    expect(snapshots.length).toBe(emitted);
+    expect(s.isRunning).toBe(false);
+    s.start();
+    await clock.advance(0);
+    expect(source.calls).toHaveLength(3);
+    await s.stop();
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('survives a source that throws and a subscriber that throws', async () => {
+    const { clock, source, s, snapshots } = setup();
+    s.subscribe(() => {
+      throw new Error('closed window');
+    });
+    source.throwNext = new Error('bug');
+    s.start();
+    await clock.advance(0);
+    expect(snapshots.at(-1)?.error?.message).toMatch(/Something unexpected went wrong: bug/);
+    await clock.advance(30_000);
+    expect(source.calls).toHaveLength(2);
+    expect(snapshots.at(-1)?.error).toBeUndefined();
+    expect(snapshots.at(-1)?.overall).toBe('ok');
+  });
+});
+
+describe('StatusScheduler backoff', () => {
+  it('skips an unreachable host with growing, capped backoff; a demand refresh tries it anyway', async () => {
+    const { clock, source, s } = setup({ maxBackoffSeconds: 120 });
+    source.unreachable.add('homeserver');
+    s.start();
+    await clock.advance(0);
+    expect(source.calls[0]!.hosts).toEqual(['homeserver']);
+    expect(s.snapshot().hosts.homeserver).toMatchObject({ ok: false, failures: 1 });
+    // failure 1 → next attempt in 60 s: the poll at 30 s skips the host, the one at 60 s tries it
+    await clock.advance(30_000);
+    expect(source.calls[1]!.hosts).toEqual([]);
+    await clock.advance(30_000);
+    expect(source.calls[2]!.hosts).toEqual(['homeserver']);
+    // failure 2 → 120 s (the cap): three skipped polls
+    await clock.advance(90_000);
+    expect(source.calls.slice(3).map((c) => c.hosts)).toEqual([[], [], []]);
+    await s.refreshNow();
+    expect(source.calls.at(-1)!.hosts).toEqual(['homeserver']);
+    source.unreachable.clear();
+    await s.refreshNow();
+    expect(s.snapshot().hosts.homeserver).toEqual({ ok: true, failures: 0, durationMs: 5 });
+    await clock.advance(30_000);
+    expect(source.calls.at(-1)!.hosts).toEqual(['homeserver']);
+  });
+
+  it('keeps a skipped host’s results fresh rather than stale', async () => {
+    const { clock, source, s } = setup();
+    source.unreachable.add('homeserver');
+    s.start();
+    await clock.advance(0);
+    await clock.advance(30_000 * 4);
+    const unit = s.snapshot().results.find((r) => r.id === 'unit:matrix-tuwunel')!;
+    expect(unit.level).toBe('unknown');
+    expect(Date.parse(unit.checkedAt)).toBeGreaterThan(clock.now() - 60_000);
+  });
+});
+
+describe('StatusScheduler alerts and maintenance', () => {
+  it('raises down after N failing polls and recovered after, end to end', async () => {
+    const { clock, source, s, alerts } = setup();
+    s.start();
+    await clock.advance(0);
+    source.levels['unit:matrix-tuwunel'] = 'fail';
+    await clock.advance(30_000);
+    expect(alerts).toEqual([]);
+    expect(s.snapshot().alerts['unit:matrix-tuwunel']).toBe('pending');
+    await clock.advance(30_000);
+    expect(alerts.map((a) => [a.kind, a.check.id])).toEqual([['down', 'unit:matrix-tuwunel']]);
+    expect(s.snapshot().alerts['unit:matrix-tuwunel']).toBe('down');
+    expect(s.snapshot().overall).toBe('fail');
+    source.levels['unit:matrix-tuwunel'] = 'ok';
+    await clock.advance(30_000);
+    expect(alerts.map((a) => a.kind)).toEqual(['down', 'recovered']);
+  });
+
+  it('re-alerts every M polls while down', async () => {
+    const { clock, source, s, alerts } = setup({ realertEvery: 2 });
+    source.levels['http:client-versions'] = 'fail';
+    s.start();
+    await clock.advance(30_000 * 5);
+    expect(alerts.map((a) => a.kind)).toEqual(['down', 'still-down', 'still-down']);
+  });
+
+  it('shows maintenance at once, raises nothing during it, and no recovery after', async () => {
+    const { clock, source, s, alerts, snapshots } = setup();
+    s.start();
+    await clock.advance(0);
+    s.setMaintenance({ key: 'mode', units: 'all', reason: 'Maintenance stop' });
+    const shown = snapshots.at(-1)!;
+    expect(shown.results.find((r) => r.id === 'unit:matrix-tuwunel')).toMatchObject({
+      level: 'maintenance',
+      underlying: 'ok',
+    });
+    expect(shown.overall).toBe('maintenance');
+    expect(shown.alerts['unit:matrix-tuwunel']).toBe('maintenance');
+    source.levels['unit:matrix-tuwunel'] = 'fail';
+    source.levels['http:client-versions'] = 'fail';
+    await clock.advance(30_000 * 4);
+    expect(alerts).toEqual([]);
+    expect(s.snapshot().results.find((r) => r.id === 'http:client-versions')!.detail).toMatch(
+      /^Under maintenance \(Maintenance stop\); measured fail: /,
+    );
+    source.levels['unit:matrix-tuwunel'] = 'ok';
+    source.levels['http:client-versions'] = 'ok';
+    s.clearMaintenance('mode');
+    await clock.advance(30_000 * 2);
+    expect(alerts).toEqual([]);
+    expect(s.snapshot().overall).toBe('ok');
+  });
+
+  it('covers only the affected units of a maintenance action', async () => {
+    const { clock, source, s, alerts } = setup();
+    s.start();
+    await clock.advance(0);
+    s.setMaintenance({ key: 'run-1', units: ['matrix-traefik'], reason: 'Restart Traefik' });
+    source.levels['unit:matrix-tuwunel'] = 'fail';
+    source.levels['http:client-versions'] = 'fail';
+    await clock.advance(60_000);
+    expect(alerts.map((a) => a.check.id)).toEqual(['unit:matrix-tuwunel']);
+    expect(s.snapshot().alerts['http:client-versions']).toBe('maintenance');
+  });
+
+  it('does not count a poll that straddled the end of maintenance as a failure', async () => {
+    const { source, s, alerts } = setup({ failuresBeforeDown: 1 });
+    s.setMaintenance({ key: 'mode', units: 'all', reason: 'Maintenance stop' });
+    source.levels['unit:matrix-tuwunel'] = 'fail';
+    source.holdNext();
+    const hold = source.hold!;
+    const poll = s.refreshNow();
+    s.clearMaintenance('mode');
+    hold.release();
+    await poll;
+    expect(alerts).toEqual([]);
+    source.levels['unit:matrix-tuwunel'] = 'ok';
+    await s.refreshNow();
+    expect(alerts).toEqual([]);
+    source.levels['unit:matrix-tuwunel'] = 'fail';
+    await s.refreshNow();
+    expect(alerts.map((a) => a.kind)).toEqual(['down']);
+  });
+
+  it('marks results unknown once they are older than two intervals', async () => {
+    const { clock, source, s } = setup();
+    s.start();
+    await clock.advance(0);
+    source.holdNext();
+    await clock.advance(30_000);
+    expect(s.snapshot().results.every((r) => r.level === 'ok')).toBe(true);
+    await clock.advance(31_000);
+    const stale = s.snapshot().results.find((r) => r.id === 'http:client-versions')!;
+    expect(stale).toMatchObject({ level: 'unknown', underlying: 'ok' });
+    expect(stale.detail).toMatch(/^No fresh result for 61 s \(last: ok\)/);
+    expect(s.snapshot().overall).toBe('unknown');
+  });
+
+  it('keeps since while the level holds and moves it when the level changes', async () => {
+    const { clock, source, s } = setup();
+    s.start();
+    await clock.advance(0);
+    const first = s.snapshot().results.find((r) => r.id === 'http:client-versions')!.since;
+    await clock.advance(30_000);
+    expect(s.snapshot().results.find((r) => r.id === 'http:client-versions')!.since).toBe(first);
+    source.levels['http:client-versions'] = 'warn';
+    await clock.advance(30_000);
+    const changed = s.snapshot().results.find((r) => r.id === 'http:client-versions')!;
+    expect(changed.since).toBe(new Date(clock.now()).toISOString());
+    expect(changed.since).not.toBe(first);
+  });
+});
