@@ -6,12 +6,21 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { main: resolve('src-main/main.ts') } },
+      // Bundled whole, so the package carries no loose JS dependencies; native addons stay outside
+      // (keytar, and ssh2's optional cpu-features / sshcrypto, which it loads inside try/catch).
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { main: resolve('src-main/main.ts') },
+        external: ['keytar', 'cpu-features', /sshcrypto\.node$/],
+      },
     },
   },
   preload: {
     build: {
       outDir: 'out/preload',
+      // A sandboxed preload can require nothing but 'electron': bundle zod and the contract into it.
+      externalizeDeps: false,
+      minify: true,
       rollupOptions: {
         input: { preload: resolve('src-main/preload.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
