@@ -3,7 +3,7 @@
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 packages=(libsecret-1-dev gnome-keyring dbus dbus-x11 libsecret-tools openssh-server openssh-client
-  ansible-core git chromium xvfb xauth fonts-liberation)
+  ansible-core git chromium xvfb xauth xclip fonts-liberation)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

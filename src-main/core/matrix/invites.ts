@@ -1,0 +1,495 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { AppError, InvalidInput, SecretMissing } from '../errors';
+import { expandHome } from '../profile/load';
+import type { Profile } from '../profile/schema';
+import type { SecretStore } from '../secrets/types';
+import { type ClipboardGuard, type CopyResult, clearDelayMs } from '../token/clipboard';
+import { AdminRoomClient, MatrixRequestFailed } from './admin-room';
+import { type HttpRequest, type HttpResponse, request } from './http';
+import { joiningInstructions } from './joining-instructions';
+import { COMMAND_FAILED } from './tuwunel-admin';
+
+/**
+ * One-shot invites: registration tokens issued by Tuwunel itself (not the vault's token). From
+ * Tuwunel 1.8.1 on through the Synapse-compatible admin API, before that through the admin room's
+ * `token issue|list|revoke`. Not runbook actions on purpose: the runner shows a step's reply, and
+ * this reply IS the secret.
+ */
+
+/** The first version with /_synapse/admin/v1/registration_tokens. */
+export const ADMIN_API_SINCE = '1.8.1';
+/** The most an invite may last. */
+const MAX_EXPIRY_MS = 365 * 24 * 3600_000;
+/** Tokens Synapse's API accepts: what may go into a URL path or an admin command as one word. */
+const TOKEN_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
+
+export type InviteRoute = 'admin-api' | 'admin-room';
+
+export interface InviteToken {
+  token: string;
+  usesAllowed: number | null;
+  pending: number;
+  completed: number;
+  /** Epoch ms, null for never. */
+  expiresAt: number | null;
+  /** `config`: tuwunel.toml's registration_token (the vault's), which cannot be revoked. The admin API does not say. */
+  source: 'database' | 'config' | 'unknown';
+}
+
+export class InviteFailed extends AppError {
+  readonly code = 'InviteFailed';
+  readonly nextStep: string;
+  constructor(what: string, reason: string, nextStep?: string) {
+    super(`${what} failed: ${reason}.`);
+    this.nextStep =
+      nextStep ??
+      'Check the homeserver (status panel) and that the stored admin token is a server admin’s, then try again.';
+  }
+}
+
+export class InviteNotFound extends AppError {
+  readonly code = 'InviteNotFound';
+  readonly nextStep = 'Refresh the list of invites: it may have been used up, expired or revoked already.';
+  constructor() {
+    super('The homeserver does not know that registration token.');
+  }
+}
+
+export class InviteNotRevocable extends AppError {
+  readonly code = 'InviteNotRevocable';
+  readonly nextStep =
+    'Rotate the registration token instead (token rotate): it lives in the vault and tuwunel.toml.';
+  constructor() {
+    super('That is the registration token from the configuration file, which Tuwunel cannot revoke.');
+  }
+}
+
+// ------------------------------------------------------------------ durations
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `7d`, `12h`, `1h30m`, `2w`: what `--max-age` takes (humantime), limited to s/m/h/d/w and a year. */
+export function parseDuration(text: string): number {
+  const s = text.trim();
+  if (!/^(\d{1,6}[smhdw])+$/.test(s))
+    throw new InvalidInput('expires', 'must be a duration like 7d, 12h, 30m or 1h30m');
+  let ms = 0;
+  for (const [, n, unit] of s.matchAll(/(\d+)([smhdw])/g))
+    ms += Number(n) * (UNIT_MS[unit as string] as number);
+  if (ms < 60_000) throw new InvalidInput('expires', 'must be at least a minute');
+  if (ms > MAX_EXPIRY_MS) throw new InvalidInput('expires', 'must be at most 365 days');
+  return ms;
+}
+
+function checkUses(uses: number): number {
+  if (!Number.isInteger(uses) || uses < 1 || uses > 1000)
+    throw new InvalidInput('uses', 'must be a whole number from 1 to 1000');
+  return uses;
+}
+
+// ------------------------------------------------------------------ Tuwunel's admin replies
+
+/** `Token used N times. …` (src/admin/token, src/service/registration_tokens at v1.7.0–v1.9.0). */
+export function parseTokenInfo(info: string): Omit<InviteToken, 'token'> | null {
+  const text = info.trim();
+  if (/^Token defined in config( file|\.)/.test(text))
+    return { usesAllowed: null, pending: 0, completed: 0, expiresAt: null, source: 'config' };
+  const used = /^Token used (\d+) times?\. (.*)$/.exec(text);
+  if (!used) return null;
+  const completed = Number(used[1]);
+  const rest = used[2] ?? '';
+  const base = { pending: 0, completed, source: 'database' as const };
+  if (rest === 'Never expires.') return { ...base, usesAllowed: null, expiresAt: null };
+  const expired = /^Expired at (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\.?$/.exec(rest);
+  if (expired) return { ...base, usesAllowed: null, expiresAt: Date.parse(`${expired[1]}T${expired[2]}Z`) };
+  const expires =
+    /^Expires (?:after (\d+) uses?)?(?: or )?(?:in [^(]*\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\))?\.$/.exec(
+      rest,
+    );
+  if (!expires || (!expires[1] && !expires[2])) return null;
+  return {
+    ...base,
+    usesAllowed: expires[1] ? Number(expires[1]) : null,
+    expiresAt: expires[2] ? Date.parse(`${expires[2]}T${expires[3]}Z`) : null,
+  };
+}
+
+/** ``New registration token issued: `TOKEN` - Token used 0 times. Expires after 1 uses.`` */
+export function parseIssueReply(reply: string): InviteToken | null {
+  const m = /New registration token issued: `([^`]+)` - (.*)/.exec(reply);
+  if (!m) return null;
+  const info = parseTokenInfo(m[2] ?? '');
+  return info ? { token: m[1] as string, ...info } : null;
+}
+
+/** `Found N registration tokens:` then ``- `TOKEN` --- <info>`` lines. */
+export function parseListReply(reply: string): InviteToken[] | null {
+  if (!/Found \d+ registration tokens?:/.test(reply)) return null;
+  const tokens: InviteToken[] = [];
+  for (const line of reply.split(/\r?\n/)) {
+    const m = /^- `([^`]+)` --- (.*)$/.exec(line.trim());
+    if (!m) continue;
+    const info = parseTokenInfo(m[2] ?? '');
+    tokens.push({
+      token: m[1] as string,
+      ...(info ?? {
+        usesAllowed: null,
+        pending: 0,
+        completed: 0,
+        expiresAt: null,
+        source: 'unknown' as const,
+      }),
+    });
+  }
+  return tokens;
+}
+
+/** Whatever Tuwunel answered, with the secrets of this exchange masked, for an error message. */
+function masked(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) if (s) out = out.split(s).join('••••••');
+  return out
+    .replace(/`[^`]{8,}`/g, '`••••••`')
+    .trim()
+    .split('\n')
+    .slice(0, 3)
+    .join(' / ');
+}
+
+// ------------------------------------------------------------------ the client
+
+export interface InviteClientOptions {
+  profile: Profile;
+  secrets: SecretStore;
+  /** The runbook's admin-room client, when one exists (it caches the room). */
+  adminRoom?: AdminRoomClient;
+  /** How long the admin bot may take to answer. */
+  replyTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  now?: () => number;
+  /** The HTTP client (the core's `request`). */
+  http?: (req: HttpRequest) => Promise<HttpResponse>;
+}
+
+type Method = HttpRequest['method'] | 'DELETE';
+
+function compareVersions(a: string, b: string): number {
+  const pa = a
+    .replace(/^v/, '')
+    .split(/[.+-]/)
+    .map((p) => Number.parseInt(p, 10) || 0);
+  const pb = b
+    .replace(/^v/, '')
+    .split(/[.+-]/)
+    .map((p) => Number.parseInt(p, 10) || 0);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export class InviteClient {
+  private readonly http: (req: HttpRequest) => Promise<HttpResponse>;
+  private readonly now: () => number;
+  private ca: Buffer | undefined | null = null;
+  private room: AdminRoomClient | null;
+
+  constructor(private readonly options: InviteClientOptions) {
+    this.http = options.http ?? request;
+    this.now = options.now ?? Date.now;
+    this.room = options.adminRoom ?? null;
+  }
+
+  private get profile(): Profile {
+    return this.options.profile;
+  }
+
+  private async caFile(): Promise<Buffer | undefined> {
+    if (this.ca === null)
+      this.ca = this.profile.caFile ? await readFile(expandHome(this.profile.caFile)) : undefined;
+    return this.ca;
+  }
+
+  private async call(
+    method: Method,
+    path: string,
+    what: string,
+    accessToken?: string,
+    json?: unknown,
+  ): Promise<HttpResponse> {
+    const ca = await this.caFile();
+    // Node's http sends any method; the core's request() only lists the ones it has needed so far.
+    return this.http({
+      method: method as HttpRequest['method'],
+      url: `${this.profile.publicUrl}${path}`,
+      headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
+      ...(json === undefined ? {} : { json }),
+      ...(ca ? { ca } : {}),
+      timeoutMs: this.options.requestTimeoutMs ?? 15_000,
+      label: what,
+    });
+  }
+
+  /** Which way this server takes: the admin API from 1.8.1, the admin room before. */
+  async route(): Promise<{ route: InviteRoute; version: string | null }> {
+    const synapse = await this.call(
+      'GET',
+      '/_synapse/admin/v1/server_version',
+      'Asking the homeserver for its version',
+    );
+    if (synapse.status === 200) {
+      const version = (JSON.parse(synapse.body) as { server_version?: unknown }).server_version;
+      if (typeof version === 'string' && compareVersions(version, ADMIN_API_SINCE) >= 0)
+        return { route: 'admin-api', version };
+    }
+    const federation = await this.call(
+      'GET',
+      '/_matrix/federation/v1/version',
+      'Asking the homeserver for its version',
+    );
+    if (federation.status !== 200)
+      throw new MatrixRequestFailed('Asking the homeserver for its version', federation.status, null, '');
+    const version = (JSON.parse(federation.body) as { server?: { version?: unknown } }).server?.version;
+    return { route: 'admin-room', version: typeof version === 'string' ? version : null };
+  }
+
+  private async withAdminToken<T>(use: (token: string) => Promise<T>): Promise<T> {
+    const stored = await this.options.secrets.get({ profile: this.profile.name, kind: 'matrix-admin-token' });
+    if (!stored) throw new SecretMissing('matrix-admin-token');
+    try {
+      return await use(stored.toString('utf8'));
+    } finally {
+      stored.fill(0);
+    }
+  }
+
+  private async adminApi(method: Method, path: string, what: string, json?: unknown): Promise<unknown> {
+    return this.withAdminToken(async (accessToken) => {
+      const res = await this.call(
+        method,
+        `/_synapse/admin/v1/registration_tokens${path}`,
+        what,
+        accessToken,
+        json,
+      );
+      let body: { errcode?: string; error?: string } = {};
+      try {
+        body = JSON.parse(res.body);
+      } catch {
+        body = {};
+      }
+      if (res.status === 200) return body;
+      if (res.status === 404 && body.errcode === 'M_NOT_FOUND') throw new InviteNotFound();
+      if (res.status === 403 && /config file/.test(body.error ?? '')) throw new InviteNotRevocable();
+      throw new MatrixRequestFailed(what, res.status, body.errcode ?? null, body.error ?? '');
+    });
+  }
+
+  private async adminCommand(command: string): Promise<string> {
+    if (!this.room) {
+      this.room = new AdminRoomClient({
+        baseUrl: this.profile.publicUrl,
+        serverName: this.profile.serverName,
+        ca: await this.caFile(),
+      });
+    }
+    const room = this.room;
+    return this.withAdminToken(async (accessToken) => {
+      const reply = await room.run(accessToken, command, {
+        timeoutMs: this.options.replyTimeoutMs ?? 60_000,
+      });
+      return reply.body;
+    });
+  }
+
+  async create(options: { uses?: number; expires?: string | null } = {}): Promise<InviteToken> {
+    const uses = checkUses(options.uses ?? 1);
+    const expiresMs = options.expires ? parseDuration(options.expires) : null;
+    const { route } = await this.route();
+    if (route === 'admin-api') {
+      const body = (await this.adminApi('POST', '/new', 'Issuing a registration token', {
+        uses_allowed: uses,
+        ...(expiresMs === null ? {} : { expiry_time: this.now() + expiresMs }),
+      })) as {
+        token?: unknown;
+        uses_allowed?: number | null;
+        pending?: number;
+        completed?: number;
+        expiry_time?: number | null;
+      };
+      if (typeof body.token !== 'string')
+        throw new InviteFailed('Issuing a registration token', 'the answer held no token');
+      return {
+        token: body.token,
+        usesAllowed: body.uses_allowed ?? null,
+        pending: body.pending ?? 0,
+        completed: body.completed ?? 0,
+        expiresAt: body.expiry_time ?? null,
+        source: 'database',
+      };
+    }
+    const command = `token issue --max-uses ${uses}${options.expires ? ` --max-age ${options.expires.trim()}` : ''}`;
+    const reply = await this.adminCommand(command);
+    const issued = parseIssueReply(reply);
+    if (!issued)
+      throw new InviteFailed('Issuing a registration token', `the admin bot answered "${masked(reply, [])}"`);
+    return issued;
+  }
+
+  async list(): Promise<InviteToken[]> {
+    const { route } = await this.route();
+    if (route === 'admin-api') {
+      const body = (await this.adminApi('GET', '', 'Listing registration tokens')) as {
+        registration_tokens?: {
+          token: string;
+          uses_allowed: number | null;
+          pending: number;
+          completed: number;
+          expiry_time: number | null;
+        }[];
+      };
+      return (body.registration_tokens ?? []).map((t) => ({
+        token: t.token,
+        usesAllowed: t.uses_allowed,
+        pending: t.pending,
+        completed: t.completed,
+        expiresAt: t.expiry_time,
+        source: 'unknown',
+      }));
+    }
+    const reply = await this.adminCommand('token list');
+    const tokens = parseListReply(reply);
+    if (!tokens)
+      throw new InviteFailed('Listing registration tokens', `the admin bot answered "${masked(reply, [])}"`);
+    return tokens;
+  }
+
+  async revoke(token: string): Promise<void> {
+    if (!TOKEN_PATTERN.test(token)) throw new InvalidInput('token', 'is not a registration token');
+    const { route } = await this.route();
+    if (route === 'admin-api') {
+      await this.adminApi('DELETE', `/${encodeURIComponent(token)}`, 'Revoking a registration token');
+      return;
+    }
+    const reply = await this.adminCommand(`token revoke ${token}`);
+    if (reply.includes('Token revoked successfully')) return;
+    if (reply.includes(COMMAND_FAILED) && /not found/i.test(reply)) throw new InviteNotFound();
+    if (reply.includes(COMMAND_FAILED) && /config file/.test(reply)) throw new InviteNotRevocable();
+    throw new InviteFailed(
+      'Revoking a registration token',
+      `the admin bot answered "${masked(reply, [token])}"`,
+    );
+  }
+}
+
+// ------------------------------------------------------------------ what the window and the CLI see
+
+/** An invite as the window sees it: never the token, a handle and a hint instead. */
+export interface InviteInfo {
+  /** Stable for a token within this app session; means nothing outside it. */
+  id: string;
+  /** The first 4 characters and an ellipsis, to tell invites apart. */
+  hint: string;
+  usesAllowed: number | null;
+  pending: number;
+  completed: number;
+  expiresAt: number | null;
+  source: InviteToken['source'];
+}
+
+export interface InviteServiceOptions {
+  client: InviteClient;
+  guard: ClipboardGuard;
+  profile: () => Pick<Profile, 'serverName' | 'publicUrl'>;
+  clearDelaySeconds: () => number | null;
+}
+
+export function tokenHint(token: string): string {
+  return `${token.slice(0, 4)}…`;
+}
+
+/**
+ * The invite panel's and the CLI's view: tokens stay in this process, keyed by a handle derived with a
+ * per-session key, so a handle never leads back to a token outside it.
+ */
+export class InviteService {
+  private readonly key = randomBytes(32);
+  private readonly known = new Map<string, string>();
+
+  constructor(private readonly options: InviteServiceOptions) {}
+
+  private info(t: InviteToken): InviteInfo {
+    const id = createHmac('sha256', this.key).update(t.token).digest('hex').slice(0, 24);
+    this.known.set(id, t.token);
+    return {
+      id,
+      hint: tokenHint(t.token),
+      usesAllowed: t.usesAllowed,
+      pending: t.pending,
+      completed: t.completed,
+      expiresAt: t.expiresAt,
+      source: t.source,
+    };
+  }
+
+  /** Issues an invite and puts its token on the clipboard (cleared like the registration token). */
+  async create(
+    options: { uses?: number; expires?: string | null } = {},
+  ): Promise<{ invite: InviteInfo } & CopyResult> {
+    const token = await this.options.client.create(options);
+    const invite = this.info(token);
+    const copied = await this.options.guard.copy(
+      token.token,
+      'invite-token',
+      clearDelayMs(this.options.clearDelaySeconds()),
+    );
+    return { invite, ...copied };
+  }
+
+  async list(): Promise<InviteInfo[]> {
+    const tokens = await this.options.client.list();
+    this.known.clear();
+    return tokens.map((t) => this.info(t));
+  }
+
+  async copyToken(id: string): Promise<CopyResult> {
+    return this.options.guard.copy(
+      this.token(id),
+      'invite-token',
+      clearDelayMs(this.options.clearDelaySeconds()),
+    );
+  }
+
+  async revoke(id: string): Promise<void> {
+    await this.options.client.revoke(this.token(id));
+    this.known.delete(id);
+  }
+
+  /** The joining block with this server's name and URL, without any token. */
+  async copyInstructions(): Promise<void> {
+    await this.options.guard.clipboard.writeText(joiningInstructions(this.options.profile()), {
+      concealed: false,
+    });
+  }
+
+  /** The handle of the listed invite whose token starts with `prefix` (the CLI's `invite revoke <t>`). */
+  findByPrefix(prefix: string): string {
+    const clean = prefix.replace(/…$/, '');
+    if (clean.length < 4)
+      throw new InvalidInput('token', 'give the whole token or at least its first 4 characters');
+    const ids = [...this.known].filter(([, t]) => t.startsWith(clean)).map(([id]) => id);
+    if (ids.length === 0) throw new InviteNotFound();
+    if (ids.length > 1)
+      throw new InvalidInput('token', `${ids.length} invites start with that; give more of it`);
+    return ids[0] as string;
+  }
+
+  private token(id: string): string {
+    const token = this.known.get(id);
+    if (!token)
+      throw new InvalidInput('invite', 'is not in the current list; refresh the list and try again');
+    return token;
+  }
+}

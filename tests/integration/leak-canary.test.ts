@@ -1,0 +1,352 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFile, chmod, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { utils } from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeError } from '../../src-main/core/errors';
+import { InviteClient, InviteService } from '../../src-main/core/matrix/invites';
+import { AuditLog } from '../../src-main/core/runbook/audit';
+import { CATALOG } from '../../src-main/core/runbook/catalog';
+import { MaintenanceStore } from '../../src-main/core/runbook/maintenance';
+import type { RunRecord } from '../../src-main/core/runbook/run-record';
+import { Runbook } from '../../src-main/core/runbook/runner';
+import type { SecretStore } from '../../src-main/core/secrets/types';
+import { ClipboardGuard } from '../../src-main/core/token/clipboard';
+import { RegistrationTokenService } from '../../src-main/core/token/token-service';
+import { decryptVault } from '../../src-main/core/vault/codec';
+import { createTokenActions } from '../../src-main/core/vault/token-actions';
+import { readTopLevelKey } from '../../src-main/core/vault/yaml-key';
+import { VAULT_FILE } from '../lab/deploy/vault';
+import { RecordingClipboard } from '../unit/core/token/recording-clipboard';
+import {
+  type Canary,
+  filesUnder,
+  type Hit,
+  sampleProcesses,
+  searchFiles,
+  searchGitObjects,
+  searchText,
+} from './token/canary-scan';
+import { type CliRun, runCli, useClearDelay } from './token/cli-process';
+import { startTokenLab, type TokenLab } from './token/token-lab';
+import { startXvfb, type Xvfb } from './token/xvfb';
+
+/**
+ * The leak canary: every flow of issue 5 (secrets set through the CLI, token copy and reveal, the
+ * rotation and its rollback, invites on both routes) and the runbook's actions run against the lab with
+ * canary values for the registration token, the vault password, the sudo password, the SSH key passphrase
+ * and the Matrix admin access token. Then every file the app and the lab wrote, every git object, the
+ * lab's exec logs, everything captured from outputs and every command line and environment seen in the
+ * process list while it all ran are searched for them — and for the tokens the flows made: zero hits.
+ */
+const execFileAsync = promisify(execFile);
+const tag = randomBytes(6).toString('hex');
+const CANARY = {
+  keyPassphrase: `CANARY-key-passphrase-${tag}`,
+  vaultPassword: `CANARY-vault-password-${tag}`,
+  sudoPassword: `CANARY-sudo-password-${tag}`,
+  registrationToken: `CANARYregistrationtoken${tag}`,
+  adminAccessToken: `CANARYadminaccesstoken${tag}`,
+};
+
+let t: TokenLab;
+let xvfb: Xvfb;
+let cliData: string;
+const tmpBefore = new Set<string>();
+const shmBefore = new Set<string>();
+const captured: { where: string; text: string }[] = [];
+
+const listDir = (dir: string) => readdir(dir).catch(() => [] as string[]);
+
+beforeAll(async () => {
+  for (const e of await listDir(tmpdir())) tmpBefore.add(e);
+  for (const e of await listDir('/dev/shm')) shmBefore.add(e);
+  // Both hosts log in with a key protected by the canary passphrase (its public half is added to the
+  // lab's authorized_keys), so the passphrase is in play too.
+  const { keyPassphrase, ...labSecrets } = CANARY;
+  [t, xvfb] = await Promise.all([
+    startTokenLab(labSecrets, (p, lab) => ({
+      ...p,
+      hosts: {
+        homeserver: { ...p.hosts.homeserver, identityFile: join(lab.dir, 'client', 'id_canary') },
+        deploy: { ...p.hosts.deploy, identityFile: join(lab.dir, 'client', 'id_canary') },
+      },
+    })),
+    startXvfb(),
+  ]);
+  // ssh2 makes the key in-process: ssh-keygen would take the passphrase as an argument.
+  const pair = utils.generateKeyPairSync('ed25519', {
+    passphrase: keyPassphrase,
+    cipher: 'aes256-ctr',
+    rounds: 4,
+    comment: 'canary',
+  });
+  await writeFile(join(t.lab.dir, 'client', 'id_canary'), pair.private, { mode: 0o600 });
+  await appendFile(join(t.lab.dir, 'client', 'authorized_keys'), `${pair.public}\n`);
+  cliData = join(t.dataDir, '..', 'cli-data');
+  await useClearDelay(cliData, 10);
+});
+
+afterAll(async () => {
+  await xvfb?.stop();
+  await t?.stop();
+});
+
+function capture(where: string, text: string): void {
+  captured.push({ where, text });
+}
+
+async function cli(args: string[], input = '', display = true): Promise<CliRun> {
+  const { WAYLAND_DISPLAY: _w, DISPLAY: _d, ...inherited } = process.env;
+  const run = await runCli(['--profile', t.profilePath, ...args], {
+    env: {
+      ...inherited,
+      ...(display ? { DISPLAY: xvfb.display } : {}),
+      HOMESERVER_TRAY_DATA_DIR: cliData,
+    },
+    input,
+    timeoutMs: 120_000,
+  });
+  capture(`cli ${args.join(' ')}: stdout`, run.stdout);
+  capture(`cli ${args.join(' ')}: stderr`, run.stderr);
+  return run;
+}
+
+function runbookFor(secrets: SecretStore, name: string): Runbook {
+  const runbook = new Runbook({
+    profile: t.profile,
+    exec: t.pool,
+    maintenance: new MaintenanceStore(),
+    secrets,
+    audit: new AuditLog(t.dataDir),
+    catalog: [...CATALOG, ...createTokenActions({ secrets })],
+    settings: { pollIntervalMs: 200, finallyRetryDelayMs: 200 },
+  });
+  runbook.events.on('step-output', (e) => capture(`${name}: step output`, e.text));
+  runbook.events.on('run-finished', (e) => capture(`${name}: run record`, JSON.stringify(e.run)));
+  runbook.events.on('alert-raised', (e) => capture(`${name}: alert`, JSON.stringify(e.alert)));
+  return runbook;
+}
+
+async function run(
+  runbook: Runbook,
+  actionId: string,
+  params: Record<string, unknown> = {},
+): Promise<RunRecord> {
+  return (await runbook.start(actionId, params, { confirmed: true })).done;
+}
+
+async function vaultToken(): Promise<string> {
+  const file = await readFile(join(t.lab.repos.vaultWorkstation, VAULT_FILE));
+  const { plaintext } = await decryptVault(file, Buffer.from(CANARY.vaultPassword));
+  return readTopLevelKey(plaintext, 'vault_matrix_registration_token') ?? '';
+}
+
+async function xclip(): Promise<string> {
+  const env = { ...process.env, DISPLAY: xvfb.display };
+  return (await execFileAsync('xclip', ['-selection', 'clipboard', '-out'], { env })).stdout;
+}
+
+/** Runs every flow; returns the secrets the flows themselves created. */
+async function everyFlow(): Promise<Canary[]> {
+  const made: Canary[] = [];
+
+  // Secrets through the command line (stdin only); the lab set-up stored the others through keytar.
+  const sets: [string[], string][] = [
+    [['vault-password'], CANARY.vaultPassword],
+    [['ssh-key-passphrase', '--host', 'deploy'], CANARY.keyPassphrase],
+  ];
+  for (const [args, value] of sets)
+    expect((await cli(['secret', 'set', ...args], `${value}\n`)).code).toBe(0);
+  await t.secrets.set(
+    { profile: t.profile.name, kind: 'ssh-key-passphrase', host: 'homeserver' },
+    CANARY.keyPassphrase,
+  );
+
+  // The token out: CLI copy (xclip and its detached clearer), refusal without a display, copy and reveal.
+  expect((await cli(['token', 'copy'])).code).toBe(0);
+  expect(await xclip()).toBe(CANARY.registrationToken);
+  expect((await cli(['token', 'copy'], '', false)).code).toBe(69);
+  const recording = new RecordingClipboard();
+  const guard = new ClipboardGuard(recording);
+  const tokens = new RegistrationTokenService({
+    profile: () => t.profile,
+    secrets: t.secrets,
+    guard,
+    clearDelaySeconds: () => 10,
+    revealMs: 200,
+  });
+  await tokens.copy();
+  expect((await tokens.reveal()).token).toBe(CANARY.registrationToken);
+
+  // Invites: the CLI and the service on 1.7.0 (admin room), the service on 1.9.0 (admin API).
+  expect((await cli(['invite', '--uses', '1', '--expires', '1d'])).code).toBe(0);
+  const cliInvite = await xclip();
+  made.push({ name: 'invite token (CLI, admin room)', value: cliInvite });
+  expect((await cli(['invite', 'list'])).code).toBe(0);
+  expect((await cli(['invite', 'revoke', cliInvite.slice(0, 6)])).code).toBe(0);
+  const invites = new InviteService({
+    client: new InviteClient({ profile: t.profile, secrets: t.secrets }),
+    guard,
+    profile: () => t.profile,
+    clearDelaySeconds: () => 10,
+  });
+  const viaRoom = await invites.create({ uses: 2, expires: '7d' });
+  made.push({ name: 'invite token (admin room)', value: recording.content });
+  await invites.list();
+  await invites.copyInstructions();
+  await invites.revoke(viaRoom.invite.id);
+  await t.lab.http.setTuwunelVersion('1.9.0');
+  const viaApi = await invites.create({ uses: 1 });
+  made.push({ name: 'invite token (admin API)', value: recording.content });
+  await invites.list();
+  await invites.revoke(viaApi.invite.id);
+  await t.lab.http.setTuwunelVersion('1.7.0');
+  await invites
+    .revoke('no-such-handle')
+    .catch((e: unknown) => capture('error', JSON.stringify(describeError(e))));
+
+  // Rotation through the CLI (applied), then in-process: a push the remote rejects, and its rollback.
+  const rotated = await cli(['token', 'rotate', '--yes']);
+  expect(rotated.code, rotated.stdout + rotated.stderr).toBe(0);
+  made.push({ name: 'rotated registration token (CLI)', value: await vaultToken() });
+  const runbook = runbookFor(t.secrets, 'runbook');
+  const hook = join(t.lab.repos.vaultRemote, 'hooks', 'pre-receive');
+  await writeFile(hook, '#!/bin/sh\necho "rejected by the canary test" >&2\nexit 1\n');
+  await chmod(hook, 0o755);
+  const failed = await run(runbook, 'token.rotate', { apply: false });
+  expect(failed.failingStep).toBe('push');
+  made.push({ name: 'rolled-back registration token', value: await vaultToken() });
+  await rm(hook);
+  expect((await run(runbook, 'token.rollback', { runId: failed.id })).state).toBe('ok');
+
+  // The runbook's actions: admin room and CLI mode (sudo), the playbook, units, git, logs.
+  const outcomes: Record<string, string> = {};
+  const act = async (rb: Runbook, id: string, params: Record<string, unknown> = {}) => {
+    outcomes[id] = (await run(rb, id, params)).state;
+  };
+  await act(runbook, 'user.make-admin', { user: '@alice:lab.test' });
+  await act(runbook, 'admin.command', { command: 'server uptime' });
+  await act(runbook, 'tuwunel.restart');
+  await act(runbook, 'config.apply');
+  await act(runbook, 'federation.allow', { server: 'canary.example.org' });
+  await act(runbook, 'federation.disallow', { server: 'canary.example.org' });
+  await act(runbook, 'deploy.update');
+  await act(runbook, 'stack.restart');
+  await act(runbook, 'stack.stop');
+  await act(runbook, 'stack.start');
+  const follow = await runbook.start('logs.follow', { unit: 'matrix-tuwunel' });
+  await new Promise((r) => setTimeout(r, 1500));
+  follow.cancel();
+  outcomes['logs.follow'] = (await follow.done).state;
+  const withoutAdminToken: SecretStore = {
+    get: (r) => (r.kind === 'matrix-admin-token' ? Promise.resolve(null) : t.secrets.get(r)),
+    has: (r) => (r.kind === 'matrix-admin-token' ? Promise.resolve(false) : t.secrets.has(r)),
+    set: (r, v) => t.secrets.set(r, v),
+    delete: (r) => t.secrets.delete(r),
+  };
+  await act(runbookFor(withoutAdminToken, 'cli-mode runbook'), 'user.deactivate', { user: '@bob:lab.test' });
+  expect(outcomes).toEqual({
+    'user.make-admin': 'ok',
+    'admin.command': 'ok',
+    'tuwunel.restart': 'ok',
+    'config.apply': 'ok',
+    'federation.allow': 'ok',
+    'federation.disallow': 'ok',
+    'deploy.update': 'ok',
+    'stack.restart': 'ok',
+    'stack.stop': 'ok',
+    'stack.start': 'ok',
+    'logs.follow': 'cancelled',
+    'user.deactivate': 'ok',
+  });
+  await tokens.dispose();
+  return made;
+}
+
+describe('leak canary', () => {
+  it('finds no secret anywhere the app and the lab wrote, printed or ran', async () => {
+    const sampler = sampleProcesses();
+    let made: Canary[];
+    try {
+      made = await everyFlow();
+    } finally {
+      // The processes the CLI left to clear the clipboard run for 10 s; let them finish while sampled.
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    const sampled = await sampler.stop();
+
+    const canaries: Canary[] = [
+      { name: 'vault password', value: CANARY.vaultPassword },
+      { name: 'sudo password', value: CANARY.sudoPassword },
+      { name: 'SSH key passphrase', value: CANARY.keyPassphrase },
+      { name: 'registration token', value: CANARY.registrationToken },
+      { name: 'Matrix admin access token', value: CANARY.adminAccessToken },
+      ...made,
+    ];
+    expect(new Set(canaries.map((c) => c.value)).size).toBe(canaries.length);
+
+    const homeserver = t.lab.hosts.homeserver.dir;
+    // The lab's admin-room endpoint runs each `!admin …` message as `tuwunel-admin '<command>'`, a process
+    // standing in for code inside Tuwunel; `token revoke <t>` names the token there as it does in the room.
+    const standIn = `${join(homeserver, 'bin', 'tuwunel-admin')} token `;
+    const stoodInForTuwunel = (text: string) => / cmdline /.test(text) && text.includes(standIn);
+    // Where the deployment itself keeps secrets, as the runbook has it (not the app's doing):
+    const legitimate = new Set([
+      join(t.lab.hosts.deploy.dir, 'root', '.vault_pass'), // the deploy host's --vault-password-file
+      join(homeserver, 'state', 'sudo-password'), // the sudo stand-in's /etc/shadow
+      join(homeserver, 'state', 'tuwunel', 'config', 'tuwunel.toml'), // registration_token, rendered by the playbook
+      join(homeserver, 'state', 'tuwunel', 'tokens'), // Tuwunel's own store of issued tokens
+    ]);
+    const files = [
+      ...(await filesUnder(t.lab.dir, legitimate)),
+      ...(await filesUnder(t.dataDir)),
+      ...(await filesUnder(cliData)),
+    ];
+    for (const e of await listDir(tmpdir()))
+      if (!tmpBefore.has(e) && join(tmpdir(), e) !== t.lab.dir)
+        files.push(...(await filesUnder(join(tmpdir(), e))));
+    for (const e of await listDir('/dev/shm'))
+      if (!shmBefore.has(e)) files.push(...(await filesUnder(join('/dev/shm', e))));
+    const unique = [...new Set(files)];
+    for (const f of [
+      join(t.dataDir, 'audit.jsonl'),
+      join(cliData, 'audit.jsonl'),
+      join(homeserver, 'exec.log'),
+      join(t.lab.hosts.deploy.dir, 'exec.log'),
+    ])
+      expect(unique).toContain(f);
+
+    const repos = [
+      t.lab.repos.vaultWorkstation,
+      t.lab.repos.vaultRemote,
+      t.lab.repos.vaultDeploy,
+      t.lab.repos.playbook,
+    ];
+    const hits: Hit[] = [
+      ...(await searchFiles(unique, canaries)),
+      ...(await Promise.all(repos.map((repo) => searchGitObjects(repo, canaries)))).flat(),
+      ...searchText(t.lab.hosts.homeserver.execLog().join('\n'), canaries, 'homeserver exec log'),
+      ...searchText(t.lab.hosts.deploy.execLog().join('\n'), canaries, 'deploy exec log'),
+      ...captured.flatMap((c) => searchText(c.text, canaries, c.where)),
+      ...sampled.texts
+        .filter((text) => !stoodInForTuwunel(text))
+        .flatMap((text) =>
+          searchText(text, canaries, `process list: ${text.split(' ').slice(0, 3).join(' ')}`),
+        ),
+    ];
+    expect(sampled.samples).toBeGreaterThan(50);
+    expect(sampled.texts.some((text) => text.includes('ansible-playbook'))).toBe(true);
+    expect(captured.length).toBeGreaterThan(40);
+    expect(hits).toEqual([]);
+
+    // The search can find them: they are where the deployment keeps them.
+    const found = await searchFiles([...legitimate], canaries);
+    expect(new Set(found.map((h) => h.canary))).toEqual(
+      new Set(['vault password', 'sudo password', 'rotated registration token (CLI)']),
+    );
+  }, 300_000);
+});

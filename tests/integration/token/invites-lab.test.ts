@@ -1,0 +1,129 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  InviteClient,
+  InviteNotFound,
+  InviteNotRevocable,
+  InviteService,
+} from '../../../src-main/core/matrix/invites';
+import { ClipboardGuard } from '../../../src-main/core/token/clipboard';
+import { readTokens } from '../../lab/https/homeserver-state';
+import { RecordingClipboard } from '../../unit/core/token/recording-clipboard';
+import { runCli, useClearDelay } from './cli-process';
+import { startTokenLab, type TokenLab } from './token-lab';
+import { startXvfb, type Xvfb } from './xvfb';
+
+/**
+ * One-shot invites against the lab's Tuwunel: the admin room's `token issue|list|revoke` on 1.7.0, the
+ * Synapse admin API on 1.9.0, both over the same token store; and the CLI's `invite` commands as a
+ * process, with xclip under Xvfb as its clipboard.
+ */
+const execFileAsync = promisify(execFile);
+
+let t: TokenLab;
+let xvfb: Xvfb;
+let client: InviteClient;
+
+beforeAll(async () => {
+  [t, xvfb] = await Promise.all([startTokenLab(), startXvfb()]);
+  client = new InviteClient({ profile: t.profile, secrets: t.secrets });
+});
+
+afterAll(async () => {
+  await xvfb?.stop();
+  await t?.stop();
+});
+
+const stored = async () => readTokens(t.lab.hosts.homeserver.dir);
+
+async function checkRoute(route: 'admin-room' | 'admin-api', version: string): Promise<void> {
+  expect(await client.route()).toEqual({ route, version });
+  const before = Date.now();
+  const created = await client.create({ uses: 2, expires: '7d' });
+  expect(created.token).toMatch(/^[A-Za-z0-9]{16}$/);
+  expect(created).toMatchObject({ usesAllowed: 2, completed: 0, source: 'database' });
+  // Tuwunel prints the expiry to the second; the API keeps milliseconds.
+  expect(Math.abs((created.expiresAt ?? 0) - (before + 7 * 86_400_000))).toBeLessThan(5_000);
+  expect((await stored()).find((s) => s.token === created.token)).toMatchObject({ usesAllowed: 2 });
+
+  const listed = await client.list();
+  expect(listed.find((i) => i.token === created.token)).toMatchObject({ usesAllowed: 2, completed: 0 });
+  expect(listed.some((i) => i.token === t.lab.secrets.registrationToken)).toBe(true);
+
+  await client.revoke(created.token);
+  expect((await stored()).some((s) => s.token === created.token)).toBe(false);
+  await expect(client.revoke(created.token)).rejects.toBeInstanceOf(InviteNotFound);
+  await expect(client.revoke(t.lab.secrets.registrationToken)).rejects.toBeInstanceOf(InviteNotRevocable);
+}
+
+describe('invites on the lab', () => {
+  it('Tuwunel 1.7.0: through the admin room', async () => {
+    await checkRoute('admin-room', '1.7.0');
+    const listed = await client.list();
+    expect(listed.find((i) => i.token === t.lab.secrets.registrationToken)?.source).toBe('config');
+  });
+
+  it('the service copies a new invite, lists it by hint, and revokes it by handle', async () => {
+    const clipboard = new RecordingClipboard();
+    const service = new InviteService({
+      client,
+      guard: new ClipboardGuard(clipboard),
+      profile: () => t.profile,
+      clearDelaySeconds: () => 30,
+    });
+    const { invite, clearsAt, concealed } = await service.create({ uses: 1 });
+    expect(concealed).toBe(true);
+    expect(clearsAt).toBeGreaterThan(Date.now());
+    expect(clipboard.content).toMatch(/^[A-Za-z0-9]{16}$/);
+    expect(invite.hint).toBe(`${clipboard.content.slice(0, 4)}…`);
+    expect(JSON.stringify(invite)).not.toContain(clipboard.content);
+    const listed = await service.list();
+    expect(listed.find((i) => i.id === invite.id)?.usesAllowed).toBe(1);
+    await service.revoke(invite.id);
+    expect((await stored()).some((s) => s.token === clipboard.content)).toBe(false);
+  });
+
+  it('the CLI issues, lists and revokes invites, printing hints but never a token', async () => {
+    const { WAYLAND_DISPLAY: _wayland, ...inherited } = process.env;
+    const dataDir = join(t.dataDir, '..', 'cli-data');
+    await useClearDelay(dataDir, null);
+    const env = { ...inherited, DISPLAY: xvfb.display, HOMESERVER_TRAY_DATA_DIR: dataDir };
+    const issued = await runCli(['--profile', t.profilePath, 'invite', '--uses', '3', '--expires', '1d'], {
+      env,
+    });
+    expect(issued.stderr).toBe('');
+    expect(issued.code).toBe(0);
+    const { stdout: token } = await execFileAsync('xclip', ['-selection', 'clipboard', '-out'], { env });
+    expect(token).toMatch(/^[A-Za-z0-9]{16}$/);
+    expect(issued.stdout).toMatch(
+      new RegExp(
+        `^Issued the invite ${token.slice(0, 4)}… for 3 registrations, valid until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\. It is on the clipboard \\(xclip\\) and stays there: clearing is set to never\\.\\n`,
+      ),
+    );
+    expect(issued.stdout).not.toContain(token);
+    expect((await stored()).find((s) => s.token === token)?.usesAllowed).toBe(3);
+
+    const list = await runCli(['--profile', t.profilePath, 'invite', 'list'], { env });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^${token.slice(0, 4)}… +0 of 3 used +expires \\d{4}-`, 'm'));
+    expect(list.stdout).toContain('(the configured registration token)');
+    expect(list.stdout).not.toContain(token);
+    expect(list.stdout).not.toContain(t.lab.secrets.registrationToken);
+
+    const revoked = await runCli(['--profile', t.profilePath, 'invite', 'revoke', token.slice(0, 8)], {
+      env,
+    });
+    expect(revoked.stderr).toBe('');
+    expect(revoked.stdout).toBe(
+      `Revoked the invite ${token.slice(0, 4)}…; it can no longer be used to register.\n`,
+    );
+    expect((await stored()).some((s) => s.token === token)).toBe(false);
+  });
+
+  it('Tuwunel 1.9.0: through the Synapse admin API', async () => {
+    await t.lab.http.setTuwunelVersion('1.9.0');
+    await checkRoute('admin-api', '1.9.0');
+  });
+});

@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InviteClient } from '../../../src-main/core/matrix/invites';
+import { ClipboardGuard } from '../../../src-main/core/token/clipboard';
+import { RegistrationTokenService } from '../../../src-main/core/token/token-service';
+import { ROTATION_COMMIT_MESSAGE } from '../../../src-main/core/vault/rotation';
+import { readTopLevelKey } from '../../../src-main/core/vault/yaml-key';
+import { VAULT_FILE, vaultPlaintext } from '../../lab/deploy/vault';
+import { RecordingClipboard } from '../../unit/core/token/recording-clipboard';
+import { git, renderedToken, startTokenLab, type TokenLab } from './token-lab';
+
+/**
+ * token.rotate end to end on the lab: the workstation's vault repo, its bare remote, the deploy host's
+ * clone over SSH, the real ansible-playbook rendering tuwunel.toml, and the real ansible-vault CLI
+ * reading what the app wrote.
+ */
+
+let t: TokenLab;
+
+beforeAll(async () => {
+  t = await startTokenLab();
+});
+
+afterAll(async () => {
+  await t?.stop();
+});
+
+async function currentToken(): Promise<string> {
+  const { code, plaintext, stderr } = await t.view();
+  expect(code, stderr).toBe(0);
+  return readTopLevelKey(Buffer.from(plaintext), 'vault_matrix_registration_token') ?? '';
+}
+
+describe('token.rotate on the lab', () => {
+  it('rotates, pushes, pulls on the deploy host and applies: Tuwunel has the new token, ansible-vault agrees', async () => {
+    const old = t.lab.secrets.registrationToken;
+    expect(await renderedToken(t.lab)).toBe(old);
+    const run = await t.run('token.rotate', { apply: true });
+    expect(run.state, run.sentence ?? '').toBe('ok');
+    expect(run.ansible?.recap[0]?.failed).toBe(0);
+
+    const token = await currentToken();
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    expect(token).not.toBe(old);
+    // Byte for byte the lab's vault with only the token changed, as the real ansible-vault reads it.
+    expect((await t.view()).plaintext).toBe(vaultPlaintext(token));
+    const deployVault = join(t.lab.repos.vaultDeploy, VAULT_FILE);
+    expect(await readFile(deployVault, 'utf8')).toBe(
+      await readFile(join(t.lab.repos.vaultWorkstation, VAULT_FILE), 'utf8'),
+    );
+    expect(await git(t.lab.repos.vaultRemote, 'log', '-1', '--format=%s', 'main')).toBe(
+      ROTATION_COMMIT_MESSAGE,
+    );
+    expect(await renderedToken(t.lab)).toBe(token);
+
+    // Tuwunel (restarted by the playbook) now lists the new token as its configured one.
+    const listed = await new InviteClient({ profile: t.profile, secrets: t.secrets }).list();
+    expect(listed.filter((i) => i.source === 'config').map((i) => i.token)).toEqual([token]);
+
+    // Copy gives the new token; nothing the run recorded or the deploy host ran names it.
+    const clipboard = new RecordingClipboard();
+    await new RegistrationTokenService({
+      profile: () => t.profile,
+      secrets: t.secrets,
+      guard: new ClipboardGuard(clipboard),
+      clearDelaySeconds: () => null,
+    }).copy();
+    expect(clipboard.content).toBe(token);
+    const deployLog = t.lab.hosts.deploy.execLog().join('\n');
+    expect(deployLog).toContain('git pull --ff-only');
+    expect(deployLog).toContain('--tags=install-all,start');
+    const recorded =
+      JSON.stringify(run) + deployLog + (await readFile(join(t.dataDir, 'audit.jsonl'), 'utf8'));
+    for (const secret of [token, old, t.lab.secrets.vaultPassword]) expect(recorded).not.toContain(secret);
+  });
+
+  it('waits for a deploy checkout that lags (a mirror catching up), then succeeds', async () => {
+    t.lab.faults.exit('deploy', 'git merge-base*', 1, '', 2);
+    const run = await t.run('token.rotate', { apply: false });
+    expect(run.state, run.sentence ?? '').toBe('ok');
+    const pull = run.steps.find((s) => s.id === 'pull-deploy');
+    expect(pull?.summary).toMatch(/^The deploy host's checkout has [0-9a-f]{10}\.$/);
+    expect(run.sentence).toBe(
+      'The registration token was rotated, pushed and pulled on the deploy host; apply the configuration to make it live.',
+    );
+    t.lab.faults.clear();
+  });
+
+  it('a failing git pull on the deploy host fails the run after the push, and the rollback is refused', async () => {
+    t.lab.faults.exit('deploy', 'git pull*', 1, 'fatal: unable to access the remote\n');
+    const rotated = await t.run('token.rotate', { apply: true });
+    t.lab.faults.clear();
+    expect(rotated.state).toBe('failed');
+    expect(rotated.failingStep).toBe('pull-deploy');
+    expect(rotated.sentence).toContain('fatal: unable to access the remote');
+    expect(rotated.steps.find((s) => s.id === 'apply')?.state).toBe('skipped');
+    expect(rotated.alert).toBeNull();
+    const undo = await t.run('token.rollback', { runId: rotated.id });
+    expect(undo.state).toBe('failed');
+    expect(undo.sentence).toContain('is already on origin/main, so the deploy host may have the new token');
+    // Rotating again is the fix: it brings the deploy host up to date as well.
+    const again = await t.run('token.rotate', { apply: false });
+    expect(again.state, again.sentence ?? '').toBe('ok');
+    expect(await git(t.lab.repos.vaultDeploy, 'rev-parse', 'HEAD')).toBe(
+      await git(t.lab.repos.vaultWorkstation, 'rev-parse', 'HEAD'),
+    );
+  });
+});

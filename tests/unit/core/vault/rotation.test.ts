@@ -1,0 +1,358 @@
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MaintenanceStore } from '../../../../src-main/core/runbook/maintenance';
+import type { RunRecord } from '../../../../src-main/core/runbook/run-record';
+import { Runbook } from '../../../../src-main/core/runbook/runner';
+import { decryptVault, encryptVault } from '../../../../src-main/core/vault/codec';
+import { WrongVaultPassword } from '../../../../src-main/core/vault/errors';
+import {
+  ROTATION_COMMIT_MESSAGE,
+  TokenRotation,
+  writeVerifiedVault,
+} from '../../../../src-main/core/vault/rotation';
+import { createTokenActions, ROTATION_UNPUSHED_ALERT } from '../../../../src-main/core/vault/token-actions';
+import { RotationInProgress, VaultNotEditable } from '../../../../src-main/core/vault/token-errors';
+import { readTopLevelKey } from '../../../../src-main/core/vault/yaml-key';
+import { LocalExec } from '../runbook/local-exec';
+import {
+  git,
+  gitEnv,
+  makeVaultRepo,
+  OLD_TOKEN,
+  PASSWORD,
+  TOKEN_KEY,
+  type VaultRepo,
+  vaultText,
+} from './rotation-fixture';
+
+/**
+ * The rotation transaction and its rollback as runbook actions, on real git repositories in a temp
+ * folder (workstation checkout, bare remote, the deploy host's clone reached through a local bash).
+ */
+
+let exec: LocalExec;
+let repo: VaultRepo;
+const savedEnv: Record<string, string | undefined> = {};
+
+beforeAll(async () => {
+  for (const [k, v] of Object.entries(gitEnv)) {
+    savedEnv[k] = process.env[k];
+    process.env[k] = v;
+  }
+  exec = await LocalExec.create();
+});
+
+afterAll(async () => {
+  await exec?.cleanup();
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+
+beforeEach(async () => {
+  repo = await makeVaultRepo();
+});
+
+afterEach(async () => {
+  await repo?.cleanup();
+});
+
+function runbook(r: VaultRepo = repo): Runbook {
+  return new Runbook({
+    profile: r.profile,
+    exec,
+    maintenance: new MaintenanceStore(),
+    secrets: r.secrets,
+    catalog: createTokenActions({ secrets: r.secrets, mirrorWaitMs: 1500 }),
+    settings: { pollIntervalMs: 200 },
+  });
+}
+
+async function rotate(rb = runbook()): Promise<RunRecord> {
+  const run = await rb.start('token.rotate', { apply: false }, { confirmed: true });
+  return run.done;
+}
+
+async function rollback(rb = runbook(), runId?: string): Promise<RunRecord> {
+  const run = await rb.start('token.rollback', runId ? { runId } : {});
+  return run.done;
+}
+
+async function vaultToken(path = repo.vaultPath): Promise<{ token: string | null; plaintext: string }> {
+  const { plaintext } = await decryptVault(await readFile(path), Buffer.from(PASSWORD));
+  return { token: readTopLevelKey(plaintext, TOKEN_KEY), plaintext: plaintext.toString('utf8') };
+}
+
+const stepStates = (run: RunRecord) => Object.fromEntries(run.steps.map((s) => [s.id, s.state]));
+
+describe('token.rotate', () => {
+  it('rotates, keeps a backup, commits, pushes and pulls on the deploy host, without the token in any output', async () => {
+    const before = await readFile(repo.vaultPath);
+    const headBefore = await git(repo.workstation, 'rev-parse', 'HEAD');
+    const rb = runbook();
+    const outputs: string[] = [];
+    rb.events.on('step-output', (e) => outputs.push(e.text));
+    const run = await rotate(rb);
+    expect(run.state, run.sentence ?? '').toBe('ok');
+    expect(run.steps.every((s) => s.state === 'ok' || (s.id === 'apply' && s.state === 'pending'))).toBe(
+      true,
+    );
+
+    const { token, plaintext } = await vaultToken();
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    expect(token).not.toBe(OLD_TOKEN);
+    expect(plaintext).toBe(vaultText(token ?? ''));
+    // The file keeps its permissions and is what ansible-vault writes: header, 80 columns, final newline.
+    const text = await readFile(repo.vaultPath, 'utf8');
+    expect(text.startsWith('$ANSIBLE_VAULT;1.1;AES256\n')).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .slice(1, -1)
+        .every((l) => l.length <= 80),
+    ).toBe(true);
+
+    const files = await readdir(join(repo.workstation, 'inventory/group_vars/all'));
+    const backups = files.filter((f) => /^vault\.yml\.bak\.\d+$/.test(f));
+    expect(backups).toHaveLength(1);
+    expect(files.filter((f) => f !== 'vault.yml' && !backups.includes(f))).toEqual([]);
+    expect(
+      (await readFile(join(repo.workstation, 'inventory/group_vars/all', backups[0] ?? ''))).equals(before),
+    ).toBe(true);
+
+    expect(await git(repo.workstation, 'log', '-1', '--format=%s')).toBe(ROTATION_COMMIT_MESSAGE);
+    expect(await git(repo.workstation, 'rev-parse', 'HEAD^')).toBe(headBefore);
+    expect(await git(repo.workstation, 'diff', '--name-only', 'HEAD^', 'HEAD')).toBe(
+      'inventory/group_vars/all/vault.yml',
+    );
+    const head = await git(repo.workstation, 'rev-parse', 'HEAD');
+    expect(await git(repo.remote, 'rev-parse', 'main')).toBe(head);
+    expect(await git(repo.deploy, 'rev-parse', 'HEAD')).toBe(head);
+    expect(exec.log.at(-1)?.command).toContain(`git merge-base --is-ancestor ${head} HEAD`);
+
+    const everything = JSON.stringify(run) + outputs.join('');
+    expect(everything).not.toContain(token);
+    expect(everything).not.toContain(OLD_TOKEN);
+    expect(everything).not.toContain(PASSWORD);
+    const lockDir = join(repo.workstation, '.git', 'homeserver-tray');
+    expect(await readdir(lockDir)).toEqual(['rotation.json']);
+    expect(JSON.parse(await readFile(join(lockDir, 'rotation.json'), 'utf8'))).toMatchObject({
+      runId: run.id,
+      stage: 'pushed',
+      commit: head,
+      previousHead: headBefore,
+      upstream: 'origin/main',
+    });
+  });
+
+  it('plans the same steps as a dry run without touching anything', async () => {
+    const before = await readFile(repo.vaultPath);
+    const plan = await runbook().plan('token.rotate', { apply: 'yes' });
+    expect(plan.danger).toBe('disruptive');
+    expect(plan.locks).toEqual(['deploy', 'homeserver']);
+    expect(plan.steps.map((s) => s.id)).toEqual([
+      'lock',
+      'precheck',
+      'decrypt',
+      'edit',
+      'encrypt',
+      'backup',
+      'write',
+      'verify',
+      'commit',
+      'push',
+      'pull-deploy',
+      'apply',
+      'wipe',
+      'unlock',
+    ]);
+    expect(plan.confirm).toContain('Tuwunel restarts and the old token stops working');
+    expect(plan.steps.find((s) => s.id === 'pull-deploy')?.command).toBe(
+      `cd ${repo.deploy} && git pull --ff-only && git merge-base --is-ancestor '<the rotation commit>' HEAD`,
+    );
+    expect((await readFile(repo.vaultPath)).equals(before)).toBe(true);
+    const noApply = await runbook().plan('token.rotate', { apply: false });
+    expect(noApply.steps.map((s) => s.id)).not.toContain('apply');
+    expect(noApply.locks).toEqual(['deploy']);
+  });
+
+  it('keeps the vault-id label of a 1.2 vault', async () => {
+    const labelled = await makeVaultRepo({ label: 'homelab' });
+    try {
+      const run = await rotate(runbook(labelled));
+      expect(run.state, run.sentence ?? '').toBe('ok');
+      expect((await readFile(labelled.vaultPath, 'utf8')).split('\n')[0]).toBe(
+        '$ANSIBLE_VAULT;1.2;AES256;homelab',
+      );
+    } finally {
+      await labelled.cleanup();
+    }
+  });
+
+  it('refuses a second concurrent rotation with RotationInProgress', async () => {
+    const [a, b] = await Promise.all([rotate(runbook()), rotate(runbook())]);
+    const failed = [a, b].filter((r) => r.state === 'failed');
+    expect([a, b].filter((r) => r.state === 'ok')).toHaveLength(1);
+    expect(failed).toHaveLength(1);
+    const lock = failed[0]?.steps.find((s) => s.id === 'lock');
+    expect(lock?.error?.code).toBe('RotationInProgress');
+    expect(lock?.error?.message).toMatch(
+      /^Another token rotation is running on .*; a second one was refused\.$/,
+    );
+    expect(failed[0]?.steps.find((s) => s.id === 'decrypt')?.state).toBe('skipped');
+  });
+
+  it('takes over the lock of a process that died, and refuses one that is alive', async () => {
+    const folder = join(repo.workstation, '.git', 'homeserver-tray');
+    await mkdir(folder, { recursive: true });
+    const dead = spawnSync('true').pid;
+    const lock = (pid: number) =>
+      JSON.stringify({
+        pid,
+        host: hostname(),
+        startedAt: '2026-01-01T00:00:00Z',
+        runId: 'x',
+        processStart: null,
+      });
+    await writeFile(join(folder, 'rotation.lock'), lock(dead));
+    expect((await rotate()).state).toBe('ok');
+
+    await writeFile(join(folder, 'rotation.lock'), lock(process.ppid));
+    const refused = new TokenRotation(repo.profile, { secrets: repo.secrets }, 'second');
+    await expect(refused.acquireLock()).rejects.toBeInstanceOf(RotationInProgress);
+  });
+
+  it('fails at decrypt with a wrong password and changes nothing', async () => {
+    await repo.secrets.set({ profile: repo.profile.name, kind: 'vault-password' }, 'not-the-password');
+    const before = await readFile(repo.vaultPath);
+    const run = await rotate();
+    expect(run.state).toBe('failed');
+    expect(run.failingStep).toBe('decrypt');
+    expect(run.steps.find((s) => s.id === 'decrypt')?.error?.code).toBe('WrongVaultPassword');
+    expect((await readFile(repo.vaultPath)).equals(before)).toBe(true);
+    expect((await readdir(join(repo.workstation, 'inventory/group_vars/all'))).sort()).toEqual(['vault.yml']);
+    expect(run.steps.find((s) => s.id === 'unlock')?.summary).toBe('The vault repository is unlocked.');
+  });
+
+  it('refuses to start on a vault with uncommitted changes', async () => {
+    await writeFile(repo.vaultPath, `${await readFile(repo.vaultPath, 'utf8')}\n`);
+    const run = await rotate();
+    expect(run.failingStep).toBe('precheck');
+    expect(run.steps.find((s) => s.id === 'precheck')?.error?.message).toContain(
+      'has changes that are not committed',
+    );
+  });
+
+  it('does not overwrite a vault that changed on disk after it was read', async () => {
+    const r = new TokenRotation(repo.profile, { secrets: repo.secrets }, 'changed');
+    await r.acquireLock();
+    try {
+      await r.precheck();
+      await r.decrypt();
+      r.edit();
+      await r.encrypt();
+      await r.backup();
+      const changed = `${await readFile(repo.vaultPath, 'utf8')}`.replace('\n', '\n\n');
+      await writeFile(repo.vaultPath, changed);
+      await expect(r.write()).rejects.toBeInstanceOf(VaultNotEditable);
+      expect(await readFile(repo.vaultPath, 'utf8')).toBe(changed);
+    } finally {
+      r.wipe();
+      await r.release();
+    }
+  });
+});
+
+describe('writeVerifiedVault', () => {
+  it('never renames bytes that do not decrypt to the edited plaintext over the vault', async () => {
+    const before = await readFile(repo.vaultPath);
+    const password = Buffer.from(PASSWORD);
+    const edited = Buffer.from(vaultText('ab'.repeat(32)));
+    const token = Buffer.from('ab'.repeat(32));
+    const good = await encryptVault(edited, password);
+    const wrong = await encryptVault(Buffer.from(vaultText('cd'.repeat(32))), password);
+    const check = { password, expected: edited, key: TOKEN_KEY, token, source: 'vault.yml' };
+    await expect(writeVerifiedVault(repo.vaultPath, wrong, check)).rejects.toBeInstanceOf(VaultNotEditable);
+    await expect(
+      writeVerifiedVault(repo.vaultPath, good, { ...check, password: Buffer.from('wrong') }),
+    ).rejects.toBeInstanceOf(WrongVaultPassword);
+    expect((await readFile(repo.vaultPath)).equals(before)).toBe(true);
+    const events: string[] = [];
+    await writeVerifiedVault(repo.vaultPath, good, { ...check, onEvent: (e) => events.push(e) });
+    expect(await readFile(repo.vaultPath, 'utf8')).toBe(good);
+    expect(events).toEqual(['temp-synced', 'renamed', 'folder-synced']);
+    expect((await readdir(join(repo.workstation, 'inventory/group_vars/all'))).sort()).toEqual(['vault.yml']);
+  });
+});
+
+describe('token.rollback', () => {
+  async function rejectPushes(): Promise<void> {
+    const hook = join(repo.remote, 'hooks', 'pre-receive');
+    await writeFile(hook, '#!/bin/sh\necho "push rejected by the test" >&2\nexit 1\n');
+    await chmod(hook, 0o755);
+  }
+
+  it('after a failed push: offers the rollback, then restores the vault and removes the commit', async () => {
+    const before = await readFile(repo.vaultPath);
+    const headBefore = await git(repo.workstation, 'rev-parse', 'HEAD');
+    await rejectPushes();
+    const rb = runbook();
+    const run = await rotate(rb);
+    expect(run.state).toBe('failed');
+    expect(run.failingStep).toBe('push');
+    expect(run.steps.find((s) => s.id === 'push')?.error?.code).toBe('GitFailed');
+    expect(run.sentence).toContain('push rejected by the test');
+    expect(run.steps.find((s) => s.id === 'unlock')?.summary).toMatch(
+      /^Nothing was pushed: "Roll back the token rotation" puts vault\.yml\.bak\.\d+ back and removes the local commit\.$/,
+    );
+    expect(run.alert?.id).toBe(ROTATION_UNPUSHED_ALERT);
+    expect(run.alert?.fixActionId).toBe('token.rollback');
+    expect(stepStates(run)['pull-deploy']).toBe('skipped');
+    expect((await vaultToken()).token).not.toBe(OLD_TOKEN);
+
+    const undone = await rollback(rb, run.id);
+    expect(undone.state, undone.sentence ?? '').toBe('ok');
+    expect((await readFile(repo.vaultPath)).equals(before)).toBe(true);
+    expect(await git(repo.workstation, 'rev-parse', 'HEAD')).toBe(headBefore);
+    expect(await git(repo.workstation, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+    expect(rb.alerts.list()).toEqual([]);
+    expect((await rollback(rb)).sentence).toMatch(/already rolled back/);
+  });
+
+  it('refuses once the commit is on the remote, and names another run', async () => {
+    const run = await rotate();
+    expect(run.state).toBe('ok');
+    const refused = await rollback(runbook(), run.id);
+    expect(refused.state).toBe('failed');
+    expect(refused.steps.find((s) => s.id === 'inspect')?.error?.code).toBe('RollbackRefused');
+    expect(refused.sentence).toContain('already on origin/main');
+    const other = await rollback(runbook(), 'another-run-id');
+    expect(other.sentence).toContain('not another-');
+  });
+
+  it('finds the commit of a rotation killed before its journal said so', async () => {
+    const before = await readFile(repo.vaultPath);
+    const headBefore = await git(repo.workstation, 'rev-parse', 'HEAD');
+    await rejectPushes();
+    const run = await rotate();
+    expect(run.failingStep).toBe('push');
+    const journalPath = join(repo.workstation, '.git', 'homeserver-tray', 'rotation.json');
+    const journal = JSON.parse(await readFile(journalPath, 'utf8'));
+    await writeFile(journalPath, JSON.stringify({ ...journal, commit: null, stage: 'backed-up' }));
+    expect((await rollback()).state).toBe('ok');
+    expect((await readFile(repo.vaultPath)).equals(before)).toBe(true);
+    expect(await git(repo.workstation, 'rev-parse', 'HEAD')).toBe(headBefore);
+  });
+
+  it('says there is nothing to roll back when no rotation ran', async () => {
+    const run = await rollback();
+    expect(run.state).toBe('ok');
+    expect(run.sentence).toMatch(
+      /^There is no token rotation to roll back in .*: no rotation was recorded\.$/,
+    );
+  });
+});
