@@ -1,0 +1,185 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { createCore, openApp } from '../../../src-main/core/app';
+import { Disconnected } from '../../../src-main/core/ssh/errors';
+import { startLab } from '../../lab/lab';
+import type { Lab } from '../../lab/types';
+import { MemorySecrets } from '../../unit/core/runbook/test-profile';
+import { RecordingClipboard } from '../../unit/core/token/recording-clipboard';
+
+/**
+ * The composition root against the lab (real sshd, stand-ins, HTTPS, the vault repo): what it builds,
+ * that the pieces are wired to each other, and that close() leaves nothing running. The keychain is a
+ * map here; the CLI tests use gnome-keyring.
+ */
+
+let lab: Lab;
+let scratch: string;
+let secrets: MemorySecrets;
+let draft: Record<string, unknown>;
+beforeAll(async () => {
+  lab = await startLab({ keyring: false });
+  scratch = await mkdtemp(join(tmpdir(), 'app-core-'));
+  draft = parse(await readFile(lab.profilePath, 'utf8')) as Record<string, unknown>;
+  secrets = new MemorySecrets();
+  const profile = lab.profile.name;
+  await secrets.set({ profile, kind: 'sudo-password', host: 'homeserver' }, lab.secrets.sudoPassword);
+  await secrets.set({ profile, kind: 'vault-password' }, lab.secrets.vaultPassword);
+}, 120_000);
+afterAll(async () => {
+  await lab?.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+const fresh = async () => mkdtemp(join(scratch, 'data-'));
+
+describe('createCore', () => {
+  it('polls both hosts and the public checks through one scheduler; settings change its interval', async () => {
+    const core = await createCore({
+      profilePath: lab.profilePath,
+      dataDir: await fresh(),
+      secrets,
+      pool: { agentSocket: undefined },
+    });
+    try {
+      const before = lab.hosts.homeserver.execLog().length;
+      const snapshot = await core.scheduler.refreshNow();
+      expect(snapshot.hosts.homeserver?.ok).toBe(true);
+      expect(snapshot.hosts.deploy?.ok).toBe(true);
+      expect(snapshot.results.find((r) => r.id === 'unit:matrix-tuwunel')?.level).toBe('ok');
+      expect(snapshot.results.find((r) => r.id === 'http:federation-version')?.level).toBe('ok');
+      expect(lab.hosts.homeserver.execLog().length - before).toBe(1);
+      expect(snapshot.intervalSeconds).toBe(30);
+      await core.settings.set({ pollIntervalSeconds: 45 });
+      expect(core.scheduler.snapshot().intervalSeconds).toBe(45);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('wires maintenance from the runbook into the status view, persisted in the data folder', async () => {
+    const dataDir = await fresh();
+    const core = await createCore({
+      profilePath: lab.profilePath,
+      dataDir,
+      secrets,
+      pool: { agentSocket: undefined },
+    });
+    try {
+      core.maintenance.enter({
+        key: 'maintenance-mode',
+        units: 'all',
+        reason: 'Test window',
+        persistent: true,
+      });
+      expect(core.scheduler.snapshot().maintenance.map((m) => m.key)).toEqual(['maintenance-mode']);
+    } finally {
+      await core.close();
+    }
+    const again = await createCore({
+      profilePath: lab.profilePath,
+      dataDir,
+      secrets,
+      pool: { agentSocket: undefined },
+    });
+    try {
+      expect(again.scheduler.snapshot().maintenance.map((m) => m.reason)).toEqual(['Test window']);
+      again.maintenance.leave('maintenance-mode');
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('close() cancels a running action, waits for it, disconnects; again is harmless', async () => {
+    const core = await createCore({
+      profilePath: lab.profilePath,
+      dataDir: await fresh(),
+      secrets,
+      pool: { agentSocket: undefined },
+    });
+    const run = await core.runbook.start('logs.follow', { unit: 'matrix-tuwunel' });
+    // The journal follow is running once the remote command has started.
+    while (run.snapshot().steps[0]?.state !== 'running') await new Promise((r) => setTimeout(r, 20));
+    await core.close();
+    expect((await run.done).state).toBe('cancelled');
+    expect(core.pool.state('homeserver')).toBe('disconnected');
+    await expect(core.pool.exec('homeserver', 'true')).rejects.toBeInstanceOf(Disconnected);
+    await core.close();
+  });
+
+  it('with a clipboard: token copy puts the vault’s token there and close() clears it', async () => {
+    const clipboard = new RecordingClipboard();
+    const core = await createCore({
+      profilePath: lab.profilePath,
+      dataDir: await fresh(),
+      secrets,
+      clipboard,
+      pool: { agentSocket: undefined },
+    });
+    expect(core.invites).not.toBeNull();
+    const copied = await core.token?.copy();
+    expect(copied?.clearsAt).toBeGreaterThan(Date.now());
+    expect(clipboard.content).toBe(lab.secrets.registrationToken);
+    await core.close();
+    expect(clipboard.content).toBe('');
+  });
+
+  it('without a clipboard has no token or invite service', async () => {
+    const core = await createCore({ profilePath: lab.profilePath, dataDir: await fresh(), secrets });
+    expect(core.token).toBeNull();
+    expect(core.invites).toBeNull();
+    await core.close();
+  });
+});
+
+describe('openApp', () => {
+  it('has no core without a profile, builds one on save, switches and closes the old one', async () => {
+    const app = await openApp({
+      dataDir: await fresh(),
+      secrets,
+      core: { pool: { agentSocket: undefined } },
+    });
+    const changes: (string | null)[] = [];
+    app.onCoreChanged((core) => changes.push(core?.profile.name ?? null));
+    expect(await app.start()).toBeNull();
+    expect(app.core()).toBeNull();
+
+    await app.saveProfile(null, draft);
+    const first = app.core();
+    expect(first?.profile.name).toBe(lab.profile.name);
+    expect(first?.scheduler.isRunning).toBe(true);
+
+    const second = await app.saveProfile(null, { ...draft, name: 'Lab copy' });
+    expect(app.core()?.profile.name).toBe('Lab copy');
+    expect(first?.scheduler.isRunning).toBe(false);
+    expect(first?.pool.state('homeserver')).not.toBe('connected');
+
+    await app.deleteProfile(second.id);
+    expect(app.core()?.profile.name).toBe(lab.profile.name);
+    expect((await app.profiles.list()).profiles).toHaveLength(1);
+    expect(changes).toEqual([null, lab.profile.name, 'Lab copy', lab.profile.name]);
+
+    const last = app.core();
+    await app.close();
+    expect(app.core()).toBeNull();
+    expect(last?.scheduler.isRunning).toBe(false);
+  });
+
+  it('starts without a core when the selected profile is broken, and says why', async () => {
+    const dataDir = await fresh();
+    await mkdir(join(dataDir, 'profiles'));
+    await writeFile(join(dataDir, 'profiles', 'broken.yaml'), 'name: Broken\nserverName: "not a name"\n');
+    const app = await openApp({ dataDir, secrets });
+    expect(await app.start()).toBeNull();
+    expect(app.coreError()).toMatchObject({ code: 'ProfileInvalid' });
+    await app.saveProfile(null, draft);
+    expect(app.coreError()).toBeNull();
+    expect(app.core()?.profile.name).toBe(lab.profile.name);
+    await expect(app.selectProfile('broken')).rejects.toThrow(/broken\.yaml is not valid/);
+    expect(app.core()).toBeNull();
+    await app.close();
+  });
+});

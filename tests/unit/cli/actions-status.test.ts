@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { actionsCommand, formatActions, paramsText } from '../../../src-main/cli/actions-command';
+import { statusCommand } from '../../../src-main/cli/status-command';
+import { HostKeyChanged, HostKeyUnknown } from '../../../src-main/core/errors';
+import { MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
+import { Runbook } from '../../../src-main/core/runbook/runner';
+import type { StatusScheduler, StatusSnapshot } from '../../../src-main/core/status/scheduler';
+import type { CheckResult, Level } from '../../../src-main/core/status/types';
+import { MemorySecrets, testProfile } from '../core/runbook/test-profile';
+import { memoryIo } from './cli-io';
+
+const profile = testProfile();
+const refuse = { exec: async () => Promise.reject(new Error('no remote in this test')) };
+
+describe('actions', () => {
+  const runbook = new Runbook({
+    profile,
+    exec: refuse,
+    maintenance: new MaintenanceStore(),
+    secrets: new MemorySecrets(),
+  });
+
+  it('lists every action of the catalog by group with its parameters', async () => {
+    const { io, out } = memoryIo();
+    expect(await actionsCommand([], { runbook }, io)).toBe(0);
+    const lines = out.stdout.split('\n');
+    for (const a of runbook.actions()) {
+      const line = lines.find((l) => l.startsWith(`  ${a.id} `));
+      expect(
+        line
+          ?.slice(a.id.length + 2)
+          .trimStart()
+          .startsWith(a.title),
+      ).toBe(true);
+    }
+    expect(out.stdout).toMatch(/\n {2}user\.deactivate +Deactivate a user +user=… \[leaveRooms=true\]\n/);
+    expect(out.stdout).toMatch(/^Stack\n/);
+    expect(out.stdout).toContain('logs.follow');
+    expect(out.stdout).toContain('(read-only)');
+  });
+
+  it('--json gives the catalog as data', async () => {
+    const { io, out } = memoryIo();
+    expect(await actionsCommand(['--json'], { runbook }, io)).toBe(0);
+    expect(JSON.parse(out.stdout).map((a: { id: string }) => a.id)).toEqual(
+      runbook.actions().map((a) => a.id),
+    );
+  });
+
+  it('refuses arguments', async () => {
+    const { io } = memoryIo();
+    expect(await actionsCommand(['stack.stop'], { runbook }, io)).toBe(64);
+  });
+
+  it('writes optional parameters in brackets with their default', () => {
+    expect(
+      paramsText({
+        params: { properties: { a: {}, b: { default: 3 }, c: {} }, required: ['a'] },
+      }),
+    ).toBe('a=… [b=3] [c=…]');
+    expect(
+      formatActions([
+        { id: 'x.y', title: 'X', description: '', group: 'G', host: 'deploy', readOnly: false, params: {} },
+      ]),
+    ).toMatch(/^G\n {2}x\.y {2}X\n/);
+  });
+});
+
+function result(id: string, level: Level, host: CheckResult['host'] = 'homeserver'): CheckResult {
+  const now = new Date().toISOString();
+  return {
+    id,
+    host,
+    group: 'g',
+    title: id,
+    level,
+    detail: `${id} is ${level}.`,
+    since: now,
+    checkedAt: now,
+    units: [],
+  };
+}
+
+function schedulerWith(results: CheckResult[], hosts: StatusSnapshot['hosts'] = {}) {
+  const snapshot: StatusSnapshot = {
+    profile: 'lab.test',
+    overall: 'ok',
+    results,
+    alerts: {},
+    refreshedAt: new Date().toISOString(),
+    refreshing: false,
+    hosts,
+    maintenance: [],
+    intervalSeconds: 30,
+  };
+  return { refreshNow: async () => snapshot, stop: async () => {} } as unknown as StatusScheduler;
+}
+
+describe('status exit codes', () => {
+  it.each([
+    [['ok', 'ok'], 0],
+    [['ok', 'warn'], 1],
+    [['ok', 'maintenance'], 1],
+    [['warn', 'unknown'], 2],
+    [['ok', 'fail'], 2],
+  ] as [Level[], number][])('%j → %i', async (levels, code) => {
+    const { io, out } = memoryIo();
+    const scheduler = schedulerWith(levels.map((l, i) => result(`c${i}`, l)));
+    expect(await statusCommand([], { profile, remote: refuse, scheduler }, io)).toBe(code);
+    expect(out.stdout).toMatch(/^HOST +CHECK +LEVEL +SINCE +DETAIL\n/);
+    const json = memoryIo();
+    expect(await statusCommand(['--json'], { profile, remote: refuse, scheduler }, json.io)).toBe(code);
+    expect(JSON.parse(json.out.stdout)).toMatchObject({ profile: 'lab.test', exitCode: code });
+  });
+
+  it('an unknown host key is exit 3 with the fingerprint and the trust command', async () => {
+    const e = new HostKeyUnknown('deploy', '[127.0.0.2]:22', 'ssh-ed25519', 'SHA256:abc');
+    const scheduler = schedulerWith([result('ssh:deploy', 'fail', 'deploy')], {
+      deploy: { ok: false, failures: 1, error: e.toJSON() },
+    });
+    const { io, out } = memoryIo();
+    expect(await statusCommand([], { profile, remote: refuse, scheduler }, io)).toBe(3);
+    expect(out.stderr).toBe(
+      `${e.message}\nIf it is the right key, trust it with: npm run cli -- hostkey trust deploy\n`,
+    );
+  });
+
+  it('a changed host key is exit 3 with the warning and the explicit way out', async () => {
+    const e = new HostKeyChanged(
+      'homeserver',
+      'a',
+      'ssh-ed25519',
+      ['ssh-ed25519 SHA256:old (f:1)'],
+      'SHA256:new',
+    );
+    const scheduler = schedulerWith([result('ssh:homeserver', 'fail')], {
+      homeserver: { ok: false, failures: 1, error: e.toJSON() },
+    });
+    const { io, out } = memoryIo();
+    expect(await statusCommand([], { profile, remote: refuse, scheduler }, io)).toBe(3);
+    expect(out.stderr).toContain(e.message);
+    expect(out.stderr).toContain('hostkey forget homeserver and npm run cli -- hostkey trust homeserver');
+  });
+
+  it('refuses an unknown option with 64', async () => {
+    const { io } = memoryIo();
+    expect(
+      await statusCommand(['--jsn'], { profile, remote: refuse, scheduler: schedulerWith([]) }, io),
+    ).toBe(64);
+  });
+});
