@@ -1,3 +1,6 @@
+// eng-disable CONTEXT_ISOLATION_JS_CHECK SANDBOX_JS_CHECK AUXCLICK_JS_CHECK: Electronegativity cannot see into
+// options.webPreferences. It is SecureWebPreferences, whose literal types pin contextIsolation and sandbox to true
+// and disableBlinkFeatures to 'Auxclick' (window-security.test.ts); this file creates the app's only window.
 import type { BrowserWindow as ElectronBrowserWindow, WebContents } from 'electron';
 import { BrowserWindow } from 'electron';
 import type { RendererLoad } from '../core/desktop/renderer-origin';
