@@ -58,6 +58,9 @@ export function createHttpsGetter(options: HttpsGetterOptions = {}): HttpGetter 
     keepAliveMsecs: 15_000,
     // Idle sockets outlive one poll interval but not many; a renewed certificate shows up soon after.
     timeout: 120_000,
+    // A resumed TLS 1.3 session carries no peer certificate, and the certificate check needs it on every
+    // new socket: resume nothing (keep-alive still spares the handshake on reused sockets).
+    maxCachedSessions: 0,
     ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}),
   });
 

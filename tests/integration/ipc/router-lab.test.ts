@@ -1,0 +1,493 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DesktopEvent } from '../../../src-main/core/desktop/desktop-app';
+import {
+  type EventChannel,
+  eventChannels,
+  type InvokeChannel,
+  invokeChannels,
+  type PayloadOf,
+  type RequestOf,
+  type Result,
+  type ValueOf,
+} from '../../../src-main/ipc/contract';
+import { type DesktopUnderTest, startDesktop } from '../../e2e/harness/desktop';
+
+/**
+ * The router over a real core (openApp → createCore) on the lab: sshd, bash stand-ins, git, ansible-vault,
+ * gnome-keyring. Every invoke channel at least once, on the path a window takes: first run, a profile,
+ * trusted keys, secrets, status, runs, logs, the token, invites, the admin's Matrix session. Every answer
+ * and every event is checked against the contract's own zod schemas.
+ */
+let d: DesktopUnderTest;
+const events: DesktopEvent[] = [];
+const called = new Set<string>();
+
+async function call<C extends InvokeChannel>(channel: C, request: RequestOf<C>): Promise<Result<ValueOf<C>>> {
+  called.add(channel);
+  const r = (await d.router.handle(channel, request)) as Result<ValueOf<C>>;
+  expect(r.ok ? invokeChannels[channel].result.safeParse(r.value).success : true, channel).toBe(true);
+  return r;
+}
+
+async function ok<C extends InvokeChannel>(channel: C, request: RequestOf<C>): Promise<ValueOf<C>> {
+  const r = await call(channel, request);
+  if (!r.ok) throw new Error(`${channel} failed: ${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
+
+async function refused<C extends InvokeChannel>(channel: C, request: unknown) {
+  called.add(channel);
+  const r = await d.router.handle(channel, request);
+  if (r.ok) throw new Error(`${channel} answered ok to ${JSON.stringify(request)}`);
+  return r.error;
+}
+
+function eventsOf<E extends EventChannel>(channel: E): PayloadOf<E>[] {
+  return events.filter((e) => e.channel === channel).map((e) => e.payload as PayloadOf<E>);
+}
+
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function finished(runId: string) {
+  return until(`run ${runId}`, () => eventsOf('run.finished').find((r) => r.runId === runId), 60_000);
+}
+
+beforeAll(async () => {
+  d = await startDesktop({ profile: 'none' });
+  d.router.subscribe((e) => {
+    events.push(e);
+    expect(eventChannels[e.channel].safeParse(e.payload).success, e.channel).toBe(true);
+  });
+});
+
+afterAll(async () => {
+  await d?.stop();
+});
+
+describe('first run (no profile)', () => {
+  it('says first run, and answers channels that need a profile with NoProfile', async () => {
+    expect(await ok('app.info', {})).toEqual({
+      version: '0.0.0-e2e',
+      platform: process.platform,
+      firstRun: true,
+    });
+    expect(await ok('profiles.list', {})).toEqual({ profiles: [], selectedId: null });
+    const e = await refused('status.get', {});
+    expect(e).toMatchObject({ code: 'NoProfile' });
+    expect(e.nextStep).toMatch(/profile/);
+  });
+
+  it('offers the example profile and validates drafts with the real schema', async () => {
+    const { draft } = await ok('profiles.example', {});
+    expect(draft).toMatchObject({ serverName: 'rampancy.cloud' });
+    expect(await ok('profiles.validate', { draft })).toEqual({ issues: [] });
+    const { issues } = await ok('profiles.validate', {
+      draft: { ...draft, hosts: { homeserver: { address: 'bad host', user: 'admin' } } },
+    });
+    expect(issues.map((i) => i.field)).toContain('hosts.homeserver.address');
+  });
+
+  it('imports YAML (pasted or from the file dialog) without saving it', async () => {
+    const bad = await ok('profiles.importYaml', { yaml: 'name: [unclosed' });
+    expect(bad.issues[0]?.field).toBe('(yaml)');
+    const notMap = await ok('profiles.importYaml', { yaml: '- a\n- b\n' });
+    expect(notMap.issues).toEqual([{ field: '(root)', message: 'is not a mapping of profile keys' }]);
+
+    d.hooks.nextProfileFile = null;
+    expect(await ok('profiles.importFile', {})).toEqual({ draft: null, issues: [] });
+    d.hooks.nextProfileFile = d.lab.profilePath;
+    const imported = await ok('profiles.importFile', {});
+    expect(imported.issues).toEqual([]);
+    expect(imported.draft).toMatchObject({ serverName: 'lab.test' });
+    const big = join(d.dataDir, 'big.yaml');
+    await writeFile(big, `name: x\n# ${'x'.repeat(1_100_000)}\n`);
+    d.hooks.nextProfileFile = big;
+    expect(await refused('profiles.importFile', {})).toMatchObject({ code: 'InvalidInput', field: 'file' });
+    expect((await ok('profiles.list', {})).profiles).toEqual([]);
+  });
+
+  it('refuses an invalid profile with every issue, then saves, selects and reads back the lab one', async () => {
+    const e = await refused('profiles.save', { id: null, draft: { name: 'x' } });
+    expect(e.code).toBe('ProfileInvalid');
+    expect(e.issues?.map((i) => i.field)).toEqual(
+      expect.arrayContaining(['serverName', 'publicUrl', 'hosts']),
+    );
+
+    const yaml = await readFile(d.lab.profilePath, 'utf8');
+    const { draft } = await ok('profiles.importYaml', { yaml });
+    const { id } = await ok('profiles.save', { id: null, draft });
+    expect(id).toBe('lab-lab.test');
+    await until('profiles.changed', () => eventsOf('profiles.changed').find((p) => p.selectedId === id));
+    expect((await ok('profiles.get', { id })).draft).toMatchObject({ name: 'Lab (lab.test)' });
+    expect(await ok('profiles.select', { id })).toMatchObject({ selectedId: id });
+    expect((await ok('app.info', {})).firstRun).toBe(false);
+    expect(await refused('profiles.get', { id: 'nope' })).toMatchObject({ code: 'InvalidInput' });
+  });
+});
+
+describe('hosts and secrets', () => {
+  it('meets the unknown host key, refuses a wrong fingerprint, trusts the right one', async () => {
+    const e = await refused('onboarding.testHost', { host: 'homeserver' });
+    expect(e.code).toBe('HostKeyUnknown');
+    const lab = d.lab.hosts.homeserver;
+    expect(e.hostKey).toEqual({
+      host: 'homeserver',
+      address: lab.address,
+      port: lab.port,
+      keyType: lab.keyType,
+      fingerprint: lab.fingerprint,
+    });
+    const wrong = await refused('hostkey.trust', {
+      host: 'homeserver',
+      fingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      permanent: true,
+    });
+    expect(wrong).toMatchObject({ code: 'InvalidInput', field: 'fingerprint' });
+    expect(
+      await ok('hostkey.trust', { host: 'homeserver', fingerprint: lab.fingerprint, permanent: true }),
+    ).toEqual({
+      trusted: true,
+    });
+    // Asked twice (a poll re-opened the dialog): the key is already trusted, so that is an answer too.
+    expect(
+      await ok('hostkey.trust', { host: 'homeserver', fingerprint: lab.fingerprint, permanent: true }),
+    ).toEqual({
+      trusted: true,
+    });
+    const test = await ok('onboarding.testHost', { host: 'homeserver' });
+    expect(test).toMatchObject({ host: 'homeserver', sudo: 'password-missing' });
+    expect(test.sentence).toMatch(/^Logged in as root; sudo asks for a password/);
+
+    const deploy = d.lab.hosts.deploy;
+    const scanned = await refused('onboarding.testHost', { host: 'deploy' });
+    expect(scanned.hostKey?.fingerprint).toBe(deploy.fingerprint);
+    await ok('hostkey.trust', { host: 'deploy', fingerprint: deploy.fingerprint, permanent: false });
+    expect(await ok('onboarding.testHost', { host: 'deploy' })).toMatchObject({ sudo: 'not-needed' });
+  });
+
+  it('stores secrets write-only: set, has, list, delete — and there is no channel to read one', async () => {
+    const slots = (await ok('secrets.list', {})).secrets;
+    expect(slots).toContainEqual({ kind: 'sudo-password', host: 'homeserver', stored: false });
+    expect(slots).toContainEqual({ kind: 'vault-password', host: null, stored: false });
+    expect(slots.some((s) => s.kind === 'sudo-password' && s.host === 'deploy')).toBe(false);
+
+    expect(await refused('secrets.set', { kind: 'sudo-password', host: null, value: 'x' })).toMatchObject({
+      code: 'InvalidInput',
+      field: 'host',
+    });
+    expect(
+      await ok('secrets.set', {
+        kind: 'sudo-password',
+        host: 'homeserver',
+        value: d.lab.secrets.sudoPassword,
+      }),
+    ).toEqual({ stored: true });
+    // ansible-vault trims its password file; the keychain keeps what it would use.
+    await ok('secrets.set', {
+      kind: 'vault-password',
+      host: null,
+      value: `  ${d.lab.secrets.vaultPassword}\n`,
+    });
+    const core = d.app.core();
+    const stored = await core?.secrets.get({ profile: 'Lab (lab.test)', kind: 'vault-password' });
+    expect(stored?.toString()).toBe(d.lab.secrets.vaultPassword);
+    expect(await ok('secrets.has', { kind: 'sudo-password', host: 'homeserver' })).toEqual({ stored: true });
+    expect(await ok('secrets.set', { kind: 'ssh-password', host: 'deploy', value: 'unused' })).toEqual({
+      stored: true,
+    });
+    expect(await ok('secrets.delete', { kind: 'ssh-password', host: 'deploy' })).toEqual({ deleted: true });
+    expect(await ok('secrets.has', { kind: 'ssh-password', host: 'deploy' })).toEqual({ stored: false });
+
+    for (const channel of ['secrets.get', 'secrets.read', 'secrets.value', 'token.get']) {
+      expect(
+        await refused(channel as InvokeChannel, { kind: 'sudo-password', host: 'homeserver' }),
+      ).toMatchObject({
+        code: 'InvalidInput',
+        field: 'channel',
+      });
+    }
+    const anyGet = Object.keys(invokeChannels).filter((c) => c.startsWith('secrets.'));
+    expect(anyGet.sort()).toEqual(['secrets.delete', 'secrets.has', 'secrets.list', 'secrets.set']);
+    // No answer or event ever carried a secret value.
+    const wire = JSON.stringify(events);
+    for (const secret of [d.lab.secrets.sudoPassword, d.lab.secrets.vaultPassword])
+      expect(wire).not.toContain(secret);
+
+    expect(await ok('onboarding.testHost', { host: 'homeserver' })).toMatchObject({
+      sudo: 'password-stored',
+    });
+  });
+
+  it('forgets a pin on request and lists none left in the profile file', async () => {
+    const forgot = await ok('hostkey.forget', { host: 'deploy' });
+    expect(forgot).toEqual({ removed: 0, stillPinnedBy: [] });
+    // The live connection was verified when it opened; the next one asks again.
+    await d.app.core()?.pool.disconnect('deploy');
+    const again = await refused('onboarding.testHost', { host: 'deploy' });
+    expect(again.code).toBe('HostKeyUnknown');
+    await ok('hostkey.trust', {
+      host: 'deploy',
+      fingerprint: d.lab.hosts.deploy.fingerprint,
+      permanent: true,
+    });
+  });
+});
+
+describe('status, actions and runs', () => {
+  it('refreshes the status in the contract shape', async () => {
+    const s = await ok('status.refresh', {});
+    expect(s.profileId).toBe('lab-lab.test');
+    expect(s.hosts.map((h) => [h.host, h.reachable])).toEqual([
+      ['homeserver', true],
+      ['deploy', true],
+      ['public', true],
+    ]);
+    expect(s.hosts[0]?.target).toBe(`root@${d.lab.hosts.homeserver.address}:${d.lab.hosts.homeserver.port}`);
+    expect(s.checks.find((c) => c.id === 'unit:matrix-tuwunel')).toMatchObject({ level: 'ok', alert: 'up' });
+    expect(s.maintenance).toEqual({ on: false, since: null, reason: null });
+    expect(await ok('status.get', {})).toMatchObject({
+      profileId: 'lab-lab.test',
+      lastRefresh: s.lastRefresh,
+    });
+    await until('a status event', () => eventsOf('status.changed').length > 0);
+  });
+
+  it('lists the catalog with serialisable parameters and per-profile impact', async () => {
+    const { actions } = await ok('actions.list', {});
+    const byId = new Map(actions.map((a) => [a.id, a]));
+    expect(byId.get('stack.stop')).toMatchObject({ danger: 'outage', readOnly: false, params: [] });
+    // Without an admin token user actions go through the CLI (Tuwunel stopped): an outage.
+    expect(byId.get('user.make-admin')).toMatchObject({ danger: 'outage', requiresAdminToken: false });
+    expect(byId.get('user.make-admin')?.params[0]).toMatchObject({
+      name: 'user',
+      label: 'User ID',
+      kind: 'text',
+      required: true,
+      format: 'matrix-user',
+    });
+    // admin.command's impact depends on the command: per request.
+    expect(byId.get('admin.command')).toMatchObject({
+      danger: null,
+      requiresAdminToken: true,
+    });
+    expect(byId.get('logs.follow')?.params[0]).toMatchObject({
+      kind: 'choice',
+      default: 'matrix-tuwunel',
+      required: false,
+    });
+    expect(byId.get('user.deactivate')?.params[1]).toMatchObject({
+      name: 'leaveRooms',
+      kind: 'boolean',
+      default: true,
+    });
+    expect(byId.has('token.rotate')).toBe(true);
+  });
+
+  it('plans with bound parameters and refuses bad ones at their field', async () => {
+    const plan = await ok('actions.plan', { actionId: 'user.make-admin', params: { user: 'bob' } });
+    expect(plan).toMatchObject({
+      actionId: 'user.make-admin',
+      params: { user: '@bob:lab.test' },
+      route: 'cli',
+    });
+    expect(plan.confirm).toContain('@bob:lab.test');
+    expect(plan.steps.map((s) => s.phase)).toContain('finally');
+    const bad = await refused('actions.plan', {
+      actionId: 'user.make-admin',
+      params: { user: '@bob:other.org' },
+    });
+    expect(bad).toMatchObject({ code: 'InvalidInput', field: 'user' });
+    expect(await refused('actions.plan', { actionId: 'nope', params: {} })).toMatchObject({
+      code: 'UnknownAction',
+    });
+    expect(
+      await refused('actions.run', { actionId: 'logs.follow', params: {}, confirmed: false }),
+    ).toMatchObject({
+      code: 'InvalidInput',
+      field: 'actionId',
+    });
+  });
+
+  it('runs maintenance stop only once confirmed, with live output, then start', async () => {
+    const unconfirmed = await refused('actions.run', {
+      actionId: 'stack.stop',
+      params: {},
+      confirmed: false,
+    });
+    expect(unconfirmed.code).toBe('ConfirmationRequired');
+    expect(await d.lab.state.unitActive('matrix-tuwunel')).toBe(true);
+
+    const { runId } = await ok('actions.run', { actionId: 'stack.stop', params: {}, confirmed: true });
+    const run = await finished(runId);
+    expect(run).toMatchObject({ state: 'ok', actionId: 'stack.stop' });
+    expect(eventsOf('run.updated').some((r) => r.runId === runId && r.state === 'running')).toBe(true);
+    expect(await d.lab.state.unitActive('matrix-tuwunel')).toBe(false);
+    const status = await ok('status.get', {});
+    expect(status.maintenance.on).toBe(true);
+    expect(status.maintenance.since).not.toBeNull();
+
+    const detail = await ok('runs.get', { runId });
+    const seqs = detail.output.map((c) => c.seq);
+    expect(seqs).toEqual([...seqs.keys()]);
+    const streamed = eventsOf('run.output')
+      .filter((o) => o.runId === runId)
+      .flatMap((o) => o.chunks.map((c) => c.seq));
+    expect(streamed).toEqual(seqs);
+    expect((await ok('runs.list', {})).runs[0]).toMatchObject({ runId, state: 'ok' });
+    expect(await ok('runs.copyOutput', { runId })).toEqual({ copied: true });
+    expect(d.clipboard.writes.at(-1)).toEqual({
+      text: detail.output.map((c) => c.text).join(''),
+      concealed: false,
+    });
+
+    const start = await ok('actions.run', { actionId: 'stack.start', params: {}, confirmed: false });
+    expect((await finished(start.runId)).state).toBe('ok');
+    expect(await d.lab.state.unitActive('matrix-tuwunel')).toBe(true);
+    expect((await ok('status.get', {})).maintenance.on).toBe(false);
+  });
+
+  it('cancels a run; unknown run ids are refused', async () => {
+    d.lab.faults.hang('deploy', 'git pull*', 1);
+    const { runId } = await ok('actions.run', { actionId: 'deploy.update', params: {}, confirmed: true });
+    await until('the pull to start', () =>
+      eventsOf('run.updated').find((r) => r.runId === runId && r.steps.some((s) => s.state === 'running')),
+    );
+    expect(await ok('runs.cancel', { runId })).toEqual({ cancelling: true });
+    expect((await finished(runId)).state).toBe('cancelled');
+    expect(await ok('runs.cancel', { runId })).toEqual({ cancelling: false });
+    expect(await refused('runs.get', { runId: 'nope' })).toMatchObject({ field: 'runId' });
+    expect(await refused('runs.copyOutput', { runId: 'nope' })).toMatchObject({ field: 'runId' });
+  });
+
+  it('follows a log as logs.lines (not run events) and stops it', async () => {
+    await d.lab.state.setUnitState('matrix-traefik', 'failed');
+    const { streamId } = await ok('logs.follow', { unit: 'matrix-traefik' });
+    const lines = await until('journal lines', () => {
+      const all = eventsOf('logs.lines')
+        .filter((l) => l.streamId === streamId)
+        .flatMap((l) => l.lines);
+      return all.some((l) => l.includes('Main process exited')) ? all : undefined;
+    });
+    expect(lines.every((l) => !l.includes('\n'))).toBe(true);
+    expect(eventsOf('run.updated').some((r) => r.runId === streamId)).toBe(false);
+    expect((await ok('runs.list', {})).runs.some((r) => r.runId === streamId)).toBe(false);
+    expect(await ok('logs.stop', { streamId })).toEqual({ stopped: true });
+    await until('logs.ended', () =>
+      eventsOf('logs.ended').find((e) => e.streamId === streamId && e.error === null),
+    );
+    expect(await refused('logs.stop', { streamId: 'nope' })).toMatchObject({ field: 'streamId' });
+    await d.lab.state.setUnitActive('matrix-traefik', true);
+  });
+});
+
+describe('the registration token and invites', () => {
+  it('copies (clearing later), reveals once with its expiry event, and rotates as a run', async () => {
+    const before = Date.now();
+    const { clearsAt } = await ok('token.copy', {});
+    expect(d.clipboard.content).toBe(d.lab.secrets.registrationToken);
+    expect(Date.parse(clearsAt ?? '') - before).toBeGreaterThanOrEqual(9_000);
+
+    const shown = await ok('token.reveal', {});
+    expect(shown.token).toBe(d.lab.secrets.registrationToken);
+    expect(Date.parse(shown.hideAt) - Date.now()).toBeGreaterThan(8_000);
+
+    const rotate = await ok('token.rotate', { apply: false });
+    const run = await finished(rotate.runId);
+    expect(run).toMatchObject({ state: 'ok', actionId: 'token.rotate', followUps: [] });
+    expect(run.sentence).toMatch(/rotated, pushed and pulled/);
+    // Nothing was left to roll back: the rollback run says so.
+    const rollback = await ok('token.rollback', { runId: rotate.runId });
+    expect((await finished(rollback.runId)).actionId).toBe('token.rollback');
+
+    // The clipboard is cleared after the delay and the reveal expires ~10 s after it was given.
+    await until('clipboard.cleared', () => eventsOf('clipboard.cleared').length > 0, 15_000);
+    expect(eventsOf('clipboard.cleared')).toEqual([{ what: 'registration-token', cleared: true }]);
+    expect(d.clipboard.content).toBe('');
+    await until('token.revealExpired', () => eventsOf('token.revealExpired').length > 0, 15_000);
+    expect(JSON.stringify(events)).not.toContain(d.lab.secrets.registrationToken);
+  });
+
+  it('logs the admin in (wrong password refused), makes invites, and logs out', async () => {
+    const wrong = await refused('matrix.login', { userId: 'admin', password: 'wrong' });
+    expect(wrong).toMatchObject({ code: 'MatrixRequestFailed' });
+    expect(wrong.message).toMatch(/403 M_FORBIDDEN/);
+    expect(await refused('matrix.login', { userId: '@admin:elsewhere.org', password: 'x' })).toMatchObject({
+      field: 'userId',
+    });
+    expect(await ok('matrix.login', { userId: 'admin', password: d.lab.secrets.adminPassword })).toEqual({
+      userId: d.lab.secrets.adminUserId,
+    });
+    expect(await ok('secrets.has', { kind: 'matrix-admin-token', host: null })).toEqual({ stored: true });
+
+    const made = await ok('invite.create', { uses: 2, expiresInDays: 7 });
+    expect(made.invite).toMatchObject({ usesAllowed: 2, completed: 0 });
+    expect(made.invite.hint).toMatch(/^.{4}…$/);
+    expect(d.clipboard.content.startsWith(made.invite.hint.slice(0, 4))).toBe(true);
+    const listed = await ok('invite.list', {});
+    expect(listed.invites.map((i) => i.id)).toContain(made.invite.id);
+    expect(JSON.stringify(listed)).not.toContain(d.clipboard.content);
+    expect(await ok('invite.copyToken', { id: made.invite.id })).toHaveProperty('clearsAt');
+    expect(await ok('invite.copyInstructions', {})).toEqual({ copied: true });
+    expect(d.clipboard.content).toContain('lab.test');
+    expect(await ok('invite.revoke', { id: made.invite.id })).toEqual({ revoked: true });
+    expect(await refused('invite.copyToken', { id: made.invite.id })).toMatchObject({ field: 'invite' });
+
+    expect(await ok('matrix.logout', {})).toEqual({ revoked: true });
+    expect(await ok('matrix.logout', {})).toEqual({ revoked: false });
+  });
+});
+
+describe('settings, hooks and the wire', () => {
+  it('reads and writes settings, with the login item first and the event after', async () => {
+    const s = await ok('settings.get', {});
+    expect(s.pollIntervalSeconds).toBe(5);
+    const next = await ok('settings.set', { patch: { launchAtLogin: true, pollIntervalSeconds: 60 } });
+    expect(next).toMatchObject({ launchAtLogin: true, pollIntervalSeconds: 60 });
+    expect(d.hooks.launchAtLogin).toEqual([true]);
+    await until('settings.changed', () => eventsOf('settings.changed').find((e) => e.launchAtLogin));
+    expect(await refused('settings.set', { patch: { pollIntervalSeconds: 1 } })).toMatchObject({
+      field: 'patch.pollIntervalSeconds',
+    });
+  });
+
+  it('opens only https URLs, through the hook', async () => {
+    expect(await ok('app.openExternal', { url: 'https://matrix.org/docs' })).toEqual({ opened: true });
+    expect(await refused('app.openExternal', { url: 'file:///etc/passwd' })).toMatchObject({ field: 'url' });
+    expect(d.hooks.opened).toEqual(['https://matrix.org/docs']);
+  });
+
+  it('refuses unknown channels, extra keys and wrong types with the field named', async () => {
+    expect(await refused('status.get' as InvokeChannel, { extra: 1 })).toMatchObject({
+      code: 'InvalidInput',
+      message: expect.stringContaining('unknown field(s): extra'),
+    });
+    expect(await refused('runs.get', {})).toMatchObject({ field: 'runId', message: 'runId: is required' });
+    expect(await refused('invite.create', { uses: 0, expiresInDays: null })).toMatchObject({ field: 'uses' });
+    expect(await refused('runs.get', null)).toMatchObject({ code: 'InvalidInput' });
+    expect(await refused('__proto__' as InvokeChannel, {})).toMatchObject({ field: 'channel' });
+  });
+
+  it('deletes the profile: back to first run', async () => {
+    expect(await ok('profiles.delete', { id: 'lab-lab.test' })).toEqual({ profiles: [], selectedId: null });
+    expect((await ok('app.info', {})).firstRun).toBe(true);
+    expect(d.app.core()).toBeNull();
+  });
+
+  it('called every invoke channel of the contract', () => {
+    expect([...Object.keys(invokeChannels)].filter((c) => !called.has(c))).toEqual([]);
+  });
+});

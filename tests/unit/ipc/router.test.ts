@@ -1,0 +1,153 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AppHost, openApp } from '../../../src-main/core/app';
+import type { DesktopEvent } from '../../../src-main/core/desktop/desktop-app';
+import { buildApi, type EventChannel, eventChannels, invokeChannels } from '../../../src-main/ipc/contract';
+import { createDesktopApp } from '../../../src-main/ipc/desktop-app';
+import { createRouter, type Router } from '../../../src-main/ipc/router';
+import { RecordingClipboard } from '../core/token/recording-clipboard';
+
+/** The router over a real app host in an empty data folder: what works before any profile exists. */
+let dir: string;
+let app: AppHost;
+let router: Router;
+const violations: string[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'router-unit-'));
+  app = await openApp({ dataDir: dir, clipboard: new RecordingClipboard() });
+  router = createRouter(app, {
+    version: '1.2.3',
+    platform: 'linux',
+    clipboard: null,
+    openExternal: async () => false,
+    chooseProfileFile: async () => null,
+    onContractViolation: (channel, problem) => violations.push(`${channel}: ${problem}`),
+  });
+  violations.length = 0;
+});
+
+afterEach(async () => {
+  router.dispose();
+  await app.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the router before any profile', () => {
+  it('answers through the window’s own api object, built by buildApi', async () => {
+    const listeners = new Map<string, (p: unknown) => void>();
+    router.subscribe((e) => listeners.get(e.channel)?.(e.payload));
+    const api = buildApi(
+      (channel, request) => router.handle(channel, request),
+      (channel, listener) => {
+        listeners.set(channel, listener);
+        return () => listeners.delete(channel);
+      },
+    );
+    expect(await api.app.info()).toEqual({
+      ok: true,
+      value: { version: '1.2.3', platform: 'linux', firstRun: true },
+    });
+    expect(await api.app.openExternal({ url: 'https://matrix.org' })).toEqual({
+      ok: true,
+      value: { opened: false },
+    });
+    const changed: unknown[] = [];
+    const off = api.onSettingsChanged((s) => changed.push(s));
+    await api.settings.set({ patch: { notifications: false } });
+    off();
+    await api.settings.set({ patch: { notifications: true } });
+    expect(changed).toEqual([expect.objectContaining({ notifications: false })]);
+    expect(await api.runs.copyOutput({ runId: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'NoProfile' },
+    });
+  });
+
+  it('answers every channel that needs a profile with NoProfile, never with a throw', async () => {
+    const needsProfile = Object.keys(invokeChannels).filter(
+      (c) => !c.startsWith('app.') && !c.startsWith('settings.') && !c.startsWith('profiles.'),
+    );
+    const samples: Record<string, unknown> = {
+      'onboarding.testHost': { host: 'homeserver' },
+      'hostkey.trust': { host: 'deploy', fingerprint: 'SHA256:x', permanent: false },
+      'hostkey.forget': { host: 'deploy' },
+      'actions.plan': { actionId: 'stack.stop', params: {} },
+      'actions.run': { actionId: 'stack.stop', params: {}, confirmed: true },
+      'runs.get': { runId: 'r' },
+      'runs.cancel': { runId: 'r' },
+      'runs.copyOutput': { runId: 'r' },
+      'logs.follow': { unit: 'matrix-tuwunel' },
+      'logs.stop': { streamId: 's' },
+      'token.rotate': { apply: true },
+      'token.rollback': { runId: 'r' },
+      'invite.create': { uses: 1, expiresInDays: null },
+      'invite.copyToken': { id: 'i' },
+      'invite.revoke': { id: 'i' },
+      'secrets.has': { kind: 'vault-password', host: null },
+      'secrets.set': { kind: 'vault-password', host: null, value: 'v' },
+      'secrets.delete': { kind: 'vault-password', host: null },
+      'matrix.login': { userId: 'admin', password: 'p' },
+    };
+    for (const channel of needsProfile) {
+      const r = await router.handle(channel, samples[channel] ?? {});
+      expect(r, channel).toMatchObject({ ok: false, error: { code: 'NoProfile' } });
+    }
+  });
+
+  it('does not send an answer the contract does not allow: it says so, and the window gets an error', async () => {
+    const settings = app.settings;
+    const real = settings.get.bind(settings);
+    settings.get = () => ({ ...real(), pollIntervalSeconds: 1 });
+    const r = await router.handle('settings.get', {});
+    expect(r).toMatchObject({ ok: false, error: { code: 'Internal' } });
+    expect(violations).toEqual(['settings.get: pollIntervalSeconds: Too small: expected number to be >=5']);
+  });
+
+  it('stops forwarding events once disposed', async () => {
+    const seen: DesktopEvent[] = [];
+    router.subscribe((e) => seen.push(e));
+    router.onAlerts(() => {});
+    await router.handle('settings.set', { patch: { notifications: false } });
+    expect(seen.map((e) => e.channel)).toEqual(['settings.changed']);
+    router.dispose();
+    await app.settings.set({ notifications: true });
+    expect(seen).toHaveLength(1);
+    expect(router.publicUrl()).toBeNull();
+  });
+
+  it('keeps every event and invoke name apart', () => {
+    const events = Object.keys(eventChannels) as EventChannel[];
+    expect(events.filter((e) => e in invokeChannels)).toEqual([]);
+  });
+});
+
+describe('createDesktopApp', () => {
+  it('is the router around openApp, started and shut down by the shell', async () => {
+    const desktop = await createDesktopApp({
+      dataDir: dir,
+      version: '9.9.9',
+      platform: 'linux',
+      clipboard: new RecordingClipboard(),
+      openExternal: async () => true,
+      chooseProfileFile: async () => null,
+    });
+    await desktop.start();
+    expect(await desktop.handle('app.info', {})).toEqual({
+      ok: true,
+      value: { version: '9.9.9', platform: 'linux', firstRun: true },
+    });
+    expect(await desktop.handle('app.openExternal', { url: 'https://element.io' })).toEqual({
+      ok: true,
+      value: { opened: true },
+    });
+    expect(desktop.publicUrl()).toBeNull();
+    const off = desktop.onAlerts(() => {});
+    off();
+    const unsub = desktop.subscribe(() => {});
+    unsub();
+    await desktop.shutdown();
+  });
+});
