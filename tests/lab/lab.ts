@@ -1,15 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  link,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
-import { DEFAULT_UNITS, type ProfileInput } from '../../src-main/core/profile/schema';
+import type { ProfileInput } from '../../src-main/core/profile/schema';
 import { shellQuote } from '../../src-main/core/ssh/quote';
 import { setupDeployHost } from './deploy/setup-deploy';
 import { createFaults } from './faults';
 import {
+  LAB_UNITS,
   readUsers,
   setDiskPercent,
   setUnits,
@@ -20,6 +31,7 @@ import { deployHostBin, hostShell, setupHost } from './host/setup-host';
 import { startHomeserverHttp } from './https/homeserver-http';
 import { startKeyring } from './keyring';
 import { sweepProcesses } from './process-sweep';
+import { profileYaml } from './profile-yaml';
 import { type Sshd, startSshd } from './sshd';
 import { makeLabTls } from './tls';
 import { requireTool, run } from './tools';
@@ -36,10 +48,39 @@ export const LAB_CACHE_DIR = join(repoRoot, 'node_modules', '.cache', 'homeserve
 
 const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
 
-/** A random 127.x.y.z per host, so parallel labs (vitest workers) never share an address. */
+/** A random 127.x.y.z for the deploy host, so parallel labs (vitest workers) rarely share an address. */
 function loopbackAddress(): string {
   const b = randomBytes(3);
   return `127.${1 + (b[0]! % 254)}.${1 + (b[1]! % 254)}.${1 + (b[2]! % 254)}`;
+}
+
+/**
+ * The homeserver's address comes from a fixed pool: its TLS leaf names the address, and a pool keeps
+ * the cached leaves few and reused (a random address meant openssl on every start and a cache that only
+ * grew). Labs that draw the same slot still differ by port.
+ */
+const HOMESERVER_ADDRESS_POOL = 32;
+function homeserverAddress(): string {
+  return `127.77.1.${1 + (randomBytes(1)[0]! % HOMESERVER_ADDRESS_POOL)}`;
+}
+
+/**
+ * The default registration token: random, but made once per cache dir, so the vault encrypted with it
+ * (the real ansible-vault, ~0.8 s) and the repositories holding it are cache hits on every later start.
+ */
+async function defaultRegistrationToken(): Promise<string> {
+  const path = join(LAB_CACHE_DIR, 'default-registration-token');
+  const cached = await readFile(path, 'utf8').catch(() => undefined);
+  if (cached) return cached.trim();
+  await mkdir(LAB_CACHE_DIR, { recursive: true });
+  const tmp = `${path}.${randomHex(6)}.tmp`;
+  await writeFile(tmp, `${randomHex(32)}\n`, { mode: 0o600 });
+  // link() does not replace: when labs start together, the first token written is everyone's.
+  await link(tmp, path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+  await rm(tmp, { force: true });
+  return (await readFile(path, 'utf8')).trim();
 }
 
 async function prepareDir(dir: string | undefined): Promise<{ dir: string; temporary: boolean }> {
@@ -102,7 +143,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const secrets = {
     sudoPassword: options.sudoPassword ?? 'lab-sudo-password',
     vaultPassword: options.vaultPassword ?? 'lab-vault-password',
-    registrationToken: options.registrationToken ?? randomHex(32),
+    registrationToken: options.registrationToken ?? (await defaultRegistrationToken()),
     adminAccessToken: options.adminAccessToken ?? randomHex(24),
     adminPassword: 'lab-admin-password',
     adminUserId: ADMIN_USER_ID,
@@ -113,7 +154,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   };
   const clientDir = join(dir, 'client');
   const marker = { LAB_DIR: dir };
-  const addresses: Record<LabHostRole, string> = { homeserver: loopbackAddress(), deploy: loopbackAddress() };
+  const addresses: Record<LabHostRole, string> = {
+    homeserver: homeserverAddress(),
+    deploy: loopbackAddress(),
+  };
   while (addresses.deploy === addresses.homeserver) addresses.deploy = loopbackAddress();
 
   const stops: (() => Promise<void>)[] = [];
@@ -143,10 +187,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     const homeserverReady = launch(
       setupHomeserver({
         hostDir: hostDirs.homeserver,
+        cacheDir: LAB_CACHE_DIR,
         serverName: SERVER_NAME,
         tuwunelVersion,
         sudoPassword: secrets.sudoPassword,
-        units: DEFAULT_UNITS,
+        units: LAB_UNITS,
         journalIntervalSeconds: options.journalIntervalSeconds,
         users: [
           { userId: ADMIN_USER_ID, admin: true, deactivated: false },
@@ -163,6 +208,20 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         cacheDir: LAB_CACHE_DIR,
         address: addresses.homeserver,
         serverName: SERVER_NAME,
+      }),
+    );
+    // Needs neither the homeserver nor sshd: the repositories come from the cache, the rest are paths.
+    const deployReady = launch(
+      setupDeployHost({
+        hostDir: hostDirs.deploy,
+        homeserverDir: hostDirs.homeserver,
+        serverName: SERVER_NAME,
+        tuwunelVersion,
+        vaultPassword: secrets.vaultPassword,
+        registrationToken: secrets.registrationToken,
+        playbookSeconds: options.playbookSeconds ?? 0.2,
+        cacheDir: LAB_CACHE_DIR,
+        tuwunelConfigDir: join(hostDirs.homeserver, 'state', 'tuwunel', 'config'),
       }),
     );
     const keyringReady = launch(
@@ -195,19 +254,6 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           return s;
         }),
       );
-    const deployReady = launch(
-      setupDeployHost({
-        hostDir: hostDirs.deploy,
-        homeserverDir: hostDirs.homeserver,
-        serverName: SERVER_NAME,
-        tuwunelVersion,
-        vaultPassword: secrets.vaultPassword,
-        registrationToken: secrets.registrationToken,
-        playbookSeconds: options.playbookSeconds ?? 0.2,
-        cacheDir: LAB_CACHE_DIR,
-        tuwunelConfigDir: join(hostDirs.homeserver, 'state', 'tuwunel', 'config'),
-      }),
-    );
     const httpReady = launch(
       tlsReady.then((tls) =>
         startHomeserverHttp({
@@ -268,7 +314,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         deploy: hostEntry('deploy'),
       },
       knownHostsFile: knownHostsPath,
-      units: [...DEFAULT_UNITS],
+      units: [...LAB_UNITS],
       homeserver: {
         image: 'ghcr.io/matrix-construct/tuwunel',
         version: `v${tuwunelVersion}`,
@@ -291,7 +337,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       },
     };
     const profilePath = join(dir, 'profile.yaml');
-    await writeFile(profilePath, stringify(profile));
+    await writeFile(profilePath, profileYaml(profile));
 
     const env: Record<string, string> = { LAB_DIR: dir };
     if (keyring) env.DBUS_SESSION_BUS_ADDRESS = keyring.env.DBUS_SESSION_BUS_ADDRESS;

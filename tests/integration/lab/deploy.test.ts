@@ -63,6 +63,7 @@ beforeAll(async () => {
   await Promise.all([
     setupHomeserver({
       hostDir: homeserverDir,
+      cacheDir: CACHE,
       serverName: 'lab.test',
       tuwunelVersion: '1.7.0',
       sudoPassword: 'lab-sudo-password',

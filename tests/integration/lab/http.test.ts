@@ -104,6 +104,7 @@ beforeAll(async () => {
   homeserverDir = join(labDir, 'homeserver');
   await setupHomeserver({
     hostDir: homeserverDir,
+    cacheDir: CACHE,
     serverName: SERVER,
     tuwunelVersion: '1.7.0',
     sudoPassword: 'lab-sudo-password',

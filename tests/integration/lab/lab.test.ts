@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { parseProfile } from '../../../src-main/core/profile/load';
+import { DEFAULT_UNITS } from '../../../src-main/core/profile/schema';
 import { shellQuote } from '../../../src-main/core/ssh/quote';
 import { keyringProcesses, startKeyring } from '../../lab/keyring';
 import { startLab } from '../../lab/lab';
@@ -49,7 +51,11 @@ describe('lab (real sshd, gnome-keyring, ansible-vault, HTTPS)', () => {
   });
 
   it('writes a profile the app accepts, pointing at the lab', async () => {
-    const profile = parseProfile(await readFile(lab.profilePath, 'utf8'), lab.profilePath);
+    const text = await readFile(lab.profilePath, 'utf8');
+    expect(parse(text)).toEqual(lab.profile);
+    const profile = parseProfile(text, lab.profilePath);
+    // The lab lists the playbook's units itself (no zod at start-up); they must stay the app's defaults.
+    expect(profile.units).toEqual([...DEFAULT_UNITS]);
     expect(profile.serverName).toBe('lab.test');
     expect(profile.hosts.homeserver).toMatchObject({
       address: lab.hosts.homeserver.address,
@@ -285,6 +291,47 @@ describe('lab (real sshd, gnome-keyring, ansible-vault, HTTPS)', () => {
       }
       // Only that connection died; the next command runs normally.
       expect((await exec(hs, 'echo still here')).stdout).toBe('still here\n');
+    });
+
+    it('reach the deploy host’s ansible-playbook and ansible-galaxy (cut, exit)', async () => {
+      const d = await connect(lab.hosts.deploy, {
+        keyPath: lab.clientKeyPath,
+        pinned: lab.hosts.deploy.fingerprint,
+      });
+      const closed = new Promise<void>((resolve) => d.on('close', () => resolve()));
+      d.on('error', () => {});
+      const inPlaybook = (command: string) => `cd ${shellQuote(lab.repos.playbook)} && ${command}`;
+      lab.faults.cut('deploy', 'ansible-playbook*--tags=stop*', 1);
+      const r = await exec(
+        d,
+        inPlaybook('echo started; ansible-playbook -i inventory/hosts setup.yml --tags=stop; echo never'),
+      ).catch((e: Error) => e);
+      await closed;
+      if (!(r instanceof Error)) {
+        expect(r.code).toBeNull();
+        expect(r.stdout).not.toContain('never');
+      }
+      // Cut before Ansible started: nothing was stopped.
+      expect(await lab.state.unitActive('matrix-tuwunel')).toBe(true);
+      const again = await connect(lab.hosts.deploy, {
+        keyPath: lab.clientKeyPath,
+        pinned: lab.hosts.deploy.fingerprint,
+      });
+      try {
+        lab.faults.exit('deploy', 'ansible-galaxy install*', 1, 'ERROR! lab: injected\n', 1);
+        const galaxy = inPlaybook('ansible-galaxy install -r requirements.yml -p roles/galaxy/ --force');
+        expect(await exec(again, galaxy)).toMatchObject({
+          code: 1,
+          stdout: '',
+          stderr: 'ERROR! lab: injected\n',
+        });
+        // The fault was for one run only: the real ansible-galaxy answers the next.
+        const real = await exec(again, galaxy);
+        expect(real.code).toBe(0);
+        expect(real.stdout).toContain('- systemd_service_manager (v1.0.0-4) was installed successfully');
+      } finally {
+        again.end();
+      }
     });
 
     it('latency: every command on the host starts late', async () => {

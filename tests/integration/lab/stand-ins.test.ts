@@ -9,6 +9,7 @@ import { DEFAULT_UNITS } from '../../../src-main/core/profile/schema';
 import { createFaults } from '../../lab/faults';
 import { readUsers, setDiskPercent, setUnits, setupHomeserver } from '../../lab/homeserver/setup-homeserver';
 import { hostEnv, hostShell } from '../../lab/host/setup-host';
+import { LAB_CACHE_DIR } from '../../lab/lab';
 import { processesWithEnv, sweepProcesses } from '../../lab/process-sweep';
 import { eventually, sleep } from './ssh-helpers';
 
@@ -58,6 +59,7 @@ describe('homeserver stand-ins (bash)', () => {
     hostDir = join(labDir, 'homeserver');
     await setupHomeserver({
       hostDir,
+      cacheDir: LAB_CACHE_DIR,
       serverName: 'lab.test',
       tuwunelVersion: '1.7.0',
       sudoPassword: 'pw',
@@ -150,6 +152,26 @@ describe('homeserver stand-ins (bash)', () => {
       );
     });
 
+    it('show -p prints every property it names in bus order, empty ones and those of a missing unit too', async () => {
+      expect(
+        (await sh('systemctl show -p Id,LoadState,ActiveState,SubState,StateChangeTimestamp nope')).stdout,
+      ).toBe(
+        'Id=nope.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\nStateChangeTimestamp=\n',
+      );
+      // Each property once, whatever the -p order; names systemd does not have print nothing.
+      expect((await sh('systemctl show -p SubState,Id,Bogus -p Id matrix-tuwunel')).stdout).toBe(
+        'Id=matrix-tuwunel.service\nSubState=running\n',
+      );
+      await setUnits(hostDir, 'failed', ['matrix-postgres']);
+      expect(
+        (
+          await sh(
+            'systemctl show -p InvocationID,ExecMainCode,ControlGroup --value matrix-postgres matrix-tuwunel',
+          )
+        ).stdout,
+      ).toMatch(/^1\n\n[0-9a-f]{32}\n\n0\n\/system\.slice\/matrix-tuwunel\.service\n[0-9a-f]{32}\n$/);
+    });
+
     it("list-units prints systemd's table and legend", async () => {
       await setUnits(hostDir, 'failed', ['matrix-postgres']);
       await setUnits(hostDir, 'inactive', ['matrix-exim-relay']);
@@ -240,6 +262,43 @@ describe('homeserver stand-ins (bash)', () => {
       expect(table[0]).toMatch(
         /^CONTAINER ID {3}IMAGE {2,}COMMAND {2,}CREATED {2,}STATUS {2,}PORTS {2,}NAMES$/,
       );
+    });
+
+    it('ps gives every container its own age and status time, whatever the order they are listed in', async () => {
+      const hour = 3600 * 1_000_000;
+      await setUnits(hostDir, 'restart', DEFAULT_UNITS, Date.now() * 1000 - 3 * hour);
+      await setUnits(
+        hostDir,
+        'failed',
+        ['matrix-exim-relay', 'matrix-postgres'],
+        Date.now() * 1000 - hour / 2,
+      );
+      try {
+        const rows = (await sh("docker ps -a --format '{{json .}}'")).stdout
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { Names: string; RunningFor: string; Status: string });
+        expect(rows).toHaveLength(9);
+        for (const row of rows) {
+          expect(row.RunningFor).toBe('3 hours ago');
+          expect(row.Status).toBe(
+            ['matrix-exim-relay', 'matrix-postgres'].includes(row.Names)
+              ? 'Exited (1) 30 minutes ago'
+              : 'Up 3 hours',
+          );
+        }
+      } finally {
+        // The tests after this one expect containers started just now.
+        await setUnits(hostDir, 'restart', DEFAULT_UNITS);
+      }
+    });
+
+    it('ps -s pads empty cells too, so SIZE lines up as tabwriter aligns it', async () => {
+      const lines = (await sh('docker ps -s')).stdout.trimEnd().split('\n');
+      const at = lines[0]?.indexOf('SIZE') ?? -1;
+      expect(at).toBeGreaterThan(0);
+      expect(lines).toHaveLength(10);
+      for (const line of lines.slice(1)) expect(line.slice(at)).toBe('0B (virtual 52.4MB)');
     });
 
     it('refuses unknown commands and template fields as docker does', async () => {
@@ -465,6 +524,30 @@ describe('homeserver stand-ins (bash)', () => {
       expect((await sh("sudo -S -p '' nosuchcommand", 'pw\n')).stderr).toBe(
         'sudo: nosuchcommand: command not found\n',
       );
+    });
+  });
+
+  describe('status polls', () => {
+    it('run on bash builtins alone, so they cost what the real tools cost', async () => {
+      await setUnits(hostDir, 'failed', ['matrix-postgres']);
+      await setUnits(hostDir, 'inactive', ['matrix-exim-relay']);
+      const polled = [
+        `systemctl show -p Id,LoadState,ActiveState,SubState,StateChangeTimestamp ${DEFAULT_UNITS.join(' ')} nope`,
+        `systemctl is-active ${DEFAULT_UNITS.join(' ')}`,
+        "docker ps -a --filter name=matrix- --format '{{json .}}'",
+        'df -P -- /matrix/tuwunel/data',
+      ];
+      // Container ages tick between the two runs.
+      const aged = (r: { exitCode: number; stdout: string; stderr: string }) => ({
+        ...r,
+        stdout: r.stdout.replace(/Less than a second|\d+ seconds?|About a minute/g, 'a while'),
+      });
+      for (const command of polled) {
+        const normal = aged(await sh(command));
+        expect(normal.stdout).not.toBe('');
+        // Only the host's own bin on PATH: a stat, date, sed, cat or sort would be "command not found".
+        expect(aged(await sh(`PATH=${join(hostDir, 'bin')}; ${command}`))).toEqual(normal);
+      }
     });
   });
 

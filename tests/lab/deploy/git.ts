@@ -1,4 +1,15 @@
-import { appendFile, chmod, mkdir, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  cp,
+  mkdir,
+  readdir,
+  readFile,
+  rm,
+  rmdir,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { RepoFiles } from './playbook-files';
 import { mustRun } from './run';
@@ -73,4 +84,60 @@ export async function cloneRepo(remote: string, dir: string): Promise<void> {
     remote,
     dir,
   );
+}
+
+async function isBare(repo: string): Promise<boolean> {
+  return stat(join(repo, '.git')).then(
+    () => false,
+    () => true,
+  );
+}
+
+/**
+ * Readies a repository for the lab cache: objects packed, and what git needs no longer gone (hook
+ * samples, reflogs, description, info/, empty ref folders). On these disks each file or folder a lab
+ * copies costs 1–2 ms of CPU; a clone drops from ~40 entries to ~12 and stays a working repository.
+ */
+export async function compactRepo(repo: string): Promise<void> {
+  const gitDir = (await isBare(repo)) ? repo : join(repo, '.git');
+  await git(repo, 'gc', '--quiet', '--prune=now');
+  await Promise.all(
+    ['hooks', 'branches', 'description', 'info', 'logs', 'objects/info'].map((p) =>
+      rm(join(gitDir, p), { recursive: true, force: true }),
+    ),
+  );
+  await removeEmptyDirs(join(gitDir, 'refs'));
+}
+
+async function removeEmptyDirs(dir: string, keep = true): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  await Promise.all(
+    entries.filter((e) => e.isDirectory()).map((e) => removeEmptyDirs(join(dir, e.name), false)),
+  );
+  if (!keep && (await readdir(dir)).length === 0) await rmdir(dir);
+}
+
+/**
+ * Copies repositories made once in the lab cache into a lab (where building them again takes a dozen git
+ * processes) and points each copy's `origin` at `origin`, the cache's own paths meaning nothing there.
+ */
+export async function copyRepos(copies: { from: string; to: string; origin?: string }[]): Promise<void> {
+  await Promise.all(
+    copies.map(async (c) => {
+      await cp(c.from, c.to, { recursive: true });
+      if (c.origin !== undefined) await setOrigin(c.to, c.origin);
+    }),
+  );
+}
+
+async function setOrigin(repo: string, url: string): Promise<void> {
+  const configPath = (await isBare(repo)) ? join(repo, 'config') : join(repo, '.git', 'config');
+  const config = await readFile(configPath, 'utf8');
+  const quoted = `"${url.replace(/[\\"]/g, '\\$&')}"`;
+  const updated = config.replace(
+    /(\[remote "origin"\]\n\turl = ).*/,
+    (_, head: string) => `${head}${quoted}`,
+  );
+  if (updated === config) throw new Error(`${configPath} has no origin to point at ${url}.`);
+  await writeFile(configPath, updated);
 }

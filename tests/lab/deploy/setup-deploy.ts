@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { chmod, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { shellQuote } from '../../../src-main/core/ssh/quote';
 import { cachedDir } from './artefact-cache';
-import { cloneRepo, git, initRepo, publishBare, writeRepoFiles } from './git';
+import { cloneRepo, compactRepo, copyRepos, git, initRepo, publishBare, writeRepoFiles } from './git';
 import {
   inventoryHostName,
   inventoryHosts,
@@ -58,16 +57,13 @@ export interface DeployHost {
  */
 function ansibleWrapper(tool: 'ansible-playbook' | 'ansible-galaxy', hostDir: string): string {
   const ansibleHome = join(hostDir, '.ansible');
-  const faults = join(hostDir, 'lib', 'faults.sh');
   return [
     '#!/bin/bash',
-    `# The real ${tool} (ansible-core 2.14) behind the lab's fault switches (tests/lab/host/faults.sh, when`,
-    "# the host has them); Ansible's own state stays inside this lab host.",
+    `# The real ${tool} (ansible-core 2.14) behind the lab's fault switches (tests/lab/host/faults.sh);`,
+    "# Ansible's own state stays inside this lab host.",
     `export LAB_HOST_DIR=${shellQuote(hostDir)}`,
-    `if [[ -r ${shellQuote(faults)} ]]; then`,
-    `  . ${shellQuote(faults)}`,
-    `  lab_fault_check ${tool} "$@"`,
-    'fi',
+    '. "$LAB_HOST_DIR/lib/faults.sh"',
+    `lab_fault_check ${tool} "$@"`,
     `export ANSIBLE_HOME=${shellQuote(ansibleHome)}`,
     `export ANSIBLE_REMOTE_TEMP=${shellQuote(join(ansibleHome, 'tmp'))}`,
     `exec /usr/bin/${tool} "$@"`,
@@ -82,28 +78,78 @@ function contentKey(files: RepoFiles): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+// Bumping this retires every cached repository set (after changing how they are built).
+const REPOS_CACHE_VERSION = 'v4';
+
 /**
- * roles/galaxy as `ansible-galaxy install` leaves it. The first lab on a machine runs the real CLI against
- * the role's lab remote (~1 s); later labs copy that result from the cache.
+ * The galaxy role's upstream (bare), made once per role content. It lives in the cache, not in each lab:
+ * the playbook's requirements.yml names it by absolute path, and a path shared by every lab is what lets
+ * the playbook repositories be cached too. Labs only ever read it (`ansible-galaxy install`).
  */
-async function installGalaxyRoles(opts: {
-  playbookDir: string;
-  roleRemote: string;
-  roleKey: string;
+async function galaxyRoleRemote(cacheDir: string, roleFiles: RepoFiles): Promise<string> {
+  const dir = await cachedDir(
+    join(cacheDir, `galaxy-role-remote-${REPOS_CACHE_VERSION}-${contentKey(roleFiles)}`),
+    async (tmp) => {
+      const work = join(tmp, 'work');
+      await initRepo(work, roleFiles, 'Lab edition of systemd_service_manager', GALAXY_ROLE.version);
+      await git(tmp, 'clone', '--quiet', '--bare', work, join(tmp, `${GALAXY_ROLE.name}.git`));
+      await rm(work, { recursive: true, force: true });
+    },
+  );
+  return join(dir, `${GALAXY_ROLE.name}.git`);
+}
+
+/**
+ * The playbook's upstream (`remote.git`) and a checkout of it with roles/galaxy as `ansible-galaxy
+ * install` leaves it (`checkout`), made once per playbook content with the real git and ansible-galaxy
+ * (~1 s); labs copy them.
+ */
+async function playbookRepos(opts: {
   cacheDir: string;
-  hostDir: string;
-}): Promise<void> {
-  const cached = await cachedDir(join(opts.cacheDir, `galaxy-roles-${opts.roleKey}`), async (tmp) => {
-    const requirements = join(tmp, 'requirements.yml');
-    await writeFile(
-      requirements,
-      `- src: git+file://${opts.roleRemote}\n  version: ${GALAXY_ROLE.version}\n  name: ${GALAXY_ROLE.name}\n`,
-    );
-    await mustRun('ansible-galaxy', ['install', '-r', requirements, '-p', join(tmp, 'roles'), '--force'], {
-      env: { ...process.env, ANSIBLE_HOME: join(opts.hostDir, '.ansible') },
-    });
-  });
-  await cp(join(cached, 'roles'), join(opts.playbookDir, 'roles', 'galaxy'), { recursive: true });
+  files: RepoFiles;
+  tuwunelVersion: string;
+}): Promise<{ remote: string; checkout: string }> {
+  const dir = await cachedDir(
+    join(opts.cacheDir, `playbook-repos-${REPOS_CACHE_VERSION}-${contentKey(opts.files)}`),
+    async (tmp) => {
+      const work = join(tmp, 'work');
+      const checkout = join(tmp, 'checkout');
+      await initRepo(work, opts.files, `Tuwunel v${opts.tuwunelVersion}`);
+      await git(tmp, 'clone', '--quiet', '--bare', work, join(tmp, 'remote.git'));
+      await rm(work, { recursive: true, force: true });
+      await cloneRepo(join(tmp, 'remote.git'), checkout);
+      // The runbook's reinstall line, against the checkout's own requirements.yml.
+      await mustRun(
+        'ansible-galaxy',
+        ['install', '-r', 'requirements.yml', '-p', 'roles/galaxy/', '--force'],
+        { cwd: checkout, env: { ...process.env, ANSIBLE_HOME: join(tmp, 'ansible') } },
+      );
+      await rm(join(tmp, 'ansible'), { recursive: true, force: true });
+      await Promise.all([compactRepo(join(tmp, 'remote.git')), compactRepo(checkout)]);
+    },
+  );
+  return { remote: join(dir, 'remote.git'), checkout: join(dir, 'checkout') };
+}
+
+/** The vault repository as the workstation, its bare remote and the deploy host's clone, made once per content. */
+async function vaultRepos(
+  cacheDir: string,
+  files: RepoFiles,
+): Promise<{ workstation: string; remote: string; deploy: string }> {
+  const dir = await cachedDir(
+    join(cacheDir, `vault-repos-${REPOS_CACHE_VERSION}-${contentKey(files)}`),
+    async (tmp) => {
+      await initRepo(join(tmp, 'workstation'), files, 'Initial homelab inventory and vault');
+      await publishBare(join(tmp, 'workstation'), join(tmp, 'remote.git'));
+      await cloneRepo(join(tmp, 'remote.git'), join(tmp, 'deploy'));
+      await Promise.all(['workstation', 'remote.git', 'deploy'].map((r) => compactRepo(join(tmp, r))));
+    },
+  );
+  return {
+    workstation: join(dir, 'workstation'),
+    remote: join(dir, 'remote.git'),
+    deploy: join(dir, 'deploy'),
+  };
 }
 
 /** Sets up the deploy host (the runbook's CT 104) and the workstation's vault repository. */
@@ -115,7 +161,6 @@ export async function setupDeployHost(opts: DeployHostOptions): Promise<DeployHo
   const paths = {
     playbookDir: join(root, 'matrix-deploy'),
     playbookRemote: join(remotes, 'matrix-docker-ansible-deploy.git'),
-    roleRemote: join(remotes, 'roles', `${GALAXY_ROLE.name}.git`),
     vaultWorkstation: join(labDir, 'workstation', 'homelab-ansible'),
     vaultRemote: join(remotes, 'homelab-ansible.git'),
     vaultDeploy: join(root, 'homelab-ansible'),
@@ -134,54 +179,42 @@ export async function setupDeployHost(opts: DeployHostOptions): Promise<DeployHo
       plaintext: vaultPlaintext(opts.registrationToken),
       cacheDir: opts.cacheDir,
     });
-    await initRepo(
-      paths.vaultWorkstation,
-      {
-        'README.md': {
-          content: '# homelab-ansible\n\nInventory and secrets for the homelab. Secrets: ansible-vault.\n',
-        },
-        '.gitignore': { content: '.vault_pass\n' },
-        'inventory/hosts': {
-          content: '[proxmox]\npve.lab.test\n\n[deploy]\nct104.lab.test\n\n[matrix]\nvm111.lab.test\n',
-        },
-        'inventory/group_vars/all/vars.yml': {
-          content: '---\nhomelab_domain: lab.test\nhomelab_timezone: Europe/Berlin\n',
-        },
-        [VAULT_FILE]: { content: encrypted },
+    const cached = await vaultRepos(opts.cacheDir, {
+      'README.md': {
+        content: '# homelab-ansible\n\nInventory and secrets for the homelab. Secrets: ansible-vault.\n',
       },
-      'Initial homelab inventory and vault',
-    );
-    await publishBare(paths.vaultWorkstation, paths.vaultRemote);
-    await cloneRepo(paths.vaultRemote, paths.vaultDeploy);
-    await writeFile(paths.vaultPasswordFile, `${opts.vaultPassword}\n`, { mode: 0o600 });
-    await chmod(paths.vaultPasswordFile, 0o600);
+      '.gitignore': { content: '.vault_pass\n' },
+      'inventory/hosts': {
+        content: '[proxmox]\npve.lab.test\n\n[deploy]\nct104.lab.test\n\n[matrix]\nvm111.lab.test\n',
+      },
+      'inventory/group_vars/all/vars.yml': {
+        content: '---\nhomelab_domain: lab.test\nhomelab_timezone: Europe/Berlin\n',
+      },
+      [VAULT_FILE]: { content: encrypted },
+    });
+    await Promise.all([
+      copyRepos([
+        { from: cached.workstation, to: paths.vaultWorkstation, origin: paths.vaultRemote },
+        { from: cached.remote, to: paths.vaultRemote, origin: paths.vaultWorkstation },
+        { from: cached.deploy, to: paths.vaultDeploy, origin: paths.vaultRemote },
+      ]),
+      writeFile(paths.vaultPasswordFile, `${opts.vaultPassword}\n`, { mode: 0o600 }).then(() =>
+        chmod(paths.vaultPasswordFile, 0o600),
+      ),
+    ]);
   })();
 
   const playbookReady = (async () => {
-    const roleFiles = galaxyRoleFiles();
-    const roleWork = await mkdtemp(join(tmpdir(), 'lab-role-'));
-    try {
-      await initRepo(roleWork, roleFiles, 'Lab edition of systemd_service_manager', GALAXY_ROLE.version);
-      await mkdir(dirname(paths.roleRemote), { recursive: true });
-      await git(dirname(paths.roleRemote), 'clone', '--quiet', '--bare', roleWork, paths.roleRemote);
-    } finally {
-      await rm(roleWork, { recursive: true, force: true });
-    }
-
-    const playbookWork = await mkdtemp(join(tmpdir(), 'lab-playbook-'));
-    try {
-      await initRepo(
-        playbookWork,
-        playbookRepoFiles({ tuwunelVersion: opts.tuwunelVersion, galaxyRoleRemote: paths.roleRemote }),
-        `Tuwunel v${opts.tuwunelVersion}`,
-      );
-      await mkdir(remotes, { recursive: true });
-      await git(remotes, 'clone', '--quiet', '--bare', playbookWork, paths.playbookRemote);
-    } finally {
-      await rm(playbookWork, { recursive: true, force: true });
-    }
-    await cloneRepo(paths.playbookRemote, paths.playbookDir);
-
+    const roleRemote = await galaxyRoleRemote(opts.cacheDir, galaxyRoleFiles());
+    const cached = await playbookRepos({
+      cacheDir: opts.cacheDir,
+      files: playbookRepoFiles({ tuwunelVersion: opts.tuwunelVersion, galaxyRoleRemote: roleRemote }),
+      tuwunelVersion: opts.tuwunelVersion,
+    });
+    await copyRepos([
+      { from: cached.remote, to: paths.playbookRemote },
+      { from: cached.checkout, to: paths.playbookDir, origin: paths.playbookRemote },
+    ]);
     const inventoryOptions = {
       serverName: opts.serverName,
       tuwunelVersion: opts.tuwunelVersion,
@@ -192,13 +225,6 @@ export async function setupDeployHost(opts: DeployHostOptions): Promise<DeployHo
     await writeRepoFiles(paths.playbookDir, {
       [inventory]: { content: inventoryHosts(inventoryOptions) },
       [varsFile]: { content: varsYml(inventoryOptions) },
-    });
-    await installGalaxyRoles({
-      playbookDir: paths.playbookDir,
-      roleRemote: paths.roleRemote,
-      roleKey: contentKey(roleFiles),
-      cacheDir: opts.cacheDir,
-      hostDir: opts.hostDir,
     });
   })();
 

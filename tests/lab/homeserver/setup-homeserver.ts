@@ -1,19 +1,47 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cachedDir } from '../deploy/artefact-cache';
 import { linkFresh, setupHost } from '../host/setup-host';
 import { run } from '../tools';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
+/**
+ * The units the playbook installs on the homeserver (the app's DEFAULT_UNITS; a lab test keeps the two
+ * equal). Listed here so that starting a lab does not load zod with the app's profile schema.
+ */
+export const LAB_UNITS = [
+  'matrix-tuwunel',
+  'matrix-traefik',
+  'matrix-livekit-server',
+  'matrix-livekit-jwt-service',
+  'matrix-static-files',
+  'matrix-postgres',
+  'matrix-client-element',
+  'matrix-container-socket-proxy',
+  'matrix-exim-relay',
+] as const;
+
 export const STAND_INS = ['systemctl', 'docker', 'journalctl', 'df', 'sudo', 'tuwunel-admin'] as const;
-const LIBS = ['common.sh', 'units.sh', 'journal.sh', 'tuwunel.sh', 'set-unit'] as const;
+const LIBS = [
+  'common.sh',
+  'unit-info.sh',
+  'docker-format.sh',
+  'units.sh',
+  'journal.sh',
+  'tuwunel.sh',
+  'set-unit',
+  'unit-properties',
+] as const;
 
 export type UnitState = 'active' | 'inactive' | 'failed';
 
 export interface HomeserverSetup {
   hostDir: string;
+  /** The lab cache (tables the stand-ins read, made once). */
+  cacheDir: string;
   serverName: string;
   tuwunelVersion: string;
   sudoPassword: string;
@@ -29,10 +57,32 @@ async function replaceFile(path: string, content: string, mode = 0o644): Promise
   await rename(tmp, path);
 }
 
+/**
+ * `unit-properties.d/<Name>`: one line `position|loaded value|not-found value` per property of
+ * lib/unit-properties, so `systemctl show -p A,B` reads two small files instead of parsing a table. Made
+ * once per table in the cache (a hundred files cost ~0.1 s to write here) and linked into each lab.
+ */
+async function unitPropertiesDir(cacheDir: string): Promise<string> {
+  const table = await readFile(here('./lib/unit-properties'), 'utf8');
+  const key = createHash('sha256').update(table).digest('hex').slice(0, 16);
+  return cachedDir(join(cacheDir, `unit-properties-${key}`), async (tmp) => {
+    const rows = table.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    await Promise.all(
+      rows.map((row, i) => {
+        const [name = '', ...values] = row.split('|');
+        return writeFile(join(tmp, name), `${i}|${values.join('|')}\n`);
+      }),
+    );
+  });
+}
+
 /** The homeserver VM: stand-ins on PATH and its state with every unit up for a few hours. */
 export async function setupHomeserver(o: HomeserverSetup): Promise<void> {
   await setupHost(o.hostDir, Object.fromEntries(STAND_INS.map((n) => [n, here(`./bin/${n}`)])));
-  await Promise.all(LIBS.map((n) => linkFresh(here(`./lib/${n}`), join(o.hostDir, 'lib', n))));
+  await Promise.all([
+    ...LIBS.map((n) => linkFresh(here(`./lib/${n}`), join(o.hostDir, 'lib', n))),
+    unitPropertiesDir(o.cacheDir).then((d) => linkFresh(d, join(o.hostDir, 'lib', 'unit-properties.d'))),
+  ]);
   const state = join(o.hostDir, 'state');
   await Promise.all(
     ['units', 'unit-meta', 'journal', 'tuwunel/config', 'disk', 'host'].map((d) =>

@@ -4,6 +4,7 @@
 # Lines a running container keeps writing are synthesised on read from the unit's start time
 # (one every state/journal/interval seconds), so nothing has to run in the background.
 
+. "$LIB/unit-info.sh"
 JOURNAL=$STATE/journal
 
 journal_append() { # unit, then lines already formatted
@@ -80,7 +81,8 @@ container_lines() { # unit, kind (start|stop|tick), µs, [tick index]
 }
 
 journal_start_events() { # unit, µs, main pid, container id
-  local unit=$1 t=$2 pid=$3 cid=$4 desc=${UNIT_DESC[$1]:-$1} l out=()
+  unit_info "$1"
+  local unit=$1 t=$2 pid=$3 cid=$4 desc=$U_DESC l out=()
   out+=("$t	systemd	1	6	journal	Starting $unit.service - $desc...")
   out+=("$((t + 30000))	$unit	$((pid - 1))	6	stdout	$cid")
   out+=("$((t + 90000))	systemd	1	6	journal	Started $unit.service - $desc.")
@@ -90,7 +92,8 @@ journal_start_events() { # unit, µs, main pid, container id
 }
 
 journal_stop_events() { # unit, µs (the unit's meta is loaded)
-  local unit=$1 t=$2 desc=${UNIT_DESC[$1]:-$1} l out=()
+  unit_info "$1"
+  local unit=$1 t=$2 desc=$U_DESC l out=()
   journal_ticks "$unit" 200 "$t"
   out=("${TICKS[@]}")
   out+=("$t	systemd	1	6	journal	Stopping $unit.service - $desc...")

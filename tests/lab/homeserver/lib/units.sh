@@ -1,6 +1,15 @@
 # Unit transitions: the one writer of state/units, state/unit-meta and the journal events.
 . "$LIB/journal.sh"
 
+# hex64 -> $HEX: 64 random hex digits (container ids, invocation ids), without forking.
+hex64() {
+  HEX=
+  local i
+  for ((i = 0; i < 8; i++)); do
+    printf -v HEX '%s%08x' "$HEX" $(((RANDOM << 17 | RANDOM << 2 | RANDOM & 3) & 0xffffffff))
+  done
+}
+
 # unit_set UNIT active|inactive|failed|restart — applies a transition like systemd would and
 # journals what systemd and the container print on the way.
 unit_set() {
@@ -47,6 +56,7 @@ unit_start() {
 unit_write() {
   local unit=$1
   mkdir -p "$STATE/unit-meta" 2>/dev/null || [[ -d $STATE/unit-meta ]]
+  # since, main pid, restarts, container id, created, exit status, result, invocation id
   printf '%s %s %s %s %s %s %s %s\n' "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10}" >"$STATE/unit-meta/$unit.tmp"
   printf '%s\n' "$2" >"$STATE/units/$unit.tmp"
   command mv -f "$STATE/unit-meta/$unit.tmp" "$STATE/unit-meta/$unit"
