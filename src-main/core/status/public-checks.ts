@@ -17,16 +17,26 @@ function present(profile: Profile, units: string[]): string[] {
 }
 
 /**
+ * The RTC health URLs the client well-known named in the last poll. They rarely change, so the next
+ * poll fetches them alongside the well-known instead of after it; a URL the well-known no longer
+ * names is not used, and a new one is fetched once the well-known names it.
+ */
+export interface RtcGuess {
+  urls: string[];
+}
+
+/**
  * The workstation's view, as another server or a client sees it: the apex well-knowns, the client and
  * federation APIs through the public URL, the MatrixRTC focus, and the certificates on the way. All
- * requests run in parallel on the getter's keep-alive agent; only the RTC probe waits for the
- * client well-known that names it.
+ * requests run in parallel on the getter's keep-alive agent, the RTC probe too when `rtcGuess` (kept
+ * by the caller across polls) already knows what the client well-known names.
  */
 export async function publicFindings(
   profile: Profile,
   http: HttpGetter,
   nowMs: number,
   signal?: AbortSignal,
+  rtcGuess: RtcGuess = { urls: [] },
 ): Promise<Finding[]> {
   const apex = apexUrlOf(profile);
   const pub = profile.publicUrl;
@@ -36,9 +46,12 @@ export async function publicFindings(
   const expectRtc = profile.units.includes('matrix-livekit-jwt-service');
   const tlsLimits = { warnDays: profile.checks.certWarnDays, failDays: profile.checks.certFailDays, nowMs };
 
+  const early = new Map(rtcGuess.urls.map((u) => [u, http.get(u, opt)]));
   const clientPart = http.get(`${apex}/.well-known/matrix/client`, opt).then(async (o) => {
     const { finding, rtcFoci } = wellKnownClientFinding(o, pub);
-    const rtcOutcomes = await Promise.all((rtcFoci ?? []).map((u) => http.get(rtcHealthUrl(u), opt)));
+    const urls = (rtcFoci ?? []).map(rtcHealthUrl);
+    if (rtcFoci !== undefined) rtcGuess.urls = [...new Set(urls)];
+    const rtcOutcomes = await Promise.all(urls.map((u) => early.get(u) ?? http.get(u, opt)));
     const rtc = rtcFinding(rtcFoci, rtcOutcomes, { expectRtc, units: rtcUnits });
     return rtc ? [finding, rtc] : [finding];
   });

@@ -5,12 +5,12 @@ import { shellQuote } from '../ssh/quote';
 export interface ScriptSection {
   id: string;
   /**
-   * A simple command (words only, no operators or assignments), run directly under `timeout`; or, with
+   * A simple command (words only, no operators or assignments), run directly as a background job; or, with
    * `shell`, any bash text, run in a bash of its own so its syntax, `exit` or `cd` stay inside it.
    */
   command: string;
   shell?: boolean;
-  /** The section is killed after this long so one hung tool (a stuck docker daemon) cannot cost the others. */
+  /** The section is stopped after this long so one hung tool (a stuck docker daemon) cannot cost the others. */
   timeoutSeconds: number;
 }
 
@@ -30,36 +30,93 @@ export function newMarker(random: (n: number) => Buffer = randomBytes): string {
   return `HSTRAY${random(16).toString('hex')}`;
 }
 
+/** The watchdog's schedule: when to stop which section (TERM at its timeout, KILL 2 s later). */
+function watchdogSteps(sections: ScriptSection[]): string[] {
+  const events = sections
+    .flatMap((s, i) => [
+      {
+        at: s.timeoutSeconds,
+        i,
+        act: `: >"$__hst_t.${i}.k"; kill -TERM -- -\${__hst_p[${i}]} \${__hst_p[${i}]}`,
+      },
+      { at: s.timeoutSeconds + 2, i, act: `kill -KILL -- -\${__hst_p[${i}]} \${__hst_p[${i}]}` },
+    ])
+    .sort((a, b) => a.at - b.at || a.i - b.i);
+  const steps: string[] = [];
+  let now = 0;
+  for (const e of events) {
+    // `read -t` is the shell's own sleep: it ends early, with status 1, when the script closes the pipe.
+    if (e.at > now) steps.push(`read -t ${e.at - now}; (($? > 128)) || exit 0`);
+    now = e.at;
+    steps.push(e.act);
+  }
+  return steps;
+}
+
 /**
  * One bash script that runs every section concurrently and prints each one's frame — stdout, exit code
- * and stderr tail between marker lines — in section order. Each section writes its whole frame into its
- * own pipe (a process substitution) and one `cat` reads the pipes one after the other, so frames never
- * interleave and the poll costs the slowest probe, not the sum. Sections get stdin from /dev/null, so
- * none can read the sudo password. TZ=UTC because systemd prints timestamps in the caller's zone by
- * abbreviation, and only UTC is unambiguous.
+ * and stderr tail between marker lines — in section order. Each section is one background job (one
+ * fork and the tool's own exec, nothing else) writing into its own files named by the marker; the
+ * script then waits for them in order and prints the frames with builtins only, so frames never
+ * interleave and the poll costs the slowest probe, not the sum. One watchdog for the whole script
+ * (a shell reading a pipe with `read -t`, no process per section) stops a section's process group at
+ * its timeout, and the section reports exit code 124 like `timeout` would. Job control gives each
+ * section its own process group, so a stopped section takes its children with it. Sections get stdin
+ * from /dev/null, so none can read the sudo password. TZ=UTC because systemd prints timestamps in the
+ * caller's zone by abbreviation, and only UTC is unambiguous.
  */
 export function buildHostScript(sections: ScriptSection[], marker: string): string {
   if (!/^[A-Za-z0-9]{16,}$/.test(marker))
     throw new Error('The section marker must be 16+ letters and digits.');
   const ids = new Set<string>();
-  const lines = ['export LC_ALL=C TZ=UTC'];
-  for (const [i, s] of sections.entries()) {
+  for (const s of sections) {
     if (!SECTION_ID.test(s.id) || ids.has(s.id))
       throw new Error(`Section id "${s.id}" is invalid or repeated.`);
     if (!Number.isInteger(s.timeoutSeconds) || s.timeoutSeconds < 1)
       throw new Error(`Section ${s.id}: bad timeout.`);
     ids.add(s.id);
+  }
+  const lines = ['export LC_ALL=C TZ=UTC'];
+  if (sections.length === 0) return `${lines.join('\n')}\n`;
+  lines.push(
+    // noclobber: the files are created with O_EXCL, so nothing planted under the (random) name is followed.
+    'set -C',
+    `__hst_t=\${TMPDIR:-/tmp}/${marker}`,
+    `trap 'rm -f -- "$__hst_t".*' EXIT`,
+    "trap 'exit 129' HUP",
+    "trap 'exit 143' TERM",
+    // read -d '' stops at NUL bytes: each chunk is printed back with the NUL it stopped at.
+    `__hst_cat() { local c; while IFS= read -r -d '' c; do printf '%s\\0' "$c"; done <"$1"; printf '%s' "$c"; }`,
+  );
+  // Job control only while the jobs start (each gets its own process group), and without stderr: it
+  // would carry job control's "Done" notices; a section that cannot create its files says so below.
+  lines.push('{ set -m');
+  for (const [i, s] of sections.entries()) {
     const run = s.shell ? `bash --noprofile --norc -c ${shellQuote(s.command)}` : s.command;
+    lines.push(`${run} </dev/null >"$__hst_t.${i}.o" 2>"$__hst_t.${i}.e" & __hst_p[${i}]=$!`);
+  }
+  lines.push(
+    'set +m; } 2>/dev/null',
+    `exec {__hst_wd}> >(exec >/dev/null 2>&1`,
+    ...watchdogSteps(sections),
+    ')',
+    '__hst_w=$!',
+  );
+  for (const [i, s] of sections.entries()) {
     lines.push(
-      `exec {__hst_fd${i}}< <(`,
+      `wait \${__hst_p[${i}]}; __hst_rc=$?`,
+      `((__hst_rc > 128)) && [[ -e $__hst_t.${i}.k ]] && __hst_rc=124`,
       `printf '%s\\n' '${marker} begin ${s.id}'`,
-      `{ __hst_err=$(timeout -k 2 ${s.timeoutSeconds} ${run} </dev/null 2>&1 1>&3 3>&-); __hst_rc=$?; } 3>&1`,
+      `__hst_cat "$__hst_t.${i}.o"`,
+      `if [[ -f $__hst_t.${i}.e ]]; then __hst_err=; IFS= read -r -d '' __hst_err <"$__hst_t.${i}.e"`,
+      `else __hst_err="cannot create its output files in \${__hst_t%/*}"; fi`,
+      `__hst_err=\${__hst_err%"\${__hst_err##*[!$'\\n']}"}`,
       `((\${#__hst_err} > ${STDERR_TAIL})) && __hst_err=\${__hst_err: -${STDERR_TAIL}}`,
       `printf '\\n%s\\n%s\\n%s\\n' "${marker} end ${s.id} $__hst_rc" "$__hst_err" '${marker} done ${s.id}'`,
-      ')',
     );
   }
-  if (sections.length > 0) lines.push(`cat ${sections.map((_, i) => `/dev/fd/$__hst_fd${i}`).join(' ')}`);
+  // Closing the pipe ends the watchdog at once; waiting for it keeps it from marking after the cleanup.
+  lines.push('exec {__hst_wd}>&-', 'wait $__hst_w');
   return `${lines.join('\n')}\n`;
 }
 

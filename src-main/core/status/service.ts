@@ -7,7 +7,7 @@ import { shellQuote } from '../ssh/quote';
 import type { RemoteExec } from '../ssh/types';
 import { createHttpsGetter, type HttpGetter } from './https-client';
 import { type HostPlan, interpretHost, planHosts } from './probes';
-import { publicFindings } from './public-checks';
+import { publicFindings, type RtcGuess } from './public-checks';
 import { buildHostScript, newMarker, splitHostOutput } from './remote-script';
 import type { CheckHost, CheckResult, Finding } from './types';
 
@@ -81,6 +81,7 @@ export class StatusService implements StatusSource {
   private readonly plans: HostPlan[];
   private readonly http: HttpGetter;
   private readonly ownsHttp: boolean;
+  private readonly rtcGuess: RtcGuess = { urls: [] };
 
   constructor(options: StatusServiceOptions) {
     this.profile = options.profile;
@@ -103,7 +104,7 @@ export class StatusService implements StatusSource {
     const plans = this.plans.filter((p) => !options.hosts || options.hosts.includes(p.host));
     const [hostParts, publicPart] = await Promise.all([
       Promise.all(plans.map((plan) => this.pollHost(plan, options.signal))),
-      publicFindings(this.profile, http, started, options.signal),
+      publicFindings(this.profile, http, started, options.signal, this.rtcGuess),
     ]);
     const checkedAt = new Date(this.now()).toISOString();
     const stamp = (host: CheckHost, f: Finding): FreshResult => ({
@@ -138,7 +139,7 @@ export class StatusService implements StatusSource {
     const marker = newMarker(this.random);
     const sections = plan.probes.map((p) => p.section);
     const script = buildHostScript(sections, marker);
-    // Sections run concurrently, each under its own timeout (plus timeout's 2 s kill grace).
+    // Sections run concurrently, each under its own timeout (plus the watchdog's 2 s kill grace).
     const timeoutMs = (Math.max(...sections.map((s) => s.timeoutSeconds)) + 2 + 10) * 1000;
     const sshBase = { id: `ssh:${plan.host}`, group: 'ssh', title: HOST_TITLES[plan.host], units: [] };
     const started = this.now();
@@ -162,8 +163,7 @@ export class StatusService implements StatusSource {
         const error = {
           code: 'RemoteFailed',
           message: `The status script could not run on the ${plan.host} host (${why}).`,
-          nextStep:
-            'It needs bash and the timeout command of coreutils there; check that both are installed.',
+          nextStep: 'It needs bash and coreutils there; check that both are installed.',
         };
         return {
           host: plan.host,

@@ -84,7 +84,7 @@ describe('buildHostScript + splitHostOutput', () => {
     const out = splitHostOutput(runScript(buildHostScript(sections, marker)), marker, ['missing', 'noisy']);
     expect(out.get('missing')).toMatchObject({ ran: true, exitCode: 127 });
     expect(sectionFailureReason(out.get('missing')!)).toMatch(
-      /^timeout: failed to run command .no-such-tool.: No such file or directory \(exit code 127\)$/,
+      /^bash: line \d+: no-such-tool: command not found \(exit code 127\)$/,
     );
     const noisy = out.get('noisy')!;
     expect(noisy.ran && noisy.stderr.length).toBe(2000);

@@ -265,7 +265,7 @@ describe('StatusService.refresh', () => {
     expect(outcome.results.find((r) => r.id === 'ssh:homeserver')).toMatchObject({
       level: 'fail',
       detail:
-        'The status script could not run on the homeserver host (sh: 1: bash: not found); it needs bash and the timeout command of coreutils there; check that both are installed.',
+        'The status script could not run on the homeserver host (sh: 1: bash: not found); it needs bash and coreutils there; check that both are installed.',
     });
     expect(outcome.hosts.homeserver).toMatchObject({ ok: false, error: { code: 'RemoteFailed' } });
     expect(outcome.results.find((r) => r.id === 'unit:matrix-tuwunel')!.level).toBe('unknown');
