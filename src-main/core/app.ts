@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describeError } from './errors';
 import { InviteClient, InviteService } from './matrix/invites';
@@ -79,9 +80,15 @@ export interface Core {
   close(): Promise<void>;
 }
 
-/** File name for a profile's per-profile state: any profile name, no path separators. */
+/** Longest encoded name kept whole: file names may have 255 bytes, and ".json" follows. */
+const MAX_FILE_SAFE = 200;
+
+/** File name for a profile's per-profile state: any profile name, no path separators, short enough for any file system. */
 function fileSafe(name: string): string {
-  return encodeURIComponent(name).replace(/^\.+/, (dots) => '%2E'.repeat(dots.length));
+  const safe = encodeURIComponent(name).replace(/^\.+/, (dots) => '%2E'.repeat(dots.length));
+  if (safe.length <= MAX_FILE_SAFE) return safe;
+  // 100 characters of three UTF-8 bytes encode to 900: a readable head, and a hash that keeps names apart.
+  return `${safe.slice(0, 150)}-${createHash('sha256').update(name).digest('hex').slice(0, 32)}`;
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {

@@ -23,17 +23,33 @@ const serverName = z.string().superRefine((s, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `server name ${problem}` });
 });
 
-/** Remote paths end up on shell command lines (quoted), so keep them plain absolute or relative paths. */
+/**
+ * Remote paths end up on shell command lines (quoted), so keep them plain absolute or relative paths.
+ * Quoting cannot stop a leading "-" from being read as an option (`cd -P` goes to $HOME): write ./-x.
+ */
 const remotePath = z
   .string()
   .min(1)
   .max(4096)
-  .regex(/^[A-Za-z0-9_@%+=:,./~-]+$/, 'may only hold letters, digits and _ @ % + = : , . / ~ -');
+  .regex(/^[A-Za-z0-9_@%+=:,./~-]+$/, 'may only hold letters, digits and _ @ % + = : , . / ~ -')
+  .regex(/^[^-]/, 'must not start with "-" (a command would read it as an option; write ./ in front)');
+
+/**
+ * `new URL`, not z.url(): Node 20's URL.canParse (which z.url() calls) answers false for valid URLs
+ * with non-ASCII characters once V8 has optimised the call, so the same profile would flip to invalid.
+ */
+function isHttpsUrl(u: string): boolean {
+  if (!u.startsWith('https://') || /[\s\p{Cc}]/u.test(u)) return false;
+  try {
+    return new URL(u).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
 
 const httpsUrl = z
   .string()
-  .url()
-  .refine((u) => u.startsWith('https://'), 'must be an https:// URL')
+  .refine(isHttpsUrl, 'must be an https:// URL')
   .transform((u) => u.replace(/\/+$/, ''));
 
 /** A unit name as systemd writes them for this deploy (matrix-*). */
@@ -141,8 +157,15 @@ export const profileSchema = z
         backup: z
           .object({
             host: hostRoleSchema.default('homeserver'),
-            /** Prints the newest backup's time (epoch seconds or ISO 8601) on its last line. */
-            command: z.string().min(1).max(4096),
+            /**
+             * Prints the newest backup's time (epoch seconds or ISO 8601) on its last line. Shell code of
+             * the profile's author, run by every status poll; a NUL cannot be passed to a shell at all.
+             */
+            command: z
+              .string()
+              .min(1)
+              .max(4096)
+              .regex(/^[^\0]*$/, 'must not contain a NUL character'),
             maxAgeHours: z.number().positive().default(26),
           })
           .strict()

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -72,21 +73,29 @@ export interface RotationLock {
   release(): Promise<void>;
 }
 
+/**
+ * Creates the lock file with its content in one step: written to a private temporary file, then
+ * hard-linked into place (link fails when the lock exists). Opening the lock itself and writing after
+ * left a moment in which another process read an empty lock, took it for a dead holder's, and both ran.
+ */
 async function create(path: string, content: LockContent): Promise<boolean> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, 'wx', 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temp, 'wx', 0o600);
   try {
     await handle.writeFile(JSON.stringify(content));
     await handle.sync();
   } finally {
     await handle.close();
   }
-  return true;
+  try {
+    await link(temp, path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await rm(temp, { force: true });
+  }
 }
 
 /**

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAINTENANCE_MODE_KEY } from '../../../src-main/core/runbook/maintenance';
+import type { Harness } from '../runbook/harness';
+import {
+  type CellResult,
+  formatMatrix,
+  invocationId,
+  type Matrix,
+  type Row,
+  setUserFlags,
+  startMatrix,
+} from './fault-matrix';
+
+/** The fault matrix, homeserver actions: systemctl, the CLI-mode docker step, sudo on every command. */
+
+const SYSTEMD_JOB_FAILED = {
+  code: 1,
+  // systemd 252, src/shared/bus-wait-for-jobs.c: what systemctl prints when a job fails.
+  stderr:
+    'Job for matrix-tuwunel.service failed because the control process exited with error code.\nSee "systemctl status matrix-tuwunel.service" and "journalctl -xeu matrix-tuwunel.service" for details.\n',
+};
+const UNIT_SETTLE = { unitCommandTimeoutMs: 1_500 };
+
+const allUnits = async (h: Harness, active: boolean) => {
+  for (const unit of h.profile.units) if ((await h.lab.state.unitActive(unit)) !== active) return false;
+  return true;
+};
+const user = async (h: Harness, id: string) => (await h.lab.state.users()).find((u) => u.userId === id);
+
+function userRow(action: 'user.make-admin' | 'user.deactivate'): Row {
+  const target = action === 'user.make-admin' ? '@bob:lab.test' : '@alice:lab.test';
+  return {
+    action,
+    params: () => (action === 'user.make-admin' ? { user: 'bob' } : { user: 'alice', leaveRooms: false }),
+    host: 'homeserver',
+    main: 'execute',
+    mainPattern: 'docker run*',
+    before: 'systemctl stop*',
+    after: 'systemctl start*',
+    exit: {
+      code: 125,
+      // docker/cli run.go: a daemon error while starting the container, `reportError` then exit 125.
+      stderr:
+        "docker: Error response from daemon: error while creating mount source path '/matrix/tuwunel/data': mkdir /matrix/tuwunel/data: read-only file system.\n",
+    },
+    hang: { cliExecuteTimeoutSeconds: 1 },
+    prepare: async (h) => {
+      await h.secrets.delete({ profile: h.profile.name, kind: 'matrix-admin-token' });
+      await setUserFlags(h, target, { admin: false, deactivated: false });
+      return {
+        main: async () => {
+          const u = await user(h, target);
+          return action === 'user.make-admin' ? u?.admin === true : u?.deactivated === true;
+        },
+      };
+    },
+  };
+}
+
+const ROWS: Row[] = [
+  {
+    action: 'stack.stop',
+    host: 'homeserver',
+    main: 'stop-all',
+    mainPattern: 'systemctl stop*',
+    after: 'systemctl is-active*',
+    exit: SYSTEMD_JOB_FAILED,
+    hang: UNIT_SETTLE,
+    prepare: async (h) => ({ main: () => allUnits(h, false) }),
+  },
+  {
+    action: 'stack.start',
+    host: 'homeserver',
+    main: 'start-units',
+    mainPattern: 'systemctl start*',
+    after: 'systemctl is-active*',
+    exit: SYSTEMD_JOB_FAILED,
+    hang: UNIT_SETTLE,
+    prepare: async (h) => {
+      for (const unit of h.profile.units) await h.lab.state.setUnitActive(unit, false);
+      h.maintenance.enter({
+        key: MAINTENANCE_MODE_KEY,
+        units: 'all',
+        reason: 'Maintenance stop (stack.stop)',
+        persistent: true,
+      });
+      return { main: () => allUnits(h, true) };
+    },
+  },
+  {
+    action: 'tuwunel.restart',
+    host: 'homeserver',
+    main: 'restart',
+    mainPattern: 'systemctl restart*',
+    exit: SYSTEMD_JOB_FAILED,
+    hang: UNIT_SETTLE,
+    prepare: async (h) => {
+      const before = await invocationId(h, 'matrix-tuwunel');
+      return {
+        main: async () =>
+          (await invocationId(h, 'matrix-tuwunel')) !== before &&
+          (await h.lab.state.unitActive('matrix-tuwunel')),
+      };
+    },
+  },
+  userRow('user.make-admin'),
+  userRow('user.deactivate'),
+];
+
+let matrix: Matrix;
+const results: CellResult[][] = [];
+beforeAll(async () => {
+  matrix = await startMatrix();
+});
+afterAll(async () => {
+  if (results.length > 0) console.log(formatMatrix('homeserver actions', results));
+  await matrix?.stop();
+});
+
+describe('fault matrix: homeserver actions', () => {
+  for (const row of ROWS) {
+    it(`${row.action} × every fault`, async () => {
+      const cells = await matrix.runRow(row);
+      results.push(cells);
+      expect(cells.flatMap((c) => c.problems.map((p) => `${c.fault}: ${p}`))).toEqual([]);
+    }, 90_000);
+  }
+});
