@@ -118,7 +118,21 @@ interface Run {
   cancelled: boolean;
   finishSentence: string | null;
   finallyPhase: boolean;
+  /** A remote command of this run may have run: until then it cannot have stopped anything. */
+  reachedHost: boolean;
 }
+
+/** Errors an exec throws before anything runs on the host (the host key check, login, sudo's refusal). */
+const NOTHING_SENT = new Set([
+  'HostKeyUnknown',
+  'HostKeyChanged',
+  'HostKeyRevoked',
+  'Unsupported',
+  'AuthFailed',
+  'ConnectFailed',
+  'SudoFailed',
+  'Disconnected',
+]);
 
 /**
  * The runbook: the catalog, dry runs, and runs with locks, redacted live output, guaranteed finally
@@ -259,6 +273,7 @@ export class Runbook {
       cancelled: false,
       finishSentence: null,
       finallyPhase: false,
+      reachedHost: false,
     };
     this.runs.set(id, run);
     this.events.emit('run-started', { run: snapshot(record) });
@@ -553,7 +568,8 @@ export class Runbook {
       }
       return;
     }
-    if (spec.raise === false) return;
+    // A run that never reached the host cannot have stopped what the alert would report as stopped.
+    if (spec.raise === false || !run.reachedHost) return;
     const alert = {
       ...spec,
       profile: this.profile.name,
@@ -645,6 +661,7 @@ export class Runbook {
         onStdout: (c) => emit('stdout', c),
         onStderr: (c) => emit('stderr', c),
       });
+      run.reachedHost = true;
       rec.exitCode = res.exitCode;
       return {
         exitCode: res.exitCode,
@@ -654,6 +671,7 @@ export class Runbook {
         stoppedEarly: false,
       };
     } catch (e) {
+      if (!(isAppError(e) && NOTHING_SENT.has(e.code))) run.reachedHost = true;
       if (!(e instanceof Cancelled) || !done.signal.aborted || ctx.signal.aborted) throw e;
       return {
         exitCode: null,
