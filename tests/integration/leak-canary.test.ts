@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFile, chmod, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -215,6 +215,8 @@ async function everyFlow(): Promise<Canary[]> {
   made.push({ name: 'rotated registration token (CLI)', value: await vaultToken() });
   const runbook = runbookFor(t.secrets, 'runbook');
   const hook = join(t.lab.repos.vaultRemote, 'hooks', 'pre-receive');
+  // The lab's cached repos carry no hooks folder.
+  await mkdir(join(t.lab.repos.vaultRemote, 'hooks'), { recursive: true });
   await writeFile(hook, '#!/bin/sh\necho "rejected by the canary test" >&2\nexit 1\n');
   await chmod(hook, 0o755);
   const failed = await run(runbook, 'token.rotate', { apply: false });

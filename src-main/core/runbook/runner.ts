@@ -118,8 +118,8 @@ interface Run {
   cancelled: boolean;
   finishSentence: string | null;
   finallyPhase: boolean;
-  /** A remote command of this run may have run: until then it cannot have stopped anything. */
-  reachedHost: boolean;
+  /** A step of this run may have taken effect (a remote command may have run, or a local, HTTP or admin-room step ran): until then it cannot have stopped anything. */
+  mayHaveActed: boolean;
 }
 
 /** Errors an exec throws before anything runs on the host (the host key check, login, sudo's refusal). */
@@ -273,7 +273,7 @@ export class Runbook {
       cancelled: false,
       finishSentence: null,
       finallyPhase: false,
-      reachedHost: false,
+      mayHaveActed: false,
     };
     this.runs.set(id, run);
     this.events.emit('run-started', { run: snapshot(record) });
@@ -568,8 +568,8 @@ export class Runbook {
       }
       return;
     }
-    // A run that never reached the host cannot have stopped what the alert would report as stopped.
-    if (spec.raise === false || !run.reachedHost) return;
+    // A run whose every step was refused before it ran cannot have stopped what the alert would report as stopped.
+    if (spec.raise === false || !run.mayHaveActed) return;
     const alert = {
       ...spec,
       profile: this.profile.name,
@@ -587,6 +587,7 @@ export class Runbook {
     rec: StepRecord,
     ctx: StepContext<Record<string, unknown>>,
   ): Promise<StepVerdict> {
+    if (step.kind !== 'remote') run.mayHaveActed = true;
     switch (step.kind) {
       case 'remote':
         return this.remote(run, step, rec, ctx);
@@ -661,7 +662,7 @@ export class Runbook {
         onStdout: (c) => emit('stdout', c),
         onStderr: (c) => emit('stderr', c),
       });
-      run.reachedHost = true;
+      run.mayHaveActed = true;
       rec.exitCode = res.exitCode;
       return {
         exitCode: res.exitCode,
@@ -671,7 +672,7 @@ export class Runbook {
         stoppedEarly: false,
       };
     } catch (e) {
-      if (!(isAppError(e) && NOTHING_SENT.has(e.code))) run.reachedHost = true;
+      if (!(isAppError(e) && NOTHING_SENT.has(e.code))) run.mayHaveActed = true;
       if (!(e instanceof Cancelled) || !done.signal.aborted || ctx.signal.aborted) throw e;
       return {
         exitCode: null,
