@@ -45,6 +45,8 @@ export function newMarker(): string {
  * prints), but sh is on every host. `read … </proc/$$/stat` is a builtin, so the wrapper costs no
  * extra process (the hosts are Linux). The wrapper's command name is `sh`, without spaces, so the
  * words of its stat line are fixed: 5 group, 6 session, 22 start time. The prelude stays one line.
+ * sudo replaces the wrapper (`exec`): one process less per command, and the wrapper's pid and start
+ * time, which the kill script goes by, stay those of the process that runs sudo.
  */
 export function wrapCommand(command: string, sudo: SudoMode, marker: string = newMarker()): WrappedCommand {
   const sudoPrompt = `${marker} sudo-pw:`;
@@ -53,7 +55,7 @@ export function wrapCommand(command: string, sudo: SudoMode, marker: string = ne
   if (sudo !== 'none') {
     const inner = `echo ${marker} sudo-ok\n${command}`;
     const flags = sudo === 'password' ? `-S -p ${shellQuote(sudoPrompt)}` : '-n';
-    body = `sudo ${flags} -- /bin/sh -c ${shellQuote(inner)}`;
+    body = `exec sudo ${flags} -- /bin/sh -c ${shellQuote(inner)}`;
   }
   return { line: `exec /bin/sh -c ${shellQuote(`${prelude}\n${body}`)}`, marker, sudo, sudoPrompt };
 }

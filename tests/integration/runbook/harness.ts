@@ -124,7 +124,7 @@ export function wordsOf(lines: string[]): string[][] {
 
 /**
  * The command the runbook sent, from a line of a lab host's exec log: the SSH pool wraps it as
- * `exec /bin/sh -c '<prelude>\n<command>'`, with sudo as `sudo -S -p '<prompt>' -- /bin/sh -c
+ * `exec /bin/sh -c '<prelude>\n<command>'`, with sudo as `exec sudo -S -p '<prompt>' -- /bin/sh -c
  * '<marker line>\n<command>'`. Unwrapped by bash's own word splitting, not by pattern matching.
  */
 export function sentCommands(execLog: string[]): { command: string; sudo: boolean }[] {
@@ -132,9 +132,9 @@ export function sentCommands(execLog: string[]): { command: string; sudo: boolea
   const wrapped = execLog.filter((l) => l.startsWith("exec /bin/sh -c '"));
   const scripts = wordsOf(wrapped).map((w) => (w[0] === 'exec' && w[2] === '-c' ? (w[3] ?? '') : ''));
   const bodies = scripts.map((s) => s.slice(s.indexOf('\n') + 1));
-  const sudoWords = wordsOf(bodies.map((b) => (b.startsWith('sudo ') ? b : 'x')));
+  const sudoWords = wordsOf(bodies.map((b) => (b.startsWith('exec sudo ') ? b : 'x')));
   return bodies.map((body, i) => {
-    if (!body.startsWith('sudo ')) return { command: body, sudo: false };
+    if (!body.startsWith('exec sudo ')) return { command: body, sudo: false };
     const inner = sudoWords[i]?.at(-1) ?? '';
     return { command: inner.slice(inner.indexOf('\n') + 1), sudo: true };
   });

@@ -47,10 +47,10 @@ describe('wrapCommand', () => {
 
   it('builds a sudo line with the marker prompt, or -n when no password is stored', () => {
     const withPassword = wrapCommand('id -u', 'password', 'hstMARK');
-    expect(withPassword.line).toContain('sudo -S -p ');
+    expect(withPassword.line).toContain('exec sudo -S -p ');
     expect(withPassword.line).toContain('hstMARK sudo-pw:');
     expect(withPassword.sudoPrompt).toBe('hstMARK sudo-pw:');
-    expect(wrapCommand('id -u', 'passwordless', 'hstMARK').line).toContain('sudo -n -- /bin/sh -c');
+    expect(wrapCommand('id -u', 'passwordless', 'hstMARK').line).toContain('exec sudo -n -- /bin/sh -c');
   });
 });
 
