@@ -30,7 +30,10 @@ export function newMarker(random: (n: number) => Buffer = randomBytes): string {
   return `HSTRAY${random(16).toString('hex')}`;
 }
 
-/** The watchdog's schedule: when to stop which section (TERM at its timeout, KILL 2 s later). */
+/**
+ * The watchdog's schedule: when to stop which section (TERM at its timeout, KILL 2 s later). It runs
+ * inside a one-pass loop: the script closing the pipe breaks out of it, to the cleanup after the loop.
+ */
 function watchdogSteps(sections: ScriptSection[]): string[] {
   const events = sections
     .flatMap((s, i) => [
@@ -46,7 +49,7 @@ function watchdogSteps(sections: ScriptSection[]): string[] {
   let now = 0;
   for (const e of events) {
     // `read -t` is the shell's own sleep: it ends early, with status 1, when the script closes the pipe.
-    if (e.at > now) steps.push(`read -t ${e.at - now}; (($? > 128)) || exit 0`);
+    if (e.at > now) steps.push(`read -t ${e.at - now}; (($? > 128)) || break`);
     now = e.at;
     steps.push(e.act);
   }
@@ -60,7 +63,10 @@ function watchdogSteps(sections: ScriptSection[]): string[] {
  * script then waits for them in order and prints the frames with builtins only, so frames never
  * interleave and the poll costs the slowest probe, not the sum. One watchdog for the whole script
  * (a shell reading a pipe with `read -t`, no process per section) stops a section's process group at
- * its timeout, and the section reports exit code 124 like `timeout` would. Job control gives each
+ * its timeout, and the section reports exit code 124 like `timeout` would. The watchdog also removes
+ * the files once the script closes the pipe (by finishing, or by dying any way at all), so the host
+ * answers without waiting for `rm`, and it ignores TERM and HUP so that stopping the script does not
+ * stop the cleanup. Job control gives each
  * section its own process group, so a stopped section takes its children with it. Sections get stdin
  * from /dev/null, so none can read the sudo password. TZ=UTC because systemd prints timestamps in the
  * caller's zone by abbreviation, and only UTC is unambiguous.
@@ -82,7 +88,8 @@ export function buildHostScript(sections: ScriptSection[], marker: string): stri
     // noclobber: the files are created with O_EXCL, so nothing planted under the (random) name is followed.
     'set -C',
     `__hst_t=\${TMPDIR:-/tmp}/${marker}`,
-    `trap 'rm -f -- "$__hst_t".*' EXIT`,
+    // Until the watchdog runs, the files are the script's own to remove.
+    `trap '[[ -v __hst_w ]] || rm -f -- "$__hst_t".*' EXIT`,
     "trap 'exit 129' HUP",
     "trap 'exit 143' TERM",
     // read -d '' stops at NUL bytes: each chunk is printed back with the NUL it stopped at.
@@ -97,8 +104,11 @@ export function buildHostScript(sections: ScriptSection[], marker: string): stri
   }
   lines.push(
     'set +m; } 2>/dev/null',
-    `exec {__hst_wd}> >(exec >/dev/null 2>&1`,
+    `exec {__hst_wd}> >(exec >/dev/null 2>&1; trap '' TERM HUP`,
+    'while :; do',
     ...watchdogSteps(sections),
+    'read; break; done',
+    'rm -f -- "$__hst_t".*',
     ')',
     '__hst_w=$!',
   );
@@ -115,8 +125,8 @@ export function buildHostScript(sections: ScriptSection[], marker: string): stri
       `printf '\\n%s\\n%s\\n%s\\n' "${marker} end ${s.id} $__hst_rc" "$__hst_err" '${marker} done ${s.id}'`,
     );
   }
-  // Closing the pipe ends the watchdog at once; waiting for it keeps it from marking after the cleanup.
-  lines.push('exec {__hst_wd}>&-', 'wait $__hst_w');
+  // Closing the pipe sends the watchdog to its cleanup; the script does not wait for it.
+  lines.push('exec {__hst_wd}>&-');
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,4 +1,7 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { shellQuote } from '../../../../src-main/core/ssh/quote';
@@ -11,15 +14,18 @@ import {
 } from '../../../../src-main/core/status/remote-script';
 
 /** Runs a built script the way the status service sends it: one `bash -c` command line. */
-function runScript(script: string, stdin = ''): string {
+function runScript(script: string, stdin = '', env: NodeJS.ProcessEnv = process.env): string {
   return execFileSync(
     'bash',
     ['--noprofile', '--norc', '-c', `bash --noprofile --norc -c ${shellQuote(script)}`],
-    {
-      encoding: 'utf8',
-      input: stdin,
-    },
+    { encoding: 'utf8', input: stdin, env },
   );
+}
+
+/** The files the script writes are removed by its watchdog after the script ends, so wait for them a little. */
+async function filesLeftIn(dir: string): Promise<string[]> {
+  for (let i = 0; i < 100 && readdirSync(dir).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  return readdirSync(dir);
 }
 
 const fixedMarker = (hex: string) => () =>
@@ -189,6 +195,40 @@ describe('buildHostScript + splitHostOutput', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('leaves no file behind when it finishes, stops a hung section or is itself stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'status-script-'));
+    const env = { ...process.env, TMPDIR: dir };
+    try {
+      const marker = newMarker();
+      const sections: ScriptSection[] = [
+        { id: 'fast', command: 'echo ok', timeoutSeconds: 5 },
+        { id: 'hang', command: 'sleep 30', timeoutSeconds: 1 },
+      ];
+      const out = splitHostOutput(runScript(buildHostScript(sections, marker), '', env), marker, [
+        'fast',
+        'hang',
+      ]);
+      expect(out.get('hang')).toMatchObject({ ran: true, exitCode: 124 });
+      expect(await filesLeftIn(dir)).toEqual([]);
+
+      // Stopped while its sections run (what the pool's kill script does first): TERM to the script alone.
+      // A duration no other test uses, so the cleanup below stops this section's sleep only.
+      const script = buildHostScript(
+        [{ id: 'slow', command: 'sleep 29.7', timeoutSeconds: 20 }],
+        newMarker(),
+      );
+      const child = spawn('bash', ['--noprofile', '--norc', '-c', script], { env, stdio: 'ignore' });
+      while (readdirSync(dir).length < 2) await new Promise((r) => setTimeout(r, 10));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(143);
+      expect(await filesLeftIn(dir)).toEqual([]);
+    } finally {
+      spawnSync('pkill', ['-x', '-f', 'sleep 29.7']);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses ids and markers that could break the framing', () => {
