@@ -1,18 +1,10 @@
 import { z } from 'zod';
 import type { Profile } from '../core/profile/schema';
 import { adminCommandParam, serverNameParam, unitParam, userParam } from '../core/runbook/params';
-import type { PlannedStep as CorePlannedStep } from '../core/runbook/run-record';
 import type { Plan as CorePlan } from '../core/runbook/runner';
 import type { AnyAction, PlanContext, RunbookSettings } from '../core/runbook/types';
-import {
-  ACTION_GROUPS,
-  type ActionInfo,
-  type ParamSpec,
-  type Plan,
-  type PlannedStep,
-  paramRules,
-} from './contract';
-import { paramValues } from './run-view';
+import { ACTION_GROUPS, type ActionInfo, type ParamSpec, type Plan, paramRules } from './contract';
+import { paramValues, plannedStep } from './run-view';
 
 const LABELS: Record<string, string> = {
   user: 'User ID',
@@ -204,20 +196,6 @@ export function actionInfo(action: AnyAction, ctx: ActionViewContext): ActionInf
     readOnly: action.readOnly === true,
     requiresAdminToken: action.requiresAdminToken === true,
     params: paramSpecs(action, ctx.profile),
-  };
-}
-
-export function plannedStep(s: CorePlannedStep): PlannedStep {
-  return {
-    id: s.id,
-    title: s.title,
-    phase: s.phase,
-    kind: s.kind,
-    host: s.host,
-    sudo: s.sudo,
-    command: s.command,
-    stdin: s.stdin,
-    timeoutMs: s.timeoutMs,
   };
 }
 

@@ -1,10 +1,11 @@
 import type { Profile } from '../core/profile/schema';
-import type { RunRecord, StepRecord } from '../core/runbook/run-record';
+import type { PlannedStep as CorePlannedStep, RunRecord, StepRecord } from '../core/runbook/run-record';
 import { ROTATION_UNPUSHED_ALERT } from '../core/vault/token-actions';
 import type {
   FederationDiff,
   FollowUp,
   ParamValues,
+  PlannedStep,
   PlayRecap,
   RunState,
   RunStep,
@@ -26,7 +27,8 @@ export function paramValues(params: Record<string, unknown>): ParamValues {
   return out;
 }
 
-function runStep(s: StepRecord): RunStep {
+/** A step as planned, in a plan and in a run: the core's record without its output and internals. */
+export function plannedStep(s: CorePlannedStep): PlannedStep {
   return {
     id: s.id,
     title: s.title,
@@ -37,6 +39,12 @@ function runStep(s: StepRecord): RunStep {
     command: s.command,
     stdin: s.stdin,
     timeoutMs: s.timeoutMs,
+  };
+}
+
+function runStep(s: StepRecord): RunStep {
+  return {
+    ...plannedStep(s),
     state: s.state,
     startedAt: s.startedAt,
     endedAt: s.endedAt,
