@@ -213,7 +213,7 @@ describe('StatusService.refresh', () => {
 
   it('passes profile values to the tools as they are, systemctl in UTC', async () => {
     const remote = new LocalExec();
-    const profile = profileSchema.parse(profileInput({ homeserver: { dataDir: '~/tuwunel,data' } }));
+    const profile = profileSchema.parse(profileInput({ homeserver: { dataDir: 'tuwunel/~data,@+=:%' } }));
     await writeFile(join(dir, 'args.log'), '');
     const service = new StatusService({ profile, remote, http: cannedHttp() });
     await service.refresh();
@@ -221,7 +221,7 @@ describe('StatusService.refresh', () => {
     expect(log).toContain(
       'UTC show -p Id,LoadState,ActiveState,SubState,StateChangeTimestamp matrix-tuwunel matrix-traefik matrix-livekit-jwt-service\n',
     );
-    expect(log).toContain('df -P -- ~/tuwunel,data\n');
+    expect(log).toContain('df -P -- tuwunel/~data,@+=:%\n');
   });
 
   it('shows an unreachable host as one failing SSH check and its probes as unknown, the rest unaffected', async () => {
