@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { parse } from 'yaml';
+import { CST, Lexer, parse } from 'yaml';
 import { ProfileInvalid } from '../errors';
 import { type Profile, profileSchema } from './schema';
 
@@ -11,6 +11,56 @@ export function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
 }
 
+/** Far deeper than a profile (a handful of levels), far shallower than what exhausts the parser's stack. */
+const MAX_NESTING = 64;
+
+/**
+ * The line where `text` nests deeper than MAX_NESTING, or null. yaml's parser recurses once per level:
+ * deep input exhausts the stack, and after that V8 may abort the whole process on a later parse. So the
+ * depth is measured first with yaml's own lexer, which does not recurse (it also knows quotes and
+ * comments): open flow collections, block indentation levels, and block indicators (`- - x`) per line.
+ */
+function tooDeepAt(text: string): number | null {
+  let line = 1;
+  let flow = 0;
+  let onLine = 0;
+  let lineStart = true;
+  let indent = 0;
+  const indents: number[] = [];
+  for (const token of new Lexer().lex(text)) {
+    const type = CST.tokenType(token);
+    const breaks = type === 'newline' ? 1 : token.split('\n').length - 1;
+    // A newline, or a block scalar's body (lexed as "space", its lines included): the next line starts.
+    if (type === 'newline' || (type === 'space' && breaks > 0)) {
+      line += breaks;
+      [onLine, lineStart, indent] = [0, true, 0];
+      continue;
+    }
+    if (lineStart && type === 'space') {
+      indent = token.length;
+      continue;
+    }
+    if (lineStart && type !== 'comment' && type !== 'doc-mode' && type !== 'byte-order-mark') {
+      lineStart = false;
+      if (flow === 0) {
+        while ((indents.at(-1) ?? -1) >= indent) indents.pop();
+        indents.push(indent);
+      }
+    }
+    if (type === 'flow-seq-start' || type === 'flow-map-start') flow += 1;
+    else if (type === 'flow-seq-end' || type === 'flow-map-end') flow = Math.max(0, flow - 1);
+    else if (
+      flow === 0 &&
+      (type === 'seq-item-ind' || type === 'explicit-key-ind' || type === 'map-value-ind')
+    )
+      onLine += 1;
+    if (indents.length + onLine + flow > MAX_NESTING) return line;
+    // Quoted and plain scalars may run over several lines.
+    line += breaks;
+  }
+  return null;
+}
+
 /** Parses and validates profile YAML; every problem names its field. */
 export function parseProfile(text: string, source = 'profile'): Profile {
   if (Buffer.byteLength(text) > MAX_PROFILE_BYTES) {
@@ -18,9 +68,19 @@ export function parseProfile(text: string, source = 'profile'): Profile {
       { field: '(file)', message: `is larger than ${MAX_PROFILE_BYTES / 1024} KiB` },
     ]);
   }
+  const deepAt = tooDeepAt(text);
+  if (deepAt !== null) {
+    throw new ProfileInvalid(source, [
+      {
+        field: '(yaml)',
+        message: `is nested too deeply at line ${deepAt} (more than ${MAX_NESTING} levels)`,
+      },
+    ]);
+  }
   let data: unknown;
   try {
-    data = parse(text, { maxAliasCount: 100 });
+    // logLevel error: problems come back as this error; warnings (an unknown tag) must not reach stderr.
+    data = parse(text, { maxAliasCount: 100, logLevel: 'error' });
   } catch (e) {
     throw new ProfileInvalid(source, [
       { field: '(yaml)', message: (e as Error).message.split('\n')[0] ?? 'cannot be parsed' },

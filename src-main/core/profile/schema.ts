@@ -26,13 +26,19 @@ const serverName = z.string().superRefine((s, ctx) => {
 /**
  * Remote paths end up on shell command lines (quoted), so keep them plain absolute or relative paths.
  * Quoting cannot stop a leading "-" from being read as an option (`cd -P` goes to $HOME): write ./-x.
+ * A leading "~" is quoted too, so the shell never expands it: `cd '~/matrix-deploy'` looks for a
+ * folder named "~"; relative paths already start at the login directory.
  */
 const remotePath = z
   .string()
   .min(1)
   .max(4096)
   .regex(/^[A-Za-z0-9_@%+=:,./~-]+$/, 'may only hold letters, digits and _ @ % + = : , . / ~ -')
-  .regex(/^[^-]/, 'must not start with "-" (a command would read it as an option; write ./ in front)');
+  .regex(/^[^-]/, 'must not start with "-" (a command would read it as an option; write ./ in front)')
+  .regex(
+    /^[^~]/,
+    'must not start with "~" (the remote shell gets it quoted and never expands it): write the absolute path, or one relative to the login directory',
+  );
 
 /**
  * `new URL`, not z.url(): Node 20's URL.canParse (which z.url() calls) answers false for valid URLs

@@ -18,6 +18,7 @@ import { buildHostScript } from '../../../../src-main/core/status/remote-script'
 import { createTokenActions } from '../../../../src-main/core/vault/token-actions';
 import { recordCommands } from '../../../integration/reliability/shell-records';
 import { MemorySecrets } from '../runbook/test-profile';
+import { REMOTE_PATH_FIELDS } from './remote-paths';
 
 /**
  * Every field of the profile against 10 000 hostile values each, through parseProfile (the YAML a user
@@ -506,16 +507,7 @@ const keyOf = (v: Value) =>
   v === MISSING ? 'MISSING' : typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v);
 
 /** Remote paths end up as operands of cd, mkdir, tee: one starting with "-" would be read as an option. */
-const REMOTE_PATHS = new Set([
-  'homeserver.dataDir',
-  'homeserver.configDir',
-  'deploy.dir',
-  'deploy.inventory',
-  'deploy.vaultPasswordFile',
-  'deploy.varsFile',
-  'deploy.logDir',
-  'vault.deployCheckout',
-]);
+const REMOTE_PATHS = new Set<string>(REMOTE_PATH_FIELDS);
 
 /** Bash-checked values per field that reaches a command line; every one for fields with fewer. */
 const CHECKED_PER_COMMAND_FIELD = 500;
@@ -599,6 +591,12 @@ describe(`every profile field against ${CASES} hostile values`, () => {
       if (REMOTE_PATHS.has(field.path) && optionLike.length > 0)
         problems.push(
           `${field.path}: ${optionLike.length} values starting with "-" were accepted (e.g. ${JSON.stringify(optionLike.slice(0, 3))}); cd, mkdir and tee read such an operand as an option`,
+        );
+      // Quoted on every command line, so the remote shell would look for a folder named "~".
+      const tildeLike = accepted.filter((v) => typeof v === 'string' && v.startsWith('~'));
+      if (REMOTE_PATHS.has(field.path) && tildeLike.length > 0)
+        problems.push(
+          `${field.path}: ${tildeLike.length} values starting with "~" were accepted (e.g. ${JSON.stringify(tildeLike.slice(0, 3))}); the remote shell gets them quoted and never expands them`,
         );
       const refsOf = field.refs ?? defaultRefs;
       // References per shape of value (absolute or relative path, v-prefixed version): built once each.
@@ -836,11 +834,37 @@ describe('malformed, oversized and mistyped profile YAML', () => {
 
   it('deep nesting, 10 MB and the size limit: refused naming the line or the file, without a crash', () => {
     const line = VALID.split('\n').length;
-    // The parser's own recursion gives out first; the line it names is the one with the nesting.
-    const deep = timed(() => refusal(`${VALID}surprise: ${'['.repeat(60_000)}${']'.repeat(60_000)}\n`));
-    expect(deep.value).toEqual([{ field: '(yaml)', message: expect.stringContaining(`at line ${line},`) }]);
-    const deepMaps = `${VALID}surprise:\n${Array.from({ length: 500 }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')} 1\n`;
-    expect(refusal(deepMaps)).toEqual([
+    const tooDeep = (at: number) => [
+      { field: '(yaml)', message: `is nested too deeply at line ${at} (more than 64 levels)` },
+    ];
+    const flows = `${VALID}surprise: ${'['.repeat(60_000)}${']'.repeat(60_000)}\n`;
+    // Measured before the parser recurses: its stack would give out, and a second such parse then
+    // aborted the whole process (V8: "RegExpCompiler Allocation failed"); so parse it a few times.
+    for (let i = 0; i < 3; i++) {
+      const deep = timed(() => refusal(flows));
+      expect(deep.value).toEqual(tooDeep(line));
+      expect(deep.ms).toBeLessThan(2_000);
+    }
+    expect(() => parseProfile(flows, '/home/admin/deep.yaml')).toThrow(
+      'The profile /home/admin/deep.yaml is not valid: (yaml): is nested too deeply at line',
+    );
+    expect(refusal(`${VALID}surprise:\n${'- '.repeat(60_000)}x\n`)).toEqual(tooDeep(line + 1));
+    expect(refusal(`${VALID}surprise:\n${'? '.repeat(60_000)}x\n`)).toEqual(tooDeep(line + 1));
+    const maps = (n: number) =>
+      `${VALID}surprise:\n${Array.from({ length: n }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')} 1\n`;
+    expect(refusal(maps(500))).toHaveLength(1);
+    expect(refusal(maps(500))[0]?.message).toMatch(
+      /^is nested too deeply at line \d+ \(more than 64 levels\)$/,
+    );
+    // Brackets in quoted, block and plain scalars and in comments are text, not nesting.
+    const text = '['.repeat(5_000);
+    expect(
+      refusal(
+        VALID.replace('name: "Lab"', `name: |\n  ${text}\n# ${text}\nsurprise: '${text}' # ${text}`),
+      ).map((i) => i.field),
+    ).toEqual(['name', '(root)']);
+    // Nested a little deeper than any profile, it is read and refused for what it holds.
+    expect(refusal(maps(40))).toEqual([
       expect.objectContaining({ field: '(root)', message: expect.stringMatching(/surprise/) }),
     ]);
     const huge = timed(() => refusal(`${VALID}# ${'x'.repeat(10 * 1024 * 1024)}\n`));

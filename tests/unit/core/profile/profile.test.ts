@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ProfileInvalid } from '../../../../src-main/core/errors';
 import { EXAMPLE_PROFILE_YAML } from '../../../../src-main/core/profile/example';
 import { parseProfile } from '../../../../src-main/core/profile/load';
-import { apexUrlOf, DEFAULT_UNITS } from '../../../../src-main/core/profile/schema';
+import { apexUrlOf, DEFAULT_UNITS, profileSchema } from '../../../../src-main/core/profile/schema';
+import { REMOTE_PATH_FIELDS } from './remote-paths';
 
 function problems(yaml: string): { field: string; message: string }[] {
   try {
@@ -49,6 +50,57 @@ describe('profile', () => {
     expect(problems('name: [unclosed')[0]?.field).toBe('(yaml)');
     expect(problems('just a string')[0]?.field).toBe('(root)');
     expect(problems('x'.repeat(300_000))[0]?.field).toBe('(file)');
+  });
+
+  it.each(REMOTE_PATH_FIELDS)(
+    'refuses a remote %s starting with "~", naming the field and the way out',
+    (field) => {
+      const profile = structuredClone(parseProfile(EXAMPLE_PROFILE_YAML)) as unknown as Record<
+        string,
+        Record<string, unknown>
+      >;
+      const [section, key] = field.split('.') as [string, string];
+      for (const value of ['~', '~/matrix-deploy', '~admin/matrix']) {
+        (profile[section] as Record<string, unknown>)[key] = value;
+        const issues = profileSchema.safeParse(profile).error?.issues ?? [];
+        expect(issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+          [
+            field,
+            'must not start with "~" (the remote shell gets it quoted and never expands it): write the absolute path, or one relative to the login directory',
+          ],
+        ]);
+      }
+      // The same path relative to the login directory is what works.
+      (profile[section] as Record<string, unknown>)[key] = 'matrix-deploy/x~y';
+      expect(profileSchema.safeParse(profile).success).toBe(true);
+    },
+  );
+
+  it('keeps the workstation paths that may start with "~" (expanded on this computer)', () => {
+    const p = parseProfile(EXAMPLE_PROFILE_YAML.replace('{ repo: ~/homelab-ansible', '{ repo: ~/vault'));
+    expect(p.vault?.repo).toBe('~/vault');
+    expect(p.knownHostsFile).toBe('~/.ssh/known_hosts');
+  });
+
+  it('reads an unknown tag without a process warning (YAMLWarning) on stderr', async () => {
+    const warnings: Error[] = [];
+    const listen = (w: Error) => warnings.push(w);
+    process.on('warning', listen);
+    try {
+      const bad = EXAMPLE_PROFILE_YAML.replace(
+        'serverName: rampancy.cloud',
+        'serverName: !mystery rampancy.cloud',
+      );
+      expect(parseProfile(bad).serverName).toBe('rampancy.cloud');
+      expect(problems(`${EXAMPLE_PROFILE_YAML}\nsurprise: !other 1\n`).map((i) => i.field)).toEqual([
+        '(root)',
+      ]);
+      // process.emitWarning delivers on the next tick.
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', listen);
+    }
+    expect(warnings.map((w) => `${w.name}: ${w.message}`)).toEqual([]);
   });
 
   it('refuses a host that jumps through itself', () => {
