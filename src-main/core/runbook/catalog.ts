@@ -40,6 +40,7 @@ import {
   userParam,
 } from './params';
 import {
+  type ActionGroup,
   type AnyAction,
   defineAction,
   type HttpWaitStep,
@@ -161,33 +162,128 @@ function playbookVerdict(out: RemoteOutput, ctx: StepContext<unknown>): StepVerd
   };
 }
 
-function configApplySteps<P>(): Step<P>[] {
-  return [
-    {
-      kind: 'remote',
-      id: 'playbook-install-all',
-      title: 'Apply the configuration (ansible-playbook --tags=install-all,start)',
-      host: deployHost,
-      privileged: true,
-      command: (ctx) => configApplyCommand(ctx.profile, ctx.startedAt),
-      timeoutMs: (ctx) => ctx.settings.playbookTimeoutMs,
-      check: (out, ctx) => {
-        ctx.print(
-          `The output is also in ${configApplyLogFile(ctx.profile, ctx.startedAt)} on the deploy host.`,
-        );
-        return playbookVerdict(out, ctx as StepContext<unknown>);
-      },
+/** A playbook run from the deploy checkout; its PLAY RECAP decides (`--tags=` goes in the title as the runbook writes it). */
+function playbookStep<P>(spec: {
+  id: string;
+  title: string;
+  tags: string;
+  command: (ctx: PlanContext<P>) => string;
+  /** Where the command also writes its output on the deploy host, said before the verdict. */
+  logFile?: (ctx: PlanContext<P>) => string;
+}): RemoteStep<P> {
+  return {
+    kind: 'remote',
+    id: spec.id,
+    title: `${spec.title} (ansible-playbook --tags=${spec.tags})`,
+    host: deployHost,
+    privileged: true,
+    command: spec.command,
+    timeoutMs: (ctx) => ctx.settings.playbookTimeoutMs,
+    check: (out, ctx) => {
+      if (spec.logFile) ctx.print(`The output is also in ${spec.logFile(ctx)} on the deploy host.`);
+      return playbookVerdict(out, ctx as StepContext<unknown>);
     },
-  ];
+  };
+}
+
+/**
+ * install-all,start, as config.apply, federation.* and token.rotate run it. Whoever runs it, success
+ * means Tuwunel has the registration token of the deploy checkout's vault, so it clears "pushed but not
+ * applied"; only the rotation's own apply step raises that alert (it overrides `alert`).
+ */
+export function configApplyStep<P>({
+  id,
+  when,
+}: {
+  id: string;
+  when?: (ctx: PlanContext<P>) => boolean;
+}): RemoteStep<P> {
+  return {
+    ...playbookStep<P>({
+      id,
+      title: 'Apply the configuration',
+      tags: 'install-all,start',
+      command: (ctx) => configApplyCommand(ctx.profile, ctx.startedAt),
+      logFile: (ctx) => configApplyLogFile(ctx.profile, ctx.startedAt),
+    }),
+    ...(when ? { when } : {}),
+    alert: (ctx) => ({ ...rotationUnappliedAlert(ctx as PlanContext<unknown>, 'apply'), raise: false }),
+  };
+}
+
+export const ROTATION_UNAPPLIED_ALERT = 'token-rotation-unapplied';
+
+/**
+ * After a rotation's push, the vault here and on the remote holds the new token while Tuwunel accepts
+ * only the old one until the configuration is applied: the Tokens panel would hand out a refused token.
+ */
+export function rotationUnappliedAlert(ctx: PlanContext<unknown>, failedAt: 'pull' | 'apply'): StepAlert {
+  const checkout = ctx.profile.vault?.deployCheckout ?? 'the vault checkout';
+  const stale =
+    'Tuwunel still accepts only the old token, while the Tokens panel (which reads the vault on this computer) hands out the new one';
+  return {
+    id: ROTATION_UNAPPLIED_ALERT,
+    title: 'The new registration token is pushed but not applied',
+    message:
+      failedAt === 'apply'
+        ? `The new registration token is pushed but not applied: ${stale}. Run "Apply the configuration" to make it live.`
+        : `The new registration token is pushed but not applied, and ${checkout} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)} may not have it yet: ${stale}. Run git pull --ff-only in ${checkout} there, then "Apply the configuration".`,
+    fixActionId: 'config.apply',
+  };
+}
+
+interface PlaybookActionSpec {
+  id: string;
+  title: string;
+  description: string;
+  group: ActionGroup;
+  downtime: string;
+  confirm: (ctx: PlanContext<Record<string, never>>) => string;
+  /** Alerts about these units stay quiet while the playbook restarts them. */
+  maintenance: { units: string[] | 'all'; reason: string };
+  steps: Step<Record<string, never>>[];
+  success: string;
+}
+
+/** An action that runs the playbook from the deploy host against the homeserver: both hosts locked. */
+function playbookAction(spec: PlaybookActionSpec): AnyAction {
+  return defineAction<Record<string, never>>({
+    id: spec.id,
+    title: spec.title,
+    description: spec.description,
+    group: spec.group,
+    host: 'deploy',
+    danger: () => 'disruptive',
+    downtime: () => spec.downtime,
+    params: z.object({}).strict(),
+    confirm: spec.confirm,
+    locks: (ctx) => [ctx.profile.deploy.host, 'homeserver'],
+    maintenanceWindow: () => spec.maintenance,
+    steps: spec.steps,
+    finally: [],
+    success: () => spec.success,
+  });
 }
 
 // ---------------------------------------------------------------- Stack
 
+/** What stack.stop's steps learn for its clean-up and its sentence. */
+interface StopScratch {
+  /** confirm-stopped passed: the stop is complete, maintenance mode stays as asked. */
+  stopped?: boolean;
+  /** What the clean-up did with maintenance mode, and why. */
+  left?: string;
+}
+
+/**
+ * A stop that never completed leaves maintenance mode on for units that may all still run, and every
+ * alert about them would stay quiet: the clean-up looks, and leaves maintenance mode only if all run.
+ */
 const stackStop = defineAction<Record<string, never>>({
   id: 'stack.stop',
   title: 'Stop the stack (maintenance)',
   description:
-    "Stops every matrix-* service on the homeserver (sudo systemctl stop 'matrix-*') and turns maintenance mode on: alerts about them stay quiet until the stack is started again.",
+    "Stops every matrix-* service on the homeserver (sudo systemctl stop 'matrix-*') and turns maintenance mode on: alerts about them stay quiet until the stack is started again. If the stop does not complete while every unit still runs, maintenance mode goes off again.",
   group: 'Stack',
   host: 'homeserver',
   danger: () => 'outage',
@@ -222,11 +318,61 @@ const stackStop = defineAction<Record<string, never>>({
       command: () => stopAllCommand(),
       timeoutMs: (ctx) => ctx.settings.unitCommandTimeoutMs,
     },
-    unitsSettle('confirm-stopped', 'Confirm the units are stopped', 'stopped', (ctx) => ctx.profile.units),
+    unitsSettle('confirm-stopped', 'Confirm the units are stopped', 'stopped', (ctx) => ctx.profile.units, {
+      check: (out, ctx) => {
+        const v = unitsIn('stopped', ctx.profile.units, out);
+        if (v.ok) (ctx.scratch as StopScratch).stopped = true;
+        return v;
+      },
+    }),
   ],
-  finally: [],
+  finally: [
+    {
+      kind: 'remote',
+      id: 'maintenance-off-if-running',
+      title: 'Leave maintenance mode if the units still run',
+      host: homeserver,
+      privileged: false,
+      needless: (ctx) =>
+        (ctx.scratch as StopScratch).stopped ? 'The units are stopped; maintenance mode stays on.' : null,
+      command: (ctx) => systemctl('is-active', ...ctx.profile.units),
+      timeoutMs: (ctx) => ctx.settings.unitCommandTimeoutMs,
+      check: (out, ctx) => {
+        const states = out.stdout.trim().split('\n');
+        if (states.length !== ctx.profile.units.length)
+          return {
+            ok: false,
+            message: `systemctl is-active did not give the state of every unit (exit code ${out.exitCode})`,
+          };
+        const down = ctx.profile.units.filter((_, i) => states[i]?.trim() !== 'active');
+        const scratch = ctx.scratch as StopScratch;
+        if (down.length === 0) {
+          const was = ctx.maintenance.leave(MAINTENANCE_MODE_KEY);
+          scratch.left = `Every unit is still active, so maintenance mode is ${was ? 'off again' : 'off'} and alerts about them are on`;
+          return {
+            ok: true,
+            summary: `Every unit is still active: maintenance mode is ${was ? 'off again' : 'off'}.`,
+          };
+        }
+        const which =
+          down.length > 1 && down.length === ctx.profile.units.length
+            ? `none of the ${down.length} units is active`
+            : `${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} not active`;
+        scratch.left = `Maintenance mode stays on, because ${which}: alerts about the units stay quiet until "Start the stack"`;
+        return {
+          ok: true,
+          summary: `${down.length} of ${ctx.profile.units.length} units are not active; maintenance mode stays on.`,
+        };
+      },
+    },
+  ],
   success: (ctx) =>
     `The stack is stopped (${ctx.profile.units.length} units) and maintenance mode is on; run "Start the stack" to bring Matrix back.`,
+  leftBehind: (ctx) =>
+    (ctx.scratch as StopScratch).left ??
+    (ctx.maintenance.modeActive
+      ? 'Maintenance mode stays on, because the units could not be checked: alerts about them stay quiet until "Start the stack"'
+      : null),
 });
 
 const stackStart = defineAction<Record<string, never>>({
@@ -286,37 +432,28 @@ const stackStart = defineAction<Record<string, never>>({
   success: (ctx) => `All ${ctx.profile.units.length} units are active and maintenance mode is off.`,
 });
 
-const stackRestart = defineAction<Record<string, never>>({
+const stackRestart = playbookAction({
   id: 'stack.restart',
   title: 'Restart all services',
   description:
     'Restarts every Matrix service from the deploy host with the playbook (ansible-playbook … --tags=start), then waits until Tuwunel answers.',
   group: 'Stack',
-  host: 'deploy',
-  danger: () => 'disruptive',
-  downtime: () => 'About a minute while the services restart.',
-  params: z.object({}).strict(),
+  downtime: 'About a minute while the services restart.',
   confirm: (ctx) =>
     `Restart all Matrix services with the playbook from ${hostLabel(ctx.profile, ctx.profile.deploy.host)}: Matrix is unavailable for about a minute.`,
-  locks: (ctx) => [ctx.profile.deploy.host, 'homeserver'],
-  maintenanceWindow: () => ({ units: 'all', reason: 'Restarting all services (stack.restart)' }),
+  maintenance: { units: 'all', reason: 'Restarting all services (stack.restart)' },
   steps: [
-    {
-      kind: 'remote',
+    playbookStep({
       id: 'playbook-start',
-      title: 'Restart the services (ansible-playbook --tags=start)',
-      host: deployHost,
-      privileged: true,
+      title: 'Restart the services',
+      tags: 'start',
       command: (ctx) => stackRestartCommand(ctx.profile),
-      timeoutMs: (ctx) => ctx.settings.playbookTimeoutMs,
-      check: (out, ctx) => playbookVerdict(out, ctx as StepContext<unknown>),
-    },
+    }),
     federationVersionWait({
       alert: (ctx) => ({ ...tuwunelStoppedAlert(ctx, 'restarting the services'), raise: false }),
     }),
   ],
-  finally: [],
-  success: () => 'All services were restarted and Tuwunel answers again.',
+  success: 'All services were restarted and Tuwunel answers again.',
 });
 
 // ---------------------------------------------------------------- Homeserver
@@ -355,23 +492,18 @@ const tuwunelRestart = defineAction<Record<string, never>>({
 
 // ---------------------------------------------------------------- Deploy
 
-const configApply = defineAction<Record<string, never>>({
+const configApply = playbookAction({
   id: 'config.apply',
   title: 'Apply the configuration',
   description:
     'Runs the playbook with --tags=install-all,start on the deploy host (set -o pipefail, output also saved with tee to a timestamped log), streaming its output, and reports the PLAY RECAP and the first failed task.',
   group: 'Deploy',
-  host: 'deploy',
-  danger: () => 'disruptive',
-  downtime: () => 'Services whose configuration changed restart (seconds each).',
-  params: z.object({}).strict(),
+  downtime: 'Services whose configuration changed restart (seconds each).',
   confirm: (ctx) =>
     `Apply the configuration from ${hostLabel(ctx.profile, ctx.profile.deploy.host)} (install-all,start): services whose configuration changed restart.`,
-  locks: (ctx) => [ctx.profile.deploy.host, 'homeserver'],
-  maintenanceWindow: () => ({ units: 'all', reason: 'Applying the configuration (config.apply)' }),
-  steps: configApplySteps(),
-  finally: [],
-  success: () => 'The configuration was applied.',
+  maintenance: { units: 'all', reason: 'Applying the configuration (config.apply)' },
+  steps: [configApplyStep({ id: 'playbook-install-all' })],
+  success: 'The configuration was applied.',
 });
 
 const deployUpdate = defineAction<Record<string, never>>({
@@ -440,6 +572,23 @@ interface UserCommandSpec<P> {
   doing: (ctx: PlanContext<P>) => string;
 }
 
+/**
+ * Exit codes of docker itself, not of the container: docker/cli's `runStartContainerErr` returns 125
+ * for a daemon error, 126 when the command cannot be invoked, 127 when it is not found (after printing
+ * `docker: <error>.`); `timeout` uses the same three when it cannot run docker at all.
+ */
+const DOCKER_OWN_EXIT_CODES = new Set([125, 126, 127]);
+
+function dockerRunFailure(out: RemoteOutput): string | null {
+  if (out.exitCode === null || !DOCKER_OWN_EXIT_CODES.has(out.exitCode)) return null;
+  const lines = out.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const said = lines.find((l) => l.startsWith('docker:')) ?? lines.at(-1) ?? 'no error message';
+  return `docker run failed (exit ${out.exitCode}): ${said}`;
+}
+
 function replyVerdict(v: ReplyVerdict): StepVerdict {
   return v.ok ? { ok: true, summary: v.line } : { ok: false, message: `Tuwunel answered: ${v.line}` };
 }
@@ -498,6 +647,8 @@ function userCommandSteps<P>(spec: UserCommandSpec<P>): { steps: Step<P>[]; fina
               'Tuwunel answered, so its one-off container was stopped instead of waiting for the timeout.',
             );
           if (v.ok) return { ok: true, summary: v.line };
+          const docker = dockerRunFailure(out);
+          if (docker) return { ok: false, message: docker };
           if (out.exitCode === 124) {
             return {
               ok: false,
@@ -735,7 +886,7 @@ function federationAction(op: AllowlistOp): AnyAction {
           };
         },
       },
-      ...configApplySteps<ServerParams>(),
+      configApplyStep<ServerParams>({ id: 'playbook-install-all' }),
     ],
     finally: [],
     success: (ctx) =>

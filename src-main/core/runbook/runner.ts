@@ -489,20 +489,26 @@ export class Runbook {
     const { action, record } = run;
     const cleanup = record.steps.filter((s) => s.phase === 'finally');
     const cleanupNote = failedFinally
-      ? ` Clean-up step "${failedFinally.step.title}" failed${failedFinally.step.attempts > 1 ? ` after ${failedFinally.step.attempts} attempts` : ''}: ${sentenceEnd(failedFinally.verdict.message)}${record.alert ? ` ${record.alert.title}: use "${this.catalog.find((a) => a.id === record.alert?.fixActionId)?.title ?? record.alert.fixActionId}".` : ''}`
+      ? ` Clean-up step "${failedFinally.step.title}" failed${failedFinally.step.attempts > 1 ? ` after ${failedFinally.step.attempts} attempts` : ''}: ${sentenceEnd(failedFinally.verdict.message)}`
       : cleanup.length > 0 && (failed || cancelled)
         ? ` Clean-up done: ${cleanup.map((s) => s.title.charAt(0).toLowerCase() + s.title.slice(1)).join(', ')}.`
         : '';
+    const alert = record.alert;
+    const alertNote = alert
+      ? ` ${alert.title}: use "${this.catalog.find((a) => a.id === alert.fixActionId)?.title ?? alert.fixActionId}".`
+      : '';
+    const left = failed || cancelled ? action.leftBehind?.(ctx) : null;
+    const ending = `${cleanupNote}${left ? ` ${sentenceEnd(left)}` : ''}${alertNote}`;
     if (cancelled) {
       const during = failed?.step.title;
       const base =
         action.cancelled?.(ctx) ?? `${action.title} was cancelled${during ? ` during "${during}"` : ''}.`;
-      return `${base}${cleanupNote}`;
+      return `${base}${ending}`;
     }
     if (failed)
-      return `${action.title} failed at "${failed.step.title}": ${sentenceEnd(failed.verdict.message)}${cleanupNote}`;
+      return `${action.title} failed at "${failed.step.title}": ${sentenceEnd(failed.verdict.message)}${ending}`;
     if (failedFinally)
-      return `${action.title}: the work was done, but${cleanupNote.replace(/^ Clean-up/, ' clean-up')}`;
+      return `${action.title}: the work was done, but${ending.replace(/^ Clean-up/, ' clean-up')}`;
     return run.finishSentence ?? action.success(ctx);
   }
 
@@ -521,21 +527,13 @@ export class Runbook {
     rec.state = 'running';
     rec.startedAt = new Date().toISOString();
     this.events.emit('step-started', { runId: run.record.id, step: { ...rec } });
-    const attempts = phase === 'finally' ? Math.max(1, this.settings.finallyAttempts) : 1;
-    let verdict: StepVerdict = { ok: false, message: 'did not run' };
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      rec.attempts = attempt;
-      try {
-        verdict = await this.attempt(run, step, rec, ctx);
-      } catch (e) {
-        verdict = { ok: false, message: describeError(e).message, ...(isAppError(e) ? { error: e } : {}) };
-      }
-      if (verdict.ok || attempt === attempts) break;
-      ctx.print(
-        `Attempt ${attempt} of ${attempts} failed (${verdict.message}); trying again in ${Math.round(this.settings.finallyRetryDelayMs / 1000)} s.`,
-      );
-      await sleep(this.settings.finallyRetryDelayMs, undefined, 'Waiting to retry');
-    }
+    const needless = step.needless?.(ctx) ?? null;
+    // Deciding there is nothing to do is this step's one attempt.
+    if (needless !== null) rec.attempts = 1;
+    const verdict: StepVerdict =
+      needless === null
+        ? await this.retried(rec, ctx, phase, () => this.attempt(run, step, rec, ctx))
+        : { ok: true, summary: needless };
     rec.state = verdict.ok ? 'ok' : 'failed';
     rec.endedAt = new Date().toISOString();
     if (verdict.ok) {
@@ -549,8 +547,34 @@ export class Runbook {
           described?.nextStep ?? 'Read the step output for the cause, fix it, and run the action again.',
       });
     }
-    this.applyAlert(run, step, ctx, verdict.ok);
+    // A needless step checked nothing, so it says nothing about its alert either.
+    if (needless === null) this.applyAlert(run, step, ctx, verdict.ok);
     this.events.emit('step-finished', { runId: run.record.id, step: { ...rec } });
+    return verdict;
+  }
+
+  /** `once` tried once, or (finally steps) up to `finallyAttempts` times, each on a fresh connection if the last dropped. */
+  private async retried(
+    rec: StepRecord,
+    ctx: StepContext<Record<string, unknown>>,
+    phase: 'main' | 'finally',
+    once: () => Promise<StepVerdict>,
+  ): Promise<StepVerdict> {
+    const attempts = phase === 'finally' ? Math.max(1, this.settings.finallyAttempts) : 1;
+    let verdict: StepVerdict = { ok: false, message: 'did not run' };
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      rec.attempts = attempt;
+      try {
+        verdict = await once();
+      } catch (e) {
+        verdict = { ok: false, message: describeError(e).message, ...(isAppError(e) ? { error: e } : {}) };
+      }
+      if (verdict.ok || attempt === attempts) break;
+      ctx.print(
+        `Attempt ${attempt} of ${attempts} failed (${verdict.message}); trying again in ${Math.round(this.settings.finallyRetryDelayMs / 1000)} s.`,
+      );
+      await sleep(this.settings.finallyRetryDelayMs, undefined, 'Waiting to retry');
+    }
     return verdict;
   }
 
@@ -563,6 +587,8 @@ export class Runbook {
     if (!step.alert) return;
     const spec = step.alert(ctx);
     if (ok) {
+      if (spec.clear === false) return;
+      if (run.record.alert?.id === spec.id) run.record.alert = null;
       if (this.alerts.clear(this.profile.name, spec.id)) {
         this.events.emit('alert-cleared', { profile: this.profile.name, id: spec.id });
       }

@@ -95,6 +95,8 @@ export interface StepAlert {
   fixActionId: string;
   /** false: this step only clears the alert when it succeeds (it checks more than the alert is about). */
   raise?: boolean;
+  /** false: this step only raises the alert when it fails (its success does not fix what the alert is about). */
+  clear?: boolean;
 }
 
 interface StepBase<P> {
@@ -104,6 +106,11 @@ interface StepBase<P> {
   when?: (ctx: PlanContext<P>) => boolean;
   /** Raised when this step fails, cleared when it succeeds. */
   alert?: (ctx: PlanContext<P>) => StepAlert;
+  /**
+   * Asked when the step's turn comes: a sentence means the run already made the step needless (it ends
+   * ok with that summary and sends nothing), e.g. a clean-up for a failure that did not happen.
+   */
+  needless?: (ctx: StepContext<P>) => string | null;
 }
 
 export interface RemoteStep<P> extends StepBase<P> {
@@ -182,6 +189,8 @@ export interface Action<P> {
   finally: Step<P>[];
   /** The sentence for a successful run. */
   success: (ctx: StepContext<P>) => string;
+  /** Ends the sentence of a run that failed or was cancelled: what it left behind, once the finally steps ran. */
+  leftBehind?: (ctx: StepContext<P>) => string | null;
   /** The sentence for a cancelled run when cancelling is the normal way to end it (logs.follow). */
   cancelled?: (ctx: StepContext<P>) => string;
 }

@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import { isAppError } from '../errors';
 import type { HostRole } from '../profile/schema';
-import { describeAnsibleProblem, parseAnsibleOutput } from '../runbook/ansible-output';
-import { configApplyCommand, configApplyLogFile } from '../runbook/commands';
+import { configApplyStep, ROTATION_UNAPPLIED_ALERT, rotationUnappliedAlert } from '../runbook/catalog';
 import { flagParam } from '../runbook/params';
 import {
   type AnyAction,
   defineAction,
   type LocalStep,
   type PlanContext,
-  type RemoteOutput,
   type StepAlert,
   type StepContext,
   type StepVerdict,
@@ -33,6 +31,7 @@ export interface TokenActionDeps extends RotationDeps {
 export const TOKEN_ROTATE_ACTION = 'token.rotate';
 export const TOKEN_ROLLBACK_ACTION = 'token.rollback';
 export const ROTATION_UNPUSHED_ALERT = 'token-rotation-unpushed';
+export { ROTATION_UNAPPLIED_ALERT };
 
 interface RotateParams {
   apply: boolean;
@@ -89,21 +88,6 @@ function unpushedAlert(ctx: PlanContext<unknown>): StepAlert {
 
 function pullCommand(deployCheckout: string, commit: string): string {
   return `cd ${shellQuote(deployCheckout)} && ${shellCommand('git', 'pull', '--ff-only')} && ${shellCommand('git', 'merge-base', '--is-ancestor', commit, 'HEAD')}`;
-}
-
-function playbookVerdict(out: RemoteOutput, ctx: StepContext<unknown>): StepVerdict {
-  const summary = parseAnsibleOutput(`${out.stdout}\n${out.stderr}`);
-  ctx.scratch.ansible = summary;
-  for (const h of summary.recap)
-    ctx.print(
-      `${h.host}: ok=${h.ok} changed=${h.changed} unreachable=${h.unreachable} failed=${h.failed} skipped=${h.skipped}`,
-    );
-  const problem = describeAnsibleProblem(summary);
-  if (out.exitCode === 0 && problem === null) return { ok: true, summary: 'The configuration was applied.' };
-  return {
-    ok: false,
-    message: problem ?? `ansible-playbook exited with code ${out.exitCode ?? `signal ${out.signal}`}`,
-  };
 }
 
 export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
@@ -240,6 +224,8 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
           everyMs: Math.max(ctx.settings.pollIntervalMs, 1000),
           forMs: deps.mirrorWaitMs ?? 60_000,
         }),
+        // Pulled is not applied yet: only an apply clears it.
+        alert: (ctx) => ({ ...rotationUnappliedAlert(ctx as PlanContext<unknown>, 'pull'), clear: false }),
         check: (out, ctx) => {
           const commit = current(ctx)?.commit?.slice(0, 10) ?? 'the new commit';
           if (out.exitCode === 0) return { ok: true, summary: `The deploy host's checkout has ${commit}.` };
@@ -254,20 +240,8 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
         },
       },
       {
-        kind: 'remote',
-        id: 'apply',
-        title: 'Apply the configuration (ansible-playbook --tags=install-all,start)',
-        when: (ctx) => ctx.params.apply,
-        host: deployHost,
-        privileged: true,
-        command: (ctx) => configApplyCommand(ctx.profile, ctx.startedAt),
-        timeoutMs: (ctx) => ctx.settings.playbookTimeoutMs,
-        check: (out, ctx) => {
-          ctx.print(
-            `The output is also in ${configApplyLogFile(ctx.profile, ctx.startedAt)} on the deploy host.`,
-          );
-          return playbookVerdict(out, ctx as StepContext<unknown>);
-        },
+        ...configApplyStep<RotateParams>({ id: 'apply', when: (ctx) => ctx.params.apply }),
+        alert: (ctx) => rotationUnappliedAlert(ctx as PlanContext<unknown>, 'apply'),
       },
     ],
     finally: [

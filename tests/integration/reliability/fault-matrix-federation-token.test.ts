@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG } from '../../../src-main/core/runbook/catalog';
-import { createTokenActions } from '../../../src-main/core/vault/token-actions';
+import { createTokenActions, ROTATION_UNAPPLIED_ALERT } from '../../../src-main/core/vault/token-actions';
 import { readRegistrationToken } from '../../../src-main/core/vault/vault-file';
 import type { Harness } from '../runbook/harness';
 import { git, renderedToken } from '../token/token-lab';
@@ -87,12 +87,25 @@ const ROWS: Row[] = [
         const head = await git(h.lab.repos.vaultWorkstation, 'rev-parse', 'HEAD');
         return head !== headBefore && (await git(h.lab.repos.vaultDeploy, 'rev-parse', 'HEAD')) === head;
       };
+      // Applied: Tuwunel's configuration holds the token the vault now holds.
+      const applied = async () =>
+        (await renderedToken(h.lab)) === (await readRegistrationToken(h.profile, h.secrets));
       return {
         main: pulled,
-        // Applied: Tuwunel's configuration holds the token the vault now holds.
-        complete: async () =>
-          (await pulled()) &&
-          (await renderedToken(h.lab)) === (await readRegistrationToken(h.profile, h.secrets)),
+        complete: async () => (await pulled()) && (await applied()),
+        // Every fault here strikes after the push: the vault holds a token Tuwunel does not take yet.
+        check: async (record, _fault, alerts) => {
+          const raised = alerts.list().some((a) => a.id === ROTATION_UNAPPLIED_ALERT);
+          if (record.state === 'ok') return raised ? ['an applied rotation left the unapplied alert'] : [];
+          const problems: string[] = [];
+          if (await applied()) problems.push('the run failed, yet the new token is applied');
+          if (!raised || record.alert?.id !== ROTATION_UNAPPLIED_ALERT)
+            problems.push(`no sticky "${ROTATION_UNAPPLIED_ALERT}" alert (${record.alert?.id ?? 'none'})`);
+          const says = 'The new registration token is pushed but not applied: use "Apply the configuration".';
+          if (!record.sentence?.endsWith(says))
+            problems.push(`the sentence does not end "${says}": ${record.sentence}`);
+          return problems;
+        },
       };
     },
   },

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAINTENANCE_MODE_KEY } from '../../../src-main/core/runbook/maintenance';
+import type { RunRecord } from '../../../src-main/core/runbook/run-record';
 import type { Harness } from '../runbook/harness';
 import {
   type CellResult,
+  type Fault,
   formatMatrix,
   invocationId,
   type Matrix,
@@ -26,6 +28,33 @@ const allUnits = async (h: Harness, active: boolean) => {
   return true;
 };
 const user = async (h: Harness, id: string) => (await h.lab.state.users()).find((u) => u.userId === id);
+
+/**
+ * A stop that never completed: maintenance mode goes off again when every unit still runs (else every
+ * alert about them would stay quiet), stays on when some are down or the units cannot be looked at,
+ * and the sentence says which and why.
+ */
+async function maintenanceAfterStop(h: Harness, record: RunRecord, fault: Fault): Promise<string[]> {
+  const on = h.maintenance.get(MAINTENANCE_MODE_KEY) !== undefined;
+  const sentence = record.sentence ?? '';
+  if (record.state === 'ok') return on ? [] : ['the stack is stopped but maintenance mode is off'];
+  const problems: string[] = [];
+  const allActive = await allUnits(h, true);
+  const says = (text: string) => {
+    if (!sentence.includes(text)) problems.push(`the sentence does not say "${text}": ${sentence}`);
+  };
+  if (fault === 'host-key') {
+    if (!on) problems.push('maintenance mode went off though the units could not be checked');
+    says('Maintenance mode stays on, because the units could not be checked');
+  } else if (allActive) {
+    if (on) problems.push('maintenance mode stayed on while every unit still runs');
+    says('Every unit is still active, so maintenance mode is off again and alerts about them are on.');
+  } else {
+    if (!on) problems.push('maintenance mode went off while units are stopped');
+    says('Maintenance mode stays on, because ');
+  }
+  return problems;
+}
 
 function userRow(action: 'user.make-admin' | 'user.deactivate'): Row {
   const target = action === 'user.make-admin' ? '@bob:lab.test' : '@alice:lab.test';
@@ -66,7 +95,10 @@ const ROWS: Row[] = [
     after: 'systemctl is-active*',
     exit: SYSTEMD_JOB_FAILED,
     hang: UNIT_SETTLE,
-    prepare: async (h) => ({ main: () => allUnits(h, false) }),
+    prepare: async (h) => ({
+      main: () => allUnits(h, false),
+      check: (record, fault) => maintenanceAfterStop(h, record, fault),
+    }),
   },
   {
     action: 'stack.start',

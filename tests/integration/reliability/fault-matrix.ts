@@ -32,6 +32,8 @@ export interface Effects {
   main(): Promise<boolean>;
   /** Everything the action promises on success; defaults to `main`. */
   complete?(): Promise<boolean>;
+  /** What else the action promises of this cell's outcome (alerts, maintenance mode): the problems found. */
+  check?(record: RunRecord, fault: Fault, alerts: StickyAlerts): Promise<string[]>;
 }
 
 export interface Row {
@@ -290,6 +292,7 @@ export async function runCell(
   if (fault === 'host-key') await pinCurrentHostKeys(h);
 
   const problems: string[] = expectedFailure(fault, row, record, how, sentToHost);
+  if (effects.check) problems.push(...(await effects.check(record, fault, alerts)));
   const effect = await effects.main();
   const complete = effects.complete ? await effects.complete() : effect;
   const index = (id: string | null) => record.steps.findIndex((s) => s.id === id);

@@ -1,10 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, tokenRotateCommand } from '../../../src-main/cli/token-commands';
 import { InviteClient } from '../../../src-main/core/matrix/invites';
+import type { RunRecord } from '../../../src-main/core/runbook/run-record';
 import { ClipboardGuard } from '../../../src-main/core/token/clipboard';
 import { RegistrationTokenService } from '../../../src-main/core/token/token-service';
 import { ROTATION_COMMIT_MESSAGE } from '../../../src-main/core/vault/rotation';
+import { ROTATION_UNAPPLIED_ALERT } from '../../../src-main/core/vault/token-actions';
 import { readTopLevelKey } from '../../../src-main/core/vault/yaml-key';
 import { VAULT_FILE, vaultPlaintext } from '../../lab/deploy/vault';
 import { RecordingClipboard } from '../../unit/core/token/recording-clipboard';
@@ -95,7 +99,19 @@ describe('token.rotate on the lab', () => {
     expect(rotated.failingStep).toBe('pull-deploy');
     expect(rotated.sentence).toContain('fatal: unable to access the remote');
     expect(rotated.steps.find((s) => s.id === 'apply')?.state).toBe('skipped');
-    expect(rotated.alert).toBeNull();
+    // Pushed, so the Tokens panel already hands out a token Tuwunel refuses: a sticky alert says so.
+    expect(rotated.alert).toMatchObject({
+      id: ROTATION_UNAPPLIED_ALERT,
+      title: 'The new registration token is pushed but not applied',
+      fixActionId: 'config.apply',
+    });
+    expect(rotated.alert?.message).toContain(
+      `Run git pull --ff-only in ${t.lab.repos.vaultDeploy} there, then "Apply the configuration".`,
+    );
+    expect(rotated.sentence).toMatch(
+      /The new registration token is pushed but not applied: use "Apply the configuration"\.$/,
+    );
+    expect(await renderedToken(t.lab)).not.toBe(await currentToken());
     const undo = await t.run('token.rollback', { runId: rotated.id });
     expect(undo.state).toBe('failed');
     expect(undo.sentence).toContain('is already on origin/main, so the deploy host may have the new token');
@@ -105,5 +121,50 @@ describe('token.rotate on the lab', () => {
     expect(await git(t.lab.repos.vaultDeploy, 'rev-parse', 'HEAD')).toBe(
       await git(t.lab.repos.vaultWorkstation, 'rev-parse', 'HEAD'),
     );
+    // Pulled is not applied: the alert stays until the configuration is.
+    expect(t.alerts.list().map((a) => a.id)).toEqual([ROTATION_UNAPPLIED_ALERT]);
+  });
+
+  it('a failing apply leaves the alert; "Apply the configuration" makes the new token live and clears it', async () => {
+    // ansible-core when the playbook is missing (AnsibleError, exit 1).
+    t.lab.faults.exit(
+      'deploy',
+      'ansible-playbook*',
+      1,
+      'ERROR! the playbook: setup.yml could not be found\n',
+      1,
+    );
+    // Through the command line, which says what to run next.
+    const rb = t.runbook();
+    const finished: RunRecord[] = [];
+    rb.events.on('run-finished', (e) => finished.push(e.run));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await tokenRotateCommand(
+      ['--yes'],
+      { profile: t.profile, secrets: t.secrets, runbook: rb },
+      { stdout: (x) => out.push(x), stderr: (x) => err.push(x), stdin: new PassThrough() },
+    );
+    t.lab.faults.clear();
+    expect(code).toBe(EXIT.failed);
+    const rotated = finished.at(-1) as RunRecord;
+    expect(rotated.failingStep).toBe('apply');
+    expect(rotated.alert).toMatchObject({ id: ROTATION_UNAPPLIED_ALERT, fixActionId: 'config.apply' });
+    expect(rotated.alert?.message).toBe(
+      'The new registration token is pushed but not applied: Tuwunel still accepts only the old token, while the Tokens panel (which reads the vault on this computer) hands out the new one. Run "Apply the configuration" to make it live.',
+    );
+    const sentence =
+      'Rotate the registration token failed at "Apply the configuration (ansible-playbook --tags=install-all,start)": Ansible stopped with an error: the playbook: setup.yml could not be found. Clean-up done: forget the decrypted vault, unlock the vault repository. The new registration token is pushed but not applied: use "Apply the configuration".';
+    expect(rotated.sentence).toBe(sentence);
+    expect(out.join('')).toContain(`${sentence}\n`);
+    expect(err.join('')).toContain('To make the new token live: homeserver-tray run config.apply\n');
+    expect(rb.alerts.list().map((a) => a.id)).toEqual([ROTATION_UNAPPLIED_ALERT]);
+    const token = await currentToken();
+    expect(await renderedToken(t.lab)).not.toBe(token);
+
+    const applied = await (await rb.start('config.apply', {}, { confirmed: true })).done;
+    expect(applied.state, applied.sentence ?? '').toBe('ok');
+    expect(await renderedToken(t.lab)).toBe(token);
+    expect(rb.alerts.list()).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { CATALOG } from '../../../src-main/core/runbook/catalog';
 import { MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
 import type { RunRecord } from '../../../src-main/core/runbook/run-record';
 import { Runbook } from '../../../src-main/core/runbook/runner';
+import type { StickyAlerts } from '../../../src-main/core/runbook/sticky-alerts';
 import { createKeytarSecretStore } from '../../../src-main/core/secrets/keytar-store';
 import type { SecretStore } from '../../../src-main/core/secrets/types';
 import { SshPool } from '../../../src-main/core/ssh/pool';
@@ -33,6 +34,8 @@ export interface TokenLab {
   pool: SshPool;
   dataDir: string;
   runbook(): Runbook;
+  /** The sticky alerts of the runbook `run` uses. */
+  alerts: StickyAlerts;
   run(actionId: string, params?: Record<string, unknown>): Promise<RunRecord>;
   /** The vault's plaintext as the real ansible-vault CLI decrypts it (password on its stdin). */
   view(file?: string): Promise<{ code: number | null; plaintext: string; stderr: string }>;
@@ -86,6 +89,7 @@ export async function startTokenLab(
       pool,
       dataDir,
       runbook,
+      alerts: shared.alerts,
       run: async (actionId, params = {}) => (await shared.start(actionId, params, { confirmed: true })).done,
       view: (file) =>
         ansibleVaultView(

@@ -39,7 +39,9 @@ async function standIns(exec: LocalExec) {
     'systemctl',
     `verb=$1; shift
 case $verb in
-  stop) for u; do if [[ $u == 'matrix-*' ]]; then for f in "$STATE"/units/*; do echo inactive > "$f"; done; else echo inactive > "$STATE/units/$u"; fi; done ;;
+  stop)
+    if [[ -f $STATE/stop-fails ]]; then echo "Job for matrix-tuwunel.service failed because the control process exited with error code." >&2; exit 1; fi
+    for u; do if [[ $u == 'matrix-*' ]]; then for f in "$STATE"/units/*; do echo inactive > "$f"; done; else echo inactive > "$STATE/units/$u"; fi; done ;;
   start|restart)
     if [[ -f $STATE/start-fails ]]; then echo "Job for $1.service failed because the control process exited with error code." >&2; exit 1; fi
     for u; do echo active > "$STATE/units/$u"; done ;;
@@ -51,9 +53,11 @@ esac`,
     'docker',
     `cmd=\${@: -1}; u=\${cmd##* }
 if [[ $(cat "$STATE/units/matrix-tuwunel") == active ]]; then echo "Error: IO error: While lock file: /var/lib/tuwunel/LOCK: Resource temporarily unavailable" >&2; exit 1; fi
-case $(cat "$STATE/docker-mode" 2>/dev/null) in
+mode=$(cat "$STATE/docker-mode" 2>/dev/null)
+case $mode in
   hang) exec sleep 1000 ;;
   fail) echo "Command failed with error: User $u does not exist" ;;
+  exit-*) cat "$STATE/docker-stderr" >&2; exit "\${mode#exit-}" ;;
   *) case $cmd in
        "users make-user-admin "*) echo "$u has been granted admin privileges." ;;
        "users deactivate "*) echo "User $u has been deactivated" ;;
@@ -159,6 +163,31 @@ describe('user.make-admin in CLI mode (no admin token stored)', () => {
       'Tuwunel answered: Command failed with error: User @nobody:lab.test does not exist',
     );
     expect(record.durationMs).toBeLessThan(5_000);
+    expect(await unit('matrix-tuwunel')).toBe('active');
+  });
+
+  it.each([
+    [
+      125,
+      // docker/cli run.go: reportError prints the daemon's error, runStartContainerErr exits 125.
+      "docker: Error response from daemon: error while creating mount source path '/matrix/tuwunel/data': mkdir /matrix/tuwunel/data: read-only file system.",
+    ],
+    [
+      127,
+      // …and 127 when the error says the executable was not found.
+      'docker: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "tuwunel": executable file not found in $PATH: unknown.',
+    ],
+    [126, "timeout: failed to run command 'docker': Permission denied"],
+  ])('says docker run failed (exit %i), not that Tuwunel answered', async (code, stderr) => {
+    await exec.setState('homeserver', 'docker-mode', `exit-${code}`);
+    await exec.setState('homeserver', 'docker-stderr', `${stderr}\n`);
+    const record = await (await runbook().start('user.make-admin', { user: 'bob' }, { confirmed: true }))
+      .done;
+    expect(record.state).toBe('failed');
+    expect(record.steps.find((s) => s.id === 'execute')?.error?.message).toBe(
+      `docker run failed (exit ${code}): ${stderr.endsWith('.') ? stderr : `${stderr}.`}`,
+    );
+    expect(record.sentence).not.toContain('Tuwunel answered');
     expect(await unit('matrix-tuwunel')).toBe('active');
   });
 
@@ -333,6 +362,48 @@ describe('maintenance mode', () => {
     expect(start.state).toBe('failed');
     expect(maintenance.modeActive).toBe(false);
     expect(start.steps.map((s) => s.state)).toEqual(['failed', 'skipped', 'skipped', 'ok']);
+  });
+
+  it('a stop that failed while every unit still runs leaves maintenance mode again, and says so', async () => {
+    await exec.setState('homeserver', 'stop-fails', '1');
+    const stop = await (await runbook().start('stack.stop', {}, { confirmed: true })).done;
+    expect(stop.state).toBe('failed');
+    expect(maintenance.modeActive).toBe(false);
+    expect(new MaintenanceStore(join(dataDir, 'maintenance.json')).list()).toEqual([]);
+    expect(commands()).toEqual([
+      "systemctl stop 'matrix-*'",
+      'systemctl is-active matrix-tuwunel matrix-traefik matrix-postgres',
+    ]);
+    expect(stop.steps.map((s) => [s.id, s.state])).toEqual([
+      ['maintenance-on', 'ok'],
+      ['stop-all', 'failed'],
+      ['confirm-stopped', 'skipped'],
+      ['maintenance-off-if-running', 'ok'],
+    ]);
+    expect(stop.sentence).toMatch(
+      /^Stop the stack \(maintenance\) failed at "Stop all matrix-\* units": .* Clean-up done: leave maintenance mode if the units still run\. Every unit is still active, so maintenance mode is off again and alerts about them are on\.$/,
+    );
+  });
+
+  it('keeps maintenance mode on when some units are down, or when they cannot be checked, and says why', async () => {
+    await exec.setState('homeserver', 'stop-fails', '1');
+    await exec.setState('homeserver', 'units/matrix-traefik', 'inactive\n');
+    const partly = await (await runbook().start('stack.stop', {}, { confirmed: true })).done;
+    expect(partly.state).toBe('failed');
+    expect(maintenance.modeActive).toBe(true);
+    expect(partly.sentence).toMatch(
+      /Maintenance mode stays on, because matrix-traefik is not active: alerts about the units stay quiet until "Start the stack"\.$/,
+    );
+
+    await exec.setState('homeserver', 'units/matrix-traefik', 'active\n');
+    for (let i = 0; i < FAST.finallyAttempts; i++) exec.dropNext(/is-active/);
+    const unchecked = await (await runbook().start('stack.stop', {}, { confirmed: true })).done;
+    expect(unchecked.state).toBe('failed');
+    expect(unchecked.steps.at(-1)).toMatchObject({ state: 'failed', attempts: FAST.finallyAttempts });
+    expect(maintenance.modeActive).toBe(true);
+    expect(unchecked.sentence).toMatch(
+      /Maintenance mode stays on, because the units could not be checked: alerts about them stay quiet until "Start the stack"\.$/,
+    );
   });
 });
 
