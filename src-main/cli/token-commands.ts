@@ -1,5 +1,5 @@
 import { describeError, InvalidInput, isAppError } from '../core/errors';
-import { InviteClient, InviteService } from '../core/matrix/invites';
+import { InviteClient, InviteService, parseDuration } from '../core/matrix/invites';
 import { joiningInstructions } from '../core/matrix/joining-instructions';
 import type { Profile } from '../core/profile/schema';
 import type { RunRecord } from '../core/runbook/run-record';
@@ -21,6 +21,7 @@ import {
 } from '../core/token/clipboard';
 import { trimVaultPasswordFile } from '../core/vault/password-file';
 import {
+  ROTATION_UNAPPLIED_ALERT,
   ROTATION_UNPUSHED_ALERT,
   TOKEN_ROLLBACK_ACTION,
   TOKEN_ROTATE_ACTION,
@@ -258,6 +259,8 @@ export async function tokenRotateCommand(
       } else {
         io.stderr('To undo it: homeserver-tray token rollback\n');
       }
+    } else if (run.alert?.id === ROTATION_UNAPPLIED_ALERT) {
+      io.stderr('To make the new token live: homeserver-tray run config.apply\n');
     }
     return EXIT.failed;
   } catch (e) {
@@ -305,6 +308,24 @@ function usesText(uses: number | null, completed: number): string {
   return uses === null ? `${completed} used, unlimited` : `${completed} of ${uses} used`;
 }
 
+/** Digits only: Number() would read 0x10 as 16, 1e2 as 100 and '' as 0. */
+function usesOption(text: string): number {
+  const uses = /^\d+$/.test(text) ? Number(text) : 0;
+  if (uses < 1 || uses > 1000) throw new InvalidInput('--uses', 'must be a whole number from 1 to 1000');
+  return uses;
+}
+
+/** Checked before anything is issued; empty is a mistake, not "never expires" (that is leaving it out). */
+function expiresOption(text: string): string {
+  if (text.trim() === '')
+    throw new InvalidInput(
+      '--expires',
+      'needs a duration like 7d, 12h, 30m or 1h30m (leave the option out for an invite that never expires)',
+    );
+  parseDuration(text);
+  return text;
+}
+
 /** `invite [--uses N] [--expires 7d]`, `invite list`, `invite revoke <token>`, `invite instructions`. */
 export async function inviteCommand(args: string[], deps: TokenCliDeps, io: TokenCliIo): Promise<number> {
   try {
@@ -341,8 +362,8 @@ export async function inviteCommand(args: string[], deps: TokenCliDeps, io: Toke
     }
     if (sub !== undefined)
       throw new InvalidInput(sub, 'is not an invite command (use list, revoke or instructions)');
-    const uses = flags.has('uses') ? Number(flags.get('uses')) : 1;
-    const expires = flags.has('expires') ? String(flags.get('expires')) : null;
+    const uses = flags.has('uses') ? usesOption(String(flags.get('uses'))) : 1;
+    const expires = flags.has('expires') ? expiresOption(String(flags.get('expires'))) : null;
     const clipboard = await (deps.clipboard ?? createCliClipboard)();
     const client = deps.invites ?? new InviteClient({ profile: deps.profile, secrets: deps.secrets });
     const token = await client.create({ uses, expires });
@@ -522,7 +543,8 @@ export const TOKEN_CLI_HELP = `Registration token, invites and secrets:
   token copy                         copy the registration token (cleared after the set delay if unchanged)
   token rotate [--no-apply] [--yes]  rotate it in the vault, push, pull on the deploy host, apply
   token rollback                     undo a rotation that stopped before it was pushed
-  invite [--uses N] [--expires 7d]   issue a one-shot registration token and copy it
+  invite [--uses N] [--expires 7d]   issue a one-shot registration token and copy it (N: 1–1000;
+                                     without --expires it never expires)
   invite list | revoke <token> | instructions
   secret set <kind> [--host h]       store a secret (typed without echo, or piped on stdin)
   secret delete <kind> [--host h]    kinds: ${secretKindSchema.options.join(', ')}

@@ -9,7 +9,7 @@ import { runCommand } from '../../../src-main/cli/run-command';
 import { inviteCommand } from '../../../src-main/cli/token-commands';
 import { InvalidInput } from '../../../src-main/core/errors';
 import type { HttpRequest, HttpResponse } from '../../../src-main/core/matrix/http';
-import { InviteClient } from '../../../src-main/core/matrix/invites';
+import { InviteClient, parseDuration } from '../../../src-main/core/matrix/invites';
 import { CATALOG } from '../../../src-main/core/runbook/catalog';
 import type { Runbook } from '../../../src-main/core/runbook/runner';
 import { CliClipboard } from '../../../src-main/core/token/cli-clipboard';
@@ -349,6 +349,15 @@ describe('invite uses and expiry: 10 000 requests through the command line and t
     return { client, requests };
   };
 
+  const validDuration = (text: string) => {
+    try {
+      parseDuration(text);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   it('refused before any request leaves, with the option named; every IPC-valid request is valid for the core', async () => {
     const problems: string[] = [];
     const { client, requests } = probe();
@@ -356,12 +365,12 @@ describe('invite uses and expiry: 10 000 requests through the command line and t
       uses: fc.oneof(
         fc.integer({ min: -5, max: 1_200 }).map(String),
         hostileString,
-        fc.constantFrom('0x10', '1e2', ' 7 ', ''),
+        fc.constantFrom('0x10', '1e2', ' 7 ', '', '007', '1000', '1001'),
       ),
       expires: fc.oneof(
         fc.stringMatching(/^(\d{1,3}[smhdw]){1,3}$/),
         hostileString,
-        fc.constantFrom('365d', '366d', '59s', '1m', '52w', '53w', ' 7d ', '7d;id', '7 d'),
+        fc.constantFrom('365d', '366d', '59s', '1m', '52w', '53w', ' 7d ', '7d;id', '7 d', '', ' '),
       ),
     });
     for (const { uses, expires } of fc.sample(args, { numRuns: RUNS, seed: 6 })) {
@@ -379,8 +388,19 @@ describe('invite uses and expiry: 10 000 requests through the command line and t
         io,
       );
       const sent = requests.length - before;
+      // Digits only (not Number(): 0x10, 1e2, ''), and an empty expiry is a mistake, not "never".
+      const valid =
+        /^\d+$/.test(uses) &&
+        Number(uses) >= 1 &&
+        Number(uses) <= 1000 &&
+        expires.trim() !== '' &&
+        validDuration(expires);
+      if ((code === 64) === valid)
+        problems.push(
+          `invite --uses ${JSON.stringify(uses)} --expires ${JSON.stringify(expires)} exited ${code}`,
+        );
       if (code === 64) {
-        if (sent !== 0 || !/^(uses|expires): /.test(out.stderr))
+        if (sent !== 0 || !/^(--uses|--expires|expires): /.test(out.stderr))
           problems.push(
             `invite --uses ${JSON.stringify(uses)} --expires ${JSON.stringify(expires)}: ${sent} sent, ${out.stderr}`,
           );
