@@ -23,6 +23,7 @@ import { trimVaultPasswordFile } from '../core/vault/password-file';
 import {
   ROTATION_UNAPPLIED_ALERT,
   ROTATION_UNPUSHED_ALERT,
+  TOKEN_APPLY_ACTION,
   TOKEN_ROLLBACK_ACTION,
   TOKEN_ROTATE_ACTION,
 } from '../core/vault/token-actions';
@@ -260,7 +261,7 @@ export async function tokenRotateCommand(
         io.stderr('To undo it: homeserver-tray token rollback\n');
       }
     } else if (run.alert?.id === ROTATION_UNAPPLIED_ALERT) {
-      io.stderr('To make the new token live: homeserver-tray run config.apply\n');
+      io.stderr(`To make the new token live: homeserver-tray run ${TOKEN_APPLY_ACTION}\n`);
     }
     return EXIT.failed;
   } catch (e) {

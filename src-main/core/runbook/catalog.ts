@@ -55,7 +55,8 @@ import {
 
 const homeserver = (): HostRole => 'homeserver';
 const deployHost = (ctx: PlanContext<unknown>): HostRole => ctx.profile.deploy.host;
-const hostLabel = (profile: Profile, role: HostRole) => `the ${role} host (${profile.hosts[role].address})`;
+export const hostLabel = (profile: Profile, role: HostRole) =>
+  `the ${role} host (${profile.hosts[role].address})`;
 
 export const TUWUNEL_STOPPED_ALERT = 'tuwunel-stopped';
 
@@ -187,9 +188,10 @@ function playbookStep<P>(spec: {
 }
 
 /**
- * install-all,start, as config.apply, federation.* and token.rotate run it. Whoever runs it, success
- * means Tuwunel has the registration token of the deploy checkout's vault, so it clears "pushed but not
- * applied"; only the rotation's own apply step raises that alert (it overrides `alert`).
+ * install-all,start, as config.apply, federation.*, token.rotate and token.apply run it. Whoever runs
+ * it, success means Tuwunel has the registration token of the deploy checkout's vault, so it clears
+ * "pushed but not applied" once that checkout is known to have the rotation (the alert raised after a
+ * failed pull says which actions may clear it); only the token actions raise it (they override `alert`).
  */
 export function configApplyStep<P>({
   id,
@@ -212,23 +214,35 @@ export function configApplyStep<P>({
 }
 
 export const ROTATION_UNAPPLIED_ALERT = 'token-rotation-unapplied';
+/** The token actions' ids and token.apply's title (core/vault/token-actions.ts builds them): the alert names them. */
+export const TOKEN_ROTATE_ACTION = 'token.rotate';
+export const TOKEN_APPLY_ACTION = 'token.apply';
+export const TOKEN_APPLY_TITLE = 'Apply the rotated registration token';
 
 /**
  * After a rotation's push, the vault here and on the remote holds the new token while Tuwunel accepts
  * only the old one until the configuration is applied: the Tokens panel would hand out a refused token.
+ * token.apply fixes both cases (pulling again is harmless). After a failed pull, an apply alone would
+ * apply the old token again, so only the actions that pull may clear it then.
  */
 export function rotationUnappliedAlert(ctx: PlanContext<unknown>, failedAt: 'pull' | 'apply'): StepAlert {
   const checkout = ctx.profile.vault?.deployCheckout ?? 'the vault checkout';
   const stale =
     'Tuwunel still accepts only the old token, while the Tokens panel (which reads the vault on this computer) hands out the new one';
-  return {
+  const alert = {
     id: ROTATION_UNAPPLIED_ALERT,
     title: 'The new registration token is pushed but not applied',
-    message:
-      failedAt === 'apply'
-        ? `The new registration token is pushed but not applied: ${stale}. Run "Apply the configuration" to make it live.`
-        : `The new registration token is pushed but not applied, and ${checkout} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)} may not have it yet: ${stale}. Run git pull --ff-only in ${checkout} there, then "Apply the configuration".`,
-    fixActionId: 'config.apply',
+    fixActionId: TOKEN_APPLY_ACTION,
+  };
+  if (failedAt === 'apply')
+    return {
+      ...alert,
+      message: `The new registration token is pushed but not applied: ${stale}. Run "${TOKEN_APPLY_TITLE}" to make it live.`,
+    };
+  return {
+    ...alert,
+    message: `The new registration token is pushed but not applied, and ${checkout} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)} may not have it yet: ${stale}. Run "${TOKEN_APPLY_TITLE}": it pulls ${checkout} there, then applies the configuration.`,
+    clearedOnlyBy: [TOKEN_APPLY_ACTION, TOKEN_ROTATE_ACTION],
   };
 }
 
@@ -238,15 +252,17 @@ interface PlaybookActionSpec {
   description: string;
   group: ActionGroup;
   downtime: string;
+  /** Checks that need the profile, before anything is planned (see Action.bind). */
+  bind?: (params: Record<string, never>, profile: Profile) => Record<string, never>;
   confirm: (ctx: PlanContext<Record<string, never>>) => string;
   /** Alerts about these units stay quiet while the playbook restarts them. */
   maintenance: { units: string[] | 'all'; reason: string };
   steps: Step<Record<string, never>>[];
-  success: string;
+  success: string | ((ctx: StepContext<Record<string, never>>) => string);
 }
 
 /** An action that runs the playbook from the deploy host against the homeserver: both hosts locked. */
-function playbookAction(spec: PlaybookActionSpec): AnyAction {
+export function playbookAction(spec: PlaybookActionSpec): AnyAction {
   return defineAction<Record<string, never>>({
     id: spec.id,
     title: spec.title,
@@ -256,12 +272,13 @@ function playbookAction(spec: PlaybookActionSpec): AnyAction {
     danger: () => 'disruptive',
     downtime: () => spec.downtime,
     params: z.object({}).strict(),
+    ...(spec.bind ? { bind: spec.bind } : {}),
     confirm: spec.confirm,
     locks: (ctx) => [ctx.profile.deploy.host, 'homeserver'],
     maintenanceWindow: () => spec.maintenance,
     steps: spec.steps,
     finally: [],
-    success: () => spec.success,
+    success: (ctx) => (typeof spec.success === 'string' ? spec.success : spec.success(ctx)),
   });
 }
 

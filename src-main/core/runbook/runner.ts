@@ -588,6 +588,8 @@ export class Runbook {
     const spec = step.alert(ctx);
     if (ok) {
       if (spec.clear === false) return;
+      const raised = this.alerts.get(this.profile.name, spec.id);
+      if (raised?.clearedOnlyBy && !raised.clearedOnlyBy.includes(run.record.actionId)) return;
       if (run.record.alert?.id === spec.id) run.record.alert = null;
       if (this.alerts.clear(this.profile.name, spec.id)) {
         this.events.emit('alert-cleared', { profile: this.profile.name, id: spec.id });

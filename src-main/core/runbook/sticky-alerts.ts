@@ -7,6 +7,8 @@ export interface StickyAlert extends StepAlert {
   raisedAt: string;
 }
 
+const key = (profile: string, id: string) => `${profile}\n${id}`;
+
 /**
  * Alerts that stay until what they describe is fixed (e.g. "matrix-tuwunel is stopped" after a
  * CLI-mode command could not start it again): the step that can tell clears them when it succeeds,
@@ -20,13 +22,17 @@ export class StickyAlerts {
     return [...this.alerts.values()];
   }
 
+  get(profile: string, id: string): StickyAlert | undefined {
+    return this.alerts.get(key(profile, id));
+  }
+
   raise(alert: StickyAlert): void {
-    this.alerts.set(`${alert.profile}\n${alert.id}`, alert);
+    this.alerts.set(key(alert.profile, alert.id), alert);
     this.changed();
   }
 
   clear(profile: string, id: string): boolean {
-    const had = this.alerts.delete(`${profile}\n${id}`);
+    const had = this.alerts.delete(key(profile, id));
     if (had) this.changed();
     return had;
   }

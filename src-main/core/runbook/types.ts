@@ -97,6 +97,11 @@ export interface StepAlert {
   raise?: boolean;
   /** false: this step only raises the alert when it fails (its success does not fix what the alert is about). */
   clear?: boolean;
+  /**
+   * Once raised, only a successful step of these actions clears it: what it reports needs more than the
+   * other steps that clear this alert do (e.g. a pull as well as an apply). Unset: any of them.
+   */
+  clearedOnlyBy?: readonly string[];
 }
 
 interface StepBase<P> {

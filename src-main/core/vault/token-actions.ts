@@ -1,19 +1,31 @@
 import { z } from 'zod';
 import { isAppError } from '../errors';
-import type { HostRole } from '../profile/schema';
-import { configApplyStep, ROTATION_UNAPPLIED_ALERT, rotationUnappliedAlert } from '../runbook/catalog';
+import type { HostRole, Profile } from '../profile/schema';
+import {
+  configApplyStep,
+  hostLabel,
+  playbookAction,
+  ROTATION_UNAPPLIED_ALERT,
+  rotationUnappliedAlert,
+  TOKEN_APPLY_ACTION,
+  TOKEN_APPLY_TITLE,
+  TOKEN_ROTATE_ACTION,
+} from '../runbook/catalog';
 import { flagParam } from '../runbook/params';
 import {
   type AnyAction,
   defineAction,
   type LocalStep,
   type PlanContext,
+  type RemoteStep,
   type StepAlert,
   type StepContext,
   type StepVerdict,
 } from '../runbook/types';
 import { shellCommand, shellQuote } from '../ssh/quote';
+import { systemGit } from './git';
 import { type RotationDeps, RotationRollback, type StepIo, TokenRotation } from './rotation';
+import { readJournal, rotationFolder } from './rotation-lock';
 import { NothingToRollBack } from './token-errors';
 import { vaultLocation } from './vault-file';
 
@@ -24,14 +36,13 @@ import { vaultLocation } from './vault-file';
  */
 
 export interface TokenActionDeps extends RotationDeps {
-  /** How long the deploy host's `git pull` may keep missing the new commit (a mirror catching up). Default 60 s. */
+  /** How long the deploy host's `git pull` may keep missing the rotation's commit (a mirror catching up). Default 60 s. */
   mirrorWaitMs?: number;
 }
 
-export const TOKEN_ROTATE_ACTION = 'token.rotate';
 export const TOKEN_ROLLBACK_ACTION = 'token.rollback';
 export const ROTATION_UNPUSHED_ALERT = 'token-rotation-unpushed';
-export { ROTATION_UNAPPLIED_ALERT };
+export { ROTATION_UNAPPLIED_ALERT, TOKEN_APPLY_ACTION, TOKEN_ROTATE_ACTION };
 
 interface RotateParams {
   apply: boolean;
@@ -45,6 +56,12 @@ const deployHost = (ctx: PlanContext<unknown>): HostRole => ctx.profile.deploy.h
 
 function io(ctx: StepContext<unknown>): StepIo {
   return { signal: ctx.signal, timeoutMs: ctx.settings.deployCommandTimeoutMs, print: ctx.print };
+}
+
+/** Refuses a profile without a vault (VaultNotConfigured) before anything is planned. */
+function vaultRequired<P>(params: P, profile: Profile): P {
+  vaultLocation(profile);
+  return params;
 }
 
 function verdictOf(error: unknown): StepVerdict {
@@ -86,8 +103,58 @@ function unpushedAlert(ctx: PlanContext<unknown>): StepAlert {
   };
 }
 
-function pullCommand(deployCheckout: string, commit: string): string {
-  return `cd ${shellQuote(deployCheckout)} && ${shellCommand('git', 'pull', '--ff-only')} && ${shellCommand('git', 'merge-base', '--is-ancestor', commit, 'HEAD')}`;
+/** The rotation's commit the deploy checkout must have: undefined while not known (a dry run), null when none is. */
+type PulledCommit<P> = (ctx: PlanContext<P>) => string | null | undefined;
+
+function pullCommand(deployCheckout: string, commit: string | null | undefined): string {
+  const pull = `cd ${shellQuote(deployCheckout)} && ${shellCommand('git', 'pull', '--ff-only')}`;
+  if (commit === null) return pull;
+  return `${pull} && ${shellCommand('git', 'merge-base', '--is-ancestor', commit ?? '<the rotation commit>', 'HEAD')}`;
+}
+
+/**
+ * `git pull --ff-only` in the deploy host's vault checkout, repeated until that checkout has the
+ * rotation's commit: its remote may be a mirror that lags, and applying before it has the commit would
+ * apply the old token again. Without a commit to wait for, the pull alone decides.
+ */
+function deployPullStep<P>(commit: PulledCommit<P>, deps: TokenActionDeps): RemoteStep<P> {
+  return {
+    kind: 'remote',
+    id: 'pull-deploy',
+    title: 'Pull the vault on the deploy host (git pull)',
+    host: deployHost,
+    privileged: true,
+    command: (ctx) => pullCommand(vaultLocation(ctx.profile).deployCheckout, commit(ctx)),
+    timeoutMs: (ctx) => ctx.settings.deployCommandTimeoutMs,
+    poll: (ctx) => ({
+      everyMs: Math.max(ctx.settings.pollIntervalMs, 1000),
+      forMs: deps.mirrorWaitMs ?? 60_000,
+    }),
+    check: (out, ctx) => {
+      const wanted = commit(ctx);
+      const short = wanted?.slice(0, 10) ?? 'the new commit';
+      if (out.exitCode === 0)
+        return {
+          ok: true,
+          summary:
+            wanted === null
+              ? "The deploy host's checkout is up to date."
+              : `The deploy host's checkout has ${short}.`,
+        };
+      const tail = (out.stderr.trim() || out.stdout.trim()).split('\n').slice(-2).join(' / ');
+      // merge-base: exit 1 when the commit is there but not in HEAD, 128 when the pull never fetched it.
+      const missing =
+        wanted !== null &&
+        ((out.exitCode === 1 && !tail) ||
+          (out.exitCode === 128 && out.stderr.includes(`Not a valid commit name ${wanted}`)));
+      return {
+        ok: false,
+        message: missing
+          ? `the deploy host's checkout does not have ${short} yet (is its remote a mirror that lags?)`
+          : `git pull in ${vaultLocation(ctx.profile).deployCheckout} failed${tail ? `: ${tail}` : ''}`,
+      };
+    },
+  };
 }
 
 export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
@@ -98,7 +165,7 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
     ctx.scratch.rotation = created;
     return created;
   };
-  const current = (ctx: StepContext<RotateParams>) => ctx.scratch.rotation as TokenRotation | undefined;
+  const current = (ctx: PlanContext<RotateParams>) => ctx.scratch.rotation as TokenRotation | undefined;
   const file = (ctx: PlanContext<RotateParams>) => vaultLocation(ctx.profile).fileInRepo;
   const alert = { alert: (ctx: PlanContext<RotateParams>) => unpushedAlert(ctx as PlanContext<unknown>) };
 
@@ -117,10 +184,7 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
     params: z
       .object({ apply: flagParam(true).describe('Apply the configuration afterwards (default true)') })
       .strict(),
-    bind: (p, profile) => {
-      vaultLocation(profile);
-      return p;
-    },
+    bind: vaultRequired,
     confirm: (ctx) => {
       const v = vaultLocation(ctx.profile);
       return `Replace the registration token in ${v.fileInRepo} (${v.repo}), commit and push it, pull it into ${v.deployCheckout} on the ${ctx.profile.deploy.host} host${ctx.params.apply ? ', then apply the configuration (install-all,start): Tuwunel restarts and the old token stops working' : '; the new token takes effect at the next configuration apply'}.`;
@@ -209,35 +273,9 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
         alert,
       ),
       {
-        kind: 'remote',
-        id: 'pull-deploy',
-        title: 'Pull the vault on the deploy host (git pull)',
-        host: deployHost,
-        privileged: true,
-        command: (ctx) =>
-          pullCommand(
-            vaultLocation(ctx.profile).deployCheckout,
-            (ctx.scratch.rotation as TokenRotation | undefined)?.commit ?? '<the rotation commit>',
-          ),
-        timeoutMs: (ctx) => ctx.settings.deployCommandTimeoutMs,
-        poll: (ctx) => ({
-          everyMs: Math.max(ctx.settings.pollIntervalMs, 1000),
-          forMs: deps.mirrorWaitMs ?? 60_000,
-        }),
+        ...deployPullStep<RotateParams>((ctx) => current(ctx)?.commit ?? undefined, deps),
         // Pulled is not applied yet: only an apply clears it.
         alert: (ctx) => ({ ...rotationUnappliedAlert(ctx as PlanContext<unknown>, 'pull'), clear: false }),
-        check: (out, ctx) => {
-          const commit = current(ctx)?.commit?.slice(0, 10) ?? 'the new commit';
-          if (out.exitCode === 0) return { ok: true, summary: `The deploy host's checkout has ${commit}.` };
-          const tail = (out.stderr.trim() || out.stdout.trim()).split('\n').slice(-2).join(' / ');
-          return {
-            ok: false,
-            message:
-              out.exitCode === 1 && !tail
-                ? `the deploy host's checkout does not have ${commit} yet (is its remote a mirror that lags?)`
-                : `git pull in ${vaultLocation(ctx.profile).deployCheckout} failed${tail ? `: ${tail}` : ''}`,
-          };
-        },
       },
       {
         ...configApplyStep<RotateParams>({ id: 'apply', when: (ctx) => ctx.params.apply }),
@@ -279,6 +317,74 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
   });
 }
 
+interface ApplyScratch {
+  /** The last rotation's pushed commit, null when none is recorded; unset until looked up. */
+  commit?: string | null;
+}
+
+/**
+ * The fix for "pushed but not applied", after a failed pull or a failed apply alike: the rotation's pull
+ * on the deploy host (harmless when the checkout already has the commit), then the apply. It waits until
+ * the checkout has the commit the rotation pushed, so its success means the rotated token is live.
+ */
+export function createTokenApplyAction(deps: TokenActionDeps): AnyAction {
+  const git = deps.git ?? systemGit;
+  const pushed = (ctx: PlanContext<Record<string, never>>) => (ctx.scratch as ApplyScratch).commit;
+  return playbookAction({
+    id: TOKEN_APPLY_ACTION,
+    title: TOKEN_APPLY_TITLE,
+    description:
+      'After a rotation that was pushed but not applied: git pull --ff-only in the vault checkout on the deploy host until it has the rotation’s commit, then applies the configuration (install-all,start) there.',
+    group: 'Users',
+    downtime: 'Services whose configuration changed restart (Tuwunel: seconds). The old token stops working.',
+    bind: vaultRequired,
+    confirm: (ctx) =>
+      `Pull ${vaultLocation(ctx.profile).deployCheckout} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)}, then apply the configuration from there (install-all,start): services whose configuration changed restart and the old registration token stops working.`,
+    maintenance: { units: 'all', reason: 'Applying the rotated registration token (token.apply)' },
+    steps: [
+      {
+        kind: 'local',
+        id: 'find-rotation',
+        title: 'Find the rotation’s commit',
+        describe: (ctx) =>
+          `Read the commit the last rotation pushed from its journal in ${vaultLocation(ctx.profile).repo}/.git/homeserver-tray: the deploy host's checkout must have it.`,
+        run: async (ctx) => {
+          try {
+            const { repo } = vaultLocation(ctx.profile);
+            const journal = await readJournal(await rotationFolder(repo, git));
+            const commit = journal?.stage === 'pushed' ? journal.commit : null;
+            (ctx.scratch as ApplyScratch).commit = commit;
+            return {
+              ok: true,
+              summary:
+                journal && commit
+                  ? `Rotation ${journal.runId.slice(0, 8)} pushed ${commit.slice(0, 10)}.`
+                  : `No pushed rotation is recorded in ${repo}: the pull only brings the deploy host's checkout up to date.`,
+            };
+          } catch (e) {
+            return verdictOf(e);
+          }
+        },
+      },
+      deployPullStep(pushed, deps),
+      {
+        ...configApplyStep<Record<string, never>>({ id: 'apply' }),
+        // The checkout has the rotation now: if the apply fails, an apply alone is what is missing.
+        alert: (ctx) => ({
+          ...rotationUnappliedAlert(ctx as PlanContext<unknown>, 'apply'),
+          raise: typeof pushed(ctx) === 'string',
+        }),
+      },
+    ],
+    success: (ctx) => {
+      const commit = pushed(ctx);
+      return commit
+        ? `The rotated registration token is live: the deploy host's vault checkout has ${commit.slice(0, 10)} and the configuration was applied, so the old token no longer works.`
+        : "The deploy host's vault checkout is up to date and the configuration was applied.";
+    },
+  });
+}
+
 export function createTokenRollbackAction(deps: RotationDeps): AnyAction {
   const rollback = (ctx: StepContext<RollbackParams>): RotationRollback => {
     const existing = ctx.scratch.rollback as RotationRollback | undefined;
@@ -297,10 +403,7 @@ export function createTokenRollbackAction(deps: RotationDeps): AnyAction {
     danger: () => 'safe',
     downtime: () => 'None: only the vault repository on this computer changes.',
     params: z.object({ runId: z.string().min(1).max(200).optional() }).strict(),
-    bind: (p, profile) => {
-      vaultLocation(profile);
-      return p;
-    },
+    bind: vaultRequired,
     confirm: (ctx) =>
       `Restore ${vaultLocation(ctx.profile).fileInRepo} from the last rotation's backup and remove its local commit.`,
     locks: () => [],
@@ -369,7 +472,7 @@ export function createTokenRollbackAction(deps: RotationDeps): AnyAction {
   });
 }
 
-/** Both actions, for the catalog: `new Runbook({ catalog: [...CATALOG, ...createTokenActions(deps)] })`. */
+/** The token actions, for the catalog: `new Runbook({ catalog: [...CATALOG, ...createTokenActions(deps)] })`. */
 export function createTokenActions(deps: TokenActionDeps): AnyAction[] {
-  return [createTokenRotateAction(deps), createTokenRollbackAction(deps)];
+  return [createTokenRotateAction(deps), createTokenApplyAction(deps), createTokenRollbackAction(deps)];
 }

@@ -91,7 +91,7 @@ describe('token.rotate on the lab', () => {
     t.lab.faults.clear();
   });
 
-  it('a failing git pull on the deploy host fails the run after the push, and the rollback is refused', async () => {
+  it('a failing git pull on the deploy host fails the run after the push; only "Apply the rotated registration token" makes the new token live', async () => {
     t.lab.faults.exit('deploy', 'git pull*', 1, 'fatal: unable to access the remote\n');
     const rotated = await t.run('token.rotate', { apply: true });
     t.lab.faults.clear();
@@ -103,29 +103,40 @@ describe('token.rotate on the lab', () => {
     expect(rotated.alert).toMatchObject({
       id: ROTATION_UNAPPLIED_ALERT,
       title: 'The new registration token is pushed but not applied',
-      fixActionId: 'config.apply',
+      fixActionId: 'token.apply',
     });
     expect(rotated.alert?.message).toContain(
-      `Run git pull --ff-only in ${t.lab.repos.vaultDeploy} there, then "Apply the configuration".`,
+      `Run "Apply the rotated registration token": it pulls ${t.lab.repos.vaultDeploy} there, then applies the configuration.`,
     );
     expect(rotated.sentence).toMatch(
-      /The new registration token is pushed but not applied: use "Apply the configuration"\.$/,
+      /The new registration token is pushed but not applied: use "Apply the rotated registration token"\.$/,
     );
-    expect(await renderedToken(t.lab)).not.toBe(await currentToken());
+    const token = await currentToken();
+    expect(await renderedToken(t.lab)).not.toBe(token);
     const undo = await t.run('token.rollback', { runId: rotated.id });
     expect(undo.state).toBe('failed');
     expect(undo.sentence).toContain('is already on origin/main, so the deploy host may have the new token');
-    // Rotating again is the fix: it brings the deploy host up to date as well.
-    const again = await t.run('token.rotate', { apply: false });
-    expect(again.state, again.sentence ?? '').toBe('ok');
+
+    // Applying without pulling applies the old vault again: the alert stays.
+    const configApplied = await t.run('config.apply');
+    expect(configApplied.state, configApplied.sentence ?? '').toBe('ok');
+    expect(await renderedToken(t.lab)).not.toBe(token);
+    expect(t.alerts.list().map((a) => a.id)).toEqual([ROTATION_UNAPPLIED_ALERT]);
+
+    const applied = await t.run('token.apply');
+    expect(applied.state, applied.sentence ?? '').toBe('ok');
+    expect(applied.sentence).toMatch(/^The rotated registration token is live: /);
     expect(await git(t.lab.repos.vaultDeploy, 'rev-parse', 'HEAD')).toBe(
       await git(t.lab.repos.vaultWorkstation, 'rev-parse', 'HEAD'),
     );
-    // Pulled is not applied: the alert stays until the configuration is.
-    expect(t.alerts.list().map((a) => a.id)).toEqual([ROTATION_UNAPPLIED_ALERT]);
+    expect(await renderedToken(t.lab)).toBe(token);
+    // Tuwunel (restarted by the playbook) takes the new token as its configured one.
+    const listed = await new InviteClient({ profile: t.profile, secrets: t.secrets }).list();
+    expect(listed.filter((i) => i.source === 'config').map((i) => i.token)).toEqual([token]);
+    expect(t.alerts.list()).toEqual([]);
   });
 
-  it('a failing apply leaves the alert; "Apply the configuration" makes the new token live and clears it', async () => {
+  it('a failing apply leaves the alert; the checkout has the commit, so "Apply the configuration" makes the new token live and clears it', async () => {
     // ansible-core when the playbook is missing (AnsibleError, exit 1).
     t.lab.faults.exit(
       'deploy',
@@ -149,15 +160,15 @@ describe('token.rotate on the lab', () => {
     expect(code).toBe(EXIT.failed);
     const rotated = finished.at(-1) as RunRecord;
     expect(rotated.failingStep).toBe('apply');
-    expect(rotated.alert).toMatchObject({ id: ROTATION_UNAPPLIED_ALERT, fixActionId: 'config.apply' });
+    expect(rotated.alert).toMatchObject({ id: ROTATION_UNAPPLIED_ALERT, fixActionId: 'token.apply' });
     expect(rotated.alert?.message).toBe(
-      'The new registration token is pushed but not applied: Tuwunel still accepts only the old token, while the Tokens panel (which reads the vault on this computer) hands out the new one. Run "Apply the configuration" to make it live.',
+      'The new registration token is pushed but not applied: Tuwunel still accepts only the old token, while the Tokens panel (which reads the vault on this computer) hands out the new one. Run "Apply the rotated registration token" to make it live.',
     );
     const sentence =
-      'Rotate the registration token failed at "Apply the configuration (ansible-playbook --tags=install-all,start)": Ansible stopped with an error: the playbook: setup.yml could not be found. Clean-up done: forget the decrypted vault, unlock the vault repository. The new registration token is pushed but not applied: use "Apply the configuration".';
+      'Rotate the registration token failed at "Apply the configuration (ansible-playbook --tags=install-all,start)": Ansible stopped with an error: the playbook: setup.yml could not be found. Clean-up done: forget the decrypted vault, unlock the vault repository. The new registration token is pushed but not applied: use "Apply the rotated registration token".';
     expect(rotated.sentence).toBe(sentence);
     expect(out.join('')).toContain(`${sentence}\n`);
-    expect(err.join('')).toContain('To make the new token live: homeserver-tray run config.apply\n');
+    expect(err.join('')).toContain('To make the new token live: homeserver-tray run token.apply\n');
     expect(rb.alerts.list().map((a) => a.id)).toEqual([ROTATION_UNAPPLIED_ALERT]);
     const token = await currentToken();
     expect(await renderedToken(t.lab)).not.toBe(token);

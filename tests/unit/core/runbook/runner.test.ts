@@ -18,7 +18,7 @@ import type { RunbookEvents } from '../../../../src-main/core/runbook/run-record
 import { Runbook } from '../../../../src-main/core/runbook/runner';
 import { type AnyAction, DEFAULT_SETTINGS, defineAction } from '../../../../src-main/core/runbook/types';
 import { LocalExec } from './local-exec';
-import { MemorySecrets, testProfile } from './test-profile';
+import { deployAt, MemorySecrets, testProfile } from './test-profile';
 
 const UNITS = ['matrix-tuwunel', 'matrix-traefik', 'matrix-postgres'];
 const profile = testProfile({ units: UNITS });
@@ -420,16 +420,7 @@ describe('deploy host: config.apply and federation edits', () => {
     deployDir = join(exec.hostDir('deploy'), 'matrix-deploy');
     await fs.mkdir(join(deployDir, 'inventory/host_vars/matrix.lab.test'), { recursive: true });
     await fs.writeFile(varsPath(), VARS, { mode: 0o640 });
-    deployProfile = testProfile({
-      units: UNITS,
-      deploy: {
-        dir: deployDir,
-        inventory: 'inventory/hosts',
-        vaultPasswordFile: '/root/.vault_pass',
-        varsFile: 'inventory/host_vars/matrix.lab.test/vars.yml',
-        logDir: join(deployDir, 'logs'),
-      },
-    });
+    deployProfile = testProfile({ units: UNITS, deploy: deployAt(deployDir) });
     await exec.script(
       'deploy',
       'ansible-playbook',
@@ -536,6 +527,58 @@ describe('deploy host: config.apply and federation edits', () => {
       sentence: 'matrix.org is already in the allowlist (as "^matrix\\.org$"); nothing changed.',
     });
     expect(record.steps.map((s) => s.state)).toEqual(['ok', 'ok', 'skipped', 'skipped']);
+  });
+});
+
+describe('sticky alerts', () => {
+  /** One local step that fails on request; it raises alert "x" (naming `clearedOnlyBy` when given) and clears it. */
+  const alerting = (id: string, clearedOnlyBy?: string[]): AnyAction =>
+    defineAction<{ fail: boolean }>({
+      id,
+      title: id,
+      description: 'Fails on request.',
+      group: 'Admin',
+      host: 'homeserver',
+      danger: () => 'safe',
+      downtime: () => 'None.',
+      params: z.object({ fail: z.boolean().default(false) }).strict(),
+      confirm: () => id,
+      locks: () => [],
+      steps: [
+        {
+          kind: 'local',
+          id: 'work',
+          title: 'Work',
+          describe: () => 'Works, or fails on request.',
+          alert: () => ({
+            id: 'x',
+            title: 'X is broken',
+            message: 'X is broken.',
+            fixActionId: 'test.fix',
+            ...(clearedOnlyBy ? { clearedOnlyBy } : {}),
+          }),
+          run: (ctx) => (ctx.params.fail ? { ok: false, message: 'it broke' } : { ok: true }),
+        },
+      ],
+      finally: [],
+      success: () => 'Done.',
+    });
+
+  it('an alert raised with clearedOnlyBy is cleared only by a run of those actions', async () => {
+    const rb = runbook({
+      catalog: [alerting('test.narrow', ['test.fix']), alerting('test.other'), alerting('test.fix')],
+    });
+    const run = async (id: string, fail = false) => (await rb.start(id, { fail })).done;
+    expect((await run('test.narrow', true)).alert).toMatchObject({ id: 'x', clearedOnlyBy: ['test.fix'] });
+    expect((await run('test.other')).state).toBe('ok');
+    expect(rb.alerts.list().map((a) => a.id)).toEqual(['x']);
+    expect((await run('test.fix')).state).toBe('ok');
+    expect(rb.alerts.list()).toEqual([]);
+    // Raised without the list, any step that clears it does.
+    await run('test.other', true);
+    expect(rb.alerts.list().map((a) => a.id)).toEqual(['x']);
+    await run('test.narrow');
+    expect(rb.alerts.list()).toEqual([]);
   });
 });
 

@@ -1,11 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MaintenanceStore } from '../../../../src-main/core/runbook/maintenance';
+import { CATALOG } from '../../../../src-main/core/runbook/catalog';
+import { MaintenanceStore, type MaintenanceWindow } from '../../../../src-main/core/runbook/maintenance';
 import type { RunRecord } from '../../../../src-main/core/runbook/run-record';
 import { Runbook } from '../../../../src-main/core/runbook/runner';
+import { shellQuote } from '../../../../src-main/core/ssh/quote';
 import { decryptVault, encryptVault } from '../../../../src-main/core/vault/codec';
 import { WrongVaultPassword } from '../../../../src-main/core/vault/errors';
 import {
@@ -13,10 +16,19 @@ import {
   TokenRotation,
   writeVerifiedVault,
 } from '../../../../src-main/core/vault/rotation';
-import { createTokenActions, ROTATION_UNPUSHED_ALERT } from '../../../../src-main/core/vault/token-actions';
-import { RotationInProgress, VaultNotEditable } from '../../../../src-main/core/vault/token-errors';
+import {
+  createTokenActions,
+  ROTATION_UNAPPLIED_ALERT,
+  ROTATION_UNPUSHED_ALERT,
+} from '../../../../src-main/core/vault/token-actions';
+import {
+  RotationInProgress,
+  VaultNotConfigured,
+  VaultNotEditable,
+} from '../../../../src-main/core/vault/token-errors';
 import { readTopLevelKey } from '../../../../src-main/core/vault/yaml-key';
 import { LocalExec } from '../runbook/local-exec';
+import { deployAt, testProfile } from '../runbook/test-profile';
 import {
   git,
   gitEnv,
@@ -24,6 +36,7 @@ import {
   OLD_TOKEN,
   PASSWORD,
   TOKEN_KEY,
+  VAULT_FILE,
   type VaultRepo,
   vaultText,
 } from './rotation-fixture';
@@ -354,5 +367,228 @@ describe('token.rollback', () => {
     expect(run.sentence).toMatch(
       /^There is no token rotation to roll back in .*: no rotation was recorded\.$/,
     );
+  });
+});
+
+describe('token.apply', () => {
+  const sha256 = async (path: string) =>
+    createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
+  const deployVault = () => join(repo.deploy, VAULT_FILE);
+  let deployDir: string;
+  let windows: MaintenanceWindow[][];
+
+  beforeEach(async () => {
+    deployDir = join(repo.root, 'matrix-deploy');
+    await mkdir(deployDir, { recursive: true });
+    // The deploy host's git, with switches: a pull that fails, or one that finds nothing new (a lagging mirror).
+    await exec.script(
+      'deploy',
+      'git',
+      `if [[ $1 == pull && -f $STATE/pull-fails ]]; then echo "fatal: unable to access the remote" >&2; exit 1; fi
+if [[ $1 == pull && -f $STATE/pull-stale ]]; then echo "Already up to date."; exit 0; fi
+exec /usr/bin/git "$@"`,
+    );
+    // The playbook "applies" the vault of the deploy checkout: it keeps that file's hash, as Tuwunel would keep its token.
+    await exec.script(
+      'deploy',
+      'ansible-playbook',
+      `sha256sum < ${shellQuote(deployVault())} | cut -d' ' -f1 > "$STATE/applied-vault"
+cat "$STATE/playbook-output"; exit "$(cat "$STATE/playbook-rc")"`,
+    );
+    await playbook('ok');
+  });
+
+  afterEach(async () => {
+    for (const f of ['pull-fails', 'pull-stale', 'applied-vault'])
+      await rm(join(exec.hostDir('deploy'), 'state', f), { force: true });
+  });
+
+  async function playbook(outcome: 'ok' | 'failed'): Promise<void> {
+    const fixture = join(import.meta.dirname, '..', 'runbook', 'fixtures', 'ansible');
+    await exec.setState(
+      'deploy',
+      'playbook-output',
+      await readFile(join(fixture, outcome === 'ok' ? 'ok1.txt' : 'failed-task.txt'), 'utf8'),
+    );
+    await exec.setState('deploy', 'playbook-rc', outcome === 'ok' ? '0' : '2');
+  }
+
+  function withPlaybook(): Runbook {
+    const profile = testProfile({ vault: repo.profile.vault, deploy: deployAt(deployDir) });
+    const maintenance = new MaintenanceStore();
+    windows = [];
+    maintenance.subscribe((w) => windows.push(w));
+    return new Runbook({
+      profile,
+      exec,
+      maintenance,
+      secrets: repo.secrets,
+      catalog: [...CATALOG, ...createTokenActions({ secrets: repo.secrets, mirrorWaitMs: 1500 })],
+      settings: { pollIntervalMs: 200 },
+    });
+  }
+
+  const run = async (rb: Runbook, id: string, params: Record<string, unknown> = {}) =>
+    (await rb.start(id, params, { confirmed: true })).done;
+  const applied = () => exec.state('deploy', 'applied-vault').then((s) => s.trim());
+
+  it('after a failed pull: config.apply leaves the alert; token.apply pulls, applies the rotated vault and clears it', async () => {
+    const rb = withPlaybook();
+    const oldVault = await sha256(deployVault());
+    await exec.setState('deploy', 'pull-fails', '');
+    const rotated = await run(rb, 'token.rotate', { apply: true });
+    await rm(join(exec.hostDir('deploy'), 'state', 'pull-fails'));
+    expect(rotated.failingStep).toBe('pull-deploy');
+    expect(rotated.alert).toMatchObject({
+      id: ROTATION_UNAPPLIED_ALERT,
+      fixActionId: 'token.apply',
+      clearedOnlyBy: ['token.apply', 'token.rotate'],
+    });
+    expect(rotated.alert?.message).toContain(
+      `Run "Apply the rotated registration token": it pulls ${repo.deploy} there, then applies the configuration.`,
+    );
+    expect(rotated.sentence).toMatch(
+      /The new registration token is pushed but not applied: use "Apply the rotated registration token"\.$/,
+    );
+    const head = await git(repo.workstation, 'rev-parse', 'HEAD');
+
+    // An apply without the pull applies the old vault again: it must not clear the alert.
+    const configApplied = await run(rb, 'config.apply');
+    expect(configApplied.state, configApplied.sentence ?? '').toBe('ok');
+    expect(await applied()).toBe(oldVault);
+    expect(rb.alerts.list().map((a) => a.id)).toEqual([ROTATION_UNAPPLIED_ALERT]);
+
+    const tokenApplied = await run(rb, 'token.apply');
+    expect(tokenApplied.state, tokenApplied.sentence ?? '').toBe('ok');
+    expect(stepStates(tokenApplied)).toEqual({ 'find-rotation': 'ok', 'pull-deploy': 'ok', apply: 'ok' });
+    expect(tokenApplied.steps[0]?.summary).toBe(
+      `Rotation ${rotated.id.slice(0, 8)} pushed ${head.slice(0, 10)}.`,
+    );
+    expect(tokenApplied.sentence).toBe(
+      `The rotated registration token is live: the deploy host's vault checkout has ${head.slice(0, 10)} and the configuration was applied, so the old token no longer works.`,
+    );
+    expect(await git(repo.deploy, 'rev-parse', 'HEAD')).toBe(head);
+    expect(await applied()).toBe(await sha256(repo.vaultPath));
+    expect(rb.alerts.list()).toEqual([]);
+    expect(exec.log.slice(-2).map((l) => l.host)).toEqual(['deploy', 'deploy']);
+    expect(exec.log.at(-1)?.command).toContain('ansible-playbook -i inventory/hosts setup.yml');
+    expect(exec.log.at(-2)?.command).toBe(
+      `cd ${repo.deploy} && git pull --ff-only && git merge-base --is-ancestor ${head} HEAD`,
+    );
+    // Alerts about the units stay quiet while the playbook restarts them, as for config.apply.
+    expect(windows.flat()).toContainEqual(
+      expect.objectContaining({
+        units: 'all',
+        reason: 'Applying the rotated registration token (token.apply)',
+      }),
+    );
+  });
+
+  it('after a failed apply: the alert names token.apply, and config.apply (the checkout has the commit) clears it', async () => {
+    const rb = withPlaybook();
+    await playbook('failed');
+    const rotated = await run(rb, 'token.rotate', { apply: true });
+    expect(rotated.failingStep).toBe('apply');
+    expect(rotated.alert).toMatchObject({ id: ROTATION_UNAPPLIED_ALERT, fixActionId: 'token.apply' });
+    expect(rotated.alert?.clearedOnlyBy).toBeUndefined();
+    expect(rotated.alert?.message).toMatch(/Run "Apply the rotated registration token" to make it live\.$/);
+    await playbook('ok');
+    expect((await run(rb, 'config.apply')).state).toBe('ok');
+    expect(await applied()).toBe(await sha256(repo.vaultPath));
+    expect(rb.alerts.list()).toEqual([]);
+  });
+
+  it('fails without applying while the checkout lacks the commit; once pulled, a failed apply leaves what config.apply fixes', async () => {
+    const rb = withPlaybook();
+    await exec.setState('deploy', 'pull-fails', '');
+    const rotated = await run(rb, 'token.rotate', { apply: true });
+    await rm(join(exec.hostDir('deploy'), 'state', 'pull-fails'));
+    const head = await git(repo.workstation, 'rev-parse', 'HEAD');
+
+    await exec.setState('deploy', 'pull-stale', '');
+    const lagging = await run(rb, 'token.apply');
+    await rm(join(exec.hostDir('deploy'), 'state', 'pull-stale'));
+    expect(lagging.failingStep).toBe('pull-deploy');
+    expect(lagging.sentence).toContain(
+      `the deploy host's checkout does not have ${head.slice(0, 10)} yet (is its remote a mirror that lags?)`,
+    );
+    expect(stepStates(lagging).apply).toBe('skipped');
+    expect(await applied()).toBe('');
+    expect(rb.alerts.list()).toEqual([rotated.alert]);
+
+    await playbook('failed');
+    const failedApply = await run(rb, 'token.apply');
+    expect(failedApply.failingStep).toBe('apply');
+    expect(await git(repo.deploy, 'rev-parse', 'HEAD')).toBe(head);
+    // Pulled now: the alert says only an apply is missing, so config.apply may clear it.
+    expect(rb.alerts.list()).toEqual([
+      expect.objectContaining({ id: ROTATION_UNAPPLIED_ALERT, runId: failedApply.id }),
+    ]);
+    expect(rb.alerts.list()[0]?.clearedOnlyBy).toBeUndefined();
+    await playbook('ok');
+    expect((await run(rb, 'config.apply')).state).toBe('ok');
+    expect(rb.alerts.list()).toEqual([]);
+  });
+
+  it('a later rotation that pulls but does not apply leaves the alert: pulled is not applied', async () => {
+    const rb = withPlaybook();
+    await exec.setState('deploy', 'pull-fails', '');
+    await run(rb, 'token.rotate', { apply: true });
+    await rm(join(exec.hostDir('deploy'), 'state', 'pull-fails'));
+    const again = await run(rb, 'token.rotate', { apply: false });
+    expect(again.state, again.sentence ?? '').toBe('ok');
+    expect(await git(repo.deploy, 'rev-parse', 'HEAD')).toBe(
+      await git(repo.workstation, 'rev-parse', 'HEAD'),
+    );
+    expect(rb.alerts.list().map((a) => a.id)).toEqual([ROTATION_UNAPPLIED_ALERT]);
+  });
+
+  it('without a pushed rotation, pulls and applies without waiting for a commit, and claims no rotated token', async () => {
+    const rb = withPlaybook();
+    const done = await run(rb, 'token.apply');
+    expect(done.state, done.sentence ?? '').toBe('ok');
+    expect(done.steps[0]?.summary).toBe(
+      `No pushed rotation is recorded in ${repo.workstation}: the pull only brings the deploy host's checkout up to date.`,
+    );
+    expect(exec.log.at(-2)?.command).toBe(`cd ${repo.deploy} && git pull --ff-only`);
+    expect(done.sentence).toBe(
+      "The deploy host's vault checkout is up to date and the configuration was applied.",
+    );
+  });
+
+  it('plans like config.apply, with the rotation’s pull first; refused without a vault in the profile', async () => {
+    const rb = withPlaybook();
+    const plan = await rb.plan('token.apply');
+    const config = await rb.plan('config.apply');
+    expect(plan).toMatchObject({ danger: config.danger, locks: config.locks, route: null });
+    expect(plan.steps.map((s) => [s.id, s.kind, s.host])).toEqual([
+      ['find-rotation', 'local', null],
+      ['pull-deploy', 'remote', 'deploy'],
+      ['apply', 'remote', 'deploy'],
+    ]);
+    const rotate = await rb.plan('token.rotate', { apply: true });
+    const pull = (p: typeof plan) => p.steps.find((s) => s.id === 'pull-deploy');
+    expect(pull(plan)).toEqual(pull(rotate));
+    expect(plan.steps[2]?.command.replace(/\d{8}T\d{6}Z/, 'STAMP')).toBe(
+      config.steps[0]?.command.replace(/\d{8}T\d{6}Z/, 'STAMP'),
+    );
+    expect(plan.confirm).toBe(
+      `Pull ${repo.deploy} on the deploy host (127.0.0.2), then apply the configuration from there (install-all,start): services whose configuration changed restart and the old registration token stops working.`,
+    );
+    expect(rb.actions().find((a) => a.id === 'token.apply')).toMatchObject({
+      title: 'Apply the rotated registration token',
+      group: 'Users',
+      host: 'deploy',
+      readOnly: false,
+    });
+    const noVault = new Runbook({
+      profile: testProfile(),
+      exec,
+      maintenance: new MaintenanceStore(),
+      catalog: createTokenActions({ secrets: repo.secrets }),
+    });
+    await expect(noVault.plan('token.apply')).rejects.toBeInstanceOf(VaultNotConfigured);
   });
 });
