@@ -1,24 +1,19 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from '../runbook/harness';
 import {
   ANSIBLE_FAILED,
   addAllowedServer,
-  type CellResult,
-  formatMatrix,
+  describeMatrix,
   invocationId,
-  type Matrix,
   type Row,
-  startMatrix,
   tuwunelToml,
+  varsPath,
 } from './fault-matrix';
 
 /** The fault matrix, deploy-host actions: the real ansible-playbook, ansible-galaxy and git behind the switches. */
 
-let matrix: Matrix;
 let originalVars: string;
-const varsPath = (h: Harness) => join(h.profile.deploy.dir, h.profile.deploy.varsFile);
 const GALAXY = (h: Harness) => join(h.profile.deploy.dir, 'roles', 'galaxy');
 const MARKER = '.reliability-marker';
 
@@ -82,22 +77,9 @@ const ROWS: Row[] = [
   },
 ];
 
-const results: CellResult[][] = [];
-beforeAll(async () => {
-  matrix = await startMatrix();
-  originalVars = await readFile(varsPath(matrix.harness()), 'utf8');
-});
-afterAll(async () => {
-  if (results.length > 0) console.log(formatMatrix('deploy actions', results));
-  await matrix?.stop();
-});
-
-describe('fault matrix: deploy actions', () => {
-  for (const row of ROWS) {
-    it(`${row.action} × every fault`, async () => {
-      const cells = await matrix.runRow(row);
-      results.push(cells);
-      expect(cells.flatMap((c) => c.problems.map((p) => `${c.fault}: ${p}`))).toEqual([]);
-    }, 120_000);
-  }
+describeMatrix('deploy actions', ROWS, {
+  timeoutMs: 120_000,
+  ready: async (h) => {
+    originalVars = await readFile(varsPath(h), 'utf8');
+  },
 });

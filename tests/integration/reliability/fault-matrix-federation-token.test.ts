@@ -1,29 +1,19 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG } from '../../../src-main/core/runbook/catalog';
+import { TokenRotation } from '../../../src-main/core/vault/rotation';
 import { createTokenActions, ROTATION_UNAPPLIED_ALERT } from '../../../src-main/core/vault/token-actions';
 import { readRegistrationToken } from '../../../src-main/core/vault/vault-file';
 import type { Harness } from '../runbook/harness';
 import { git, renderedToken } from '../token/token-lab';
-import {
-  ANSIBLE_FAILED,
-  type CellResult,
-  formatMatrix,
-  type Matrix,
-  type Row,
-  startMatrix,
-  tuwunelToml,
-} from './fault-matrix';
+import { ANSIBLE_FAILED, describeMatrix, type Row, tuwunelToml, varsPath } from './fault-matrix';
 
 /**
- * The fault matrix, federation allow/disallow (vars.yml edit, then the real playbook) and the token
- * rotation (vault edit, commit, push on this machine; git pull and the playbook on the deploy host).
+ * The fault matrix, federation allow/disallow (vars.yml edit, then the real playbook), the token
+ * rotation (vault edit, commit, push on this machine; git pull and the playbook on the deploy host) and
+ * the apply of a rotation whose pull failed (git pull and the playbook).
  */
 
-let matrix: Matrix;
 let originalVars: string;
-const varsPath = (h: Harness) => join(h.profile.deploy.dir, h.profile.deploy.varsFile);
 const toml = (h: Harness) => readFile(tuwunelToml(h), 'utf8');
 const PEER = 'chat.dacool.zone';
 
@@ -35,6 +25,50 @@ async function applyDirectly(h: Harness): Promise<void> {
   );
   if (r.exitCode !== 0) throw new Error(`applying the configuration failed: ${r.stdout}${r.stderr}`);
 }
+
+/** Applied: Tuwunel's configuration holds the token the vault now holds. */
+async function tokenApplied(h: Harness): Promise<boolean> {
+  return (await renderedToken(h.lab)) === (await readRegistrationToken(h.profile, h.secrets));
+}
+
+/** A rotation committed and pushed from this machine, not pulled on the deploy host: its commit. */
+async function pushedRotation(h: Harness, cell: number): Promise<string> {
+  await h.secrets.set({ profile: h.profile.name, kind: 'vault-password' }, h.lab.secrets.vaultPassword);
+  const r = new TokenRotation(h.profile, { secrets: h.secrets }, `fault-matrix-${cell}`);
+  try {
+    await r.acquireLock();
+    await r.precheck();
+    await r.decrypt();
+    r.edit();
+    await r.encrypt();
+    await r.backup();
+    await r.write();
+    await r.verify();
+    await r.commitChange();
+    await r.push();
+    return r.commit as string;
+  } finally {
+    r.wipe();
+    await r.release();
+  }
+}
+
+/** The rotation's pull on the deploy host as the main step (git behind the switches), the playbook after it. */
+const tokenPull = {
+  host: 'deploy',
+  main: 'pull-deploy',
+  mainPattern: 'git pull*',
+  after: 'ansible-playbook*',
+  exit: {
+    code: 128,
+    // git 2.39 `pull --ff-only` when the branches diverged.
+    stderr: 'fatal: Not possible to fast-forward, aborting.\n',
+  },
+  hang: { deployCommandTimeoutMs: 3_000 },
+  runbook: (h: Harness) => ({
+    catalog: [...CATALOG, ...createTokenActions({ secrets: h.secrets, mirrorWaitMs: 1_500 })],
+  }),
+} as const;
 
 const federation = {
   host: 'deploy',
@@ -65,21 +99,9 @@ const ROWS: Row[] = [
     },
   },
   {
+    ...tokenPull,
     action: 'token.rotate',
     params: () => ({ apply: true }),
-    host: 'deploy',
-    main: 'pull-deploy',
-    mainPattern: 'git pull*',
-    after: 'ansible-playbook*',
-    exit: {
-      code: 128,
-      // git 2.39 `pull --ff-only` when the branches diverged.
-      stderr: 'fatal: Not possible to fast-forward, aborting.\n',
-    },
-    hang: { deployCommandTimeoutMs: 3_000 },
-    runbook: (h) => ({
-      catalog: [...CATALOG, ...createTokenActions({ secrets: h.secrets, mirrorWaitMs: 1_500 })],
-    }),
     prepare: async (h) => {
       await h.secrets.set({ profile: h.profile.name, kind: 'vault-password' }, h.lab.secrets.vaultPassword);
       const headBefore = await git(h.lab.repos.vaultWorkstation, 'rev-parse', 'HEAD');
@@ -87,9 +109,7 @@ const ROWS: Row[] = [
         const head = await git(h.lab.repos.vaultWorkstation, 'rev-parse', 'HEAD');
         return head !== headBefore && (await git(h.lab.repos.vaultDeploy, 'rev-parse', 'HEAD')) === head;
       };
-      // Applied: Tuwunel's configuration holds the token the vault now holds.
-      const applied = async () =>
-        (await renderedToken(h.lab)) === (await readRegistrationToken(h.profile, h.secrets));
+      const applied = () => tokenApplied(h);
       return {
         main: pulled,
         complete: async () => (await pulled()) && (await applied()),
@@ -101,7 +121,8 @@ const ROWS: Row[] = [
           if (await applied()) problems.push('the run failed, yet the new token is applied');
           if (!raised || record.alert?.id !== ROTATION_UNAPPLIED_ALERT)
             problems.push(`no sticky "${ROTATION_UNAPPLIED_ALERT}" alert (${record.alert?.id ?? 'none'})`);
-          const says = 'The new registration token is pushed but not applied: use "Apply the configuration".';
+          const says =
+            'The new registration token is pushed but not applied: use "Apply the rotated registration token".';
           if (!record.sentence?.endsWith(says))
             problems.push(`the sentence does not end "${says}": ${record.sentence}`);
           return problems;
@@ -109,24 +130,42 @@ const ROWS: Row[] = [
       };
     },
   },
+  {
+    ...tokenPull,
+    action: 'token.apply',
+    prepare: async (h, cell) => {
+      const commit = await pushedRotation(h, cell);
+      const pulled = async () => (await git(h.lab.repos.vaultDeploy, 'rev-parse', 'HEAD')) === commit;
+      return {
+        main: pulled,
+        complete: async () => (await pulled()) && (await tokenApplied(h)),
+        // Before its pull it changed nothing the rotation left; after it, an apply alone is missing.
+        check: async (record, _fault, alerts) => {
+          const raised = alerts.list().find((a) => a.id === ROTATION_UNAPPLIED_ALERT);
+          if (record.state === 'ok') return raised ? ['an applied token left the unapplied alert'] : [];
+          const problems: string[] = [];
+          if (await tokenApplied(h)) problems.push('the run failed, yet the new token is applied');
+          if (!(await pulled())) {
+            if (raised) problems.push(`it raised "${raised.title}" without having pulled`);
+          } else if (
+            record.alert?.id !== ROTATION_UNAPPLIED_ALERT ||
+            raised?.fixActionId !== 'token.apply' ||
+            raised.clearedOnlyBy !== undefined
+          ) {
+            problems.push(
+              `pulled but not applied, and no alert that an apply is missing: ${JSON.stringify(raised)}`,
+            );
+          }
+          return problems;
+        },
+      };
+    },
+  },
 ];
 
-const results: CellResult[][] = [];
-beforeAll(async () => {
-  matrix = await startMatrix();
-  originalVars = await readFile(varsPath(matrix.harness()), 'utf8');
-});
-afterAll(async () => {
-  if (results.length > 0) console.log(formatMatrix('federation and token actions', results));
-  await matrix?.stop();
-});
-
-describe('fault matrix: federation and token actions', () => {
-  for (const row of ROWS) {
-    it(`${row.action} × every fault`, async () => {
-      const cells = await matrix.runRow(row);
-      results.push(cells);
-      expect(cells.flatMap((c) => c.problems.map((p) => `${c.fault}: ${p}`))).toEqual([]);
-    }, 120_000);
-  }
+describeMatrix('federation and token actions', ROWS, {
+  timeoutMs: 120_000,
+  ready: async (h) => {
+    originalVars = await readFile(varsPath(h), 'utf8');
+  },
 });

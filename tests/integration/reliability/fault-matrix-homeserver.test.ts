@@ -1,17 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAINTENANCE_MODE_KEY } from '../../../src-main/core/runbook/maintenance';
 import type { RunRecord } from '../../../src-main/core/runbook/run-record';
 import type { Harness } from '../runbook/harness';
-import {
-  type CellResult,
-  type Fault,
-  formatMatrix,
-  invocationId,
-  type Matrix,
-  type Row,
-  setUserFlags,
-  startMatrix,
-} from './fault-matrix';
+import { describeMatrix, type Fault, invocationId, type Row, setUserFlags } from './fault-matrix';
 
 /** The fault matrix, homeserver actions: systemctl, the CLI-mode docker step, sudo on every command. */
 
@@ -139,22 +129,4 @@ const ROWS: Row[] = [
   userRow('user.deactivate'),
 ];
 
-let matrix: Matrix;
-const results: CellResult[][] = [];
-beforeAll(async () => {
-  matrix = await startMatrix();
-});
-afterAll(async () => {
-  if (results.length > 0) console.log(formatMatrix('homeserver actions', results));
-  await matrix?.stop();
-});
-
-describe('fault matrix: homeserver actions', () => {
-  for (const row of ROWS) {
-    it(`${row.action} × every fault`, async () => {
-      const cells = await matrix.runRow(row);
-      results.push(cells);
-      expect(cells.flatMap((c) => c.problems.map((p) => `${c.fault}: ${p}`))).toEqual([]);
-    }, 90_000);
-  }
-});
+describeMatrix('homeserver actions', ROWS, { timeoutMs: 90_000 });

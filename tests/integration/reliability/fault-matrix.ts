@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionLost } from '../../../src-main/core/errors';
 import type { HostRole } from '../../../src-main/core/profile/schema';
 import { TUWUNEL_STOPPED_ALERT } from '../../../src-main/core/runbook/catalog';
@@ -79,6 +80,10 @@ export const ANSIBLE_FAILED = {
   stderr: 'ERROR! the playbook: setup.yml could not be found\n',
   says: 'Ansible stopped with an error: the playbook: setup.yml could not be found',
 };
+
+export function varsPath(h: Harness): string {
+  return join(h.profile.deploy.dir, h.profile.deploy.varsFile);
+}
 
 export function tuwunelToml(h: Harness): string {
   return join(h.lab.hosts.homeserver.dir, 'state', 'tuwunel', 'config', 'tuwunel.toml');
@@ -247,26 +252,21 @@ export async function runCell(
     });
   switch (fault) {
     case 'cut-before':
-      if (row.before) {
-        h.lab.faults.cut(row.host, row.before, 1);
-        how = `switch cut '${row.before}'`;
+    case 'cut-after': {
+      const when = fault === 'cut-before' ? 'before' : 'after';
+      const neighbour = row[when];
+      if (neighbour) {
+        h.lab.faults.cut(row.host, neighbour, 1);
+        how = `switch cut '${neighbour}'`;
       } else {
-        arm('before');
-        how = 'link cut right before the main step';
+        arm(when);
+        how = `link cut right ${when} the main step`;
       }
       break;
+    }
     case 'cut-during':
       h.lab.faults.cut(row.host, row.mainPattern, 1);
       how = `switch cut '${row.mainPattern}'`;
-      break;
-    case 'cut-after':
-      if (row.after) {
-        h.lab.faults.cut(row.host, row.after, 1);
-        how = `switch cut '${row.after}'`;
-      } else {
-        arm('after');
-        how = 'link cut right after the main step';
-      }
       break;
     case 'exit':
       h.lab.faults.exit(row.host, row.mainPattern, row.exit.code, row.exit.stderr);
@@ -381,7 +381,7 @@ export function cellText(c: CellResult): string {
 }
 
 /** The matrix as a table for the test output. */
-export function formatMatrix(title: string, rows: CellResult[][]): string {
+function formatMatrix(title: string, rows: CellResult[][]): string {
   const header = ['action', ...FAULTS];
   const body = rows.map((cells) => [cells[0]?.action ?? '', ...cells.map(cellText)]);
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((r) => (r[i] ?? '').length)));
@@ -401,28 +401,42 @@ export function formatMatrix(title: string, rows: CellResult[][]): string {
 }
 
 /**
- * One lab for a test file (keytar keeps its first D-Bus connection, so one keyring per process), reused
- * by every row: each row runs its six cells in order, the lab reset before each.
+ * A test file's matrix: one lab for the file (keytar keeps its first D-Bus connection, so one keyring
+ * per process), one test per row running its six cells in order with the lab reset before each, and
+ * the table printed once the file is done. `ready` runs once the lab is up, before the first row.
  */
-export interface Matrix {
-  harness(): Harness;
-  runRow(row: Row): Promise<CellResult[]>;
-  stop(): Promise<void>;
-}
-
-export async function startMatrix(): Promise<Matrix> {
-  const h = await startHarness({ playbookSeconds: 0 });
+export function describeMatrix(
+  title: string,
+  rows: Row[],
+  options: { timeoutMs: number; ready?: (h: Harness) => Promise<void> },
+): void {
+  let h: Harness | undefined;
   const alerts = new StickyAlerts();
-  return {
-    harness: () => h,
-    runRow: async (row) => {
-      const cells: CellResult[] = [];
-      for (const [i, fault] of FAULTS.entries()) {
-        await resetStack(h, alerts);
-        cells.push(await runCell(h, row, fault, i, alerts));
-      }
-      return cells;
-    },
-    stop: () => h.stop(),
-  };
+  const results: CellResult[][] = [];
+  beforeAll(async () => {
+    h = await startHarness({ playbookSeconds: 0 });
+    await options.ready?.(h);
+  });
+  afterAll(async () => {
+    if (results.length > 0) console.log(formatMatrix(title, results));
+    await h?.stop();
+  });
+  describe(`fault matrix: ${title}`, () => {
+    for (const row of rows) {
+      it(
+        `${row.action} × every fault`,
+        async () => {
+          const lab = h as Harness;
+          const cells: CellResult[] = [];
+          for (const [i, fault] of FAULTS.entries()) {
+            await resetStack(lab, alerts);
+            cells.push(await runCell(lab, row, fault, i, alerts));
+          }
+          results.push(cells);
+          expect(cells.flatMap((c) => c.problems.map((p) => `${c.fault}: ${p}`))).toEqual([]);
+        },
+        options.timeoutMs,
+      );
+    }
+  });
 }

@@ -16,7 +16,9 @@ import { CliClipboard } from '../../../src-main/core/token/cli-clipboard';
 import { createTokenActions } from '../../../src-main/core/vault/token-actions';
 import { invokeChannels } from '../../../src-main/ipc/contract';
 import { memoryIo } from '../../unit/cli/cli-io';
-import { type Harness, sentCommands, startHarness, wordsOf } from '../runbook/harness';
+import { type Harness, sentCommands, startHarness } from '../runbook/harness';
+import { COMMAND_BITS, fragmentOf, soupOf } from './hostile-strings';
+import { wordsOf } from './shell-records';
 
 /**
  * Action parameters the runbook tests do not fuzz yet — leaveRooms, token.rotate's apply, token.rollback's
@@ -51,30 +53,7 @@ beforeEach(() => {
   logs = execLogs();
 });
 
-const SHELL_BITS = [
-  "'",
-  '"',
-  '`',
-  '$(id)',
-  ';',
-  '&&',
-  '|',
-  '\n',
-  ' ',
-  '\\',
-  '*',
-  '#',
-  '=',
-  '--',
-  '\0',
-  '\u202e',
-];
-const soup = fc
-  .array(fc.oneof(fc.constantFrom(...SHELL_BITS), fc.stringMatching(/^[a-z0-9]{1,6}$/)), {
-    minLength: 1,
-    maxLength: 6,
-  })
-  .map((a) => a.join(''));
+const soup = soupOf(fragmentOf([...COMMAND_BITS, '=', '--', '\0', '\u202e']), 6);
 const flagLike = fc.constantFrom(
   'true',
   'false',
@@ -91,6 +70,15 @@ const flagLike = fc.constantFrom(
   '',
   'null',
 );
+/** The flag values the runbook takes (flagParam), and what each means. */
+const FLAGS = new Map<unknown, boolean>([
+  [true, true],
+  ['true', true],
+  ['yes', true],
+  [false, false],
+  ['false', false],
+  ['no', false],
+]);
 /** Anything a JSON request or a YAML-minded user could send for one parameter. */
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: flagLike },
@@ -138,18 +126,10 @@ describe(`hostile action parameters (${RUNS} each) never reach a shell`, () => {
       'users deactivate @alice:lab.test',
       'users deactivate --no-leave-rooms @alice:lab.test',
     ]);
-    const accepted = new Map<unknown, boolean>([
-      [true, true],
-      ['true', true],
-      ['yes', true],
-      [false, false],
-      ['false', false],
-      ['no', false],
-    ]);
     const problems: string[] = [];
     for (const v of fc.sample(hostileValue, { numRuns: RUNS, seed: 1 })) {
       const got = await outcome(() => rb.plan('user.deactivate', { user: 'alice', leaveRooms: v }));
-      const want = accepted.get(v);
+      const want = FLAGS.get(v);
       if ('error' in got) {
         if (want !== undefined || got.error.code !== 'InvalidInput' || got.error.field !== 'leaveRooms')
           problems.push(`${JSON.stringify(v)} → ${JSON.stringify(got.error)}`);
@@ -170,7 +150,7 @@ describe(`hostile action parameters (${RUNS} each) never reach a shell`, () => {
       const { io, out } = memoryIo();
       const args = ['user.deactivate', '--param', 'user=alice', '--param', `leaveRooms=${s}`, '--dry-run'];
       const code = await runCommand(args, { runbook: rb }, io);
-      const want = accepted.get(s);
+      const want = FLAGS.get(s);
       if (want === undefined ? code !== 64 || !out.stderr.startsWith('leaveRooms: ') : code !== 0)
         problems.push(`run … leaveRooms=${JSON.stringify(s)} exited ${code}: ${out.stderr}`);
       if (want !== undefined && !out.stdout.includes(`leaveRooms=${want}\n`))
@@ -189,20 +169,12 @@ describe(`hostile action parameters (${RUNS} each) never reach a shell`, () => {
     expect(rotate.false.steps.some((s) => s.id === 'apply')).toBe(false);
     const rollback = await rb.plan('token.rollback', {});
     const problems: string[] = [];
-    const flags = new Map<unknown, boolean>([
-      [true, true],
-      ['true', true],
-      ['yes', true],
-      [false, false],
-      ['false', false],
-      ['no', false],
-    ]);
     for (const v of fc.sample(hostileValue, { numRuns: RUNS, seed: 3 })) {
       const ipc = invokeChannels['token.rotate'].request.safeParse({ apply: v });
       if (ipc.success !== (typeof v === 'boolean'))
         problems.push(`IPC token.rotate {apply: ${JSON.stringify(v)}}: ${ipc.success}`);
       const got = await outcome(() => rb.plan('token.rotate', { apply: v }));
-      const want = flags.get(v);
+      const want = FLAGS.get(v);
       if ('error' in got) {
         if (want !== undefined || got.error.field !== 'apply')
           problems.push(`apply ${JSON.stringify(v)} → ${JSON.stringify(got.error)}`);

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -167,4 +167,27 @@ export async function recordCommands(lines: string[], mode: RecordMode = 'plain'
       throw new Error(`bash could not parse ${JSON.stringify(line)}`);
   }
   throw new Error(`bash recorded ${records.length} of ${lines.length} lines: ${err.slice(0, 500)}`);
+}
+
+/** Asks one real bash (with no PATH, so nothing external can run) for the words of each line. */
+export function wordsOf(lines: string[]): string[][] {
+  const script = ['w() { printf "%s\\0" "$@"; printf "\\1\\0"; }', ...lines.map((l) => `w ${l}`)].join('\n');
+  let out: string;
+  try {
+    out = execFileSync('env', ['-i', 'PATH=/nonexistent', '/bin/bash', '--noprofile', '--norc', '-s'], {
+      input: script,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (e) {
+    throw new Error(
+      `bash could not split these lines into words: ${JSON.stringify(lines)}: ${(e as { stderr?: string }).stderr}`,
+    );
+  }
+  const groups: string[][] = [[]];
+  for (const word of out.split('\0').slice(0, -1)) {
+    if (word === '\u0001') groups.push([]);
+    else groups.at(-1)?.push(word);
+  }
+  return groups.slice(0, -1);
 }

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { HostLocks } from '../../../src-main/core/ssh/host-lock';
 import { SshPool } from '../../../src-main/core/ssh/pool';
 import { startLab } from '../../lab/lab';
 import type { Lab, LabOptions } from '../../lab/types';
+import { wordsOf } from '../reliability/shell-records';
 
 /** Short limits: the lab answers in milliseconds, and tests must not wait out the runbook's minutes. */
 export const FAST: Partial<RunbookSettings> = {
@@ -97,29 +97,6 @@ export async function startHarness(options: LabOptions = {}): Promise<Harness> {
     await rm(dataDir, { recursive: true, force: true });
     throw e;
   }
-}
-
-/** Asks one real bash (with no PATH, so nothing external can run) for the words of each line. */
-export function wordsOf(lines: string[]): string[][] {
-  const script = ['w() { printf "%s\\0" "$@"; printf "\\1\\0"; }', ...lines.map((l) => `w ${l}`)].join('\n');
-  let out: string;
-  try {
-    out = execFileSync('env', ['-i', 'PATH=/nonexistent', '/bin/bash', '--noprofile', '--norc', '-s'], {
-      input: script,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  } catch (e) {
-    throw new Error(
-      `bash could not split these lines into words: ${JSON.stringify(lines)}: ${(e as { stderr?: string }).stderr}`,
-    );
-  }
-  const groups: string[][] = [[]];
-  for (const word of out.split('\0').slice(0, -1)) {
-    if (word === '\u0001') groups.push([]);
-    else groups.at(-1)?.push(word);
-  }
-  return groups.slice(0, -1);
 }
 
 /**

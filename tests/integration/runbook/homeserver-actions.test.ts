@@ -5,8 +5,10 @@ import { TUWUNEL_STOPPED_ALERT } from '../../../src-main/core/runbook/catalog';
 import { ActionRefused } from '../../../src-main/core/runbook/errors';
 import { connectMaintenance } from '../../../src-main/core/runbook/maintenance';
 import { StatusScheduler, StatusService, schedulerSettings } from '../../../src-main/core/status';
+import { COMMAND_BITS, soupOf } from '../reliability/hostile-strings';
+import { wordsOf } from '../reliability/shell-records';
 import { liveProcessesOf } from '../ssh/lab-processes';
-import { type Harness, sentCommands, startHarness, wordsOf } from './harness';
+import { type Harness, sentCommands, startHarness } from './harness';
 
 /** The runbook against the lab's homeserver VM: real sshd, sudo, systemctl/docker/journalctl stand-ins, Tuwunel HTTP. */
 
@@ -286,18 +288,7 @@ describe('hostile parameters never reach the host as more than one argument', ()
     // Validation does not depend on the keychain; leaving it out keeps 10 000 dry runs fast.
     const rb = h.runbook({ secrets: undefined, settings: { cliExecuteTimeoutSeconds: 2 } });
     const fragment = fc.constantFrom(
-      "'",
-      '"',
-      '`',
-      '$(id)',
-      ';',
-      '&&',
-      '|',
-      '\n',
-      ' ',
-      '\\',
-      '*',
-      '#',
+      ...COMMAND_BITS,
       '~',
       ':lab.test',
       ':evil.org',
@@ -311,10 +302,7 @@ describe('hostile parameters never reach the host as more than one argument', ()
       'a',
       'z9',
     );
-    const hostile = fc.oneof(
-      fc.string({ unit: 'binary', maxLength: 40 }),
-      fc.array(fragment, { minLength: 1, maxLength: 8 }).map((a) => a.join('')),
-    );
+    const hostile = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), soupOf(fragment, 8));
     const accepted: string[] = [];
     for (const input of fc.sample(hostile, 10_000)) {
       try {

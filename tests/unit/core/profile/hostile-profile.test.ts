@@ -16,6 +16,7 @@ import type { RemoteExec } from '../../../../src-main/core/ssh/types';
 import { planHosts } from '../../../../src-main/core/status/probes';
 import { buildHostScript } from '../../../../src-main/core/status/remote-script';
 import { createTokenActions } from '../../../../src-main/core/vault/token-actions';
+import { fragmentOf, SHELL_BITS, soupOf } from '../../../integration/reliability/hostile-strings';
 import { recordCommands } from '../../../integration/reliability/shell-records';
 import { MemorySecrets } from '../runbook/test-profile';
 import { REMOTE_PATH_FIELDS } from './remote-paths';
@@ -34,54 +35,15 @@ type Value = unknown;
 
 // ----------------------------------------------------------------- hostile values
 
-const SHELL_BITS = [
-  "'",
-  '"',
-  '`',
-  '$(',
-  ')',
-  '$IFS',
-  ';',
-  '&',
-  '|',
-  '\n',
-  '\r',
-  '\t',
-  ' ',
-  '\\',
-  '*',
-  '?',
-  '[',
-  ']',
-  '{',
-  '}',
-  '<',
-  '>',
-  '#',
-  '~',
-  '!',
-  '%',
-  '\0',
-  '\u00e9',
-  '\u202e',
-  '\u2028',
-  '\ufeff',
-  '--',
-  '-',
-  '@',
-  ':',
-  '/',
-  '=',
-  '+',
-  ',',
-  '.',
-  '_',
-];
-const fragment = fc.oneof(
-  fc.constantFrom(...SHELL_BITS, "'; touch /tmp/pwned #", '$(id)', '`id`', '../..', '-oProxyCommand=x'),
-  fc.stringMatching(/^[a-z0-9]{1,6}$/),
-);
-const soup = fc.array(fragment, { minLength: 1, maxLength: 8 }).map((a) => a.join(''));
+const fragment = fragmentOf([
+  ...SHELL_BITS,
+  "'; touch /tmp/pwned #",
+  '$(id)',
+  '`id`',
+  '../..',
+  '-oProxyCommand=x',
+]);
+const soup = soupOf(fragment, 8);
 const wrongType: fc.Arbitrary<Value> = fc.oneof(
   fc.integer(),
   fc.double(),

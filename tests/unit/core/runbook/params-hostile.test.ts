@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseLocalUserId } from '../../../../src-main/core/matrix/grammar';
 import { MaintenanceStore } from '../../../../src-main/core/runbook/maintenance';
 import { Runbook } from '../../../../src-main/core/runbook/runner';
 import type { RemoteExec } from '../../../../src-main/core/ssh/types';
+import { fragmentOf, PARAMETER_BITS, soupOf } from '../../../integration/reliability/hostile-strings';
+import { wordsOf } from '../../../integration/reliability/shell-records';
 import { MemorySecrets, testProfile } from './test-profile';
 
 const profile = testProfile();
@@ -20,60 +21,19 @@ const runbook = (secrets?: MemorySecrets) =>
   });
 
 const RUNS = 10_000;
-const SHELL_BITS = [
-  "'",
-  '"',
-  '`',
-  '$(',
-  ')',
-  ';',
-  '&',
-  '|',
-  '\n',
-  '\r',
-  '\t',
-  ' ',
-  '\\',
-  '*',
-  '?',
-  '[',
-  ']',
-  '{',
-  '}',
-  '<',
-  '>',
-  '#',
-  '~',
-  '!',
-  '%',
-  '\u00e9',
-  '\u202e',
-  '--',
-  '-',
-  '@',
-  ':',
-  '/',
-  '=',
-  '+',
-  '.',
-  '_',
-];
-const fragment = fc.oneof(
-  fc.constantFrom(
-    ...SHELL_BITS,
-    "'; rm -rf / #",
-    '$(id)',
-    '`id`',
-    ':lab.test',
-    ':evil.org',
-    ' --no-leave-rooms',
-  ),
-  fc.stringMatching(/^[a-z0-9]{1,6}$/),
-);
+const fragment = fragmentOf([
+  ...PARAMETER_BITS,
+  "'; rm -rf / #",
+  '$(id)',
+  '`id`',
+  ':lab.test',
+  ':evil.org',
+  ' --no-leave-rooms',
+]);
 /** Hostile strings: random binary, shell/Matrix punctuation soup, and near-valid IDs with something appended. */
 const hostile = fc.oneof(
   { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 50 }) },
-  { weight: 4, arbitrary: fc.array(fragment, { minLength: 1, maxLength: 8 }).map((a) => a.join('')) },
+  { weight: 4, arbitrary: soupOf(fragment, 8) },
   {
     weight: 3,
     arbitrary: fc
@@ -85,22 +45,6 @@ const hostile = fc.oneof(
       .map(([at, lp, server]) => `${at}${lp}${at ? server || ':lab.test' : ''}`),
   },
 );
-
-/** Asks ONE real bash process for the words of many command lines (no PATH: nothing external can run). */
-function wordsSeenByBash(lines: string[]): string[][] {
-  const script = ['w() { printf "%s\\0" "$@"; printf "\\1\\0"; }', ...lines.map((l) => `w ${l}`)].join('\n');
-  const out = execFileSync('env', ['-i', 'PATH=/nonexistent', '/bin/bash', '--noprofile', '--norc', '-s'], {
-    input: script,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const groups: string[][] = [[]];
-  for (const word of out.split('\0').slice(0, -1)) {
-    if (word === '\u0001') groups.push([]);
-    else groups.at(-1)?.push(word);
-  }
-  return groups.slice(0, -1);
-}
 
 const cliPrefix = [
   'timeout',
@@ -166,7 +110,7 @@ describe(`parameters against ${RUNS} hostile strings each`, () => {
     expect(problems).toEqual([]);
     expect(lines.length).toBeGreaterThan(500);
     expect(lines.length).toBeLessThan(RUNS);
-    expect(wordsSeenByBash(lines)).toEqual(expected);
+    expect(wordsOf(lines)).toEqual(expected);
   }, 60_000);
 
   it('unit (logs.follow): rejected, or one of the profile’s units as one argument', async () => {
@@ -193,7 +137,7 @@ describe(`parameters against ${RUNS} hostile strings each`, () => {
     }
     expect(problems).toEqual([]);
     expect(lines.length).toBeGreaterThan(100);
-    expect(wordsSeenByBash(lines)).toEqual(expected);
+    expect(wordsOf(lines)).toEqual(expected);
   }, 60_000);
 
   it('server (federation): rejected, or never on a command line at all (it travels in the file on stdin)', async () => {

@@ -1,5 +1,17 @@
+import { posix } from 'node:path';
 import { type Profile, profileSchema } from '../../../../src-main/core/profile/schema';
 import type { SecretRef, SecretStore } from '../../../../src-main/core/secrets/types';
+
+/** The profile's deploy section for a playbook checkout at `dir` (tests that run the playbook's stand-in point it at a temp folder). */
+export function deployAt(dir: string) {
+  return {
+    dir,
+    inventory: 'inventory/hosts',
+    vaultPasswordFile: '/root/.vault_pass',
+    varsFile: 'inventory/host_vars/matrix.lab.test/vars.yml',
+    logDir: posix.join(dir, 'logs'),
+  };
+}
 
 /** A profile shaped like the lab's (server lab.test), for tests that never connect anywhere. */
 export function testProfile(overrides: Record<string, unknown> = {}): Profile {
@@ -17,13 +29,7 @@ export function testProfile(overrides: Record<string, unknown> = {}): Profile {
       dataDir: '/matrix/tuwunel/data',
       configDir: '/matrix/tuwunel/config',
     },
-    deploy: {
-      dir: '/root/matrix-deploy',
-      inventory: 'inventory/hosts',
-      vaultPasswordFile: '/root/.vault_pass',
-      varsFile: 'inventory/host_vars/matrix.lab.test/vars.yml',
-      logDir: '/root/matrix-deploy/logs',
-    },
+    deploy: deployAt('/root/matrix-deploy'),
     ...overrides,
   });
 }
