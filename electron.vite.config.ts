@@ -18,7 +18,7 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
-      // A sandboxed preload can require nothing but 'electron': bundle zod and the contract into it.
+      // A sandboxed preload can require nothing but 'electron': bundle what it imports (the channel names).
       externalizeDeps: false,
       minify: true,
       rollupOptions: {

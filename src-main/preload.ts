@@ -1,11 +1,12 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { buildApi } from './ipc/contract';
+import { buildApi } from './ipc/channels';
 
 /**
- * The window's only door to the main process: `window.api`, named functions built from the IPC contract.
- * ipcRenderer itself never crosses the bridge, and listeners never see the IPC event (its `sender` would
- * hand the page ipcRenderer back). This file is bundled whole (zod included): a sandboxed preload can
- * require nothing but 'electron'.
+ * The window's only door to the main process: `window.api`, named functions built from the IPC contract's
+ * channel names. ipcRenderer itself never crosses the bridge, and listeners never see the IPC event (its
+ * `sender` would hand the page ipcRenderer back). A sandboxed preload can require nothing but 'electron', so
+ * this file is bundled whole; it imports channels.ts, not contract.ts, so zod stays out of the window's
+ * first script (validation is the router's job).
  */
 const api = buildApi(
   (channel, request) => ipcRenderer.invoke(channel, request),

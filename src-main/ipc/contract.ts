@@ -9,12 +9,16 @@
  * Everything on the wire is JSON-safe (times as ISO 8601 strings, as the core writes them; no Date, no Map)
  * so the same contract works over Electron's structured clone and over Playwright's exposeBinding.
  *
- * This file imports only zod: the renderer typechecks it with DOM types and no Node types, and imports
- * nothing from it but types. The preload and the router import it at runtime.
+ * This file imports only zod (and channels.ts): the renderer typechecks it with DOM types and no Node types,
+ * and imports nothing from it but types. The router imports it at runtime; the preload imports only
+ * channels.ts, the zod-free list of the channel names that `buildApi` turns into `window.api`.
  *
  * The registration token crosses this boundary in exactly one place, `token.reveal`, for a 10 s display.
  */
 import { z } from 'zod';
+import type { EventChannelName, InvokeChannelName } from './channels';
+
+export { buildApi, eventMethodName } from './channels';
 
 // ───────────────────────────── shared building blocks ─────────────────────────────
 
@@ -656,7 +660,7 @@ export const invokeChannels = {
   ),
   /** Revoke the stored access token on the server and delete it. */
   'matrix.logout': call(empty, z.object({ revoked: z.boolean() })),
-} as const;
+} as const satisfies Record<InvokeChannelName, { request: z.ZodType; result: z.ZodType }>;
 
 export const eventChannels = {
   'status.changed': statusSnapshot,
@@ -677,12 +681,23 @@ export const eventChannels = {
   'profiles.changed': profilesList,
   /** A notification or the tray asked to show something. */
   'app.navigate': navigateTarget,
-} as const;
+} as const satisfies Record<EventChannelName, z.ZodType>;
 
 export type InvokeChannels = typeof invokeChannels;
 export type EventChannels = typeof eventChannels;
 export type InvokeChannel = keyof InvokeChannels;
 export type EventChannel = keyof EventChannels;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+/**
+ * channels.ts lists exactly the channels above, both ways: a name missing on either side fails to compile
+ * here (and `satisfies` above names the key).
+ */
+export type ChannelNamesMatch = [
+  Holds<Same<InvokeChannel, InvokeChannelName>>,
+  Holds<Same<EventChannel, EventChannelName>>,
+];
 
 export type RequestOf<C extends InvokeChannel> = z.input<InvokeChannels[C]['request']>;
 export type ValueOf<C extends InvokeChannel> = z.output<InvokeChannels[C]['result']>;
@@ -715,35 +730,6 @@ export type EventApi = {
 
 /** The shape of `window.api`: `api.status.refresh()`, `api.onStatusChanged(cb)` → unsubscribe. */
 export type Api = InvokeApi & EventApi;
-
-export function eventMethodName<E extends EventChannel>(channel: E): EventMethodName<E> {
-  const pascal = channel
-    .split('.')
-    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
-    .join('');
-  return `on${pascal}` as EventMethodName<E>;
-}
-
-/**
- * Builds `window.api` from two transport functions. The preload passes ipcRenderer-backed ones; tests and
- * the E2E harness pass their own. Only the channel names come from here; validation is the router's job.
- */
-export function buildApi(
-  invoke: (channel: InvokeChannel, request: unknown) => Promise<Result<unknown>>,
-  subscribe: (channel: EventChannel, listener: (payload: unknown) => void) => () => void,
-): Api {
-  const api: Record<string, unknown> = {};
-  for (const channel of Object.keys(invokeChannels) as InvokeChannel[]) {
-    const [ns, method] = channel.split('.') as [string, string];
-    const group = (api[ns] ?? {}) as Record<string, unknown>;
-    group[method] = (request?: unknown) => invoke(channel, request ?? {});
-    api[ns] = group;
-  }
-  for (const channel of Object.keys(eventChannels) as EventChannel[]) {
-    api[eventMethodName(channel)] = (listener: (payload: unknown) => void) => subscribe(channel, listener);
-  }
-  return api as Api;
-}
 
 // ───────────────────────────── parameter rules the router can hand out ─────────────────────────────
 

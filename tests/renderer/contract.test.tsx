@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EVENT_CHANNEL_NAMES, INVOKE_CHANNEL_NAMES } from '../../src-main/ipc/channels';
 import {
   eventChannels,
   eventMethodName,
@@ -10,6 +13,8 @@ import {
 } from '../../src-main/ipc/contract';
 import { fakeApi } from './fake-api';
 import * as fx from './fixtures';
+
+const REPO = join(import.meta.dirname, '../..');
 
 describe('ipc contract', () => {
   it('derives one window.api function per invoke channel and one onX per event channel', () => {
@@ -29,6 +34,23 @@ describe('ipc contract', () => {
     }
     expect(eventMethodName('status.changed')).toBe('onStatusChanged');
     expect(eventMethodName('token.revealExpired')).toBe('onTokenRevealExpired');
+  });
+
+  it('names in channels.ts (what the preload builds window.api from) are exactly the contract’s channels', () => {
+    expect([...INVOKE_CHANNEL_NAMES].sort()).toEqual(Object.keys(invokeChannels).sort());
+    expect([...EVENT_CHANNEL_NAMES].sort()).toEqual(Object.keys(eventChannels).sort());
+    expect(new Set(INVOKE_CHANNEL_NAMES).size).toBe(INVOKE_CHANNEL_NAMES.length);
+    expect(new Set(EVENT_CHANNEL_NAMES).size).toBe(EVENT_CHANNEL_NAMES.length);
+  });
+
+  it('channels.ts and the preload load no zod: their only runtime imports are channels.ts and electron', () => {
+    const runtimeImports = (file: string) =>
+      [
+        ...readFileSync(join(REPO, file), 'utf8').matchAll(/^import\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms),
+      ].map((m) => m[1]);
+    expect(runtimeImports('src-main/ipc/channels.ts')).toEqual([]);
+    expect(runtimeImports('src-main/preload.ts')).toEqual(['electron', './ipc/channels']);
+    expect(runtimeImports('tests/e2e/harness/page-api.ts')).toEqual(['../../../src-main/ipc/channels']);
   });
 
   it('uses each name once across invoke and event channels (they become the IPC channel names)', () => {
