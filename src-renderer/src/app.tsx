@@ -83,7 +83,8 @@ const loading = (
 );
 
 export function App() {
-  const info = useApp((s) => s.info);
+  // A status can only come from a set-up profile: the dashboard need not wait for app.info (see boot).
+  const booted = useApp((s) => s.info !== null || s.status !== null);
   const bootError = useApp((s) => s.bootError);
   const onboarding = useApp((s) => s.onboarding);
   const runOpen = useApp((s) => s.activeRunId !== null);
@@ -96,7 +97,7 @@ export function App() {
       </main>
     );
   }
-  if (!info) return <main className="boot">{loading}</main>;
+  if (!booted) return <main className="boot">{loading}</main>;
   if (onboarding) {
     return (
       <>

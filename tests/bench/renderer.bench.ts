@@ -26,7 +26,6 @@ import type { Measure } from './run';
 /** What the in-page functions below use of the page (this project's main tsconfig has no DOM types). */
 interface PageGlobals {
   __firstRender?: number;
-  __hstEmit(events: unknown[]): void;
   document: {
     getElementById(id: string): PageElement;
     createElement(tag: string): PageElement;
@@ -88,13 +87,20 @@ async function bundle(dir: string): Promise<Measure> {
   };
 }
 
-/** Installed before the app's script: the time (since navigation) the dashboard first shows its checks. */
+const FIRST_RENDER_SIGNAL = 'hst-bench: first render';
+
+/**
+ * Installed before the app's script: the time (since navigation) the dashboard first shows its checks. It
+ * says so on the console, so the bench waits without waitForFunction, whose injected script would otherwise
+ * be compiled and polled in the page while the app is still booting.
+ */
 const FIRST_RENDER_PROBE = `
   new MutationObserver((_, observer) => {
     const sentence = document.querySelector('[data-testid="overall-sentence"]');
     if (sentence && document.querySelector('[data-testid^="check-"]')) {
       window.__firstRender = performance.now();
       observer.disconnect();
+      console.debug(${JSON.stringify(FIRST_RENDER_SIGNAL)});
     }
   }).observe(document, { childList: true, subtree: true });
 `;
@@ -108,7 +114,7 @@ async function firstRender(browser: Browser, desktop: DesktopUnderTest): Promise
   try {
     for (let i = 0; i < FIRST_RENDER_ROUNDS; i++) {
       const win = await openWindowWithProbe(browser, desktop);
-      await win.page.waitForFunction(() => (globalThis as unknown as PageGlobals).__firstRender);
+      await win.rendered;
       times.push(await win.page.evaluate(() => (globalThis as unknown as PageGlobals).__firstRender ?? 0));
       await win.close();
 
@@ -138,9 +144,11 @@ async function openWindowWithProbe(browser: Browser, desktop: DesktopUnderTest) 
   await context.addInitScript({ content: FIRST_RENDER_PROBE });
   const page = await context.newPage();
   const bridge = await connectPage(page, desktop.router);
+  const rendered = page.waitForEvent('console', { predicate: (m) => m.text() === FIRST_RENDER_SIGNAL });
   await page.goto(await rendererUrl());
   return {
     page,
+    rendered,
     close: async () => {
       bridge.close();
       await context.close();
@@ -223,16 +231,10 @@ async function logViewer(browser: Browser, desktop: DesktopUnderTest): Promise<M
     | { streamId: string }
     | undefined;
   if (!stream) throw new Error('the Logs panel got no journal lines from the lab');
-  // Straight into the page's event pump, as the router's batches arrive: the renderer is what is measured.
+  // Straight into the bridge's event pump, as the router's batches arrive: the renderer is what is measured.
   const ours = await animationFrames(browser, win.page, () =>
     appendLines((lines) =>
-      win.page.evaluate(
-        ([streamId, batch]) =>
-          (globalThis as unknown as PageGlobals).__hstEmit([
-            { channel: 'logs.lines', payload: { streamId, lines: batch } },
-          ]),
-        [stream.streamId, lines] as const,
-      ),
+      win.bridge.emit([{ channel: 'logs.lines', payload: { streamId: stream.streamId, lines } }]),
     ),
   );
   await win.page.waitForTimeout(200);

@@ -90,6 +90,41 @@ describe('Logs', () => {
     expect(screen.getByTestId('log-count').textContent).toContain('15 matching lines');
   });
 
+  it('reuses the row elements as the journal grows: new text, no new elements', async () => {
+    await open();
+    act(() => h.fake.emit('logs.lines', { streamId: 's1', lines: lines(1_000) }));
+    const before = rows();
+    act(() => h.fake.emit('logs.lines', { streamId: 's1', lines: lines(500, 1_000) }));
+    const after = rows();
+    expect(after).toHaveLength(before.length);
+    expect(after.every((r, i) => r === before[i])).toBe(true);
+    expect(after.at(-1)?.textContent).toContain('request 1499 handled');
+  });
+
+  it('pausing with the button keeps the newest line of the moment in view', async () => {
+    await open();
+    act(() => h.fake.emit('logs.lines', { streamId: 's1', lines: lines(1_000) }));
+    fireEvent.click(screen.getByRole('button', { name: 'Pause' }));
+    act(() => h.fake.emit('logs.lines', { streamId: 's1', lines: lines(500, 1_000) }));
+    expect(rows().at(-1)?.textContent).toContain('request 999 handled');
+    fireEvent.click(screen.getByRole('button', { name: 'Resume' }));
+    expect(rows().at(-1)?.textContent).toContain('request 1499 handled');
+  });
+
+  it('scrolling up while following pauses, and the view stays where it was scrolled to', async () => {
+    await open();
+    act(() => h.fake.emit('logs.lines', { streamId: 's1', lines: lines(10_000) }));
+    const log = screen.getByRole('log');
+    // Row 100 at the top (rows are 18 px).
+    log.scrollTop = 1_800;
+    fireEvent.scroll(log);
+    expect(screen.getByRole('button', { name: 'Resume' }).getAttribute('aria-pressed')).toBe('true');
+    expect(rows().some((r) => r.textContent?.endsWith('request 100 handled'))).toBe(true);
+    act(() => h.fake.emit('logs.lines', { streamId: 's1', lines: lines(100, 10_000) }));
+    expect(rows().some((r) => r.textContent?.endsWith('request 100 handled'))).toBe(true);
+    expect(screen.getByTestId('log-count').textContent).toContain('10,000 lines, 100 new while paused');
+  });
+
   it('says why the stream ended', async () => {
     await open();
     act(() =>

@@ -1,8 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { act, cleanup, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HostKeyInfo } from '../../src-main/ipc/contract';
+import { App } from '../../src-renderer/src/app';
 import { refuse } from './fake-api';
 import * as fx from './fixtures';
-import { type Harness, harness } from './render';
+import { type Harness, harness, renderWith } from './render';
 
 const hostKey: HostKeyInfo = {
   host: 'homeserver',
@@ -12,8 +14,20 @@ const hostKey: HostKeyInfo = {
   fingerprint: 'SHA256:n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg',
 };
 
+/** A promise the test releases (Node 20 has no Promise.withResolvers). */
+function gate() {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 let h: Harness;
-afterEach(() => h?.disconnect());
+afterEach(() => {
+  cleanup();
+  h?.disconnect();
+});
 
 describe('the store', () => {
   it('boots an existing setup: app info, profiles, settings, status, catalog, recent runs', async () => {
@@ -29,14 +43,100 @@ describe('the store', () => {
     );
   });
 
-  it('boots into onboarding on first run without touching status', async () => {
+  it('boots with every request at once: none waits for another’s answer', async () => {
+    const answers = gate();
+    const held = <T,>(value: T) => answers.promise.then(() => value);
+    h = harness({
+      'app.info': () => held(fx.appInfo),
+      'profiles.list': () => held(fx.profiles),
+      'settings.get': () => held(fx.settings),
+      'status.get': () => held(fx.greenStatus),
+      'actions.list': () => held({ actions: fx.catalog }),
+      'runs.list': () => held({ runs: [] }),
+    });
+    const booted = h.store.getState().boot();
+    await Promise.resolve();
+    expect(h.fake.calls.map((c) => c.channel).sort()).toEqual(
+      ['actions.list', 'app.info', 'profiles.list', 'runs.list', 'settings.get', 'status.get'].sort(),
+    );
+    answers.resolve();
+    await booted;
+    expect(h.store.getState().status?.overall).toBe('ok');
+  });
+
+  it('shows the status as soon as it and app.info are in, before the catalog and the runs', async () => {
+    const late = gate();
+    h = harness({
+      'actions.list': () => late.promise.then(() => ({ actions: fx.catalog })),
+      'runs.list': () => late.promise.then(() => ({ runs: [] })),
+    });
+    const booted = h.store.getState().boot();
+    await vi.waitFor(() => expect(h.store.getState().status?.overall).toBe('ok'));
+    expect(h.store.getState().catalog).toBeNull();
+    late.resolve();
+    await booted;
+    expect(h.store.getState().catalog).not.toBeNull();
+  });
+
+  it('renders the dashboard from an ok status before app.info answers (only a set-up profile has one)', async () => {
+    const info = gate();
+    h = harness({ 'app.info': () => info.promise.then(() => fx.appInfo) });
+    renderWith(h, <App />);
+    const booted = h.store.getState().boot();
+    expect(await screen.findByTestId('overall-sentence')).toBeTruthy();
+    expect(h.store.getState().info).toBeNull();
+    info.resolve();
+    await act(() => booted);
+    expect(screen.getByTestId('overall-sentence')).toBeTruthy();
+  });
+
+  it('on a first run shows no dashboard at any moment: loading, then onboarding', async () => {
+    const info = gate();
+    h = harness({
+      'app.info': () => info.promise.then(() => ({ ...fx.appInfo, firstRun: true })),
+      'profiles.list': () => ({ profiles: [], selectedId: null }),
+      'status.get': () => refuse('NoProfile', 'No server is set up yet.', 'Create a profile.'),
+      'actions.list': () => refuse('NoProfile', 'No server is set up yet.', 'Create a profile.'),
+      'runs.list': () => refuse('NoProfile', 'No server is set up yet.', 'Create a profile.'),
+    });
+    renderWith(h, <App />);
+    const booted = h.store.getState().boot();
+    await vi.waitFor(() => expect(h.fake.callsTo('status.get')).toHaveLength(1));
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    expect(screen.getByRole('status').textContent).toBe('Loading…');
+    expect(screen.queryByRole('navigation', { name: 'Sections' })).toBeNull();
+    info.resolve();
+    await act(() => booted);
+    expect(await screen.findByRole('heading', { level: 1, name: 'Set up Homeserver Tray' })).toBeTruthy();
+    expect(screen.queryByText('No server is set up yet.')).toBeNull();
+  });
+
+  it('boots into onboarding on first run and keeps what a profile-less core answered out of sight', async () => {
     h = harness({
       'app.info': () => ({ ...fx.appInfo, firstRun: true }),
       'profiles.list': () => ({ profiles: [], selectedId: null }),
+      'status.get': () => refuse('NoProfile', 'No server is set up yet.', 'Create a profile.'),
+      'actions.list': () => refuse('NoProfile', 'No server is set up yet.', 'Create a profile.'),
+      'runs.list': () => refuse('NoProfile', 'No server is set up yet.', 'Create a profile.'),
     });
     await h.store.getState().boot();
-    expect(h.store.getState().onboarding).toBe(true);
-    expect(h.fake.callsTo('status.get')).toHaveLength(0);
+    const s = h.store.getState();
+    expect(s.onboarding).toBe(true);
+    expect([s.status, s.statusError, s.catalog, s.catalogError]).toEqual([null, null, null, null]);
+    expect(s.notices).toEqual([]);
+  });
+
+  it('keeps a status.changed event that arrives before the boot’s own status answer', async () => {
+    const answer = gate();
+    h = harness({ 'status.get': () => answer.promise.then(() => fx.greenStatus) });
+    const booted = h.store.getState().boot();
+    await vi.waitFor(() => expect(h.store.getState().info).not.toBeNull());
+    h.fake.emit('status.changed', fx.maintenanceStatus);
+    answer.resolve();
+    await booted;
+    expect(h.store.getState().status?.maintenance.on).toBe(true);
   });
 
   it('keeps a boot failure as a sentence instead of crashing', async () => {

@@ -1,11 +1,19 @@
-import { type ReactNode, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { Fragment, type ReactNode, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
-const OVERSCAN = 20;
+/** Rows rendered beyond each edge of the view, so a scroll step shows rows that already exist. */
+const OVERSCAN = 8;
 /** Used until the element has been laid out (and in test DOMs that do no layout). */
 const FALLBACK_VIEWPORT = 600;
 
 /**
- * Renders only the rows in view (plus some overscan) of a list of any length, with fixed-height rows.
+ * Renders only the rows in view (plus a few) of a list of any length, with fixed-height rows.
+ *
+ * Built for a journal that grows by hundreds of lines a frame: while following, the view is the bottom,
+ * known from `count` alone, so each frame renders once and the DOM is only written (scrollTop, CSS
+ * properties), never read back in the same frame. Sizes come from a ResizeObserver and positions from
+ * scroll events, which the browser delivers with layout already done. Rows are keyed by their place in
+ * the view: when the window moves, the same elements get new text instead of being replaced.
+ *
  * Geometry goes through CSS custom properties set with CSSOM (style.setProperty), which the window's
  * CSP (`style-src 'self'`) allows, unlike inline style attributes.
  */
@@ -20,6 +28,7 @@ export function VirtualList({
 }: {
   count: number;
   rowHeight: number;
+  /** The row at `index`; it needs no key (rows are keyed by their place in the view). */
   renderRow: (index: number) => ReactNode;
   /** Keep the newest row in view as rows are added. */
   follow: boolean;
@@ -31,27 +40,29 @@ export function VirtualList({
   const scroller = useRef<HTMLDivElement>(null);
   const spacer = useRef<HTMLDivElement>(null);
   const windowEl = useRef<HTMLDivElement>(null);
-  const [viewport, setViewport] = useState({ top: 0, height: FALLBACK_VIEWPORT });
-
-  const measure = useCallback(() => {
-    const el = scroller.current;
-    if (!el) return;
-    setViewport((v) => {
-      const height = el.clientHeight || FALLBACK_VIEWPORT;
-      return v.top === el.scrollTop && v.height === height ? v : { top: el.scrollTop, height };
-    });
-  }, []);
+  const [height, setHeight] = useState(FALLBACK_VIEWPORT);
+  /** Where the user scrolled to (used while not following). */
+  const [scrolledTop, setScrolledTop] = useState(0);
+  /** Where the scroller is, as this component last wrote it or a scroll event reported it. */
+  const lastTop = useRef(0);
+  /** The scrollTop this component wrote last: the scroll event it causes is not the user's. */
+  const written = useRef<number | null>(null);
 
   useEffect(() => {
     const el = scroller.current;
     if (!el || typeof ResizeObserver === 'undefined') return;
-    const ro = new ResizeObserver(measure);
+    const ro = new ResizeObserver((entries) => {
+      const h = entries[0]?.contentRect.height;
+      if (h) setHeight(h);
+    });
     ro.observe(el);
     return () => ro.disconnect();
-  }, [measure]);
+  }, []);
 
-  const first = Math.max(0, Math.floor(viewport.top / rowHeight) - OVERSCAN);
-  const last = Math.min(count, Math.ceil((viewport.top + viewport.height) / rowHeight) + OVERSCAN);
+  const bottom = Math.max(0, count * rowHeight - height);
+  const top = follow ? bottom : Math.min(scrolledTop, bottom);
+  const first = Math.max(0, Math.floor(top / rowHeight) - OVERSCAN);
+  const last = Math.min(count, Math.ceil((top + height) / rowHeight) + OVERSCAN);
 
   useLayoutEffect(() => {
     spacer.current?.style.setProperty('--vl-height', `${count * rowHeight}px`);
@@ -62,21 +73,31 @@ export function VirtualList({
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!follow || !el) return;
-    const bottom = Math.max(0, count * rowHeight - (el.clientHeight || FALLBACK_VIEWPORT));
-    if (el.scrollTop !== bottom) el.scrollTop = bottom;
-    measure();
-  }, [follow, count, rowHeight, measure]);
+    written.current = bottom;
+    lastTop.current = bottom;
+    el.scrollTop = bottom;
+  }, [follow, bottom]);
+
+  // Pausing keeps the view where it is (the bottom, unless the user's scroll is what paused it).
+  const wasFollowing = useRef(follow);
+  useLayoutEffect(() => {
+    if (wasFollowing.current && !follow) setScrolledTop(lastTop.current);
+    wasFollowing.current = follow;
+  }, [follow]);
 
   function onScroll(): void {
     const el = scroller.current;
     if (!el) return;
-    const atBottom = el.scrollTop + (el.clientHeight || FALLBACK_VIEWPORT) >= count * rowHeight - rowHeight;
-    if (follow && !atBottom) onScrolledAway?.();
-    measure();
+    const now = el.scrollTop;
+    lastTop.current = now;
+    if (written.current !== null && Math.abs(now - written.current) < 1) return;
+    written.current = null;
+    if (follow && now < bottom - rowHeight) onScrolledAway?.();
+    setScrolledTop(now);
   }
 
   const rows: ReactNode[] = [];
-  for (let i = first; i < last; i++) rows.push(renderRow(i));
+  for (let i = first; i < last; i++) rows.push(<Fragment key={i - first}>{renderRow(i)}</Fragment>);
 
   return (
     <div

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import { ErrorText } from '../components/error-text';
 import { VirtualList } from '../components/virtual-list';
 import { useApp } from '../store/store';
@@ -8,11 +8,15 @@ const ROW_HEIGHT = 18;
 /** Tuwunel and journald spell out the severity; the row repeats it as a class, never as colour alone. */
 const SEVERITY = /\b(ERROR|CRIT|FATAL|PANIC|error|fatal|panic)\b|\b(WARN|WARNING|warn|warning)\b/;
 
-function LogRow({ line }: { line: string | undefined }) {
+/** Memoised: while paused, lines arriving underneath re-render the panel but leave the rows as they are. */
+const LogRow = memo(function LogRow({ line }: { line: string | undefined }) {
   const m = line === undefined ? null : SEVERITY.exec(line);
   const cls = m ? (m[1] ? ' sev-err' : ' sev-warn') : '';
   return <div className={`log-row${cls}`}>{line ?? ''}</div>;
-}
+});
+
+/** One formatter for the count that changes every frame (toLocaleString would build one each time). */
+const NUMBER = new Intl.NumberFormat('en');
 
 /** `journalctl -fu <unit>`, with 100 000 lines still scrolling smoothly: only the rows in view exist. */
 export function LogsPanel() {
@@ -85,8 +89,8 @@ export function LogsPanel() {
           />
         </label>
         <span className="muted" role="status" data-testid="log-count">
-          {count.toLocaleString('en')} {filter ? 'matching lines' : 'lines'}
-          {waiting > 0 && `, ${waiting.toLocaleString('en')} new while paused`}
+          {NUMBER.format(count)} {filter ? 'matching lines' : 'lines'}
+          {waiting > 0 && `, ${NUMBER.format(waiting)} new while paused`}
           {state === 'following' && !paused && ' · following'}
           {state === 'ended' && ' · stopped'}
         </span>
@@ -101,7 +105,7 @@ export function LogsPanel() {
         onScrolledAway={() => setPaused(true)}
         renderRow={(i) => {
           const abs = indices.at(i);
-          return <LogRow key={abs ?? `gap-${i}`} line={abs === undefined ? undefined : buffer.at(abs)} />;
+          return <LogRow line={abs === undefined ? undefined : buffer.at(abs)} />;
         }}
       />
     </section>

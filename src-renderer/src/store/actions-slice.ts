@@ -1,4 +1,11 @@
-import type { ActionInfo, ErrorInfo, ParamValues, Plan } from '../../../src-main/ipc/contract';
+import type {
+  ActionInfo,
+  ErrorInfo,
+  ParamValues,
+  Plan,
+  Result,
+  ValueOf,
+} from '../../../src-main/ipc/contract';
 import { call } from './call';
 import type { SliceCreator } from './types';
 
@@ -25,7 +32,10 @@ export interface ActionsSlice {
   /** An action between its request and its run (or its confirm dialog). */
   requesting: string | null;
 
-  loadCatalog(): Promise<void>;
+  /** `answer`: an actions.list sent earlier (boot sends all its requests at once); else one is sent now. */
+  loadCatalog(
+    answer?: Result<ValueOf<'actions.list'>> | Promise<Result<ValueOf<'actions.list'>>>,
+  ): Promise<void>;
   actionById(id: string): ActionInfo | undefined;
   /**
    * Read-only actions start at once. Every other request is planned first: a safe plan starts, anything
@@ -77,8 +87,8 @@ export const createActionsSlice: SliceCreator<ActionsSlice> =
       runError: null,
       requesting: null,
 
-      async loadCatalog() {
-        const r = await call(() => api.actions.list());
+      async loadCatalog(answer) {
+        const r = await (answer ?? call(() => api.actions.list()));
         if (r.ok) set({ catalog: r.value.actions, catalogError: null });
         else set({ catalogError: r.error });
       },

@@ -77,19 +77,37 @@ export const createAppSlice: SliceCreator<AppSlice> =
     notices: [],
 
     async boot() {
-      const [info, profiles] = await Promise.all([
-        call(() => api.app.info()),
-        call(() => api.profiles.list()),
+      // Every request at once: each one crosses IPC, and three rounds of them in a row were most of the
+      // time to the first dashboard. Status, catalog and runs need a set-up profile: an answer that is ok
+      // proves there is one, so it is shown at once (the dashboard does not wait for app.info); a refusal
+      // waits for app.info, and on a first run it only says "no profile yet", so onboarding shows alone.
+      const status = call(() => api.status.get());
+      const info = call(() => api.app.info());
+      const setUp = info.then((r) => r.ok && !r.value.firstRun);
+      const whenSetUp = <T>(answer: Promise<Result<T>>, show: (r: Result<T>) => unknown) =>
+        answer.then(async (r) => {
+          if (r.ok || (await setUp)) await show(r);
+        });
+      await Promise.all([
+        // A status.changed event that got here first is at least as new as this answer.
+        whenSetUp(status, (r) => (get().status === null ? get().loadStatus(r) : undefined)),
+        info.then((r) => {
+          if (r.ok) set({ info: r.value, onboarding: r.value.firstRun, bootError: null });
+          else set({ bootError: r.error });
+        }),
+        whenSetUp(
+          call(() => api.actions.list()),
+          (r) => get().loadCatalog(r),
+        ),
+        whenSetUp(
+          call(() => api.runs.list()),
+          (r) => get().loadRecentRuns(r),
+        ),
+        call(() => api.profiles.list()).then((r) => {
+          if (r.ok) set({ profiles: r.value });
+        }),
+        get().loadSettings(),
       ]);
-      if (!info.ok) {
-        set({ bootError: info.error });
-        return;
-      }
-      set({ info: info.value, onboarding: info.value.firstRun, bootError: null });
-      if (profiles.ok) set({ profiles: profiles.value });
-      await get().loadSettings();
-      if (!info.value.firstRun)
-        await Promise.all([get().loadStatus(), get().loadCatalog(), get().loadRecentRuns()]);
     },
 
     navigate(target) {

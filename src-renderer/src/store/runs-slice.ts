@@ -1,4 +1,11 @@
-import type { FollowUp, OutputChunk, RunState, RunSummary } from '../../../src-main/ipc/contract';
+import type {
+  FollowUp,
+  OutputChunk,
+  Result,
+  RunState,
+  RunSummary,
+  ValueOf,
+} from '../../../src-main/ipc/contract';
 import { call } from './call';
 import type { SliceCreator } from './types';
 
@@ -9,7 +16,10 @@ export interface RunsSlice {
   activeRunId: string | null;
   recentRuns: RunSummary[];
 
-  loadRecentRuns(): Promise<void>;
+  /** `answer`: a runs.list sent earlier (boot sends all its requests at once); else one is sent now. */
+  loadRecentRuns(
+    answer?: Result<ValueOf<'runs.list'>> | Promise<Result<ValueOf<'runs.list'>>>,
+  ): Promise<void>;
   openRun(runId: string): Promise<void>;
   closeRun(): void;
   runUpdated(run: RunState): void;
@@ -44,8 +54,8 @@ export const createRunsSlice: SliceCreator<RunsSlice> =
     activeRunId: null,
     recentRuns: [],
 
-    async loadRecentRuns() {
-      const r = await call(() => api.runs.list());
+    async loadRecentRuns(answer) {
+      const r = await (answer ?? call(() => api.runs.list()));
       if (r.ok) set({ recentRuns: r.value.runs });
     },
 

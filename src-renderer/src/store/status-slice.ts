@@ -1,4 +1,4 @@
-import type { ErrorInfo, StatusSnapshot } from '../../../src-main/ipc/contract';
+import type { ErrorInfo, Result, StatusSnapshot } from '../../../src-main/ipc/contract';
 import { call } from './call';
 import type { SliceCreator } from './types';
 
@@ -7,7 +7,8 @@ export interface StatusSlice {
   statusError: ErrorInfo | null;
   /** A refresh asked for from this window is in flight (the snapshot's own flag covers scheduled polls). */
   refreshing: boolean;
-  loadStatus(): Promise<void>;
+  /** `answer`: a status.get sent earlier (boot sends all its requests at once); else one is sent now. */
+  loadStatus(answer?: Result<StatusSnapshot> | Promise<Result<StatusSnapshot>>): Promise<void>;
   refreshStatus(): Promise<void>;
   setStatus(snapshot: StatusSnapshot): void;
 }
@@ -29,8 +30,8 @@ export const createStatusSlice: SliceCreator<StatusSlice> =
       statusError: null,
       refreshing: false,
 
-      async loadStatus() {
-        settle(await call(() => api.status.get()));
+      async loadStatus(answer) {
+        settle(await (answer ?? call(() => api.status.get())));
       },
 
       async refreshStatus() {

@@ -7,7 +7,13 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const RENDERER_DIR = join(REPO_ROOT, 'out', 'renderer');
 
 /** What the built renderer is made from: a change to any of these makes out/renderer stale. */
-const SOURCES = ['src-renderer', 'src-main/ipc/contract.ts', 'electron.vite.config.ts', 'package.json'];
+const SOURCES = [
+  'src-renderer',
+  'src-main/ipc/contract.ts',
+  'src-main/ipc/channels.ts',
+  'electron.vite.config.ts',
+  'package.json',
+];
 
 async function newestMtime(path: string): Promise<number> {
   const s = await stat(path).catch(() => null);
