@@ -2,6 +2,8 @@
  * Errors a user can meet. Each carries a sentence that says what happened and what to do next;
  * the UI and the CLI show `message` as is, never a stack trace.
  */
+import type { SecretKind } from './secrets/types';
+
 export abstract class AppError extends Error {
   abstract readonly code: string;
   /** What the user can do about it, one sentence. */
@@ -200,12 +202,26 @@ export class SecretStoreUnavailable extends AppError {
   }
 }
 
+/** The secret kinds (secrets/types.ts) as the window's Settings → Secrets names them. */
+const SECRET_NAMES: Record<string, string> = {
+  'ssh-password': 'SSH password',
+  'ssh-key-passphrase': 'SSH key passphrase',
+  'sudo-password': 'sudo password',
+  'vault-password': 'Ansible Vault password',
+  'matrix-admin-token': 'Matrix admin access token',
+} satisfies Record<SecretKind, string>;
+
 export class SecretMissing extends AppError {
   readonly code = 'SecretMissing';
   readonly nextStep: string;
   constructor(readonly kind: string) {
-    super(`The ${kind} is not stored in the keychain.`);
-    this.nextStep = `Set it in Settings → Secrets, or with \`homeserver-tray secret set ${kind}\`.`;
+    super(`The ${SECRET_NAMES[kind] ?? kind} is not stored in the keychain.`);
+    const cli = `\`homeserver-tray secret set ${kind}\``;
+    // The admin token is not typed in: it comes from signing in once with the admin's password.
+    this.nextStep =
+      kind === 'matrix-admin-token'
+        ? `Sign in as the Matrix admin under Settings → Secrets (only the access token is kept), or store a token with ${cli}.`
+        : `Set it in Settings → Secrets, or with ${cli}.`;
   }
 }
 

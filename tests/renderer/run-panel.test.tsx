@@ -73,6 +73,36 @@ describe('Run panel', () => {
     expect(h.fake.callsTo('runs.cancel')).toEqual([{ runId: 'run-1' }]);
   });
 
+  it('says there is no output instead of showing an empty box, until the first line arrives', async () => {
+    await openRun({ 'runs.get': () => ({ ...fx.run(), output: [] }) });
+    expect(screen.getByTestId('no-output').textContent).toBe('No output yet.');
+    expect(screen.queryByRole('log', { name: 'Output' })).toBeNull();
+    act(() =>
+      h.fake.emit('run.output', {
+        runId: 'run-1',
+        chunks: [{ seq: 0, stepId: 'exec', stream: 'stdout', text: 'granted.\n' }],
+      }),
+    );
+    expect(within(screen.getByRole('log', { name: 'Output' })).getByText('granted.')).toBeTruthy();
+    expect(screen.queryByTestId('no-output')).toBeNull();
+  });
+
+  it('a finished run that printed nothing says "No output." and offers nothing to copy', async () => {
+    await openRun({
+      'runs.get': () => ({
+        ...fx.run({
+          state: 'ok',
+          endedAt: fx.at(3_000),
+          sentence: 'Tuwunel was restarted and answers again.',
+        }),
+        output: [],
+      }),
+    });
+    expect(screen.getByTestId('no-output').textContent).toBe('No output.');
+    expect(screen.queryByRole('log', { name: 'Output' })).toBeNull();
+    expect((screen.getByRole('button', { name: 'Copy output' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
   it('ends with the outcome sentence, copies the output through the main process, and offers the follow-up', async () => {
     await openRun({
       'actions.plan': () => fx.plan({ actionId: 'stack.start' }),

@@ -61,6 +61,47 @@ async function open(overrides = {}) {
 }
 
 describe('Settings', () => {
+  it('signs in as the Matrix admin in its own block: user ID and password side by side, then log out', async () => {
+    let stored = false;
+    await open({
+      'secrets.list': () => ({
+        secrets: fx.secrets.map((x) => (x.kind === 'matrix-admin-token' ? { ...x, stored } : x)),
+      }),
+      'matrix.login': () => {
+        stored = true;
+        return { userId: '@admin:rampancy.cloud' };
+      },
+      'matrix.logout': () => {
+        stored = false;
+        return { revoked: true };
+      },
+    });
+    const block = screen.getByRole('region', { name: 'Sign in as the Matrix admin' });
+    const user = within(block).getByLabelText('Admin user ID') as HTMLInputElement;
+    const password = within(block).getByLabelText('Password') as HTMLInputElement;
+    expect(password.type).toBe('password');
+    // One form row: both fields and the button are siblings in the same grid.
+    const form = user.closest('form');
+    expect(form?.className).toBe('admin-login-form');
+    expect(form?.contains(password)).toBe(true);
+    const button = within(block).getByRole('button', { name: 'Log in' }) as HTMLButtonElement;
+    expect(button.parentElement).toBe(form);
+    expect(button.disabled).toBe(true);
+
+    fireEvent.change(user, { target: { value: ' @admin:rampancy.cloud ' } });
+    fireEvent.change(password, { target: { value: 'hunter2' } });
+    await act(async () => fireEvent.click(button));
+    expect(h.fake.callsTo('matrix.login')).toEqual([
+      { userId: '@admin:rampancy.cloud', password: 'hunter2' },
+    ]);
+    expect(screen.getByTestId('secret-matrix-admin-token-profile').textContent).toBe('● stored');
+    await act(async () =>
+      fireEvent.click(within(block).getByRole('button', { name: 'Log out and revoke the admin token' })),
+    );
+    expect(h.fake.callsTo('matrix.logout')).toEqual([{}]);
+    expect(within(block).getByLabelText('Password')).toBeTruthy();
+  });
+
   it('shows secrets only as stored / not stored, and sends a new value write-only', async () => {
     await open();
     expect(screen.getByTestId('secret-ssh-key-passphrase-homeserver').textContent).toBe('● stored');

@@ -1,6 +1,8 @@
 import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SecretMissing } from '../../src-main/core/errors';
 import { TokensPanel } from '../../src-renderer/src/panels/tokens';
+import { refuse } from './fake-api';
 import * as fx from './fixtures';
 import { type Harness, harness, renderWith } from './render';
 
@@ -93,6 +95,18 @@ describe('Tokens', () => {
     expect(screen.getByText(/Hides in 10 s/)).toBeTruthy();
     act(() => h.fake.emit('token.revealExpired', {}));
     expect(document.body.innerHTML).not.toContain(TOKEN);
+  });
+
+  it('without the admin token, invites say so in words and lead to Settings to sign in', async () => {
+    const missing = new SecretMissing('matrix-admin-token').toJSON();
+    await open({ 'invite.list': () => refuse(missing.code, missing.message, missing.nextStep) });
+    const invites = section('Invites');
+    const alert = within(invites).getByRole('alert');
+    expect(alert.textContent).toContain('The Matrix admin access token is not stored in the keychain.');
+    expect(alert.textContent).toContain('Sign in as the Matrix admin under Settings → Secrets');
+    expect(alert.textContent).not.toContain('matrix-admin-token is');
+    fireEvent.click(within(invites).getByRole('button', { name: 'Open Settings' }));
+    expect(h.store.getState().panel).toBe('settings');
   });
 
   it('creates an invite with two separate copy buttons: the token, and the instructions without it', async () => {

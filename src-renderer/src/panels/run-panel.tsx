@@ -159,21 +159,24 @@ export function RunPanel() {
             ))}
           </ol>
           {run.diff && <DiffView diff={run.diff} />}
-          <VirtualList
-            className="output"
-            label="Output"
-            count={lines.length}
-            rowHeight={OUTPUT_ROW}
-            follow={run.state === 'running'}
-            renderRow={(i) => {
-              const line = lines[i];
-              return (
-                <div key={i} className={`out-row out-${line?.stream ?? 'stdout'}`}>
-                  {line?.text ?? ''}
-                </div>
-              );
-            }}
-          />
+          {lines.length === 0 ? (
+            // Many steps print nothing (systemctl restart, a health check): an empty box reads like a failure.
+            <p className="no-output" data-testid="no-output">
+              {run.state === 'running' ? 'No output yet.' : 'No output.'}
+            </p>
+          ) : (
+            <VirtualList
+              className="output"
+              label="Output"
+              count={lines.length}
+              rowHeight={OUTPUT_ROW}
+              follow={run.state === 'running'}
+              renderRow={(i) => {
+                const line = lines[i];
+                return <div className={`out-row out-${line?.stream ?? 'stdout'}`}>{line?.text ?? ''}</div>;
+              }}
+            />
+          )}
           {run.sentence && (
             <div className={`outcome outcome-${run.state}`} role="status" data-testid="run-outcome">
               <p>{run.sentence}</p>

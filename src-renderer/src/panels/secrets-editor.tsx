@@ -79,6 +79,11 @@ function SecretRow({ slot }: { slot: SecretSlot }) {
   );
 }
 
+/**
+ * The admin access token is not typed in: signing in once with the admin's password gets it (device
+ * "Homeserver Tray"), and only the token is kept. Its own block under the secrets, as the invites error
+ * and the CLI point to it ("sign in under Settings → Secrets").
+ */
 function MatrixLogin({ stored }: { stored: boolean }) {
   const login = useApp((s) => s.matrixLogin);
   const logout = useApp((s) => s.matrixLogout);
@@ -86,59 +91,67 @@ function MatrixLogin({ stored }: { stored: boolean }) {
   const [userId, setUserId] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<ErrorInfo | null>(null);
+  const titleId = useId();
   const userFieldId = useId();
   const passwordId = useId();
-  if (stored) {
-    return (
-      <div className="button-row">
-        <button type="button" onClick={async () => setError(await logout())}>
-          Log out and revoke the admin token
-        </button>
-        {error && <ErrorText error={error} />}
-      </div>
-    );
-  }
   return (
-    <form
-      className="inline-form"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const pw = password;
-        setPassword('');
-        setError(await login(userId.trim(), pw));
-      }}
-    >
-      <p className="field-help">
-        Or log in once as the admin: only the access token is kept, so user actions go through the admin room
-        without downtime.
-      </p>
-      <div className="field">
-        <label htmlFor={userFieldId}>Admin user ID</label>
-        <input
-          id={userFieldId}
-          type="text"
-          autoComplete="off"
-          spellCheck={false}
-          placeholder={serverName ? `@admin:${serverName}` : '@admin:example.org'}
-          value={userId}
-          onChange={(e) => setUserId(e.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={passwordId}>Password</label>
-        <input
-          id={passwordId}
-          type="password"
-          autoComplete="off"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-      </div>
-      <button type="submit" disabled={userId.trim() === '' || password === ''}>
-        Log in
-      </button>
+    <section className="admin-login" aria-labelledby={titleId}>
+      <h3 id={titleId}>Sign in as the Matrix admin</h3>
+      {stored ? (
+        <div className="admin-login-form">
+          <p className="field-help">
+            Signed in: user actions go through the admin room, without downtime. Logging out revokes the token
+            on the server and deletes it here.
+          </p>
+          <button type="button" onClick={async () => setError(await logout())}>
+            Log out and revoke the admin token
+          </button>
+        </div>
+      ) : (
+        <>
+          <p className="field-help">
+            Log in once with the admin’s password: only the access token is kept, in the keychain, so user
+            actions go through the admin room without downtime.
+          </p>
+          <form
+            className="admin-login-form"
+            onSubmit={async (e) => {
+              e.preventDefault();
+              const pw = password;
+              setPassword('');
+              setError(await login(userId.trim(), pw));
+            }}
+          >
+            <div className="field">
+              <label htmlFor={userFieldId}>Admin user ID</label>
+              <input
+                id={userFieldId}
+                type="text"
+                autoComplete="off"
+                spellCheck={false}
+                placeholder={serverName ? `@admin:${serverName}` : '@admin:example.org'}
+                value={userId}
+                onChange={(e) => setUserId(e.target.value)}
+              />
+            </div>
+            <div className="field">
+              <label htmlFor={passwordId}>Password</label>
+              <input
+                id={passwordId}
+                type="password"
+                autoComplete="off"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
+            </div>
+            <button type="submit" disabled={userId.trim() === '' || password === ''}>
+              Log in
+            </button>
+          </form>
+        </>
+      )}
       {error && <ErrorText error={error} />}
-    </form>
+    </section>
   );
 }
 

@@ -85,6 +85,8 @@ function Preferences({ settings }: { settings: Settings }) {
             </p>
           )}
         </div>
+      </div>
+      <div className="check-stack">
         <div className="field field-check">
           <input
             id={ids.notify}

@@ -136,6 +136,7 @@ function Invites() {
   const create = useApp((s) => s.createInvite);
   const copyToken = useApp((s) => s.copyInviteToken);
   const revoke = useApp((s) => s.revokeInvite);
+  const navigate = useApp((s) => s.navigate);
   const [uses, setUses] = useState('1');
   const [expiry, setExpiry] = useState('7');
   const [revoking, setRevoking] = useState<InviteInfo | null>(null);
@@ -209,6 +210,13 @@ function Invites() {
       )}
       <ClipboardState what="invite-token" />
       {error && <ErrorText error={error} />}
+      {error?.code === 'SecretMissing' && (
+        <div className="button-row">
+          <button type="button" onClick={() => navigate({ panel: 'settings' })}>
+            Open Settings
+          </button>
+        </div>
+      )}
       {invites && invites.length > 0 && (
         <table className="invite-table">
           <caption className="sr-only">Registration tokens on the server</caption>

@@ -121,7 +121,7 @@ describe('token copy', () => {
     );
     expect(code).toBe(EXIT.failed);
     expect(io.err.join('')).toBe(
-      'The vault-password is not stored in the keychain.\nSet it in Settings → Secrets, or with `homeserver-tray secret set vault-password`.\n',
+      'The Ansible Vault password is not stored in the keychain.\nSet it in Settings → Secrets, or with `homeserver-tray secret set vault-password`.\n',
     );
   });
 });
