@@ -8,10 +8,13 @@ import { openBrowser } from './harness/shared-browser';
 import { type AppWindow, closeRendererServer, openWindow, screenshotOnFailure } from './harness/window';
 
 /**
- * First run in Chromium against the lab: no profile yet → onboarding → the lab's profile pasted →
- * each host tested, its unknown key shown with its fingerprint and trusted → the sudo and vault
+ * First run in Chromium against the lab: no profile yet → onboarding → the lab's profile pasted (with a
+ * backup command, which is shown and confirmed before saving) → each host tested, its unknown key shown with its fingerprint and trusted → the sudo and vault
  * passwords stored (write-only) → the dashboard, all green.
  */
+/** The backup check the pasted profile brings: prints "now" as epoch seconds, so the check is green. */
+const BACKUP = 'date +%s';
+
 let browser: Browser;
 let desktop: DesktopUnderTest;
 let win: AppWindow;
@@ -70,12 +73,22 @@ describe('first run', () => {
     await expect.poll(() => page.getByText('Step 1 of 3').count()).toBe(1);
   });
 
-  it('takes the pasted profile, shows it for checking and saves it', async () => {
-    const yaml = await readFile(desktop.lab.profilePath, 'utf8');
+  it('takes the pasted profile, shows it for checking, asks about its backup command and saves it', async () => {
+    // The lab's profile plus a backup check: shell code that every poll will run on the homeserver.
+    const yaml = `${await readFile(desktop.lab.profilePath, 'utf8')}checks:\n  backup:\n    command: ${BACKUP}\n`;
     await page.getByLabel('Profile YAML').fill(yaml);
     await page.getByRole('button', { name: 'Use this YAML' }).click();
     await page.getByText('Step 2 of 3').waitFor();
     await page.getByRole('button', { name: 'Save and continue' }).click();
+    const confirm = page.getByRole('alertdialog', {
+      name: 'Run this command on the homeserver at every check?',
+    });
+    expect(await confirm.getByTestId('backup-command').textContent()).toBe(BACKUP);
+    const { address, user } = desktop.lab.profile.hosts.homeserver;
+    expect(await confirm.getByTestId('backup-effect').textContent()).toContain(
+      `on the homeserver (${user}@${address}) at every status poll (every 5 s), as root, through sudo.`,
+    );
+    await confirm.getByRole('button', { name: 'Save and run it at every check' }).click();
     await page.getByText('Step 3 of 3').waitFor();
     const list = await desktop.router.handle('profiles.list', {});
     expect(list).toMatchObject({ ok: true, value: { selectedId: 'lab-lab.test' } });
@@ -154,6 +167,10 @@ describe('first run', () => {
     expect(await desktop.lab.state.unitActive('matrix-tuwunel')).toBe(true);
     // The polls reached the lab as one script per host (not one command per check).
     expect(desktop.lab.hosts.homeserver.execLog().some((l) => l.includes('systemctl show'))).toBe(true);
+    // The confirmed backup command is what the homeserver's polls run.
+    await page.getByTestId('check-backup:age').getByText('OK').waitFor();
+    expect(desktop.lab.hosts.homeserver.execLog().some((l) => l.includes(BACKUP))).toBe(true);
+    expect(desktop.lab.hosts.deploy.execLog().some((l) => l.includes(BACKUP))).toBe(false);
     expect(win.errors).toEqual([]);
   });
 });

@@ -1,10 +1,12 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { ErrorInfo, FieldIssue, ProfileDraft } from '../../../src-main/ipc/contract';
 import { ErrorText } from '../components/error-text';
+import { type BackupRunChange, backupRunToConfirm } from '../lib/backup-check';
 import { getPath, setPath } from '../lib/draft-path';
 import { useApp } from '../store/store';
+import { BackupConfirm } from './backup-confirm';
 
-type Kind = 'text' | 'port' | 'checkbox' | 'units' | 'jump';
+type Kind = 'text' | 'port' | 'number' | 'checkbox' | 'units' | 'jump' | 'host' | 'code';
 
 interface FieldDef {
   path: string;
@@ -13,6 +15,8 @@ interface FieldDef {
   help?: string;
   placeholder?: string;
   optional?: boolean;
+  /** Emptying this field removes the whole object at this path (a section that is off without it). */
+  clears?: string;
 }
 
 interface SectionDef {
@@ -119,6 +123,24 @@ const SECTIONS: SectionDef[] = [
     ],
   },
   {
+    title: 'Backup check',
+    help:
+      'Shell code that prints the time of the newest backup (epoch seconds or ISO 8601) on its last line. ' +
+      'Every status poll runs it on the chosen host, through sudo when that host uses sudo.',
+    fields: [
+      {
+        path: 'checks.backup.command',
+        label: 'Command',
+        kind: 'code',
+        optional: true,
+        clears: 'checks.backup',
+        placeholder: 'stat -c %Y /backup/latest.tar.zst',
+      },
+      { path: 'checks.backup.host', label: 'Runs on', kind: 'host' },
+      { path: 'checks.backup.maxAgeHours', label: 'Warn after (hours)', kind: 'number', placeholder: '26' },
+    ],
+  },
+  {
     title: 'SSH',
     fields: [
       {
@@ -141,8 +163,11 @@ function fromInput(def: FieldDef, raw: string | boolean): unknown {
     return units.length ? units : undefined;
   }
   if (text.trim() === '') return undefined;
-  // A port that is not a number stays text so the profile schema names the problem.
+  // The command runs as written: not trimmed, not normalised.
+  if (def.kind === 'code') return text;
+  // A number that is not one stays text so the profile schema names the problem.
   if (def.kind === 'port') return /^\d+$/.test(text.trim()) ? Number(text.trim()) : text;
+  if (def.kind === 'number') return /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text.trim()) : text;
   return text;
 }
 
@@ -179,16 +204,24 @@ function ProfileField({
         onChange={(e) => onChange(fromInput(def, e.target.checked))}
       />
     );
-  } else if (def.kind === 'units') {
+  } else if (def.kind === 'units' || def.kind === 'code') {
     input = (
       <textarea
         {...common}
-        rows={5}
+        rows={def.kind === 'code' ? 3 : 5}
         className="mono"
         spellCheck={false}
         value={String(shown)}
+        placeholder={def.placeholder}
         onChange={(e) => onChange(fromInput(def, e.target.value))}
       />
+    );
+  } else if (def.kind === 'host') {
+    input = (
+      <select {...common} value={String(shown) || 'homeserver'} onChange={(e) => onChange(e.target.value)}>
+        <option value="homeserver">the homeserver host</option>
+        <option value="deploy">the deploy host</option>
+      </select>
     );
   } else if (def.kind === 'jump') {
     input = (
@@ -203,7 +236,7 @@ function ProfileField({
       <input
         {...common}
         type="text"
-        inputMode={def.kind === 'port' ? 'numeric' : undefined}
+        inputMode={def.kind === 'port' ? 'numeric' : def.kind === 'number' ? 'decimal' : undefined}
         value={String(shown)}
         placeholder={def.placeholder}
         autoComplete="off"
@@ -256,10 +289,13 @@ export function ProfileEditor({
 }) {
   const validate = useApp((s) => s.validateProfile);
   const save = useApp((s) => s.saveProfile);
+  const savedDraft = useApp((s) => s.openProfileDraft);
   const [draft, setDraft] = useState<ProfileDraft>(initial);
   const [issues, setIssues] = useState<FieldIssue[]>(initialIssues);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<ErrorInfo | null>(null);
+  /** A new or changed backup command waits for the user's yes, with the exact draft it came with. */
+  const [confirming, setConfirming] = useState<{ run: BackupRunChange; draft: ProfileDraft } | null>(null);
   const seq = useRef(0);
 
   useEffect(() => {
@@ -281,8 +317,18 @@ export function ProfileEditor({
   async function submit(): Promise<void> {
     setSaving(true);
     setError(null);
+    // Compared with what is saved now, not with what the editor opened: only the file says what runs.
+    const saved = id === null ? null : await savedDraft(id);
+    const run = backupRunToConfirm(saved?.ok ? saved.value.draft : null, draft);
+    setSaving(false);
+    if (run) setConfirming({ run, draft });
+    else await store(draft);
+  }
+
+  async function store(toSave: ProfileDraft): Promise<void> {
+    setSaving(true);
     seq.current += 1;
-    const r = await save(id, draft);
+    const r = await save(id, toSave);
     setSaving(false);
     if (r.ok) return onSaved(r.id);
     if (r.error.issues) setIssues(r.error.issues);
@@ -319,13 +365,30 @@ export function ProfileEditor({
                 def={def}
                 value={getPath(draft, def.path)}
                 issues={byField.get(def.path) ?? []}
-                onChange={(v) => setDraft((d) => setPath(d, def.path, v))}
+                onChange={(v) =>
+                  setDraft((d) =>
+                    v === undefined && def.clears
+                      ? setPath(d, def.clears, undefined)
+                      : setPath(d, def.path, v),
+                  )
+                }
               />
             ))}
           </div>
         </fieldset>
       ))}
       {error && <ErrorText error={error} />}
+      {confirming && (
+        <BackupConfirm
+          run={confirming.run}
+          onCancel={() => setConfirming(null)}
+          onConfirm={() => {
+            const toSave = confirming.draft;
+            setConfirming(null);
+            void store(toSave);
+          }}
+        />
+      )}
       <div className="button-row">
         <button type="submit" className="primary" disabled={saving}>
           {saving ? 'Saving…' : saveLabel}
