@@ -84,7 +84,23 @@ async function panels(
   await shoot(page, 'tokens', colorScheme);
 
   await openPanel(page, 'Settings');
+  // The whole panel (the window scrolls inside, so a full-page shot would not show more): servers, secrets
+  // with the admin sign-in, and the preferences below them.
+  const content = await page.locator('main.content').evaluate((el) => el.scrollHeight);
+  await page.setViewportSize({ width: VIEWPORT.width, height: Math.max(VIEWPORT.height, content + 60) });
   await shoot(page, 'settings', colorScheme);
+  await page.setViewportSize(VIEWPORT);
+
+  // A backup command typed into the profile is shown as it will run before the profile is saved.
+  await page.getByRole('button', { name: /^Edit / }).click();
+  await page
+    .getByRole('textbox', { name: /^Command/ })
+    .fill('stat -c %Y "$(ls -1t /backup/*.tar.zst | head -n1)"');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('alertdialog').waitFor();
+  await shoot(page, 'backup-confirm', colorScheme);
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
 
   await stackStopped(page, colorScheme);
   await win.close();
