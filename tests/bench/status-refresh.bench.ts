@@ -24,7 +24,8 @@ import type { Measure } from './run';
  * connections plus the same GETs on a warm keep-alive agent, all in parallel).
  */
 
-const ROUNDS = 9;
+// 15 rounds (5 of them by hand): the medians vary by a few ms on a 2-core machine with fewer.
+const ROUNDS = 15;
 const WARMUP = 3;
 
 function median(xs: number[]): number {
