@@ -1,7 +1,7 @@
 // Token rotation on the vault file: the app's in-process transaction against the runbook's CLI sequence,
-// on the same file in the same run. Ours (the rotation's own functions): read, decrypt, replace the key
-// line, check the edit, encrypt, write through a fsynced temp file while decrypting those bytes to verify
-// them (the rename waits for that), read back and compare. The runbook's: `ansible-vault decrypt --output`,
+// on the same file in the same run. Ours (the rotation's own functions): read, decrypt (deriving the new
+// vault's keys meanwhile), replace the key line, check the edit, encrypt, write through a fsynced temp
+// file while decrypting those bytes to verify them (the rename waits for that), read back and compare. The runbook's: `ansible-vault decrypt --output`,
 // `sed -i`, append the line, `ansible-vault encrypt --output`.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { decryptVault, encryptVault } from '../../src-main/core/vault/codec';
+import { decryptVault, encryptVault, prepareVaultSealer } from '../../src-main/core/vault/codec';
 import { writeVerifiedVault } from '../../src-main/core/vault/rotation';
 import { checkKeyEdit, replaceTopLevelKey } from '../../src-main/core/vault/yaml-key';
 import { vaultPlaintext } from '../lab/deploy/vault';
@@ -32,14 +32,18 @@ function median(values: number[]): number {
 
 async function oursOnce(file: string, password: Buffer): Promise<void> {
   const token = Buffer.from(randomBytes(32).toString('hex'), 'latin1');
-  const { plaintext, label } = await decryptVault(await readFile(file), password);
+  // As the rotation's decrypt step: the new vault's keys are derived while the old one is opened.
+  const [{ plaintext, label }, sealer] = await Promise.all([
+    decryptVault(await readFile(file), password),
+    prepareVaultSealer(password),
+  ]);
   const edited = replaceTopLevelKey(
     plaintext,
     KEY,
     Buffer.concat([Buffer.from(`${KEY}: "`), token, Buffer.from('"')]),
   );
   checkKeyEdit(plaintext, edited, KEY, token.toString('latin1'), 'bench');
-  const vaulttext = await encryptVault(edited, password, { label });
+  const vaulttext = sealer.seal(edited, label);
   await writeVerifiedVault(file, vaulttext, { password, expected: edited, key: KEY, token, source: 'bench' });
   if (!(await readFile(file)).equals(Buffer.from(vaulttext, 'latin1')))
     throw new Error('the vault does not read back');

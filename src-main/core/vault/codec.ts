@@ -106,45 +106,81 @@ export async function decryptVault(
   }
 }
 
+/**
+ * The keys of one encryption, derived ahead of it: PBKDF2 is nearly all of an encryption's time, and it
+ * needs only the password and a fresh salt, so a rotation derives them while it decrypts the old vault.
+ * One use only: a second plaintext under the same key and counter would leak both, so seal() wipes them.
+ */
+export interface VaultSealer {
+  /** Encrypts like `ansible-vault encrypt` (with `--vault-id label@…` when a label is given). */
+  seal(plaintext: string | Buffer, label?: string | null): string;
+  /** Wipes the keys without sealing (the rotation stopped before its encrypt step). */
+  dispose(): void;
+}
+
+export async function prepareVaultSealer(
+  password: Buffer,
+  options: { salt?: Buffer } = {},
+): Promise<VaultSealer> {
+  requirePassword(password);
+  if (options.salt && options.salt.length === 0) throw new InvalidInput('salt', 'is empty');
+  const salt = options.salt ?? randomBytes(SALT_LENGTH);
+  let derived: Buffer | null = await deriveKeys(password, salt);
+  const take = (): Buffer => {
+    if (!derived) throw new Error('A vault sealer encrypts once; prepare a new one for the next vault.');
+    const keys = derived;
+    derived = null;
+    return keys;
+  };
+  return {
+    seal(plaintext, label = null) {
+      if (label !== null) {
+        const parsed = vaultLabelSchema.safeParse(label);
+        if (!parsed.success)
+          throw new InvalidInput('vault-id label', parsed.error.issues[0]?.message ?? 'is invalid');
+      }
+      const owned = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : null;
+      const input = owned ?? (plaintext as Buffer);
+      if (isEncryptedLikeAnsible(input)) {
+        owned?.fill(0);
+        throw new InvalidInput(
+          'plaintext',
+          'is already an Ansible Vault, and ansible-vault refuses to encrypt it again',
+        );
+      }
+      const keys = take();
+      const pad = AES_BLOCK - (input.length % AES_BLOCK);
+      const padded = Buffer.alloc(input.length + pad, pad);
+      input.copy(padded);
+      owned?.fill(0);
+      try {
+        const { aesKey, hmacKey, iv } = keyParts(keys);
+        const ciphertext = aesCtr('encrypt', aesKey, iv, padded);
+        const hmac = createHmac('sha256', hmacKey).update(ciphertext).digest();
+        return formatVaultEnvelope({ label, salt, hmac, ciphertext });
+      } finally {
+        padded.fill(0);
+        keys.fill(0);
+      }
+    },
+    dispose() {
+      derived?.fill(0);
+      derived = null;
+    },
+  };
+}
+
 /** Encrypts like `ansible-vault encrypt` (with `--vault-id label@…` when a label is given). */
 export async function encryptVault(
   plaintext: string | Buffer,
   password: Buffer,
   options: EncryptOptions = {},
 ): Promise<string> {
-  requirePassword(password);
-  const label = options.label ?? null;
-  if (label !== null) {
-    const parsed = vaultLabelSchema.safeParse(label);
-    if (!parsed.success)
-      throw new InvalidInput('vault-id label', parsed.error.issues[0]?.message ?? 'is invalid');
-  }
-  if (options.salt && options.salt.length === 0) throw new InvalidInput('salt', 'is empty');
-
-  const owned = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : null;
-  const input = owned ?? (plaintext as Buffer);
-  if (isEncryptedLikeAnsible(input)) {
-    owned?.fill(0);
-    throw new InvalidInput(
-      'plaintext',
-      'is already an Ansible Vault, and ansible-vault refuses to encrypt it again',
-    );
-  }
-  const salt = options.salt ?? randomBytes(SALT_LENGTH);
-  const pad = AES_BLOCK - (input.length % AES_BLOCK);
-  const padded = Buffer.alloc(input.length + pad, pad);
-  input.copy(padded);
-  owned?.fill(0);
-
-  const derived = await deriveKeys(password, salt);
+  const sealer = await prepareVaultSealer(password, options.salt ? { salt: options.salt } : {});
   try {
-    const { aesKey, hmacKey, iv } = keyParts(derived);
-    const ciphertext = aesCtr('encrypt', aesKey, iv, padded);
-    const hmac = createHmac('sha256', hmacKey).update(ciphertext).digest();
-    return formatVaultEnvelope({ label, salt, hmac, ciphertext });
+    return sealer.seal(plaintext, options.label ?? null);
   } finally {
-    padded.fill(0);
-    derived.fill(0);
+    sealer.dispose();
   }
 }
 

@@ -9,7 +9,7 @@ import {
   replaceFileAtomically,
   writeNewFileDurably,
 } from './atomic-file';
-import { decryptVault, encryptVault } from './codec';
+import { decryptVault, prepareVaultSealer, type VaultSealer } from './codec';
 import { type GitOptions, type GitRunner, systemGit } from './git';
 import {
   acquireRotationLock,
@@ -152,6 +152,7 @@ export class TokenRotation {
   private token: Buffer | null = null;
   private edited: Buffer | null = null;
   private encrypted: string | null = null;
+  private sealer: VaultSealer | null = null;
   private written = false;
   private readonly startedAt: string;
   previousHead: string | null = null;
@@ -222,7 +223,19 @@ export class TokenRotation {
     const { fileInRepo } = this.location;
     this.original = await readVaultFile(this.location);
     this.password = await vaultPassword(this.profile, this.deps.secrets);
-    const opened = await decryptVault(this.original, this.password, { source: fileInRepo });
+    // The new vault's keys (fresh salt) are derived meanwhile, on another thread: half the rotation's time.
+    const sealing = prepareVaultSealer(this.password);
+    let opened: Awaited<ReturnType<typeof decryptVault>>;
+    try {
+      opened = await decryptVault(this.original, this.password, { source: fileInRepo });
+    } catch (e) {
+      void sealing.then(
+        (sealer) => sealer.dispose(),
+        () => {},
+      );
+      throw e;
+    }
+    this.sealer = await sealing;
     this.plaintext = opened.plaintext;
     this.label = opened.label;
     return `Opened ${fileInRepo} in memory (format ${opened.version}${opened.label ? `, vault-id ${opened.label}` : ''}).`;
@@ -244,7 +257,9 @@ export class TokenRotation {
 
   async encrypt(): Promise<string> {
     const edited = this.need(this.edited, 'edit');
-    this.encrypted = await encryptVault(edited, this.need(this.password, 'decrypt'), { label: this.label });
+    const sealer = this.need(this.sealer, 'decrypt');
+    this.sealer = null;
+    this.encrypted = sealer.seal(edited, this.label);
     return 'Encrypted the edited vault in memory.';
   }
 
@@ -335,6 +350,8 @@ export class TokenRotation {
   /** Zeroes the password, the plaintexts and the token. */
   wipe(): void {
     for (const b of [this.password, this.plaintext, this.edited, this.token]) b?.fill(0);
+    this.sealer?.dispose();
+    this.sealer = null;
     this.password = this.plaintext = this.edited = this.token = null;
   }
 

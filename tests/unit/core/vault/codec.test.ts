@@ -2,7 +2,7 @@ import { createCipheriv, createHmac, pbkdf2Sync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError, InvalidInput } from '../../../../src-main/core/errors';
-import { decryptVault, encryptVault } from '../../../../src-main/core/vault/codec';
+import { decryptVault, encryptVault, prepareVaultSealer } from '../../../../src-main/core/vault/codec';
 import { formatVaultEnvelope, parseVaultEnvelope } from '../../../../src-main/core/vault/envelope';
 import {
   CorruptVault,
@@ -243,5 +243,23 @@ describe('encryptVault', () => {
     const a = await encryptVault('same', password);
     const b = await encryptVault('same', password);
     expect(a).not.toBe(b);
+  });
+});
+
+describe('prepareVaultSealer', () => {
+  it('seals exactly what ansible-vault writes, with keys derived before the plaintext exists', async () => {
+    const { salt } = parseVaultEnvelope(GOLDEN_1_1);
+    const sealer = await prepareVaultSealer(password, { salt });
+    expect(sealer.seal(GOLDEN_PLAINTEXT)).toBe(GOLDEN_1_1);
+  });
+
+  it('seals once: the same key and counter never encrypt a second plaintext', async () => {
+    const sealer = await prepareVaultSealer(password);
+    const first = sealer.seal('one', 'prod');
+    expect((await decryptVault(first, password)).plaintext.toString()).toBe('one');
+    expect(() => sealer.seal('two')).toThrow(/encrypts once/);
+    const disposed = await prepareVaultSealer(password);
+    disposed.dispose();
+    expect(() => disposed.seal('three')).toThrow(/encrypts once/);
   });
 });
