@@ -11,20 +11,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { TRAY_STATES } from '../src-main/core/desktop/tray-state';
-
-const CHROMIUM = '/usr/lib/chromium/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { launchChromium } from '../tests/e2e/harness/chromium';
 
 export const APP_ICON_SIZES = [16, 24, 32, 48, 64, 128, 256, 512, 1024] as const;
 export const APP_ICO_SIZES = [16, 24, 32, 48, 64, 128, 256] as const;
@@ -102,7 +90,7 @@ export function writeIcns(elements: readonly { type: string; png: Buffer }[]): B
 type Render = (svg: string, size: number) => Promise<Buffer>;
 
 async function withRenderer<T>(use: (render: Render) => Promise<T>): Promise<T> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ deviceScaleFactor: 1 });
     return await use(async (svg, size) => {

@@ -157,14 +157,15 @@ function deployPullStep<P>(commit: PulledCommit<P>, deps: TokenActionDeps): Remo
   };
 }
 
+/** The run's one transaction object under `key` in its scratch, made by the first step that asks. */
+function perRun<T>(ctx: PlanContext<unknown>, key: string, create: () => T): T {
+  if (!(key in ctx.scratch)) ctx.scratch[key] = create();
+  return ctx.scratch[key] as T;
+}
+
 export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
-  const rotation = (ctx: StepContext<RotateParams>): TokenRotation => {
-    const existing = ctx.scratch.rotation as TokenRotation | undefined;
-    if (existing) return existing;
-    const created = new TokenRotation(ctx.profile, deps, ctx.runId);
-    ctx.scratch.rotation = created;
-    return created;
-  };
+  const rotation = (ctx: StepContext<RotateParams>): TokenRotation =>
+    perRun(ctx, 'rotation', () => new TokenRotation(ctx.profile, deps, ctx.runId));
   const current = (ctx: PlanContext<RotateParams>) => ctx.scratch.rotation as TokenRotation | undefined;
   const file = (ctx: PlanContext<RotateParams>) => vaultLocation(ctx.profile).fileInRepo;
   const alert = { alert: (ctx: PlanContext<RotateParams>) => unpushedAlert(ctx as PlanContext<unknown>) };
@@ -386,13 +387,8 @@ export function createTokenApplyAction(deps: TokenActionDeps): AnyAction {
 }
 
 export function createTokenRollbackAction(deps: RotationDeps): AnyAction {
-  const rollback = (ctx: StepContext<RollbackParams>): RotationRollback => {
-    const existing = ctx.scratch.rollback as RotationRollback | undefined;
-    if (existing) return existing;
-    const created = new RotationRollback(ctx.profile, deps, ctx.runId);
-    ctx.scratch.rollback = created;
-    return created;
-  };
+  const rollback = (ctx: StepContext<RollbackParams>): RotationRollback =>
+    perRun(ctx, 'rollback', () => new RotationRollback(ctx.profile, deps, ctx.runId));
   return defineAction<RollbackParams>({
     id: TOKEN_ROLLBACK_ACTION,
     title: 'Roll back the token rotation',
