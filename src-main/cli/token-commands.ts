@@ -6,14 +6,6 @@ import type { RunRecord } from '../core/runbook/run-record';
 import type { Runbook } from '../core/runbook/runner';
 import { type SecretKind, type SecretRef, type SecretStore, secretKindSchema } from '../core/secrets/types';
 import {
-  CLIPBOARD_CLEAR_COMMAND as CLIPBOARD_CLEAR_COMMAND_NAME,
-  type ClearJob,
-  clearJob,
-  runClearJob,
-  spawnClearLater,
-} from '../core/token/clear-later';
-import { type CliClipboard, createCliClipboard } from '../core/token/cli-clipboard';
-import {
   ClipboardGuard,
   type ClipboardWhat,
   clearDelayMs,
@@ -28,6 +20,14 @@ import {
   TOKEN_ROTATE_ACTION,
 } from '../core/vault/token-actions';
 import { readRegistrationToken } from '../core/vault/vault-file';
+import {
+  CLIPBOARD_CLEAR_COMMAND as CLIPBOARD_CLEAR_COMMAND_NAME,
+  type ClearJob,
+  clearJob,
+  runClearJob,
+  spawnClearLater,
+} from './clear-later';
+import { type CliClipboard, createCliClipboard } from './cli-clipboard';
 
 /**
  * The command line's token, invite and secret commands. Each takes (args after the command words, deps,
@@ -538,7 +538,7 @@ export async function clipboardClearCommand(
 }
 
 /** The hidden command the detached clipboard clearer runs. */
-export { CLIPBOARD_CLEAR_COMMAND } from '../core/token/clear-later';
+export { CLIPBOARD_CLEAR_COMMAND } from './clear-later';
 
 export const TOKEN_CLI_HELP = `Registration token, invites and secrets:
   token copy                         copy the registration token (cleared after the set delay if unchanged)

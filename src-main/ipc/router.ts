@@ -1,8 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import type { AppHost, Core } from '../core/app';
-import type { DesktopAlert, DesktopEvent } from '../core/desktop/desktop-app';
+import { Batcher, LineSplitter } from '../app/batcher';
+import { testHost } from '../app/host-test';
+import { matrixLogin, matrixLogout } from '../app/matrix-session';
+import type { AppHost, Core } from '../app/session';
+import { actionInfo, planView } from '../app/views/action-view';
+import { runState, runSummary } from '../app/views/run-view';
+import { statusView } from '../app/views/status-view';
 import { InvalidInput } from '../core/errors';
 import { EXAMPLE_PROFILE_YAML } from '../core/profile/example';
 import type { HostRole } from '../core/profile/schema';
@@ -12,8 +17,7 @@ import { writeOnlySecretStore } from '../core/secrets/write-only';
 import type { Clipboard } from '../core/token/clipboard';
 import { trimVaultPasswordFile } from '../core/vault/password-file';
 import { TOKEN_ROLLBACK_ACTION, TOKEN_ROTATE_ACTION } from '../core/vault/token-actions';
-import { actionInfo, planView } from './action-view';
-import { Batcher, LineSplitter } from './batcher';
+import type { DesktopAlert, DesktopEvent } from '../desktop/model/desktop-app';
 import {
   type EventChannel,
   eventChannels,
@@ -33,10 +37,6 @@ import {
   type ValueOf,
 } from './contract';
 import { ClipboardUnavailable, errorInfo, invalidRequest } from './error-info';
-import { testHost } from './host-test';
-import { matrixLogin, matrixLogout } from './matrix-session';
-import { runState, runSummary } from './run-view';
-import { statusView } from './status-view';
 
 /** The parts of the desktop that only Electron has; tests and the E2E harness pass their own. */
 export interface RouterHooks {

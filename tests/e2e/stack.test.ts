@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DesktopAlert } from '../../src-main/core/desktop/desktop-app';
-import { alertNotification } from '../../src-main/core/desktop/notifications';
+import type { DesktopAlert } from '../../src-main/desktop/model/desktop-app';
+import { alertNotification } from '../../src-main/desktop/model/notifications';
 import { type DesktopUnderTest, FAST_SETTINGS, startDesktop } from './harness/desktop';
 import { anchorAllowlist } from './harness/lab-state';
 import { openBrowser } from './harness/shared-browser';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { serverNameProblem } from '../matrix/grammar';
+import { serverNameProblem } from '../lib/grammar';
 
 /** The units the playbook renders for a Tuwunel deploy (runbook: "Service layout on VM 111"). */
 export const DEFAULT_UNITS = [

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Document, isMap, isNode, parseDocument } from 'yaml';
 import { AppError, InvalidInput, ProfileInvalid } from '../errors';
-import { replaceFileAtomically } from '../vault/atomic-file';
+import { replaceFileAtomically } from '../lib/atomic-file';
 import { parseProfile } from './load';
 import { DEFAULT_UNITS, type Profile, profileSchema } from './schema';
 

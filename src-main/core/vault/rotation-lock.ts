@@ -4,7 +4,7 @@ import { link, mkdir, open, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { replaceFileAtomically, syncFolder } from './atomic-file';
+import { replaceFileAtomically, syncFolder } from '../lib/atomic-file';
 import type { GitRunner } from './git';
 import { RotationInProgress } from './token-errors';
 

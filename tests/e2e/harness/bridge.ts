@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import type { DesktopEvent } from '../../../src-main/core/desktop/desktop-app';
+import type { DesktopEvent } from '../../../src-main/desktop/model/desktop-app';
 import type { Result } from '../../../src-main/ipc/contract';
 import type { Router } from '../../../src-main/ipc/router';
 

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AppHost, openApp } from '../../../src-main/core/app';
+import { type AppHost, openApp } from '../../../src-main/app/session';
 import type { RunbookSettings } from '../../../src-main/core/runbook/types';
 import type { Settings } from '../../../src-main/ipc/contract';
 import { createRouter, type Router } from '../../../src-main/ipc/router';

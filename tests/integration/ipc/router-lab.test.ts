@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DesktopEvent } from '../../../src-main/core/desktop/desktop-app';
+import type { DesktopEvent } from '../../../src-main/desktop/model/desktop-app';
 import {
   type EventChannel,
   eventChannels,

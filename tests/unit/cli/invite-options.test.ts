@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { CliClipboard } from '../../../src-main/cli/cli-clipboard';
 import {
   EXIT,
   inviteCommand,
@@ -8,7 +9,6 @@ import {
 } from '../../../src-main/cli/token-commands';
 import type { HttpRequest, HttpResponse } from '../../../src-main/core/matrix/http';
 import { InviteClient } from '../../../src-main/core/matrix/invites';
-import type { CliClipboard } from '../../../src-main/core/token/cli-clipboard';
 import { MemorySecrets, testProfile } from '../core/runbook/test-profile';
 import { RecordingClipboard } from '../core/token/recording-clipboard';
 

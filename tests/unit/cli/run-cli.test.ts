@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELP, runCli } from '../../../src-main/cli/run-cli';
-import { APP_VERSION } from '../../../src-main/version';
+import { APP_VERSION } from '../../../src-main/cli/version';
 import { memoryIo } from './cli-io';
 
 let dir: string;

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AppHost, openApp } from '../../../src-main/core/app';
-import type { DesktopEvent } from '../../../src-main/core/desktop/desktop-app';
+import { type AppHost, openApp } from '../../../src-main/app/session';
+import { createDesktopApp } from '../../../src-main/desktop/desktop-app';
+import type { DesktopEvent } from '../../../src-main/desktop/model/desktop-app';
 import { buildApi, type EventChannel, eventChannels, invokeChannels } from '../../../src-main/ipc/contract';
-import { createDesktopApp } from '../../../src-main/ipc/desktop-app';
 import { createRouter, type Router } from '../../../src-main/ipc/router';
 import { RecordingClipboard } from '../core/token/recording-clipboard';
 

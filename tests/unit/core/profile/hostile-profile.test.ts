@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { createCore } from '../../../../src-main/core/app';
+import { createCore } from '../../../../src-main/app/session';
 import { ProfileInvalid } from '../../../../src-main/core/errors';
 import { parseProfile } from '../../../../src-main/core/profile/load';
 import { type Profile, profileSchema } from '../../../../src-main/core/profile/schema';
