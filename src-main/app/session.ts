@@ -11,6 +11,7 @@ import { CATALOG } from '../core/runbook/catalog';
 import { connectMaintenance, MaintenanceStore } from '../core/runbook/maintenance';
 import { Runbook } from '../core/runbook/runner';
 import { StickyAlerts } from '../core/runbook/sticky-alerts';
+import { createTokenActions } from '../core/runbook/token-actions';
 import type { RunbookSettings } from '../core/runbook/types';
 import { createKeytarSecretStore } from '../core/secrets/keytar-store';
 import type { SecretStore } from '../core/secrets/types';
@@ -22,7 +23,6 @@ import { type SchedulerSettings, StatusScheduler, schedulerSettings } from '../c
 import { StatusService } from '../core/status/service';
 import { type Clipboard, ClipboardGuard } from '../core/token/clipboard';
 import { RegistrationTokenService } from '../core/token/token-service';
-import { createTokenActions } from '../core/vault/token-actions';
 
 /**
  * The composition root: the one place that builds the core's services from a profile and wires them

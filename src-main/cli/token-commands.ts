@@ -2,6 +2,13 @@ import { describeError, InvalidInput, isAppError } from '../core/errors';
 import { InviteClient, InviteService, parseDuration } from '../core/matrix/invites';
 import { joiningInstructions } from '../core/matrix/joining-instructions';
 import type { Profile } from '../core/profile/schema';
+import {
+  ROTATION_UNAPPLIED_ALERT,
+  ROTATION_UNPUSHED_ALERT,
+  TOKEN_APPLY_ACTION,
+  TOKEN_ROLLBACK_ACTION,
+  TOKEN_ROTATE_ACTION,
+} from '../core/runbook/rotation-alerts';
 import type { RunRecord } from '../core/runbook/run-record';
 import type { Runbook } from '../core/runbook/runner';
 import { type SecretKind, type SecretRef, type SecretStore, secretKindSchema } from '../core/secrets/types';
@@ -12,13 +19,6 @@ import {
   DEFAULT_CLEAR_DELAY_SECONDS,
 } from '../core/token/clipboard';
 import { trimVaultPasswordFile } from '../core/vault/password-file';
-import {
-  ROTATION_UNAPPLIED_ALERT,
-  ROTATION_UNPUSHED_ALERT,
-  TOKEN_APPLY_ACTION,
-  TOKEN_ROLLBACK_ACTION,
-  TOKEN_ROTATE_ACTION,
-} from '../core/vault/token-actions';
 import { readRegistrationToken } from '../core/vault/vault-file';
 import {
   CLIPBOARD_CLEAR_COMMAND as CLIPBOARD_CLEAR_COMMAND_NAME,
@@ -523,7 +523,7 @@ export async function secretDeleteCommand(
   }
 }
 
-/** The hidden `__clipboard-clear` command the detached clearer runs (see core/token/clear-later.ts). */
+/** The hidden `__clipboard-clear` command the detached clearer runs (see cli/clear-later.ts). */
 export async function clipboardClearCommand(
   _args: string[],
   _deps: unknown,

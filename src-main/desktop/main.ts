@@ -26,7 +26,7 @@ import { serverLabel } from './model/tray-state';
 import { secureWebPreferences } from './model/window-security';
 
 /**
- * Electron entry: setupX() calls in order. Everything these show or decide is computed in core/desktop/;
+ * Electron entry: setupX() calls in order. Everything these show or decide is computed in desktop/model/;
  * this file only wires it to Electron. No crashReporter.start(): Crashpad runs only when started, so no
  * minidump of a process holding secrets is ever written.
  */

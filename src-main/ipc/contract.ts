@@ -16,6 +16,23 @@
  * The registration token crosses this boundary in exactly one place, `token.reveal`, for a 10 s display.
  */
 import { z } from 'zod';
+import {
+  ACTION_GROUPS,
+  ALERT_PHASES,
+  CHECK_HOSTS,
+  CLIPBOARD_WHATS,
+  DANGERS,
+  HOST_ROLES,
+  isPerHostSecret,
+  LEVELS,
+  PANELS,
+  RUN_STATES,
+  SECRET_KINDS,
+  SETTINGS_LIMITS,
+  STEP_KINDS,
+  STEP_PHASES,
+  STEP_STATES,
+} from '../core/vocab';
 import type { EventChannelName, InvokeChannelName } from './channels';
 
 export { buildApi, eventMethodName } from './channels';
@@ -26,16 +43,13 @@ export { buildApi, eventMethodName } from './channels';
 const time = z.iso.datetime({ offset: true });
 const id = z.string().min(1).max(200);
 
-export const HOST_ROLES = ['homeserver', 'deploy'] as const;
 export const hostRole = z.enum(HOST_ROLES);
 export type HostRole = z.infer<typeof hostRole>;
 
 /** Where a check looks: one of the SSH hosts, or the public side reached over HTTPS from this workstation. */
-export const CHECK_HOSTS = ['homeserver', 'deploy', 'public'] as const;
 export const checkHost = z.enum(CHECK_HOSTS);
 export type CheckHost = z.infer<typeof checkHost>;
 
-export const LEVELS = ['ok', 'warn', 'fail', 'unknown', 'maintenance'] as const;
 export const level = z.enum(LEVELS);
 export type Level = z.infer<typeof level>;
 
@@ -85,7 +99,6 @@ const empty = z.object({}).strict();
 
 // ───────────────────────────── app, settings, navigation ─────────────────────────────
 
-export const PANELS = ['dashboard', 'actions', 'logs', 'tokens', 'settings'] as const;
 export const panel = z.enum(PANELS);
 export type Panel = z.infer<typeof panel>;
 
@@ -97,12 +110,13 @@ export const appInfo = z.object({
 });
 export type AppInfo = z.infer<typeof appInfo>;
 
+const { clipboardClearSeconds: clearLimits, pollIntervalSeconds: pollLimits } = SETTINGS_LIMITS;
 /** Clipboard clear delay: 10 s … 5 min, or null for never. */
-export const clipboardClearSeconds = z.number().int().min(10).max(300).nullable();
+export const clipboardClearSeconds = z.number().int().min(clearLimits.min).max(clearLimits.max).nullable();
 
 export const settings = z.object({
   clipboardClearSeconds,
-  pollIntervalSeconds: z.number().int().min(5).max(3600),
+  pollIntervalSeconds: z.number().int().min(pollLimits.min).max(pollLimits.max),
   notifications: z.boolean(),
   launchAtLogin: z.boolean(),
 });
@@ -188,9 +202,6 @@ export type ProfilesList = z.infer<typeof profilesList>;
 
 // ───────────────────────────── status ─────────────────────────────
 
-/** The alert policy's phase per check (core/status): failing but not yet alerted is `pending`. */
-export const ALERT_PHASES = ['up', 'pending', 'down', 'maintenance'] as const;
-
 export const check = z.object({
   /** Stable, e.g. `unit:matrix-tuwunel`, `disk:tuwunel-data`, `http:federation-version`. */
   id,
@@ -258,17 +269,6 @@ export const statusSnapshot = z.object({
 export type StatusSnapshot = z.infer<typeof statusSnapshot>;
 
 // ───────────────────────────── actions and runs ─────────────────────────────
-
-export const ACTION_GROUPS = [
-  'Stack',
-  'Homeserver',
-  'Users',
-  'Federation',
-  'Deploy',
-  'Logs',
-  'Admin',
-] as const;
-export const DANGERS = ['safe', 'disruptive', 'outage'] as const;
 
 /**
  * One rule of a text parameter: the value must match `pattern` (JavaScript RegExp source, with `flags`),
@@ -342,14 +342,12 @@ export const federationDiff = z.object({
 });
 export type FederationDiff = z.infer<typeof federationDiff>;
 
-export const STEP_PHASES = ['main', 'finally'] as const;
-
 export const plannedStep = z.object({
   id,
   title: z.string(),
   /** `finally` steps run whatever happened before (e.g. "Start matrix-tuwunel again"). */
   phase: z.enum(STEP_PHASES),
-  kind: z.enum(['remote', 'http-wait', 'admin-room', 'local']),
+  kind: z.enum(STEP_KINDS),
   /** Remote steps: where. */
   host: hostRole.nullable(),
   sudo: z.boolean(),
@@ -375,9 +373,6 @@ export const plan = z.object({
   steps: z.array(plannedStep),
 });
 export type Plan = z.infer<typeof plan>;
-
-export const STEP_STATES = ['pending', 'running', 'ok', 'failed', 'skipped'] as const;
-export const RUN_STATES = ['running', 'ok', 'failed', 'cancelled'] as const;
 
 export const runStep = plannedStep.extend({
   state: z.enum(STEP_STATES),
@@ -490,24 +485,11 @@ export const inviteInfo = z.object({
 });
 export type InviteInfo = z.infer<typeof inviteInfo>;
 
-export const SECRET_KINDS = [
-  'ssh-password',
-  'ssh-key-passphrase',
-  'sudo-password',
-  'vault-password',
-  'matrix-admin-token',
-] as const;
 export const secretKind = z.enum(SECRET_KINDS);
 export type SecretKind = z.infer<typeof secretKind>;
-/** Kinds stored once per host; the others once per profile. */
-export const PER_HOST_SECRET_KINDS: readonly SecretKind[] = [
-  'ssh-password',
-  'ssh-key-passphrase',
-  'sudo-password',
-];
 
 function belongsWhereItShould(r: { kind: SecretKind; host: HostRole | null }): boolean {
-  return PER_HOST_SECRET_KINDS.includes(r.kind) === (r.host !== null);
+  return isPerHostSecret(r.kind) === (r.host !== null);
 }
 const secretPlace = {
   message: 'SSH and sudo secrets belong to a host; the vault password and admin token do not',
@@ -523,7 +505,7 @@ export type SecretRef = z.infer<typeof secretRef>;
 export const secretSlot = z.object({ kind: secretKind, host: hostRole.nullable(), stored: z.boolean() });
 export type SecretSlot = z.infer<typeof secretSlot>;
 
-export const clipboardWhat = z.enum(['registration-token', 'invite-token']);
+export const clipboardWhat = z.enum(CLIPBOARD_WHATS);
 
 // ───────────────────────────── the channels ─────────────────────────────
 
@@ -752,7 +734,7 @@ const IPV6 = [
 ].join('|');
 
 /**
- * The Matrix identifier grammar (core/matrix/grammar.ts) as form rules, for instant feedback only: the core
+ * The Matrix identifier grammar (core/lib/grammar.ts) as form rules, for instant feedback only: the core
  * decides with the grammar itself. The router's tests check that these never accept what the grammar refuses.
  */
 export const paramRules = {

@@ -12,11 +12,12 @@ import { InvalidInput } from '../core/errors';
 import { EXAMPLE_PROFILE_YAML } from '../core/profile/example';
 import type { HostRole } from '../core/profile/schema';
 import { NoProfile } from '../core/profile/store';
+import { TOKEN_ROLLBACK_ACTION, TOKEN_ROTATE_ACTION } from '../core/runbook/rotation-alerts';
 import type { RunRecord } from '../core/runbook/run-record';
 import { writeOnlySecretStore } from '../core/secrets/write-only';
 import type { Clipboard } from '../core/token/clipboard';
 import { trimVaultPasswordFile } from '../core/vault/password-file';
-import { TOKEN_ROLLBACK_ACTION, TOKEN_ROTATE_ACTION } from '../core/vault/token-actions';
+import { HOST_ROLES, hostSecretKinds, profileSecretKinds } from '../core/vocab';
 import type { DesktopAlert, DesktopEvent } from '../desktop/model/desktop-app';
 import {
   type EventChannel,
@@ -28,10 +29,8 @@ import {
   invokeChannels,
   type OutputChunk,
   type PayloadOf,
-  PER_HOST_SECRET_KINDS,
   type ProfileDraft,
   type Result,
-  SECRET_KINDS,
   type SecretSlot,
   type StatusSnapshot,
   type ValueOf,
@@ -346,19 +345,10 @@ export function createRouter(app: AppHost, hooks: RouterHooks): Router {
 
   function secretSlots(core: Core): { kind: SecretSlot['kind']; host: HostRole | null }[] {
     const p = core.profile;
-    const slots: { kind: SecretSlot['kind']; host: HostRole | null }[] = [];
-    for (const host of ['homeserver', 'deploy'] as const) {
-      const h = p.hosts[host];
-      slots.push({ kind: 'ssh-password', host });
-      if (h.identityFile) slots.push({ kind: 'ssh-key-passphrase', host });
-      if (h.sudo) slots.push({ kind: 'sudo-password', host });
-    }
-    for (const kind of SECRET_KINDS) {
-      if (PER_HOST_SECRET_KINDS.includes(kind)) continue;
-      if (kind === 'vault-password' && !p.vault) continue;
-      slots.push({ kind, host: null });
-    }
-    return slots;
+    return [
+      ...HOST_ROLES.flatMap((host) => hostSecretKinds(p.hosts[host]).map((kind) => ({ kind, host }))),
+      ...profileSecretKinds(p).map((kind) => ({ kind, host: null })),
+    ];
   }
 
   function ref(core: Core, r: { kind: SecretSlot['kind']; host: HostRole | null }) {
@@ -381,7 +371,7 @@ export function createRouter(app: AppHost, hooks: RouterHooks): Router {
       platform: hooks.platform,
       firstRun: (await app.profiles.list()).profiles.length === 0,
     }),
-    // hooks.openExternal is the allowlisted opener of shell/external.ts (https to listed hosts), checked there.
+    // hooks.openExternal is the allowlisted opener of desktop/electron/external.ts (https to listed hosts), checked there.
     'app.openExternal': async ({ url }) => ({ opened: await hooks.openExternal(url) }), // eng-disable OPEN_EXTERNAL_JS_CHECK
 
     'settings.get': () => app.settings.get(),

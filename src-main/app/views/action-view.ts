@@ -3,7 +3,8 @@ import type { Profile } from '../../core/profile/schema';
 import { adminCommandParam, serverNameParam, unitParam, userParam } from '../../core/runbook/params';
 import type { Plan as CorePlan } from '../../core/runbook/runner';
 import type { AnyAction, PlanContext, RunbookSettings } from '../../core/runbook/types';
-import { ACTION_GROUPS, type ActionInfo, type ParamSpec, type Plan, paramRules } from '../../ipc/contract';
+import { ACTION_GROUPS } from '../../core/vocab';
+import { type ActionInfo, type ParamSpec, type Plan, paramRules } from '../../ipc/contract';
 import { paramValues, plannedStep } from './run-view';
 
 const LABELS: Record<string, string> = {

@@ -1,6 +1,6 @@
 import type { Profile } from '../../core/profile/schema';
+import { ROTATION_UNPUSHED_ALERT } from '../../core/runbook/rotation-alerts';
 import type { PlannedStep as CorePlannedStep, RunRecord, StepRecord } from '../../core/runbook/run-record';
-import { ROTATION_UNPUSHED_ALERT } from '../../core/vault/token-actions';
 import type {
   FederationDiff,
   FollowUp,

@@ -2,7 +2,8 @@ import type { HostRole, Profile } from '../../core/profile/schema';
 import { MAINTENANCE_MODE_KEY, type MaintenanceWindow } from '../../core/runbook/maintenance';
 import type { StickyAlert as CoreStickyAlert } from '../../core/runbook/sticky-alerts';
 import type { StatusSnapshot as CoreSnapshot } from '../../core/status/scheduler';
-import { type CheckResult, levelRank } from '../../core/status/types';
+import type { CheckResult } from '../../core/status/types';
+import { HOST_ROLES, levelRank } from '../../core/vocab';
 import type {
   Check,
   ErrorInfo,
@@ -11,7 +12,6 @@ import type {
   StatusSnapshot,
   StickyAlert,
 } from '../../ipc/contract';
-import { HOST_ROLES } from '../../ipc/contract';
 
 export interface StatusViewInput {
   snapshot: CoreSnapshot;

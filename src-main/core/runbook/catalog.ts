@@ -9,11 +9,8 @@ import {
   readDeactivateReply,
   readMakeUserAdminReply,
 } from '../matrix/tuwunel-admin';
-import type { HostRole, Profile } from '../profile/schema';
-import { describeAnsibleProblem, parseAnsibleOutput } from './ansible-output';
+import type { HostRole } from '../profile/schema';
 import {
-  configApplyCommand,
-  configApplyLogFile,
   FILE_CHANGED_EXIT,
   inDeployDir,
   journalFollowCommand,
@@ -28,6 +25,7 @@ import {
 } from './commands';
 import { RemoteFileChanged } from './errors';
 import { type AllowlistOp, editAllowlist, serverRegex } from './federation-edit';
+import { hostLabel } from './host-label';
 import { MAINTENANCE_MODE_KEY } from './maintenance';
 import {
   adminCommandParam,
@@ -39,8 +37,8 @@ import {
   unitParam,
   userParam,
 } from './params';
+import { configApplyStep, deployHost, playbookAction, playbookStep } from './playbook-steps';
 import {
-  type ActionGroup,
   type AnyAction,
   defineAction,
   type HttpWaitStep,
@@ -54,9 +52,6 @@ import {
 } from './types';
 
 const homeserver = (): HostRole => 'homeserver';
-const deployHost = (ctx: PlanContext<unknown>): HostRole => ctx.profile.deploy.host;
-export const hostLabel = (profile: Profile, role: HostRole) =>
-  `the ${role} host (${profile.hosts[role].address})`;
 
 export const TUWUNEL_STOPPED_ALERT = 'tuwunel-stopped';
 
@@ -138,148 +133,6 @@ function federationVersionWait<P>(extra: Partial<HttpWaitStep<P>> = {}): HttpWai
     timeoutMs: (ctx) => ctx.settings.tuwunelReadyTimeoutMs,
     ...extra,
   };
-}
-
-/** Reads ansible-playbook's output: the RECAP decides, the first failed task explains. */
-function playbookVerdict(out: RemoteOutput, ctx: StepContext<unknown>): StepVerdict {
-  const summary = parseAnsibleOutput(`${out.stdout}\n${out.stderr}`);
-  ctx.scratch.ansible = summary;
-  for (const h of summary.recap) {
-    ctx.print(
-      `${h.host}: ok=${h.ok} changed=${h.changed} unreachable=${h.unreachable} failed=${h.failed} skipped=${h.skipped}`,
-    );
-  }
-  const problem = describeAnsibleProblem(summary);
-  if (out.exitCode === 0 && problem === null) {
-    const changed = summary.recap.reduce((n, h) => n + h.changed, 0);
-    return {
-      ok: true,
-      summary: `Ansible finished: ${changed} change${changed === 1 ? '' : 's'} on ${summary.recap.length} host${summary.recap.length === 1 ? '' : 's'}.`,
-    };
-  }
-  return {
-    ok: false,
-    message: problem ?? `ansible-playbook exited with code ${out.exitCode ?? `signal ${out.signal}`}`,
-  };
-}
-
-/** A playbook run from the deploy checkout; its PLAY RECAP decides (`--tags=` goes in the title as the runbook writes it). */
-function playbookStep<P>(spec: {
-  id: string;
-  title: string;
-  tags: string;
-  command: (ctx: PlanContext<P>) => string;
-  /** Where the command also writes its output on the deploy host, said before the verdict. */
-  logFile?: (ctx: PlanContext<P>) => string;
-}): RemoteStep<P> {
-  return {
-    kind: 'remote',
-    id: spec.id,
-    title: `${spec.title} (ansible-playbook --tags=${spec.tags})`,
-    host: deployHost,
-    privileged: true,
-    command: spec.command,
-    timeoutMs: (ctx) => ctx.settings.playbookTimeoutMs,
-    check: (out, ctx) => {
-      if (spec.logFile) ctx.print(`The output is also in ${spec.logFile(ctx)} on the deploy host.`);
-      return playbookVerdict(out, ctx as StepContext<unknown>);
-    },
-  };
-}
-
-/**
- * install-all,start, as config.apply, federation.*, token.rotate and token.apply run it. Whoever runs
- * it, success means Tuwunel has the registration token of the deploy checkout's vault, so it clears
- * "pushed but not applied" once that checkout is known to have the rotation (the alert raised after a
- * failed pull says which actions may clear it); only the token actions raise it (they override `alert`).
- */
-export function configApplyStep<P>({
-  id,
-  when,
-}: {
-  id: string;
-  when?: (ctx: PlanContext<P>) => boolean;
-}): RemoteStep<P> {
-  return {
-    ...playbookStep<P>({
-      id,
-      title: 'Apply the configuration',
-      tags: 'install-all,start',
-      command: (ctx) => configApplyCommand(ctx.profile, ctx.startedAt),
-      logFile: (ctx) => configApplyLogFile(ctx.profile, ctx.startedAt),
-    }),
-    ...(when ? { when } : {}),
-    alert: (ctx) => ({ ...rotationUnappliedAlert(ctx as PlanContext<unknown>, 'apply'), raise: false }),
-  };
-}
-
-export const ROTATION_UNAPPLIED_ALERT = 'token-rotation-unapplied';
-/** The token actions' ids and token.apply's title (core/vault/token-actions.ts builds them): the alert names them. */
-export const TOKEN_ROTATE_ACTION = 'token.rotate';
-export const TOKEN_APPLY_ACTION = 'token.apply';
-export const TOKEN_APPLY_TITLE = 'Apply the rotated registration token';
-
-/**
- * After a rotation's push, the vault here and on the remote holds the new token while Tuwunel accepts
- * only the old one until the configuration is applied: the Tokens panel would hand out a refused token.
- * token.apply fixes both cases (pulling again is harmless). After a failed pull, an apply alone would
- * apply the old token again, so only the actions that pull may clear it then.
- */
-export function rotationUnappliedAlert(ctx: PlanContext<unknown>, failedAt: 'pull' | 'apply'): StepAlert {
-  const checkout = ctx.profile.vault?.deployCheckout ?? 'the vault checkout';
-  const stale =
-    'Tuwunel still accepts only the old token, while the Tokens panel (which reads the vault on this computer) hands out the new one';
-  const alert = {
-    id: ROTATION_UNAPPLIED_ALERT,
-    title: 'The new registration token is pushed but not applied',
-    fixActionId: TOKEN_APPLY_ACTION,
-  };
-  if (failedAt === 'apply')
-    return {
-      ...alert,
-      message: `The new registration token is pushed but not applied: ${stale}. Run "${TOKEN_APPLY_TITLE}" to make it live.`,
-    };
-  return {
-    ...alert,
-    message: `The new registration token is pushed but not applied, and ${checkout} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)} may not have it yet: ${stale}. Run "${TOKEN_APPLY_TITLE}": it pulls ${checkout} there, then applies the configuration.`,
-    clearedOnlyBy: [TOKEN_APPLY_ACTION, TOKEN_ROTATE_ACTION],
-  };
-}
-
-interface PlaybookActionSpec {
-  id: string;
-  title: string;
-  description: string;
-  group: ActionGroup;
-  downtime: string;
-  /** Checks that need the profile, before anything is planned (see Action.bind). */
-  bind?: (params: Record<string, never>, profile: Profile) => Record<string, never>;
-  confirm: (ctx: PlanContext<Record<string, never>>) => string;
-  /** Alerts about these units stay quiet while the playbook restarts them. */
-  maintenance: { units: string[] | 'all'; reason: string };
-  steps: Step<Record<string, never>>[];
-  success: string | ((ctx: StepContext<Record<string, never>>) => string);
-}
-
-/** An action that runs the playbook from the deploy host against the homeserver: both hosts locked. */
-export function playbookAction(spec: PlaybookActionSpec): AnyAction {
-  return defineAction<Record<string, never>>({
-    id: spec.id,
-    title: spec.title,
-    description: spec.description,
-    group: spec.group,
-    host: 'deploy',
-    danger: () => 'disruptive',
-    downtime: () => spec.downtime,
-    params: z.object({}).strict(),
-    ...(spec.bind ? { bind: spec.bind } : {}),
-    confirm: spec.confirm,
-    locks: (ctx) => [ctx.profile.deploy.host, 'homeserver'],
-    maintenanceWindow: () => spec.maintenance,
-    steps: spec.steps,
-    finally: [],
-    success: (ctx) => (typeof spec.success === 'string' ? spec.success : spec.success(ctx)),
-  });
 }
 
 // ---------------------------------------------------------------- Stack

@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { Cancelled, describeError, HostBusy, isAppError, SecretMissing, Timeout } from '../errors';
+import { sleep } from '../lib/sleep';
 import { AdminRoomClient } from '../matrix/admin-room';
-import { request, sleep } from '../matrix/http';
+import { request } from '../matrix/http';
 import { readAnyReply } from '../matrix/tuwunel-admin';
 import { expandHome } from '../profile/load';
-import { HOST_ROLES, type Profile } from '../profile/schema';
-import { SECRET_KINDS, type SecretKind, type SecretStore } from '../secrets/types';
+import type { Profile } from '../profile/schema';
+import type { SecretStore } from '../secrets/types';
 import { type HostLock, HostLocks } from '../ssh/host-lock';
 import type { RemoteExec } from '../ssh/types';
+import { HOST_ROLES, isPerHostSecret, SECRET_KINDS } from '../vocab';
 import type { AnsibleSummary } from './ansible-output';
 import type { AuditLog, AuditOutcome } from './audit';
 import { CATALOG } from './catalog';
@@ -87,9 +89,6 @@ export interface RunHandle {
   cancel(): void;
   snapshot(): RunRecord;
 }
-
-/** Kinds stored per host role (the keychain convention of core/secrets); the others once per profile. */
-const PER_HOST_SECRETS = new Set<SecretKind>(['ssh-password', 'ssh-key-passphrase', 'sudo-password']);
 
 /** Output kept per step for the UI; the live events carry all of it. */
 const MAX_STEP_OUTPUT = 256 * 1024;
@@ -379,7 +378,7 @@ export class Runbook {
     if (!store) return [];
     const values: string[] = [];
     const refs = SECRET_KINDS.flatMap((kind) =>
-      PER_HOST_SECRETS.has(kind) ? HOST_ROLES.map((host) => ({ kind, host })) : [{ kind }],
+      isPerHostSecret(kind) ? HOST_ROLES.map((host) => ({ kind, host })) : [{ kind }],
     );
     for (const ref of refs) {
       try {

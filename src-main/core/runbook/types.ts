@@ -1,10 +1,10 @@
 import type { z } from 'zod';
 import type { AppError } from '../errors';
 import type { HostRole, Profile } from '../profile/schema';
+import type { ActionGroup, Danger } from '../vocab';
 import type { MaintenanceStore } from './maintenance';
 
-export type Danger = 'safe' | 'disruptive' | 'outage';
-export type ActionGroup = 'Stack' | 'Homeserver' | 'Users' | 'Federation' | 'Deploy' | 'Logs' | 'Admin';
+export type { ActionGroup, Danger };
 
 /** Time limits and retry bounds. The defaults are the runbook's; tests pass short ones. */
 export interface RunbookSettings {

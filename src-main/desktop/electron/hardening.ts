@@ -27,7 +27,7 @@ export function setupNavigationGuards(
 ): void {
   const redirect = (url: string) => {
     const decision = navigationDecision(url, options.publicUrl());
-    // Not shell.openExternal: the allowlisted opener from shell/external.ts, which checks the URL again.
+    // Not shell.openExternal: the allowlisted opener from desktop/electron/external.ts, which checks the URL again.
     if (decision.openExternally) options.openExternal(decision.openExternally); // eng-disable OPEN_EXTERNAL_JS_CHECK
   };
   app.on('web-contents-created', (_event, contents) => {

@@ -17,7 +17,7 @@ export interface Notifier {
 
 /**
  * Desktop notifications: the alert policy's events (one per poll, merged) and failed runs, each opening
- * the window on its item when clicked. Texts come from core/desktop/notifications.ts.
+ * the window on its item when clicked. Texts come from desktop/model/notifications.ts.
  */
 export function setupNotifications(options: {
   app: DesktopApp;

@@ -10,7 +10,7 @@ import type {
 } from '../../ipc/contract';
 
 /**
- * What the Electron shell needs from "the app" (the composition root, core/app.ts). The shell speaks to it
+ * What the Electron shell needs from "the app" (the composition root, app/session.ts). The shell speaks to it
  * through the same IPC contract the window uses, so the tray, the notifications and the window can never
  * disagree about what the core says.
  */
@@ -39,7 +39,7 @@ export interface DesktopHost {
   dataDir: string;
   version: string;
   platform: NodeJS.Platform;
-  /** Electron's clipboard (shell/clipboard.ts). */
+  /** Electron's clipboard (desktop/electron/clipboard.ts). */
   clipboard: Clipboard;
   /** For `app.openExternal`: opens the URL only if the shell's allowlist accepts it; false when refused. */
   openExternal(url: string): Promise<boolean>;
@@ -47,7 +47,7 @@ export interface DesktopHost {
   chooseProfileFile(): Promise<string | null>;
 }
 
-/** The composition root's factory, `createDesktopApp` exported from core/app.ts. */
+/** The composition root's factory, `createDesktopApp` exported from desktop/desktop-app.ts. */
 export type CreateDesktopApp = (host: DesktopHost) => Promise<DesktopApp>;
 
 export type DesktopEvent = { [E in EventChannel]: { channel: E; payload: PayloadOf<E> } }[EventChannel];

@@ -5,7 +5,7 @@ import { commandErrorNotification, type DesktopNotification, tokenCopiedNotifica
 import type { TrayCommand } from './tray-menu';
 import { localClock } from './tray-menu';
 
-/** The Electron side of a tray click, injected by shell/tray.ts. */
+/** The Electron side of a tray click, injected by desktop/main.ts. */
 export interface TrayCommandDeps {
   app: Pick<DesktopApp, 'handle'>;
   /** Shows the native dialog; true when the user chose the action's button. */

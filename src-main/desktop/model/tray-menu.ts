@@ -8,7 +8,7 @@ export type TrayCommand =
   | { kind: 'copy-token' }
   | { kind: 'quit' };
 
-/** The tray menu as data; shell/tray.ts turns it into Electron MenuItems. */
+/** The tray menu as data; desktop/electron/tray.ts turns it into Electron MenuItems. */
 export type TrayMenuItem =
   | { type: 'label'; id: string; label: string }
   | { type: 'separator' }

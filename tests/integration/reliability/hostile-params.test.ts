@@ -13,7 +13,7 @@ import type { HttpRequest, HttpResponse } from '../../../src-main/core/matrix/ht
 import { InviteClient, parseDuration } from '../../../src-main/core/matrix/invites';
 import { CATALOG } from '../../../src-main/core/runbook/catalog';
 import type { Runbook } from '../../../src-main/core/runbook/runner';
-import { createTokenActions } from '../../../src-main/core/vault/token-actions';
+import { createTokenActions } from '../../../src-main/core/runbook/token-actions';
 import { invokeChannels } from '../../../src-main/ipc/contract';
 import { memoryIo } from '../../unit/cli/cli-io';
 import { type Harness, sentCommands, startHarness } from '../runbook/harness';

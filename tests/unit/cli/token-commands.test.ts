@@ -16,10 +16,10 @@ import {
 } from '../../../src-main/cli/token-commands';
 import { MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
 import { Runbook } from '../../../src-main/core/runbook/runner';
+import { createTokenActions } from '../../../src-main/core/runbook/token-actions';
 import { ClipboardGuard, matches } from '../../../src-main/core/token/clipboard';
 import { NoClipboardTool } from '../../../src-main/core/token/errors';
 import { RegistrationTokenService } from '../../../src-main/core/token/token-service';
-import { createTokenActions } from '../../../src-main/core/vault/token-actions';
 import { LocalExec } from '../core/runbook/local-exec';
 import { RecordingClipboard } from '../core/token/recording-clipboard';
 import { gitEnv, makeVaultRepo, OLD_TOKEN, PASSWORD, type VaultRepo } from '../core/vault/rotation-fixture';

@@ -11,7 +11,7 @@ import { built, cspDirectives, electronAccess, sources } from './built-app';
 import { oldestSupportedMajor } from './electron-releases';
 
 /**
- * Electron's security checklist (docs/tutorial/security.md), the items that tests/unit/core/desktop does
+ * Electron's security checklist (docs/tutorial/security.md), the items that tests/unit/desktop does
  * not already assert on the window, session, IPC and CSP: each test is named after its item. The Electron
  * binary cannot run here, so they check the sources, the built bundles in out/ and the packaging config.
  */

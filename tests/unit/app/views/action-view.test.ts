@@ -9,9 +9,9 @@ import {
 import { EXAMPLE_PROFILE_YAML } from '../../../../src-main/core/profile/example';
 import { parseProfile } from '../../../../src-main/core/profile/load';
 import { CATALOG } from '../../../../src-main/core/runbook/catalog';
+import { createTokenActions } from '../../../../src-main/core/runbook/token-actions';
 import { type AnyAction, DEFAULT_SETTINGS } from '../../../../src-main/core/runbook/types';
 import type { SecretStore } from '../../../../src-main/core/secrets/types';
-import { createTokenActions } from '../../../../src-main/core/vault/token-actions';
 import { actionInfo as actionInfoSchema, plan as planSchema } from '../../../../src-main/ipc/contract';
 
 const profile = parseProfile(EXAMPLE_PROFILE_YAML);

@@ -8,11 +8,11 @@ import {
 import { EXAMPLE_PROFILE_YAML } from '../../../../src-main/core/profile/example';
 import { parseProfile } from '../../../../src-main/core/profile/load';
 import { editAllowlist } from '../../../../src-main/core/runbook/federation-edit';
-import type { RunRecord, StepRecord } from '../../../../src-main/core/runbook/run-record';
 import {
   ROTATION_UNPUSHED_ALERT,
   TOKEN_ROLLBACK_ACTION,
-} from '../../../../src-main/core/vault/token-actions';
+} from '../../../../src-main/core/runbook/rotation-alerts';
+import type { RunRecord, StepRecord } from '../../../../src-main/core/runbook/run-record';
 import {
   runState as runStateSchema,
   runSummary as runSummarySchema,

@@ -12,10 +12,10 @@ import { type Profile, profileSchema } from '../../../../src-main/core/profile/s
 import { CATALOG } from '../../../../src-main/core/runbook/catalog';
 import { MAINTENANCE_MODE_KEY, MaintenanceStore } from '../../../../src-main/core/runbook/maintenance';
 import { Runbook } from '../../../../src-main/core/runbook/runner';
+import { createTokenActions } from '../../../../src-main/core/runbook/token-actions';
 import type { RemoteExec } from '../../../../src-main/core/ssh/types';
 import { planHosts } from '../../../../src-main/core/status/probes';
 import { buildHostScript } from '../../../../src-main/core/status/remote-script';
-import { createTokenActions } from '../../../../src-main/core/vault/token-actions';
 import { fragmentOf, SHELL_BITS, soupOf } from '../../../integration/reliability/hostile-strings';
 import { recordCommands } from '../../../integration/reliability/shell-records';
 import { MemorySecrets } from '../runbook/test-profile';

@@ -43,7 +43,9 @@ describe('Electron glue rules', () => {
   });
 
   it('one place registers IPC handlers, and it checks the sender first', () => {
-    expect(where(/ipcMain\.(handle|on|once|handleOnce)\(/)).toEqual([join('src-main', 'desktop', 'electron', 'ipc.ts')]);
+    expect(where(/ipcMain\.(handle|on|once|handleOnce)\(/)).toEqual([
+      join('src-main', 'desktop', 'electron', 'ipc.ts'),
+    ]);
     const ipc = readFileSync('src-main/desktop/electron/ipc.ts', 'utf8');
     expect(ipc.indexOf('senderAllowed(')).toBeLessThan(ipc.indexOf('app.handle('));
   });

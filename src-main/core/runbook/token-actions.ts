@@ -1,17 +1,23 @@
 import { z } from 'zod';
 import { isAppError } from '../errors';
-import type { HostRole, Profile } from '../profile/schema';
+import type { Profile } from '../profile/schema';
+import { shellCommand, shellQuote } from '../ssh/quote';
+import { systemGit } from '../vault/git';
+import { type RotationDeps, RotationRollback, type StepIo, TokenRotation } from '../vault/rotation';
+import { readJournal, rotationFolder } from '../vault/rotation-lock';
+import { NothingToRollBack } from '../vault/token-errors';
+import { vaultLocation } from '../vault/vault-file';
+import { hostLabel } from './host-label';
+import { flagParam } from './params';
+import { configApplyStep, deployHost, playbookAction } from './playbook-steps';
 import {
-  configApplyStep,
-  hostLabel,
-  playbookAction,
-  ROTATION_UNAPPLIED_ALERT,
+  ROTATION_UNPUSHED_ALERT,
   rotationUnappliedAlert,
   TOKEN_APPLY_ACTION,
   TOKEN_APPLY_TITLE,
+  TOKEN_ROLLBACK_ACTION,
   TOKEN_ROTATE_ACTION,
-} from '../runbook/catalog';
-import { flagParam } from '../runbook/params';
+} from './rotation-alerts';
 import {
   type AnyAction,
   defineAction,
@@ -21,13 +27,7 @@ import {
   type StepAlert,
   type StepContext,
   type StepVerdict,
-} from '../runbook/types';
-import { shellCommand, shellQuote } from '../ssh/quote';
-import { systemGit } from './git';
-import { type RotationDeps, RotationRollback, type StepIo, TokenRotation } from './rotation';
-import { readJournal, rotationFolder } from './rotation-lock';
-import { NothingToRollBack } from './token-errors';
-import { vaultLocation } from './vault-file';
+} from './types';
 
 /**
  * The token rotation and its rollback in the runbook's catalog format, so they run like every other
@@ -40,10 +40,6 @@ export interface TokenActionDeps extends RotationDeps {
   mirrorWaitMs?: number;
 }
 
-export const TOKEN_ROLLBACK_ACTION = 'token.rollback';
-export const ROTATION_UNPUSHED_ALERT = 'token-rotation-unpushed';
-export { ROTATION_UNAPPLIED_ALERT, TOKEN_APPLY_ACTION, TOKEN_ROTATE_ACTION };
-
 interface RotateParams {
   apply: boolean;
 }
@@ -51,8 +47,6 @@ interface RotateParams {
 interface RollbackParams {
   runId?: string;
 }
-
-const deployHost = (ctx: PlanContext<unknown>): HostRole => ctx.profile.deploy.host;
 
 function io(ctx: StepContext<unknown>): StepIo {
   return { signal: ctx.signal, timeoutMs: ctx.settings.deployCommandTimeoutMs, print: ctx.print };
