@@ -7,6 +7,7 @@ import {
   type ActionGroup,
   type AnyAction,
   defineAction,
+  type NoScratch,
   type PlanContext,
   type RemoteOutput,
   type RemoteStep,
@@ -20,7 +21,7 @@ import {
 export const deployHost = (ctx: PlanContext<unknown>): HostRole => ctx.profile.deploy.host;
 
 /** Reads ansible-playbook's output: the RECAP decides, the first failed task explains. */
-function playbookVerdict(out: RemoteOutput, ctx: StepContext<unknown>): StepVerdict {
+function playbookVerdict(out: RemoteOutput, ctx: StepContext<unknown, object>): StepVerdict {
   const summary = parseAnsibleOutput(`${out.stdout}\n${out.stderr}`);
   ctx.scratch.ansible = summary;
   for (const h of summary.recap) {
@@ -43,14 +44,14 @@ function playbookVerdict(out: RemoteOutput, ctx: StepContext<unknown>): StepVerd
 }
 
 /** A playbook run from the deploy checkout; its PLAY RECAP decides (`--tags=` goes in the title as the runbook writes it). */
-export function playbookStep<P>(spec: {
+export function playbookStep<P, S extends object = NoScratch>(spec: {
   id: string;
   title: string;
   tags: string;
-  command: (ctx: PlanContext<P>) => string;
+  command: (ctx: PlanContext<P, S>) => string;
   /** Where the command also writes its output on the deploy host, said before the verdict. */
-  logFile?: (ctx: PlanContext<P>) => string;
-}): RemoteStep<P> {
+  logFile?: (ctx: PlanContext<P, S>) => string;
+}): RemoteStep<P, S> {
   return {
     kind: 'remote',
     id: spec.id,
@@ -61,7 +62,7 @@ export function playbookStep<P>(spec: {
     timeoutMs: (ctx) => ctx.settings.playbookTimeoutMs,
     check: (out, ctx) => {
       if (spec.logFile) ctx.print(`The output is also in ${spec.logFile(ctx)} on the deploy host.`);
-      return playbookVerdict(out, ctx as StepContext<unknown>);
+      return playbookVerdict(out, ctx);
     },
   };
 }
@@ -72,15 +73,15 @@ export function playbookStep<P>(spec: {
  * "pushed but not applied" once that checkout is known to have the rotation (the alert raised after a
  * failed pull says which actions may clear it); only the token actions raise it (they override `alert`).
  */
-export function configApplyStep<P>({
+export function configApplyStep<P, S extends object = NoScratch>({
   id,
   when,
 }: {
   id: string;
-  when?: (ctx: PlanContext<P>) => boolean;
-}): RemoteStep<P> {
+  when?: (ctx: PlanContext<P, S>) => boolean;
+}): RemoteStep<P, S> {
   return {
-    ...playbookStep<P>({
+    ...playbookStep<P, S>({
       id,
       title: 'Apply the configuration',
       tags: 'install-all,start',
@@ -88,11 +89,11 @@ export function configApplyStep<P>({
       logFile: (ctx) => configApplyLogFile(ctx.profile, ctx.startedAt),
     }),
     ...(when ? { when } : {}),
-    alert: (ctx) => ({ ...rotationUnappliedAlert(ctx as PlanContext<unknown>, 'apply'), raise: false }),
+    alert: (ctx) => ({ ...rotationUnappliedAlert(ctx, 'apply'), raise: false }),
   };
 }
 
-interface PlaybookActionSpec {
+interface PlaybookActionSpec<S extends object> {
   id: string;
   title: string;
   description: string;
@@ -100,16 +101,16 @@ interface PlaybookActionSpec {
   downtime: string;
   /** Checks that need the profile, before anything is planned (see Action.bind). */
   bind?: (params: Record<string, never>, profile: Profile) => Record<string, never>;
-  confirm: (ctx: PlanContext<Record<string, never>>) => string;
+  confirm: (ctx: PlanContext<Record<string, never>, S>) => string;
   /** Alerts about these units stay quiet while the playbook restarts them. */
   maintenance: { units: string[] | 'all'; reason: string };
-  steps: Step<Record<string, never>>[];
-  success: string | ((ctx: StepContext<Record<string, never>>) => string);
+  steps: Step<Record<string, never>, S>[];
+  success: string | ((ctx: StepContext<Record<string, never>, S>) => string);
 }
 
 /** An action that runs the playbook from the deploy host against the homeserver: both hosts locked. */
-export function playbookAction(spec: PlaybookActionSpec): AnyAction {
-  return defineAction<Record<string, never>>({
+export function playbookAction<S extends object = NoScratch>(spec: PlaybookActionSpec<S>): AnyAction {
+  return defineAction<Record<string, never>, S>({
     id: spec.id,
     title: spec.title,
     description: spec.description,

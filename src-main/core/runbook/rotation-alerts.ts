@@ -22,7 +22,10 @@ export const ROTATION_UNPUSHED_ALERT = 'token-rotation-unpushed';
  * token.apply fixes both cases (pulling again is harmless). After a failed pull, an apply alone would
  * apply the old token again, so only the actions that pull may clear it then.
  */
-export function rotationUnappliedAlert(ctx: PlanContext<unknown>, failedAt: 'pull' | 'apply'): StepAlert {
+export function rotationUnappliedAlert(
+  ctx: PlanContext<unknown, object>,
+  failedAt: 'pull' | 'apply',
+): StepAlert {
   const checkout = ctx.profile.vault?.deployCheckout ?? 'the vault checkout';
   const stale =
     'Tuwunel still accepts only the old token, while the Tokens panel (which reads the vault on this computer) hands out the new one';

@@ -48,7 +48,17 @@ interface RollbackParams {
   runId?: string;
 }
 
-function io(ctx: StepContext<unknown>): StepIo {
+/** token.rotate's one transaction, made by the first step that needs it. */
+interface RotateScratch {
+  rotation: TokenRotation;
+}
+
+/** token.rollback's one transaction, made by the first step that needs it. */
+interface RollbackScratch {
+  rollback: RotationRollback;
+}
+
+function io(ctx: StepContext<unknown, object>): StepIo {
   return { signal: ctx.signal, timeoutMs: ctx.settings.deployCommandTimeoutMs, print: ctx.print };
 }
 
@@ -64,14 +74,14 @@ function verdictOf(error: unknown): StepVerdict {
 }
 
 /** A local step whose work is one method of the transaction; typed errors become the step's verdict. */
-function local<P, T>(
+function local<P, S extends object, T>(
   id: string,
   title: string,
-  describe: (ctx: PlanContext<P>) => string,
-  of: (ctx: StepContext<P>) => T,
-  work: (t: T, ctx: StepContext<P>) => Promise<string> | string,
-  extra: Partial<LocalStep<P>> = {},
-): LocalStep<P> {
+  describe: (ctx: PlanContext<P, S>) => string,
+  of: (ctx: StepContext<P, S>) => T,
+  work: (t: T, ctx: StepContext<P, S>) => Promise<string> | string,
+  extra: Partial<LocalStep<P, S>> = {},
+): LocalStep<P, S> {
   return {
     kind: 'local',
     id,
@@ -88,7 +98,7 @@ function local<P, T>(
   };
 }
 
-function unpushedAlert(ctx: PlanContext<unknown>): StepAlert {
+function unpushedAlert(ctx: PlanContext<unknown, object>): StepAlert {
   return {
     id: ROTATION_UNPUSHED_ALERT,
     title: 'A token rotation stopped before it was pushed',
@@ -151,20 +161,14 @@ function deployPullStep<P>(commit: PulledCommit<P>, deps: TokenActionDeps): Remo
   };
 }
 
-/** The run's one transaction object under `key` in its scratch, made by the first step that asks. */
-function perRun<T>(ctx: PlanContext<unknown>, key: string, create: () => T): T {
-  if (!(key in ctx.scratch)) ctx.scratch[key] = create();
-  return ctx.scratch[key] as T;
-}
-
 export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
-  const rotation = (ctx: StepContext<RotateParams>): TokenRotation =>
-    perRun(ctx, 'rotation', () => new TokenRotation(ctx.profile, deps, ctx.runId));
-  const current = (ctx: PlanContext<RotateParams>) => ctx.scratch.rotation as TokenRotation | undefined;
-  const file = (ctx: PlanContext<RotateParams>) => vaultLocation(ctx.profile).fileInRepo;
-  const alert = { alert: (ctx: PlanContext<RotateParams>) => unpushedAlert(ctx as PlanContext<unknown>) };
+  const rotation = (ctx: StepContext<RotateParams, RotateScratch>): TokenRotation =>
+    (ctx.scratch.rotation ??= new TokenRotation(ctx.profile, deps, ctx.runId));
+  const current = (ctx: PlanContext<RotateParams, RotateScratch>) => ctx.scratch.rotation;
+  const file = (ctx: PlanContext<RotateParams, RotateScratch>) => vaultLocation(ctx.profile).fileInRepo;
+  const alert = { alert: (ctx: PlanContext<RotateParams, RotateScratch>) => unpushedAlert(ctx) };
 
-  return defineAction<RotateParams>({
+  return defineAction<RotateParams, RotateScratch>({
     id: TOKEN_ROTATE_ACTION,
     title: 'Rotate the registration token',
     description:
@@ -270,11 +274,11 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
       {
         ...deployPullStep<RotateParams>((ctx) => current(ctx)?.commit ?? undefined, deps),
         // Pulled is not applied yet: only an apply clears it.
-        alert: (ctx) => ({ ...rotationUnappliedAlert(ctx as PlanContext<unknown>, 'pull'), clear: false }),
+        alert: (ctx) => ({ ...rotationUnappliedAlert(ctx, 'pull'), clear: false }),
       },
       {
         ...configApplyStep<RotateParams>({ id: 'apply', when: (ctx) => ctx.params.apply }),
-        alert: (ctx) => rotationUnappliedAlert(ctx as PlanContext<unknown>, 'apply'),
+        alert: (ctx) => rotationUnappliedAlert(ctx, 'apply'),
       },
     ],
     finally: [
@@ -314,7 +318,7 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
 
 interface ApplyScratch {
   /** The last rotation's pushed commit, null when none is recorded; unset until looked up. */
-  commit?: string | null;
+  commit: string | null;
 }
 
 /**
@@ -324,8 +328,8 @@ interface ApplyScratch {
  */
 export function createTokenApplyAction(deps: TokenActionDeps): AnyAction {
   const git = deps.git ?? systemGit;
-  const pushed = (ctx: PlanContext<Record<string, never>>) => (ctx.scratch as ApplyScratch).commit;
-  return playbookAction({
+  const pushed = (ctx: PlanContext<Record<string, never>, ApplyScratch>) => ctx.scratch.commit;
+  return playbookAction<ApplyScratch>({
     id: TOKEN_APPLY_ACTION,
     title: TOKEN_APPLY_TITLE,
     description:
@@ -348,7 +352,7 @@ export function createTokenApplyAction(deps: TokenActionDeps): AnyAction {
             const { repo } = vaultLocation(ctx.profile);
             const journal = await readJournal(await rotationFolder(repo, git));
             const commit = journal?.stage === 'pushed' ? journal.commit : null;
-            (ctx.scratch as ApplyScratch).commit = commit;
+            ctx.scratch.commit = commit;
             return {
               ok: true,
               summary:
@@ -363,10 +367,10 @@ export function createTokenApplyAction(deps: TokenActionDeps): AnyAction {
       },
       deployPullStep(pushed, deps),
       {
-        ...configApplyStep<Record<string, never>>({ id: 'apply' }),
+        ...configApplyStep<Record<string, never>, ApplyScratch>({ id: 'apply' }),
         // The checkout has the rotation now: if the apply fails, an apply alone is what is missing.
         alert: (ctx) => ({
-          ...rotationUnappliedAlert(ctx as PlanContext<unknown>, 'apply'),
+          ...rotationUnappliedAlert(ctx, 'apply'),
           raise: typeof pushed(ctx) === 'string',
         }),
       },
@@ -381,9 +385,9 @@ export function createTokenApplyAction(deps: TokenActionDeps): AnyAction {
 }
 
 export function createTokenRollbackAction(deps: RotationDeps): AnyAction {
-  const rollback = (ctx: StepContext<RollbackParams>): RotationRollback =>
-    perRun(ctx, 'rollback', () => new RotationRollback(ctx.profile, deps, ctx.runId));
-  return defineAction<RollbackParams>({
+  const rollback = (ctx: StepContext<RollbackParams, RollbackScratch>): RotationRollback =>
+    (ctx.scratch.rollback ??= new RotationRollback(ctx.profile, deps, ctx.runId));
+  return defineAction<RollbackParams, RollbackScratch>({
     id: TOKEN_ROLLBACK_ACTION,
     title: 'Roll back the token rotation',
     description:
@@ -415,7 +419,7 @@ export function createTokenRollbackAction(deps: RotationDeps): AnyAction {
           try {
             return {
               ok: true,
-              summary: await rollback(ctx).inspect(ctx.params.runId ?? null, io(ctx as StepContext<unknown>)),
+              summary: await rollback(ctx).inspect(ctx.params.runId ?? null, io(ctx)),
             };
           } catch (e) {
             if (e instanceof NothingToRollBack) return { ok: true, summary: e.message, finish: e.message };
@@ -435,7 +439,7 @@ export function createTokenRollbackAction(deps: RotationDeps): AnyAction {
         'Remove the local commit',
         () => 'git reset --soft <HEAD before the rotation>; unstage the vault.',
         rollback,
-        (r, ctx) => r.resetCommit(io(ctx as StepContext<unknown>)),
+        (r, ctx) => r.resetCommit(io(ctx)),
       ),
       local(
         'verify',
@@ -443,7 +447,7 @@ export function createTokenRollbackAction(deps: RotationDeps): AnyAction {
         () => 'It must equal the backup and open with the stored vault password.',
         rollback,
         (r) => r.verify(),
-        { alert: (ctx) => ({ ...unpushedAlert(ctx as PlanContext<unknown>), raise: false }) },
+        { alert: (ctx) => ({ ...unpushedAlert(ctx), raise: false }) },
       ),
     ],
     finally: [
@@ -453,7 +457,7 @@ export function createTokenRollbackAction(deps: RotationDeps): AnyAction {
         title: 'Unlock the vault repository',
         describe: () => 'Release the rotation lock.',
         run: async (ctx) => {
-          await (ctx.scratch.rollback as RotationRollback | undefined)?.release();
+          await ctx.scratch.rollback?.release();
           return { ok: true, summary: 'The vault repository is unlocked.' };
         },
       },
