@@ -347,9 +347,16 @@ describe('starting a run', () => {
     const secrets = new MemorySecrets();
     await secrets.set({ profile: profile.name, kind: 'sudo-password', host: 'homeserver' }, 'sudo-secret');
     const reads: string[] = [];
+    type Ref = Parameters<MemorySecrets['get']>[0];
     const counting = {
-      get: (ref: Parameters<MemorySecrets['get']>[0]) => (reads.push(`get ${ref.kind}`), secrets.get(ref)),
-      has: (ref: Parameters<MemorySecrets['has']>[0]) => (reads.push(`has ${ref.kind}`), secrets.has(ref)),
+      get: (ref: Ref) => {
+        reads.push(`get ${ref.kind}`);
+        return secrets.get(ref);
+      },
+      has: (ref: Ref) => {
+        reads.push(`has ${ref.kind}`);
+        return secrets.has(ref);
+      },
       set: secrets.set.bind(secrets),
       delete: secrets.delete.bind(secrets),
     };
