@@ -1,7 +1,7 @@
 import { RemoteFailed, SudoFailed } from '../core/errors';
 import type { HostRole } from '../core/profile/schema';
-import type { ValueOf } from '../ipc/contract';
 import type { Core } from './session';
+import type { HostTest } from './views/profile-schema';
 import { sshTarget } from './views/status-view';
 
 const TIMEOUT_MS = 20_000;
@@ -12,7 +12,7 @@ const TOOLS: Record<HostRole, string[]> = {
   deploy: ['ansible-playbook', 'git'],
 };
 
-type Sudo = ValueOf<'onboarding.testHost'>['sudo'];
+type Sudo = HostTest['sudo'];
 
 const SUDO_SENTENCE: Record<Sudo, string> = {
   'not-needed': 'the profile does not use sudo',
@@ -38,7 +38,7 @@ async function sudoState(core: Core, host: HostRole): Promise<Sudo> {
  * Onboarding's "Test": connects (an unknown host key comes back as HostKeyUnknown for the trust
  * dialog), logs in, sees who it is, whether sudo works and whether the runbook's tools are there.
  */
-export async function testHost(core: Core, host: HostRole): Promise<ValueOf<'onboarding.testHost'>> {
+export async function testHost(core: Core, host: HostRole): Promise<HostTest> {
   const started = performance.now();
   await core.pool.connect(host);
   const tools = TOOLS[host];

@@ -3,7 +3,7 @@ import { app, ClipboardItem, clipboard, dialog, ipcMain, session, shell } from '
 import { describeError } from '../core/errors';
 import { dataDir } from '../core/paths';
 import type { Settings } from '../ipc/contract';
-import { createDesktopApp } from './desktop-app';
+import { createDesktopApp, type DesktopApp } from './desktop-app';
 import { setupAppMenu } from './electron/app-menu';
 import { setupClipboard } from './electron/clipboard';
 import { confirmWithDialog } from './electron/confirm';
@@ -15,8 +15,6 @@ import { setupNotifications } from './electron/notifications';
 import { setupTray, type TrayHandle } from './electron/tray';
 import { AppWindow } from './electron/window';
 import { APP_ID } from './model/app-identity';
-import type { DesktopApp } from './model/desktop-app';
-import { call } from './model/desktop-app';
 import { launchedHidden } from './model/login-item';
 import type { DesktopNotification } from './model/notifications';
 import { rendererLocation } from './model/renderer-origin';
@@ -64,10 +62,10 @@ function setupSettingsWatch(core: DesktopApp): () => Settings | null {
     settings = next;
     if (changed) void applyLaunchAtLogin(app, next.launchAtLogin).catch(() => undefined);
   };
-  core.subscribe((event) => {
+  core.service.subscribe((event) => {
     if (event.channel === 'settings.changed') apply(event.payload);
   });
-  void call(core, 'settings.get', {}).then((r) => r.ok && apply(r.value));
+  apply(core.service.settings.get());
   return () => settings;
 }
 
@@ -80,7 +78,7 @@ async function start(): Promise<void> {
     resourcesPath: process.resourcesPath,
     appPath: app.getAppPath(),
   });
-  const publicUrl = () => shellState.core?.publicUrl() ?? null;
+  const publicUrl = () => shellState.core?.service.publicUrl() ?? null;
   const openExternal = createOpenExternal(shell, publicUrl);
   setupNavigationGuards(app, { publicUrl, openExternal: (url) => void openExternal(url) });
 
@@ -121,26 +119,27 @@ async function start(): Promise<void> {
 
   const settings = setupSettingsWatch(core);
   const notifier = setupNotifications({
-    app: core,
+    app: core.service,
     serverName: () => serverLabel(shellState.tray?.status() ?? null),
     settings,
     open: (n: DesktopNotification) => window.show(n.target),
   });
   shellState.tray = setupTray({
-    app: core,
+    app: core.service,
     assetsDir: assets,
     platform,
     onClick: () => window.show(),
     onCommand: (command) =>
       void runTrayCommand(command, {
-        app: core,
+        prepare: (actionId) => core.service.actions.prepare(actionId, {}),
+        copyToken: () => core.service.token.copy(),
         confirm: confirmWithDialog,
         navigate: (target) => window.show(target),
         notify: notifier.show,
         quit: () => app.quit(),
       }),
   });
-  setupIpc({ ipcMain, app: core, window, origin: renderer.origin });
+  setupIpc({ ipcMain, router: core.router, window, origin: renderer.origin });
 
   await core.start();
 }

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DesktopAlert } from '../../src-main/desktop/model/desktop-app';
+import type { AlertView } from '../../src-main/app/views/alert-view';
 import { alertNotification } from '../../src-main/desktop/model/notifications';
 import { type DesktopUnderTest, FAST_SETTINGS, startDesktop } from './harness/desktop';
 import { anchorAllowlist } from './harness/lab-state';
@@ -18,7 +18,7 @@ let browser: Browser;
 let desktop: DesktopUnderTest;
 let win: AppWindow;
 let page: Page;
-const alerts: DesktopAlert[] = [];
+const alerts: AlertView[] = [];
 
 const TUWUNEL = 'unit:matrix-tuwunel';
 const row = (checkId: string) => page.getByTestId(`check-${checkId}`);
@@ -29,7 +29,7 @@ beforeAll(async () => {
   const lab = { journalIntervalSeconds: 1 };
   [browser, desktop] = await Promise.all([openBrowser(), startDesktop({ profile: 'saved', settings, lab })]);
   await anchorAllowlist(desktop.lab);
-  desktop.router.onAlerts((batch) => alerts.push(...batch));
+  desktop.service.onAlerts((batch) => alerts.push(...batch));
   win = await openWindow(browser, desktop.router);
   page = win.page;
   await page.getByRole('heading', { level: 1, name: 'lab.test' }).waitFor();

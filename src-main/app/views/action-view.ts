@@ -4,7 +4,8 @@ import { adminCommandParam, serverNameParam, unitParam, userParam } from '../../
 import type { Plan as CorePlan } from '../../core/runbook/runner';
 import type { AnyAction, PlanContext, RunbookSettings } from '../../core/runbook/types';
 import { ACTION_GROUPS } from '../../core/vocab';
-import { type ActionInfo, type ParamSpec, type Plan, paramRules } from '../../ipc/contract';
+import { paramRules } from './param-rules';
+import type { ActionInfo, ParamSpec, Plan } from './run-schema';
 import { paramValues, plannedStep } from './run-view';
 
 const LABELS: Record<string, string> = {

@@ -10,7 +10,7 @@ import type {
   RunState,
   RunStep,
   RunSummary,
-} from '../../ipc/contract';
+} from './run-schema';
 
 const FEDERATION_ACTIONS = new Set(['federation.allow', 'federation.disallow']);
 /** The federation actions' step that prints the allowlist diff. */

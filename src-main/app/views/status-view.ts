@@ -4,14 +4,8 @@ import type { StickyAlert as CoreStickyAlert } from '../../core/runbook/sticky-a
 import type { StatusSnapshot as CoreSnapshot } from '../../core/status/scheduler';
 import type { CheckResult } from '../../core/status/types';
 import { HOST_ROLES, levelRank } from '../../core/vocab';
-import type {
-  Check,
-  ErrorInfo,
-  HostKeyInfo,
-  HostState,
-  StatusSnapshot,
-  StickyAlert,
-} from '../../ipc/contract';
+import type { ErrorInfo, HostKeyInfo } from './common-schema';
+import type { Check, HostState, StatusSnapshot, StickyAlert } from './status-schema';
 
 export interface StatusViewInput {
   snapshot: CoreSnapshot;

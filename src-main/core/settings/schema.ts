@@ -3,7 +3,7 @@ import { SETTINGS_LIMITS } from '../vocab';
 
 const { clipboardClearSeconds, pollIntervalSeconds } = SETTINGS_LIMITS;
 
-/** The app's own settings (not a homeserver's): the same shape as the IPC contract's `Settings`. */
+/** The app's own settings (not a homeserver's); the IPC contract carries them with this schema. */
 export const settingsSchema = z
   .object({
     /** Seconds until a copied token is cleared (if the clipboard still holds it); null = never. */

@@ -1,9 +1,9 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { describeError } from '../../core/errors';
 import { type InvokeChannel, invokeChannels, type Result } from '../../ipc/contract';
-import type { DesktopApp } from '../model/desktop-app';
-import { refusedSender } from '../model/errors';
+import type { Router } from '../../ipc/router';
 import { type RendererOrigin, type SenderFacts, senderAllowed } from '../model/renderer-origin';
+import { refusedSender } from './sender-refused';
 import type { AppWindow } from './window';
 
 /**
@@ -13,20 +13,20 @@ import type { AppWindow } from './window';
  */
 export function setupIpc(options: {
   ipcMain: IpcMain;
-  app: DesktopApp;
+  router: Router;
   window: AppWindow;
   origin: RendererOrigin;
 }): () => void {
-  const { ipcMain, app, window, origin } = options;
+  const { ipcMain, router, window, origin } = options;
   const channels = Object.keys(invokeChannels) as InvokeChannel[];
   for (const channel of channels) {
     ipcMain.handle(channel, async (event, payload: unknown): Promise<Result<unknown>> => {
       if (!senderAllowed(senderFacts(event, window), origin)) return refusedSender(channel);
       // The router answers errors as Results; a throw would reach the page as a bare exception text.
-      return app.handle(channel, payload).catch((e: unknown) => ({ ok: false, error: describeError(e) }));
+      return router.handle(channel, payload).catch((e: unknown) => ({ ok: false, error: describeError(e) }));
     });
   }
-  const off = app.subscribe((event) => window.send(event.channel, event.payload));
+  const off = router.subscribe((event) => window.send(event.channel, event.payload));
   return () => {
     off();
     for (const channel of channels) ipcMain.removeHandler(channel);

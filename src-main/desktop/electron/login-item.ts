@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from 'electron';
+import { InvalidInput } from '../../core/errors';
 import { PRODUCT_NAME } from '../../core/paths';
 import { AUTOSTART_FILE, autostartEntry, autostartExecutable, loginItemSettings } from '../model/login-item';
 
@@ -27,6 +28,7 @@ async function writeAutostart(enabled: boolean): Promise<void> {
     comment: 'Health of your Matrix homeserver in the tray',
     executable: autostartExecutable(process.env, process.execPath),
   });
+  if (entry === null) throw new InvalidInput('executable', 'cannot hold line breaks or NUL characters');
   const current = await readFile(file, 'utf8').catch(() => null);
   if (current === entry) return;
   await mkdir(dir, { recursive: true });

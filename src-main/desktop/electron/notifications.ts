@@ -1,6 +1,6 @@
 import { Notification } from 'electron';
+import type { AppService } from '../../app/app-service';
 import type { Settings } from '../../ipc/contract';
-import type { DesktopApp } from '../model/desktop-app';
 import {
   alertNotification,
   type DesktopNotification,
@@ -20,7 +20,7 @@ export interface Notifier {
  * the window on its item when clicked. Texts come from desktop/model/notifications.ts.
  */
 export function setupNotifications(options: {
-  app: DesktopApp;
+  app: Pick<AppService, 'onAlerts' | 'subscribe'>;
   serverName: () => string;
   settings: () => Settings | null;
   open: (notification: DesktopNotification) => void;

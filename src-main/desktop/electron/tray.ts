@@ -1,7 +1,7 @@
 import type { MenuItemConstructorOptions, NativeImage } from 'electron';
 import { Menu, nativeImage, Tray } from 'electron';
+import type { AppService } from '../../app/app-service';
 import type { ActionInfo, StatusSnapshot } from '../../ipc/contract';
-import { call, type DesktopApp } from '../model/desktop-app';
 import { trayIconFile } from '../model/tray-icons';
 import { type TrayCommand, type TrayMenuItem, trayMenu } from '../model/tray-menu';
 import { type TrayState, trayState, trayTooltip } from '../model/tray-state';
@@ -17,7 +17,7 @@ export interface TrayHandle {
  * app (it is never destroyed: on Linux a destroyed indicator cannot come back in the same process).
  */
 export function setupTray(options: {
-  app: DesktopApp;
+  app: Pick<AppService, 'subscribe' | 'status' | 'actions'>;
   assetsDir: string;
   platform: NodeJS.Platform;
   onCommand: (command: TrayCommand) => void;
@@ -53,14 +53,21 @@ export function setupTray(options: {
     tray.setToolTip(tooltip);
     tray.setContextMenu(Menu.buildFromTemplate(model.map((item) => menuItem(item, options.onCommand))));
   };
+  // Without a profile (or with a broken one) the menu shows what it can: the window says why.
   const loadActions = async () => {
-    const list = await call(app, 'actions.list', {});
-    actions = list.ok ? list.value.actions : [];
+    try {
+      actions = (await app.actions.list()).actions;
+    } catch {
+      actions = [];
+    }
     render();
   };
-  const loadStatus = async () => {
-    const snapshot = await call(app, 'status.get', {});
-    if (snapshot.ok) status = snapshot.value;
+  const loadStatus = () => {
+    try {
+      status = app.status.get();
+    } catch {
+      // Keeps the last status: NoProfile until one is saved.
+    }
     render();
   };
 
@@ -70,12 +77,12 @@ export function setupTray(options: {
       render();
     } else if (event.channel === 'profiles.changed') {
       void loadActions();
-      void loadStatus();
+      loadStatus();
     }
   });
   render();
   void loadActions();
-  void loadStatus();
+  loadStatus();
   return { status: () => status };
 }
 

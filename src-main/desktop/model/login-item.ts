@@ -1,4 +1,3 @@
-import { InvalidInput } from '../../core/errors';
 import { HIDDEN_FLAG } from './app-identity';
 
 /**
@@ -26,14 +25,23 @@ export function autostartExecutable(env: NodeJS.ProcessEnv, execPath: string): s
   return env.APPIMAGE || execPath;
 }
 
-/** The XDG autostart .desktop entry that starts the app hidden at login. */
-export function autostartEntry(options: { name: string; executable: string; comment: string }): string {
+/**
+ * The XDG autostart .desktop entry that starts the app hidden at login; null when the executable's path
+ * cannot be written into an Exec key (a line break or NUL in it).
+ */
+export function autostartEntry(options: {
+  name: string;
+  executable: string;
+  comment: string;
+}): string | null {
+  const exec = execArgument(options.executable);
+  if (exec === null) return null;
   return [
     '[Desktop Entry]',
     'Type=Application',
     `Name=${desktopValue(options.name)}`,
     `Comment=${desktopValue(options.comment)}`,
-    `Exec=${execArgument(options.executable)} ${HIDDEN_FLAG}`,
+    `Exec=${exec} ${HIDDEN_FLAG}`,
     'Terminal=false',
     'X-GNOME-Autostart-enabled=true',
     '',
@@ -43,10 +51,11 @@ export function autostartEntry(options: { name: string; executable: string; comm
 /**
  * One argument of an Exec key (Desktop Entry Specification, "The Exec key"): quoted when it holds a
  * reserved character, with `"`, `` ` ``, `$` and `\` escaped inside the quotes, and `%` doubled (field
- * codes). The escaping of the string value type applies on top: each `\` is written twice.
+ * codes). The escaping of the string value type applies on top: each `\` is written twice. Null for an
+ * argument no Exec key can hold (a line break or NUL).
  */
-export function execArgument(arg: string): string {
-  if (/[\r\n\0]/.test(arg)) throw new InvalidInput('executable', 'cannot hold line breaks or NUL characters');
+export function execArgument(arg: string): string | null {
+  if (/[\r\n\0]/.test(arg)) return null;
   const percent = arg.replaceAll('%', '%%');
   const reserved = /[\s"'\\><~|&;$*?#()`]/.test(percent);
   const quoted = reserved ? `"${percent.replace(/["`$\\]/g, (c) => `\\${c}`)}"` : percent;

@@ -1,5 +1,5 @@
+import type { AlertView } from '../../app/views/alert-view';
 import type { ErrorInfo, NavigateTarget, RunState, Settings } from '../../ipc/contract';
-import type { DesktopAlert } from './desktop-app';
 import { clip } from './tray-state';
 
 /**
@@ -34,7 +34,7 @@ export function shouldShow(
  * check's detail ends with it); several are merged into one that names them all.
  */
 export function alertNotification(
-  alerts: readonly DesktopAlert[],
+  alerts: readonly AlertView[],
   serverName: string,
 ): DesktopNotification | null {
   const first = alerts[0];
@@ -65,7 +65,7 @@ export function alertNotification(
   };
 }
 
-function single(alert: DesktopAlert, serverName: string): DesktopNotification {
+function single(alert: AlertView, serverName: string): DesktopNotification {
   const what = alert.check.title;
   const title =
     alert.kind === 'down'
@@ -82,7 +82,7 @@ function single(alert: DesktopAlert, serverName: string): DesktopNotification {
   };
 }
 
-function titles(alerts: readonly DesktopAlert[]): string {
+function titles(alerts: readonly AlertView[]): string {
   return alerts.map((a) => a.check.title).join(', ');
 }
 

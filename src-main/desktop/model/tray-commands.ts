@@ -1,13 +1,16 @@
-import type { NavigateTarget } from '../../ipc/contract';
+import { errorInfo } from '../../app/views/error-view';
+import type { NavigateTarget, Plan } from '../../ipc/contract';
 import { type ConfirmDialog, confirmDialog, needsConfirmation } from './confirm-dialog';
-import { call, type DesktopApp } from './desktop-app';
 import { commandErrorNotification, type DesktopNotification, tokenCopiedNotification } from './notifications';
 import type { TrayCommand } from './tray-menu';
 import { localClock } from './tray-menu';
 
-/** The Electron side of a tray click, injected by desktop/main.ts. */
+/** What a tray click needs: the app's use cases (called directly, not over IPC) and the Electron side. */
 export interface TrayCommandDeps {
-  app: Pick<DesktopApp, 'handle'>;
+  /** Validates the action and works out its plan once; `start` runs exactly that plan. */
+  prepare(actionId: string): Promise<{ plan: Plan; start(confirmed: boolean): Promise<unknown> }>;
+  /** Copies the registration token in the main process; when the clipboard is cleared (null: never). */
+  copyToken(): Promise<{ clearsAt: string | null }>;
   /** Shows the native dialog; true when the user chose the action's button. */
   confirm(dialog: ConfirmDialog): Promise<boolean>;
   /** Shows the window on this. */
@@ -20,9 +23,10 @@ export interface TrayCommandDeps {
 export type TrayCommandOutcome = 'navigated' | 'started' | 'cancelled' | 'refused' | 'copied' | 'quitting';
 
 /**
- * Runs what a tray item asks for. An action is planned first (the same plan the window's dialog shows),
- * confirmed with a native dialog when it disrupts the service, then started; refusals (host busy, no
- * secret, …) come back as a notification with the next step, because the tray has nowhere else to say it.
+ * Runs what a tray item asks for. An action is planned once (the same plan the window's dialog shows),
+ * confirmed with a native dialog when it disrupts the service, then that plan is started; refusals (host
+ * busy, no secret, …) come back as a notification with the next step, because the tray has nowhere else
+ * to say it.
  */
 export async function runTrayCommand(
   command: TrayCommand,
@@ -36,33 +40,28 @@ export async function runTrayCommand(
       deps.quit();
       return 'quitting';
     case 'copy-token': {
-      const copied = await call(deps.app, 'token.copy', {});
-      if (!copied.ok) {
-        deps.notify(commandErrorNotification('Copy registration token', copied.error, { panel: 'tokens' }));
+      try {
+        const copied = await deps.copyToken();
+        deps.notify(tokenCopiedNotification(copied.clearsAt, deps.formatTime ?? localClock));
+        return 'copied';
+      } catch (e) {
+        deps.notify(commandErrorNotification('Copy registration token', errorInfo(e), { panel: 'tokens' }));
         return 'refused';
       }
-      deps.notify(tokenCopiedNotification(copied.value.clearsAt, deps.formatTime ?? localClock));
-      return 'copied';
     }
     case 'run': {
       const target: NavigateTarget = { panel: 'actions', actionId: command.actionId };
-      const plan = await call(deps.app, 'actions.plan', { actionId: command.actionId, params: {} });
-      if (!plan.ok) {
-        deps.notify(commandErrorNotification(command.title, plan.error, target));
+      try {
+        const prepared = await deps.prepare(command.actionId);
+        const confirmed = needsConfirmation(prepared.plan.danger);
+        if (confirmed && !(await deps.confirm(confirmDialog(prepared.plan, command.title))))
+          return 'cancelled';
+        await prepared.start(confirmed);
+        return 'started';
+      } catch (e) {
+        deps.notify(commandErrorNotification(command.title, errorInfo(e), target));
         return 'refused';
       }
-      const confirmed = needsConfirmation(plan.value.danger);
-      if (confirmed && !(await deps.confirm(confirmDialog(plan.value, command.title)))) return 'cancelled';
-      const run = await call(deps.app, 'actions.run', {
-        actionId: command.actionId,
-        params: {},
-        confirmed,
-      });
-      if (!run.ok) {
-        deps.notify(commandErrorNotification(command.title, run.error, target));
-        return 'refused';
-      }
-      return 'started';
     }
   }
 }

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DesktopEvent } from '../../../src-main/desktop/model/desktop-app';
 import {
+  type ContractEvent,
   type EventChannel,
   eventChannels,
   type InvokeChannel,
@@ -21,7 +21,7 @@ import { type DesktopUnderTest, startDesktop } from '../../e2e/harness/desktop';
  * and every event is checked against the contract's own zod schemas.
  */
 let d: DesktopUnderTest;
-const events: DesktopEvent[] = [];
+const events: ContractEvent[] = [];
 const called = new Set<string>();
 
 async function call<C extends InvokeChannel>(channel: C, request: RequestOf<C>): Promise<Result<ValueOf<C>>> {

@@ -47,7 +47,7 @@ describe('Electron glue rules', () => {
       join('src-main', 'desktop', 'electron', 'ipc.ts'),
     ]);
     const ipc = readFileSync('src-main/desktop/electron/ipc.ts', 'utf8');
-    expect(ipc.indexOf('senderAllowed(')).toBeLessThan(ipc.indexOf('app.handle('));
+    expect(ipc.indexOf('senderAllowed(')).toBeLessThan(ipc.indexOf('router.handle('));
   });
 
   it('the preload exposes one object, window.api, and never ipcRenderer itself', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInput } from '../../../../src-main/core/errors';
 import { HIDDEN_FLAG } from '../../../../src-main/desktop/model/app-identity';
 import {
   autostartEntry,
@@ -82,7 +81,7 @@ describe('launch at login', () => {
       "/home/o'brien/app",
       '/plain/path',
     ]) {
-      const line = autostartEntry({ name: 'n', comment: 'c', executable: path })
+      const line = (autostartEntry({ name: 'n', comment: 'c', executable: path }) ?? '')
         .split('\n')
         .find((l) => l.startsWith('Exec='));
       expect(readExec((line as string).slice('Exec='.length)), path).toEqual([path, HIDDEN_FLAG]);
@@ -91,7 +90,9 @@ describe('launch at login', () => {
     expect(execArgument('/a/100%')).toBe('/a/100%%');
   });
 
-  it('refuses a path with a line break (it would add keys to the entry)', () => {
-    expect(() => execArgument('/opt/x\nExec=/bin/evil')).toThrow(InvalidInput);
+  it('refuses a path with a line break or NUL (it would add keys to the entry): no entry at all', () => {
+    expect(execArgument('/opt/x\nExec=/bin/evil')).toBeNull();
+    expect(execArgument('/opt/x\0')).toBeNull();
+    expect(autostartEntry({ name: 'n', comment: 'c', executable: '/opt/x\rExec=/bin/evil' })).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DesktopAlert } from '../../../../src-main/desktop/model/desktop-app';
+import type { AlertView } from '../../../../src-main/app/views/alert-view';
 import {
   alertNotification,
   BODY_MAX,
@@ -12,7 +12,7 @@ import {
 } from '../../../../src-main/desktop/model/notifications';
 import { aRun, at, utcClock } from './fixtures';
 
-const tuwunelDown: DesktopAlert = {
+const tuwunelDown: AlertView = {
   kind: 'down',
   at: at(),
   check: {
@@ -23,7 +23,7 @@ const tuwunelDown: DesktopAlert = {
       'matrix-tuwunel is failed (exit code 1). Look at its log (Logs → matrix-tuwunel), then restart it.',
   },
 };
-const federationDown: DesktopAlert = {
+const federationDown: AlertView = {
   kind: 'down',
   at: at(),
   check: {
@@ -33,7 +33,7 @@ const federationDown: DesktopAlert = {
     detail: 'https://matrix.rampancy.cloud answers 502. Check matrix-traefik and matrix-tuwunel.',
   },
 };
-const tlsRecovered: DesktopAlert = {
+const tlsRecovered: AlertView = {
   kind: 'recovered',
   at: at(),
   check: { id: 'tls:public', host: 'public', title: 'TLS certificate', detail: 'Valid for 61 more days.' },

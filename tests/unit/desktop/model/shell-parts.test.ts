@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { refusedSender, SenderRefused } from '../../../../src-main/desktop/electron/sender-refused';
 import { appMenuRoles } from '../../../../src-main/desktop/model/app-menu';
-import { refusedSender, SenderRefused } from '../../../../src-main/desktop/model/errors';
 import { appIconFile, assetsDir, trayIconFile } from '../../../../src-main/desktop/model/tray-icons';
 import { TRAY_STATES } from '../../../../src-main/desktop/model/tray-state';
 import { errorInfo } from '../../../../src-main/ipc/contract';

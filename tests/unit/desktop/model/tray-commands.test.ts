@@ -1,25 +1,46 @@
 import { describe, expect, it } from 'vitest';
+import { HostBusy, SecretMissing } from '../../../../src-main/core/errors';
 import type { ConfirmDialog } from '../../../../src-main/desktop/model/confirm-dialog';
 import type { DesktopNotification } from '../../../../src-main/desktop/model/notifications';
 import { runTrayCommand, type TrayCommandDeps } from '../../../../src-main/desktop/model/tray-commands';
-import type { InvokeChannel, NavigateTarget, Result } from '../../../../src-main/ipc/contract';
+import type { NavigateTarget, Plan } from '../../../../src-main/ipc/contract';
 import { aPlan, at, utcClock } from './fixtures';
 
-/** A router stand-in that answers from a table and records every call. */
-function harness(answers: Partial<Record<InvokeChannel, Result<unknown>>>, accept = true) {
-  const calls: { channel: InvokeChannel; request: unknown }[] = [];
+/** What the use cases answer; a thrown typed error is a refusal. */
+interface Answers {
+  plan?: Plan | Error;
+  start?: Error;
+  copy?: { clearsAt: string | null } | Error;
+}
+
+/** The app's use cases stand-in: answers from a table and records every call. */
+function harness(answers: Answers, accept = true) {
+  const calls: string[] = [];
   const dialogs: ConfirmDialog[] = [];
   const notes: DesktopNotification[] = [];
   const navigated: NavigateTarget[] = [];
   let quit = 0;
+  const answer = <T>(a: T | Error | undefined, what: string): T => {
+    if (a === undefined) throw new Error(`unexpected call ${what}`);
+    if (a instanceof Error) throw a;
+    return a;
+  };
   const deps: TrayCommandDeps = {
-    app: {
-      handle: async (channel, request) => {
-        calls.push({ channel, request });
-        const answer = answers[channel];
-        if (!answer) throw new Error(`unexpected call ${channel}`);
-        return answer;
-      },
+    prepare: async (actionId) => {
+      calls.push(`prepare ${actionId}`);
+      const plan = answer(answers.plan, 'prepare');
+      return {
+        plan,
+        start: async (confirmed) => {
+          calls.push(`start ${plan.actionId} confirmed=${confirmed}`);
+          if (answers.start) throw answers.start;
+          return { runId: 'run-1' };
+        },
+      };
+    },
+    copyToken: async () => {
+      calls.push('copy-token');
+      return answer(answers.copy, 'copyToken');
     },
     confirm: async (d) => {
       dialogs.push(d);
@@ -35,55 +56,39 @@ function harness(answers: Partial<Record<InvokeChannel, Result<unknown>>>, accep
   return { deps, calls, dialogs, notes, navigated, quits: () => quit };
 }
 
-const busy = {
-  ok: false as const,
-  error: {
-    code: 'HostBusy',
-    message: 'The homeserver host is busy with "Restart all services".',
-    nextStep: 'Wait for it to finish (or cancel it), then try again.',
-  },
-};
+const busy = new HostBusy('homeserver', 'Restart all services');
 
 describe('tray commands', () => {
-  it('an outage action: plan, native confirm with its effect, then run confirmed', async () => {
-    const h = harness({
-      'actions.plan': { ok: true, value: aPlan() },
-      'actions.run': { ok: true, value: { runId: 'run-1' } },
-    });
+  it('an outage action: planned once, native confirm with its effect, then that plan started confirmed', async () => {
+    const h = harness({ plan: aPlan() });
     const outcome = await runTrayCommand(
       { kind: 'run', actionId: 'stack.stop', title: 'Stop the stack (maintenance)' },
       h.deps,
     );
     expect(outcome).toBe('started');
     expect(h.dialogs[0]?.message).toBe('Stop the stack (maintenance)?');
-    expect(h.calls).toEqual([
-      { channel: 'actions.plan', request: { actionId: 'stack.stop', params: {} } },
-      { channel: 'actions.run', request: { actionId: 'stack.stop', params: {}, confirmed: true } },
-    ]);
+    expect(h.calls).toEqual(['prepare stack.stop', 'start stack.stop confirmed=true']);
   });
 
   it('cancelling the dialog runs nothing', async () => {
-    const h = harness({ 'actions.plan': { ok: true, value: aPlan() } }, false);
+    const h = harness({ plan: aPlan() }, false);
     expect(await runTrayCommand({ kind: 'run', actionId: 'stack.stop', title: 'Stop' }, h.deps)).toBe(
       'cancelled',
     );
-    expect(h.calls.map((c) => c.channel)).toEqual(['actions.plan']);
+    expect(h.calls).toEqual(['prepare stack.stop']);
   });
 
   it('a safe action runs without a dialog', async () => {
-    const h = harness({
-      'actions.plan': { ok: true, value: aPlan({ actionId: 'stack.start', danger: 'safe', downtime: null }) },
-      'actions.run': { ok: true, value: { runId: 'run-2' } },
-    });
+    const h = harness({ plan: aPlan({ actionId: 'stack.start', danger: 'safe', downtime: null }) });
     expect(await runTrayCommand({ kind: 'run', actionId: 'stack.start', title: 'Start' }, h.deps)).toBe(
       'started',
     );
     expect(h.dialogs).toEqual([]);
-    expect(h.calls[1]?.request).toEqual({ actionId: 'stack.start', params: {}, confirmed: false });
+    expect(h.calls).toEqual(['prepare stack.start', 'start stack.start confirmed=false']);
   });
 
   it('a refusal (host busy) becomes a notification with the next step, opening the action', async () => {
-    const h = harness({ 'actions.plan': { ok: true, value: aPlan() }, 'actions.run': busy });
+    const h = harness({ plan: aPlan(), start: busy });
     expect(await runTrayCommand({ kind: 'run', actionId: 'stack.stop', title: 'Stop' }, h.deps)).toBe(
       'refused',
     );
@@ -91,7 +96,7 @@ describe('tray commands', () => {
       {
         kind: 'feedback',
         title: 'Stop: not done',
-        body: `${busy.error.message} ${busy.error.nextStep}`,
+        body: `${busy.message} ${busy.nextStep}`,
         urgency: 'normal',
         target: { panel: 'actions', actionId: 'stack.stop' },
       },
@@ -99,30 +104,27 @@ describe('tray commands', () => {
   });
 
   it('a plan that fails is reported and nothing runs', async () => {
-    const h = harness({ 'actions.plan': busy });
+    const h = harness({ plan: busy });
     expect(await runTrayCommand({ kind: 'run', actionId: 'stack.stop', title: 'Stop' }, h.deps)).toBe(
       'refused',
     );
-    expect(h.calls.map((c) => c.channel)).toEqual(['actions.plan']);
+    expect(h.calls).toEqual(['prepare stack.stop']);
     expect(h.dialogs).toEqual([]);
+    expect(h.notes[0]?.body).toBe(`${busy.message} ${busy.nextStep}`);
   });
 
   it('copy token: copied in the main process, the answer says when it clears', async () => {
-    const h = harness({ 'token.copy': { ok: true, value: { clearsAt: at(30_000) } } });
+    const h = harness({ copy: { clearsAt: at(30_000) } });
     expect(await runTrayCommand({ kind: 'copy-token' }, h.deps)).toBe('copied');
     expect(h.notes[0]?.body).toBe('The clipboard is cleared at 14:03 if it still holds the token.');
   });
 
   it('copy token refused (no vault password): says why', async () => {
-    const h = harness({
-      'token.copy': {
-        ok: false,
-        error: { code: 'SecretMissing', message: 'The vault-password is not stored.', nextStep: 'Set it.' },
-      },
-    });
+    const missing = new SecretMissing('vault-password');
+    const h = harness({ copy: missing });
     expect(await runTrayCommand({ kind: 'copy-token' }, h.deps)).toBe('refused');
     expect(h.notes[0]).toMatchObject({
-      body: 'The vault-password is not stored. Set it.',
+      body: `${missing.message} ${missing.nextStep}`,
       target: { panel: 'tokens' },
     });
   });

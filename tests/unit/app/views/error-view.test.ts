@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { ClipboardUnavailable } from '../../../../src-main/app/errors';
+import { errorInfo as errorInfoSchema } from '../../../../src-main/app/views/common-schema';
+import { errorInfo } from '../../../../src-main/app/views/error-view';
 import {
   AuthFailed,
   HostKeyChanged,
   HostKeyUnknown,
   InvalidInput,
   ProfileInvalid,
-} from '../../../src-main/core/errors';
-import { errorInfo as errorInfoSchema } from '../../../src-main/ipc/contract';
-import { ClipboardUnavailable, errorInfo, invalidRequest } from '../../../src-main/ipc/error-info';
+} from '../../../../src-main/core/errors';
 
 describe('errorInfo', () => {
   it('keeps the sentence and next step of typed errors, with the field of InvalidInput', () => {
@@ -80,24 +80,5 @@ describe('errorInfo', () => {
     expect(JSON.stringify(info)).not.toContain('node:_http_client');
     expect(errorInfo('a string').message).toBe('Something unexpected went wrong.');
     expect(errorInfo(new ClipboardUnavailable())).toMatchObject({ code: 'ClipboardUnavailable' });
-  });
-});
-
-describe('invalidRequest', () => {
-  const schema = z.object({ runId: z.string().min(1), n: z.number().optional() }).strict();
-  const fail = (v: unknown) => {
-    const r = schema.safeParse(v);
-    if (r.success) throw new Error('expected a failure');
-    return invalidRequest(r.error, 'request');
-  };
-
-  it('names the field and says what is wrong', () => {
-    expect(fail({})).toMatchObject({ field: 'runId', message: 'runId: is required' });
-    expect(fail({ runId: 'x', extra: 1 })).toMatchObject({
-      field: 'request',
-      message: expect.stringContaining('extra'),
-    });
-    expect(fail({ runId: 'x', n: 'one' }).field).toBe('n');
-    expect(fail(null).field).toBe('request');
   });
 });

@@ -1,22 +1,11 @@
-import type { z } from 'zod';
 import {
-  AppError,
   describeError,
   HostKeyChanged,
   HostKeyUnknown,
   InvalidInput,
   ProfileInvalid,
-} from '../core/errors';
-import { type ErrorInfo, type HostKeyInfo, hostRole } from './contract';
-
-/** The clipboard is not wired in (a front end without one): the token cannot be copied. */
-export class ClipboardUnavailable extends AppError {
-  readonly code = 'ClipboardUnavailable';
-  readonly nextStep = 'Use the command line (`homeserver-tray token copy`) on this machine.';
-  constructor() {
-    super('This window has no clipboard to put the token on.');
-  }
-}
+} from '../../core/errors';
+import { type ErrorInfo, type HostKeyInfo, hostRole } from './common-schema';
 
 /** `HostKeyUnknown.address` is `[addr]:port` for a non-default port, else the bare address. */
 function splitAddress(address: string): { address: string; port?: number } {
@@ -35,7 +24,7 @@ function hostKeyOf(e: unknown): HostKeyInfo | undefined {
 }
 
 /**
- * The one way an error crosses IPC: describeError's sentence and next step, plus what a form or a dialog
+ * The one way an error reaches a front (over IPC, or in a tray notification): describeError's sentence and next step, plus what a form or a dialog
  * acts on (the field, every profile issue, the host key). Never a stack, never more than the first line
  * of an untyped error's message.
  */
@@ -47,17 +36,4 @@ export function errorInfo(e: unknown): ErrorInfo {
   const hostKey = hostKeyOf(e);
   if (hostKey) info.hostKey = hostKey;
   return info;
-}
-
-/** A request that failed its channel's schema, as the InvalidInput the form shows at that field. */
-export function invalidRequest(error: z.ZodError, fallbackField: string): InvalidInput {
-  const issue = error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : fallbackField;
-  const message =
-    issue?.code === 'unrecognized_keys'
-      ? `has unknown field(s): ${issue.keys.join(', ')}`
-      : issue?.code === 'invalid_type' && issue.input === undefined
-        ? 'is required'
-        : (issue?.message ?? 'is invalid');
-  return new InvalidInput(field, message);
 }
