@@ -63,6 +63,26 @@ describe('runCli without a core', () => {
     );
   });
 
+  it('every command that needs a profile exits 78 without one, as --help promises', async () => {
+    expect(HELP).toContain('78  no profile is selected, or the profile file is not valid');
+    for (const argv of [
+      ['status'],
+      ['actions'],
+      ['run', 'stack.start'],
+      ['hostkey', 'forget', 'deploy'],
+      ['token', 'copy'],
+      ['token', 'rotate', '--yes'],
+      ['token', 'rollback'],
+      ['invite', 'list'],
+      ['secret', 'delete', 'vault-password'],
+    ]) {
+      const { io, out } = memoryIo();
+      expect(await runCli(argv, io, { env: env() }), argv.join(' ')).toBe(78);
+      expect(out.stderr, argv.join(' ')).toMatch(/^No homeserver profile is selected in /);
+      expect(out.stdout).toBe('');
+    }
+  });
+
   it('names the fields of an invalid --profile file (78), and a missing one', async () => {
     const file = join(dir, 'bad.yaml');
     await writeFile(file, 'name: x\nserverName: "bad name"\n');

@@ -4,13 +4,13 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ClearJob } from '../../../src-main/cli/clear-later';
 import type { CliClipboard } from '../../../src-main/cli/cli-clipboard';
+import { EXIT } from '../../../src-main/cli/exit-codes';
+import type { CliIo } from '../../../src-main/cli/io';
 import {
   dispatchTokenCli,
-  EXIT,
   secretDeleteCommand,
   secretSetCommand,
   type TokenCliDeps,
-  type TokenCliIo,
   tokenCopyCommand,
   tokenRotateCommand,
 } from '../../../src-main/cli/token-commands';
@@ -35,7 +35,7 @@ afterAll(async () => {
   await repo?.cleanup();
 });
 
-interface Captured extends TokenCliIo {
+interface Captured extends CliIo {
   out: string[];
   err: string[];
   input: PassThrough & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
