@@ -360,6 +360,18 @@ describe('status, actions and runs', () => {
     expect((await ok('status.get', {})).maintenance.on).toBe(false);
   });
 
+  it('lets the tray prepare an action once and start that plan, without the router', async () => {
+    const prepared = await d.service.actions.prepare('stack.start', {});
+    expect(prepared.plan).toMatchObject({ actionId: 'stack.start', danger: 'safe' });
+    expect(invokeChannels['actions.plan'].result.safeParse(prepared.plan).success).toBe(true);
+    const { runId } = await prepared.start(false);
+    const run = await finished(runId);
+    expect(run.state).toBe('ok');
+    expect(run.steps.map((s) => s.command)).toEqual(prepared.plan.steps.map((s) => s.command));
+    await expect(prepared.start(false)).rejects.toThrow(/already started/);
+    await expect(d.service.actions.prepare('logs.follow', {})).rejects.toMatchObject({ field: 'actionId' });
+  });
+
   it('cancels a run; unknown run ids are refused', async () => {
     d.lab.faults.hang('deploy', 'git pull*', 1);
     const { runId } = await ok('actions.run', { actionId: 'deploy.update', params: {}, confirmed: true });
