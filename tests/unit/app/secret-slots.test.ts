@@ -9,7 +9,13 @@ describe('secret slots', () => {
       { kind: 'ssh-password', host: 'homeserver' },
       { kind: 'sudo-password', host: 'homeserver' },
       { kind: 'ssh-password', host: 'deploy' },
-      ...(profile.vault ? [{ kind: 'vault-password', host: null }] : []),
+      { kind: 'matrix-admin-token', host: null },
+    ]);
+    const withVault = testProfile({
+      vault: { repo: '/srv/vault', file: 'vault.yml', key: 'k', deployCheckout: '/root/vault' },
+    });
+    expect(secretSlots(withVault).filter((s) => s.host === null)).toEqual([
+      { kind: 'vault-password', host: null },
       { kind: 'matrix-admin-token', host: null },
     ]);
     expect(secretRef(profile, { kind: 'sudo-password', host: 'homeserver' })).toEqual({
