@@ -87,6 +87,8 @@ describe('First run: a guided form', () => {
     expect(document.activeElement).toBe(server);
 
     type('Server name', 'example.org');
+    // The message was about the old value: it goes at once, not when the next check answers.
+    expect(errorOf(server)).toBe('');
     await waitFor(() => expect(server.getAttribute('aria-invalid')).toBe('false'));
     expect(url.value).toBe('https://matrix.example.org');
     expect((screen.getByLabelText('Name') as HTMLInputElement).value).toBe('example.org');
@@ -158,6 +160,10 @@ describe('First run: a guided form', () => {
 
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Test the homeserver' })));
     const dialog = screen.getByRole('alertdialog', { name: 'Unknown host key for the homeserver' });
+    // A key to check is a question, not a failed connection.
+    const row = screen.getByTestId('host-test-homeserver');
+    expect(row.textContent).toContain('Its host key waits for you to check it');
+    expect(row.textContent).not.toContain('Could not connect');
     expect(within(dialog).getByText('ssh-ed25519')).toBeTruthy();
     expect(within(dialog).getByTestId('hostkey-fingerprint').textContent).toBe(key.fingerprint);
     expect(dialog.textContent).toContain('127.0.0.2:2222');

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { Check, HostState, StatusSnapshot } from '../../../src-main/ipc/contract';
+import type { ActionInfo, Check, HostState, StatusSnapshot } from '../../../src-main/ipc/contract';
 import { ErrorText } from '../components/error-text';
 import { HostKeyChanged } from '../components/host-key-changed';
 import { LevelBadge } from '../components/level-badge';
@@ -346,14 +346,14 @@ function FoldView({
 }
 
 function Overview({ status }: { status: StatusSnapshot }) {
-  const catalog = useApp((s) => s.catalog);
+  const catalog = useApp((s) => s.catalog ?? NO_ACTIONS);
   const units = useApp(
     (s) => s.profiles?.profiles.find((p) => p.id === s.profiles?.selectedId)?.units ?? EMPTY,
   );
   const focus = useApp((s) => s.focus);
   const busy = useApp((s) => (s.status?.busy ?? null) !== null);
   const now = useNow(5000);
-  const model = useMemo(() => dashboardModel(status, catalog ?? [], units), [status, catalog, units]);
+  const model = useMemo(() => dashboardModel(status, catalog, units), [status, catalog, units]);
   const focusCheck = focus?.panel === 'dashboard' ? (focus.checkId ?? null) : null;
   const focusedProblem = focusCheck
     ? model.problems.find((p) => p.checks.some((c) => c.id === focusCheck))
@@ -418,6 +418,7 @@ function Overview({ status }: { status: StatusSnapshot }) {
 }
 
 const EMPTY: readonly string[] = [];
+const NO_ACTIONS: readonly ActionInfo[] = [];
 
 export function Dashboard() {
   const status = useApp((s) => s.status);

@@ -156,16 +156,26 @@ function Import({ onDraft }: { onDraft: (draft: ProfileDraft, issues: FieldIssue
 function HostTestRow({ host }: { host: HostRole }) {
   const test = useApp((s) => s.hostTests[host]);
   const run = useApp((s) => s.testHost);
+  const prompt = useApp((s) => s.promptHostKey);
+  // An unknown key is a question for the user, not a failure: the row says so and can ask again.
+  const newKey =
+    test.state === 'failed' && test.error.code === 'HostKeyUnknown' ? test.error.hostKey : undefined;
   return (
     <li className="host-test" data-testid={`host-test-${host}`}>
       <div className="host-test-head">
         <strong>{HOST_TITLE[host]}</strong>
-        <span className={`test-state test-${test.state}`} role="status">
+        <span className={newKey ? 'test-state' : `test-state test-${test.state}`} role="status">
           {test.state === 'idle' && 'Not tested yet'}
           {test.state === 'testing' && 'Connecting…'}
           {test.state === 'ok' && '✓ Connected'}
-          {test.state === 'failed' && '✕ Could not connect'}
+          {test.state === 'failed' &&
+            (newKey ? 'Its host key waits for you to check it' : '✕ Could not connect')}
         </span>
+        {newKey && (
+          <button type="button" onClick={() => prompt(newKey, 'onboarding')}>
+            Check the fingerprint
+          </button>
+        )}
         <button
           type="button"
           disabled={test.state === 'testing'}
@@ -180,7 +190,7 @@ function HostTestRow({ host }: { host: HostRole }) {
           {test.result.target}: {test.result.sentence}
         </p>
       )}
-      {test.state === 'failed' && <ErrorText error={test.error} live={false} />}
+      {test.state === 'failed' && !newKey && <ErrorText error={test.error} live={false} />}
       {test.state === 'failed' && test.error.code === 'HostKeyChanged' && (
         <HostKeyChanged host={host} error={test.error} />
       )}
@@ -272,12 +282,23 @@ export function Onboarding() {
         value === undefined && d.clears
           ? setPath(f.draft, d.clears, undefined)
           : setPath(f.draft, path, value);
+      const changed = [path];
       if (path === 'serverName') {
         const server = typeof value === 'string' ? value.trim() : '';
-        for (const [follower, make] of Object.entries(FOLLOWS_SERVER_NAME))
-          if (!f.edited.has(follower)) draft = setPath(draft, follower, server ? make(server) : undefined);
+        for (const [follower, make] of Object.entries(FOLLOWS_SERVER_NAME)) {
+          if (f.edited.has(follower)) continue;
+          draft = setPath(draft, follower, server ? make(server) : undefined);
+          changed.push(follower);
+        }
       }
-      return { ...f, draft, touched: new Set(f.touched).add(path), edited: new Set(f.edited).add(path) };
+      return {
+        ...f,
+        draft,
+        // A message is about the value it judged: a changed field waits for the next check's verdict.
+        issues: f.issues.filter((i) => !changed.includes(i.field)),
+        touched: new Set(f.touched).add(path),
+        edited: new Set(f.edited).add(path),
+      };
     });
   }
 

@@ -404,13 +404,15 @@ export function ProfileEditor({
                 def={def}
                 value={getPath(draft, def.path)}
                 issues={byField.get(def.path) ?? []}
-                onChange={(v) =>
+                onChange={(v) => {
                   setDraft((d) =>
                     v === undefined && def.clears
                       ? setPath(d, def.clears, undefined)
                       : setPath(d, def.path, v),
-                  )
-                }
+                  );
+                  // The message judged the old value; the next check speaks for the new one.
+                  setIssues((old) => old.filter((i) => i.field !== def.path));
+                }}
               />
             ))}
           </div>
