@@ -81,6 +81,30 @@ describe('Actions', () => {
     expect(outside.join(' ')).not.toContain('matrix-*');
   });
 
+  it('shows a yes/no parameter as a box ticked by its default, without "(default true)" in its help', async () => {
+    const deactivate = {
+      ...(fx.catalog.find((a) => a.id === 'user.make-admin') as (typeof fx.catalog)[number]),
+      id: 'user.deactivate',
+      title: 'Deactivate a user',
+      params: [
+        {
+          name: 'leaveRooms',
+          label: 'Leave rooms',
+          help: 'Remove the user from all rooms (default true)',
+          kind: 'boolean' as const,
+          required: false,
+          default: true,
+        },
+      ],
+    };
+    await open({ 'actions.list': () => ({ actions: [...fx.catalog, deactivate] }) });
+    const box = within(card('Deactivate a user')).getByLabelText('Leave rooms') as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    expect(document.getElementById(box.getAttribute('aria-describedby') ?? '')?.textContent).toBe(
+      'Remove the user from all rooms',
+    );
+  });
+
   it('validates the user ID as it is typed, with the message at the field', async () => {
     await open();
     const input = within(card('Make admin')).getByLabelText('User ID') as HTMLInputElement;
