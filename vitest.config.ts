@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
@@ -37,6 +38,23 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // The Electron glue against a recording stand-in of `electron` (tests/support/electron), aliased
+        // here only: no build sees it. The exact match leaves electron-builder and electron-vite alone.
+        resolve: {
+          alias: [
+            {
+              find: /^electron$/,
+              replacement: fileURLToPath(new URL('tests/support/electron/index.ts', import.meta.url)),
+            },
+          ],
+        },
+        test: {
+          name: 'electron',
+          include: ['tests/electron/**/*.test.ts'],
+          environment: 'node',
         },
       },
     ],

@@ -1,4 +1,4 @@
-import { cleanup, screen, within } from '@testing-library/react';
+import { cleanup, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { worstLevel as coreWorstLevel, LEVELS } from '../../src-main/core/status/types';
 import { worstLevel } from '../../src-renderer/src/lib/format';
@@ -14,7 +14,7 @@ afterEach(() => {
 
 /**
  * The window once kept its own severity table, with `unknown` below `warn` where the core ranks it above:
- * a host card said "Warning" for a host the core (and the tray) called "Unknown". One order now, the
+ * a dashboard group said "Warning" where the core (and the tray) said "Unknown". One order now, the
  * vocabulary's; these tests compare the window's verdict with the core's.
  */
 describe('levels in the window', () => {
@@ -25,18 +25,19 @@ describe('levels in the window', () => {
     expect(worstLevel(['warn', 'unknown'])).toBe('unknown');
   });
 
-  it('shows a host card with a warning and an unknown check as Unknown, as the core rates the host', async () => {
+  it('shows a group with a warning and a check that cannot tell as Unknown, as the core rates it', async () => {
     const checks = fx.greenStatus.checks.map((c) =>
-      c.id === 'unit:matrix-tuwunel' ? { ...c, level: 'unknown' as const, alert: 'up' as const } : c,
+      c.id === 'image:tuwunel'
+        ? { ...c, level: 'warn' as const }
+        : c.id === 'disk:tuwunel-data'
+          ? { ...c, level: 'unknown' as const }
+          : c,
     );
     h = harness({ 'status.get': () => ({ ...fx.greenStatus, overall: 'unknown', checks }) });
     await h.store.getState().boot();
     renderWith(h, <Dashboard />);
-    const homeserver = screen.getByRole('article', { name: 'Homeserver' });
-    const badge = within(homeserver).getByRole('banner').querySelector('[data-level]');
-    expect(badge?.getAttribute('data-level')).toBe(
-      coreWorstLevel(checks.filter((c) => c.host === 'homeserver').map((c) => c.level)),
-    );
+    const badge = screen.getByTestId('check-group-data').querySelector('summary [data-level]');
+    expect(badge?.getAttribute('data-level')).toBe(coreWorstLevel(['warn', 'unknown']));
     expect(badge?.textContent).toContain('Unknown');
   });
 });

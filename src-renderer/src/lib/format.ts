@@ -12,6 +12,24 @@ export const GROUP_ORDER = [
   'Deploy',
 ] as const satisfies readonly ActionInfo['group'][];
 
+/** The catalog's groups as the Actions page names them: what they act on, not how. */
+export const GROUP_TITLE: Record<(typeof GROUP_ORDER)[number], { title: string; help: string }> = {
+  Stack: { title: 'All services', help: 'Everything that makes up your Matrix server, at once.' },
+  Homeserver: { title: 'Tuwunel', help: 'The Matrix server itself.' },
+  Users: {
+    title: 'People and sign-ups',
+    help: 'Accounts on your server and the token new people sign up with.',
+  },
+  Federation: {
+    title: 'Other servers',
+    help: 'Which other Matrix servers yours talks to (the federation allowlist).',
+  },
+  Deploy: {
+    title: 'Configuration and updates',
+    help: 'The playbook that installs and configures the server.',
+  },
+};
+
 export const LEVEL_TEXT: Record<Level, string> = {
   ok: 'OK',
   warn: 'Warning',
@@ -35,8 +53,11 @@ export const HOST_TITLE: Record<CheckHost, string> = {
   public: 'Public side',
 };
 
-/** One severity order for the core, the tray and the window: the vocabulary's. */
-export { worstLevel } from '../../../src-main/core/vocab';
+/**
+ * One severity order for the core, the tray and the window: the vocabulary's. `severity` is the rank, for
+ * sorting (the higher, the worse).
+ */
+export { levelRank as severity, worstLevel } from '../../../src-main/core/vocab';
 
 /** Times cross IPC as ISO 8601 strings; the window computes with epoch ms. */
 export function ms(iso: string): number {
@@ -75,4 +96,9 @@ export function dateTime(iso: string): string {
 
 export function secondsLeft(until: string, now: number): number {
   return Math.max(0, Math.ceil((ms(until) - now) / 1000));
+}
+
+/** "1 unit", "9 units": a count with its noun. */
+export function plural(n: number, one: string, many: string = one): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
