@@ -123,7 +123,7 @@ describe('deploy host set-up', () => {
         join(deploy.playbookDir, 'roles/galaxy/systemd_service_manager/meta/.galaxy_install_info'),
         'utf8',
       ),
-    ).toMatch(/^install_date: .+\nversion: v1\.0\.0-4\n$/);
+    ).toMatch(/^install_date: .+\nversion: v1\.1\.0-0\n$/);
     expect(await readFile(join(deploy.playbookDir, TUWUNEL_ROLE_DEFAULTS), 'utf8')).toMatch(
       /^matrix_tuwunel_version: v1\.7\.0$/m,
     );
@@ -174,7 +174,7 @@ describe('deploy host set-up', () => {
     const run = await playbook('install-all,start');
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(
-      /TASK \[custom\/matrix-tuwunel : Ensure Tuwunel configuration installed\] \*+\nok: \[matrix\.lab\.test\]/,
+      /TASK \[custom\/matrix-tuwunel : Ensure tuwunel configuration installed\] \*+\nok: \[matrix\.lab\.test\]/,
     );
     expect(run.stdout).toMatch(
       /^matrix\.lab\.test +: ok=\d+ +changed=1 +unreachable=0 +failed=0 +skipped=\d+ +rescued=0 +ignored=0 *$/m,
@@ -194,7 +194,7 @@ describe('ansible-playbook on the deploy host', () => {
       /^TASK \[galaxy\/systemd_service_manager : Ensure systemd services are stopped\] \*+\nchanged: \[matrix\.lab\.test\]$/m,
     );
     expect(run.stdout).toMatch(
-      /^PLAY RECAP \*+\nmatrix\.lab\.test +: ok=2 +changed=1 +unreachable=0 +failed=0/m,
+      /^PLAY RECAP \*+\nmatrix\.lab\.test +: ok=3 +changed=1 +unreachable=0 +failed=0/m,
     );
     for (const unit of UNITS) expect(await unitState(unit)).toBe('inactive');
   });
@@ -223,7 +223,7 @@ describe('ansible-playbook on the deploy host', () => {
     const run = await playbook('install-all,start');
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(
-      /Ensure Tuwunel configuration installed\] \*+\nchanged: \[matrix\.lab\.test\]/,
+      /Ensure tuwunel configuration installed\] \*+\nchanged: \[matrix\.lab\.test\]/,
     );
     expect(await readFile(join(homeserverDir, 'state/tuwunel/config/tuwunel.toml'), 'utf8')).toContain(
       'allowed_remote_server_names_experimental = ["lab.test", "matrix.org", "chat.dacool.zone", "example.org"]',
@@ -309,7 +309,7 @@ describe('ansible-playbook on the deploy host', () => {
     expect(missing.stderr).toContain("ERROR! the role 'galaxy/systemd_service_manager' was not found");
     const galaxy = await onDeploy('ansible-galaxy install -r requirements.yml -p roles/galaxy/ --force');
     expect(galaxy.exitCode).toBe(0);
-    expect(galaxy.stdout).toContain('- systemd_service_manager (v1.0.0-4) was installed successfully');
+    expect(galaxy.stdout).toContain('- systemd_service_manager (v1.1.0-0) was installed successfully');
     expect((await playbook('start')).exitCode).toBe(0);
   });
 
@@ -328,7 +328,7 @@ describe('ansible-playbook on the deploy host', () => {
     const run = await playbook('install-all,start');
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(
-      /Ensure Tuwunel container image is pulled\] \*+\nchanged: \[matrix\.lab\.test\]/,
+      /Ensure tuwunel container image is pulled\] \*+\nchanged: \[matrix\.lab\.test\]/,
     );
     expect((await readFile(join(homeserverDir, 'state/tuwunel/version'), 'utf8')).trim()).toBe('1.9.0');
     const docker = await runCommand(

@@ -93,9 +93,25 @@ export function serverInfo(version: string): { name: string; version: string; co
   return { name: 'Tuwunel', version, compiler: compilerFor(version) };
 }
 
-/** Matrix error bodies as ruma serialises them: errcode first, then error. */
+/**
+ * Matrix error bodies as Tuwunel sends them: errcode first, then the error's message, which for its
+ * `Request` errors is their Display, `"{errcode}: {text}"` (src/core/error/mod.rs `message()` and the
+ * `#[error("{0}: {1}")]` of `Request`; src/main/tests/federation_timestamp_access.rs asserts
+ * `"M_FORBIDDEN: Server is not in room."`). Untyped errors (`Err!("…")`) carry M_UNKNOWN and their text alone.
+ */
 export function matrixError(errcode: string, error: string): { errcode: string; error: string } {
-  return { errcode, error };
+  return { errcode, error: `${errcode}: ${error}` };
+}
+
+/** An untyped error (Error::Err): 500, M_UNKNOWN, the text as it is. */
+export function untypedError(error: string): { errcode: string; error: string } {
+  return { errcode: 'M_UNKNOWN', error };
+}
+
+/** The release the lab answers as for a version between two it has read: the nearest one at or below. */
+export function nearestAtOrBelow(version: string, known: readonly string[]): string {
+  const sorted = [...known].sort(compareVersions);
+  return sorted.filter((k) => compareVersions(k, version) <= 0).at(-1) ?? (sorted[0] as string);
 }
 
 /** The admin room's fixed texts (src/service/admin/create.rs, grant.rs at v1.7.0). */
