@@ -448,9 +448,9 @@ describe('client-server API and the admin room', () => {
       const events: Event[] = sync.json.rooms?.join?.[roomId]?.timeline.events ?? [];
       seen.push(...events);
       reply = events.find((e) => e.sender === `@conduit:${SERVER}` && e.content.msgtype === 'm.notice');
-      const own = events.find((e: { event_id?: string }) => e.event_id === sent.json.event_id) as
-        | (Event & { unsigned?: unknown })
-        | undefined;
+      const own = (events as (Event & { event_id?: string; unsigned?: unknown })[]).find(
+        (e) => e.event_id === sent.json.event_id,
+      );
       if (own) expect(own.unsigned).toEqual({ transaction_id: 'txn-1' });
     }
     // The grant (src/service/admin/grant.rs) joins Bob to the admin room before the bot answers.

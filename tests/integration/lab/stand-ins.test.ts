@@ -368,7 +368,9 @@ describe('homeserver stand-ins (bash)', () => {
       await sleep(300);
       expect(run.child.exitCode).toBeNull();
       expect(await tails(labDir)).toHaveLength(1);
-      expect(run.output()).toMatch(/\nRooms \(2\):\n!\w+:lab\.test\tMembers: \d+\tName: lab\.test Admin Room\n/);
+      expect(run.output()).toMatch(
+        /\nRooms \(2\):\n!\w+:lab\.test\tMembers: \d+\tName: lab\.test Admin Room\n/,
+      );
       run.close();
       await run.exited;
       await eventually(async () => (await tails(labDir)).length === 0, 'the hung command to end');

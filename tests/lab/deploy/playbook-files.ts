@@ -14,7 +14,7 @@ export interface RepoFile {
 export type RepoFiles = Record<string, RepoFile>;
 
 /** The galaxy role `ansible-galaxy install -r requirements.yml` pulls (a git tag of its lab remote). */
-export const GALAXY_ROLE = { name: 'systemd_service_manager', version: 'v1.1.0-0' } as const;
+export const GALAXY_ROLE = { name: 'systemd_service_manager', version: 'v1.0.0-4' } as const;
 
 function file(...lines: string[]): RepoFile {
   return { content: `${lines.join('\n')}\n` };
