@@ -335,7 +335,7 @@ export function playbookRepoFiles(opts: { tuwunelVersion: string; galaxyRoleRemo
       '  ansible.builtin.fail:',
       '    msg: >-',
       '      Error pulling image {{ matrix_tuwunel_container_image }} - 404 Client Error for',
-      '      http+docker://localhost/v1.47/images/create?tag={{ matrix_tuwunel_container_image_tag }}&fromImage={{ matrix_tuwunel_container_image | regex_replace(\':[^:]*$\', \'\') | urlencode | replace(\'/\', \'%2F\') }}:',
+      "      http+docker://localhost/v1.47/images/create?tag={{ matrix_tuwunel_container_image_tag }}&fromImage={{ matrix_tuwunel_container_image | regex_replace(':[^:]*$', '') | urlencode | replace('/', '%2F') }}:",
       '      Not Found ("manifest unknown")',
       '  when: matrix_tuwunel_container_image_tag not in lab_registry_tuwunel_tags',
       '',
