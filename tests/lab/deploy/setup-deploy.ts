@@ -93,7 +93,10 @@ const REPOS_CACHE_VERSION = 'v5';
  */
 async function galaxyRoleRemote(cacheDir: string, roleFiles: RepoFiles): Promise<string> {
   const dir = await cachedDir(
-    join(cacheDir, `galaxy-role-remote-${REPOS_CACHE_VERSION}-${contentKey(roleFiles)}`),
+    join(
+      cacheDir,
+      `galaxy-role-remote-${REPOS_CACHE_VERSION}-${GALAXY_ROLE.version}-${contentKey(roleFiles)}`,
+    ),
     async (tmp) => {
       const work = join(tmp, 'work');
       await initRepo(work, roleFiles, 'Lab edition of systemd_service_manager', GALAXY_ROLE.version);
