@@ -248,15 +248,18 @@ export class AdminRoom {
     const homeserverDir = this.opts.homeserverDir;
     return new Promise((resolve) => {
       const before = readUsers(homeserverDir);
-      const child = spawn(join(homeserverDir, 'bin', 'tuwunel-admin'), [command], {
+      // The body goes on stdin: the stand-in is code inside Tuwunel, its input is no process argument.
+      const child = spawn(join(homeserverDir, 'bin', 'tuwunel-admin'), [], {
         env: {
           ...process.env,
           LAB_HOST_DIR: homeserverDir,
           LAB_DIR: dirname(homeserverDir),
           PATH: `${join(homeserverDir, 'bin')}:/usr/local/bin:/usr/bin:/bin`,
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       });
+      child.stdin?.on('error', () => {});
+      child.stdin?.end(command);
       this.running.add(child);
       const out: Buffer[] = [];
       const err: Buffer[] = [];
