@@ -208,6 +208,24 @@ describe('version endpoints', () => {
       });
     }
   });
+
+  it('/_matrix/client/versions lists the spec versions of the tag (src/api/client/versions.rs VERSIONS)', async () => {
+    const versions = async (v: string) => {
+      await http.setTuwunelVersion(v);
+      return (await call('GET', '/_matrix/client/versions')).json;
+    };
+    const v170 = await versions('1.7.0');
+    expect(v170.versions.slice(-5)).toEqual(['v1.5', 'v1.10', 'v1.11', 'v1.12', 'v1.15']);
+    expect(v170.server.compiler).toMatch(/^rustc 1\.94\.0 /);
+    const v171 = await versions('1.7.1');
+    expect(v171.versions.slice(-3)).toEqual(['v1.15', 'v1.16', 'v1.17']);
+    // rust-toolchain.toml moved to 1.95.0 at 1.8.1.
+    expect((await versions('1.8.1')).server.compiler).toMatch(/^rustc 1\.95\.0 /);
+    const v182 = await versions('1.8.2');
+    expect(v182.versions.at(-1)).toBe('v1.19');
+    expect(Object.keys(v182.unstable_features)).toEqual(Object.keys(v182.unstable_features).sort());
+    expect(Object.keys(v182.unstable_features)).toHaveLength(38);
+  });
 });
 
 describe('the Synapse admin API of each release', () => {

@@ -15,8 +15,8 @@ import {
   writeTuwunelVersion,
 } from './homeserver-state';
 import { type ApiResult, RegistrationTokensApi } from './registration-tokens';
+import { SYNAPSE_ADMIN_ENDPOINTS } from './releases';
 import { SynapseAdminApi } from './synapse-admin-api';
-import { SYNAPSE_ADMIN_ENDPOINTS } from './synapse-admin-endpoints';
 import { clientVersions, compareVersions, matrixError, nearestAtOrBelow, serverInfo } from './tuwunel-api';
 
 export interface HomeserverHttpOptions {
@@ -326,7 +326,7 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
       return handler(ctx);
     };
   /**
-   * The Synapse admin endpoints the lab acts out, by `METHOD path` as synapse-admin-endpoints.ts lists them.
+   * The Synapse admin endpoints the lab acts out, by `METHOD path` as releases.ts lists them.
    * A release serves one only when that list has it; one it serves but the lab does not act out answers 501.
    */
   const adminHandlers: Record<string, Handler> = {

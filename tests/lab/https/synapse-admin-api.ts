@@ -12,7 +12,7 @@ import { matrixError } from './tuwunel-api';
 /**
  * The parts of Tuwunel's Synapse admin API (src/api/client/admin at v1.8.1–v1.9.0) the lab acts out over its
  * state files: users, devices, server notices and federation destinations. Which endpoints a release serves
- * comes from synapse-admin-endpoints.ts; the handlers here answer for every release that serves them.
+ * comes from releases.ts; the handlers here answer for every release that serves them.
  */
 
 const ok = (body: unknown): ApiResult => ({ status: 200, body });
