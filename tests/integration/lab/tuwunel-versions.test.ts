@@ -312,6 +312,19 @@ describe('reply texts of each release', () => {
   });
 });
 
+describe('server shutdown from the admin room', () => {
+  it('answers, and the service comes back as systemd restarts it (MDAD unit: Restart=always)', async () => {
+    const before = (await readFile(state('unit-meta/matrix-tuwunel'), 'utf8')).split(' ')[7];
+    expect(await body('1.9.0', 'server shutdown')).toBe('Shutting down server...');
+    expect(await unitState(hostDir, 'matrix-tuwunel')).toBe('active');
+    // A new invocation: the container stopped and was started again.
+    expect((await readFile(state('unit-meta/matrix-tuwunel'), 'utf8')).split(' ')[7]).not.toBe(before);
+    expect((await sh('journalctl -u matrix-tuwunel -n 20 --no-pager')).stdout).toContain(
+      'Stopping matrix-tuwunel.service',
+    );
+  });
+});
+
 describe('the Tuwunel binary in a one-off container (src/main/args.rs, src/service/admin/execute.rs)', () => {
   const run = (args: string) =>
     sh(
