@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostBusy } from '../errors';
 import { acquireLockFile, type LockOwner, lockFileOwner } from '../lib/lock-file';
-import type { HostRole, Profile } from '../profile/schema';
+import type { HostConfig, HostRole } from '../profile/schema';
 
 export interface HostLockHolder {
   label: string;
@@ -26,7 +26,7 @@ export class HostLocks {
   private readonly held = new Map<string, HostLockHolder>();
 
   constructor(
-    private readonly profile: Pick<Profile, 'hosts'>,
+    private readonly profile: { hosts: Record<HostRole, Pick<HostConfig, 'address' | 'port'>> },
     private readonly lockDir?: string,
   ) {}
 
