@@ -59,6 +59,10 @@ describe('First run', () => {
     renderWith(h, <App />);
 
     expect(await screen.findByRole('heading', { level: 1, name: 'Set up Homeserver Tray' })).toBeTruthy();
+    // Said before anything is imported: an imported profile starts without secrets.
+    expect(screen.getByTestId('import-secrets-note').textContent).toContain(
+      'brings no secrets, and never uses those stored for another profile, even one with the same name or hosts',
+    );
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Use the example' })));
     expect((screen.getByLabelText('Server name') as HTMLInputElement).value).toBe('rampancy.cloud');
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save and continue' })));

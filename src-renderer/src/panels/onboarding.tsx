@@ -72,6 +72,11 @@ function Start({ onDraft }: { onDraft: (draft: ProfileDraft, issues: FieldIssue[
           </button>
         </section>
       </div>
+      <p className="muted" data-testid="import-secrets-note">
+        A profile from a file or pasted here brings no secrets, and never uses those stored for another
+        profile, even one with the same name or hosts: you enter its passwords yourself, after trusting its
+        hosts.
+      </p>
       {error && <ErrorText error={error} />}
     </div>
   );
