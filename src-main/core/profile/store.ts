@@ -206,11 +206,8 @@ export class ProfileStore {
   private async otherFileWithUid(id: string, uid: string): Promise<string | null> {
     for (const other of await this.ids()) {
       if (other === id) continue;
-      const draft = await this.readText(other).then(
-        (text) => toDraft(parseDocument(text).toJS()),
-        () => ({}) as ProfileDraft,
-      );
-      if (draft.uid === uid) return this.fileOf(other);
+      const theirs = await this.readText(other).then(uidIn, () => undefined);
+      if (theirs === uid) return this.fileOf(other);
     }
     return null;
   }
@@ -267,8 +264,7 @@ export class ProfileStore {
     const target = id ?? (await this.freeId(profileSlug(String(draft.name))));
     const edited = old === null ? null : parseDocument(old);
     const { uid: _ignored, ...rest } = draft;
-    const oldUid = edited?.errors.length === 0 ? profileUidSchema.safeParse(edited.get('uid')) : null;
-    const uid = old === null ? randomUUID() : oldUid?.success ? oldUid.data : undefined;
+    const uid = old === null ? randomUUID() : uidIn(old);
     const content: ProfileDraft = uid === undefined ? rest : { uid, ...rest };
     let doc: Document;
     if (edited && edited.errors.length === 0 && isMap(edited.contents)) {
@@ -329,6 +325,17 @@ export class ProfileStore {
     if (selectedId === null) return null;
     return { id: selectedId, file: this.fileOf(selectedId), profile: await this.load(selectedId) };
   }
+}
+
+/** The uid a profile file holds, also when the rest of it does not parse (an edit in the window repairs it). */
+function uidIn(text: string): string | undefined {
+  const doc = parseDocument(text);
+  const written =
+    doc.errors.length === 0 && isMap(doc.contents)
+      ? doc.get('uid')
+      : /^uid:[ \t]*["']?([A-Za-z0-9-]+)["']?[ \t]*(?:#.*)?$/m.exec(text)?.[1];
+  const parsed = profileUidSchema.safeParse(written);
+  return parsed.success ? parsed.data : undefined;
 }
 
 function toDraft(value: unknown): ProfileDraft {

@@ -61,6 +61,10 @@ describe('ProfileStore', () => {
     const { uid: _dropped, ...withoutUid } = draft;
     await store.save(b.id, withoutUid);
     expect((await store.load(b.id)).uid).toBe(uidB);
+    // A file broken by hand keeps its uid when the window saves it repaired.
+    await writeFile(store.fileOf(b.id), `uid: ${uidB}\nname: Copy\nhosts: [\n`);
+    await store.save(b.id, withoutUid);
+    expect((await store.load(b.id)).uid).toBe(uidB);
   });
 
   it('refuses a name another profile has (as a person reads it), on create and on rename; an edit keeps its own', async () => {
