@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { describeError, SecretStoreUnavailable } from './errors';
+import { describeError, InvalidInput, SecretStoreUnavailable } from './errors';
 import { InviteClient, InviteService } from './matrix/invites';
 import { dataDir as defaultDataDir } from './paths';
 import { isFileUid, loadProfile } from './profile/load';
@@ -102,8 +102,7 @@ function fileSafe(name: string): string {
 /**
  * Secrets an earlier version stored under this profile's name move to its own entries, the first time the
  * profile loads. Only a profile that predates uids (its uid derived from its file) may take them: a profile
- * created since, imported ones included, never inherits a secret. Without a keychain nothing moves now; a
- * later load tries again.
+ * created since, imported ones included, never inherits a secret.
  */
 async function migrateSecrets(
   keychain: SecretStore,
@@ -119,7 +118,8 @@ async function migrateSecrets(
     const done = await migrateLegacySecrets(keychain, identity, namesakes.size);
     return done.sentence === null ? null : done;
   } catch (e) {
-    if (e instanceof SecretStoreUnavailable) return null;
+    // No keychain: the next load tries again. A ref the keychain refuses (InvalidInput): the entry stays.
+    if (e instanceof SecretStoreUnavailable || e instanceof InvalidInput) return null;
     throw e;
   }
 }
