@@ -60,6 +60,7 @@ export default defineConfig({
         },
         test: {
           name: 'electron',
+          setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/electron/**/*.test.ts'],
           environment: 'node',
         },
