@@ -1,5 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+
+/** Every project: an unhandled rejection or uncaught exception fails the test that left it. */
+const FAIL_ON_UNHANDLED = 'tests/support/fail-on-unhandled.ts';
 
 export default defineConfig({
   test: {
@@ -7,6 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
         },
@@ -15,6 +20,7 @@ export default defineConfig({
         plugins: [react()],
         test: {
           name: 'renderer',
+          setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/renderer/**/*.test.tsx'],
           environment: 'happy-dom',
         },
@@ -22,6 +28,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
@@ -31,12 +38,31 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/e2e/**/*.test.ts'],
           // One Chromium and one renderer build for every e2e file.
           globalSetup: ['tests/e2e/global-setup.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // The Electron glue against a recording stand-in of `electron` (tests/support/electron), aliased
+        // here only: no build sees it. The exact match leaves electron-builder and electron-vite alone.
+        resolve: {
+          alias: [
+            {
+              find: /^electron$/,
+              replacement: fileURLToPath(new URL('tests/support/electron/index.ts', import.meta.url)),
+            },
+          ],
+        },
+        test: {
+          name: 'electron',
+          setupFiles: [FAIL_ON_UNHANDLED],
+          include: ['tests/electron/**/*.test.ts'],
+          environment: 'node',
         },
       },
     ],
