@@ -2,12 +2,16 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
+/** Every project: an unhandled rejection or uncaught exception fails the test that left it. */
+const FAIL_ON_UNHANDLED = 'tests/support/fail-on-unhandled.ts';
+
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
+          setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
         },
@@ -16,6 +20,7 @@ export default defineConfig({
         plugins: [react()],
         test: {
           name: 'renderer',
+          setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/renderer/**/*.test.tsx'],
           environment: 'happy-dom',
         },
@@ -23,6 +28,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
@@ -32,6 +38,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/e2e/**/*.test.ts'],
           // One Chromium and one renderer build for every e2e file.
           globalSetup: ['tests/e2e/global-setup.ts'],
@@ -53,6 +60,7 @@ export default defineConfig({
         },
         test: {
           name: 'electron',
+          setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/electron/**/*.test.ts'],
           environment: 'node',
         },

@@ -12,7 +12,7 @@ export const EXIT = {
   fail: 2,
   /** `token rotate` was not confirmed (no --yes, no terminal to ask): nothing was changed. */
   notConfirmed: 2,
-  /** A host key is not trusted (unknown), changed or revoked: nothing was sent. */
+  /** A host key is not trusted (unknown), changed, revoked or not the expected one: nothing was sent. */
   hostKey: 3,
   /** Wrong command line: unknown command or option, bad parameter. */
   usage: 64,
@@ -22,7 +22,7 @@ export const EXIT = {
   config: 78,
 } as const;
 
-const HOST_KEY_CODES = new Set(['HostKeyUnknown', 'HostKeyChanged', 'HostKeyRevoked']);
+const HOST_KEY_CODES = new Set(['HostKeyUnknown', 'HostKeyChanged', 'HostKeyRevoked', 'HostKeyMismatch']);
 const USAGE_CODES = new Set(['InvalidInput', 'UnknownAction']);
 const CONFIG_CODES = new Set(['ProfileInvalid', 'NoProfile']);
 const UNAVAILABLE_CODES = new Set(['SecretStoreUnavailable', 'NoClipboardTool']);

@@ -70,6 +70,10 @@ describe('First run: a guided form', () => {
     expect(screen.getByLabelText('Server name')).toBeTruthy();
     const paste = screen.getByLabelText('Or paste it here');
     expect((paste.closest('details') as HTMLDetailsElement).open).toBe(false);
+    // Said before anything is imported: an imported profile starts without secrets.
+    expect(screen.getByTestId('import-secrets-note').textContent).toContain(
+      'brings no secrets, and never uses those stored for another profile, even one with the same name or hosts',
+    );
   });
 
   it('checks the server name by the Matrix grammar as it is typed, at the field, and fills in what follows', async () => {

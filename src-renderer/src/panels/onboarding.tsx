@@ -148,6 +148,11 @@ function Import({ onDraft }: { onDraft: (draft: ProfileDraft, issues: FieldIssue
           Use this YAML
         </button>
       </div>
+      <p className="muted" data-testid="import-secrets-note">
+        A profile from a file or pasted here brings no secrets, and never uses those stored for another
+        profile, even one with the same name or hosts: you enter its passwords yourself, after trusting its
+        hosts.
+      </p>
       {error && <ErrorText error={error} />}
     </details>
   );
