@@ -13,7 +13,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProfileInput } from '../../src-main/core/profile/schema';
 import { shellQuote } from '../../src-main/core/ssh/quote';
@@ -30,6 +30,7 @@ import {
 import { deployHostBin, hostShell, setupHost } from './host/setup-host';
 import { startHomeserverHttp } from './https/homeserver-http';
 import { startKeyring } from './keyring';
+import { claimLabDir, LAB_OWNER_VAR, ownerEntry } from './lab-dir';
 import { sweepProcesses } from './process-sweep';
 import { profileYaml } from './profile-yaml';
 import { type Sshd, startSshd } from './sshd';
@@ -59,9 +60,6 @@ export function labTuwunelVersion(version: string | undefined): string {
     );
   return v;
 }
-/** Marks a folder as a lab's, so startLab may wipe it when it is reused (`npm run lab -- --dir D`). */
-const MARKER = '.homeserver-tray-lab';
-
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const LAB_CACHE_DIR = join(repoRoot, 'node_modules', '.cache', 'homeserver-tray-lab');
 
@@ -100,21 +98,6 @@ async function defaultRegistrationToken(): Promise<string> {
   });
   await rm(tmp, { force: true });
   return (await readFile(path, 'utf8')).trim();
-}
-
-async function prepareDir(dir: string | undefined): Promise<{ dir: string; temporary: boolean }> {
-  if (!dir) return { dir: await mkdtemp(join(tmpdir(), 'hst-lab-')), temporary: true };
-  const abs = resolve(dir);
-  const entries = await readdir(abs).catch(() => undefined);
-  if (entries && entries.length > 0) {
-    if (!entries.includes(MARKER))
-      throw new Error(`${abs} is not empty and not a lab folder; give an empty or new folder to --dir.`);
-    // The previous lab's processes must be gone before its files are.
-    await sweepProcesses(`LAB_DIR=${abs}`);
-    await Promise.all(entries.map((e) => rm(join(abs, e), { recursive: true, force: true })));
-  }
-  await mkdir(abs, { recursive: true });
-  return { dir: abs, temporary: false };
 }
 
 /** The client keys take a while to make with a passphrase (bcrypt KDF); they are made once per machine. */
@@ -157,8 +140,9 @@ function shellEnvFile(env: Record<string, string>): string {
 
 /** Starts the lab: see tests/lab/types.ts and notes/lab-shared.md. */
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
-  const { dir, temporary } = await prepareDir(options.dir);
   const tuwunelVersion = labTuwunelVersion(options.tuwunelVersion);
+  const claimed = await claimLabDir(options.dir, () => mkdtemp(join(tmpdir(), 'hst-lab-')));
+  const { dir, temporary } = claimed;
   const secrets = {
     sudoPassword: options.sudoPassword ?? 'lab-sudo-password',
     vaultPassword: options.vaultPassword ?? 'lab-vault-password',
@@ -172,7 +156,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     deploy: join(dir, 'deploy'),
   };
   const clientDir = join(dir, 'client');
-  const marker = { LAB_DIR: dir };
+  // Every process the lab starts carries this; the env file a user's shell sources does not (see lab-dir.ts).
+  const processMarker = ownerEntry(claimed.owner);
+  const marker = { [LAB_OWNER_VAR]: claimed.owner };
   const addresses: Record<LabHostRole, string> = {
     homeserver: homeserverAddress(),
     deploy: loopbackAddress(),
@@ -193,13 +179,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     stopped = true;
     const errors: unknown[] = [];
     for (const s of stops.reverse()) await s().catch((e) => errors.push(e));
-    await sweepProcesses(`LAB_DIR=${dir}`).catch((e) => errors.push(e));
+    await sweepProcesses(processMarker).catch((e) => errors.push(e));
     if (temporary) await rm(dir, { recursive: true, force: true }).catch((e) => errors.push(e));
+    await claimed.release().catch((e) => errors.push(e));
     if (errors.length > 0) throw new AggregateError(errors, `Stopping the lab in ${dir} failed`);
   };
 
   try {
-    await writeFile(join(dir, MARKER), 'A Homeserver Tray lab (tests/lab). startLab may wipe this folder.\n');
     await mkdir(clientDir, { recursive: true });
 
     const keysReady = launch(clientKeys(clientDir));
@@ -290,7 +276,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           hostDir: hostDirs[role],
           address: addresses[role],
           authorizedKeysFile: authorizedKeys,
-          sessionEnv: { ...marker, LAB_HOST_DIR: hostDirs[role], HOME: join(hostDirs[role], 'root') },
+          sessionEnv: {
+            ...marker,
+            LAB_DIR: dir,
+            LAB_HOST_DIR: hostDirs[role],
+            HOME: join(hostDirs[role], 'root'),
+          },
           processEnv: marker,
         }).then((s) => {
           stops.push(s.stop);
@@ -404,7 +395,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           host.fingerprint = sshds[role].fingerprint;
           host.knownHostsLine = sshds[role].knownHostsLine;
         },
-        sh: (command) => hostShell(hostDir, dir, command),
+        sh: (command) => hostShell(hostDir, dir, command, undefined, marker),
       };
       return host;
     };
@@ -419,6 +410,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       knownHostsPath,
       caCertPath: tls.caCertPath,
       env,
+      processMarker,
       hosts: { homeserver: makeHost('homeserver'), deploy: makeHost('deploy') },
       http: {
         apexUrl: http.apexUrl,

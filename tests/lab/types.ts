@@ -106,8 +106,16 @@ export interface Lab {
   knownHostsPath: string;
   /** The lab CA (PEM) the profile's caFile names. */
   caCertPath: string;
-  /** Environment a client needs: DBUS_SESSION_BUS_ADDRESS (when the keyring runs), LAB_DIR. Also written to `<dir>/env`. */
+  /**
+   * Environment a client needs: DBUS_SESSION_BUS_ADDRESS (when the keyring runs), LAB_DIR. Also written to
+   * `<dir>/env`. It does not hold `processMarker`: what a shell that sourced it runs is not the lab's.
+   */
   env: Record<string, string>;
+  /**
+   * `HOMESERVER_TRAY_LAB_OWNER=<id>`: the environment entry every process this lab starts carries (sshd and
+   * what its sessions run, the keyring, the admin room's commands). stop() ends the processes that carry it.
+   */
+  processMarker: string;
   hosts: Record<LabHostRole, LabHost>;
   http: {
     apexUrl: string;
