@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProfileInput } from '../../src-main/core/profile/schema';
 import { shellQuote } from '../../src-main/core/ssh/quote';
+import { publishPlaybookRelease } from './deploy/playbook-upstream';
 import { setupDeployHost } from './deploy/setup-deploy';
 import { createFaults } from './faults';
 import {
@@ -31,6 +32,7 @@ import { deployHostBin, hostShell, setupHost } from './host/setup-host';
 import { startHomeserverHttp } from './https/homeserver-http';
 import { startKeyring } from './keyring';
 import { claimLabDir, LAB_OWNER_VAR, ownerEntry } from './lab-dir';
+import { labMatrixClient } from './matrix-client';
 import { sweepProcesses } from './process-sweep';
 import { profileYaml } from './profile-yaml';
 import { type Sshd, startSshd } from './sshd';
@@ -42,6 +44,7 @@ import {
   type LabHost,
   type LabHostRole,
   type LabOptions,
+  type ServerNoticeLogEntry,
   TUWUNEL_VERSIONS,
 } from './types';
 
@@ -222,8 +225,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
             password: randomHex(12),
           },
           { userId: `@carol:${SERVER_NAME}`, admin: false, deactivated: true, displayName: 'Carol' },
+          ...seededUsers(options.seedUsers ?? 0),
         ],
-        devices: labDevices(),
+        devices: [...labDevices(), ...seededDevices(options.seedUsers ?? 0)],
       }),
     );
     const deployHostReady = launch(setupHost(hostDirs.deploy, deployHostBin));
@@ -249,6 +253,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           ? labTuwunelVersion(options.playbookTuwunelVersion)
           : undefined,
         synapseAdminApiRouted: options.synapseAdminApiRouted,
+        autoJoinRooms: options.autoJoinRooms,
+        databaseBackupPath: options.databaseBackupPath,
+        upstreamTuwunelVersion: options.playbookUpstreamTuwunelVersion
+          ? labTuwunelVersion(options.playbookUpstreamTuwunelVersion)
+          : undefined,
         cacheDir: LAB_CACHE_DIR,
         tuwunelConfigDir: join(hostDirs.homeserver, 'state', 'tuwunel', 'config'),
       }),
@@ -298,9 +307,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           certPem: tls.certPem,
           tuwunelVersion,
           adminUserId: secrets.adminUserId,
-          adminPassword: secrets.adminPassword,
           adminAccessToken: secrets.adminAccessToken,
           adminDeviceId: ADMIN_DEVICE_ID,
+          processEnv: marker,
         }).then((h) => {
           stops.push(h.stop);
           return h;
@@ -418,7 +427,14 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         setTuwunelVersion: (v) => http.setTuwunelVersion(labTuwunelVersion(v)),
       },
       adminRoomLogPath: join(hostDirs.homeserver, 'admin-room.jsonl'),
-      adminRoomLog: () => adminRoomLog(join(hostDirs.homeserver, 'admin-room.jsonl')),
+      adminRoomLog: () => jsonLines<AdminRoomLogEvent>(join(hostDirs.homeserver, 'admin-room.jsonl')),
+      serverNotices: () => jsonLines<ServerNoticeLogEntry>(join(hostDirs.homeserver, 'server-notices.jsonl')),
+      client: labMatrixClient(http.publicUrl, await readFile(tls.caCertPath, 'utf8')),
+      publishPlaybookRelease: (version) =>
+        publishPlaybookRelease({
+          playbookRemote: deploy.playbookRemote,
+          tuwunelVersion: labTuwunelVersion(version),
+        }),
       secrets,
       repos: {
         vaultWorkstation: deploy.vaultWorkstation,
@@ -472,7 +488,8 @@ function labDevices() {
   ];
 }
 
-function adminRoomLog(path: string): AdminRoomLogEvent[] {
+/** A JSON-lines log of the lab (the admin room's events, server notices), oldest first. */
+function jsonLines<T>(path: string): T[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -482,7 +499,36 @@ function adminRoomLog(path: string): AdminRoomLogEvent[] {
   return text
     .split('\n')
     .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as AdminRoomLogEvent);
+    .map((l) => JSON.parse(l) as T);
+}
+
+/** `@member0001:lab.test` …: seedUsers' people, each with a password (a random one) and one device. */
+function seededUsers(count: number) {
+  return Array.from({ length: count }, (_, i) => {
+    const n = String(i + 1).padStart(4, '0');
+    return {
+      userId: `@member${n}:${SERVER_NAME}`,
+      admin: false,
+      deactivated: false,
+      displayName: `Member ${n}`,
+      password: randomHex(8),
+    };
+  });
+}
+
+function seededDevices(count: number) {
+  const now = Date.now();
+  return Array.from({ length: count }, (_, i) => {
+    const n = String(i + 1).padStart(4, '0');
+    return {
+      userId: `@member${n}:${SERVER_NAME}`,
+      deviceId: `MEMBER${n}`,
+      displayName: 'Element X',
+      // Spread over the last six weeks, most recent first.
+      lastSeenMs: now - ((i * 3_600_000) % (42 * 86_400_000)) - 60_000,
+      lastSeenIp: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+    };
+  });
 }
 
 /** The command lines a host's sshd ran, oldest first (NUL-separated in `<host>/exec.log`). */

@@ -1,4 +1,5 @@
 import type { ProfileInput } from '../../src-main/core/profile/schema';
+import type { LabMatrixClient } from './matrix-client';
 
 /**
  * The Tuwunel releases the lab plays, each answering as its tag's source does (see README "The lab per
@@ -47,6 +48,33 @@ export interface LabOptions {
   keyring?: boolean;
   /** Seconds between the lines a running container adds to its journal (what `journalctl -f` shows). Default 15. */
   journalIntervalSeconds?: number;
+  /**
+   * Extra local users, cheaply made (`@member0001:lab.test` …, each with a password and one device seen
+   * over the last weeks): a server with a thousand people for `users list-users` (an m.file from 1.8.2 once
+   * the reply passes ~54 KB, about 1,500 users) and the admin API's paging. Default 0.
+   */
+  seedUsers?: number;
+  /** `matrix_tuwunel_config_auto_join_rooms` in vars.yml and the running config, e.g. ['#family:lab.test']. */
+  autoJoinRooms?: string[];
+  /**
+   * `matrix_tuwunel_config_database_backup_path` in vars.yml and the running config (a container path; only
+   * one under /var/lib/tuwunel is writable). Default: not set, as the playbook's default.
+   */
+  databaseBackupPath?: string;
+  /**
+   * The playbook's upstream remote is one commit ahead of the deploy host's checkout: a release whose Tuwunel
+   * role defaults name this version, so `git pull` (deploy.update) brings a newer `matrix_tuwunel_version`.
+   */
+  playbookUpstreamTuwunelVersion?: string;
+}
+
+/** A server notice as `<lab dir>/homeserver/server-notices.jsonl` records it (send_server_notice, 1.8.2). */
+export interface ServerNoticeLogEntry {
+  user_id: string;
+  room_id: string;
+  sender: string;
+  type: string;
+  content: Record<string, unknown>;
 }
 
 export type LabHostRole = 'homeserver' | 'deploy';
@@ -127,6 +155,12 @@ export interface Lab {
   adminRoomLogPath: string;
   /** The admin room's events so far, oldest first. */
   adminRoomLog(): AdminRoomLogEvent[];
+  /** Server notices sent so far (the admin API's send_server_notice), oldest first. */
+  serverNotices(): ServerNoticeLogEntry[];
+  /** A Matrix client of the homeserver (registration with a token, password login), over HTTPS with the lab CA. */
+  client: LabMatrixClient;
+  /** Pushes a playbook release whose Tuwunel role defaults name `version` to the checkout's upstream. */
+  publishPlaybookRelease(version: string): Promise<void>;
   secrets: LabSecrets;
   /** Paths of the git repositories. */
   repos: {
