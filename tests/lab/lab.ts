@@ -202,6 +202,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         units: LAB_UNITS,
         journalIntervalSeconds: options.journalIntervalSeconds,
         healthCheckSeconds: options.healthCheckSeconds,
+        migrationSeconds: options.migrationSeconds,
         users: [
           {
             userId: ADMIN_USER_ID,
@@ -450,6 +451,14 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         setUnitState: (unit, state) => setUnits(hostDirs.homeserver, state, [unit]),
         setDiskPercent: (percent) => setDiskPercent(hostDirs.homeserver, percent),
         users: () => readUsers(hostDirs.homeserver),
+        migrations: async () =>
+          (
+            await readFile(join(hostDirs.homeserver, 'state', 'tuwunel', 'migrations'), 'utf8').catch(
+              () => '',
+            )
+          )
+            .split('\n')
+            .filter((m) => m !== ''),
       },
       stop,
     };

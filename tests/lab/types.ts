@@ -49,6 +49,13 @@ export interface LabOptions {
   /** Seconds between the lines a running container adds to its journal (what `journalctl -f` shows). Default 15. */
   journalIntervalSeconds?: number;
   /**
+   * How long the one-time migration of a release takes when it first opens an older database (the service's
+   * start, or a one-off container): '1.8.0' the timestamp index, '1.9.0' the repair scans (which 1.9.0 runs
+   * first). While the service migrates, its unit is active but /_tuwunel/server_version and every other
+   * endpoint answer 502 and Docker's health check fails. Default 0 (the lines are still logged).
+   */
+  migrationSeconds?: Partial<Record<'1.8.0' | '1.9.0', number>>;
+  /**
    * Extra local users, cheaply made (`@member0001:lab.test` …, each with a password and one device seen
    * over the last weeks): a server with a thousand people for `users list-users` (an m.file from 1.8.2 once
    * the reply passes ~54 KB, about 1,500 users) and the admin API's paging. Default 0.
@@ -108,6 +115,14 @@ export interface LabFaults {
   cut(host: LabHostRole, pattern: string, times?: number): void;
   /** Every command on this host starts after `ms` of delay. 0 removes it. */
   latency(host: LabHostRole, ms: number): void;
+  /**
+   * The homeserver's Tuwunel `version` (e.g. '1.9.0') fails once started, every time the matrix-tuwunel
+   * service starts with it: its migrations run (and leave their markers), "Services startup complete.", then
+   * "Critical error running server: <message>" (default: the listener's "I/O error: Address already in use
+   * (os error 98)") and the unit fails. One-off containers in maintenance mode (no listener) still run, so a
+   * backup can be restored with that image. For upgrades whose rollback must be exercised.
+   */
+  tuwunelStartFails(version: string, message?: string): void;
   /** Removes every fault (of one host, or all). */
   clear(host?: LabHostRole): void;
 }
@@ -185,6 +200,8 @@ export interface Lab {
     setDiskPercent(percent: number): Promise<void>;
     /** Users the Tuwunel stand-in knows, with admin / deactivated flags. */
     users(): Promise<{ userId: string; admin: boolean; deactivated: boolean }[]>;
+    /** The one-time migrations the database has been through (their markers), e.g. after a restore. */
+    migrations(): Promise<string[]>;
   };
   /** Stops every process the lab started and removes nothing (the dir stays for inspection unless it was a temp dir). */
   stop(): Promise<void>;

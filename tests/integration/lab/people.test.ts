@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab } from '../../lab/lab';
 import { MatrixClientError } from '../../lab/matrix-client';
-import type { AdminRoomLogEvent, Lab } from '../../lab/types';
-import { eventually, sleep } from './ssh-helpers';
+import type { Lab } from '../../lab/types';
+import { admin } from './admin-room-helper';
+import { sleep } from './ssh-helpers';
 
 // The lab's people side as each release answers it (issue 16.8), against full labs (HTTPS with the lab CA,
 // the admin room, the state the stand-ins share): registration through user-interactive auth with a token
@@ -14,39 +15,6 @@ import { eventually, sleep } from './ssh-helpers';
 // and in the admin API with the rest of it from 1.8.1 (src/api/client/admin/users), server notices (1.8.2).
 
 const SERVER = 'lab.test';
-
-/** `!admin <command>` in the admin room as the lab's admin; the bot's reply to it. */
-async function admin(lab: Lab, command: string): Promise<Record<string, unknown>> {
-  const roomId = (
-    await lab.client.request(
-      'GET',
-      `/_matrix/client/v3/directory/room/${encodeURIComponent(`#admins:${SERVER}`)}`,
-    )
-  ).json.room_id as string;
-  const sent = await lab.client.request(
-    'PUT',
-    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/t${Date.now()}${Math.random()}`,
-    { token: lab.secrets.adminAccessToken, body: { msgtype: 'm.text', body: `!admin ${command}` } },
-  );
-  const eventId = sent.json.event_id as string;
-  let reply: AdminRoomLogEvent | undefined;
-  await eventually(
-    () => {
-      reply = lab
-        .adminRoomLog()
-        .find(
-          (e) =>
-            (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.[
-              'm.in_reply_to'
-            ]?.event_id === eventId,
-        );
-      return reply !== undefined;
-    },
-    `the reply to ${command}`,
-    15_000,
-  );
-  return reply!.content;
-}
 
 const noticesSince = (lab: Lab, count: number) =>
   lab

@@ -12,6 +12,7 @@ import {
   readTuwunelVersion,
   readUsers,
   type StartedConfig,
+  tuwunelListening,
   unitActive,
   unitSince,
   writeTuwunelVersion,
@@ -641,7 +642,12 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
       } else sendBadGateway(res);
       return;
     }
-    if (!(await unitActive(opts.homeserverDir, 'matrix-tuwunel'))) return sendBadGateway(res);
+    // Down, still migrating (Type=simple: the unit is active before Tuwunel listens), or failed once started.
+    if (
+      !(await unitActive(opts.homeserverDir, 'matrix-tuwunel')) ||
+      !(await tuwunelListening(opts.homeserverDir))
+    )
+      return sendBadGateway(res);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, CORS_HEADERS);
       res.end();

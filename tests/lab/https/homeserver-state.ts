@@ -26,6 +26,18 @@ export async function unitActive(homeserverDir: string, unit: string): Promise<b
   return (await readText(join(homeserverDir, 'state', 'units', unit)))?.trim() === 'active';
 }
 
+/**
+ * Whether Tuwunel's listener is open. A start still under way (homeserver/lib/tuwunel-boot.sh writes
+ * state/tuwunel/starting: `<listening µs> <since µs> <ok|fail> <markers…>`) listens from its listening time,
+ * unless it is going to fail then; the stand-in that next runs settles it.
+ */
+export async function tuwunelListening(homeserverDir: string): Promise<boolean> {
+  const starting = await readText(join(homeserverDir, 'state', 'tuwunel', 'starting'));
+  if (starting === undefined) return true;
+  const [listen = '0', , outcome] = starting.trim().split(' ');
+  return outcome !== 'fail' && Date.now() * 1000 >= Number(listen);
+}
+
 /** When the unit last changed state (its file's mtime): a restart re-reads tuwunel.toml. */
 export async function unitSince(homeserverDir: string, unit: string): Promise<number> {
   return stat(join(homeserverDir, 'state', 'units', unit)).then(

@@ -470,10 +470,17 @@ toml_value() { # key -> TOML_VALUE (a string or a bare value of tuwunel.toml's [
   return 1
 }
 
-# The backup engine needs database_backup_path; src/database/engine/backup.rs.
+# The backup engine needs database_backup_path; src/database/engine/backup.rs. RocksDB's BackupEngine::Open
+# makes the folder: in the playbook's container (--read-only, the data path mounted at /var/lib/tuwunel) only
+# a path under /var/lib/tuwunel can be made, anything else fails as mkdir does on a read-only file system
+# (PosixFileSystem::CreateDirIfMissing, mapped by util.rs map_err to an io::Error: "I/O error: …").
 backup_engine() {
   if ! toml_value database_backup_path || [[ ! $TOML_VALUE ]]; then
     BACKUP_ERROR="There was a problem with the 'database_backup_path' directive in your configuration: Configure path to enable backups"
+    return 1
+  fi
+  if [[ $TOML_VALUE != /var/lib/tuwunel/?* ]]; then
+    BACKUP_ERROR="I/O error: IO error: While mkdir if missing: $TOML_VALUE: Read-only file system"
     return 1
   fi
   [[ -f $BACKUPS ]] || : >"$BACKUPS"
@@ -499,8 +506,9 @@ purge_backups() { # keep
   fi
 }
 
-# What a backup holds of the lab's database: the state files the admin commands and the API change.
-BACKED_UP=(users devices tokens rooms)
+# What a backup holds of the lab's database: the state files the admin commands and the API change, and
+# the markers of the migrations it went through (tuwunel-boot.sh).
+BACKED_UP=(users devices tokens rooms migrations)
 
 create_backup() {
   backup_rows
