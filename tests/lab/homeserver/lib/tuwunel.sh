@@ -543,14 +543,14 @@ tuwunel_restore_backup() { # id (0 = newest)
   local id ts size files
   IFS=$'\t' read -r id ts size files <<<"$row"
   rfc2822 "$ts"
-  printf '%s  WARN main:start: tuwunel_database::engine::backup: Restoring database backup backup_id=%s timestamp=%s size=%s num_files=%s path="/var/lib/tuwunel"\n' "$ISO" "$id" "$RFC2822" "$size" "$files"
+  printf '%s  WARN main:start:open: tuwunel_database::engine::backup: Restoring database backup backup_id=%s timestamp=%s size=%s num_files=%s path="/var/lib/tuwunel"\n' "$ISO" "$id" "$RFC2822" "$size" "$files"
   for f in "${BACKED_UP[@]}"; do
     if [[ -f $STATE/tuwunel/backup-data/$id/$f ]]; then
       command cp -f "$STATE/tuwunel/backup-data/$id/$f" "$STATE/tuwunel/$f.tmp"
       command mv -f "$STATE/tuwunel/$f.tmp" "$STATE/tuwunel/$f"
     fi
   done
-  printf '%s  INFO main:start: tuwunel_database::engine::backup: Restored database backup backup_id=%s\n' "$ISO" "$id"
+  printf '%s  INFO main:start:open: tuwunel_database::engine::backup: Restored database backup backup_id=%s\n' "$ISO" "$id"
 }
 
 tw_server_backup_database() {
