@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab } from '../../lab/lab';
@@ -364,5 +364,42 @@ describe('a server with 1,600 people (seedUsers) on 1.9.0', () => {
     const active = String((await admin(lab, 'users last-active --limit 3')).body);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(active.split('\n').filter((l) => l !== '')).toHaveLength(3);
+  });
+});
+
+describe('registration without any valid token (open registration) on 1.8.1', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab({ keyring: false, tuwunelVersion: '1.8.1', registrationToken: '' });
+  });
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  it('offers the dummy stage alone; with allow_registration off it refuses before any auth', async () => {
+    const open = await lab.client.register({ username: 'walk-in', password: 'pw-walk-in', token: 'unused' });
+    expect(open.offered.flows).toEqual([{ stages: ['m.login.dummy'] }]);
+    expect(open.completed).toEqual(['m.login.dummy']);
+    expect(open.userId).toBe('@walk-in:lab.test');
+    const validity = await lab.client.request(
+      'GET',
+      '/_matrix/client/v1/register/m.login.registration_token/validity?token=x',
+    );
+    expect([validity.status, validity.json]).toEqual([
+      403,
+      { errcode: 'M_FORBIDDEN', error: 'M_FORBIDDEN: Server does not allow token registration' },
+    ]);
+
+    const toml = join(lab.hosts.homeserver.dir, 'state/tuwunel/config/tuwunel.toml');
+    await writeFile(
+      toml,
+      (await readFile(toml, 'utf8')).replace('allow_registration = true', 'allow_registration = false'),
+    );
+    await lab.hosts.homeserver.sh('systemctl restart matrix-tuwunel');
+    const closed = await refused(lab.client.register({ username: 'late', password: 'pw', token: 'unused' }));
+    expect([closed.status, closed.body]).toEqual([
+      403,
+      { errcode: 'M_FORBIDDEN', error: 'M_FORBIDDEN: Registration has been disabled.' },
+    ]);
   });
 });
