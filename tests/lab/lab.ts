@@ -23,6 +23,7 @@ import { createFaults } from './faults';
 import {
   LAB_UNITS,
   readUsers,
+  setDiskFree,
   setDiskPercent,
   setUnits,
   setupHomeserver,
@@ -450,6 +451,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           setUnits(hostDirs.homeserver, active ? 'active' : 'inactive', [unit]),
         setUnitState: (unit, state) => setUnits(hostDirs.homeserver, state, [unit]),
         setDiskPercent: (percent) => setDiskPercent(hostDirs.homeserver, percent),
+        setDiskFree: (bytes) => setDiskFree(hostDirs.homeserver, bytes),
         users: () => readUsers(hostDirs.homeserver),
         migrations: async () =>
           (

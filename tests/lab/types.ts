@@ -198,6 +198,8 @@ export interface Lab {
     setUnitState(unit: string, state: 'active' | 'inactive' | 'failed'): Promise<void>;
     /** Percentage the df stand-in reports for the Tuwunel data dir. */
     setDiskPercent(percent: number): Promise<void>;
+    /** Bytes df reports free there instead (Use% follows, as df rounds it); undefined: the percentage again. */
+    setDiskFree(bytes: number | undefined): Promise<void>;
     /** Users the Tuwunel stand-in knows, with admin / deactivated flags. */
     users(): Promise<{ userId: string; admin: boolean; deactivated: boolean }[]>;
     /** The one-time migrations the database has been through (their markers), e.g. after a restore. */

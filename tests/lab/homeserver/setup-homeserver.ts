@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cachedDir } from '../deploy/artefact-cache';
@@ -240,6 +240,18 @@ export async function setDiskPercent(hostDir: string, percent: number): Promise<
   if (!Number.isInteger(percent) || percent < 0 || percent > 100)
     throw new Error(`percent must be 0..100, not ${percent}`);
   await replaceFile(join(hostDir, 'state', 'disk', 'percent'), `${percent}\n`);
+}
+
+/** Makes df report `bytes` free on the data path's file system (its Use% follows); undefined goes back to the percentage. */
+export async function setDiskFree(hostDir: string, bytes: number | undefined): Promise<void> {
+  const path = join(hostDir, 'state', 'disk', 'avail-kib');
+  if (bytes === undefined) {
+    await rm(path, { force: true });
+    return;
+  }
+  if (!Number.isSafeInteger(bytes) || bytes < 0)
+    throw new Error(`bytes must be a whole number ≥ 0, not ${bytes}`);
+  await replaceFile(path, `${Math.floor(bytes / 1024)}\n`);
 }
 
 export async function readUsers(
