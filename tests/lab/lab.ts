@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   chmod,
   copyFile,
@@ -389,6 +389,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     if (keyring) env.DBUS_SESSION_BUS_ADDRESS = keyring.env.DBUS_SESSION_BUS_ADDRESS;
     await writeFile(join(dir, 'env'), shellEnvFile(env));
 
+    // A Tuwunel start still under way settles when a stand-in next runs (homeserver/lib/tuwunel-boot.sh);
+    // reading its state here runs one first, as anything on the host would.
+    const settle = async () => {
+      if (existsSync(join(hostDirs.homeserver, 'state', 'tuwunel', 'starting')))
+        await hostShell(hostDirs.homeserver, dir, 'systemctl is-active matrix-tuwunel', undefined, marker);
+    };
+
     const makeHost = (role: LabHostRole): LabHost => {
       const hostDir = hostDirs[role];
       const host: LabHost = {
@@ -446,21 +453,26 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       },
       faults: createFaults(hostDirs),
       state: {
-        unitActive: async (unit) => (await unitState(hostDirs.homeserver, unit)) === 'active',
+        unitActive: async (unit) => {
+          await settle();
+          return (await unitState(hostDirs.homeserver, unit)) === 'active';
+        },
         setUnitActive: (unit, active) =>
           setUnits(hostDirs.homeserver, active ? 'active' : 'inactive', [unit]),
         setUnitState: (unit, state) => setUnits(hostDirs.homeserver, state, [unit]),
         setDiskPercent: (percent) => setDiskPercent(hostDirs.homeserver, percent),
         setDiskFree: (bytes) => setDiskFree(hostDirs.homeserver, bytes),
         users: () => readUsers(hostDirs.homeserver),
-        migrations: async () =>
-          (
+        migrations: async () => {
+          await settle();
+          return (
             await readFile(join(hostDirs.homeserver, 'state', 'tuwunel', 'migrations'), 'utf8').catch(
               () => '',
             )
           )
             .split('\n')
-            .filter((m) => m !== ''),
+            .filter((m) => m !== '');
+        },
       },
       stop,
     };
