@@ -6,8 +6,8 @@ import { join, posix } from 'node:path';
 import { extractFile, listPackage, statFile } from '@electron/asar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { trayIconFile } from '../../../src-main/core/desktop/tray-icons';
-import { TRAY_STATES } from '../../../src-main/core/desktop/tray-state';
+import { trayIconFile } from '../../../src-main/desktop/model/tray-icons';
+import { TRAY_STATES } from '../../../src-main/desktop/model/tray-state';
 import { ELECTRON_VERSION, FUSES, readFuses, standInElectron } from './stand-in-electron';
 
 /**
