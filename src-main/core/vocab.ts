@@ -112,3 +112,18 @@ export const SETTINGS_LIMITS = {
   clipboardClearSeconds: { min: 10, max: 300, default: 30 },
   pollIntervalSeconds: { min: 5, max: 3600, default: 30 },
 } as const;
+
+/**
+ * What an operator note of a Tuwunel release is about (core/upgrade/release-notes.ts), in the order a
+ * "what's new" list shows them: what the first boot does, then what breaks, then what to change.
+ */
+export const RELEASE_NOTE_KINDS = [
+  'migration',
+  'breaking',
+  'security',
+  'removed',
+  'config',
+  'database',
+  'backup',
+] as const;
+export type ReleaseNoteKind = (typeof RELEASE_NOTE_KINDS)[number];

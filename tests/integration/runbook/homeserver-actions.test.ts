@@ -36,7 +36,7 @@ const sent = () =>
   );
 const user = async (id: string) => (await h.lab.state.users()).find((u) => u.userId === id);
 const cli = (command: string, seconds = 2) =>
-  `timeout ${seconds} docker run --rm -v /matrix/tuwunel/data:/var/lib/tuwunel -v /matrix/tuwunel/config:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.7.0 --execute '${command}'`;
+  `timeout ${seconds} docker run --rm -v ${h.profile.homeserver.dataDir}:/var/lib/tuwunel -v ${h.profile.homeserver.configDir}:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.7.0 --execute '${command}'`;
 
 describe('user.make-admin / user.deactivate in CLI mode', () => {
   it('runs the runbook’s commands through sudo, reads Tuwunel’s reply, and leaves Tuwunel running', async () => {
