@@ -10,6 +10,7 @@ import { runCommand } from './run-command';
 import { statusCommand } from './status-command';
 import { CLIPBOARD_CLEAR_COMMAND, dispatchTokenCli, TOKEN_CLI_HELP } from './token-commands';
 import { APP_VERSION } from './version';
+import { whatsNewCommand } from './whatsnew-command';
 
 export type { CliIo } from './io';
 
@@ -82,6 +83,7 @@ const COMMANDS: Record<string, Command | Record<string, Command>> = {
   },
   actions: (args, core, io) => actionsCommand(args, core, io),
   run: (args, core, io) => runCommand(args, core, io),
+  whatsnew: (args, core, io) => whatsNewCommand(args, { profile: core.profile, remote: core.pool }, io),
 };
 
 function hostKeyDeps(core: Core) {

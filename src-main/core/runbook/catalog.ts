@@ -10,6 +10,7 @@ import {
   readMakeUserAdminReply,
 } from '../matrix/tuwunel-admin';
 import type { HostRole } from '../profile/schema';
+import { tuwunelBackup } from './backup-actions';
 import {
   FILE_CHANGED_EXIT,
   inDeployDir,
@@ -849,6 +850,7 @@ export const CATALOG: readonly AnyAction[] = [
   stackStart,
   stackRestart,
   tuwunelRestart,
+  tuwunelBackup,
   configApply,
   deployUpdate,
   userMakeAdmin,

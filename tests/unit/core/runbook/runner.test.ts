@@ -724,6 +724,7 @@ describe('output, dry run and audit', () => {
       'stack.start',
       'stack.restart',
       'tuwunel.restart',
+      'tuwunel.backup',
       'config.apply',
       'deploy.update',
       'user.make-admin',
