@@ -100,7 +100,7 @@ export const RELEASES: readonly Release[] = [
       text: 'Unauthenticated TURN access was possible with `turn_allow_guests` on; guest access is now gated.',
     },
     {
-      kind: 'migration',
+      kind: 'config',
       text: 'Tuwunel’s packaged systemd units (Debian, RPM, Arch) allow 5 min to start and Tuwunel extends it while migrations run; the playbook’s container unit is Type=simple and reports active at once, so readiness is only told by Tuwunel answering.',
       refs: ['#41', '15cf2b4d8'],
     },
