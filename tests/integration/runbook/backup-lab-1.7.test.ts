@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TUWUNEL_STOPPED_ALERT } from '../../../src-main/core/runbook/catalog';
 import { TUWUNEL_STOPPED_ALERT_ID } from '../../../src-main/core/runbook/tuwunel-steps';
@@ -5,8 +7,8 @@ import { StatusService } from '../../../src-main/core/status';
 import { type Harness, startHarness } from './harness';
 
 /**
- * "Back up now" against a lab playing Tuwunel 1.7.0 without database_backup_path (the playbook's default):
- * no verify-backup at that release, and a backup Tuwunel refuses, after which Tuwunel still runs.
+ * "Back up now" against a lab playing Tuwunel 1.7.0, first without database_backup_path (the playbook's
+ * default: Tuwunel refuses, Tuwunel still runs afterwards), then with it: no verify-backup at that release.
  * (A file of its own: the keychain's D-Bus connection lives as long as the test process, one lab a file.)
  */
 
@@ -61,5 +63,21 @@ describe('Back up now on 1.7.0', () => {
     h.lab.faults.clear();
     expect((await (await rb.start('stack.start')).done).state).toBe('ok');
     expect(rb.alerts.list()).toEqual([]);
+  });
+
+  it('with a backup path, backs up in CLI mode and says 1.7.0 cannot verify it', async () => {
+    const toml = join(h.profile.homeserver.configDir, 'tuwunel.toml');
+    const text = await readFile(toml, 'utf8');
+    // As install-all renders matrix_tuwunel_config_database_backup_path.
+    await writeFile(
+      toml,
+      text.replace('[global]\n', '[global]\ndatabase_backup_path = "/var/lib/tuwunel/backups"\n'),
+    );
+    const record = await (await h.runbook().start('tuwunel.backup', {}, { confirmed: true })).done;
+    expect(record.state).toBe('ok');
+    expect(record.sentence).toMatch(
+      /^Backup #1 \(.* UTC, \d+ MB in \d+ files\) is made; Tuwunel v1\.7\.0 cannot verify backups \(1\.8\.2 can\), the status check looks at its files \(CLI mode; Tuwunel was stopped for \d+ s and is running again\)\. Tuwunel keeps 1 backup/,
+    );
+    expect((await backupStatus(h))?.level).toBe('ok');
   });
 });
