@@ -113,7 +113,8 @@ export function planHosts(profile: Profile): HostPlan[] {
 
   // The release the pulled playbook would deploy, beside the pin: only the one key of each file is read.
   const versionFiles = { roleDefaults: roleDefaultsPath(profile.deploy.dir), vars: varsPath };
-  const releaseGroup = tuwunel ?? 'config';
+  // With the playbook's other settings on the dashboard: it is about the deploy checkout, not the running unit.
+  const releaseGroup = 'config';
   probes[profile.deploy.host].push({
     section: { id: 'tuwunel-release', command: versionsCommand(versionFiles), timeoutSeconds: 10 },
     label: `awk over ${versionFiles.roleDefaults} and vars.yml`,

@@ -70,13 +70,13 @@ const hoursAgo = (h: number) => Math.round(Date.now() / 1000 - h * 3600);
 
 describe('the release the playbook offers', () => {
   it('is the pinned one at first; after deploy.update’s git pull, 1.9.0 is available with what lies between', async () => {
-    expect(await check('version:tuwunel-release')).toMatchObject({
+    expect(await check('config:tuwunel-release')).toMatchObject({
       host: 'deploy',
       level: 'ok',
       detail: 'vars.yml pins 1.7.0, the release the playbook ships.',
     });
     expect((await lab.hosts.deploy.sh(`cd ${lab.repos.playbook} && git pull -q`)).exitCode).toBe(0);
-    const r = await check('version:tuwunel-release');
+    const r = await check('config:tuwunel-release');
     expect(r.level).toBe('warn');
     expect(r.detail).toBe(
       '1.9.0 available (you pin 1.7.0): 6 newer releases; one-time migrations at first start (1.8.0, 1.8.2 and 1.9.0); security fixes (1.8.1 and 1.9.0); breaking changes (1.7.1, 1.8.0, 1.8.3 and 1.9.0). Next: read what changed with `npm run cli -- whatsnew` (or in the window), run "Back up now", then raise matrix_tuwunel_version in vars.yml and apply the configuration.',

@@ -16,7 +16,7 @@ import type { Finding } from '../types';
  * release is a warning only when a security fix lies between; otherwise it is news, not a problem.
  */
 
-export const TUWUNEL_RELEASE_CHECK = { id: 'version:tuwunel-release', title: 'Tuwunel release' } as const;
+export const TUWUNEL_RELEASE_CHECK = { id: 'config:tuwunel-release', title: 'Tuwunel release' } as const;
 
 /** Where the release notes are read, for the next step. */
 const READ_NOTES = 'read what changed with `npm run cli -- whatsnew` (or in the window)';

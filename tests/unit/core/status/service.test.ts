@@ -203,7 +203,7 @@ describe('StatusService.refresh', () => {
         'homeserver disk:tuwunel-data',
         'homeserver backup:tuwunel',
         'deploy ssh:deploy',
-        'deploy version:tuwunel-release',
+        'deploy config:tuwunel-release',
         'deploy config:vars-file',
         'deploy config:allowlist-own-server',
         'deploy backup:age',

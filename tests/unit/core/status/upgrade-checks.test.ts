@@ -22,7 +22,7 @@ const NOW = Date.UTC(2026, 11, 7, 8, 0, 0);
 
 const v = (text: string): VersionEntry => ({ state: 'version', text, version: parseVersion(text)! });
 
-describe('version:tuwunel-release', () => {
+describe('config:tuwunel-release', () => {
   it('the same release as pinned is fine', () => {
     expect(
       releaseFinding({ roleDefault: v('v1.9.0'), pin: v('v1.9.0') }, 'v1.9.0', 'matrix-tuwunel'),
