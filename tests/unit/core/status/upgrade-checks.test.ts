@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseVersion } from '../../../../src-main/core/lib/version';
 import { profileSchema } from '../../../../src-main/core/profile/schema';
@@ -16,7 +17,11 @@ import {
   tuwunelBackupsScript,
 } from '../../../../src-main/core/status/checks/tuwunel-backups';
 import { releaseFinding } from '../../../../src-main/core/status/checks/tuwunel-release';
+import { interpretHost, planHosts } from '../../../../src-main/core/status/probes';
+import type { SectionOutput } from '../../../../src-main/core/status/remote-script';
+import { LEVELS } from '../../../../src-main/core/status/types';
 import type { VersionEntry } from '../../../../src-main/core/upgrade/playbook-versions';
+import { testProfile } from '../runbook/test-profile';
 
 const NOW = Date.UTC(2026, 11, 7, 8, 0, 0);
 
@@ -313,5 +318,89 @@ describe('backup:tuwunel: the status script over a backup folder', () => {
       level: 'unknown',
       detail: `${config}/tuwunel.toml cannot be read on the homeserver; check homeserver.configDir in the profile.`,
     });
+  });
+});
+
+describe('the upgrade checks over any output', () => {
+  const profile = testProfile({
+    checks: { pbs: { repository: 'backup@pbs!tray@pbs.example:nas-primary', group: 'vm/111' } },
+  });
+  const plans = planHosts(profile);
+  const word = fc.string({ maxLength: 200 });
+  const backupsOutput = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom('off', 'empty', 'outside', 'toml-missing', 'unreadable-dir'),
+        word.map((w) => `unreadable ${w}`),
+        word.map((w) => `dir ${w}`),
+        word.map((w) => `path ${w}`),
+        fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => `backup ${a} ${b}`),
+        fc.tuple(fc.nat(), fc.nat(), fc.nat()).map(([a, b, c]) => `newest ${a} ${b} ${c}`),
+        word.map((w) => `missing ${w}`),
+        word.map((w) => `header ${w}`),
+        fc.tuple(word, word, word).map(([a, b, c]) => `size ${a} ${b} ${c}`),
+        word,
+      ),
+      { maxLength: 40 },
+    )
+    .map((lines) => lines.join('\n'));
+  const releaseOutput = fc
+    .tuple(word, word)
+    .map(
+      ([a, b]) =>
+        `@@ ${profile.deploy.dir}/roles/custom/matrix-tuwunel/defaults/main.yml\nmatrix_tuwunel_version: ${a}\n@@ ${profile.deploy.dir}/${profile.deploy.varsFile}\nmatrix_tuwunel_version: ${b}\n`,
+    );
+  const pbsOutput = fc.oneof(
+    word,
+    fc.jsonValue().map((j) => JSON.stringify(j)),
+    fc
+      .array(
+        fc.record({
+          'backup-type': fc.constantFrom('vm', 'ct', 'host', ''),
+          'backup-id': fc.constantFrom('111', '104', ''),
+          'backup-time': fc.integer({ min: -1e12, max: 1e12 }),
+          verification: fc.option(fc.record({ state: fc.constantFrom('ok', 'failed', 'x') })),
+          size: fc.option(fc.double()),
+        }),
+        { maxLength: 20 },
+      )
+      .map((items) => JSON.stringify(items)),
+  );
+
+  it('every check answers with a level and a bounded sentence, never more checks and never fewer', () => {
+    fc.assert(
+      fc.property(backupsOutput, releaseOutput, pbsOutput, (backups, release, pbs) => {
+        const outputs: Record<string, string> = {
+          'tuwunel-backups': backups,
+          'tuwunel-release': release,
+          pbs,
+        };
+        for (const plan of plans) {
+          const mine = plan.probes.filter((p) => p.section.id in outputs);
+          const sections = new Map<string, SectionOutput>(
+            mine.map((p) => [
+              p.section.id,
+              {
+                id: p.section.id,
+                ran: true,
+                exitCode: 0,
+                stdout: outputs[p.section.id] as string,
+                stderr: '',
+              },
+            ]),
+          );
+          const findings = interpretHost({ host: plan.host, probes: mine }, sections, NOW);
+          expect(findings.map((f) => f.id).sort()).toEqual(
+            mine.flatMap((p) => p.skeletons.map((s) => s.id)).sort(),
+          );
+          for (const f of findings) {
+            expect(LEVELS).toContain(f.level);
+            expect(f.detail.length).toBeGreaterThan(0);
+            expect(f.detail.length).toBeLessThanOrEqual(1200);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
