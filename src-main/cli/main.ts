@@ -1,3 +1,4 @@
+import { processIo } from './printer';
 import { runCli } from './run-cli';
 
 // Ctrl-C / SIGTERM end `status --watch` and cancel a running action (its finally steps still run); a
@@ -11,11 +12,6 @@ const onSignal = () => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-  stdin: process.stdin,
-  stop: stop.signal,
-});
+process.exitCode = await runCli(process.argv.slice(2), processIo(stop.signal));
 process.off('SIGINT', onSignal);
 process.off('SIGTERM', onSignal);
