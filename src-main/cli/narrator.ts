@@ -8,6 +8,14 @@ export function stepLine(step: Pick<StepRecord, 'kind' | 'command' | 'host' | 's
   return `[${step.host}${step.sudo ? ', sudo' : ''}] $ ${step.command}`;
 }
 
+/** How a run ended, for a run without a sentence of its own. */
+const RUN_ENDS: Record<RunRecord['state'], string> = {
+  ok: 'is done',
+  failed: 'failed',
+  cancelled: 'was cancelled',
+  running: 'is still running',
+};
+
 /** A line longer than this is shown in parts rather than held back (remote output is bounded, not trusted). */
 const MAX_HELD_CHARS = 16 * 1024;
 
@@ -47,7 +55,7 @@ function narrator(io: CliIo) {
     },
     finished: (s: StepRecord) => {
       if (s.state === 'ok') line(`  ✓ ${s.summary ?? s.title}`);
-      else if (s.state === 'failed') line(`  ✗ ${s.error?.message ?? 'failed'}`);
+      else if (s.state === 'failed') line(`  ✗ ${s.error?.message ?? `${s.title} failed.`}`);
       else if (s.state === 'skipped') line('  – skipped');
       else flush();
     },
@@ -80,7 +88,7 @@ export async function narrateRun(
   io.stop?.addEventListener('abort', onStop, { once: true });
   try {
     const record = await handle.done;
-    if (!options.quiet) say.end(record.sentence ?? `${record.title}: ${record.state}.`);
+    if (!options.quiet) say.end(record.sentence ?? `${record.title} ${RUN_ENDS[record.state]}.`);
     return record;
   } finally {
     io.stop?.removeEventListener('abort', onStop);

@@ -232,7 +232,7 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
         ctx.scratch.left = `Maintenance mode stays on, because ${which}: alerts about the units stay quiet until "Start the stack"`;
         return {
           ok: true,
-          summary: `${down.length} of ${ctx.profile.units.length} units are not active; maintenance mode stays on.`,
+          summary: `${down.length} of ${ctx.profile.units.length} units ${down.length === 1 ? 'is' : 'are'} not active; maintenance mode stays on.`,
         };
       },
     },
@@ -710,7 +710,8 @@ function federationAction(op: AllowlistOp): AnyAction {
           }
           ctx.scratch.text = text;
           ctx.scratch.sha256 = remoteHash;
-          return { ok: true, summary: `Read ${text.split('\n').length - 1} lines.` };
+          const lines = text.split('\n').length - 1;
+          return { ok: true, summary: `Read ${lines} ${lines === 1 ? 'line' : 'lines'}.` };
         },
       },
       {

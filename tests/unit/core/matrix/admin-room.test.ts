@@ -147,7 +147,10 @@ describe('AdminRoomClient', () => {
   it('names the command without its arguments when it times out or is cancelled: a token revoke carries a live token', async () => {
     const c = await client({ events: [], requests: [], answer: () => null });
     const live = 'Zq8LiveInviteTokenZq8';
-    const timedOut = await c.run(TOKEN, `token revoke ${live}`, { timeoutMs: 300 }).catch((e: Error) => e);
+    const timedOut = await c.run(TOKEN, `token revoke ${live}`, { timeoutMs: 300 }).then(
+      () => new Error('no timeout'),
+      (e: Error) => e,
+    );
     expect(timedOut).toBeInstanceOf(Timeout);
     expect(timedOut.message).toBe(
       'Waiting for the admin bot\'s reply to "!admin token revoke" did not finish within 0 s and was stopped.',
@@ -156,7 +159,10 @@ describe('AdminRoomClient', () => {
     setTimeout(() => abort.abort(), 100);
     const cancelled = await c
       .run(TOKEN, `!admin token revoke ${live}`, { timeoutMs: 5000, signal: abort.signal })
-      .catch((e: Error) => e);
+      .then(
+        () => new Error('no timeout'),
+        (e: Error) => e,
+      );
     expect(cancelled).toBeInstanceOf(Cancelled);
     expect(`${timedOut.message} ${cancelled.message}`).not.toContain(live);
     expect(commandName('!admin users make-user-admin @bob:lab.test')).toBe('!admin users make-user-admin');
