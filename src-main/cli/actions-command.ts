@@ -1,6 +1,5 @@
-import { InvalidInput } from '../core/errors';
 import type { ActionInfo, Runbook } from '../core/runbook/runner';
-import { parseArgs } from './args';
+import { parseArgs, UsageError } from './args';
 import { EXIT } from './exit-codes';
 import { type CliIo, cliName, printError } from './io';
 
@@ -45,7 +44,7 @@ export async function actionsCommand(
 ): Promise<number> {
   try {
     const { positional, flags } = parseArgs(args, { flags: ['json'] });
-    if (positional[0] !== undefined) throw new InvalidInput(positional[0], 'is not an argument of actions');
+    if (positional[0] !== undefined) throw new UsageError(positional[0], 'is not an argument of actions');
     const actions = deps.runbook.actions();
     io.stdout(flags.has('json') ? `${JSON.stringify(actions)}\n` : formatActions(actions, cliName(io)));
     return EXIT.ok;

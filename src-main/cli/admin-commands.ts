@@ -1,12 +1,10 @@
 import { matrixLogin, matrixLogout, revokeAccessToken } from '../app/matrix-session';
-import { InvalidInput } from '../core/errors';
 import type { Profile } from '../core/profile/schema';
 import type { SecretStore } from '../core/secrets/types';
-import { parseArgs } from './args';
+import { noArguments, parseArgs, UsageError } from './args';
 import { EXIT } from './exit-codes';
 import { type CliIo, cliName, printError } from './io';
 import { pipedLines, readHidden, readLine } from './secret-input';
-import { noArguments } from './token-commands';
 
 /**
  * `admin login [--user U]` and `admin logout`: the Matrix admin's session, as the window's sign-in does it
@@ -34,7 +32,7 @@ async function credentials(io: CliIo, user: string | undefined, example: string)
   if (user === undefined) first?.fill(0);
   if (!who || !password || password.length === 0) {
     password?.fill(0);
-    throw new InvalidInput(
+    throw new UsageError(
       'admin login',
       user === undefined
         ? 'reads the user and the password from stdin, one a line (or give --user and pipe only the password)'
@@ -49,7 +47,7 @@ export async function adminLoginCommand(args: string[], deps: AdminCliDeps, io: 
   try {
     const { positional, options } = parseArgs(args, { options: ['user'] });
     if (positional.length > 0)
-      throw new InvalidInput(
+      throw new UsageError(
         'admin login',
         `takes no arguments (the password comes on stdin, never on the command line; the user may go as --user)`,
       );

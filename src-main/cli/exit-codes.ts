@@ -24,7 +24,7 @@ export const EXIT = {
 } as const;
 
 const HOST_KEY_CODES = new Set(['HostKeyUnknown', 'HostKeyChanged', 'HostKeyRevoked', 'HostKeyMismatch']);
-const USAGE_CODES = new Set(['InvalidInput', 'UnknownAction']);
+const USAGE_CODES = new Set(['InvalidInput', 'UsageError', 'UnknownAction']);
 const CONFIG_CODES = new Set(['ProfileInvalid', 'NoProfile']);
 const UNAVAILABLE_CODES = new Set(['SecretStoreUnavailable', 'NoClipboardTool']);
 const INTERRUPTED_CODES = new Set(['Cancelled']);

@@ -2,7 +2,7 @@ import { HostKeyMismatch, InvalidInput } from '../core/errors';
 import { type HostRole, hostRoleSchema, type Profile, sha256FingerprintSchema } from '../core/profile/schema';
 import { knownHostsName } from '../core/ssh/known-hosts';
 import type { SshPool } from '../core/ssh/pool';
-import { parseArgs } from './args';
+import { parseArgs, UsageError } from './args';
 import { EXIT } from './exit-codes';
 import { type CliIo, cliName, confirm, printError } from './io';
 
@@ -23,9 +23,9 @@ export interface HostKeyDeps {
 
 function hostArg(positional: string[], command: string, cli: string): HostRole {
   if (positional.length !== 1)
-    throw new InvalidInput('host', `give one host: ${cli} hostkey ${command} homeserver|deploy`);
+    throw new UsageError('host', `give one host: ${cli} hostkey ${command} homeserver|deploy`);
   const parsed = hostRoleSchema.safeParse(positional[0]);
-  if (!parsed.success) throw new InvalidInput('host', `must be homeserver or deploy, not "${positional[0]}"`);
+  if (!parsed.success) throw new UsageError('host', `must be homeserver or deploy, not "${positional[0]}"`);
   return parsed.data;
 }
 

@@ -9,7 +9,7 @@ import {
 import { joiningInstructions } from '../core/matrix/joining-instructions';
 import type { Profile } from '../core/profile/schema';
 import type { SecretStore } from '../core/secrets/types';
-import { parseArgs } from './args';
+import { parseArgs, UsageError } from './args';
 import { createCliClipboard } from './cli-clipboard';
 import { type ClipboardDeps, copySecret } from './copy-secret';
 import { EXIT } from './exit-codes';
@@ -111,14 +111,14 @@ function pick(invites: Listed[], given: string): Listed {
     const byHint = invites.filter((i) => i.hint === `${hint}…`);
     if (byHint.length === 1) return byHint[0] as Listed;
     if (byHint.length > 1)
-      throw new InvalidInput(
+      throw new UsageError(
         'invite revoke',
         `${byHint.length} invites start with ${hint}…; give the id instead (${byHint.map((i) => i.id).join(', ')})`,
       );
   }
   if (INVITE_ID_PATTERN.test(given) || hint.length === 4) throw new InviteNotFound();
   // Not echoed: it may be the token itself.
-  throw new InvalidInput(
+  throw new UsageError(
     'invite revoke',
     'takes the id (8 characters) or the hint (4 characters) that `invite list` shows, never the token itself: a command line stays in `ps` and in the shell history',
   );
@@ -126,7 +126,7 @@ function pick(invites: Listed[], given: string): Listed {
 
 async function revoke(deps: InviteCliDeps, rest: string[], io: CliIo): Promise<number> {
   if (rest.length !== 1)
-    throw new InvalidInput(
+    throw new UsageError(
       'invite revoke',
       `takes one id or hint as \`${cliName(io)} invite list\` shows them${rest.length > 1 ? ` (${rest.length} were given)` : ''}`,
     );
@@ -141,24 +141,24 @@ export async function inviteCommand(args: string[], deps: InviteCliDeps, io: Cli
     const { positional, options } = parseArgs(args, { options: ['uses', 'expires'] });
     const [sub, ...rest] = positional;
     if (sub !== undefined && options.size > 0)
-      throw new InvalidInput(
+      throw new UsageError(
         `--${[...options.keys()][0]}`,
         `is an option of issuing an invite, not of invite ${sub}`,
       );
     if (sub === 'list') {
       if (rest.length > 0)
-        throw new InvalidInput('invite list', `takes no arguments ("${rest[0]}" is one too many)`);
+        throw new UsageError('invite list', `takes no arguments ("${rest[0]}" is one too many)`);
       return await list(deps, io);
     }
     if (sub === 'revoke') return await revoke(deps, rest, io);
     if (sub === 'instructions') {
       if (rest.length > 0)
-        throw new InvalidInput('invite instructions', `takes no arguments ("${rest[0]}" is one too many)`);
+        throw new UsageError('invite instructions', `takes no arguments ("${rest[0]}" is one too many)`);
       io.stdout(joiningInstructions(deps.profile));
       return EXIT.ok;
     }
     if (sub !== undefined)
-      throw new InvalidInput(`invite ${sub}`, 'is not an invite command (use list, revoke or instructions)');
+      throw new UsageError(`invite ${sub}`, 'is not an invite command (use list, revoke or instructions)');
     const usesGiven = options.get('uses');
     const expiresGiven = options.get('expires');
     const uses = usesGiven === undefined ? 1 : usesOption(usesGiven);

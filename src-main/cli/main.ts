@@ -2,7 +2,8 @@ import { processIo } from './printer';
 import { runCli } from './run-cli';
 
 // Ctrl-C / SIGTERM end `status --watch` and cancel a running action (its finally steps still run); a
-// second Ctrl-C is left to Node's default and ends the process at once.
+// second Ctrl-C is left to Node's default and ends the process at once. The handler stays while the
+// process exits, so a Ctrl-C just after a command finished does not turn its exit code into 130.
 const stop = new AbortController();
 const onSignal = () => {
   process.off('SIGINT', onSignal);
@@ -13,5 +14,3 @@ process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
 process.exitCode = await runCli(process.argv.slice(2), processIo(stop.signal));
-process.off('SIGINT', onSignal);
-process.off('SIGTERM', onSignal);

@@ -5,7 +5,8 @@ import type { Profile } from '../core/profile/schema';
 import { type ProfileStore, type ProfileSummary, type ProfileWithUid, sameName } from '../core/profile/store';
 import { profileSecretStore } from '../core/secrets/profile-secrets';
 import type { SecretStore } from '../core/secrets/types';
-import { parseArgs } from './args';
+import type { SecretKind } from '../core/vocab';
+import { parseArgs, UsageError } from './args';
 import { EXIT } from './exit-codes';
 import { type CliIo, cliName, confirm, printError } from './io';
 import { userPath } from './open-core';
@@ -61,6 +62,13 @@ function hostLine(profile: Profile, role: 'homeserver' | 'deploy'): string {
   return `${h.user}@${h.address}:${h.port}${h.sudo ? ' (sudo)' : ''}${h.jump ? ` via the ${h.jump} host` : ''}`;
 }
 
+/** The secrets a host needs only in some setups, and which. */
+const ONLY_WHEN: Partial<Record<SecretKind, string>> = {
+  'ssh-password': 'only for a password login',
+  'ssh-key-passphrase': 'only for a key with a passphrase',
+  'sudo-password': 'not for passwordless sudo',
+};
+
 /** Which of the profile's secrets are stored, and for each missing one the command that stores it. */
 async function secretLines(profile: ProfileWithUid, keychain: SecretStore, cli: string): Promise<string[]> {
   const secrets = profileSecretStore(keychain, { profile, uid: profile.uid });
@@ -73,7 +81,10 @@ async function secretLines(profile: ProfileWithUid, keychain: SecretStore, cli: 
       slot.kind === 'matrix-admin-token'
         ? `${cli} admin login`
         : `${cli} secret set ${slot.kind}${slot.host ? ` --host ${slot.host}` : ''}`;
-    lines.push(`  ${secretName(slotRef(slot)).padEnd(width)}  ${stored ? 'stored' : `not stored: ${how}`}`);
+    const when = ONLY_WHEN[slot.kind];
+    lines.push(
+      `  ${secretName(slotRef(slot)).padEnd(width)}  ${stored ? 'stored' : `not stored${when ? ` (${when})` : ''}: ${how}`}`,
+    );
   }
   return lines;
 }
@@ -219,24 +230,24 @@ export async function profileCommand(args: string[], deps: ProfileCliDeps, io: C
     const [sub, target, ...extra] = positional;
     const cli = cliName(io);
     const one = (what: string) => {
-      if (target === undefined) throw new InvalidInput(`profile ${sub}`, `needs ${what}`);
+      if (target === undefined) throw new UsageError(`profile ${sub}`, `needs ${what}`);
       if (extra.length > 0)
-        throw new InvalidInput(`profile ${sub}`, `takes one ${what} ("${extra[0]}" is one too many)`);
+        throw new UsageError(`profile ${sub}`, `takes one ${what} ("${extra[0]}" is one too many)`);
       return target;
     };
     const yesOnly = (allowed: boolean) => {
-      if (flags.has('yes') && !allowed) throw new InvalidInput('--yes', `is not an option of profile ${sub}`);
+      if (flags.has('yes') && !allowed) throw new UsageError('--yes', `is not an option of profile ${sub}`);
     };
     switch (sub) {
       case 'list':
         yesOnly(false);
         if (target !== undefined)
-          throw new InvalidInput('profile list', `takes no arguments ("${target}" is one too many)`);
+          throw new UsageError('profile list', `takes no arguments ("${target}" is one too many)`);
         return await list(deps, io);
       case 'show':
         yesOnly(false);
         if (extra.length > 0)
-          throw new InvalidInput('profile show', `takes one NAME at most ("${extra[0]}" is one too many)`);
+          throw new UsageError('profile show', `takes one NAME at most ("${extra[0]}" is one too many)`);
         return await show(deps, target, io);
       case 'use':
         yesOnly(false);
@@ -246,7 +257,7 @@ export async function profileCommand(args: string[], deps: ProfileCliDeps, io: C
       case 'remove':
         return await remove(deps, one('profile NAME'), flags.has('yes'), io);
       default:
-        throw new InvalidInput(
+        throw new UsageError(
           sub === undefined ? 'profile' : `profile ${sub}`,
           `${sub === undefined ? 'needs' : 'is not'} one of list, show, use, add, remove (\`${cli} --help\`)`,
         );

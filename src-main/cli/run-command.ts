@@ -1,7 +1,6 @@
-import { InvalidInput } from '../core/errors';
 import type { RunRecord } from '../core/runbook/run-record';
 import type { Plan, Runbook } from '../core/runbook/runner';
-import { paramPairs, parseArgs } from './args';
+import { paramPairs, parseArgs, UsageError } from './args';
 import { EXIT } from './exit-codes';
 import { type CliIo, cliName, confirm, printError } from './io';
 import { narrateRun, stepLine } from './narrator';
@@ -59,9 +58,9 @@ export async function runCommand(args: string[], deps: RunDeps, io: CliIo): Prom
     });
     const [actionId, extra] = positional;
     if (actionId === undefined)
-      throw new InvalidInput('action', `give an action id (${cliName(io)} actions lists them)`);
+      throw new UsageError('action', `give an action id (${cliName(io)} actions lists them)`);
     if (extra !== undefined)
-      throw new InvalidInput(extra, 'is not an argument of run (parameters go as --param name=value)');
+      throw new UsageError(extra, 'is not an argument of run (parameters go as --param name=value)');
     const params = paramPairs(repeated.get('param') ?? []);
     const plan = await deps.runbook.plan(actionId, params);
     const json = flags.has('json');

@@ -3,7 +3,7 @@ import type { Profile } from '../core/profile/schema';
 import { type SecretRef, type SecretStore, secretKindSchema } from '../core/secrets/types';
 import { trimVaultPasswordFile } from '../core/vault/password-file';
 import { HOST_ROLES, isPerHostSecret, type SecretKind } from '../core/vocab';
-import { parseArgs } from './args';
+import { parseArgs, UsageError } from './args';
 import { EXIT } from './exit-codes';
 import { type CliIo, cliName, printError } from './io';
 import { readAll, readHidden, withoutLineEnd } from './secret-input';
@@ -32,15 +32,15 @@ function secretRef(args: string[], profile: Profile, command: 'set' | 'delete', 
   const { positional, options } = parseArgs(args, { options: ['host'] });
   const [given, ...extra] = positional;
   if (given === undefined)
-    throw new InvalidInput(`secret ${command}`, `needs the kind of secret: one of ${KINDS}`);
+    throw new UsageError(`secret ${command}`, `needs the kind of secret: one of ${KINDS}`);
   const parsed = secretKindSchema.safeParse(given);
   // The word is not repeated: someone who typed the secret where the kind goes would see it printed.
-  if (!parsed.success) throw new InvalidInput(`secret ${command}`, `the kind must be one of ${KINDS}`);
+  if (!parsed.success) throw new UsageError(`secret ${command}`, `the kind must be one of ${KINDS}`);
   const kind = parsed.data;
   const host = options.get('host');
   const hostOption = host === undefined ? '' : ` --host ${host}`;
   if (extra.length > 0)
-    throw new InvalidInput(
+    throw new UsageError(
       `secret ${command} ${kind}`,
       command === 'set'
         ? `takes no value after the kind (the ${extra.length === 1 ? 'argument' : `${extra.length} arguments`} after "${kind}" ${extra.length === 1 ? 'was' : 'were'} refused and not stored): secrets come on stdin, typed without echo at \`${cli} secret set ${kind}${hostOption}\`, or piped: printf '%s\\n' "$SECRET" | ${cli} secret set ${kind}${hostOption}. If it was the real secret, it is now in your shell history`
@@ -48,14 +48,14 @@ function secretRef(args: string[], profile: Profile, command: 'set' | 'delete', 
     );
   if (isPerHostSecret(kind)) {
     if (host === undefined || !(HOST_ROLES as readonly string[]).includes(host))
-      throw new InvalidInput(
+      throw new UsageError(
         '--host',
         `the ${KIND_NAMES[kind]} belongs to a host: give --host homeserver or --host deploy`,
       );
     return { profile: profile.name, kind, host };
   }
   if (host !== undefined)
-    throw new InvalidInput('--host', `the ${KIND_NAMES[kind]} belongs to the profile, not to a host`);
+    throw new UsageError('--host', `the ${KIND_NAMES[kind]} belongs to the profile, not to a host`);
   return { profile: profile.name, kind };
 }
 

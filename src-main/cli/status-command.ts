@@ -1,4 +1,3 @@
-import { InvalidInput } from '../core/errors';
 import type { Profile } from '../core/profile/schema';
 import type { RemoteExec } from '../core/ssh/types';
 import type { HttpGetter } from '../core/status/https-client';
@@ -7,7 +6,7 @@ import { StatusScheduler, type StatusSnapshot, schedulerSettings } from '../core
 import { StatusService } from '../core/status/service';
 import { worstLevel } from '../core/status/types';
 import { HOST_ROLES } from '../core/vocab';
-import { parseArgs } from './args';
+import { parseArgs, UsageError } from './args';
 import { EXIT, isHostKeyProblem } from './exit-codes';
 import { type CliIo, errorText, printError } from './io';
 
@@ -77,7 +76,7 @@ export async function statusCommand(args: string[], deps: StatusCliDeps, io: Sta
   try {
     const { positional, flags } = parseArgs(args, { flags: ['json', 'watch'] });
     if (positional[0] !== undefined)
-      throw new InvalidInput(positional[0], 'is not an argument of status (it takes --json and --watch)');
+      throw new UsageError(positional[0], 'is not an argument of status (it takes --json and --watch)');
     json = flags.has('json');
     watching = flags.has('watch');
   } catch (e) {

@@ -1,4 +1,3 @@
-import { InvalidInput } from '../core/errors';
 import type { Profile } from '../core/profile/schema';
 import {
   ROTATION_UNAPPLIED_ALERT,
@@ -10,7 +9,7 @@ import {
 import type { Runbook } from '../core/runbook/runner';
 import type { SecretStore } from '../core/secrets/types';
 import { readRegistrationToken } from '../core/vault/vault-file';
-import { parseArgs } from './args';
+import { noArguments, parseArgs, UsageError } from './args';
 import { createCliClipboard } from './cli-clipboard';
 import { type ClipboardDeps, copySecret } from './copy-secret';
 import { EXIT } from './exit-codes';
@@ -29,13 +28,6 @@ export interface TokenCliDeps extends ClipboardDeps {
   secrets: SecretStore;
   /** A runbook whose catalog includes createTokenActions(…) (token rotate / rollback). */
   runbook?: Pick<Runbook, 'prepare' | 'start' | 'events'>;
-}
-
-/** A command that takes no positional arguments and no options of its own. */
-export function noArguments(args: string[], command: string): void {
-  const { positional } = parseArgs(args, {});
-  if (positional.length > 0)
-    throw new InvalidInput(command, `takes no arguments ("${positional[0]}" is one too many)`);
 }
 
 export async function tokenCopyCommand(args: string[], deps: TokenCliDeps, io: CliIo): Promise<number> {
@@ -61,7 +53,7 @@ export async function tokenRotateCommand(args: string[], deps: TokenCliDeps, io:
   try {
     const { positional, flags } = parseArgs(args, { flags: ['no-apply', 'yes'] });
     if (positional.length > 0)
-      throw new InvalidInput('token rotate', `takes no arguments ("${positional[0]}" is one too many)`);
+      throw new UsageError('token rotate', `takes no arguments ("${positional[0]}" is one too many)`);
     const runbook = needRunbook(deps);
     const params = { apply: !flags.has('no-apply') };
     // Planned once: what the question names is what starts.

@@ -85,7 +85,7 @@ describe('profile commands', () => {
     expect(shown.stdout).toContain(`home (in use)\n  file        ${file}\n`);
     expect(shown.stdout).toContain('  homeserver  root@127.0.0.2:2222 (sudo)\n');
     expect(shown.stdout).toMatch(
-      /sudo password for the homeserver host +not stored: npm run cli -- secret set sudo-password --host homeserver\n/,
+      /sudo password for the homeserver host +not stored \(not for passwordless sudo\): npm run cli -- secret set sudo-password --host homeserver\n/,
     );
     expect(shown.stdout).toMatch(/Matrix admin access token +not stored: npm run cli -- admin login\n/);
     expect(shown.stdout).not.toContain('not-yours');

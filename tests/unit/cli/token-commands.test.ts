@@ -237,6 +237,7 @@ describe('secret set / delete', () => {
       'secret set sudo-password: takes no value after the kind (the argument after "sudo-password" was refused and not stored)',
     );
     expect(err).toContain('secrets come on stdin');
+    expect(err).toContain('\nRun it with --help to see what it takes.\n');
     expect(err).toContain(`printf '%s\\n' "$SECRET" | npm run cli -- secret set sudo-password --host deploy`);
     expect(err + io.out.join('')).not.toContain('hunter2');
     expect((await repo.secrets.get(ref('deploy')))?.equals(before ?? Buffer.alloc(0))).toBe(true);
