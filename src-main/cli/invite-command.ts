@@ -94,8 +94,10 @@ async function list(deps: InviteCliDeps, io: CliIo): Promise<number> {
     io.stdout(
       `${row.map((cell, i) => (i < widths.length ? cell.padEnd(widths[i] as number) : cell)).join('  ')}\n`,
     );
+  // The configured token cannot be revoked: the example names an invite that can be.
+  const example = invites.find((i) => i.token.source !== 'config');
   io.stdout(
-    `${invites.length === 1 ? 'One invite' : `${invites.length} invites`}. Revoke one by its id or its hint: ${cliName(io)} invite revoke ${invites[0]?.id}\n`,
+    `${invites.length === 1 ? 'One token' : `${invites.length} tokens`}.${example ? ` Revoke an invite by its id or its hint: ${cliName(io)} invite revoke ${example.id}` : ''}\n`,
   );
   return EXIT.ok;
 }

@@ -80,7 +80,7 @@ describe('invite list and revoke', () => {
     for (const token of TOKENS) expect(first.stdout).not.toContain(token);
     expect(first.stdout).toMatch(/^[0-9a-f]{8} {2}AbCd… {2}0 of 1 used {2}never expires\n/);
     expect(first.stdout).toContain(
-      '3 invites. Revoke one by its id or its hint: homeserver-tray invite revoke ',
+      `3 tokens. Revoke an invite by its id or its hint: homeserver-tray invite revoke ${idOf(first.stdout, 'AbCd')}\n`,
     );
     expect((await s.run(['list'])).stdout).toBe(first.stdout);
     expect((await stat(join(dataDir, 'invite-ids.key'))).mode & 0o777).toBe(0o600);
