@@ -314,7 +314,7 @@ function versionPinFinding(
     return {
       ...f,
       level: 'warn',
-      detail: `vars.yml deploys ${VERSION_KEY} ${clip(deployed.text, 80)} but the profile pins ${pin}; make them agree (Settings or vars.yml) before applying the config.`,
+      detail: `vars.yml deploys ${VERSION_KEY} ${clip(deployed.text, 80)} but the profile pins ${pin}; make them agree (homeserver.version in the profile, or vars.yml) before applying the config.`,
     };
   }
   return {
