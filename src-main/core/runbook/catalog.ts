@@ -54,6 +54,9 @@ import {
 
 const homeserver = (): HostRole => 'homeserver';
 
+/** `1 unit`, `9 units`. */
+const unitCount = (n: number): string => `${n} ${n === 1 ? 'unit' : 'units'}`;
+
 export const TUWUNEL_STOPPED_ALERT = 'tuwunel-stopped';
 
 function tuwunelStoppedAlert(ctx: PlanContext<unknown>, after: string): StepAlert {
@@ -238,7 +241,7 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
     },
   ],
   success: (ctx) =>
-    `The stack is stopped (${ctx.profile.units.length} units) and maintenance mode is on; run "Start the stack" to bring Matrix back.`,
+    `The stack is stopped (${unitCount(ctx.profile.units.length)}) and maintenance mode is on; run "Start the stack" to bring Matrix back.`,
   leftBehind: (ctx) =>
     ctx.scratch.left ??
     (ctx.maintenance.modeActive
@@ -256,7 +259,8 @@ const stackStart = defineAction<Record<string, never>>({
   danger: () => 'safe',
   downtime: () => 'None: it starts what is stopped.',
   params: z.object({}).strict(),
-  confirm: (ctx) => `Start ${ctx.profile.units.length} units on ${hostLabel(ctx.profile, 'homeserver')}.`,
+  confirm: (ctx) =>
+    `Start ${unitCount(ctx.profile.units.length)} on ${hostLabel(ctx.profile, 'homeserver')}.`,
   locks: () => ['homeserver'],
   steps: [
     {
@@ -300,7 +304,10 @@ const stackStart = defineAction<Record<string, never>>({
       },
     },
   ],
-  success: (ctx) => `All ${ctx.profile.units.length} units are active and maintenance mode is off.`,
+  success: (ctx) =>
+    ctx.profile.units.length === 1
+      ? `${ctx.profile.units[0]} is active and maintenance mode is off.`
+      : `All ${ctx.profile.units.length} units are active and maintenance mode is off.`,
 });
 
 const stackRestart = playbookAction({

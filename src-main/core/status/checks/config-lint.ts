@@ -259,7 +259,10 @@ function allowlistFindings(
       ? {
           ...pat,
           level: 'ok',
-          detail: `All ${entries.length} allowlist entries are anchored regexes with escaped dots.`,
+          detail:
+            entries.length === 1
+              ? 'The allowlist entry is an anchored regex with escaped dots.'
+              : `All ${entries.length} allowlist entries are anchored regexes with escaped dots.`,
         }
       : {
           ...pat,

@@ -322,7 +322,7 @@ export function rtcFinding(
     return {
       ...base,
       level: 'warn',
-      detail: `${answers}; the client well-known lists ${foci.skipped} more foci, which the app did not probe (it probes at most ${MAX_RTC_FOCI}); list only the foci you run.`,
+      detail: `${answers}; the client well-known lists ${foci.skipped} more ${foci.skipped === 1 ? 'focus' : 'foci'}, which the app did not probe (it probes at most ${MAX_RTC_FOCI}); list only the foci you run.`,
     };
   }
   return { ...base, level: 'ok', detail: `${answers}.` };
