@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shellCommand } from '../../../src-main/core/ssh/quote';
 import { startLab } from '../../lab/lab';
 import type { Lab } from '../../lab/types';
 import { CLI_ENTRY, type CliRun, runCli, useClearDelay } from '../token/cli-process';
@@ -48,6 +49,37 @@ afterAll(async () => {
   await lab?.stop();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
+
+/**
+ * Runs `command` on a pseudo-terminal (util-linux `script`), typing each answer once its prompt is on the
+ * screen, as a person would. Returns all the terminal showed.
+ */
+function onTerminal(
+  command: string,
+  steps: [string, string][],
+): Promise<{ code: number | null; screen: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    let next = 0;
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      screen += c;
+      const step = steps[next];
+      if (step && screen.includes(step[0])) {
+        next++;
+        child.stdin.write(step[1]);
+      }
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no answer from ${command}; the terminal showed: ${screen}`));
+    }, 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, screen });
+    });
+  });
+}
 
 async function cli(args: string[], input = ''): Promise<CliRun> {
   const run = await runCli(args, { env, input });
@@ -112,6 +144,20 @@ describe('the lab walkthrough from an empty data folder', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Signed in as @admin:lab.test on ');
     expect(r.stdout).toContain('`npm run cli -- admin logout` revokes the token.');
+  });
+
+  it('at a terminal, asks for the user (shown as typed) and the password (not shown)', async () => {
+    const command = shellCommand(process.execPath, '--import', 'tsx', CLI_ENTRY, 'admin', 'login');
+    const { code, screen } = await onTerminal(command, [
+      ['Matrix admin user (e.g. @admin:lab.test): ', 'admin\r'],
+      ['Password of admin (not shown): ', `${lab.secrets.adminPassword}\r`],
+    ]);
+    printed.push(screen);
+    expect(code, screen).toBe(0);
+    expect(screen).toContain('Matrix admin user (e.g. @admin:lab.test): admin');
+    expect(screen).toContain('Signed in as @admin:lab.test on ');
+    // The session signed in just before (piped) is logged out on the server: no session is left behind.
+    expect(screen).toContain('The session signed in before was logged out on the server.');
   });
 
   it('shows the status', async () => {
