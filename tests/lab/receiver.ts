@@ -108,7 +108,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     return f;
   }
 
-  function ntfy(req: IncomingMessage, res: ServerResponse, json: unknown): void {
+  function ntfy(req: IncomingMessage, res: ServerResponse, json: unknown) {
     if (req.method !== 'POST' && req.method !== 'PUT') return ntfyError(res, 400);
     const msg = json as {
       topic?: unknown;
@@ -150,7 +150,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     res.end();
   }
 
-  function matrix(req: IncomingMessage, res: ServerResponse, path: string, json: unknown): void {
+  function matrix(req: IncomingMessage, res: ServerResponse, path: string, json: unknown) {
     const m = /^\/_matrix\/client\/v3\/rooms\/([^/]+)\/send\/m\.room\.message\/([^/]+)$/.exec(path);
     if (!m || req.method !== 'PUT') return matrixError(res, 404, 'M_UNRECOGNIZED', 'Unrecognized request');
     const cfg = options.matrix;
@@ -173,7 +173,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     send(res, 200, { event_id: eventId });
   }
 
-  function rdap(req: IncomingMessage, res: ServerResponse, path: string, base: string): void {
+  function rdap(req: IncomingMessage, res: ServerResponse, path: string, base: string) {
     if (path === '/dns.json') {
       return send(res, 200, {
         description: 'RDAP bootstrap file for Domain Name System registrations',
