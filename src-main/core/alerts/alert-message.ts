@@ -7,7 +7,7 @@ export interface AlertEventLike {
   at: string;
 }
 
-export type MessageKind = AlertKindName | 'test' | 'channel-failed';
+export type MessageKind = AlertKindName | 'test' | 'channel-failed' | 'forecast';
 
 /**
  * What goes to an off-host channel. Built only from what the core already made safe to show (check titles and
@@ -103,6 +103,19 @@ export function channelFailedMessage(
     server,
     title: clip(`${server}: alert channel "${channelName}" fails`, TITLE_MAX),
     text: clip(`Alerts cannot reach "${channelName}": ${reason}`, TEXT_MAX),
+    events: [],
+    urgent: true,
+    at,
+  };
+}
+
+/** A forecast (a certificate or the domain about to expire, a disk about to fill): told once per threshold. */
+export function forecastMessage(server: string, title: string, text: string, at: string): AlertMessage {
+  return {
+    kind: 'forecast',
+    server,
+    title: clip(`${server}: ${title}`, TITLE_MAX),
+    text: clip(text, TEXT_MAX),
     events: [],
     urgent: true,
     at,

@@ -7,6 +7,7 @@ import {
   type AlertMessage,
   alertMessage,
   channelFailedMessage,
+  forecastMessage,
   testMessage,
 } from './alert-message';
 import { type AlertChannel, CHANNEL_TYPE_NAMES, channelSecretKind } from './channel-schema';
@@ -82,6 +83,16 @@ export class AlertDispatcher {
       }),
     );
     const deliveries = results.filter((d): d is Delivery => d !== null);
+    await this.reportNewFailures(server, deliveries, at);
+    return deliveries;
+  }
+
+  /** A forecast notice (core/forecast) to every enabled channel. */
+  async notifyForecast(server: string, title: string, text: string): Promise<Delivery[]> {
+    const at = new Date(this.now()).toISOString();
+    const message = forecastMessage(server, title, text, at);
+    const channels = this.options.channels().filter((c) => c.enabled);
+    const deliveries = await Promise.all(channels.map((c) => this.deliverTracked(c, message)));
     await this.reportNewFailures(server, deliveries, at);
     return deliveries;
   }

@@ -20,6 +20,7 @@ const NTFY_PRIORITY: Record<MessageKind, number> = {
   recovered: 3,
   test: 3,
   'channel-failed': 4,
+  forecast: 4,
 };
 const NTFY_TAGS: Record<MessageKind, string[]> = {
   down: ['rotating_light'],
@@ -27,6 +28,7 @@ const NTFY_TAGS: Record<MessageKind, string[]> = {
   recovered: ['white_check_mark'],
   test: ['test_tube'],
   'channel-failed': ['warning'],
+  forecast: ['hourglass_flowing_sand'],
 };
 
 function joinUrl(base: string, path: string): string {
