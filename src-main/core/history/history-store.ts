@@ -562,7 +562,7 @@ export class HistoryStore {
     if (bucketMs % HOUR_MS === 0 && from % HOUR_MS === 0) {
       const rows = this.db
         .prepare(
-          `SELECT (hour - ?2) / ?3 AS b, SUM(ok_ms) AS ok, SUM(maint_ms) AS m, SUM(warn_ms) AS w, SUM(unknown_ms) AS u, SUM(fail_ms) AS f
+          `SELECT CAST((hour - ?2) / ?3 AS INTEGER) AS b, SUM(ok_ms) AS ok, SUM(maint_ms) AS m, SUM(warn_ms) AS w, SUM(unknown_ms) AS u, SUM(fail_ms) AS f
            FROM hourly WHERE check_id = ?1 AND hour >= ?2 AND hour < ?4 GROUP BY b`,
         )
         .all(id, from, bucketMs, to) as Row[];
@@ -581,7 +581,7 @@ export class HistoryStore {
     }
     const rows = this.db
       .prepare(
-        `SELECT (at - ?2 - 1) / ?3 AS b, level, SUM(covered_ms) AS ms FROM samples
+        `SELECT CAST((at - ?2 - 1) / ?3 AS INTEGER) AS b, level, SUM(covered_ms) AS ms FROM samples
          WHERE check_id = ?1 AND at > ?2 AND at <= ?4 GROUP BY b, level`,
       )
       .all(id, from, bucketMs, to) as Row[];
@@ -613,9 +613,9 @@ export class HistoryStore {
     const rows = this.db
       .prepare(
         hourly
-          ? `SELECT (hour - ?2) / ?3 AS b, SUM(resp_sum) AS s, SUM(resp_n) AS n, MAX(resp_max) AS mx
+          ? `SELECT CAST((hour - ?2) / ?3 AS INTEGER) AS b, SUM(resp_sum) AS s, SUM(resp_n) AS n, MAX(resp_max) AS mx
              FROM hourly WHERE check_id = ?1 AND hour >= ?2 AND hour < ?4 AND resp_n > 0 GROUP BY b`
-          : `SELECT (at - ?2 - 1) / ?3 AS b, SUM(response_ms) AS s, COUNT(response_ms) AS n, MAX(response_ms) AS mx
+          : `SELECT CAST((at - ?2 - 1) / ?3 AS INTEGER) AS b, SUM(response_ms) AS s, COUNT(response_ms) AS n, MAX(response_ms) AS mx
              FROM samples WHERE check_id = ?1 AND at > ?2 AND at <= ?4 AND response_ms IS NOT NULL GROUP BY b`,
       )
       .all(id, from, bucketMs, to) as Row[];
