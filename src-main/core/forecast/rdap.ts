@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { isLoopbackUrl } from '../alerts/channel-schema';
 import { replaceFileAtomically } from '../lib/atomic-file';
 import type { HttpRequester } from '../lib/http-request';
 import { RequestFailed } from '../lib/http-request';
@@ -33,8 +34,8 @@ export function parseBootstrap(json: unknown): Bootstrap | null {
 
 /**
  * The registry's RDAP base URL for a name: the longest entry that ends the name (entries are TLDs, or longer
- * suffixes), its first https URL (RFC 9224 lists https first when a registry offers both; http is never used:
- * the answer decides a warning).
+ * suffixes), its first https URL (RFC 9224 lists https first when a registry offers both). Plain http is used
+ * only to this computer (a local mirror or the lab), as for the alert channels: the answer decides a warning.
  */
 export function rdapBaseFor(bootstrap: Bootstrap, name: string): { suffix: string; base: string } | null {
   const labels = name.toLowerCase().replace(/\.$/, '').split('.');
@@ -42,7 +43,12 @@ export function rdapBaseFor(bootstrap: Bootstrap, name: string): { suffix: strin
     const suffix = labels.slice(i).join('.');
     for (const [entries, urls] of bootstrap.services) {
       if (!entries.some((e) => e.toLowerCase().replace(/\.$/, '') === suffix)) continue;
-      const base = urls.find((u) => u.startsWith('https://'));
+      const base =
+        urls.find((u) => u.startsWith('https://')) ??
+        urls.find((u) => {
+          const url = URL.parse(u);
+          return url?.protocol === 'http:' && isLoopbackUrl(url);
+        });
       if (base) return { suffix, base: base.endsWith('/') ? base : `${base}/` };
     }
   }
@@ -91,6 +97,7 @@ export async function refreshBootstrap(
     );
   if (Date.parse(fetched.publication) <= Date.parse(current.publication))
     return { publication: current.publication, updated: false };
+  await mkdir(dataDir, { recursive: true });
   await replaceFileAtomically(join(dataDir, BOOTSTRAP_CACHE_FILE), `${JSON.stringify(fetched)}\n`);
   return { publication: fetched.publication, updated: true };
 }

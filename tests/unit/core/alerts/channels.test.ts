@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { alertMessage } from '../../../../src-main/core/alerts/alert-message';
-import { alertChannelSchema } from '../../../../src-main/core/alerts/channel-schema';
+import { alertChannelSchema, webhookChannelSchema } from '../../../../src-main/core/alerts/channel-schema';
 import { channelSecretRef } from '../../../../src-main/core/alerts/channel-secrets';
 import { matrixRequest, ntfyRequest, refusal } from '../../../../src-main/core/alerts/senders';
 import { keychainRef } from '../../../../src-main/core/secrets/profile-secrets';
 import { settingsSchema } from '../../../../src-main/core/settings/schema';
 
 const base = { id: 'phone', name: 'Phone', enabled: true, events: ['down', 'recovered'] };
-const ntfy = { ...base, type: 'ntfy', serverUrl: 'https://ntfy.sh', topic: 'hstray-alerts', useAccessToken: false };
+const ntfy = {
+  ...base,
+  type: 'ntfy',
+  serverUrl: 'https://ntfy.sh',
+  topic: 'hstray-alerts',
+  useAccessToken: false,
+};
 
 function problem(value: unknown): string | undefined {
   const r = alertChannelSchema.safeParse(value);
@@ -28,7 +34,12 @@ describe('alert channel settings', () => {
     const hook = { ...base, type: 'webhook', url: 'https://hooks.example/x', secretHeader: 'Bad Header' };
     expect(problem(hook)).toMatch(/HTTP header name/);
     expect(problem({ ...hook, secretHeader: 'Authorization' })).toBeUndefined();
-    const room = { ...base, type: 'matrix', homeserverUrl: 'https://matrix.other.example', roomId: '#alias:x.y' };
+    const room = {
+      ...base,
+      type: 'matrix',
+      homeserverUrl: 'https://matrix.other.example',
+      roomId: '#alias:x.y',
+    };
     expect(problem(room)).toMatch(/room ID/);
     expect(problem({ ...room, roomId: '!abc:other.example' })).toBeUndefined();
     expect(problem({ ...room, roomId: '!abc:bad host' })).toMatch(/room ID/);
@@ -40,7 +51,7 @@ describe('alert channel settings', () => {
   });
 
   it('binds a channel secret to the channel and its destination, never to a profile', () => {
-    const hook = alertChannelSchema.parse({
+    const hook = webhookChannelSchema.parse({
       ...base,
       type: 'webhook',
       url: 'https://hooks.example/x',
@@ -56,7 +67,12 @@ describe('alert channel settings', () => {
     expect(channelSecretRef({ ...hook, secretHeader: null })).toBeNull();
     const identity = {
       uid: 'p-12345678',
-      profile: { name: 'lab', serverName: 'lab.test', publicUrl: 'https://matrix.lab.test', hosts: {} as never },
+      profile: {
+        name: 'lab',
+        serverName: 'lab.test',
+        publicUrl: 'https://matrix.lab.test',
+        hosts: {} as never,
+      },
     };
     expect(() => keychainRef(identity, { profile: 'lab', kind: 'webhook-secret' })).toThrow(
       /belongs to an alert channel, not to a profile/,
@@ -78,9 +94,21 @@ describe('alert messages and what goes over the wire', () => {
       title: 'lab.test: Client API recovered',
       urgent: false,
     });
-    const many = alertMessage('lab.test', [event('recovered', 'A'), event('down', 'B'), event('still-down', 'C')], 'now');
-    expect(many).toMatchObject({ kind: 'down', title: 'lab.test: 1 down, 1 still down, 1 recovered', urgent: true });
-    expect(many?.text.split('\n')).toEqual(['A recovered: A detail.', 'B is down: B detail.', 'C is still down: C detail.']);
+    const many = alertMessage(
+      'lab.test',
+      [event('recovered', 'A'), event('down', 'B'), event('still-down', 'C')],
+      'now',
+    );
+    expect(many).toMatchObject({
+      kind: 'down',
+      title: 'lab.test: 1 down, 1 still down, 1 recovered',
+      urgent: true,
+    });
+    expect(many?.text.split('\n')).toEqual([
+      'A recovered: A detail.',
+      'B is down: B detail.',
+      'C is still down: C detail.',
+    ]);
   });
 
   it('publishes to the ntfy root without a token unless the channel has one', () => {
@@ -104,15 +132,22 @@ describe('alert messages and what goes over the wire', () => {
     });
     if (!msg || channel.type !== 'matrix') throw new Error('setup');
     const req = matrixRequest(channel, msg, 'tok', 't 1');
-    expect(req.url).toBe('https://m.other.example/_matrix/client/v3/rooms/!r%3Aother.example/send/m.room.message/t%201');
+    expect(req.url).toBe(
+      'https://m.other.example/_matrix/client/v3/rooms/!r%3Aother.example/send/m.room.message/t%201',
+    );
     expect(JSON.parse(req.body ?? '{}').formatted_body).toContain('&#60;b&#62;x&#60;/b&#62;');
   });
 
   it('reads refusals: 2xx is delivery, ntfy and Matrix errors become sentences', () => {
     const channel = alertChannelSchema.parse(ntfy);
     expect(refusal(channel, { status: 200, headers: {}, body: '{}' })).toBeNull();
-    expect(refusal(channel, { status: 429, headers: {}, body: '{"code":42901,"http":429,"error":"limit reached"}' }))
-      .toMatchObject({ reason: 'the ntfy server limits requests (limit reached)' });
+    expect(
+      refusal(channel, {
+        status: 429,
+        headers: {},
+        body: '{"code":42901,"http":429,"error":"limit reached"}',
+      }),
+    ).toMatchObject({ reason: 'the ntfy server limits requests (limit reached)' });
     expect(refusal(channel, { status: 500, headers: {}, body: 'not json \u0007' })?.reason).toBe(
       'the ntfy server answered 500 (HTTP 500)',
     );

@@ -23,7 +23,10 @@ describe('notify-before thresholds', () => {
 
 describe('disk days-to-full', () => {
   const series = (perDay: number, days: number) =>
-    Array.from({ length: days * 24 }, (_, h) => ({ at: NOW - days * DAY_MS + h * HOUR_MS, value: 50e9 + (perDay * h) / 24 }));
+    Array.from({ length: days * 24 }, (_, h) => ({
+      at: NOW - days * DAY_MS + h * HOUR_MS,
+      value: 50e9 + (perDay * h) / 24,
+    }));
 
   it('divides the free space by the growth seen', () => {
     const f = diskForecast(series(1e9, 10), 20e9, NOW);
@@ -38,7 +41,7 @@ describe('disk days-to-full', () => {
 });
 
 describe('RDAP bootstrap', () => {
-  it('ships IANA\'s file with its publication date and finds the registry of a name', () => {
+  it("ships IANA's file with its publication date and finds the registry of a name", () => {
     expect(SHIPPED_BOOTSTRAP.publication).toBe('2024-04-24T18:00:02Z');
     expect(rdapBaseFor(SHIPPED_BOOTSTRAP, 'matrix.rampancy.cloud')).toEqual({
       suffix: 'cloud',

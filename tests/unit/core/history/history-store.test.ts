@@ -99,7 +99,11 @@ describe('HistoryStore', () => {
 
   it('opens an incident when the policy says down and ends it at up, at maintenance, or when the check is gone', () => {
     pollEvery(T0 + I, 6, (i) => [
-      check('a', i === 0 ? 'ok' : i < 4 ? 'fail' : 'ok', i === 0 ? 'up' : i < 2 ? 'pending' : i < 4 ? 'down' : 'up'),
+      check(
+        'a',
+        i === 0 ? 'ok' : i < 4 ? 'fail' : 'ok',
+        i === 0 ? 'up' : i < 2 ? 'pending' : i < 4 ? 'down' : 'up',
+      ),
       check('b', i < 2 ? 'fail' : 'maintenance', i < 2 ? 'down' : 'maintenance'),
       ...(i < 3 ? [check('c', 'fail', 'down')] : []),
     ]);
@@ -124,7 +128,8 @@ describe('HistoryStore', () => {
 
   it('downsamples after the detail days and forgets after the retention days', () => {
     store.setRetention({ retentionDays: 10, detailDays: 2 });
-    for (let day = 0; day < 12; day++) pollEvery(T0 + day * DAY_MS + I, 4, () => [check('a', 'ok', 'up', 50)]);
+    for (let day = 0; day < 12; day++)
+      pollEvery(T0 + day * DAY_MS + I, 4, () => [check('a', 'ok', 'up', 50)]);
     const now = T0 + 11 * DAY_MS + 4 * I;
     store.prune(now);
     const db = new DatabaseSync(join(dir, 'history.sqlite'));
@@ -136,7 +141,10 @@ describe('HistoryStore', () => {
     // The hours of a day whose samples are gone still answer (the downsampling), with their response times.
     const day5 = T0 + 5 * DAY_MS;
     expect(store.buckets(S.key, 'a', day5, day5 + DAY_MS, DAY_MS)[0]?.ok).toBe(4 * I);
-    expect(store.responseTimes(S.key, 'a', day5, day5 + DAY_MS, DAY_MS)[0]).toMatchObject({ avgMs: 50, maxMs: 50 });
+    expect(store.responseTimes(S.key, 'a', day5, day5 + DAY_MS, DAY_MS)[0]).toMatchObject({
+      avgMs: 50,
+      maxMs: 50,
+    });
   });
 
   it('buckets samples below an hour and averages response times', () => {
@@ -179,7 +187,10 @@ describe('HistoryStore', () => {
   it('ignores a poll recorded twice', () => {
     pollEvery(T0 + I, 1, () => [check('a', 'ok')]);
     pollEvery(T0 + I, 1, () => [check('a', 'fail', 'down')]);
-    expect(store.availability(S.key, T0 + HOUR_MS, [DAY_MS])[1]?.windows[0]).toMatchObject({ ok: I, fail: 0 });
+    expect(store.availability(S.key, T0 + HOUR_MS, [DAY_MS])[1]?.windows[0]).toMatchObject({
+      ok: I,
+      fail: 0,
+    });
     expect(store.incidents(S.key, T0)).toEqual([]);
   });
 
@@ -192,7 +203,10 @@ describe('HistoryStore', () => {
       code: 'HistoryUnavailable',
       message: expect.stringContaining('was written by a newer version of the app (schema 99)'),
     });
-    await writeFile(join(dir, 'junk.sqlite'), 'this is not a database, just text that is long enough to be read');
+    await writeFile(
+      join(dir, 'junk.sqlite'),
+      'this is not a database, just text that is long enough to be read',
+    );
     await expect(HistoryStore.open(join(dir, 'junk.sqlite'))).rejects.toMatchObject({
       code: 'HistoryUnavailable',
     });
