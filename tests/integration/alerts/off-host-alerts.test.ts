@@ -2,11 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  channelViews,
+  deleteChannelSecret,
+  sendChannelTest,
+  setChannelSecret,
+} from '../../../src-main/app/alert-channels';
 import type { AlertEventLike } from '../../../src-main/core/alerts/alert-message';
 import type { AlertChannel } from '../../../src-main/core/alerts/channel-schema';
 import { channelSecretRef } from '../../../src-main/core/alerts/channel-secrets';
 import { AlertDispatcher, type ChannelProblem } from '../../../src-main/core/alerts/dispatcher';
 import { createKeytarSecretStore } from '../../../src-main/core/secrets/keytar-store';
+import { writeOnlySecretStore } from '../../../src-main/core/secrets/write-only';
 import { type Keyring, startKeyring } from '../../lab/keyring';
 import { type Receiver, startReceiver } from '../../lab/receiver';
 
@@ -278,6 +285,39 @@ describe('off-host alert channels, delivered to the lab receiver', () => {
     const [r] = await dispatcher([c.hook]).notify('lab.test', [down]);
     expect(r?.error?.message).toContain('answered with a redirect (307)');
     expect(rx.requests('hook')).toHaveLength(1);
+  });
+
+  it('stores a channel secret write-only, and warns of a channel that goes through a watched server', async () => {
+    const c = channels(rx.url);
+    const store = writeOnlySecretStore(keychain);
+    const hookB = { ...c.hook, id: 'hook-b' } as AlertChannel;
+    expect(await channelViews([hookB], store, [])).toEqual([
+      { channel: hookB, secretKind: 'webhook-secret', secretStored: false, warning: null },
+    ]);
+    expect(await setChannelSecret(store, hookB, HOOK_SECRET)).toEqual({ stored: true });
+    expect((await channelViews([hookB], store, []))[0]?.secretStored).toBe(true);
+    expect(await sendChannelTest(dispatcher([]), 'lab.test', hookB)).toEqual({
+      channelId: 'hook-b',
+      ok: true,
+    });
+    expect(await deleteChannelSecret(store, hookB)).toEqual({ deleted: true });
+    await expect(
+      setChannelSecret(store, { ...c.ntfy, useAccessToken: false } as AlertChannel, 'x'),
+    ).rejects.toMatchObject({
+      code: 'InvalidInput',
+    });
+
+    const ownRoom = {
+      ...c.matrix,
+      homeserverUrl: 'https://matrix.lab.test',
+      roomId: '!a:lab.test',
+    } as AlertChannel;
+    const [view] = await channelViews([ownRoom], store, [
+      { serverName: 'lab.test', publicUrl: 'https://matrix.lab.test' },
+    ]);
+    expect(view?.warning).toBe(
+      'This Matrix room goes through lab.test, a server it watches: when that server is down, its alerts cannot arrive. Use one hosted elsewhere.',
+    );
   });
 
   it('gives up on a channel that cannot be reached, once retried', async () => {

@@ -9,7 +9,11 @@ const NOW = Date.UTC(2026, 11, 1);
 describe('notify-before thresholds', () => {
   it('tells the lowest threshold crossed, once, and never a higher one after it', () => {
     const told = new Set<number>();
-    const claim = (d: number) => (told.has(d) ? false : (told.add(d), true));
+    const claim = (d: number) => {
+      if (told.has(d)) return false;
+      told.add(d);
+      return true;
+    };
     const expires = NOW + 30 * DAY_MS;
     expect(dueThreshold(expires, NOW, [21, 14, 7], claim)).toBeNull();
     // First seen at 10 days left: 14 is told (21 is claimed with it), then nothing until 7.
