@@ -282,6 +282,27 @@ describe('history recorded from the scheduler, shown as views', () => {
     );
     expect(notices.map((n) => n.title)).toEqual(['domain registration ends in 40 days']);
 
+    // A registry in trouble, or IANA out of reach: a sentence, and the last reading stays.
+    rx.setFault('rdap', { status: 503, times: 1 });
+    await expect(
+      refreshDomainExpiry(history, SERVER, 'matrix.lab.test', {
+        dataDir,
+        request: httpRequest,
+        now: now + 2 * DAY_MS,
+      }),
+    ).rejects.toMatchObject({ code: 'RdapLookupFailed', message: expect.stringContaining('answered 503') });
+    expect(forecastView(history, SERVER.key, now).domain?.expiresAt).toBe('2027-01-10T00:00:00.000Z');
+    await expect(refreshBootstrap(dataDir, httpRequest, 'http://127.0.0.1:9/dns.json')).rejects.toMatchObject(
+      {
+        code: 'RdapLookupFailed',
+        message: expect.stringContaining('could not be fetched (ECONNREFUSED)'),
+      },
+    );
+    expect(await refreshBootstrap(dataDir, httpRequest, `${rx.url}/rdap/dns.json`)).toEqual({
+      publication: '2026-11-30T18:00:01Z',
+      updated: false,
+    });
+
     await writeFile(join(dataDir, BOOTSTRAP_CACHE_FILE), '{"not":"a bootstrap"}');
     await expect(
       refreshDomainExpiry(history, { key: 'other', name: 'x' }, 'matrix.lab.test', {
