@@ -23,6 +23,11 @@ export const settings: Settings = {
   pollIntervalSeconds: 30,
   notifications: true,
   launchAtLogin: false,
+  alertChannels: [],
+  expiryNotifyDays: [21, 14, 7],
+  diskFullNotifyDays: 14,
+  historyRetentionDays: 90,
+  historyDetailDays: 7,
 };
 
 export const profiles: ProfilesList = {

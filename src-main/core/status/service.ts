@@ -118,6 +118,7 @@ export class StatusService implements StatusSource {
       units: f.units,
       checkedAt,
       ...(f.sinceMs === undefined ? {} : { since: new Date(f.sinceMs).toISOString() }),
+      ...(f.metrics ? { metrics: f.metrics } : {}),
     });
     const hosts: Partial<Record<HostRole, HostOutcome>> = {};
     const results: FreshResult[] = [];
@@ -185,6 +186,7 @@ export class StatusService implements StatusSource {
             ...sshBase,
             level: 'ok',
             detail: `Connected and ran ${sections.length} ${sections.length === 1 ? 'probe' : 'probes'} in one command (${durationMs} ms).`,
+            metrics: { responseMs: durationMs },
           },
           ...findings,
         ],

@@ -403,6 +403,7 @@ export function tlsFinding(
     };
   }
   const daysLeft = (Date.parse(o.cert.validTo) - opts.nowMs) / 86_400_000;
+  const metrics = { expiresAt: o.cert.validTo };
   const shown =
     daysLeft < 1 ? `${Math.max(0, Math.round(daysLeft * 24))} hours` : `${Math.floor(daysLeft)} days`;
   const until = o.cert.validTo.slice(0, 10);
@@ -411,6 +412,7 @@ export function tlsFinding(
       ...base,
       level: 'fail',
       detail: `The certificate of ${at} expires in ${shown} (${until}); renew it at the edge proxy now.`,
+      metrics,
     };
   }
   if (daysLeft < opts.warnDays) {
@@ -418,7 +420,13 @@ export function tlsFinding(
       ...base,
       level: 'warn',
       detail: `The certificate of ${at} expires in ${shown} (${until}); check that automatic renewal works.`,
+      metrics,
     };
   }
-  return { ...base, level: 'ok', detail: `The certificate of ${at} is valid for ${shown} (until ${until}).` };
+  return {
+    ...base,
+    level: 'ok',
+    detail: `The certificate of ${at} is valid for ${shown} (until ${until}).`,
+    metrics,
+  };
 }
