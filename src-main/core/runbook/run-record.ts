@@ -1,3 +1,4 @@
+import type { ErrorInfo } from '../errors';
 import type { HostRole } from '../profile/schema';
 import type { RunState, STEP_KINDS, StepState } from '../vocab';
 import type { AnsibleSummary } from './ansible-output';
@@ -33,7 +34,7 @@ export interface StepRecord extends PlannedStep {
   /** Redacted; the tail is kept when a step prints a lot. */
   output: string;
   summary: string | null;
-  error: { code: string; message: string; nextStep: string } | null;
+  error: ErrorInfo | null;
 }
 
 export interface RunRecord {

@@ -322,7 +322,7 @@ export function rtcFinding(
     return {
       ...base,
       level: 'warn',
-      detail: `${answers}; the client well-known lists ${foci.skipped} more foci, which the app did not probe (it probes at most ${MAX_RTC_FOCI}); list only the foci you run.`,
+      detail: `${answers}; the client well-known lists ${foci.skipped} more ${foci.skipped === 1 ? 'focus' : 'foci'}, which the app did not probe (it probes at most ${MAX_RTC_FOCI}); list only the foci you run.`,
     };
   }
   return { ...base, level: 'ok', detail: `${answers}.` };
@@ -375,7 +375,7 @@ export function federationVersionFinding(o: HttpOutcome, pin: string, units: str
     return {
       ...base,
       level: 'warn',
-      detail: `Tuwunel ${parseVersion(version)?.core ?? clip(version, 60)} answers but the profile pins ${pin}; update the pin in Settings if the upgrade was meant, or apply the config.`,
+      detail: `Tuwunel ${parseVersion(version)?.core ?? clip(version, 60)} answers but the profile pins ${pin}; update the pin in the profile (homeserver.version) if the upgrade was meant, or apply the config.`,
     };
   }
   return { ...base, level: 'ok', detail: `Tuwunel ${version} answers federation requests, as pinned.` };
