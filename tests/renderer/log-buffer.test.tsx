@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LogBuffer } from '../../src-renderer/src/lib/log-buffer';
+import { sweep } from '../sweep';
 
 const line = (message: string): string => message;
 
@@ -42,7 +43,7 @@ describe('LogBuffer', () => {
           );
         }
       }),
-      { numRuns: 300 },
+      { numRuns: sweep(300) },
     );
   });
 

@@ -8,6 +8,7 @@ import {
   wrapCommand,
 } from '../../../../src-main/core/ssh/remote-command';
 import { TailBuffer } from '../../../../src-main/core/ssh/tail-buffer';
+import { sweep } from '../../../sweep';
 
 /** Cuts `text` at the given positions, as TCP may deliver it. */
 function splitAt(text: string, cuts: number[]): string[] {
@@ -77,6 +78,7 @@ describe('StdoutUnwrapper', () => {
           ...(sudo ? [{ kind: 'sudo-ok' }] : []),
         ]);
       }),
+      { numRuns: sweep(100) },
     );
   });
 
@@ -110,6 +112,7 @@ describe('PromptWatcher', () => {
         expect(watcher.count).toBe(times);
         expect(text).toBe(`lecture\n${'Sorry, try again.\n'.repeat(times)}hst tail`);
       }),
+      { numRuns: sweep(100) },
     );
   });
 });
@@ -152,6 +155,7 @@ describe('TailBuffer', () => {
           expect(buffer.droppedChars).toBe(Math.max(0, all.length - limit));
         },
       ),
+      { numRuns: sweep(100) },
     );
   });
 });
