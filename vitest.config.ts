@@ -1,8 +1,30 @@
+import { availableParallelism } from 'node:os';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+import { SlowestFirst } from './tests/sequencer';
+import { SWEEP_MODE } from './tests/sweep';
+
+/**
+ * Test files run in parallel, one more worker than the machine has cores: the lab's files spend much
+ * of their time waiting on sshd, ansible, git and the runbook's timers, so a spare worker keeps the
+ * cores busy. HST_WORKERS sets the number (1 runs one file at a time).
+ */
+function workers(value: string | undefined): number {
+  if (value === undefined || value === '') return availableParallelism() + 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`HST_WORKERS is ${JSON.stringify(value)}; give a whole number ≥ 1.`);
+  return n;
+}
 
 export default defineConfig({
+  // Vitest records each file's duration here and SlowestFirst orders by it: one record per sweep mode
+  // (after a fast run the full run's slowest files would look quick), kept in the checkout rather than
+  // in node_modules, which several checkouts of the repo may share.
+  cacheDir: `test-results/vitest-${SWEEP_MODE}`,
   test: {
+    maxWorkers: workers(process.env.HST_WORKERS),
+    sequence: { sequencer: SlowestFirst },
     projects: [
       {
         test: {
@@ -17,6 +39,9 @@ export default defineConfig({
           name: 'renderer',
           include: ['tests/renderer/**/*.test.tsx'],
           environment: 'happy-dom',
+          setupFiles: ['tests/renderer/setup.ts'],
+          // A whole window rendered and clicked through: seconds, not milliseconds, on a busy machine.
+          testTimeout: 30_000,
         },
       },
       {
