@@ -1,21 +1,87 @@
-// `npm test`: typecheck, lint, then every suite (unit, integration, e2e) with coverage of
-// src-main/core and src-main/ipc. Stops at the first step that fails.
-import { spawnSync } from 'node:child_process';
+// `npm test`: the full proof. The build, then side by side the typechecks, lint and every suite (unit,
+// renderer, integration against the lab, e2e in Chromium) with line coverage of src-main/core and
+// src-main/ipc and every property sweep at its full count.
+// `npm run test:fast` (`--fast`): side by side the typechecks, lint and the unit and renderer suites,
+// without coverage or the lab, the sweeps at a twentieth of their cases (HST_SWEEP=fast, tests/sweep.ts).
+// Further arguments go to vitest. The checks print when the suites are done; it fails if anything failed.
+import { spawn } from 'node:child_process';
 
-const steps = [
+const fast = process.argv[2] === '--fast';
+const vitestArgs = process.argv.slice(fast ? 3 : 2);
+
+// The e2e suite loads the built renderer, the packaging and security tests read out/main.
+const before = fast ? [] : [['build', 'npx', ['electron-vite', 'build']]];
+
+const checks = [
   ['typecheck (main, tests)', 'npx', ['tsc', '-p', 'tsconfig.json']],
   ['typecheck (renderer)', 'npx', ['tsc', '-p', 'tsconfig.web.json']],
   ['typecheck (renderer tests)', 'npx', ['tsc', '-p', 'tests/renderer/tsconfig.json']],
   ['lint', 'npx', ['biome', 'check', '.']],
-  ['build', 'npx', ['electron-vite', 'build']],
-  ['suites', 'npx', ['vitest', 'run', '--coverage', ...process.argv.slice(2)]],
 ];
 
-for (const [name, cmd, args] of steps) {
-  console.log(`\n▶ ${name}`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit' });
-  if (r.status !== 0) {
-    console.error(`✗ ${name} failed (exit ${r.status ?? r.signal}).`);
-    process.exit(r.status || 1);
-  }
+const suites = fast
+  ? [
+      'suites (unit, renderer; fast sweeps, no coverage)',
+      'npx',
+      // One module graph per worker instead of one per file: these files share no state, and it halves the CPU.
+      ['vitest', 'run', '--project', 'unit', '--project', 'renderer', '--no-isolate', ...vitestArgs],
+      { HST_SWEEP: 'fast' },
+    ]
+  : [
+      'suites (all, with coverage)',
+      'npx',
+      ['vitest', 'run', '--coverage', ...vitestArgs],
+      { HST_SWEEP: 'full' },
+    ];
+
+const started = performance.now();
+const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
+/** Runs a step with its output kept, to print it in one piece later. Resolves to its report. */
+function captured([name, cmd, args]) {
+  const since = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '1' },
+    });
+    const chunks = [];
+    child.stdout.on('data', (c) => chunks.push(c));
+    child.stderr.on('data', (c) => chunks.push(c));
+    child.on('error', (error) => chunks.push(Buffer.from(`${error.message}\n`)));
+    child.on('close', (code, signal) => {
+      const ok = code === 0;
+      const output = Buffer.concat(chunks).toString('utf8').trimEnd();
+      const head = `${ok ? '✓' : '✗'} ${name} (${seconds(since)})`;
+      resolve({ ok, text: ok ? head : `${head}\n${output}\n✗ ${name} failed (exit ${code ?? signal}).` });
+    });
+  });
 }
+
+/** The suites print as they go: their progress is the point of watching them. */
+function streamed([name, cmd, args, env]) {
+  const since = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('error', (error) => console.error(error.message));
+    child.on('close', (code, signal) => {
+      const ok = code === 0;
+      resolve({
+        ok,
+        text: ok ? `✓ ${name} (${seconds(since)})` : `✗ ${name} failed (exit ${code ?? signal}).`,
+      });
+    });
+  });
+}
+
+for (const step of before) {
+  const report = await captured(step);
+  console.log(report.text);
+  if (!report.ok) process.exit(1);
+}
+console.log(`▶ ${[...checks.map(([name]) => name), suites[0]].join(', ')}: side by side\n`);
+const reports = await Promise.all([...checks.map(captured), streamed(suites)]);
+console.log(`\n${reports.map((r) => r.text).join('\n')}`);
+const ok = reports.every((r) => r.ok);
+console.log(`${ok ? '✓' : '✗'} ${fast ? 'npm run test:fast' : 'npm test'}: ${seconds(started)} in all`);
+process.exit(ok ? 0 : 1);
