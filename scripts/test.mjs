@@ -1,16 +1,18 @@
 // `npm test`: the full proof. The build, then side by side the typechecks, lint and every suite (unit,
 // renderer, integration against the lab, e2e in Chromium) with line coverage of src-main/core and
 // src-main/ipc and every property sweep at its full count.
-// `npm run test:fast` (`--fast`): side by side the typechecks, lint and the unit and renderer suites,
-// without coverage or the lab, the sweeps at a twentieth of their cases (HST_SWEEP=fast, tests/sweep.ts).
+// `npm run test:fast` (`--fast`): the build, then side by side the typechecks, lint and the unit and
+// renderer suites, without coverage or the lab, the sweeps at a twentieth of their cases (HST_SWEEP=fast,
+// tests/sweep.ts).
 // Further arguments go to vitest. The checks print when the suites are done; it fails if anything failed.
 import { spawn } from 'node:child_process';
 
 const fast = process.argv[2] === '--fast';
 const vitestArgs = process.argv.slice(fast ? 3 : 2);
 
-// The e2e suite loads the built renderer, the packaging and security tests read out/main.
-const before = fast ? [] : [['build', 'npx', ['electron-vite', 'build']]];
+// The security tests (unit) read the bundles in out/, the e2e suite loads the built renderer, the
+// packaging test packs out/: they must be this code's.
+const build = ['build', 'npx', ['electron-vite', 'build']];
 
 const checks = [
   ['typecheck (main, tests)', 'npx', ['tsc', '-p', 'tsconfig.json']],
@@ -74,11 +76,9 @@ function streamed([name, cmd, args, env]) {
   });
 }
 
-for (const step of before) {
-  const report = await captured(step);
-  console.log(report.text);
-  if (!report.ok) process.exit(1);
-}
+const built = await captured(build);
+console.log(built.text);
+if (!built.ok) process.exit(1);
 console.log(`▶ ${[...checks.map(([name]) => name), suites[0]].join(', ')}: side by side\n`);
 const reports = await Promise.all([...checks.map(captured), streamed(suites)]);
 console.log(`\n${reports.map((r) => r.text).join('\n')}`);
