@@ -14,10 +14,16 @@ const vitestArgs = process.argv.slice(fast ? 3 : 2);
 // packaging test packs out/: they must be this code's.
 const build = ['build', 'npx', ['electron-vite', 'build']];
 
+// Incremental: tsc keeps what it learnt in test-results/tsc and checks again only what changed since.
+const typecheck = (name, project, info) => [
+  `typecheck (${name})`,
+  'npx',
+  ['tsc', '-p', project, '--incremental', '--tsBuildInfoFile', `test-results/tsc/${info}.tsbuildinfo`],
+];
 const checks = [
-  ['typecheck (main, tests)', 'npx', ['tsc', '-p', 'tsconfig.json']],
-  ['typecheck (renderer)', 'npx', ['tsc', '-p', 'tsconfig.web.json']],
-  ['typecheck (renderer tests)', 'npx', ['tsc', '-p', 'tests/renderer/tsconfig.json']],
+  typecheck('main, tests', 'tsconfig.json', 'main'),
+  typecheck('renderer', 'tsconfig.web.json', 'renderer'),
+  typecheck('renderer tests', 'tests/renderer/tsconfig.json', 'renderer-tests'),
   ['lint', 'npx', ['biome', 'check', '.']],
 ];
 
