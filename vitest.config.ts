@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 import { SlowestFirst } from './tests/sequencer';
@@ -17,6 +18,9 @@ function workers(value: string | undefined): number {
   return n;
 }
 
+/** Every project: an unhandled rejection or uncaught exception fails the test that left it. */
+const FAIL_ON_UNHANDLED = 'tests/support/fail-on-unhandled.ts';
+
 export default defineConfig({
   // Vitest records each file's duration here and SlowestFirst orders by it: one record per sweep mode
   // (after a fast run the full run's slowest files would look quick), kept in the checkout rather than
@@ -29,6 +33,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
         },
@@ -37,9 +42,9 @@ export default defineConfig({
         plugins: [react()],
         test: {
           name: 'renderer',
+          setupFiles: [FAIL_ON_UNHANDLED, 'tests/renderer/setup.ts'],
           include: ['tests/renderer/**/*.test.tsx'],
           environment: 'happy-dom',
-          setupFiles: ['tests/renderer/setup.ts'],
           // A whole window rendered and clicked through: seconds, not milliseconds, on a busy machine.
           testTimeout: 30_000,
         },
@@ -47,6 +52,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
@@ -56,12 +62,31 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/e2e/**/*.test.ts'],
           // One Chromium and one renderer build for every e2e file.
           globalSetup: ['tests/e2e/global-setup.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // The Electron glue against a recording stand-in of `electron` (tests/support/electron), aliased
+        // here only: no build sees it. The exact match leaves electron-builder and electron-vite alone.
+        resolve: {
+          alias: [
+            {
+              find: /^electron$/,
+              replacement: fileURLToPath(new URL('tests/support/electron/index.ts', import.meta.url)),
+            },
+          ],
+        },
+        test: {
+          name: 'electron',
+          setupFiles: [FAIL_ON_UNHANDLED],
+          include: ['tests/electron/**/*.test.ts'],
+          environment: 'node',
         },
       },
     ],

@@ -1,21 +1,34 @@
-// `npm run screenshots`: PNGs of every panel, light and dark, in docs/screenshots/ — the built renderer in
-// Debian's Chromium, its window.api answered by the real router over a real core on the lab (the same
-// harness as the end-to-end tests). Prints one line per file written.
-import { mkdir } from 'node:fs/promises';
+// `npm run screenshots [name…]`: PNGs of the window, light and dark, in docs/screenshots/ — the built renderer
+// in Debian's Chromium, its window.api answered by the real router over a real core on the lab (the same
+// harness as the end-to-end tests) — and of the tray menu in each state, its template from the pure tray
+// model drawn as an HTML menu. The lab is shown as it is: its allowlist is the runbook's unanchored one, and
+// the dashboard says so. Names given on the command line shoot only the pictures that start with them.
+// Prints one line per file written.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { type TrayMenuItem, trayMenu } from '../src-main/core/desktop/tray-menu';
+import { trayState, trayTooltip } from '../src-main/core/desktop/tray-state';
+import type { ActionInfo, ProfilesList, StatusSnapshot } from '../src-main/ipc/contract';
 import { launchChromium } from '../tests/e2e/harness/chromium';
 import { type DesktopUnderTest, FAST_SETTINGS, startDesktop } from '../tests/e2e/harness/desktop';
-import { anchorAllowlist } from '../tests/e2e/harness/lab-state';
+import { fillMachinesStep, fillServerStep, labelled } from '../tests/e2e/harness/onboarding-form';
 import { REPO_ROOT } from '../tests/e2e/harness/renderer-build';
-import { openPanel, refresh, runAction, runOutcome } from '../tests/e2e/harness/ui';
+import { closeRunPanel, foldLine, openPanel, refresh, runAction, runOutcome } from '../tests/e2e/harness/ui';
 import { closeRendererServer, openWindow } from '../tests/e2e/harness/window';
 
 const OUT = join(REPO_ROOT, 'docs', 'screenshots');
 const SCHEMES = ['light', 'dark'] as const;
+type Scheme = (typeof SCHEMES)[number];
 const VIEWPORT = { width: 1280, height: 820 };
+const ONLY = process.argv.slice(2);
 
-async function shoot(page: Page, name: string, scheme: string): Promise<void> {
+function wanted(name: string): boolean {
+  return ONLY.length === 0 || ONLY.some((o) => name.startsWith(o));
+}
+
+async function shoot(page: Page, name: string, scheme: Scheme): Promise<void> {
+  if (!wanted(name)) return;
   // Let transitions, countdowns and lazy chunks settle before the picture.
   await page.waitForLoadState('networkidle');
   await page.waitForTimeout(150);
@@ -24,53 +37,151 @@ async function shoot(page: Page, name: string, scheme: string): Promise<void> {
   console.log(file.slice(REPO_ROOT.length));
 }
 
-async function firstRun(browser: Browser): Promise<void> {
-  const desktop = await startDesktop({ profile: 'none' });
+// ───────────────────────────── the tray menu, drawn ─────────────────────────────
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function menuHtml(items: TrayMenuItem[], icon: string, tooltip: string): string {
+  const rows = items
+    .map((item) => {
+      if (item.type === 'separator') return '<li class="sep" role="separator"></li>';
+      const cls = item.type === 'label' ? 'label' : item.enabled ? 'item' : 'item disabled';
+      return `<li class="${cls}">${escapeHtml(item.label)}</li>`;
+    })
+    .join('');
+  return `<!doctype html><html><head><style>
+    :root { color-scheme: light dark; --panel: #e8e8e8; --menu: #ffffff; --text: #1c1c1c; --muted: #7a7a7a;
+      --line: #d9d9d9; --hover: #e6ecf8; --tip: #333; --tip-text: #fff; }
+    @media (prefers-color-scheme: dark) { :root { --panel: #1d1d1d; --menu: #2b2b2b; --text: #f0f0f0;
+      --muted: #9a9a9a; --line: #3d3d3d; --hover: #3a4457; --tip: #eee; --tip-text: #111; } }
+    body { margin: 0; font: 14px/1.3 Cantarell, "DejaVu Sans", system-ui, sans-serif; background: transparent; }
+    .shot { display: inline-block; padding: 0 16px 16px; background: #6b7b8c; }
+    @media (prefers-color-scheme: dark) { .shot { background: #23272e; } }
+    .panel { display: flex; justify-content: flex-end; align-items: center; gap: 10px; height: 32px;
+      margin: 0 -16px 0; padding: 0 16px; background: var(--panel); color: var(--text); font-size: 13px; }
+    .panel img { width: 22px; height: 22px; padding: 3px; border-radius: 4px; background: var(--hover); }
+    .tip { position: relative; margin: 6px 0 0 auto; width: max-content; max-width: 420px; padding: 4px 8px;
+      border-radius: 4px; background: var(--tip); color: var(--tip-text); font-size: 12px; }
+    ul { list-style: none; margin: 6px 0 0 auto; padding: 6px 0; width: 380px; background: var(--menu);
+      color: var(--text); border-radius: 8px; box-shadow: 0 6px 24px rgb(0 0 0 / 35%); }
+    li { padding: 6px 18px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+    li.label, li.disabled { color: var(--muted); }
+    li.label:first-child { color: var(--text); font-weight: 600; }
+    li.sep { padding: 0; margin: 5px 0; border-top: 1px solid var(--line); }
+  </style></head><body><div class="shot">
+    <div class="panel"><span>Tue 14:02</span><img alt="" src="data:image/png;base64,${icon}"></div>
+    <div class="tip">${escapeHtml(tooltip)}</div>
+    <ul role="menu">${rows}</ul>
+  </div></body></html>`;
+}
+
+/** The tray as the desktop shows it for the core's current status: icon, tooltip and the menu opened. */
+async function shootTray(
+  browser: Browser,
+  desktop: DesktopUnderTest,
+  name: string,
+  scheme: Scheme,
+): Promise<void> {
+  if (!wanted(name)) return;
+  const snapshot = await desktop.router.handle('status.get', {});
+  const list = await desktop.router.handle('actions.list', {});
+  const status = snapshot.ok ? (snapshot.value as StatusSnapshot) : null;
+  const actions = list.ok ? (list.value as { actions: ActionInfo[] }).actions : [];
+  const icon = await readFile(join(REPO_ROOT, 'assets', 'tray', `tray-${trayState(status)}-32@2x.png`));
+  const context = await browser.newContext({ colorScheme: scheme, deviceScaleFactor: 1 });
   try {
-    for (const colorScheme of SCHEMES) {
-      const win = await openWindow(browser, desktop.router, { colorScheme, viewport: VIEWPORT });
-      await win.page.getByRole('heading', { name: 'Set up Homeserver Tray' }).waitFor();
-      await shoot(win.page, 'onboarding', colorScheme);
-      await win.close();
-    }
+    const page = await context.newPage();
+    await page.setContent(
+      menuHtml(trayMenu({ status, actions }), icon.toString('base64'), trayTooltip(status)),
+    );
+    const file = join(OUT, `${name}-${scheme}.png`);
+    await page.locator('.shot').screenshot({ path: file });
+    console.log(file.slice(REPO_ROOT.length));
   } finally {
-    await desktop.stop();
+    await context.close();
   }
 }
 
-async function panels(
-  browser: Browser,
-  desktop: DesktopUnderTest,
-  colorScheme: 'light' | 'dark',
-): Promise<void> {
-  const win = await openWindow(browser, desktop.router, { colorScheme, viewport: VIEWPORT });
+// ───────────────────────────── first run ─────────────────────────────
+
+/**
+ * Onboarding as a newcomer meets it, on a desktop with no profile yet. The profile it saves is deleted
+ * again, so the next colour scheme starts from the first run too.
+ */
+async function firstRun(browser: Browser, desktop: DesktopUnderTest, scheme: Scheme): Promise<void> {
+  await shootTray(browser, desktop, 'tray-setup', scheme);
+  const win = await openWindow(browser, desktop.router, { colorScheme: scheme, viewport: VIEWPORT });
+  const { page } = win;
+  await page.getByRole('heading', { name: 'Set up Homeserver Tray' }).waitFor();
+  const profile = desktop.lab.profile;
+  await fillServerStep(page, profile);
+  await shoot(page, 'onboarding', scheme);
+
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await fillMachinesStep(page, profile);
+  await page.locator('details.advanced > summary').click();
+  // One slip, as the form shows it: the address is checked as you type.
+  const address = labelled(page.getByRole('group', { name: 'Homeserver host' }), 'Address');
+  await address.fill('nas .local');
+  await address.blur();
+  await page.getByText(/address is not a hostname/).waitFor();
+  await shoot(page, 'onboarding-machines', scheme);
+  await address.fill(profile.hosts.homeserver.address);
+
+  await page.getByRole('button', { name: 'Save and test the connection' }).click();
+  await page.getByTestId('host-test-homeserver').waitFor();
+  // The new profile's first status poll may ask about a key before the Test button does: either asks.
+  const dialog = page.getByRole('alertdialog', { name: /Unknown host key/ });
+  await page
+    .getByRole('button', { name: 'Test the homeserver' })
+    .click({ timeout: 1500 })
+    .catch(() => {});
+  await dialog.waitFor();
+  await shoot(page, 'onboarding-hostkey', scheme);
+  await win.close();
+  const list = await desktop.router.handle('profiles.list', {});
+  for (const p of list.ok ? (list.value as ProfilesList).profiles : [])
+    await desktop.router.handle('profiles.delete', { id: p.id });
+}
+
+// ───────────────────────────── a server in use ─────────────────────────────
+
+async function panels(browser: Browser, desktop: DesktopUnderTest, scheme: Scheme): Promise<void> {
+  const win = await openWindow(browser, desktop.router, { colorScheme: scheme, viewport: VIEWPORT });
   const { page } = win;
   await page.getByRole('heading', { level: 1, name: 'lab.test' }).waitFor();
   await refresh(page);
-  await shoot(page, 'dashboard', colorScheme);
+  await shoot(page, 'dashboard', scheme);
+  await shootTray(browser, desktop, 'tray-healthy', scheme);
+
+  await foldLine(page, 'services').click();
+  await shoot(page, 'dashboard-services', scheme);
+  await foldLine(page, 'services').click();
 
   await openPanel(page, 'Actions');
-  await shoot(page, 'actions', colorScheme);
+  await shoot(page, 'actions', scheme);
 
-  await openPanel(page, 'Actions');
   const card = page.getByRole('article', { name: 'Make a user server admin', exact: true });
   await card.getByLabel('User ID', { exact: true }).fill('@bob:elsewhere');
   await card.getByLabel('User ID', { exact: true }).blur();
+  await card.getByText('Details').click();
   await card.scrollIntoViewIfNeeded();
-  await shoot(page, 'actions-validation', colorScheme);
+  await shoot(page, 'actions-validation', scheme);
 
   await page
     .getByRole('article', { name: 'Restart Tuwunel', exact: true })
     .getByRole('button', { name: 'Run: Restart Tuwunel', exact: true })
     .click();
   await page.getByRole('alertdialog').waitFor();
-  await shoot(page, 'confirm', colorScheme);
+  await shoot(page, 'confirm', scheme);
   await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
 
   await runAction(page, 'Restart Tuwunel');
   await runOutcome(page);
-  await shoot(page, 'run', colorScheme);
-  await page.getByRole('button', { name: 'Close the run panel' }).click();
+  await shoot(page, 'run', scheme);
+  await closeRunPanel(page);
 
   await openPanel(page, 'Logs');
   await page
@@ -78,17 +189,17 @@ async function panels(
     .getByText(/following/)
     .waitFor();
   await page.waitForTimeout(1500);
-  await shoot(page, 'logs', colorScheme);
+  await shoot(page, 'logs', scheme);
 
   await openPanel(page, 'Tokens');
-  await shoot(page, 'tokens', colorScheme);
+  await shoot(page, 'tokens', scheme);
 
   await openPanel(page, 'Settings');
   // The whole panel (the window scrolls inside, so a full-page shot would not show more): servers, secrets
   // with the admin sign-in, and the preferences below them.
   const content = await page.locator('main.content').evaluate((el) => el.scrollHeight);
   await page.setViewportSize({ width: VIEWPORT.width, height: Math.max(VIEWPORT.height, content + 60) });
-  await shoot(page, 'settings', colorScheme);
+  await shoot(page, 'settings', scheme);
   await page.setViewportSize(VIEWPORT);
 
   // A backup command typed into the profile is shown as it will run before the profile is saved.
@@ -98,47 +209,77 @@ async function panels(
     .fill('stat -c %Y "$(ls -1t /backup/*.tar.zst | head -n1)"');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByRole('alertdialog').waitFor();
-  await shoot(page, 'backup-confirm', colorScheme);
+  await shoot(page, 'backup-confirm', scheme);
   await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
 
-  await stackStopped(page, colorScheme);
+  await tuwunelDown(browser, desktop, page, scheme);
+  await stackStopped(browser, desktop, page, scheme);
   await win.close();
 }
 
+/** Tuwunel failed behind the app's back: two polls (pending, then down), then fixed from its problem. */
+async function tuwunelDown(
+  browser: Browser,
+  desktop: DesktopUnderTest,
+  page: Page,
+  scheme: Scheme,
+): Promise<void> {
+  await desktop.lab.state.setUnitState('matrix-tuwunel', 'failed');
+  await openPanel(page, 'Dashboard');
+  await refresh(page);
+  await refresh(page);
+  const problem = page.getByTestId('problem-unit:matrix-tuwunel');
+  await problem.getByText('alert sent').waitFor();
+  await shoot(page, 'dashboard-failing', scheme);
+  await shootTray(browser, desktop, 'tray-failing', scheme);
+  await problem.getByRole('button', { name: 'Restart Tuwunel' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Restart Tuwunel' }).click();
+  await runOutcome(page);
+  await closeRunPanel(page);
+  await refresh(page);
+}
+
 /** The dashboard in maintenance mode, then back. */
-async function stackStopped(page: Page, colorScheme: string): Promise<void> {
+async function stackStopped(
+  browser: Browser,
+  desktop: DesktopUnderTest,
+  page: Page,
+  scheme: Scheme,
+): Promise<void> {
   await runAction(page, 'Stop the stack (maintenance)');
   await runOutcome(page);
-  await page.getByRole('button', { name: 'Close the run panel' }).click();
+  await closeRunPanel(page);
   await openPanel(page, 'Dashboard');
   await refresh(page);
   await page.getByRole('status', { name: 'Maintenance' }).waitFor();
-  await shoot(page, 'dashboard-maintenance', colorScheme);
+  await shoot(page, 'dashboard-maintenance', scheme);
+  await shootTray(browser, desktop, 'tray-maintenance', scheme);
   await page
     .getByRole('status', { name: 'Maintenance' })
-    .getByRole('button', { name: 'Start stack' })
+    .getByRole('button', { name: 'Start the stack' })
     .click();
   await runOutcome(page);
-  await page.getByRole('button', { name: 'Close the run panel' }).click();
+  await closeRunPanel(page);
 }
 
-await mkdir(OUT, { recursive: true });
+const FIRST_RUN = ['tray-setup', 'onboarding', 'onboarding-machines', 'onboarding-hostkey'];
+
+// One lab for every picture: the keychain library keeps its first D-Bus connection for the whole process.
 const browser = await launchChromium();
+const desktop = await startDesktop({
+  profile: 'none',
+  settings: { ...FAST_SETTINGS, pollIntervalSeconds: 3600 },
+  lab: { journalIntervalSeconds: 0.5 },
+});
 try {
-  await firstRun(browser);
-  const desktop = await startDesktop({
-    profile: 'saved',
-    settings: { ...FAST_SETTINGS, pollIntervalSeconds: 3600 },
-    lab: { journalIntervalSeconds: 0.5 },
-  });
-  try {
-    await anchorAllowlist(desktop.lab);
+  if (FIRST_RUN.some(wanted)) for (const scheme of SCHEMES) await firstRun(browser, desktop, scheme);
+  if (ONLY.length === 0 || ONLY.some((o) => !FIRST_RUN.some((n) => n.startsWith(o)))) {
+    await desktop.saveLabProfile();
     for (const scheme of SCHEMES) await panels(browser, desktop, scheme);
-  } finally {
-    await desktop.stop();
   }
 } finally {
+  await desktop.stop();
   await browser.close();
   await closeRendererServer();
 }

@@ -10,7 +10,7 @@ export const EXIT = {
   failed: 1,
   /** `status`: a check fails or cannot tell. `token rotate` without confirmation. */
   fail: 2,
-  /** A host key is not trusted (unknown), changed or revoked: nothing was sent. */
+  /** A host key is not trusted (unknown), changed, revoked or not the expected one: nothing was sent. */
   hostKey: 3,
   /** Wrong command line: unknown command or option, bad parameter. */
   usage: 64,
@@ -20,7 +20,7 @@ export const EXIT = {
   config: 78,
 } as const;
 
-const HOST_KEY_CODES = new Set(['HostKeyUnknown', 'HostKeyChanged', 'HostKeyRevoked']);
+const HOST_KEY_CODES = new Set(['HostKeyUnknown', 'HostKeyChanged', 'HostKeyRevoked', 'HostKeyMismatch']);
 const USAGE_CODES = new Set(['InvalidInput', 'UnknownAction']);
 const CONFIG_CODES = new Set(['ProfileInvalid', 'NoProfile']);
 const UNAVAILABLE_CODES = new Set(['SecretStoreUnavailable', 'NoClipboardTool']);

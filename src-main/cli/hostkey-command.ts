@@ -1,5 +1,5 @@
-import { InvalidInput } from '../core/errors';
-import { type HostRole, hostRoleSchema, type Profile } from '../core/profile/schema';
+import { HostKeyMismatch, InvalidInput } from '../core/errors';
+import { type HostRole, hostRoleSchema, type Profile, sha256FingerprintSchema } from '../core/profile/schema';
 import { knownHostsName } from '../core/ssh/known-hosts';
 import type { SshPool } from '../core/ssh/pool';
 import { parseArgs } from './args';
@@ -7,8 +7,11 @@ import { EXIT } from './exit-codes';
 import { CLI_NAME, type CliIo, confirm, printError } from './io';
 
 /**
- * `hostkey trust <host> [--once] [--yes]` and `hostkey forget <host>`: the command-line side of the
- * trust-on-first-use dialog. The fingerprint is always shown before anything is trusted.
+ * `hostkey trust <host> [--once] [--yes] [--fingerprint SHA256:…]` and `hostkey forget <host>`: the
+ * command-line side of the trust-on-first-use dialog. The fingerprint is always shown before anything is
+ * trusted. `--fingerprint` is the expected key, compared by the command (for scripts that know it): any
+ * other key is refused (exit 3), and the matching one needs no further confirmation. `--yes` alone accepts
+ * whatever key the host presents, and says which one it was.
  */
 
 export interface HostKeyDeps {
@@ -31,14 +34,40 @@ function target(profile: Profile, host: HostRole): string {
   return `${h.user}@${h.address}:${h.port}`;
 }
 
+function expectedFingerprint(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const parsed = sha256FingerprintSchema.safeParse(value);
+  if (!parsed.success)
+    throw new InvalidInput('--fingerprint', `"${value.slice(0, 80)}" ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
 export async function hostKeyTrustCommand(args: string[], deps: HostKeyDeps, io: CliIo): Promise<number> {
   try {
-    const { positional, flags } = parseArgs(args, { flags: ['once', 'yes'] });
+    const { positional, flags, options } = parseArgs(args, {
+      flags: ['once', 'yes'],
+      options: ['fingerprint'],
+    });
     const host = hostArg(positional, 'trust');
+    const expected = expectedFingerprint(options.get('fingerprint'));
     const scan = await deps.pool.scanHostKey(host);
     io.stdout(
       `The ${host} host (${target(deps.profile, host)}) presents this ${scan.keyType} key:\n  ${scan.fingerprint}\n`,
     );
+    if (expected !== null && scan.fingerprint !== expected) {
+      const h = deps.profile.hosts[host];
+      return printError(
+        io,
+        new HostKeyMismatch(
+          host,
+          knownHostsName(h.address, h.port),
+          scan.keyType,
+          scan.fingerprint,
+          expected,
+          '--fingerprint',
+        ),
+      );
+    }
     if (scan.status === 'trusted') {
       io.stdout('It is already trusted; nothing to do.\n');
       return EXIT.ok;
@@ -47,7 +76,9 @@ export async function hostKeyTrustCommand(args: string[], deps: HostKeyDeps, io:
     io.stdout(
       'Compare it with what the machine itself says (on its console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub).\n',
     );
-    if (!flags.has('yes')) {
+    if (expected !== null) {
+      io.stdout(`It is the key given with --fingerprint.\n`);
+    } else if (!flags.has('yes')) {
       if (!io.stdin.isTTY) {
         io.stderr(
           `Not trusted: there is no terminal to confirm on. After comparing the fingerprint, run it again with --yes.\n`,
@@ -60,17 +91,22 @@ export async function hostKeyTrustCommand(args: string[], deps: HostKeyDeps, io:
         return EXIT.failed;
       }
     }
+    const accepted = `${scan.keyType} ${scan.fingerprint}`;
     if (flags.has('once')) {
       await deps.pool.trustHostKey(host, scan.fingerprint, false);
       // Trusting for one command only makes sense as a check: log in once with the key accepted.
       await deps.pool.connect(host);
       io.stdout(
-        `Logged in to the ${host} host with this key accepted for this command only; nothing was written. Run it again without --once to keep it.\n`,
+        `Logged in to the ${host} host with ${accepted} accepted for this command only; nothing was written. Run it again without --once to keep it.\n`,
       );
       return EXIT.ok;
     }
     await deps.pool.trustHostKey(host, scan.fingerprint, true);
-    io.stdout(`Trusted: added to ${deps.knownHostsFile}.\n`);
+    io.stdout(`Trusted ${accepted}: added to ${deps.knownHostsFile}.\n`);
+    if (expected === null && flags.has('yes'))
+      io.stderr(
+        `Accepted without comparing: --yes takes whatever key the host presents. Check ${scan.fingerprint} on the machine's console, or give the expected key with --fingerprint next time.\n`,
+      );
     return EXIT.ok;
   } catch (e) {
     return printError(io, e);

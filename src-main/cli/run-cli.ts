@@ -20,9 +20,10 @@ Status:
   status [--json] [--watch]          the checks as a table (host, check, level, since, detail) or JSON;
                                      --watch polls at the app's poll interval (its settings) until
                                      Ctrl-C, one table or JSON line per poll
-  hostkey trust <host> [--once] [--yes]
+  hostkey trust <host> [--once] [--yes] [--fingerprint SHA256:…]
                                      show a host's key fingerprint and trust it (asks on a terminal,
-                                     else needs --yes); --once: only for this command, nothing written
+                                     else needs --yes); --fingerprint: trust only that key (any other
+                                     is refused, exit 3); --once: only for this command, nothing written
   hostkey forget <host>              remove the app's trusted key of a host (homeserver or deploy)
 
 Actions (the runbook):
@@ -118,6 +119,7 @@ export async function runCli(
   const open = async () => {
     const core = await openCore({ profilePath, env, ...(options.core ? { core: options.core } : {}) });
     opened.push(core);
+    if (core.secretsMigration?.sentence) io.stderr(`${core.secretsMigration.sentence}\n`);
     return core;
   };
   try {

@@ -11,8 +11,9 @@ import { CLI_NAME } from './io';
 
 /**
  * `status [--json] [--watch]`: one refresh (or a live view) of the status checks. Exit code 0 all ok,
- * 1 any warn, 2 any fail or unknown, 3 when a host key is not trusted yet, changed or revoked (the
- * fingerprint and what to do are printed), 64 on a usage error.
+ * 1 any warn, 2 any fail or unknown and whenever it could not look (the refresh broke, nothing was
+ * measured, or --watch stopped before its first report), 3 when a host key is not trusted yet, changed
+ * or revoked (the fingerprint and what to do are printed), 64 on a usage error.
  */
 
 export const STATUS_EXIT = { ok: 0, warn: 1, fail: 2, hostKeyUnknown: 3, usage: 64 } as const;
@@ -63,16 +64,23 @@ function hostKeyAdvice(k: { host: HostRole; code: string; message: string; nextS
 function report(
   io: StatusCliIo,
   json: boolean,
-  snapshot: Pick<StatusSnapshot, 'profile' | 'results' | 'hosts'>,
+  snapshot: Pick<StatusSnapshot, 'profile' | 'results' | 'hosts' | 'error'>,
   nowMs: number,
 ): number {
   const unknownKeys = hostKeyProblems(snapshot.hosts);
-  const code = unknownKeys.length > 0 ? STATUS_EXIT.hostKeyUnknown : statusExitCode(snapshot.results);
+  // A refresh that broke could not look: whatever older results say, that is never OK.
+  const couldNotLook = snapshot.error !== undefined || snapshot.results.length === 0;
+  const code =
+    unknownKeys.length > 0
+      ? STATUS_EXIT.hostKeyUnknown
+      : couldNotLook
+        ? STATUS_EXIT.fail
+        : statusExitCode(snapshot.results);
   if (json) {
     io.stdout(
       `${JSON.stringify({
         profile: snapshot.profile,
-        overall: worstLevel(snapshot.results.map((r) => r.level)),
+        overall: couldNotLook ? 'unknown' : worstLevel(snapshot.results.map((r) => r.level)),
         exitCode: code,
         results: snapshot.results,
         hosts: snapshot.hosts,
@@ -127,9 +135,10 @@ async function watch(
   io: StatusCliIo,
   now: () => number,
 ): Promise<number> {
-  let code: number = STATUS_EXIT.ok;
+  // Stopped before the first report, it has not looked.
+  let code: number = STATUS_EXIT.fail;
   const off = scheduler.subscribe((snapshot, alerts) => {
-    if (snapshot.refreshing || snapshot.refreshedAt === null) return;
+    if (snapshot.refreshing || (snapshot.refreshedAt === null && !snapshot.error)) return;
     if (!json) io.stdout(`\n${new Date(now()).toISOString()}\n`);
     code = report(io, json, snapshot, now());
     for (const a of alerts) {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { describeError } from './errors';
+import { describeError, InvalidInput, SecretStoreUnavailable } from './errors';
 import { InviteClient, InviteService } from './matrix/invites';
 import { dataDir as defaultDataDir } from './paths';
-import { loadProfile } from './profile/load';
+import { isFileUid, loadProfile } from './profile/load';
 import type { Profile } from './profile/schema';
 import { type ProfileDraft, ProfileStore } from './profile/store';
 import { AuditLog } from './runbook/audit';
@@ -13,6 +13,8 @@ import { Runbook } from './runbook/runner';
 import { StickyAlerts } from './runbook/sticky-alerts';
 import type { RunbookSettings } from './runbook/types';
 import { createKeytarSecretStore } from './secrets/keytar-store';
+import { type LegacyMigration, migrateLegacySecrets } from './secrets/legacy-migration';
+import { profileSecretStore } from './secrets/profile-secrets';
 import type { SecretStore } from './secrets/types';
 import { SettingsStore } from './settings/store';
 import { HostLocks } from './ssh/host-lock';
@@ -37,7 +39,7 @@ export interface CoreOptions {
   profilePath?: string;
   /** The folder shared by the app and the CLI; default core/paths.ts dataDir(). */
   dataDir?: string;
-  /** Default: the OS keychain (keytar). */
+  /** The keychain; default the OS's (keytar). The core binds it to the profile's identity (secrets/profile-secrets.ts). */
   secrets?: SecretStore;
   /** The desktop clipboard (Electron's); without one there is no token / invite service. */
   clipboard?: Clipboard;
@@ -57,8 +59,14 @@ export interface CoreOptions {
 export interface Core {
   readonly profile: Profile;
   readonly dataDir: string;
-  /** The whole store (get included): main process only. The window gets writeOnlySecretStore(secrets). */
+  /**
+   * This profile's secrets (get included): main process only. The window gets writeOnlySecretStore(secrets).
+   * Refs name this profile and a host role; the keychain entries are bound to the profile's uid and the
+   * identity of each host and of the homeserver.
+   */
   readonly secrets: SecretStore;
+  /** What moving this profile's secrets from an earlier version's name-keyed entries did; null when nothing was there. */
+  readonly secretsMigration: LegacyMigration | null;
   readonly settings: SettingsStore;
   readonly pool: SshPool;
   readonly locks: HostLocks;
@@ -91,11 +99,41 @@ function fileSafe(name: string): string {
   return `${safe.slice(0, 150)}-${createHash('sha256').update(name).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * Secrets an earlier version stored under this profile's name move to its own entries, the first time the
+ * profile loads. Only a profile that predates uids (its uid derived from its file) may take them: a profile
+ * created since, imported ones included, never inherits a secret.
+ */
+async function migrateSecrets(
+  keychain: SecretStore,
+  identity: { profile: Profile; uid: string },
+  dir: string,
+): Promise<LegacyMigration | null> {
+  if (!isFileUid(identity.uid)) return null;
+  const namesakes = new Set([
+    ...(await new ProfileStore(dir).uidsNamed(identity.profile.name)),
+    identity.uid,
+  ]);
+  try {
+    const done = await migrateLegacySecrets(keychain, identity, namesakes.size);
+    return done.sentence === null ? null : done;
+  } catch (e) {
+    // No keychain: the next load tries again. A ref the keychain refuses (InvalidInput): the entry stays.
+    if (e instanceof SecretStoreUnavailable || e instanceof InvalidInput) return null;
+    throw e;
+  }
+}
+
 export async function createCore(options: CoreOptions): Promise<Core> {
   const profile = options.profile ?? (options.profilePath ? await loadProfile(options.profilePath) : null);
   if (!profile) throw new TypeError('createCore needs a profile or a profilePath');
+  const uid = profile.uid;
+  if (!uid)
+    throw new TypeError('createCore needs a profile with its uid (loadProfile and ProfileStore give one)');
   const dir = options.dataDir ?? defaultDataDir();
-  const secrets = options.secrets ?? createKeytarSecretStore();
+  const keychain = options.secrets ?? createKeytarSecretStore();
+  const secretsMigration = await migrateSecrets(keychain, { profile, uid }, dir);
+  const secrets = profileSecretStore(keychain, { profile, uid });
   const settings = options.settings ?? new SettingsStore(dir);
   const now = options.now ?? Date.now;
 
@@ -123,6 +161,22 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const maintenance = new MaintenanceStore(join(dir, 'maintenance', `${fileSafe(profile.name)}.json`));
   const disconnectMaintenance = connectMaintenance(maintenance, scheduler);
   const audit = new AuditLog(dir);
+  if (secretsMigration)
+    await audit
+      .append({
+        time: new Date(now()).toISOString(),
+        profile: profile.name,
+        action: 'secrets.migrate',
+        runId: null,
+        params: { moved: secretsMigration.moved, left: secretsMigration.left },
+        outcome: secretsMigration.left > 0 ? 'refused' : 'ok',
+        durationMs: 0,
+        failingStep: null,
+        sentence: secretsMigration.sentence ?? '',
+      })
+      .catch(() => {
+        // The trail is a record; the fronts tell the user themselves (core.secretsMigration).
+      });
   const runbook = new Runbook({
     profile,
     exec: pool,
@@ -174,6 +228,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     profile,
     dataDir: dir,
     secrets,
+    secretsMigration,
     settings,
     pool,
     locks,
@@ -241,6 +296,7 @@ export interface AppHost {
   /** Builds the selected profile's core and starts its status polling. Never throws: see coreError(). */
   start(): Promise<Core | null>;
   selectProfile(id: string): Promise<Core | null>;
+  /** Saves (ProfileStore.save: a new profile is selected only when it is the first) and rebuilds the core if it is the one in use. */
   saveProfile(id: string | null, draft: ProfileDraft): Promise<{ id: string }>;
   deleteProfile(id: string): Promise<Core | null>;
   /** Closes the core; never throws. */
@@ -321,7 +377,8 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
     },
     async saveProfile(id, draft) {
       const saved = await profiles.save(id, draft);
-      await rebuild();
+      // Only the profile in use has a core; one saved beside it waits until the user picks it.
+      if ((await profiles.list()).selectedId === saved.id) await rebuild();
       return saved;
     },
     async deleteProfile(id) {

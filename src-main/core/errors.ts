@@ -73,6 +73,26 @@ export class HostKeyChanged extends AppError {
   }
 }
 
+/** The host presented another key than the one expected by fingerprint (the profile's pin, or `hostkey trust --fingerprint`). */
+export class HostKeyMismatch extends AppError {
+  readonly code = 'HostKeyMismatch';
+  readonly nextStep: string;
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly keyType: string,
+    readonly received: string,
+    readonly expected: string,
+    /** Where the expected fingerprint comes from, e.g. "--fingerprint". */
+    readonly source: string,
+  ) {
+    super(
+      `The ${host} host (${address}) presented ${keyType} key ${received}, not ${expected} (${source}). This can mean someone is intercepting the connection; nothing was sent and nothing was trusted.`,
+    );
+    this.nextStep = `Compare with \`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub\` on the machine's console; if it really has a new key, correct the expected fingerprint (${source}).`;
+  }
+}
+
 export class HostKeyRevoked extends AppError {
   readonly code = 'HostKeyRevoked';
   readonly nextStep = 'Ask whoever revoked this key why, and give the machine a new host key.';

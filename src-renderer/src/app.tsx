@@ -49,7 +49,7 @@ function Nav() {
               {n.label}
               {n.panel === 'dashboard' && overall && overall !== 'ok' && (
                 <span className="nav-badge">
-                  <LevelBadge level={overall} />
+                  <LevelBadge level={overall} compact />
                 </span>
               )}
             </button>

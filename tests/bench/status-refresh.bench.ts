@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, get } from 'node:https';
 import { connect as netConnect } from 'node:net';
@@ -110,7 +110,8 @@ export default async function statusRefresh(): Promise<Measure[]> {
   const clients: Client[] = [];
   let core: Core | undefined;
   try {
-    const profile = profileSchema.parse(lab.profile);
+    // A profile as the store gives it: with a uid of its own (labSecrets answers for any).
+    const profile = { ...profileSchema.parse(lab.profile), uid: randomUUID() };
     core = await createCore({
       profile,
       dataDir: scratch,

@@ -4,15 +4,18 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DesktopUnderTest, startDesktop } from './harness/desktop';
 import { anchorAllowlist } from './harness/lab-state';
+import { fillMachinesStep, fillServerStep, labelled } from './harness/onboarding-form';
 import { openBrowser } from './harness/shared-browser';
 import { type AppWindow, closeRendererServer, openWindow, screenshotOnFailure } from './harness/window';
 
 /**
- * First run in Chromium against the lab: no profile yet → onboarding → the lab's profile pasted (with a
- * backup command, which is shown and confirmed before saving) → each host tested, its unknown key shown with its fingerprint and trusted → the sudo and vault
- * passwords stored (write-only) → the dashboard, all green.
+ * First run in Chromium against the lab: no profile yet → onboarding's guided form, filled as a person
+ * would, each slip (a server name outside the Matrix grammar, a bad address) named at its field by the
+ * real profile schema → a backup command, shown and confirmed before saving → each host tested, its
+ * unknown key shown with its fingerprint and trusted → the sudo and vault passwords stored (write-only)
+ * → the dashboard, all green.
  */
-/** The backup check the pasted profile brings: prints "now" as epoch seconds, so the check is green. */
+/** The backup check the profile brings: prints "now" as epoch seconds, so the check is green. */
 const BACKUP = 'date +%s';
 
 let browser: Browser;
@@ -67,31 +70,89 @@ function hostRow(host: 'homeserver' | 'deploy'): Locator {
   return page.getByTestId(`host-test-${host}`);
 }
 
+/** The message shown at a field (its aria-describedby error), or '' when there is none. */
+async function errorAt(field: Locator): Promise<string> {
+  const ids = ((await field.getAttribute('aria-describedby')) ?? '').split(' ').filter(Boolean);
+  for (const id of ids) {
+    const el = page.locator(`[id="${id}"].field-error`);
+    if ((await el.count()) > 0) return (await el.textContent()) ?? '';
+  }
+  return '';
+}
+
 describe('first run', () => {
-  it('opens onboarding when no profile exists', async () => {
+  it('opens onboarding on its guided form, with YAML import folded away as the other way in', async () => {
     await page.getByRole('heading', { name: 'Set up Homeserver Tray' }).waitFor();
-    await expect.poll(() => page.getByText('Step 1 of 3').count()).toBe(1);
+    expect(
+      await page.getByRole('list', { name: 'Steps' }).locator('[aria-current="step"]').textContent(),
+    ).toContain('Your server');
+    expect(await labelled(page, 'Server name').isVisible()).toBe(true);
+    expect(await page.getByLabel('Or paste it here').isVisible()).toBe(false);
+    await page.getByText('Already have a profile? Import it instead').waitFor();
   });
 
-  it('takes the pasted profile, shows it for checking, asks about its backup command and saves it', async () => {
-    // The lab's profile plus a backup check: shell code that every poll will run on the homeserver.
-    const yaml = `${await readFile(desktop.lab.profilePath, 'utf8')}checks:\n  backup:\n    command: ${BACKUP}\n`;
-    await page.getByLabel('Profile YAML').fill(yaml);
-    await page.getByRole('button', { name: 'Use this YAML' }).click();
-    await page.getByText('Step 2 of 3').waitFor();
-    await page.getByRole('button', { name: 'Save and continue' }).click();
+  it('names a server name outside the Matrix grammar at its field, and will not go on with it', async () => {
+    const server = labelled(page, 'Server name');
+    await server.fill('lab test');
+    await expect.poll(() => errorAt(server)).toMatch(/^server name is not a hostname/);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    // The focus goes to the field that needs it (this project's Node tsconfig has no DOM types).
+    await expect
+      .poll(() =>
+        server.evaluate(
+          (el) =>
+            el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement,
+        ),
+      )
+      .toBe(true);
+    expect(await page.getByRole('group', { name: 'Homeserver host' }).count()).toBe(0);
+
+    await fillServerStep(page, desktop.lab.profile);
+    await expect.poll(() => server.getAttribute('aria-invalid')).toBe('false');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('group', { name: 'Homeserver host' }).waitFor();
+  });
+
+  it('checks the machines as they are typed, then shows the backup command before saving the profile', async () => {
+    const profile = { ...desktop.lab.profile, checks: { backup: { command: BACKUP } } };
+    const address = labelled(page.getByRole('group', { name: 'Homeserver host' }), 'Address');
+    await address.fill('nas .local');
+    await address.blur();
+    await expect.poll(() => errorAt(address)).toMatch(/^address is not a hostname/);
+    await fillMachinesStep(page, profile);
+    await expect.poll(() => address.getAttribute('aria-invalid')).toBe('false');
+
+    await page.getByRole('button', { name: 'Save and test the connection' }).click();
     const confirm = page.getByRole('alertdialog', {
       name: 'Run this command on the homeserver at every check?',
     });
     expect(await confirm.getByTestId('backup-command').textContent()).toBe(BACKUP);
-    const { address, user } = desktop.lab.profile.hosts.homeserver;
+    const { address: host, user } = desktop.lab.profile.hosts.homeserver;
     expect(await confirm.getByTestId('backup-effect').textContent()).toContain(
-      `on the homeserver (${user}@${address}) at every status poll (every 5 s), as root, through sudo.`,
+      `on the homeserver (${user}@${host}) at every status poll (every 5 s), as root, through sudo.`,
     );
     await confirm.getByRole('button', { name: 'Save and run it at every check' }).click();
-    await page.getByText('Step 3 of 3').waitFor();
+    await page
+      .getByRole('list', { name: 'Steps' })
+      .locator('[aria-current="step"]', { hasText: 'Connect' })
+      .waitFor();
     const list = await desktop.router.handle('profiles.list', {});
     expect(list).toMatchObject({ ok: true, value: { selectedId: 'lab-lab.test' } });
+    // What was typed is what was saved: the profile the app polls is the lab's.
+    const saved = await desktop.router.handle('profiles.get', { id: 'lab-lab.test' });
+    expect(saved).toMatchObject({
+      ok: true,
+      value: {
+        draft: {
+          serverName: 'lab.test',
+          publicUrl: desktop.lab.profile.publicUrl,
+          caFile: desktop.lab.profile.caFile,
+          hosts: { deploy: { address: desktop.lab.profile.hosts.deploy.address } },
+          deploy: { varsFile: desktop.lab.profile.deploy.varsFile },
+          vault: { repo: desktop.lab.profile.vault?.repo },
+        },
+      },
+    });
   });
 
   it('tests each host, shows its unknown key with the fingerprint, and trusts it', async () => {
@@ -158,17 +219,21 @@ describe('first run', () => {
     await page.getByRole('button', { name: /^Open the dashboard/ }).click();
     await page.getByRole('heading', { name: 'lab.test', level: 1 }).waitFor();
     const sentence = page.getByTestId('overall-sentence');
-    await expect.poll(() => sentence.textContent(), { timeout: 20_000 }).toMatch(/^All \d+ checks are OK\.$/);
-    for (const card of ['homeserver', 'deploy', 'public'] as const) {
-      const badge = page.getByTestId(`card-${card}`).locator('.card-header .badge');
-      expect(await badge.getAttribute('data-level')).toBe('ok');
-    }
-    await page.getByTestId('check-unit:matrix-tuwunel').getByText('OK').waitFor();
+    await expect
+      .poll(() => sentence.textContent(), { timeout: 20_000 })
+      .toMatch(/^Everything is running\. All \d+ checks are OK\.$/);
+    for (const fold of await page.locator('details.fold').all())
+      expect(await fold.locator('summary.fold-line .badge').getAttribute('data-level')).toBe('ok');
+    expect(
+      await page.getByTestId('check-unit:matrix-tuwunel').locator('.badge').getAttribute('data-level'),
+    ).toBe('ok');
     expect(await desktop.lab.state.unitActive('matrix-tuwunel')).toBe(true);
     // The polls reached the lab as one script per host (not one command per check).
     expect(desktop.lab.hosts.homeserver.execLog().some((l) => l.includes('systemctl show'))).toBe(true);
     // The confirmed backup command is what the homeserver's polls run.
-    await page.getByTestId('check-backup:age').getByText('OK').waitFor();
+    expect(await page.getByTestId('check-backup:age').locator('.badge').getAttribute('data-level')).toBe(
+      'ok',
+    );
     expect(desktop.lab.hosts.homeserver.execLog().some((l) => l.includes(BACKUP))).toBe(true);
     expect(desktop.lab.hosts.deploy.execLog().some((l) => l.includes(BACKUP))).toBe(false);
     expect(win.errors).toEqual([]);

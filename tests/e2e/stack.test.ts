@@ -5,7 +5,7 @@ import { alertNotification } from '../../src-main/core/desktop/notifications';
 import { type DesktopUnderTest, FAST_SETTINGS, startDesktop } from './harness/desktop';
 import { anchorAllowlist } from './harness/lab-state';
 import { openBrowser } from './harness/shared-browser';
-import { checkLevel, closeRunPanel, openPanel, refresh, runAction, runOutcome } from './harness/ui';
+import { checkLevel, closeRunPanel, foldLine, openPanel, refresh, runAction, runOutcome } from './harness/ui';
 import { type AppWindow, closeRendererServer, openWindow, screenshotOnFailure } from './harness/window';
 
 /**
@@ -21,7 +21,8 @@ let page: Page;
 const alerts: DesktopAlert[] = [];
 
 const TUWUNEL = 'unit:matrix-tuwunel';
-const row = (checkId: string) => page.getByTestId(`check-${checkId}`);
+const problem = () => page.getByTestId('problem-unit:matrix-tuwunel');
+const attention = () => page.getByRole('region', { name: 'Needs your attention' });
 
 beforeAll(async () => {
   // Polls only when the user presses Refresh: "pending" then "down" must not race a timer.
@@ -47,9 +48,39 @@ afterAll(async () => {
 });
 
 describe('maintenance', () => {
-  it('starts green', async () => {
+  it('starts green: nothing needs attention, every group one line, the whole picture on one screen', async () => {
+    await page.setViewportSize({ width: 1280, height: 820 });
     await refresh(page);
     await expect.poll(() => checkLevel(page, TUWUNEL)).toBe('ok');
+    expect(await page.getByTestId('overall-sentence').textContent()).toMatch(
+      /^Everything is running\. All \d+ checks are OK\.$/,
+    );
+    expect(await attention().count()).toBe(0);
+    const folds = page.locator('details.fold');
+    expect(await folds.count()).toBeGreaterThanOrEqual(5);
+    for (const fold of await folds.all()) {
+      expect(await fold.evaluate((d) => (d as { open: boolean }).open)).toBe(false);
+      // One line each: the summary is as tall as a single line of text (plus its padding).
+      expect((await fold.boundingBox())?.height).toBeLessThan(48);
+    }
+    expect(await foldLine(page, 'services').textContent()).toContain(
+      `${desktop.lab.profile.units?.length} units running`,
+    );
+    const content = page.locator('main.content');
+    const [scroll, client] = await content.evaluate((el) => [
+      (el as { scrollHeight: number }).scrollHeight,
+      (el as { clientHeight: number }).clientHeight,
+    ]);
+    expect(scroll).toBeLessThanOrEqual(client);
+
+    // Opened, the services show one row per unit, each with its unit and container badge.
+    await foldLine(page, 'services').click();
+    const rows = page.getByTestId('check-group-services').locator('li.unit-row');
+    expect(await rows.count()).toBe(desktop.lab.profile.units?.length);
+    const first = rows.first();
+    await first.getByTestId(`check-${TUWUNEL}`).waitFor();
+    await first.getByTestId('check-container:matrix-tuwunel').waitFor();
+    await foldLine(page, 'services').click();
   });
 
   it('stops the stack after a confirm that names the outage, and shows maintenance, not alerts', async () => {
@@ -65,16 +96,28 @@ describe('maintenance', () => {
     await refresh(page);
     await refresh(page);
     expect(await checkLevel(page, TUWUNEL)).toBe('maintenance');
-    await expect.poll(() => row(TUWUNEL).textContent()).toMatch(/measured: Failing/);
-    expect(await row(TUWUNEL).getByText('alerted').count()).toBe(0);
-    expect(await row(TUWUNEL).getByText('retrying before alert').count()).toBe(0);
+    // Said once: one banner, no problem cards, and the services fold counts what is held.
+    expect(await page.getByRole('status', { name: 'Maintenance' }).count()).toBe(1);
+    expect(await attention().count()).toBe(0);
+    expect(
+      await page
+        .getByText(/Under maintenance/)
+        .filter({ visible: true })
+        .count(),
+    ).toBe(0);
+    expect(await foldLine(page, 'services').textContent()).toMatch(/\d+ units stopped for maintenance/);
+    // What was measured stays one click away, in the unit's row.
+    await foldLine(page, 'services').click();
+    await page.locator('#unit-matrix-tuwunel summary').click();
+    await expect.poll(() => page.locator('#unit-matrix-tuwunel').textContent()).toMatch(/measured: Failing/);
+    await foldLine(page, 'services').click();
     expect(alerts).toEqual([]);
   });
 
   it('starts the stack from the banner: green again, maintenance over', async () => {
     await page
       .getByRole('status', { name: 'Maintenance' })
-      .getByRole('button', { name: 'Start stack' })
+      .getByRole('button', { name: 'Start the stack' })
       .click();
     expect((await runOutcome(page)).state).toBe('Succeeded');
     await closeRunPanel(page);
@@ -88,15 +131,23 @@ describe('maintenance', () => {
 });
 
 describe('an outage nobody asked for', () => {
-  it('goes pending, then down with one notification naming the check', async () => {
+  it('goes pending, then down with one notification naming the check; the problem comes first', async () => {
     await desktop.lab.state.setUnitState('matrix-tuwunel', 'failed');
     await refresh(page);
     expect(await checkLevel(page, TUWUNEL)).toBe('fail');
-    await row(TUWUNEL).getByText('retrying before alert').waitFor();
+    await problem().getByText('checking again before alerting').waitFor();
     expect(alerts).toEqual([]);
+    // One card for the unit, its container and the endpoints it no longer answers, above everything else.
+    expect(await problem().getByRole('heading').textContent()).toBe('Tuwunel is not running');
+    expect(await attention().getByRole('article').count()).toBe(1);
+    const [cardTop, foldsTop] = await Promise.all([
+      problem().boundingBox(),
+      page.getByRole('region', { name: 'Everything else' }).boundingBox(),
+    ]);
+    expect(cardTop?.y).toBeLessThan(foldsTop?.y ?? 0);
 
     await refresh(page);
-    await row(TUWUNEL).getByText('alerted').waitFor();
+    await problem().getByText('alert sent').waitFor();
     const down = alerts.filter((a) => a.kind === 'down');
     expect(down.map((a) => a.check.id)).toContain(TUWUNEL);
     const note = alertNotification(down, 'lab.test');
@@ -105,17 +156,18 @@ describe('an outage nobody asked for', () => {
     expect(note?.target).toMatchObject({ panel: 'dashboard' });
   });
 
-  it('is fixed from the window: Restart Tuwunel, then recovered', async () => {
-    const confirm = await runAction(page, 'Restart Tuwunel');
-    expect(confirm).toMatch(/restart matrix-tuwunel/i);
+  it('is fixed by the problem’s own button: Restart Tuwunel, then recovered', async () => {
+    await problem().getByRole('button', { name: 'Restart Tuwunel' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Restart Tuwunel?' });
+    expect(await dialog.locator('.effect').textContent()).toMatch(/restart matrix-tuwunel/i);
+    await dialog.getByRole('button', { name: 'Restart Tuwunel' }).click();
     const outcome = await runOutcome(page);
     expect(outcome.state).toBe('Succeeded');
     await closeRunPanel(page);
     expect(await desktop.lab.state.unitActive('matrix-tuwunel')).toBe(true);
-    await openPanel(page, 'Dashboard');
     await refresh(page);
     await expect.poll(() => checkLevel(page, TUWUNEL)).toBe('ok');
-    expect(await row(TUWUNEL).getByText('alerted').count()).toBe(0);
+    expect(await attention().count()).toBe(0);
     expect(alerts.filter((a) => a.kind === 'recovered').map((a) => a.check.id)).toContain(TUWUNEL);
     expect(win.errors).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startLab } from './lab';
+import { TUWUNEL_VERSIONS } from './types';
 
 /**
  * `npm run lab -- --dir D`: starts the lab, writes D/profile.yaml and D/env, prints `LAB READY
@@ -18,8 +19,9 @@ async function main(): Promise<number> {
   });
   if (values.help || !values.dir) {
     const usage =
-      'Usage: npm run lab -- --dir DIR [--tuwunel-version 1.9.0] [--jump] [--untrusted-host-keys] [--no-keyring]\n' +
-      'Starts the lab (two sshd, stand-ins, HTTPS, keyring) and keeps it up until Ctrl-C.\n';
+      'Usage: npm run lab -- --dir DIR [--tuwunel-version V] [--jump] [--untrusted-host-keys] [--no-keyring]\n' +
+      'Starts the lab (two sshd, stand-ins, HTTPS, keyring) and keeps it up until Ctrl-C.\n' +
+      `--tuwunel-version: the release the homeserver runs and answers as, one of ${TUWUNEL_VERSIONS.join(', ')} (default 1.7.0).\n`;
     process.stdout.write(usage);
     return values.help ? 0 : 2;
   }
@@ -50,6 +52,7 @@ async function main(): Promise<number> {
       `homeserver  ssh root@${lab.hosts.homeserver.address} -p ${lab.hosts.homeserver.port}  (${lab.hosts.homeserver.fingerprint})`,
       `deploy      ssh root@${lab.hosts.deploy.address} -p ${lab.hosts.deploy.port}  (${lab.hosts.deploy.fingerprint})`,
       `https       ${lab.http.publicUrl} (apex ${lab.http.apexUrl})`,
+      `tuwunel     ${lab.profile.homeserver?.version ?? ''} (admin room log: ${lab.adminRoomLogPath})`,
       `env         . ${lab.dir}/env`,
       `LAB READY ${lab.profilePath}`,
       '',

@@ -35,11 +35,30 @@ import { profileYaml } from './profile-yaml';
 import { type Sshd, startSshd } from './sshd';
 import { makeLabTls } from './tls';
 import { requireTool, run } from './tools';
-import type { Lab, LabHost, LabHostRole, LabOptions } from './types';
+import {
+  type AdminRoomLogEvent,
+  type Lab,
+  type LabHost,
+  type LabHostRole,
+  type LabOptions,
+  TUWUNEL_VERSIONS,
+} from './types';
 
 export const SERVER_NAME = 'lab.test';
 export const ADMIN_USER_ID = `@admin:${SERVER_NAME}`;
 export const KEY_PASSPHRASE = 'lab-key-passphrase';
+/** The device of the admin's access token (Tuwunel's device IDs are 10 alphanumerics). */
+export const ADMIN_DEVICE_ID = 'HSTRAYLAB1';
+
+/** A Tuwunel release the lab can play: 1.7.0–1.9.0, with or without the leading v. */
+export function labTuwunelVersion(version: string | undefined): string {
+  const v = (version ?? '1.7.0').replace(/^v/, '');
+  if (!(TUWUNEL_VERSIONS as readonly string[]).includes(v))
+    throw new Error(
+      `The lab plays Tuwunel ${TUWUNEL_VERSIONS.join(', ')}; "${version}" is not one of those releases.`,
+    );
+  return v;
+}
 /** Marks a folder as a lab's, so startLab may wipe it when it is reused (`npm run lab -- --dir D`). */
 const MARKER = '.homeserver-tray-lab';
 
@@ -139,7 +158,7 @@ function shellEnvFile(env: Record<string, string>): string {
 /** Starts the lab: see tests/lab/types.ts and notes/lab-shared.md. */
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const { dir, temporary } = await prepareDir(options.dir);
-  const tuwunelVersion = (options.tuwunelVersion ?? '1.7.0').replace(/^v/, '');
+  const tuwunelVersion = labTuwunelVersion(options.tuwunelVersion);
   const secrets = {
     sudoPassword: options.sudoPassword ?? 'lab-sudo-password',
     vaultPassword: options.vaultPassword ?? 'lab-vault-password',
@@ -193,12 +212,32 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         sudoPassword: secrets.sudoPassword,
         units: LAB_UNITS,
         journalIntervalSeconds: options.journalIntervalSeconds,
+        healthCheckSeconds: options.healthCheckSeconds,
         users: [
-          { userId: ADMIN_USER_ID, admin: true, deactivated: false },
-          { userId: `@alice:${SERVER_NAME}`, admin: false, deactivated: false },
-          { userId: `@bob:${SERVER_NAME}`, admin: false, deactivated: false },
-          { userId: `@carol:${SERVER_NAME}`, admin: false, deactivated: true },
+          {
+            userId: ADMIN_USER_ID,
+            admin: true,
+            deactivated: false,
+            displayName: 'admin',
+            password: secrets.adminPassword,
+          },
+          {
+            userId: `@alice:${SERVER_NAME}`,
+            admin: false,
+            deactivated: false,
+            displayName: 'Alice',
+            password: randomHex(12),
+          },
+          {
+            userId: `@bob:${SERVER_NAME}`,
+            admin: false,
+            deactivated: false,
+            displayName: 'Bob',
+            password: randomHex(12),
+          },
+          { userId: `@carol:${SERVER_NAME}`, admin: false, deactivated: true, displayName: 'Carol' },
         ],
+        devices: labDevices(),
       }),
     );
     const deployHostReady = launch(setupHost(hostDirs.deploy, deployHostBin));
@@ -220,6 +259,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         vaultPassword: secrets.vaultPassword,
         registrationToken: secrets.registrationToken,
         playbookSeconds: options.playbookSeconds ?? 0.2,
+        playbookTuwunelVersion: options.playbookTuwunelVersion
+          ? labTuwunelVersion(options.playbookTuwunelVersion)
+          : undefined,
+        synapseAdminApiRouted: options.synapseAdminApiRouted,
         cacheDir: LAB_CACHE_DIR,
         tuwunelConfigDir: join(hostDirs.homeserver, 'state', 'tuwunel', 'config'),
       }),
@@ -266,6 +309,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           adminUserId: secrets.adminUserId,
           adminPassword: secrets.adminPassword,
           adminAccessToken: secrets.adminAccessToken,
+          adminDeviceId: ADMIN_DEVICE_ID,
         }).then((h) => {
           stops.push(h.stop);
           return h;
@@ -379,8 +423,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       http: {
         apexUrl: http.apexUrl,
         publicUrl: http.publicUrl,
-        setTuwunelVersion: (v) => http.setTuwunelVersion(v),
+        setTuwunelVersion: (v) => http.setTuwunelVersion(labTuwunelVersion(v)),
       },
+      adminRoomLogPath: join(hostDirs.homeserver, 'admin-room.jsonl'),
+      adminRoomLog: () => adminRoomLog(join(hostDirs.homeserver, 'admin-room.jsonl')),
       secrets,
       repos: {
         vaultWorkstation: deploy.vaultWorkstation,
@@ -404,6 +450,47 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     await stop().catch(() => {});
     throw error;
   }
+}
+
+/** Devices the lab's users have: the admin's (this app's session), Alice's phone, Bob's laptop. */
+function labDevices() {
+  const now = Date.now();
+  return [
+    {
+      userId: ADMIN_USER_ID,
+      deviceId: ADMIN_DEVICE_ID,
+      displayName: 'Homeserver Tray',
+      lastSeenMs: now,
+      lastSeenIp: '127.0.0.1',
+    },
+    {
+      userId: `@alice:${SERVER_NAME}`,
+      deviceId: 'ALICEPHONE',
+      displayName: 'Element X (Pixel 8)',
+      lastSeenMs: now - 2 * 3600_000,
+      lastSeenIp: '192.168.1.50',
+    },
+    {
+      userId: `@bob:${SERVER_NAME}`,
+      deviceId: 'BOBLAPTOP1',
+      displayName: 'Element Desktop',
+      lastSeenMs: now - 3 * 86400_000,
+      lastSeenIp: '192.168.1.61',
+    },
+  ];
+}
+
+function adminRoomLog(path: string): AdminRoomLogEvent[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as AdminRoomLogEvent);
 }
 
 /** The command lines a host's sshd ran, oldest first (NUL-separated in `<host>/exec.log`). */

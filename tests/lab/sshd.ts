@@ -17,6 +17,12 @@ export interface SshdOptions {
   sessionEnv: Record<string, string>;
   /** Environment of the sshd process itself (the lab's process marker). */
   processEnv: Record<string, string>;
+  /** The host key's type. Default ed25519. */
+  hostKeyType?: 'ed25519' | 'rsa';
+  /** sshd_config HostKeyAlgorithms, e.g. `ssh-rsa` for a server that signs only with SHA-1. Default: OpenSSH's. */
+  hostKeyAlgorithms?: string;
+  /** DEBUG1 also logs what each connection negotiated (`kex: host key algorithm: …`). Default INFO. */
+  logLevel?: 'INFO' | 'DEBUG1';
 }
 
 export interface HostKey {
@@ -76,6 +82,7 @@ function sshdConfig(o: SshdOptions, port: number, keyPath: string): string {
   return [
     `ListenAddress ${o.address}:${port}`,
     `HostKey ${keyPath}`,
+    ...(o.hostKeyAlgorithms ? [`HostKeyAlgorithms ${o.hostKeyAlgorithms}`] : []),
     `AuthorizedKeysFile ${o.authorizedKeysFile}`,
     'PermitRootLogin prohibit-password',
     'PubkeyAuthentication yes',
@@ -95,7 +102,7 @@ function sshdConfig(o: SshdOptions, port: number, keyPath: string): string {
     'MaxSessions 200',
     'MaxAuthTries 10',
     'LoginGraceTime 30',
-    'LogLevel INFO',
+    `LogLevel ${o.logLevel ?? 'INFO'}`,
     'Subsystem sftp internal-sftp',
     // Read by the session's bash instead of root's own rc files (see host/session.bashrc).
     `SetEnv ${setEnv}`,
@@ -127,12 +134,13 @@ export async function startSshd(o: SshdOptions): Promise<Sshd> {
 
   const dir = join(o.hostDir, 'sshd');
   await mkdir(dir, { recursive: true });
-  const keyPath = join(dir, 'ssh_host_ed25519_key');
+  const keyType = o.hostKeyType ?? 'ed25519';
+  const keyPath = join(dir, `ssh_host_${keyType}_key`);
   const configPath = join(dir, 'sshd_config');
   const logPath = join(dir, 'sshd.log');
   await rm(keyPath, { force: true });
   await rm(`${keyPath}.pub`, { force: true });
-  await run(keygen, ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${o.address}`, '-f', keyPath]);
+  await run(keygen, ['-q', '-t', keyType, '-N', '', '-C', `root@${o.address}`, '-f', keyPath]);
 
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {

@@ -1,11 +1,34 @@
 import type { ProfileInput } from '../../src-main/core/profile/schema';
 
+/**
+ * The Tuwunel releases the lab plays, each answering as its tag's source does (see README "The lab per
+ * version"): every tag from 1.7.0 to 1.9.0.
+ */
+export const TUWUNEL_VERSIONS = ['1.7.0', '1.7.1', '1.8.0', '1.8.1', '1.8.2', '1.8.3', '1.9.0'] as const;
+
+/** One event of the admin room as `<lab dir>/homeserver/admin-room.jsonl` holds it. */
+export interface AdminRoomLogEvent {
+  type: string;
+  sender: string;
+  state_key?: string;
+  content: Record<string, unknown>;
+}
+
 /** The lab: a homeserver VM and a deploy host made of real parts on loopback. See README "Try it against the lab". */
 export interface LabOptions {
   /** Folder for everything the lab writes; a fresh temp folder when absent. */
   dir?: string;
-  /** The Tuwunel version the image, the HTTP endpoints and the playbook's role defaults report. Default '1.7.0'. */
+  /**
+   * The Tuwunel release the homeserver runs and vars.yml pins, one of TUWUNEL_VERSIONS (a leading v is fine).
+   * Commands, replies, endpoints and the image answer as that tag. Default '1.7.0' (the runbook's).
+   */
   tuwunelVersion?: string;
+  /** The version the playbook checkout's Tuwunel role defaults to. Default tuwunelVersion. */
+  playbookTuwunelVersion?: string;
+  /** vars.yml routes /_synapse/admin to Tuwunel (the label variable). Default true. */
+  synapseAdminApiRouted?: boolean;
+  /** Seconds after a Tuwunel (≥ 1.8.2) container starts until `docker ps` shows it (healthy). Default 30. */
+  healthCheckSeconds?: number;
   /** Password the sudo stand-in accepts on `-S`. Default 'lab-sudo-password'. */
   sudoPassword?: string;
   /** ansible-vault password (also written to the deploy host's vaultPasswordFile). Default 'lab-vault-password'. */
@@ -89,9 +112,13 @@ export interface Lab {
   http: {
     apexUrl: string;
     publicUrl: string;
-    /** Change the version the endpoints (and image) report, e.g. to play 1.9.0. */
+    /** Make the running homeserver another release at once (no playbook run), e.g. to play 1.9.0. */
     setTuwunelVersion(version: string): Promise<void>;
   };
+  /** `<dir>/homeserver/admin-room.jsonl`: every event of the admin room, one JSON object a line. */
+  adminRoomLogPath: string;
+  /** The admin room's events so far, oldest first. */
+  adminRoomLog(): AdminRoomLogEvent[];
   secrets: LabSecrets;
   /** Paths of the git repositories. */
   repos: {

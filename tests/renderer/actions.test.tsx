@@ -54,16 +54,55 @@ async function run(title: string) {
 }
 
 describe('Actions', () => {
-  it('groups the catalog and shows danger and expected downtime in words', async () => {
+  it('groups the catalog by what it acts on, and says in words what the people on the server notice', async () => {
     await open();
-    expect(screen.getByRole('heading', { level: 2, name: 'Stack' })).toBeTruthy();
-    expect(screen.getByRole('heading', { level: 2, name: 'Users' })).toBeTruthy();
+    expect(screen.getByRole('heading', { level: 2, name: 'All services' })).toBeTruthy();
+    expect(screen.getByRole('heading', { level: 2, name: 'People and sign-ups' })).toBeTruthy();
+    expect(screen.getByRole('heading', { level: 2, name: 'Other servers' })).toBeTruthy();
     const restart = card('Restart Tuwunel');
-    expect(within(restart).getByText('Outage')).toBeTruthy();
+    expect(within(restart).getByText('Matrix goes down')).toBeTruthy();
     expect(within(restart).getByText('Downtime: about 10 s of Tuwunel')).toBeTruthy();
+    expect(within(card('Start stack')).getByText('No interruption')).toBeTruthy();
     expect(within(card('Start stack')).getByText('No downtime')).toBeTruthy();
+    expect(within(card('Make admin')).getByText('Brief interruption')).toBeTruthy();
     // Following a journal lives in the Logs panel.
     expect(screen.queryByRole('article', { name: 'Follow logs' })).toBeNull();
+  });
+
+  it('keeps how an action works (the catalog’s playbook words and the dry run) inside its Details', async () => {
+    await open();
+    const start = card('Start stack');
+    const details = within(start).getByText('Details').closest('details') as HTMLDetailsElement;
+    expect(details.open).toBe(false);
+    expect(within(details).getByText('Start every matrix-* unit of the profile.')).toBeTruthy();
+    expect(within(details).getByRole('button', { name: 'Dry run: Start stack' })).toBeTruthy();
+    // Outside the disclosure: the title, what people notice, and the one button.
+    const outside = [...start.children].filter((c) => c.tagName !== 'FORM').map((c) => c.textContent);
+    expect(outside.join(' ')).not.toContain('matrix-*');
+  });
+
+  it('shows a yes/no parameter as a box ticked by its default, without "(default true)" in its help', async () => {
+    const deactivate = {
+      ...(fx.catalog.find((a) => a.id === 'user.make-admin') as (typeof fx.catalog)[number]),
+      id: 'user.deactivate',
+      title: 'Deactivate a user',
+      params: [
+        {
+          name: 'leaveRooms',
+          label: 'Leave rooms',
+          help: 'Remove the user from all rooms (default true)',
+          kind: 'boolean' as const,
+          required: false,
+          default: true,
+        },
+      ],
+    };
+    await open({ 'actions.list': () => ({ actions: [...fx.catalog, deactivate] }) });
+    const box = within(card('Deactivate a user')).getByLabelText('Leave rooms') as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    expect(document.getElementById(box.getAttribute('aria-describedby') ?? '')?.textContent).toBe(
+      'Remove the user from all rooms',
+    );
   });
 
   it('validates the user ID as it is typed, with the message at the field', async () => {
@@ -98,11 +137,18 @@ describe('Actions', () => {
         'Stops matrix-tuwunel for about 30 s to make @bob:rampancy.cloud an admin, then starts it again.',
       ),
     ).toBeTruthy();
-    expect(within(dialog).getByText('Disruptive')).toBeTruthy();
+    expect(within(dialog).getByText('Brief interruption')).toBeTruthy();
+    expect(dialog.textContent).toContain(
+      'Downtime: about 30 s: Matrix is unavailable while Tuwunel is stopped',
+    );
     expect(
-      within(dialog).getByText('about 30 s: Matrix is unavailable while Tuwunel is stopped'),
+      within(dialog).getByText('Tuwunel is stopped for the command and started again right after.'),
     ).toBeTruthy();
-    expect(within(dialog).getByText('Tuwunel’s CLI mode (Tuwunel is stopped)')).toBeTruthy();
+    // The exact steps are there for whoever opens them, closed by default.
+    const steps = within(dialog)
+      .getByText('Details: the exact steps')
+      .closest('details') as HTMLDetailsElement;
+    expect(steps.open).toBe(false);
     // The safe choice has the focus.
     expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Cancel' }));
     await act(async () => fireEvent.click(within(dialog).getByRole('button', { name: 'Make admin' })));

@@ -81,12 +81,13 @@ describe('Saving a profile with a backup command', () => {
     });
     await h.store.getState().boot();
     renderWith(h, <App />);
-    fireEvent.change(await screen.findByLabelText('Profile YAML'), { target: { value: 'name: x\n' } });
+    fireEvent.change(await screen.findByLabelText('Or paste it here'), { target: { value: 'name: x\n' } });
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Use this YAML' })));
-    // The editor shows the command too, before anything is saved.
+    // The form shows the command too, before anything is saved.
     expect((screen.getByLabelText(/^Command/) as HTMLTextAreaElement).value).toBe(COMMAND);
 
-    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save and continue' })));
+    const save = () => screen.getByRole('button', { name: 'Save and test the connection' });
+    await act(async () => fireEvent.click(save()));
     expect(within(dialog()).getByTestId('backup-command').textContent).toBe(COMMAND);
     expect(within(dialog()).getByTestId('backup-effect').textContent).toBe(
       'This profile brings a backup check: Homeserver Tray will run the shell code below on the homeserver ' +
@@ -98,7 +99,7 @@ describe('Saving a profile with a backup command', () => {
     expect(screen.queryByRole('alertdialog')).toBeNull();
     expect(h.fake.callsTo('profiles.save')).toHaveLength(0);
 
-    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save and continue' })));
+    await act(async () => fireEvent.click(save()));
     await act(async () =>
       fireEvent.click(within(dialog()).getByRole('button', { name: 'Save and run it at every check' })),
     );

@@ -49,6 +49,9 @@ function check(partial: Partial<Check> & Pick<Check, 'id' | 'host' | 'group' | '
   };
 }
 
+const UNITS = ['matrix-tuwunel', 'matrix-traefik', 'matrix-postgres'];
+
+/** A server where every check passes, shaped like the core's checks (ids, groups and titles). */
 export const greenStatus: StatusSnapshot = {
   profileId: 'rampancy',
   serverName: 'rampancy.cloud',
@@ -72,56 +75,109 @@ export const greenStatus: StatusSnapshot = {
     },
   ],
   checks: [
-    check({ id: 'unit:matrix-tuwunel', host: 'homeserver', group: 'Tuwunel', title: 'matrix-tuwunel' }),
     check({
-      id: 'version:tuwunel',
+      id: 'ssh:homeserver',
       host: 'homeserver',
-      group: 'Tuwunel',
-      title: 'Image version',
-      detail: 'v1.7.0, as pinned.',
+      group: 'ssh',
+      title: 'SSH to the homeserver',
+      detail: 'Connected and ran 3 probes in one command (78 ms).',
     }),
-    check({ id: 'unit:matrix-traefik', host: 'homeserver', group: 'Traefik', title: 'matrix-traefik' }),
+    ...UNITS.flatMap((u) => [
+      check({
+        id: `unit:${u}`,
+        host: 'homeserver',
+        group: u,
+        title: `${u} unit`,
+        detail: `${u} is active (running) since 2026-05-21 16:00 UTC.`,
+      }),
+      check({
+        id: `container:${u}`,
+        host: 'homeserver',
+        group: u,
+        title: `${u} container`,
+        detail: `${u} is up 3 hours.`,
+      }),
+    ]),
     check({
-      id: 'disk:data',
+      id: 'image:tuwunel',
       host: 'homeserver',
-      group: 'Disk',
-      title: 'RocksDB data',
-      level: 'warn',
-      detail: '/matrix/tuwunel/data is 86 % full (warn at 85 %).',
+      group: 'matrix-tuwunel',
+      title: 'Tuwunel image',
+      detail: 'matrix-tuwunel runs ghcr.io/matrix-construct/tuwunel:v1.7.0, the pinned version.',
     }),
     check({
-      id: 'lint:allowlist',
+      id: 'disk:tuwunel-data',
+      host: 'homeserver',
+      group: 'matrix-tuwunel',
+      title: 'RocksDB disk space',
+      detail: '/matrix/tuwunel/data (/) is 42 % full with 33 GiB free.',
+    }),
+    check({
+      id: 'ssh:deploy',
       host: 'deploy',
-      group: 'Config',
-      title: 'Federation allowlist',
-      detail: 'Own server name is listed.',
+      group: 'ssh',
+      title: 'SSH to the deploy host',
+      detail: 'Connected and ran 1 probe in one command (121 ms).',
     }),
     check({
-      id: 'http:federation',
+      id: 'config:vars-file',
+      host: 'deploy',
+      group: 'config',
+      title: 'vars.yml',
+      detail: '/root/matrix-deploy/inventory/host_vars/matrix.rampancy.cloud/vars.yml parses as YAML.',
+    }),
+    check({
+      id: 'config:allowlist-own-server',
+      host: 'deploy',
+      group: 'config',
+      title: 'Own server in federation allowlist',
+      detail: 'The federation allowlist admits the own server rampancy.cloud.',
+    }),
+    check({
+      id: 'http:well-known-server',
       host: 'public',
-      group: 'Federation',
-      title: 'Federation version',
-      detail: 'Tuwunel 1.7.0 answers.',
+      group: 'federation',
+      title: 'Federation delegation',
+      detail:
+        'https://rampancy.cloud/.well-known/matrix/server delegates federation to matrix.rampancy.cloud:443.',
+    }),
+    check({
+      id: 'http:client-versions',
+      host: 'public',
+      group: 'matrix-tuwunel',
+      title: 'Client API',
+      detail: 'The client API answers (spec v1.15) in 11 ms.',
+    }),
+    check({
+      id: 'http:federation-version',
+      host: 'public',
+      group: 'matrix-tuwunel',
+      title: 'Federation API and version',
+      detail: 'Tuwunel 1.7.0 answers federation requests, as pinned.',
+    }),
+    check({
+      id: 'tls:public',
+      host: 'public',
+      group: 'tls',
+      title: 'TLS certificate of matrix.rampancy.cloud',
+      detail: 'The certificate of matrix.rampancy.cloud is valid for 64 days (until 2026-07-24).',
     }),
   ],
 };
 
+/** After "Stop the stack": every unit check held for maintenance, with what was measured underneath. */
 export const maintenanceStatus: StatusSnapshot = {
   ...greenStatus,
   overall: 'maintenance',
-  maintenance: {
-    on: true,
-    since: at(),
-    reason: 'The stack was stopped for maintenance from Homeserver Tray.',
-  },
+  maintenance: { on: true, since: at(), reason: 'Maintenance stop (stack.stop)' },
   checks: greenStatus.checks.map((c) =>
-    c.host === 'homeserver' && c.group !== 'Disk'
+    /^(unit|container|http):/.test(c.id) && c.group.startsWith('matrix-')
       ? {
           ...c,
           level: 'maintenance',
           underlying: 'fail',
           alert: 'maintenance',
-          detail: 'Stopped for maintenance.',
+          detail: `Under maintenance (Maintenance stop (stack.stop)); measured fail: ${c.group} is stopped.`,
         }
       : c,
   ),

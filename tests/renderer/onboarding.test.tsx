@@ -1,8 +1,9 @@
-import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HostKeyInfo, ProfilesList } from '../../src-main/ipc/contract';
+import { profileIssues } from '../../src-main/core/profile/store';
+import type { HostKeyInfo, ProfileDraft, ProfilesList } from '../../src-main/ipc/contract';
 import { App } from '../../src-renderer/src/app';
-import { refuse } from './fake-api';
+import { type Handlers, refuse } from './fake-api';
 import * as fx from './fixtures';
 import { type Harness, harness, renderWith } from './render';
 
@@ -20,19 +21,88 @@ const key: HostKeyInfo = {
   fingerprint: 'SHA256:Kx1p0N1m1mPZyq3b0yHc0w1Vq3C7yJcJqJXo1E2c8yQ',
 };
 
-describe('First run', () => {
-  it('goes from a profile to trusted hosts to the dashboard', async () => {
-    let profiles: ProfilesList = { profiles: [], selectedId: null };
+/**
+ * A first run whose profile checks are the real profile schema (the Matrix grammar for the server name and
+ * the host addresses), as the main process answers profiles.validate and profiles.save.
+ */
+async function firstRun(overrides: Handlers = {}) {
+  let profiles: ProfilesList = { profiles: [], selectedId: null };
+  h = harness({
+    'app.info': () => ({ ...fx.appInfo, firstRun: true }),
+    'profiles.list': () => profiles,
+    'profiles.validate': (r) => ({ issues: profileIssues(r.draft) }),
+    'profiles.save': (r) => {
+      const issues = profileIssues(r.draft);
+      if (issues.length)
+        return refuse('ProfileInvalid', 'The profile has problems.', 'Fix them.', { issues });
+      profiles = fx.profiles;
+      return { id: 'rampancy' };
+    },
+    ...overrides,
+  });
+  await h.store.getState().boot();
+  renderWith(h, <App />);
+  await screen.findByRole('heading', { level: 1, name: 'Set up Homeserver Tray' });
+}
+
+function type(label: string | RegExp, value: string, scope: HTMLElement = document.body): HTMLInputElement {
+  const input = within(scope).getByLabelText(label) as HTMLInputElement;
+  fireEvent.change(input, { target: { value } });
+  return input;
+}
+
+function errorOf(input: HTMLElement): string {
+  const ids = (input.getAttribute('aria-describedby') ?? '').split(' ');
+  return ids
+    .map((id) => document.getElementById(id))
+    .filter((el) => el?.className === 'field-error')
+    .map((el) => el?.textContent ?? '')
+    .join(' ');
+}
+
+const currentStep = () => screen.getByRole('list', { name: 'Steps' }).querySelector('[aria-current="step"]');
+const group = (name: string) => screen.getByRole('group', { name });
+
+describe('First run: a guided form', () => {
+  it('asks for the server first; importing a YAML profile is the other way in, folded away', async () => {
+    await firstRun();
+    expect(currentStep()?.textContent).toContain('Your server');
+    expect(screen.getByLabelText('Server name')).toBeTruthy();
+    const paste = screen.getByLabelText('Or paste it here');
+    expect((paste.closest('details') as HTMLDetailsElement).open).toBe(false);
+    // Said before anything is imported: an imported profile starts without secrets.
+    expect(screen.getByTestId('import-secrets-note').textContent).toContain(
+      'brings no secrets, and never uses those stored for another profile, even one with the same name or hosts',
+    );
+  });
+
+  it('checks the server name by the Matrix grammar as it is typed, at the field, and fills in what follows', async () => {
+    await firstRun();
+    const server = type('Server name', 'my server');
+    await waitFor(() => expect(errorOf(server)).toMatch(/^server name is not a hostname/));
+    expect(server.getAttribute('aria-invalid')).toBe('true');
+    // Fields the user has not touched do not shout, though they follow the bad name for now.
+    const url = screen.getByLabelText('Public URL') as HTMLInputElement;
+    expect(url.value).toBe('https://matrix.my server');
+    expect(errorOf(url)).toBe('');
+
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Continue' })));
+    expect(currentStep()?.textContent).toContain('Your server');
+    expect(document.activeElement).toBe(server);
+
+    type('Server name', 'example.org');
+    // The message was about the old value: it goes at once, not when the next check answers.
+    expect(errorOf(server)).toBe('');
+    await waitFor(() => expect(server.getAttribute('aria-invalid')).toBe('false'));
+    expect(url.value).toBe('https://matrix.example.org');
+    expect((screen.getByLabelText('Name') as HTMLInputElement).value).toBe('example.org');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Continue' })));
+    expect(currentStep()?.textContent).toContain('Its machines');
+  });
+
+  it('checks the machines, saves the profile, then tests each host and trusts its key by fingerprint', async () => {
     const trusted = new Set<string>();
-    h = harness({
-      'app.info': () => ({ ...fx.appInfo, firstRun: true }),
-      'profiles.list': () => profiles,
-      'profiles.example': () => ({ draft: { name: 'rampancy.cloud', serverName: 'rampancy.cloud' } }),
-      'profiles.validate': () => ({ issues: [] }),
-      'profiles.save': () => {
-        profiles = fx.profiles;
-        return { id: 'rampancy' };
-      },
+    await firstRun({
       'onboarding.testHost': (r) =>
         r.host === 'homeserver' && !trusted.has(key.fingerprint)
           ? refuse(
@@ -55,17 +125,49 @@ describe('First run', () => {
         return { trusted: true };
       },
     });
-    await h.store.getState().boot();
-    renderWith(h, <App />);
+    type('Server name', 'rampancy.cloud');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Continue' })));
 
-    expect(await screen.findByRole('heading', { level: 1, name: 'Set up Homeserver Tray' })).toBeTruthy();
-    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Use the example' })));
-    expect((screen.getByLabelText('Server name') as HTMLInputElement).value).toBe('rampancy.cloud');
-    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save and continue' })));
-    expect(h.fake.callsTo('profiles.save')).toHaveLength(1);
+    const address = type('Address', 'nas .local', group('Homeserver host'));
+    await waitFor(() => expect(errorOf(address)).toMatch(/^address is not a hostname/));
+    // Leaving the step with empty required fields names each of them.
+    await act(async () =>
+      fireEvent.click(screen.getByRole('button', { name: 'Save and test the connection' })),
+    );
+    expect(h.fake.callsTo('profiles.save')).toHaveLength(0);
+    expect(errorOf(within(group('Homeserver host')).getByLabelText('User'))).toBe('Fill this in.');
+    expect(errorOf(within(group('Deploy host')).getByLabelText('Address'))).toBe('Fill this in.');
+
+    type('Address', '192.168.1.243', group('Homeserver host'));
+    type('User', 'admin', group('Homeserver host'));
+    type('Address', '192.168.1.245', group('Deploy host'));
+    type('User', 'root', group('Deploy host'));
+    // vars.yml followed the server name the playbook's way.
+    expect((within(group('Deploy host')).getByLabelText('vars.yml') as HTMLInputElement).value).toBe(
+      'inventory/host_vars/matrix.rampancy.cloud/vars.yml',
+    );
+    await act(async () =>
+      fireEvent.click(screen.getByRole('button', { name: 'Save and test the connection' })),
+    );
+    const saved = h.fake.callsTo('profiles.save')[0]?.draft as ProfileDraft;
+    expect(saved).toEqual({
+      name: 'rampancy.cloud',
+      serverName: 'rampancy.cloud',
+      publicUrl: 'https://matrix.rampancy.cloud',
+      hosts: {
+        homeserver: { address: '192.168.1.243', user: 'admin', sudo: true },
+        deploy: { address: '192.168.1.245', user: 'root' },
+      },
+      deploy: { varsFile: 'inventory/host_vars/matrix.rampancy.cloud/vars.yml' },
+    });
+    expect(currentStep()?.textContent).toContain('Connect');
 
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Test the homeserver' })));
     const dialog = screen.getByRole('alertdialog', { name: 'Unknown host key for the homeserver' });
+    // A key to check is a question, not a failed connection.
+    const row = screen.getByTestId('host-test-homeserver');
+    expect(row.textContent).toContain('Its host key waits for you to check it');
+    expect(row.textContent).not.toContain('Could not connect');
     expect(within(dialog).getByText('ssh-ed25519')).toBeTruthy();
     expect(within(dialog).getByTestId('hostkey-fingerprint').textContent).toBe(key.fingerprint);
     expect(dialog.textContent).toContain('127.0.0.2:2222');
@@ -97,26 +199,25 @@ describe('First run', () => {
     expect(h.fake.callsTo('hostkey.trust')).toHaveLength(0);
   });
 
-  it('imports pasted YAML into the editor with the schema’s complaints at their fields', async () => {
-    h = harness({
-      'app.info': () => ({ ...fx.appInfo, firstRun: true }),
+  it('fills the same form from pasted YAML, with the schema’s complaints at their fields', async () => {
+    await firstRun({
       'profiles.importYaml': () => ({
         draft: { name: 'x', serverName: 'bad name' },
-        issues: [{ field: 'serverName', message: 'server name is not a hostname' }],
-      }),
-      'profiles.validate': () => ({
-        issues: [{ field: 'serverName', message: 'server name is not a hostname' }],
+        issues: profileIssues({ name: 'x', serverName: 'bad name' }),
       }),
     });
-    await h.store.getState().boot();
-    renderWith(h, <App />);
-    fireEvent.change(await screen.findByLabelText('Profile YAML'), {
+    fireEvent.change(screen.getByLabelText('Or paste it here'), {
       target: { value: 'name: x\nserverName: bad name\n' },
     });
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Use this YAML' })));
     expect(h.fake.callsTo('profiles.importYaml')).toEqual([{ yaml: 'name: x\nserverName: bad name\n' }]);
-    const field = screen.getByLabelText('Server name');
+    // The server name is wrong, so the form stays on the server step and says so there.
+    expect(currentStep()?.textContent).toContain('Your server');
+    const field = screen.getByLabelText('Server name') as HTMLInputElement;
+    expect(field.value).toBe('bad name');
     expect(field.getAttribute('aria-invalid')).toBe('true');
-    expect(screen.getByText('server name is not a hostname')).toBeTruthy();
+    expect(errorOf(field)).toMatch(/^server name is not a hostname/);
+    // What the file set is kept: the server name does not overwrite the imported name.
+    expect((screen.getByLabelText('Name') as HTMLInputElement).value).toBe('x');
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { AppError, Timeout } from '../errors';
 import { request, sleep } from './http';
 import { ADMIN_PREFIX } from './tuwunel-admin';
@@ -47,16 +48,51 @@ export interface AdminRoomReply {
   body: string;
 }
 
-interface RoomEvent {
-  type?: string;
-  sender?: string;
-  event_id?: string;
-  content?: {
-    msgtype?: string;
-    body?: string;
-    'm.relates_to'?: { rel_type?: string; event_id?: string; 'm.in_reply_to'?: { event_id?: string } };
-  };
+/** The bot gave an answer the app will not follow to its end: too many parts. */
+export class AdminReplyTooLong extends AppError {
+  readonly code = 'AdminReplyTooLong';
+  readonly nextStep: string;
+  constructor(alias: string) {
+    // Not the command: `token revoke` carries a live token.
+    super(`The admin bot's reply has more than ${MAX_REPLY_PARTS} parts, so the app stopped reading it.`);
+    this.nextStep = `Read the reply in ${alias} with a Matrix client.`;
+  }
 }
+
+/** Tuwunel sends a long reply as a chain of messages; an app command's reply is a few lines. */
+export const MAX_REPLY_PARTS = 64;
+/** Events read of one page: the app asks for 50, and a server that sends more is not answering that. */
+export const MAX_PAGE_EVENTS = 100;
+
+/** Only what the reply search reads: any other shape of an event makes it no candidate, not an error. */
+const roomEventSchema = z.object({
+  type: z.string(),
+  sender: z.string(),
+  event_id: z.string().min(1),
+  content: z.object({
+    body: z.string().catch(''),
+    'm.relates_to': z
+      .object({
+        rel_type: z.string().optional().catch(undefined),
+        event_id: z.string().optional().catch(undefined),
+        'm.in_reply_to': z
+          .object({ event_id: z.string().optional().catch(undefined) })
+          .optional()
+          .catch(undefined),
+      })
+      .optional()
+      .catch(undefined),
+  }),
+});
+type RoomEvent = z.infer<typeof roomEventSchema>;
+
+const matrixErrorSchema = z.object({
+  errcode: z.string().max(200).optional().catch(undefined),
+  error: z.string().max(500).optional().catch(undefined),
+});
+const pageSchema = z.object({ chunk: z.array(z.unknown()).catch([]) });
+const sentSchema = z.object({ event_id: z.string().min(1) });
+const aliasSchema = z.object({ room_id: z.string().min(1) });
 
 /**
  * Talks to Tuwunel's admin room as the admin user: resolves #admins:<server>, sends `!admin …`,
@@ -85,28 +121,35 @@ export class AdminRoomClient {
       : `${ADMIN_PREFIX} ${command.trim()}`;
     const roomId = await this.resolveRoom(accessToken, options.signal);
     const txnId = `homeserver-tray-${Date.now()}-${randomBytes(6).toString('hex')}`;
-    const sent = await this.call<{ event_id?: string }>(
-      accessToken,
-      'PUT',
-      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`,
-      `Sending the command to ${this.alias}`,
-      options.signal,
-      { msgtype: 'm.text', body },
+    const sending = `Sending the command to ${this.alias}`;
+    const sent = sentSchema.safeParse(
+      await this.call(
+        accessToken,
+        'PUT',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`,
+        sending,
+        options.signal,
+        { msgtype: 'm.text', body },
+      ),
     );
-    const commandEventId = sent.event_id;
-    if (!commandEventId)
-      throw new MatrixRequestFailed(`Sending the command to ${this.alias}`, 200, null, 'no event_id');
+    if (!sent.success) throw new MatrixRequestFailed(sending, 200, null, 'no event_id');
+    const commandEventId = sent.data.event_id;
 
     const interval = this.opts.pollIntervalMs ?? 250;
     for (;;) {
-      const page = await this.call<{ chunk?: RoomEvent[] }>(
-        accessToken,
-        'GET',
-        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=50`,
-        `Reading ${this.alias}`,
-        options.signal,
+      const page = pageSchema.safeParse(
+        await this.call(
+          accessToken,
+          'GET',
+          `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=50`,
+          `Reading ${this.alias}`,
+          options.signal,
+        ),
       );
-      const reply = this.findReply(page.chunk ?? [], commandEventId);
+      const reply = findBotReply(page.success ? page.data.chunk : [], commandEventId, {
+        userId: this.botUserId,
+        alias: this.alias,
+      });
       if (reply) return { roomId, commandEventId, ...reply };
       if (Date.now() + interval > deadline) {
         throw new Timeout(`Waiting for the admin bot's reply to "${body}"`, options.timeoutMs);
@@ -115,58 +158,32 @@ export class AdminRoomClient {
     }
   }
 
-  private async resolveRoom(accessToken: string, signal?: AbortSignal): Promise<string> {
+  private async resolveRoom(accessToken: string, signal: AbortSignal | undefined): Promise<string> {
     if (this.roomId) return this.roomId;
-    const res = await this.call<{ room_id?: string }>(
-      accessToken,
-      'GET',
-      `/_matrix/client/v3/directory/room/${encodeURIComponent(this.alias)}`,
-      `Resolving ${this.alias}`,
-      signal,
+    const resolving = `Resolving ${this.alias}`;
+    const res = aliasSchema.safeParse(
+      await this.call(
+        accessToken,
+        'GET',
+        `/_matrix/client/v3/directory/room/${encodeURIComponent(this.alias)}`,
+        resolving,
+        signal,
+      ),
     );
-    if (!res.room_id) throw new MatrixRequestFailed(`Resolving ${this.alias}`, 200, null, 'no room_id');
-    this.roomId = res.room_id;
-    return res.room_id;
+    if (!res.success) throw new MatrixRequestFailed(resolving, 200, null, 'no room_id');
+    this.roomId = res.data.room_id;
+    return res.data.room_id;
   }
 
-  /** The bot's answer: the first event relating to the command, then the segments chained after it. */
-  private findReply(
-    chunk: RoomEvent[],
-    commandEventId: string,
-  ): { replyEventIds: string[]; body: string } | null {
-    const fromBot = chunk
-      .filter((e) => e.type === 'm.room.message' && e.sender === this.botUserId && e.event_id)
-      .reverse();
-    const repliesTo = (e: RoomEvent, id: string) => {
-      const rel = e.content?.['m.relates_to'];
-      return rel?.['m.in_reply_to']?.event_id === id || (rel?.rel_type === 'm.thread' && rel.event_id === id);
-    };
-    const first = fromBot.find((e) => repliesTo(e, commandEventId));
-    if (!first) return null;
-    const thread = first.content?.['m.relates_to']?.rel_type === 'm.thread';
-    const segments = [first];
-    for (;;) {
-      const prev = segments.at(-1) as RoomEvent;
-      const next = thread
-        ? fromBot.find((e) => !segments.includes(e) && repliesTo(e, commandEventId))
-        : fromBot.find((e) => repliesTo(e, prev.event_id as string));
-      if (!next) break;
-      segments.push(next);
-    }
-    return {
-      replyEventIds: segments.map((e) => e.event_id as string),
-      body: segments.map((e) => stripReplyFallback(e.content?.body ?? '')).join('\n'),
-    };
-  }
-
-  private async call<T>(
+  /** One request: its JSON body, or a typed error. */
+  private async call(
     accessToken: string,
     method: 'GET' | 'PUT',
     path: string,
     what: string,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
     json?: unknown,
-  ): Promise<T> {
+  ): Promise<unknown> {
     const res = await request({
       method,
       url: `${this.opts.baseUrl.replace(/\/+$/, '')}${path}`,
@@ -184,13 +201,64 @@ export class AdminRoomClient {
       data = null;
     }
     if (res.status !== 200) {
-      const err = (data ?? {}) as { errcode?: string; error?: string };
-      throw new MatrixRequestFailed(what, res.status, err.errcode ?? null, err.error ?? '');
+      const err = matrixErrorSchema.safeParse(data);
+      throw new MatrixRequestFailed(
+        what,
+        res.status,
+        err.success ? (err.data.errcode ?? null) : null,
+        err.success ? (err.data.error ?? '') : '',
+      );
     }
     if (data === null || typeof data !== 'object')
       throw new MatrixRequestFailed(what, res.status, null, 'not JSON');
-    return data as T;
+    return data;
   }
+}
+
+/**
+ * The bot's answer in one page of the admin room (newest first, as /messages?dir=b sends it): the first
+ * event relating to the command, then the segments chained after it. Each event is read once, however
+ * the server relates them (an event that answers itself, a loop of replies); at most MAX_PAGE_EVENTS
+ * events are read and the chain is followed for at most MAX_REPLY_PARTS parts.
+ */
+export function findBotReply(
+  chunk: unknown[],
+  commandEventId: string,
+  bot: { userId: string; alias: string },
+): { replyEventIds: string[]; body: string } | null {
+  // The page runs newest first; the reply's parts were sent oldest first. An id seen again is not a new event.
+  const fromBot: RoomEvent[] = [];
+  const seen = new Set<string>();
+  for (const raw of chunk.slice(0, MAX_PAGE_EVENTS).reverse()) {
+    const e = roomEventSchema.safeParse(raw);
+    if (!e.success || e.data.type !== 'm.room.message' || e.data.sender !== bot.userId) continue;
+    if (seen.has(e.data.event_id)) continue;
+    seen.add(e.data.event_id);
+    fromBot.push(e.data);
+  }
+  const repliesTo = (e: RoomEvent, id: string) => {
+    const rel = e.content['m.relates_to'];
+    return rel?.['m.in_reply_to']?.event_id === id || (rel?.rel_type === 'm.thread' && rel.event_id === id);
+  };
+  const first = fromBot.find((e) => repliesTo(e, commandEventId));
+  if (!first) return null;
+  const thread = first.content['m.relates_to']?.rel_type === 'm.thread';
+  const used = new Set([first.event_id]);
+  const segments = [first];
+  for (;;) {
+    const prev = segments.at(-1) as RoomEvent;
+    const next = fromBot.find(
+      (e) => !used.has(e.event_id) && repliesTo(e, thread ? commandEventId : prev.event_id),
+    );
+    if (!next) break;
+    if (segments.length === MAX_REPLY_PARTS) throw new AdminReplyTooLong(bot.alias);
+    used.add(next.event_id);
+    segments.push(next);
+  }
+  return {
+    replyEventIds: segments.map((e) => e.event_id),
+    body: segments.map((e) => stripReplyFallback(e.content.body)).join('\n'),
+  };
 }
 
 /** Older servers quote the replied-to message as "> …" lines and a blank line before the reply. */

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { AppError, InvalidInput, SecretMissing } from '../errors';
 import { expandHome } from '../profile/load';
 import type { Profile } from '../profile/schema';
@@ -174,6 +175,51 @@ export interface InviteClientOptions {
 
 type Method = HttpRequest['method'] | 'DELETE';
 
+// What the homeserver answers, read defensively: a shape it should not have is a sentence, not a TypeError.
+
+/** JSON text as a value, or undefined when it is not JSON. */
+function jsonOf(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const synapseVersionSchema = z.object({ server_version: z.string().max(100) });
+const federationVersionSchema = z.object({ server: z.object({ version: z.string().max(100) }) });
+const matrixErrorSchema = z.object({
+  errcode: z.string().max(200).optional().catch(undefined),
+  error: z.string().max(500).optional().catch(undefined),
+});
+const count = z.number().int().nonnegative();
+/** One token as /_synapse/admin/v1/registration_tokens answers (Tuwunel ≥ 1.8.1). */
+const adminTokenSchema = z.object({
+  token: z.string().min(1).max(1024),
+  uses_allowed: count
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  pending: count.optional().transform((v) => v ?? 0),
+  completed: count.optional().transform((v) => v ?? 0),
+  expiry_time: count
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+});
+const adminTokenListSchema = z.object({ registration_tokens: z.array(adminTokenSchema) });
+
+function fromAdminApi(t: z.infer<typeof adminTokenSchema>, source: InviteToken['source']): InviteToken {
+  return {
+    token: t.token,
+    usesAllowed: t.uses_allowed,
+    pending: t.pending,
+    completed: t.completed,
+    expiresAt: t.expiry_time,
+    source,
+  };
+}
+
 function compareVersions(a: string, b: string): number {
   const pa = a
     .replace(/^v/, '')
@@ -240,9 +286,9 @@ export class InviteClient {
       'Asking the homeserver for its version',
     );
     if (synapse.status === 200) {
-      const version = (JSON.parse(synapse.body) as { server_version?: unknown }).server_version;
-      if (typeof version === 'string' && compareVersions(version, ADMIN_API_SINCE) >= 0)
-        return { route: 'admin-api', version };
+      const answer = synapseVersionSchema.safeParse(jsonOf(synapse.body));
+      if (answer.success && compareVersions(answer.data.server_version, ADMIN_API_SINCE) >= 0)
+        return { route: 'admin-api', version: answer.data.server_version };
     }
     const federation = await this.call(
       'GET',
@@ -251,8 +297,8 @@ export class InviteClient {
     );
     if (federation.status !== 200)
       throw new MatrixRequestFailed('Asking the homeserver for its version', federation.status, null, '');
-    const version = (JSON.parse(federation.body) as { server?: { version?: unknown } }).server?.version;
-    return { route: 'admin-room', version: typeof version === 'string' ? version : null };
+    const answer = federationVersionSchema.safeParse(jsonOf(federation.body));
+    return { route: 'admin-room', version: answer.success ? answer.data.server.version : null };
   }
 
   private async withAdminToken<T>(use: (token: string) => Promise<T>): Promise<T> {
@@ -274,16 +320,13 @@ export class InviteClient {
         accessToken,
         json,
       );
-      let body: { errcode?: string; error?: string } = {};
-      try {
-        body = JSON.parse(res.body);
-      } catch {
-        body = {};
-      }
+      const body = jsonOf(res.body);
       if (res.status === 200) return body;
-      if (res.status === 404 && body.errcode === 'M_NOT_FOUND') throw new InviteNotFound();
-      if (res.status === 403 && /config file/.test(body.error ?? '')) throw new InviteNotRevocable();
-      throw new MatrixRequestFailed(what, res.status, body.errcode ?? null, body.error ?? '');
+      const parsed = matrixErrorSchema.safeParse(body);
+      const error = parsed.success ? parsed.data : {};
+      if (res.status === 404 && error.errcode === 'M_NOT_FOUND') throw new InviteNotFound();
+      if (res.status === 403 && /config file/.test(error.error ?? '')) throw new InviteNotRevocable();
+      throw new MatrixRequestFailed(what, res.status, error.errcode ?? null, error.error ?? '');
     });
   }
 
@@ -309,26 +352,15 @@ export class InviteClient {
     const expiresMs = options.expires ? parseDuration(options.expires) : null;
     const { route } = await this.route();
     if (route === 'admin-api') {
-      const body = (await this.adminApi('POST', '/new', 'Issuing a registration token', {
-        uses_allowed: uses,
-        ...(expiresMs === null ? {} : { expiry_time: this.now() + expiresMs }),
-      })) as {
-        token?: unknown;
-        uses_allowed?: number | null;
-        pending?: number;
-        completed?: number;
-        expiry_time?: number | null;
-      };
-      if (typeof body.token !== 'string')
-        throw new InviteFailed('Issuing a registration token', 'the answer held no token');
-      return {
-        token: body.token,
-        usesAllowed: body.uses_allowed ?? null,
-        pending: body.pending ?? 0,
-        completed: body.completed ?? 0,
-        expiresAt: body.expiry_time ?? null,
-        source: 'database',
-      };
+      const body = adminTokenSchema.safeParse(
+        await this.adminApi('POST', '/new', 'Issuing a registration token', {
+          uses_allowed: uses,
+          ...(expiresMs === null ? {} : { expiry_time: this.now() + expiresMs }),
+        }),
+      );
+      if (!body.success)
+        throw new InviteFailed('Issuing a registration token', 'the answer held no registration token');
+      return fromAdminApi(body.data, 'database');
     }
     const command = `token issue --max-uses ${uses}${options.expires ? ` --max-age ${options.expires.trim()}` : ''}`;
     const reply = await this.adminCommand(command);
@@ -341,23 +373,16 @@ export class InviteClient {
   async list(): Promise<InviteToken[]> {
     const { route } = await this.route();
     if (route === 'admin-api') {
-      const body = (await this.adminApi('GET', '', 'Listing registration tokens')) as {
-        registration_tokens?: {
-          token: string;
-          uses_allowed: number | null;
-          pending: number;
-          completed: number;
-          expiry_time: number | null;
-        }[];
-      };
-      return (body.registration_tokens ?? []).map((t) => ({
-        token: t.token,
-        usesAllowed: t.uses_allowed,
-        pending: t.pending,
-        completed: t.completed,
-        expiresAt: t.expiry_time,
-        source: 'unknown',
-      }));
+      const body = adminTokenListSchema.safeParse(
+        await this.adminApi('GET', '', 'Listing registration tokens'),
+      );
+      // All or nothing: a list that hid the entries it could not read would hide invites still open.
+      if (!body.success)
+        throw new InviteFailed(
+          'Listing registration tokens',
+          'the answer was not a list of registration tokens the app can read',
+        );
+      return body.data.registration_tokens.map((t) => fromAdminApi(t, 'unknown'));
     }
     const reply = await this.adminCommand('token list');
     const tokens = parseListReply(reply);

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { CST, Lexer, parse } from 'yaml';
 import { ProfileInvalid } from '../errors';
@@ -96,6 +97,32 @@ export function parseProfile(text: string, source = 'profile'): Profile {
   return result.data;
 }
 
-export async function loadProfile(path: string): Promise<Profile> {
-  return parseProfile(await readFile(expandHome(path), 'utf8'), path);
+/** A profile as a core gets it: with the uid its keychain entries are stored under. */
+export type ProfileWithUid = Profile & { uid: string };
+
+/** Marks a uid derived from a file rather than given at creation: only such a profile may take over secrets stored under its name by an older version. */
+const FILE_UID_PREFIX = 'f-';
+
+/**
+ * The uid of a profile file the profile store did not give one (written by hand, by the lab, or before there
+ * were uids): derived from where the file is, so every process that loads it finds the same keychain entries.
+ */
+export async function fileUid(path: string): Promise<string> {
+  const where = await realpath(expandHome(path));
+  return `${FILE_UID_PREFIX}${createHash('sha256').update(`homeserver-tray profile file\0${where}`).digest('hex').slice(0, 32)}`;
+}
+
+export function isFileUid(uid: string): boolean {
+  return uid.startsWith(FILE_UID_PREFIX);
+}
+
+/**
+ * Loads and validates a profile file from anywhere (`--profile FILE`). Its keychain entries are bound to
+ * where the file is (fileUid), whatever uid it carries: a uid written in a file counts only in the profile
+ * store, which gave it (ProfileStore.load), so a copied or downloaded file never reaches another profile's
+ * secrets by carrying its uid.
+ */
+export async function loadProfile(path: string): Promise<ProfileWithUid> {
+  const profile = parseProfile(await readFile(expandHome(path), 'utf8'), path);
+  return { ...profile, uid: await fileUid(path) };
 }

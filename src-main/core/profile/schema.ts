@@ -58,6 +58,20 @@ const httpsUrl = z
   .refine(isHttpsUrl, 'must be an https:// URL')
   .transform((u) => u.replace(/\/+$/, ''));
 
+/** `SHA256:<base64 without padding>`, as `ssh-keygen -lf` prints a host key's fingerprint. */
+export const sha256FingerprintSchema = z
+  .string()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be a SHA256 fingerprint as ssh-keygen -lf prints it (SHA256:…)');
+
+/**
+ * The profile's stable identity, which its keychain entries are stored under: given by the profile store
+ * when the profile is created (a random UUID; never taken from an imported file), or derived from the file
+ * of a profile written before there were uids (`f-…`, see load.ts).
+ */
+export const profileUidSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{7,63}$/, 'must be the id the app gave this profile (letters, digits, -)');
+
 /** A unit name as systemd writes them for this deploy (matrix-*). */
 const unitName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9@_.:-]{0,250}$/, 'is not a systemd unit name');
 
@@ -81,12 +95,23 @@ export const hostSchema = z
     agent: z.boolean().default(true),
     /** Reach this host through another host of the profile (ssh -J). */
     jump: hostRoleSchema.optional(),
+    /**
+     * The host key this host must present (its SHA256 fingerprint). Any other key is refused before
+     * anything is sent, even one trusted in known_hosts; the key must still be trusted there too.
+     */
+    hostKeyFingerprint: sha256FingerprintSchema.optional(),
+    /**
+     * Accept `ssh-rsa` host key signatures (RSA with SHA-1) from this host, and sign with SHA-1 for it. Off:
+     * RSA host keys still work through rsa-sha2-256/512, as every OpenSSH since 7.2 offers.
+     */
+    allowSshRsa: z.boolean().default(false),
   })
   .strict();
 export type HostConfig = z.infer<typeof hostSchema>;
 
 export const profileSchema = z
   .object({
+    uid: profileUidSchema.optional(),
     name: z.string().min(1).max(100),
     serverName,
     publicUrl: httpsUrl,

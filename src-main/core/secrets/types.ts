@@ -10,20 +10,26 @@ export const SECRET_KINDS = [
 export const secretKindSchema = z.enum(SECRET_KINDS);
 export type SecretKind = z.infer<typeof secretKindSchema>;
 
-/** A profile name or host as part of a keychain account: any text but control characters. */
-const accountPart = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(253)
-  .regex(/^\P{Cc}+$/u, 'must not hold control characters');
+/** A part of a keychain account: any text but control characters. */
+const accountPart = (max: number) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max)
+    .regex(/^\P{Cc}+$/u, 'must not hold control characters');
 
 export const secretRefSchema = z.object({
-  profile: accountPart,
+  profile: accountPart(253),
   kind: secretKindSchema,
-  host: accountPart.optional(),
+  // A host identity holds user, address, port, pinned key and jump host; a homeserver's, a whole URL.
+  host: accountPart(2048).optional(),
 });
 
-/** Which secret: the kind, and for per-host kinds the host role. Account = `<profile>/<kind>[/<host>]`. */
+/**
+ * Which secret. The core's parts name the profile (its name) and, for per-host kinds, the host role; the
+ * keychain gets the same shape bound to identity (profile-secrets.ts): the profile's uid, and the identity
+ * of the host or homeserver. Account = `<profile>/<kind>[/<host>]`.
+ */
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
 /** The main process's view of the keychain. Only the main process ever calls `get`. */

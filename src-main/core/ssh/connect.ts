@@ -54,9 +54,10 @@ type LevelledError = Error & { level?: string; code?: string };
 
 /**
  * Keys in the order the server should pick from: the types known_hosts already pins first, as OpenSSH
- * does, so a server with several host keys presents the one we can check.
+ * does, so a server with several host keys presents the one we can check. `ssh-rsa` (an RSA key signing
+ * with SHA-1) only for a host whose profile allows it: RSA keys otherwise go by rsa-sha2-512/256.
  */
-export function orderHostKeyAlgorithms(knownTypes: string[]): string[] {
+export function orderHostKeyAlgorithms(knownTypes: string[], allowSshRsa: boolean): string[] {
   const all = [
     'ssh-ed25519',
     'ecdsa-sha2-nistp256',
@@ -64,12 +65,28 @@ export function orderHostKeyAlgorithms(knownTypes: string[]): string[] {
     'ecdsa-sha2-nistp521',
     'rsa-sha2-512',
     'rsa-sha2-256',
-    'ssh-rsa',
+    ...(allowSshRsa ? ['ssh-rsa'] : []),
   ];
   const first = knownTypes.flatMap((t) =>
     t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t],
   );
   return [...new Set([...first.filter((a) => all.includes(a)), ...all])];
+}
+
+/**
+ * ssh2 signs with SHA-1 (`ssh-rsa`) for a server that names no rsa-sha2 algorithm: for a host that does not
+ * allow ssh-rsa, an RSA key refuses to, and the login goes on with the next method.
+ */
+export function withoutSha1Signatures(key: ParsedKey): ParsedKey {
+  const guarded: ParsedKey = Object.create(key);
+  // ssh2's types say sign() returns a Buffer; at run time it also returns an Error, and ssh2 checks for one.
+  guarded.sign = ((data: Buffer, algo?: string) =>
+    algo === 'sha1'
+      ? new Error(
+          'the server asked for an ssh-rsa (SHA-1) signature, which is off for this host (allowSshRsa)',
+        )
+      : key.sign(data, algo)) as ParsedKey['sign'];
+  return guarded;
 }
 
 function authPlan(params: ConnectParams, tried: string[], notes: string[], wipe: Buffer[]) {
@@ -119,7 +136,7 @@ function authPlan(params: ConnectParams, tried: string[], notes: string[], wipe:
         return null;
       }
       tried.push(`the key ${file}`);
-      return { type: 'publickey', username, key };
+      return { type: 'publickey', username, key: host.allowSshRsa ? key : withoutSha1Signatures(key) };
     });
   }
   const onlyPassword = steps.length === 0;
@@ -213,6 +230,14 @@ export function openConnection(params: ConnectParams): Promise<Client> {
             ),
           );
         default:
+          if (/no matching host key/.test(err.message) && !host.allowSshRsa)
+            return fail(
+              new ConnectFailed(
+                role,
+                target,
+                'the server offers no host key algorithm the app accepts; if it offers only ssh-rsa (SHA-1 signatures), give it an ed25519 key, or set allowSshRsa: true for this host in the profile',
+              ),
+            );
           return fail(new ConnectFailed(role, target, `the SSH handshake failed (${err.message})`));
       }
     });

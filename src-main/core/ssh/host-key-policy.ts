@@ -1,6 +1,7 @@
 import {
   type AppError,
   HostKeyChanged,
+  HostKeyMismatch,
   HostKeyRevoked,
   HostKeyUnknown,
   InvalidInput,
@@ -21,6 +22,8 @@ export interface HostTarget {
   role: HostRole;
   address: string;
   port: number;
+  /** The fingerprint the profile pins for this host (hostKeyFingerprint): no other key is accepted. */
+  pinned?: string | null;
 }
 
 export interface PinnedKey {
@@ -34,6 +37,7 @@ export type HostKeyVerdict =
   | { status: 'trusted' }
   | { status: 'revoked'; entry: KnownHostsEntry }
   | { status: 'changed'; expected: PinnedKey[] }
+  | { status: 'mismatch'; expected: string }
   | { status: 'unknown'; certAuthority: KnownHostsEntry | null };
 
 function pinned(entry: KnownHostsEntry): PinnedKey {
@@ -46,19 +50,22 @@ function pinned(entry: KnownHostsEntry): PinnedKey {
 }
 
 /**
- * OpenSSH's decision, stricter in one place: a host that is pinned only with keys of other types but
+ * OpenSSH's decision, stricter in two places: a host that is pinned only with keys of other types but
  * presents a new type counts as changed (OpenSSH would ask), because the pool already asks the
- * server for the pinned types first — a server that no longer has them was re-keyed.
+ * server for the pinned types first — a server that no longer has them was re-keyed; and a host whose
+ * profile pins a fingerprint accepts no other key, whatever known_hosts says.
  */
 export function judgeHostKey(
   entries: KnownHostsEntry[],
-  target: { address: string; port: number },
+  target: { address: string; port: number; pinned?: string | null },
   key: Buffer,
   trustedOnce: Buffer[] = [],
 ): HostKeyVerdict {
   const mine = entriesFor(entries, target.address, target.port);
   const revoked = mine.find((e) => e.marker === 'revoked' && e.key.equals(key));
   if (revoked) return { status: 'revoked', entry: revoked };
+  if (target.pinned && sha256Fingerprint(key) !== target.pinned)
+    return { status: 'mismatch', expected: target.pinned };
   const plain = mine.filter((e) => e.marker === null);
   if (plain.some((e) => e.key.equals(key)) || trustedOnce.some((k) => k.equals(key)))
     return { status: 'trusted' };
@@ -86,6 +93,15 @@ export function verdictError(target: HostTarget, key: Buffer, verdict: HostKeyVe
         keyType,
         verdict.expected.map((p) => `${p.keyType} ${p.fingerprint} (${p.file}:${p.line})`),
         fingerprint,
+      );
+    case 'mismatch':
+      return new HostKeyMismatch(
+        target.role,
+        where,
+        keyType,
+        fingerprint,
+        verdict.expected,
+        `hosts.${target.role}.hostKeyFingerprint in the profile`,
       );
     case 'unknown':
       if (verdict.certAuthority) {

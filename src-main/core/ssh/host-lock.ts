@@ -1,12 +1,8 @@
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { HostBusy } from '../errors';
-import type { HostRole, Profile } from '../profile/schema';
-
-const lockFileSchema = z.object({ pid: z.number().int(), label: z.string(), startedAt: z.string() });
-type LockFile = z.infer<typeof lockFileSchema>;
-const FRESH_LOCK_MS = 2_000;
+import { acquireLockFile, type LockOwner, lockFileOwner } from '../lib/lock-file';
+import type { HostConfig, HostRole } from '../profile/schema';
 
 export interface HostLockHolder {
   label: string;
@@ -21,15 +17,6 @@ export interface HostLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * One mutating run per host at a time. Read-only work never takes the lock. The lock is keyed by the
  * machine (address and port), not the role, so two profiles naming the same VM share it; with a
@@ -39,7 +26,7 @@ export class HostLocks {
   private readonly held = new Map<string, HostLockHolder>();
 
   constructor(
-    private readonly profile: Pick<Profile, 'hosts'>,
+    private readonly profile: { hosts: Record<HostRole, Pick<HostConfig, 'address' | 'port'>> },
     private readonly lockDir?: string,
   ) {}
 
@@ -52,23 +39,13 @@ export class HostLocks {
     return this.lockDir ? join(this.lockDir, `${this.key(host)}.lock`) : null;
   }
 
-  private readLockFile(path: string): LockFile | null {
-    try {
-      const parsed = lockFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
-    }
-  }
-
   /** Who holds the lock of `host`, in this process or another; null when free. */
   holder(host: HostRole): HostLockHolder | null {
     const own = this.held.get(this.key(host));
     if (own) return own;
     const path = this.lockPath(host);
-    const file = path ? this.readLockFile(path) : null;
-    if (!file || !alive(file.pid)) return null;
-    return { label: file.label, startedAt: new Date(file.startedAt), pid: file.pid };
+    const owner = path ? lockFileOwner(path) : null;
+    return owner ? holderOf(owner) : null;
   }
 
   /** Takes the lock or throws HostBusy naming the run that holds it. Synchronous, so two calls cannot interleave. */
@@ -77,7 +54,7 @@ export class HostLocks {
     const own = this.held.get(key);
     if (own) throw new HostBusy(host, own.label);
     const path = this.lockPath(host);
-    if (path) this.createLockFile(host, path, label);
+    const file = path ? this.createLockFile(host, path, label) : null;
     const holder = { label, startedAt: new Date() };
     this.held.set(key, holder);
     let released = false;
@@ -88,53 +65,20 @@ export class HostLocks {
         if (released) return;
         released = true;
         if (this.held.get(key) === holder) this.held.delete(key);
-        if (path && this.readLockFile(path)?.pid === process.pid) {
-          try {
-            unlinkSync(path);
-          } catch {
-            // Already gone: nothing to release.
-          }
-        }
+        file?.release();
       },
     };
   }
 
-  private createLockFile(host: HostRole, path: string, label: string): void {
+  private createLockFile(host: HostRole, path: string, label: string) {
     mkdirSync(this.lockDir!, { recursive: true, mode: 0o700 });
-    const content = JSON.stringify({ pid: process.pid, label, startedAt: new Date().toISOString() });
-    // Two tries: the second after clearing a lock whose process is gone (crashed app, killed CLI).
-    for (let attempt = 0; attempt < 2; attempt++) {
-      let fd: number;
-      try {
-        fd = openSync(path, 'wx', 0o600);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const other = this.readLockFile(path);
-        if (other && alive(other.pid)) throw new HostBusy(host, `${other.label} (process ${other.pid})`);
-        // An unreadable file this young belongs to a process between creating and writing it.
-        if (!other && Date.now() - this.mtimeMs(path) < FRESH_LOCK_MS) {
-          throw new HostBusy(host, 'another run that is just starting');
-        }
-        try {
-          unlinkSync(path);
-        } catch {
-          // Someone else cleared it first; the next open decides.
-        }
-        continue;
-      }
-      writeSync(fd, content);
-      closeSync(fd);
-      return;
-    }
-    throw new HostBusy(host, 'another run that is just starting');
-  }
-
-  private mtimeMs(path: string): number {
-    try {
-      return statSync(path).mtimeMs;
-    } catch {
-      return 0;
-    }
+    const result = acquireLockFile(path, { label, startedAt: new Date().toISOString() });
+    if ('held' in result) return result.held;
+    const other = result.busy ? holderOf(result.busy) : null;
+    throw new HostBusy(
+      host,
+      other ? `${other.label} (process ${other.pid})` : 'another run that is just starting',
+    );
   }
 
   /** Runs `fn` holding the host's lock when `mutating`; read-only work runs alongside anything. */
@@ -147,4 +91,10 @@ export class HostLocks {
       lock.release();
     }
   }
+}
+
+function holderOf(owner: LockOwner): HostLockHolder {
+  const label = typeof owner.label === 'string' ? owner.label : 'another run';
+  const startedAt = typeof owner.startedAt === 'string' ? new Date(owner.startedAt) : new Date(Number.NaN);
+  return { label, startedAt, pid: owner.pid };
 }

@@ -59,7 +59,7 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'failed' | '
 export interface HostKeyScan {
   keyType: string;
   fingerprint: string;
-  status: 'trusted' | 'unknown' | 'changed' | 'revoked';
+  status: 'trusted' | 'unknown' | 'changed' | 'revoked' | 'mismatch';
   /** The typed error a connection would fail with (null when trusted). */
   error: AppError | null;
 }
@@ -202,7 +202,7 @@ export class SshPool implements RemoteExec {
 
   private target(role: HostRole): HostTarget {
     const host = this.hostConfig(role);
-    return { role, address: host.address, port: host.port };
+    return { role, address: host.address, port: host.port, pinned: host.hostKeyFingerprint ?? null };
   }
 
   private setState(role: HostRole, state: ConnectionState): void {
@@ -247,7 +247,10 @@ export class SshPool implements RemoteExec {
       host,
       sock,
       verifyHostKey: async (key) => (await this.hostKeys.check(target, key)).error,
-      serverHostKeyAlgorithms: orderHostKeyAlgorithms(await this.hostKeys.pinnedTypes(target)),
+      serverHostKeyAlgorithms: orderHostKeyAlgorithms(
+        await this.hostKeys.pinnedTypes(target),
+        host.allowSshRsa,
+      ),
       auth: {
         secret: this.options.secret,
         agentSocket: 'agentSocket' in this.options ? this.options.agentSocket : process.env.SSH_AUTH_SOCK,
@@ -616,7 +619,10 @@ export class SshPool implements RemoteExec {
         // Refuse in every case: a scan never logs in.
         return error ?? new Error('host key scan only');
       },
-      serverHostKeyAlgorithms: orderHostKeyAlgorithms(await this.hostKeys.pinnedTypes(target)),
+      serverHostKeyAlgorithms: orderHostKeyAlgorithms(
+        await this.hostKeys.pinnedTypes(target),
+        host.allowSshRsa,
+      ),
       auth: null,
       readyTimeoutMs: this.readyTimeoutMs,
       keepaliveIntervalMs: 0,

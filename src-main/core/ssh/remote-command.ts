@@ -69,19 +69,26 @@ function parseWrapper(words: string[]): CommandProcess | null {
 }
 
 /**
+ * The longest marker line the wrapper prints: the marker, a word and four numbers. A longer one is not
+ * the wrapper's (the host can read the marker from the command line, so it can print it too).
+ */
+export const MAX_MARKER_LINE = 256;
+
+/**
  * Takes the wrapper's marker lines out of stdout. Until the last expected marker has been seen, output
- * is handled line by line (an rc file may print before the wrapper runs); after that, chunks pass
- * through untouched.
+ * is searched line by line (an rc file may print before the wrapper runs, even without a newline);
+ * after that, chunks pass through untouched. Everything that cannot be part of a marker line is passed
+ * on at once, so what is held back is at most a marker line (MAX_MARKER_LINE), whatever the host
+ * prints, and each chunk is scanned once.
  */
 export class StdoutUnwrapper {
   private pending = '';
   private remaining: number;
+  private readonly tag: string;
 
-  constructor(
-    private readonly marker: string,
-    sudo: SudoMode,
-  ) {
+  constructor(marker: string, sudo: SudoMode) {
     this.remaining = sudo === 'none' ? 1 : 2;
+    this.tag = `${marker} `;
   }
 
   get done(): boolean {
@@ -91,37 +98,53 @@ export class StdoutUnwrapper {
   /** Returns the caller's part of `chunk` and the wrapper events found in it. */
   push(chunk: string): { text: string; events: StdoutEvent[] } {
     if (this.done) return { text: chunk, events: [] };
-    this.pending += chunk;
     const events: StdoutEvent[] = [];
+    const rest = this.pending + chunk;
     let text = '';
-    let newline = this.pending.indexOf('\n');
-    while (newline >= 0 && !this.done) {
-      const line = this.pending.slice(0, newline);
-      this.pending = this.pending.slice(newline + 1);
-      const at = line.indexOf(`${this.marker} `);
+    let from = 0;
+    while (!this.done && from < rest.length) {
+      const newline = rest.indexOf('\n', from);
+      const lineEnd = newline < 0 ? rest.length : newline;
+      const at = rest.slice(from, lineEnd).indexOf(this.tag);
       if (at < 0) {
-        text += `${line}\n`;
-      } else {
-        text += line.slice(0, at);
-        // trim: a pty on the way (sudo's use_pty) would turn the newline into CRLF.
-        const [word, ...values] = line
-          .slice(at + this.marker.length + 1)
-          .trim()
-          .split(' ');
-        if (word === 'proc') {
-          events.push({ kind: 'wrapper', wrapper: parseWrapper(values) });
-        } else if (word === 'sudo-ok') {
-          events.push({ kind: 'sudo-ok' });
+        if (newline >= 0) {
+          text += rest.slice(from, newline + 1);
+          from = newline + 1;
+          continue;
         }
-        this.remaining -= 1;
+        // No newline yet: hold back only a tail that could be the start of the marker.
+        const keep = Math.max(from, rest.length - (this.tag.length - 1));
+        text += rest.slice(from, keep);
+        from = keep;
+        break;
       }
-      newline = this.pending.indexOf('\n');
+      const start = from + at;
+      // Text before the marker on its line is the caller's (an rc file that printed no newline).
+      text += rest.slice(from, start);
+      from = start;
+      const cut = start + MAX_MARKER_LINE;
+      if (newline < 0 && rest.length <= cut) break;
+      const end = Math.min(lineEnd, cut);
+      this.markerLine(rest.slice(start + this.tag.length, end), events);
+      from = end === newline ? newline + 1 : end;
     }
+    this.pending = rest.slice(from);
     if (this.done) {
       text += this.pending;
       this.pending = '';
     }
     return { text, events };
+  }
+
+  private markerLine(line: string, events: StdoutEvent[]): void {
+    // trim: a pty on the way (sudo's use_pty) would turn the newline into CRLF.
+    const [word, ...values] = line.trim().split(' ');
+    if (word === 'proc') {
+      events.push({ kind: 'wrapper', wrapper: parseWrapper(values) });
+    } else if (word === 'sudo-ok') {
+      events.push({ kind: 'sudo-ok' });
+    }
+    this.remaining -= 1;
   }
 
   /** What is still held back when the stream ends (a last line without a newline). */

@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:https';
 import { createSecureContext, rootCertificates, type TLSSocket } from 'node:tls';
+import { clip } from './text';
 
 export interface PeerCertificateInfo {
   subject: string;
@@ -34,6 +35,14 @@ export interface HttpsGetterOptions {
   timeoutMs?: number;
   maxBodyBytes?: number;
   maxRedirects?: number;
+}
+
+/** An absolute https URL, or why not (a sentence part): the getter fetches nothing else. */
+function httpsUrl(text: string, base?: URL): URL | string {
+  const u = URL.parse(text, base?.href);
+  if (!u) return 'not a URL';
+  if (u.protocol !== 'https:') return `${u.protocol.replace(/:$/, '')} is not https`;
+  return u;
 }
 
 /** A kept-alive socket's peer never changes, and reading its certificate builds a large object: once per socket. */
@@ -156,42 +165,61 @@ export function createHttpsGetter(options: HttpsGetterOptions = {}): HttpGetter 
     });
   }
 
+  async function get(url: string, signal: AbortSignal | undefined): Promise<HttpOutcome> {
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    const failed = (at: string, code: string, message: string): HttpOutcome => ({
+      ok: false,
+      url: at,
+      code,
+      message,
+      durationMs: Date.now() - started,
+    });
+    let current = httpsUrl(url);
+    if (typeof current === 'string') return failed(url, 'EBADURL', current);
+    for (let hop = 0; ; hop++) {
+      let r = await once(current, signal, deadline);
+      // A kept-alive socket the server closed between polls fails once with a reset; that is not an outage.
+      if (r.kind === 'error' && r.reused && (r.code === 'ECONNRESET' || r.code === 'EPIPE')) {
+        r = await once(current, signal, deadline);
+      }
+      if (r.kind === 'error') return failed(current.href, r.code, r.message);
+      const location = r.headers.location;
+      if (r.status >= 300 && r.status < 400 && location && hop < maxRedirects) {
+        const next = httpsUrl(location, current);
+        if (typeof next === 'string') {
+          const code = URL.canParse(location, current.href) ? 'EINSECUREREDIRECT' : 'EBADREDIRECT';
+          return failed(current.href, code, `redirected to ${clip(location)}: ${next}`);
+        }
+        current = next;
+        continue;
+      }
+      return {
+        ok: true,
+        url: current.href,
+        status: r.status,
+        headers: r.headers,
+        body: r.body,
+        ...(r.cert ? { cert: r.cert } : {}),
+        durationMs: Date.now() - started,
+      };
+    }
+  }
+
   return {
+    // Never rejects: whatever a server hands back (a focus URL that is no URL, a Location header to
+    // nowhere) or whatever Node throws becomes a failed outcome, which fails that one check.
     async get(url, opts = {}) {
-      const started = Date.now();
-      const deadline = started + timeoutMs;
-      let current = new URL(url);
-      for (let hop = 0; ; hop++) {
-        let r = await once(current, opts.signal, deadline);
-        // A kept-alive socket the server closed between polls fails once with a reset; that is not an outage.
-        if (r.kind === 'error' && r.reused && (r.code === 'ECONNRESET' || r.code === 'EPIPE')) {
-          r = await once(current, opts.signal, deadline);
-        }
-        const durationMs = Date.now() - started;
-        if (r.kind === 'error')
-          return { ok: false, url: current.href, code: r.code, message: r.message, durationMs };
-        const location = r.headers.location;
-        if (r.status >= 300 && r.status < 400 && location && hop < maxRedirects) {
-          current = new URL(location, current);
-          if (current.protocol !== 'https:') {
-            return {
-              ok: false,
-              url: current.href,
-              code: 'EINSECUREREDIRECT',
-              message: 'redirected to plain http',
-              durationMs,
-            };
-          }
-          continue;
-        }
+      try {
+        return await get(url, opts.signal);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
         return {
-          ok: true,
-          url: current.href,
-          status: r.status,
-          headers: r.headers,
-          body: r.body,
-          ...(r.cert ? { cert: r.cert } : {}),
-          durationMs,
+          ok: false,
+          url,
+          code: opts.signal?.aborted ? 'ABORT_ERR' : (err?.code ?? 'EUNKNOWN'),
+          message: clip(err instanceof Error ? err.message : String(e)),
+          durationMs: 0,
         };
       }
     },

@@ -22,13 +22,13 @@ export {
 export {
   type FreshResult,
   type HostOutcome,
-  oneSentence,
   type RefreshOptions,
   type RefreshOutcome,
   StatusService,
   type StatusServiceOptions,
   type StatusSource,
 } from './service';
+export { oneSentence } from './text';
 export {
   CHECK_HOSTS,
   type CheckHost,

@@ -4,10 +4,9 @@ import { CONFIG_CHECKS, configFindings, varsCommand, varsFilePath } from './chec
 import { containerFindings, containersCommand, imageFinding } from './checks/containers';
 import { diskCommand, diskFinding } from './checks/disk';
 import { unitFindings, unitsCommand } from './checks/units';
+import { guarded, type Skeleton } from './guard';
 import { type ScriptSection, type SectionOutput, sectionFailureReason } from './remote-script';
 import type { Finding } from './types';
-
-type Skeleton = Omit<Finding, 'level' | 'detail' | 'sinceMs'>;
 
 /** One section of a host's script and how its output becomes findings. */
 export interface Probe {
@@ -107,7 +106,10 @@ export function planHosts(profile: Profile): HostPlan[] {
     .map((host) => ({ host, probes: probes[host] }));
 }
 
-/** Findings of one host's poll: parsed sections, and `unknown` with the reason for sections that did not run cleanly. */
+/**
+ * Findings of one host's poll: parsed sections, and `unknown` with the reason for sections that did not
+ * run cleanly. A parser that throws on what its command printed fails its own checks, not the host's.
+ */
 export function interpretHost(
   plan: HostPlan,
   sections: Map<string, SectionOutput>,
@@ -117,7 +119,8 @@ export function interpretHost(
   for (const probe of plan.probes) {
     const out = sections.get(probe.section.id);
     if (out?.ran && out.exitCode === 0) {
-      findings.push(...probe.parse(out.stdout, nowMs));
+      const source = `${probe.label} on the ${plan.host} host`;
+      findings.push(...guarded(probe.skeletons, source, () => probe.parse(out.stdout, nowMs)));
       continue;
     }
     const reason = out ? sectionFailureReason(out) : 'its output is missing';

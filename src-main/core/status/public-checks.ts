@@ -1,14 +1,17 @@
+import { describeError } from '../errors';
 import { apexUrlOf, type Profile } from '../profile/schema';
 import {
   clientVersionsFinding,
   federationVersionFinding,
+  PUBLIC_CHECKS,
   rtcFinding,
   rtcHealthUrl,
   tlsFinding,
   wellKnownClientFinding,
   wellKnownServerFinding,
 } from './checks/http';
-import type { HttpGetter } from './https-client';
+import { brokenFindings, guarded, type Skeleton } from './guard';
+import type { HttpGetter, HttpOutcome } from './https-client';
 import type { Finding } from './types';
 
 /** Units whose outage a check through the public URL reflects (only those the profile has). */
@@ -19,17 +22,36 @@ function present(profile: Profile, units: string[]): string[] {
 /**
  * The RTC health URLs the client well-known named in the last poll. They rarely change, so the next
  * poll fetches them alongside the well-known instead of after it; a URL the well-known no longer
- * names is not used, and a new one is fetched once the well-known names it.
+ * names is not used, and a new one is fetched once the well-known names it. Only URLs that passed
+ * rtcFociUrls (absolute https, at most MAX_RTC_FOCI) are kept.
  */
 export interface RtcGuess {
   urls: string[];
+}
+
+/** A GET that never rejects, whatever the getter does: a throw is a failed outcome of that one request. */
+function fetcher(http: HttpGetter, signal: AbortSignal | undefined): (url: string) => Promise<HttpOutcome> {
+  const opt = signal ? { signal } : {};
+  return (url) =>
+    Promise.resolve()
+      .then(() => http.get(url, opt))
+      .catch(
+        (e: unknown): HttpOutcome => ({
+          ok: false,
+          url,
+          code: (e as NodeJS.ErrnoException | null)?.code ?? 'EUNKNOWN',
+          message: describeError(e).message,
+          durationMs: 0,
+        }),
+      );
 }
 
 /**
  * The workstation's view, as another server or a client sees it: the apex well-knowns, the client and
  * federation APIs through the public URL, the MatrixRTC focus, and the certificates on the way. All
  * requests run in parallel on the getter's keep-alive agent, the RTC probe too when `rtcGuess` (kept
- * by the caller across polls) already knows what the client well-known names.
+ * by the caller across polls) already knows what the client well-known names. Each check is judged
+ * alone: what one answer does to its reader cannot take the others down.
  */
 export async function publicFindings(
   profile: Profile,
@@ -40,43 +62,61 @@ export async function publicFindings(
 ): Promise<Finding[]> {
   const apex = apexUrlOf(profile);
   const pub = profile.publicUrl;
-  const opt = signal ? { signal } : {};
+  const get = fetcher(http, signal);
   const proxied = present(profile, ['matrix-tuwunel', 'matrix-traefik']);
   const rtcUnits = present(profile, ['matrix-livekit-jwt-service', 'matrix-traefik']);
   const expectRtc = profile.units.includes('matrix-livekit-jwt-service');
   const tlsLimits = { warnDays: profile.checks.certWarnDays, failDays: profile.checks.certFailDays, nowMs };
+  const apexHost = new URL(apex).host;
+  const pubHost = new URL(pub).host;
+  const wellKnownClient = `${apex}/.well-known/matrix/client`;
 
-  const early = new Map(rtcGuess.urls.map((u) => [u, http.get(u, opt)]));
-  const clientPart = http.get(`${apex}/.well-known/matrix/client`, opt).then(async (o) => {
-    const { finding, rtcFoci } = wellKnownClientFinding(o, pub);
-    const urls = (rtcFoci ?? []).map(rtcHealthUrl);
-    if (rtcFoci !== undefined) rtcGuess.urls = [...new Set(urls)];
-    const rtcOutcomes = await Promise.all(urls.map((u) => early.get(u) ?? http.get(u, opt)));
-    const rtc = rtcFinding(rtcFoci, rtcOutcomes, { expectRtc, units: rtcUnits });
-    return rtc ? [finding, rtc] : [finding];
-  });
-  const [server, client, versions, federation] = await Promise.all([
-    http.get(`${apex}/.well-known/matrix/server`, opt),
+  const early = new Map(rtcGuess.urls.map((u) => [u, get(u)]));
+  const client = PUBLIC_CHECKS.wellKnownClient();
+  const rtcBase = PUBLIC_CHECKS.matrixRtc(rtcUnits);
+  const clientPart = get(wellKnownClient)
+    .then(async (o) => {
+      const read = wellKnownClientFinding(o, pub);
+      const urls = (read.rtcFoci?.urls ?? []).map(rtcHealthUrl);
+      if (read.rtcFoci !== undefined) rtcGuess.urls = urls;
+      const rtcOutcomes = await Promise.all(urls.map((u) => early.get(u) ?? get(u)));
+      const rtc = guarded([rtcBase], 'the MatrixRTC focus', () => {
+        const f = rtcFinding(read.rtcFoci, rtcOutcomes, { expectRtc, units: rtcUnits });
+        return f ? [f] : [];
+      });
+      return [read.finding, ...rtc];
+    })
+    .catch((e: unknown) => {
+      rtcGuess.urls = [];
+      return brokenFindings(expectRtc ? [client, rtcBase] : [client], wellKnownClient, e);
+    });
+  const [server, clientFindings, versions, federation] = await Promise.all([
+    get(`${apex}/.well-known/matrix/server`),
     clientPart,
-    http.get(`${pub}/_matrix/client/versions`, opt),
-    http.get(`${pub}/_matrix/federation/v1/version`, opt),
+    get(`${pub}/_matrix/client/versions`),
+    get(`${pub}/_matrix/federation/v1/version`),
   ]);
 
-  const findings: Finding[] = [
-    wellKnownServerFinding(server, pub),
-    ...client,
-    clientVersionsFinding(versions, proxied),
-    federationVersionFinding(federation, profile.homeserver.version, proxied),
-    tlsFinding(federation, {
-      id: 'tls:public',
-      title: `TLS certificate of ${new URL(pub).host}`,
-      ...tlsLimits,
-    }),
+  const check = (skeleton: Skeleton, source: string, build: () => Finding) =>
+    guarded([skeleton], source, () => [build()]);
+  const tlsPublic = { id: 'tls:public', title: `TLS certificate of ${pubHost}` };
+  const tlsApex = { id: 'tls:apex', title: `TLS certificate of ${apexHost}` };
+  return [
+    ...check(PUBLIC_CHECKS.wellKnownServer(), server.url, () => wellKnownServerFinding(server, pub)),
+    ...clientFindings,
+    ...check(PUBLIC_CHECKS.clientVersions(proxied), versions.url, () =>
+      clientVersionsFinding(versions, proxied),
+    ),
+    ...check(PUBLIC_CHECKS.federationVersion(proxied), federation.url, () =>
+      federationVersionFinding(federation, profile.homeserver.version, proxied),
+    ),
+    ...check(PUBLIC_CHECKS.tls(tlsPublic.id, tlsPublic.title), pubHost, () =>
+      tlsFinding(federation, { ...tlsPublic, ...tlsLimits }),
+    ),
+    ...(apexHost === pubHost
+      ? []
+      : check(PUBLIC_CHECKS.tls(tlsApex.id, tlsApex.title), apexHost, () =>
+          tlsFinding(server, { ...tlsApex, ...tlsLimits }),
+        )),
   ];
-  if (new URL(apex).host !== new URL(pub).host) {
-    findings.push(
-      tlsFinding(server, { id: 'tls:apex', title: `TLS certificate of ${new URL(apex).host}`, ...tlsLimits }),
-    );
-  }
-  return findings;
 }

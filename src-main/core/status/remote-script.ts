@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { shellQuote } from '../ssh/quote';
+import { clip, withoutFinalStop } from './text';
 
 /** One probe inside a host's status script; every profile value in `command` went through shellQuote. */
 export interface ScriptSection {
@@ -177,6 +178,6 @@ export function sectionFailureReason(section: SectionOutput): string {
   if (section.exitCode === 124 || section.exitCode === 137)
     return 'it did not finish in time and was stopped';
   const last = section.stderr.trim().split('\n').filter(Boolean).pop()?.trim();
-  if (last) return `${last.replace(/[.\s]+$/, '')} (exit code ${section.exitCode})`;
+  if (last) return `${clip(withoutFinalStop(last))} (exit code ${section.exitCode})`;
   return `it exited with code ${section.exitCode}`;
 }

@@ -1,7 +1,11 @@
 import { type CheckHost, type CheckResult, type Level, worstLevel } from './types';
 
-/** The command line's contract: 0 all ok, 1 any warn (maintenance included), 2 any fail or unknown. */
+/**
+ * The command line's contract: 0 all ok, 1 any warn (maintenance included), 2 any fail or unknown, and 2
+ * when nothing was measured: a status that could not look is never OK.
+ */
 export function statusExitCode(results: CheckResult[]): 0 | 1 | 2 {
+  if (results.length === 0) return 2;
   const worst = worstLevel(results.map((r) => r.level));
   if (worst === 'ok') return 0;
   if (worst === 'fail' || worst === 'unknown') return 2;
@@ -43,6 +47,9 @@ export function formatStatusTable(results: CheckResult[], nowMs: number): string
       .map((c, i) => (i < widths.length ? c.padEnd(widths[i] ?? 0) : c))
       .join('  ')
       .trimEnd();
-  const overall = LEVEL_TEXT[worstLevel(results.map((r) => r.level))];
+  const overall =
+    results.length === 0
+      ? `${LEVEL_TEXT.unknown} (no check has a result: nothing could be looked at)`
+      : LEVEL_TEXT[worstLevel(results.map((r) => r.level))];
   return `${[line(header), ...rows.map(line)].join('\n')}\n\nOverall: ${overall}\n`;
 }

@@ -11,7 +11,17 @@ import {
 import { type AlertKind, type AlertPhase, type AlertState, stepAlert } from './alert-policy';
 import { type Clock, systemClock } from './clock';
 import type { HostOutcome, RefreshOutcome, StatusSource } from './service';
+import { oneSentence } from './text';
 import type { CheckHost, CheckResult, Level } from './types';
+
+/** The check that stands for the refresh itself; it is there only while refreshes break. */
+const REFRESH_CHECK = {
+  id: 'status:refresh',
+  host: 'public',
+  group: 'status',
+  title: 'Status refresh',
+  units: [],
+} satisfies Omit<CheckResult, 'level' | 'detail' | 'since' | 'checkedAt'>;
 
 export interface HostStatus {
   /** null until the host was polled once. */
@@ -206,22 +216,18 @@ export class StatusScheduler {
     });
     const windowsAtStart = [...this.maintenance.values()];
     const controller = new AbortController();
-    const promise = this.source
-      .refresh({ hosts, signal: controller.signal })
-      .then(
-        (outcome) => {
-          if (epoch !== this.epoch) return this.snapshot();
-          return this.absorb(outcome, hosts, windowsAtStart);
-        },
-        (error: unknown) => {
-          if (epoch === this.epoch) {
-            this.lastError = describeError(error);
-            this.inflight = undefined;
-            this.emit([]);
-          }
-          return this.snapshot();
-        },
+    let refreshing: Promise<RefreshOutcome>;
+    try {
+      refreshing = this.source.refresh({ hosts, signal: controller.signal });
+    } catch (error) {
+      refreshing = Promise.reject(error);
+    }
+    // Never rejects: a refresh (or absorbing it) that breaks is the failing refresh check.
+    const promise = refreshing
+      .then((outcome) =>
+        epoch === this.epoch ? this.absorb(outcome, hosts, windowsAtStart) : this.snapshot(),
       )
+      .catch((error: unknown) => (epoch === this.epoch ? this.absorbFailure(error) : this.snapshot()))
       .finally(() => {
         if (this.inflight?.promise === promise) this.inflight = undefined;
         if (this.running && epoch === this.epoch) this.arm(this.nextDelayMs());
@@ -273,12 +279,44 @@ export class StatusScheduler {
       this.alertStates.set(r.id, state);
       if (alert) events.push({ kind: alert, check: r, at: nowIso });
     }
+    const refreshState = this.alertStates.get(REFRESH_CHECK.id);
+    if (refreshState) {
+      // The refresh check exists only while refreshes break; a working one is its recovery.
+      const { alert } = stepAlert(refreshState, 'ok', this.settings);
+      const detail = 'The status refresh works again.';
+      const check: CheckResult = { ...REFRESH_CHECK, level: 'ok', detail, since: nowIso, checkedAt: nowIso };
+      if (alert) events.push({ kind: alert, check, at: nowIso });
+    }
     const live = new Set(this.results.map((r) => r.id));
     for (const id of this.alertStates.keys()) if (!live.has(id)) this.alertStates.delete(id);
 
     this.inflight = undefined;
     const snap = this.snapshot();
     this.deliver(snap, events);
+    return snap;
+  }
+
+  /**
+   * A refresh that broke as a whole: the hosts' last results stay (and go stale), and the refresh check
+   * fails, through the alert policy like any check, so a poll that could not look never reads as OK.
+   */
+  private absorbFailure(error: unknown): StatusSnapshot {
+    const nowIso = new Date(this.clock.now()).toISOString();
+    this.lastError = describeError(error);
+    const prev = this.results.find((r) => r.id === REFRESH_CHECK.id);
+    const failing: CheckResult = {
+      ...REFRESH_CHECK,
+      level: 'fail',
+      detail: `The status refresh itself failed, so nothing was checked: ${oneSentence(this.lastError.message, this.lastError.nextStep)}`,
+      since: prev?.level === 'fail' ? prev.since : nowIso,
+      checkedAt: nowIso,
+    };
+    this.results = [...this.results.filter((r) => r.id !== REFRESH_CHECK.id), failing];
+    const { state, alert } = stepAlert(this.alertStates.get(REFRESH_CHECK.id), 'fail', this.settings);
+    this.alertStates.set(REFRESH_CHECK.id, state);
+    this.inflight = undefined;
+    const snap = this.snapshot();
+    this.deliver(snap, alert ? [{ kind: alert, check: failing, at: nowIso }] : []);
     return snap;
   }
 

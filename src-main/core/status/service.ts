@@ -9,6 +9,7 @@ import { createHttpsGetter, type HttpGetter } from './https-client';
 import { type HostPlan, interpretHost, planHosts } from './probes';
 import { publicFindings, type RtcGuess } from './public-checks';
 import { buildHostScript, newMarker, splitHostOutput } from './remote-script';
+import { clip, oneSentence } from './text';
 import type { CheckHost, CheckResult, Finding } from './types';
 
 /** A result as one poll measured it; `since` is set only when the source itself knows it (see aggregate.ts). */
@@ -47,12 +48,6 @@ export interface StatusServiceOptions {
   http?: HttpGetter;
   now?: () => number;
   randomBytes?: (n: number) => Buffer;
-}
-
-/** A typed error's message and next step as the one sentence a badge shows. */
-export function oneSentence(message: string, nextStep: string): string {
-  const next = nextStep.replace(/^./, (c) => c.toLowerCase());
-  return `${message.replace(/[.\s]+$/, '')}; ${next}`;
 }
 
 function caOption(caFile: string | undefined): { ca?: string } {
@@ -165,7 +160,9 @@ export class StatusService implements StatusSource {
       const findings = interpretHost(plan, split, this.now());
       if (res.exitCode !== 0 && [...split.values()].every((o) => !o.ran)) {
         // The script itself could not start (no bash, a broken sudo rule): one host-level failure says it.
-        const why = res.stderr.trim().split('\n').pop()?.trim() || `exit code ${res.exitCode ?? res.signal}`;
+        const why =
+          clip(res.stderr.trim().split('\n').pop()?.trim() ?? '') ||
+          `exit code ${res.exitCode ?? res.signal}`;
         const error = {
           code: 'RemoteFailed',
           message: `The status script could not run on the ${plan.host} host (${why}).`,

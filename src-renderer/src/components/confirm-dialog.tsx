@@ -1,9 +1,18 @@
-import { HOST_TITLE } from '../lib/format';
+import { downtimeLine } from '../lib/downtime';
 import { useApp } from '../store/store';
 import { DangerTag } from './danger-tag';
 import { Dialog } from './dialog';
+import { PlanSteps } from './plan-steps';
 
-/** The confirm step of disruptive and outage actions: the plan's own sentence, the downtime, the route. */
+const ROUTE_TEXT = {
+  'admin-room': 'Sent to the admin room: Tuwunel keeps running.',
+  cli: 'Tuwunel is stopped for the command and started again right after.',
+} as const;
+
+/**
+ * The confirm step of actions that interrupt Matrix: the plan's own sentence for exactly these parameters,
+ * what the people using the server notice, and — for whoever wants them — the exact steps.
+ */
 export function ConfirmDialog() {
   const pending = useApp((s) => s.pendingConfirm);
   const confirm = useApp((s) => s.confirmRun);
@@ -14,25 +23,23 @@ export function ConfirmDialog() {
     <Dialog title={`${action.title}?`} onCancel={cancel} alert>
       <p className="effect">{plan.confirm}</p>
       <dl className="facts">
-        <dt>Impact</dt>
+        <dt>For everyone on the server</dt>
         <dd>
           <DangerTag danger={plan.danger} />
+          <br />
+          {downtimeLine(plan.downtime)}
         </dd>
-        <dt>Expected downtime</dt>
-        <dd>{plan.downtime ?? 'none'}</dd>
-        <dt>Runs on</dt>
-        <dd>{HOST_TITLE[action.host]}</dd>
         {plan.route && (
           <>
-            <dt>Route</dt>
-            <dd>
-              {plan.route === 'admin-room'
-                ? 'the admin room (Tuwunel keeps running)'
-                : 'Tuwunel’s CLI mode (Tuwunel is stopped)'}
-            </dd>
+            <dt>How</dt>
+            <dd>{ROUTE_TEXT[plan.route]}</dd>
           </>
         )}
       </dl>
+      <details className="plan-details">
+        <summary className="disclosure">Details: the exact steps</summary>
+        <PlanSteps steps={plan.steps} />
+      </details>
       <div className="button-row">
         <button type="button" className="danger-button" onClick={() => void confirm()}>
           {action.title}

@@ -1,9 +1,10 @@
 import type { Plan } from '../../../src-main/ipc/contract';
 
-const DANGER_TEXT: Record<Plan['danger'], { glyph: string; text: string }> = {
-  safe: { glyph: '○', text: 'Safe' },
-  disruptive: { glyph: '◐', text: 'Disruptive' },
-  outage: { glyph: '●', text: 'Outage' },
+/** What people using the server notice, in their words: the catalog's danger levels as a tag. */
+export const DANGER_TEXT: Record<Plan['danger'], { glyph: string; text: string }> = {
+  safe: { glyph: '○', text: 'No interruption' },
+  disruptive: { glyph: '◐', text: 'Brief interruption' },
+  outage: { glyph: '●', text: 'Matrix goes down' },
 };
 
 export function DangerTag({ danger }: { danger: Plan['danger'] }) {

@@ -14,8 +14,9 @@ export function HostKeyDialog() {
   return (
     <Dialog title={`Unknown host key for the ${HOST_TITLE[key.host].toLowerCase()}`} onCancel={dismiss} alert>
       <p>
-        {HOST_TITLE[key.host]} ({where}) presented a host key this app has not seen before. Nothing has been
-        sent to it yet.
+        The app is connecting to the {HOST_TITLE[key.host].toLowerCase()} ({where}) for the first time. To be
+        sure it reached your machine and not another one posing as it, compare this fingerprint with the one
+        the machine itself shows. Nothing has been sent to it yet.
       </p>
       <dl className="facts">
         <dt>Key type</dt>
@@ -30,8 +31,8 @@ export function HostKeyDialog() {
         </dd>
       </dl>
       <p className="hint">
-        Logged in on that machine itself, <code>ssh-keygen -lf {keyFile}</code> must print the same
-        fingerprint.
+        On the machine itself, <code>ssh-keygen -lf {keyFile}</code> prints its fingerprint. Trust it only if
+        the two are the same.
       </p>
       <div className="button-row">
         <button type="button" onClick={() => void trust(false)}>

@@ -12,6 +12,24 @@ export const GROUP_ORDER = [
   'Deploy',
 ] as const satisfies readonly ActionInfo['group'][];
 
+/** The catalog's groups as the Actions page names them: what they act on, not how. */
+export const GROUP_TITLE: Record<(typeof GROUP_ORDER)[number], { title: string; help: string }> = {
+  Stack: { title: 'All services', help: 'Everything that makes up your Matrix server, at once.' },
+  Homeserver: { title: 'Tuwunel', help: 'The Matrix server itself.' },
+  Users: {
+    title: 'People and sign-ups',
+    help: 'Accounts on your server and the token new people sign up with.',
+  },
+  Federation: {
+    title: 'Other servers',
+    help: 'Which other Matrix servers yours talks to (the federation allowlist).',
+  },
+  Deploy: {
+    title: 'Configuration and updates',
+    help: 'The playbook that installs and configures the server.',
+  },
+};
+
 export const LEVEL_TEXT: Record<Level, string> = {
   ok: 'OK',
   warn: 'Warning',
@@ -36,6 +54,11 @@ export const HOST_TITLE: Record<CheckHost, string> = {
 };
 
 const SEVERITY: Record<Level, number> = { ok: 0, maintenance: 1, unknown: 2, warn: 3, fail: 4 };
+
+/** For sorting: the higher, the worse. */
+export function severity(level: Level): number {
+  return SEVERITY[level];
+}
 
 export function worstLevel(levels: Iterable<Level>): Level {
   let worst: Level = 'ok';
@@ -80,4 +103,9 @@ export function dateTime(iso: string): string {
 
 export function secondsLeft(until: string, now: number): number {
   return Math.max(0, Math.ceil((ms(until) - now) / 1000));
+}
+
+/** "1 unit", "9 units": a count with its noun. */
+export function plural(n: number, one: string, many: string = one): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -1,8 +1,10 @@
-import type { ActionInfo, PlannedStep } from '../../../src-main/ipc/contract';
+import type { ActionInfo } from '../../../src-main/ipc/contract';
 import { DangerTag } from '../components/danger-tag';
 import { Dialog } from '../components/dialog';
 import { ErrorText } from '../components/error-text';
-import { GROUP_ORDER, HOST_TITLE } from '../lib/format';
+import { PlanSteps } from '../components/plan-steps';
+import { downtimeLine } from '../lib/downtime';
+import { GROUP_ORDER, GROUP_TITLE, HOST_TITLE } from '../lib/format';
 import { useApp } from '../store/store';
 import { ParamForm } from './param-form';
 
@@ -20,36 +22,25 @@ function ActionCard({ action, focused }: { action: ActionInfo; focused: boolean 
         {action.danger ? (
           <DangerTag danger={action.danger} />
         ) : (
-          <span className="muted small">Impact: per request</span>
+          <span className="muted small">Depends on what you ask</span>
         )}
       </header>
-      <p className="action-description">{action.description}</p>
-      <p className="action-facts">
-        <span>On the {HOST_TITLE[action.host].toLowerCase()}</span>
-        <span>{action.downtime ? `Downtime: ${action.downtime}` : 'No downtime'}</span>
-      </p>
+      <p className="action-effect">{downtimeLine(action.downtime)}</p>
       {tokenMissing && (
-        <p className="field-help">Needs the Matrix admin access token (Settings → Secrets).</p>
+        <p className="field-help">Needs the Matrix admin sign-in first (Settings → Secrets).</p>
       )}
-      <ParamForm action={action} />
+      <ParamForm
+        action={action}
+        details={
+          <>
+            <p className="action-description">{action.description}</p>
+            <p className="muted small">Runs on the {HOST_TITLE[action.host].toLowerCase()}.</p>
+          </>
+        }
+      />
     </article>
   );
 }
-
-function stepWhere(step: PlannedStep): string {
-  const parts = [step.host ? `on the ${HOST_TITLE[step.host].toLowerCase()}` : KIND_TEXT[step.kind]];
-  if (step.sudo) parts.push('with sudo');
-  if (step.stdin) parts.push(`stdin: ${step.stdin}`);
-  if (step.timeoutMs !== null) parts.push(`stopped after ${Math.round(step.timeoutMs / 1000)} s`);
-  return parts.join(', ');
-}
-
-const KIND_TEXT: Record<PlannedStep['kind'], string> = {
-  remote: 'remote',
-  'http-wait': 'from this computer',
-  'admin-room': 'in the admin room',
-  local: 'on this computer',
-};
 
 function DryRunDialog() {
   const view = useApp((s) => s.dryRunView);
@@ -64,22 +55,10 @@ function DryRunDialog() {
         <>
           <p className="effect">{view.plan.confirm}</p>
           <p className="muted">
-            Nothing is sent. These are the exact steps, in order, with secrets masked
-            {view.plan.downtime ? `; expected downtime: ${view.plan.downtime}` : ''}.
+            Nothing was sent to the server. These are the exact steps it would take, in order, with passwords
+            masked{view.plan.downtime ? `. ${downtimeLine(view.plan.downtime)}` : ''}.
           </p>
-          <ol className="dry-run-steps">
-            {view.plan.steps.map((step) => (
-              <li key={step.id}>
-                <div className="step-head">
-                  <strong>{step.title}</strong> <span className="muted">{stepWhere(step)}</span>
-                  {step.phase === 'finally' && <span className="tag">always runs</span>}
-                </div>
-                <pre className="command">
-                  <code>{step.command}</code>
-                </pre>
-              </li>
-            ))}
-          </ol>
+          <PlanSteps steps={view.plan.steps} />
         </>
       )}
       <div className="button-row">
@@ -91,6 +70,9 @@ function DryRunDialog() {
   );
 }
 
+/** Offered where they belong: a journal in the Logs panel, the rollback by the failed rotation it undoes. */
+const NOT_LISTED = new Set(['logs.follow', 'token.rollback']);
+
 export function ActionsPanel() {
   const catalog = useApp((s) => s.catalog);
   const catalogError = useApp((s) => s.catalogError);
@@ -98,16 +80,20 @@ export function ActionsPanel() {
   return (
     <section className="panel" aria-labelledby="actions-title">
       <h1 id="actions-title">Actions</h1>
+      <p className="muted panel-intro">
+        What you can do to your server. Each one says whether the people using it will notice; the ones that
+        interrupt Matrix ask you first.
+      </p>
       {catalogError && <ErrorText error={catalogError} />}
       {!catalog && !catalogError && <p role="status">Loading the actions…</p>}
       {catalog &&
         GROUP_ORDER.map((group) => {
-          // Following a unit's journal is the Logs panel's job, not a run.
-          const actions = catalog.filter((a) => a.group === group && a.id !== 'logs.follow');
+          const actions = catalog.filter((a) => a.group === group && !NOT_LISTED.has(a.id));
           if (actions.length === 0) return null;
           return (
             <section key={group} className="action-group" aria-labelledby={`group-${group}`}>
-              <h2 id={`group-${group}`}>{group}</h2>
+              <h2 id={`group-${group}`}>{GROUP_TITLE[group].title}</h2>
+              <p className="muted small group-help">{GROUP_TITLE[group].help}</p>
               <div className="action-list">
                 {actions.map((a) => (
                   <ActionCard key={a.id} action={a} focused={focusAction === a.id} />

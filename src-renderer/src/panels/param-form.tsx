@@ -1,4 +1,4 @@
-import { useId, useMemo, useState } from 'react';
+import { type ReactNode, useId, useMemo, useState } from 'react';
 import type { ActionInfo, ParamSpec, ParamValues } from '../../../src-main/ipc/contract';
 import { type FormValues, initialValues, validateParams } from '../lib/param-schema';
 import { useApp } from '../store/store';
@@ -17,9 +17,9 @@ function Field({
   onBlur: () => void;
 }) {
   const id = useId();
-  const describedBy = [error ? `${id}-error` : null, spec.help ? `${id}-help` : null]
-    .filter(Boolean)
-    .join(' ');
+  // A box shows its default by being ticked or not: "(default true)" in its help says it twice.
+  const help = spec.kind === 'boolean' ? spec.help?.replace(/\s*\(default (true|false)\)$/, '') : spec.help;
+  const describedBy = [error ? `${id}-error` : null, help ? `${id}-help` : null].filter(Boolean).join(' ');
   const common = {
     id,
     'aria-invalid': error !== null,
@@ -69,9 +69,9 @@ function Field({
         {!spec.required && spec.kind !== 'boolean' && <span className="optional"> (optional)</span>}
       </label>
       {input}
-      {spec.help && (
+      {help && (
         <p id={`${id}-help`} className="field-help">
-          {spec.help}
+          {help}
         </p>
       )}
       {error && (
@@ -85,9 +85,10 @@ function Field({
 
 /**
  * An action's parameters, checked on every keystroke with zod built from the catalog's description; the
- * core checks again when the run is requested and its verdict lands at the field it names.
+ * core checks again when the run is requested and its verdict lands at the field it names. `details` (how
+ * the action works) sits in a disclosure with the dry run, which checks the same parameters.
  */
-export function ParamForm({ action }: { action: ActionInfo }) {
+export function ParamForm({ action, details }: { action: ActionInfo; details?: ReactNode }) {
   const requestRun = useApp((s) => s.requestRun);
   const showDryRun = useApp((s) => s.showDryRun);
   const runError = useApp((s) => (s.runError?.actionId === action.id ? s.runError.error : null));
@@ -157,10 +158,19 @@ export function ParamForm({ action }: { action: ActionInfo }) {
         >
           Run{action.danger === 'safe' || action.readOnly ? '' : '…'}
         </button>
-        <button type="button" aria-label={`Dry run: ${action.title}`} onClick={() => submit('dry')}>
-          Dry run
-        </button>
       </div>
+      <details className="action-details">
+        <summary className="disclosure">Details</summary>
+        {details}
+        <button
+          type="button"
+          className="link-button"
+          aria-label={`Dry run: ${action.title}`}
+          onClick={() => submit('dry')}
+        >
+          Show the exact commands (dry run)
+        </button>
+      </details>
     </form>
   );
 }

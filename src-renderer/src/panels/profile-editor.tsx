@@ -6,9 +6,9 @@ import { getPath, setPath } from '../lib/draft-path';
 import { useApp } from '../store/store';
 import { BackupConfirm } from './backup-confirm';
 
-type Kind = 'text' | 'port' | 'number' | 'checkbox' | 'units' | 'jump' | 'host' | 'code';
+export type Kind = 'text' | 'port' | 'number' | 'checkbox' | 'units' | 'jump' | 'host' | 'code';
 
-interface FieldDef {
+export interface FieldDef {
   path: string;
   label: string;
   kind?: Kind;
@@ -19,7 +19,7 @@ interface FieldDef {
   clears?: string;
 }
 
-interface SectionDef {
+export interface SectionDef {
   title: string;
   help?: string;
   fields: FieldDef[];
@@ -31,6 +31,7 @@ function hostFields(role: 'homeserver' | 'deploy'): FieldDef[] {
     {
       path: `${p}.address`,
       label: 'Address',
+      help: 'Host name or IP address, as you would give it to ssh.',
       placeholder: role === 'homeserver' ? '192.168.1.243' : '192.168.1.245',
     },
     { path: `${p}.port`, label: 'Port', kind: 'port', placeholder: '22' },
@@ -40,38 +41,54 @@ function hostFields(role: 'homeserver' | 'deploy'): FieldDef[] {
       path: `${p}.identityFile`,
       label: 'Private key file',
       optional: true,
+      help: 'On this computer. Without one, the app tries your ssh-agent, then a stored SSH password.',
       placeholder: '~/.ssh/id_ed25519',
     },
     { path: `${p}.jump`, label: 'Reach through', kind: 'jump', optional: true },
   ];
 }
 
-const SECTIONS: SectionDef[] = [
+export const SECTIONS: SectionDef[] = [
   {
     title: 'Server',
     fields: [
-      { path: 'name', label: 'Name', help: 'Shown in the tray and the window.' },
       {
         path: 'serverName',
         label: 'Server name',
-        help: 'Users are @localpart:<server name>.',
+        help: 'The part after the colon in your Matrix IDs: for @you:example.org it is example.org.',
         placeholder: 'example.org',
       },
-      { path: 'publicUrl', label: 'Public URL', placeholder: 'https://matrix.example.org' },
+      {
+        path: 'publicUrl',
+        label: 'Public URL',
+        help: 'Where apps and other servers reach Tuwunel.',
+        placeholder: 'https://matrix.example.org',
+      },
+      { path: 'name', label: 'Name', help: 'What the tray and this window call it.' },
       {
         path: 'apexUrl',
         label: 'Apex URL',
         optional: true,
-        help: 'Where /.well-known/matrix is served; defaults to https://<server name>.',
+        help: 'Where /.well-known/matrix is served; empty means https://<server name>.',
+      },
+      {
+        path: 'caFile',
+        label: 'Extra CA certificate',
+        optional: true,
+        help: 'A PEM file on this computer, when the server’s certificate comes from your own CA.',
       },
     ],
   },
   {
     title: 'Homeserver host',
-    help: 'The VM running docker and the matrix-* units.',
+    help: 'The machine (or VM) that runs the Matrix services in docker.',
     fields: hostFields('homeserver'),
   },
-  { title: 'Deploy host', help: 'The machine with the playbook checkout.', fields: hostFields('deploy') },
+  {
+    title: 'Deploy host',
+    help: 'The machine with your matrix-docker-ansible-deploy checkout, where the playbook runs.',
+    fields: hostFields('deploy'),
+  },
   {
     title: 'Tuwunel',
     fields: [
@@ -85,9 +102,14 @@ const SECTIONS: SectionDef[] = [
   {
     title: 'Playbook',
     fields: [
-      { path: 'deploy.dir', label: 'Checkout', placeholder: '/root/matrix-deploy' },
+      { path: 'deploy.dir', label: 'Playbook folder', placeholder: '/root/matrix-deploy' },
       { path: 'deploy.inventory', label: 'Inventory', placeholder: 'inventory/hosts' },
-      { path: 'deploy.varsFile', label: 'vars.yml', placeholder: 'inventory/host_vars/example.org/vars.yml' },
+      {
+        path: 'deploy.varsFile',
+        label: 'vars.yml',
+        help: 'Your server’s settings file, inside the playbook folder.',
+        placeholder: 'inventory/host_vars/matrix.example.org/vars.yml',
+      },
       { path: 'deploy.vaultPasswordFile', label: 'Vault password file', placeholder: '/root/.vault_pass' },
       { path: 'deploy.logDir', label: 'Log folder', optional: true, placeholder: '/root/matrix-deploy/logs' },
     ],
@@ -153,9 +175,9 @@ const SECTIONS: SectionDef[] = [
   },
 ];
 
-const KNOWN_PATHS = new Set(SECTIONS.flatMap((s) => s.fields.map((f) => f.path)));
+export const KNOWN_PATHS = new Set(SECTIONS.flatMap((s) => s.fields.map((f) => f.path)));
 
-function fromInput(def: FieldDef, raw: string | boolean): unknown {
+export function fromInput(def: FieldDef, raw: string | boolean): unknown {
   if (def.kind === 'checkbox') return raw === true;
   const text = String(raw);
   if (def.kind === 'units') {
@@ -177,23 +199,30 @@ function toInput(def: FieldDef, value: unknown): string | boolean {
   return value === undefined || value === null ? '' : String(value);
 }
 
-function ProfileField({
+export function ProfileField({
   def,
   value,
   issues,
   onChange,
+  onBlur,
 }: {
   def: FieldDef;
   value: unknown;
   issues: string[];
   onChange: (v: unknown) => void;
+  onBlur?: () => void;
 }) {
   const id = useId();
   const shown = toInput(def, value);
   const describedBy = [issues.length ? `${id}-error` : null, def.help ? `${id}-help` : null]
     .filter(Boolean)
     .join(' ');
-  const common = { id, 'aria-invalid': issues.length > 0, 'aria-describedby': describedBy || undefined };
+  const common = {
+    id,
+    'aria-invalid': issues.length > 0,
+    'aria-describedby': describedBy || undefined,
+    onBlur,
+  };
   let input: React.ReactNode;
   if (def.kind === 'checkbox') {
     input = (
@@ -266,7 +295,21 @@ function ProfileField({
   );
 }
 
-const VALIDATE_DELAY_MS = 250;
+export const VALIDATE_DELAY_MS = 250;
+
+/** The schema says a value is missing or of the wrong type in zod's words; a person reads these instead. */
+export function issueText(message: string): string {
+  if (/^Invalid input: expected \w+, received undefined$/.test(message)) return 'Fill this in.';
+  if (/^Invalid input: expected number, received string$/.test(message)) return 'Must be a number.';
+  return message;
+}
+
+/** Issues by field path, in a person's words. */
+export function issuesByField(issues: readonly FieldIssue[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const i of issues) m.set(i.field, [...(m.get(i.field) ?? []), issueText(i.message)]);
+  return m;
+}
 
 /**
  * The profile as a form. Every change is checked by the real profile schema in the main process (so the
@@ -307,11 +350,7 @@ export function ProfileEditor({
     return () => clearTimeout(t);
   }, [draft, validate]);
 
-  const byField = useMemo(() => {
-    const m = new Map<string, string[]>();
-    for (const i of issues) m.set(i.field, [...(m.get(i.field) ?? []), i.message]);
-    return m;
-  }, [issues]);
+  const byField = useMemo(() => issuesByField(issues), [issues]);
   const elsewhere = issues.filter((i) => !KNOWN_PATHS.has(i.field));
 
   async function submit(): Promise<void> {
@@ -349,7 +388,7 @@ export function ProfileEditor({
         <ul className="issue-summary" aria-label="Other problems">
           {elsewhere.map((i) => (
             <li key={`${i.field}:${i.message}`}>
-              {i.field ? <code>{i.field}</code> : 'Profile'}: {i.message}
+              {i.field ? <code>{i.field}</code> : 'Profile'}: {issueText(i.message)}
             </li>
           ))}
         </ul>
@@ -365,13 +404,15 @@ export function ProfileEditor({
                 def={def}
                 value={getPath(draft, def.path)}
                 issues={byField.get(def.path) ?? []}
-                onChange={(v) =>
+                onChange={(v) => {
                   setDraft((d) =>
                     v === undefined && def.clears
                       ? setPath(d, def.clears, undefined)
                       : setPath(d, def.path, v),
-                  )
-                }
+                  );
+                  // The message judged the old value; the next check speaks for the new one.
+                  setIssues((old) => old.filter((i) => i.field !== def.path));
+                }}
               />
             ))}
           </div>

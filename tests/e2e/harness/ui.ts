@@ -21,6 +21,11 @@ export async function checkLevel(page: Page, checkId: string): Promise<string | 
   return checkBadge(page, checkId).getAttribute('data-level', { timeout: 5000 });
 }
 
+/** A dashboard group's one line (clicking it opens or folds the group). */
+export function foldLine(page: Page, key: string): Locator {
+  return page.getByTestId(`check-group-${key}`).locator('summary.fold-line');
+}
+
 export async function refresh(page: Page): Promise<void> {
   const button = page.getByRole('banner').getByRole('button', { name: /^Refresh/ });
   await button.click();

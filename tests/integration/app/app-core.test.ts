@@ -152,7 +152,10 @@ describe('openApp', () => {
     expect(first?.profile.name).toBe(lab.profile.name);
     expect(first?.scheduler.isRunning).toBe(true);
 
+    // A second profile is saved beside the one in use, not switched to: that takes the user's choice.
     const second = await app.saveProfile(null, { ...draft, name: 'Lab copy' });
+    expect(app.core()?.profile.name).toBe(lab.profile.name);
+    await app.selectProfile(second.id);
     expect(app.core()?.profile.name).toBe('Lab copy');
     expect(first?.scheduler.isRunning).toBe(false);
     expect(first?.pool.state('homeserver')).not.toBe('connected');
@@ -175,7 +178,9 @@ describe('openApp', () => {
     const app = await openApp({ dataDir, secrets });
     expect(await app.start()).toBeNull();
     expect(app.coreError()).toMatchObject({ code: 'ProfileInvalid' });
-    await app.saveProfile(null, draft);
+    const saved = await app.saveProfile(null, draft);
+    expect(app.coreError()).toMatchObject({ code: 'ProfileInvalid' });
+    await app.selectProfile(saved.id);
     expect(app.coreError()).toBeNull();
     expect(app.core()?.profile.name).toBe(lab.profile.name);
     await expect(app.selectProfile('broken')).rejects.toThrow(/broken\.yaml is not valid/);

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { InvalidInput, ProfileInvalid } from '../../../src-main/core/errors';
 import { EXAMPLE_PROFILE_YAML } from '../../../src-main/core/profile/example';
+import { fileUid } from '../../../src-main/core/profile/load';
 import { ProfileStore, profileSlug } from '../../../src-main/core/profile/store';
 import { DEFAULT_SETTINGS } from '../../../src-main/core/settings/schema';
 import { SettingsStore } from '../../../src-main/core/settings/store';
@@ -22,7 +23,7 @@ afterEach(async () => {
 const example = () => parse(EXAMPLE_PROFILE_YAML) as Record<string, unknown>;
 
 describe('ProfileStore', () => {
-  it('starts empty, saves a new profile under a slug of its name and selects it', async () => {
+  it('starts empty, saves a first profile under a slug of its name and selects it', async () => {
     const store = new ProfileStore(dir);
     expect(await store.list()).toEqual({ profiles: [], selectedId: null });
     expect(await store.selected()).toBeNull();
@@ -40,7 +41,111 @@ describe('ProfileStore', () => {
       },
     ]);
     expect((await store.selected())?.profile.hosts.homeserver.address).toBe('192.168.1.243');
-    expect((await store.save(null, example())).id).toBe('rampancy.cloud-2');
+    expect((await store.save(null, { ...example(), name: 'Rampancy (2)' })).id).toBe('rampancy-2');
+  });
+
+  it('gives every new profile a fresh uid of its own, whatever uid the draft brings', async () => {
+    const store = new ProfileStore(dir);
+    const a = await store.save(null, example());
+    const uidA = (await store.load(a.id)).uid;
+    expect(uidA).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // An imported file copied from profile A, uid included, under another name.
+    const b = await store.save(null, { ...example(), name: 'Copy', uid: uidA });
+    const uidB = (await store.load(b.id)).uid;
+    expect(uidB).not.toBe(uidA);
+    expect(await readFile(store.fileOf(b.id), 'utf8')).toContain(`uid: ${uidB}`);
+    // An edit keeps the file's uid, whatever the draft says.
+    const { draft } = await store.get(b.id);
+    await store.save(b.id, { ...draft, uid: uidA, serverName: 'example.org' });
+    expect((await store.load(b.id)).uid).toBe(uidB);
+    const { uid: _dropped, ...withoutUid } = draft;
+    await store.save(b.id, withoutUid);
+    expect((await store.load(b.id)).uid).toBe(uidB);
+    // A file broken by hand keeps its uid when the window saves it repaired.
+    await writeFile(store.fileOf(b.id), `uid: ${uidB}\nname: Copy\nhosts: [\n`);
+    await store.save(b.id, withoutUid);
+    expect((await store.load(b.id)).uid).toBe(uidB);
+  });
+
+  it('refuses a name another profile has (as a person reads it), on create and on rename; an edit keeps its own', async () => {
+    const store = new ProfileStore(dir);
+    const a = await store.save(null, example());
+    const b = await store.save(null, { ...example(), name: 'Other' });
+    for (const name of ['rampancy.cloud', 'Rampancy.Cloud', ' rampancy.cloud ', 'ｒａｍｐａｎｃｙ.cloud']) {
+      const error = await store.save(null, { ...example(), name }).catch((e: unknown) => e);
+      expect(error, name).toBeInstanceOf(ProfileInvalid);
+      expect((error as ProfileInvalid).issues).toEqual([
+        {
+          field: 'name',
+          message: `is already the name of another profile ("rampancy.cloud", ${store.fileOf(a.id)}); give this one a name of its own, so that the tray, the window and the command line never mix the two up`,
+        },
+      ]);
+      await expect(store.save(b.id, { ...example(), name })).rejects.toThrow(ProfileInvalid);
+    }
+    expect((await store.list()).profiles.map((p) => p.name)).toEqual(['Other', 'rampancy.cloud']);
+    await store.save(a.id, { ...example(), publicUrl: 'https://matrix.example.org' });
+    expect((await store.load(a.id)).publicUrl).toBe('https://matrix.example.org');
+  });
+
+  it('selects a new profile only when it is the first; an edit or a later one leaves the selection alone', async () => {
+    const store = new ProfileStore(dir);
+    const a = await store.save(null, example());
+    const b = await store.save(null, { ...example(), name: 'Imported' });
+    expect((await store.list()).selectedId).toBe(a.id);
+    await store.save(b.id, { ...example(), name: 'Imported', serverName: 'example.org' });
+    expect((await store.list()).selectedId).toBe(a.id);
+    await store.select(b.id);
+    await store.save(a.id, example());
+    expect((await store.list()).selectedId).toBe(b.id);
+  });
+
+  it('refuses a uid that two files of the store carry (one copied by hand), naming the other file', async () => {
+    const store = new ProfileStore(dir);
+    const a = await store.save(null, example());
+    const copy = (await readFile(store.fileOf(a.id), 'utf8')).replace('name: rampancy.cloud', 'name: Copy');
+    await writeFile(join(dir, 'profiles', 'copy.yaml'), copy);
+    for (const [id, twin] of [
+      [a.id, 'copy'],
+      ['copy', a.id],
+    ] as const) {
+      const error = await store.load(id).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProfileInvalid);
+      expect((error as ProfileInvalid).issues).toEqual([
+        {
+          field: 'uid',
+          message: `is also the uid of ${store.fileOf(twin)}, so the two would share their keychain entries; delete the uid line of the file that was copied (it gets a uid of its own)`,
+        },
+      ]);
+    }
+    await writeFile(join(dir, 'profiles', 'copy.yaml'), copy.replace(/^uid: .*\n/m, ''));
+    expect((await store.load('copy')).uid).toBe(await fileUid(store.fileOf('copy')));
+    expect((await store.load(a.id)).uid).not.toBe((await store.load('copy')).uid);
+  });
+
+  it('knows its own files by path, whatever way the path is written', async () => {
+    const store = new ProfileStore(dir);
+    const a = await store.save(null, example());
+    expect(await store.idOfFile(store.fileOf(a.id))).toBe(a.id);
+    expect(await store.idOfFile(join(dir, 'profiles', '..', 'profiles', `${a.id}.yaml`))).toBe(a.id);
+    await writeFile(join(dir, 'elsewhere.yaml'), await readFile(store.fileOf(a.id)));
+    expect(await store.idOfFile(join(dir, 'elsewhere.yaml'))).toBeNull();
+    expect(await store.idOfFile(join(dir, 'missing.yaml'))).toBeNull();
+  });
+
+  it('gives a file from before uids the uid derived from its path, written into it with its comments kept', async () => {
+    await mkdir(join(dir, 'profiles'));
+    const file = join(dir, 'profiles', 'home.yaml');
+    await writeFile(file, EXAMPLE_PROFILE_YAML);
+    const store = new ProfileStore(dir);
+    const { uid } = await store.load('home');
+    expect(uid).toBe(await fileUid(file));
+    expect(uid).toMatch(/^f-[0-9a-f]{32}$/);
+    const text = await readFile(file, 'utf8');
+    expect(text.startsWith(`uid: ${uid}\n`)).toBe(true);
+    expect(text).toContain('serverName: rampancy.cloud # users are @localpart:serverName');
+    expect((await store.load('home')).uid).toBe(uid);
+    expect(await store.uidsNamed('rampancy.cloud')).toEqual([uid]);
+    expect(await store.uidsNamed('Rampancy.cloud')).toEqual([]);
   });
 
   it('keeps the comments of what an edit did not change, and drops removed keys', async () => {
@@ -77,7 +182,8 @@ describe('ProfileStore', () => {
     const store = new ProfileStore(dir);
     const a = await store.save(null, { ...example(), name: 'Alpha' });
     const b = await store.save(null, { ...example(), name: 'Beta' });
-    expect((await store.list()).selectedId).toBe(b.id);
+    expect((await store.list()).selectedId).toBe(a.id);
+    expect((await store.select(b.id)).selectedId).toBe('beta');
     expect((await store.select(a.id)).selectedId).toBe('alpha');
     expect((await store.delete(a.id)).selectedId).toBe('beta');
     expect((await store.delete(b.id)).selectedId).toBeNull();

@@ -51,13 +51,36 @@ describe('hostkey trust / forget', () => {
     expect(appFile()).toBe('');
   });
 
-  it('--yes trusts permanently in the app’s known_hosts; status then works', async () => {
-    for (const host of ['homeserver', 'deploy'] as const) {
-      const r = await t.cli(['hostkey', 'trust', host, '--yes']);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`Trusted: added to ${appKnownHosts}.`);
-      expect(appFile()).toContain(keyOf(t.lab.hosts[host].knownHostsLine));
+  it('--fingerprint of another key is refused with exit 3 and trusts nothing, --yes or not', async () => {
+    const other = t.lab.hosts.deploy.fingerprint;
+    for (const extra of [[], ['--yes']]) {
+      const r = await t.cli(['hostkey', 'trust', 'homeserver', '--fingerprint', other, ...extra]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(
+        `presented ${t.lab.hosts.homeserver.keyType} key ${t.lab.hosts.homeserver.fingerprint}, not ${other} (--fingerprint)`,
+      );
+      expect(appFile()).toBe('');
     }
+  });
+
+  it('--fingerprint of the key the host presents trusts it without asking; --yes trusts and names the key it took', async () => {
+    const home = t.lab.hosts.homeserver;
+    const pinned = await t.cli(['hostkey', 'trust', 'homeserver', '--fingerprint', home.fingerprint]);
+    expect(pinned.code).toBe(0);
+    expect(pinned.stderr).toBe('');
+    expect(pinned.stdout).toContain(
+      `Trusted ${home.keyType} ${home.fingerprint}: added to ${appKnownHosts}.`,
+    );
+    expect(appFile()).toContain(keyOf(home.knownHostsLine));
+    const deploy = t.lab.hosts.deploy;
+    const r = await t.cli(['hostkey', 'trust', 'deploy', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Trusted ${deploy.keyType} ${deploy.fingerprint}: added to ${appKnownHosts}.`);
+    expect(r.stderr).toContain(`Accepted without comparing`);
+    expect(appFile()).toContain(keyOf(deploy.knownHostsLine));
+  });
+
+  it('once trusted, status works', async () => {
     const again = await t.cli(['hostkey', 'trust', 'homeserver', '--yes']);
     expect(again.stdout).toContain('It is already trusted; nothing to do.');
     const status = await t.cli(['status']);

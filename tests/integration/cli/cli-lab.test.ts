@@ -82,6 +82,12 @@ describe('status', () => {
   it('uses the profile selected in the data folder when no --profile is given', async () => {
     const draft = parse(await readFile(t.lab.profilePath, 'utf8')) as Record<string, unknown>;
     await new ProfileStore(t.dataDir).save(null, draft);
+    // A profile of its own: the secrets stored for the lab's file (--profile) are not its.
+    const stored = await t.cli(['secret', 'set', 'sudo-password', '--host', 'homeserver'], {
+      input: `${t.lab.secrets.sudoPassword}\n`,
+      profile: false,
+    });
+    expect(stored.code).toBe(0);
     const r = await t.cli(['status', '--json'], { profile: false });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ profile: t.lab.profile.name, exitCode: 0 });

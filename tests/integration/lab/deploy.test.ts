@@ -374,6 +374,150 @@ describe('ansible-playbook on the deploy host', () => {
   });
 });
 
+describe("the playbook's tags, pin and checks (matrix-docker-ansible-deploy, systemd_service_manager)", () => {
+  const varsPath = () => join(deploy.playbookDir, deploy.varsFile);
+  async function withVars<T>(edit: (vars: string) => string, body: () => Promise<T>): Promise<T> {
+    const good = await readFile(varsPath(), 'utf8');
+    await writeFile(varsPath(), edit(good));
+    try {
+      return await body();
+    } finally {
+      await writeFile(varsPath(), good);
+    }
+  }
+  const pin = (version: string) => (vars: string) =>
+    /^matrix_tuwunel_version: /m.test(vars)
+      ? vars.replace(/^matrix_tuwunel_version: .*$/m, `matrix_tuwunel_version: ${version}`)
+      : `${vars}matrix_tuwunel_version: ${version}\n`;
+  const running = async () => (await readFile(join(homeserverDir, 'state/tuwunel/version'), 'utf8')).trim();
+
+  it('--tags=restart restarts every service; stop-group and start-group act on the group only', async () => {
+    const traefik = await unitMtime('matrix-traefik');
+    expect((await playbook('restart')).exitCode).toBe(0);
+    expect(await unitMtime('matrix-traefik')).toBeGreaterThan(traefik);
+    const stop = await playbook('stop-group --extra-vars group=tuwunel');
+    expect(stop.exitCode).toBe(0);
+    expect(await unitState('matrix-tuwunel')).toBe('inactive');
+    expect(await unitState('matrix-traefik')).toBe('active');
+    const traefikAfter = await unitMtime('matrix-traefik');
+    expect((await playbook('start-group --extra-vars group=homeservers')).exitCode).toBe(0);
+    expect(await unitState('matrix-tuwunel')).toBe('active');
+    expect(await unitMtime('matrix-traefik')).toBe(traefikAfter);
+  });
+
+  it('install-tuwunel,start-group restarts Tuwunel only when its files or image changed', async () => {
+    const before = await unitMtime('matrix-tuwunel');
+    const same = await playbook('install-tuwunel,start-group --extra-vars group=tuwunel');
+    expect(same.exitCode).toBe(0);
+    expect(await unitMtime('matrix-tuwunel')).toBe(before);
+    // The admin API label off: labels change, so Tuwunel (and Traefik's view of it) restarts.
+    await withVars(
+      (v) =>
+        v.replace(
+          'matrix_tuwunel_container_labels_public_client_synapse_admin_api_enabled: true',
+          'matrix_tuwunel_container_labels_public_client_synapse_admin_api_enabled: false',
+        ),
+      async () => {
+        const run = await playbook('install-tuwunel,start-group --extra-vars group=tuwunel');
+        expect(run.exitCode).toBe(0);
+        expect(run.stdout).toMatch(/Ensure Tuwunel support files installed\] \*+\nchanged: /);
+        expect(await readFile(join(homeserverDir, 'state/tuwunel/config/labels'), 'utf8')).not.toContain(
+          'synapse-admin-api',
+        );
+      },
+    );
+    expect(await unitMtime('matrix-tuwunel')).toBeGreaterThan(before);
+    expect((await playbook('install-all,start')).exitCode).toBe(0);
+  });
+
+  it('the matrix_tuwunel_version pin decides the image; a tag the registry lacks fails the pull', async () => {
+    const before = await running();
+    await withVars(pin('v1.8.1'), async () => {
+      expect((await playbook('install-all,start')).exitCode).toBe(0);
+      expect(await running()).toBe('1.8.1');
+    });
+    await withVars(pin('v1.10.0'), async () => {
+      const run = await playbook('install-all,start');
+      expect(run.exitCode).toBe(2);
+      expect(run.stdout).toContain(
+        'Error pulling image ghcr.io/matrix-construct/tuwunel:v1.10.0 - 404 Client Error for http+docker://localhost/v1.47/images/create?tag=v1.10.0&fromImage=ghcr.io%2Fmatrix-construct%2Ftuwunel: Not Found (\\"manifest unknown\\")',
+      );
+      expect(await running()).toBe('1.8.1');
+    });
+    expect((await playbook('install-all,start')).exitCode).toBe(0);
+    expect(await running()).toBe(before);
+  });
+
+  it('fails every play until matrix_playbook_migration_validated_version matches (validate_migration_version.yml)', async () => {
+    const validated = (v: string) => (vars: string) =>
+      vars.replace(
+        /^matrix_playbook_migration_validated_version: .*$/m,
+        `matrix_playbook_migration_validated_version: ${v}`,
+      );
+    await withVars(validated('v2026.04.03.0'), async () => {
+      const run = await playbook('stop');
+      expect(run.exitCode).toBe(2);
+      expect(run.stdout).toContain(
+        '"msg": "Your validated migration version (v2026.04.03.0) is behind the expected version (v2026.05.18.0).\\n\\nThe following breaking changes have been introduced since your last validation:\\n\\n- v2026.04.24.0: (BC Break) mautrix-telegram',
+      );
+      expect(run.stdout).toContain(
+        'After reviewing the above changes and adapting your setup, update your vars.yml:\\n\\nmatrix_playbook_migration_validated_version: \\"v2026.05.18.0\\""',
+      );
+      expect(await unitState('matrix-tuwunel')).toBe('active');
+    });
+    await withVars(validated("''"), async () => {
+      const run = await playbook('start');
+      expect(run.exitCode).toBe(2);
+      expect(run.stdout).toContain(
+        "It appears that you haven't configured the `matrix_playbook_migration_validated_version` variable yet.",
+      );
+    });
+  });
+
+  it('refuses registration without a token (validate_config.yml) and reports a service that does not start', async () => {
+    await withVars(
+      (v) =>
+        v.replace(
+          /^matrix_tuwunel_config_registration_token: .*$/m,
+          "matrix_tuwunel_config_registration_token: ''",
+        ),
+      async () => {
+        const run = await playbook('install-all,start');
+        expect(run.exitCode).toBe(2);
+        expect(run.stdout).toContain(
+          '`matrix_tuwunel_config_allow_registration` is true, but neither `matrix_tuwunel_config_registration_token` nor',
+        );
+      },
+    );
+    // A one-off Tuwunel (CLI mode, the service stopped) holds the database: the started service cannot open it.
+    await runCommand(join(homeserverDir, 'bin', 'systemctl'), ['stop', 'matrix-tuwunel'], {
+      env: { ...process.env, LAB_HOST_DIR: homeserverDir },
+    });
+    const oneOff = spawn(
+      join(homeserverDir, 'bin', 'docker'),
+      ['run', '--rm', 'ghcr.io/matrix-construct/tuwunel:v1.7.0', '--maintenance'],
+      {
+        env: { ...process.env, LAB_HOST_DIR: homeserverDir, LAB_DIR: labDir },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    const exited = new Promise((resolve) => oneOff.on('close', resolve));
+    try {
+      await new Promise((resolve) => oneOff.stdout.on('data', resolve));
+      const run = await playbook('start');
+      expect(run.exitCode).toBe(2);
+      expect(run.stdout).toContain(
+        "matrix-tuwunel.service was not detected to be running. It's possible that there's a configuration problem",
+      );
+    } finally {
+      oneOff.kill('SIGTERM');
+      await exited;
+    }
+    expect((await playbook('start')).exitCode).toBe(0);
+    expect(await unitState('matrix-tuwunel')).toBe('active');
+  });
+});
+
 describe('in the full lab (startLab)', () => {
   it('runs the runbook’s deploy line over real ssh, and the public endpoints follow the units', async () => {
     const lab = await startLab({ keyring: false });

@@ -5,8 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_UNITS } from '../../../src-main/core/profile/schema';
-import { renderedTuwunelToml } from '../../lab/deploy/inventory-files';
+import {
+  LEGACY_MEDIA_ENVIRONMENT,
+  renderedLabels,
+  renderedTuwunelToml,
+} from '../../lab/deploy/inventory-files';
 import { runCommand } from '../../lab/deploy/run';
+import { createFaults } from '../../lab/faults';
 import { setupHomeserver } from '../../lab/homeserver/setup-homeserver';
 import { type HomeserverHttp, startHomeserverHttp } from '../../lab/https/homeserver-http';
 import { markdownToHtml } from '../../lab/https/markdown';
@@ -114,10 +119,17 @@ beforeAll(async () => {
       { userId: `@bob:${SERVER}`, admin: false, deactivated: false },
     ],
   });
-  await writeFile(
-    join(homeserverDir, 'state/tuwunel/config/tuwunel.toml'),
-    renderedTuwunelToml({ serverName: SERVER, registrationToken: CONFIG_TOKEN }),
-  );
+  await Promise.all([
+    writeFile(
+      join(homeserverDir, 'state/tuwunel/config/tuwunel.toml'),
+      renderedTuwunelToml({ serverName: SERVER, registrationToken: CONFIG_TOKEN }),
+    ),
+    writeFile(
+      join(homeserverDir, 'state/tuwunel/config/labels'),
+      renderedLabels({ serverName: SERVER, synapseAdminApiRouted: true }),
+    ),
+    writeFile(join(homeserverDir, 'state/tuwunel/config/env'), LEGACY_MEDIA_ENVIRONMENT),
+  ]);
   const tls = await makeLabTls({
     dir: join(labDir, 'client'),
     cacheDir: CACHE,
@@ -224,7 +236,7 @@ describe('well-known and versions', () => {
     for (const path of ['/_synapse/admin/v1/server_version', '/_synapse/admin/v1/registration_tokens']) {
       const res = await call('GET', pub(path), { token: ADMIN_TOKEN });
       expect(res.status).toBe(404);
-      expect(res.json).toEqual({ errcode: 'M_UNRECOGNIZED', error: 'Not Found' });
+      expect(res.json).toEqual({ errcode: 'M_UNRECOGNIZED', error: 'M_UNRECOGNIZED: Not Found' });
     }
   });
 
@@ -258,13 +270,17 @@ describe('well-known and versions', () => {
   });
 
   it('answers unknown routes and methods like Tuwunel', async () => {
+    // Tuwunel's Request errors carry their errcode in the message too (src/core/error/mod.rs message()).
     expect((await call('GET', pub('/_matrix/client/v3/nope'))).json).toEqual({
       errcode: 'M_UNRECOGNIZED',
-      error: 'Not Found',
+      error: 'M_UNRECOGNIZED: Not Found',
     });
     const wrongMethod = await call('DELETE', pub('/_matrix/client/versions'));
     expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.json).toEqual({ errcode: 'M_UNRECOGNIZED', error: 'Method Not Allowed' });
+    expect(wrongMethod.json).toEqual({
+      errcode: 'M_UNRECOGNIZED',
+      error: 'M_UNRECOGNIZED: Method Not Allowed',
+    });
   });
 });
 
@@ -274,11 +290,14 @@ describe('registration tokens (Synapse admin API, Tuwunel ≥ 1.8.1)', () => {
   it('wants a bearer token of an admin', async () => {
     expect((await call('GET', pub(base))).json).toEqual({
       errcode: 'M_MISSING_TOKEN',
-      error: 'Missing access token.',
+      error: 'M_MISSING_TOKEN: Missing access token.',
     });
     const unknown = await call('GET', pub(base), { token: 'nope' });
     expect(unknown.status).toBe(401);
-    expect(unknown.json).toEqual({ errcode: 'M_UNKNOWN_TOKEN', error: 'Unknown access token.' });
+    expect(unknown.json).toEqual({
+      errcode: 'M_UNKNOWN_TOKEN',
+      error: 'M_UNKNOWN_TOKEN: Unknown access token.',
+    });
   });
 
   it('creates, reads, updates, lists and deletes tokens in the state the admin commands share', async () => {
@@ -312,7 +331,7 @@ describe('registration tokens (Synapse admin API, Tuwunel ≥ 1.8.1)', () => {
     expect(duplicate.status).toBe(400);
     expect(duplicate.json).toEqual({
       errcode: 'M_INVALID_PARAM',
-      error: 'Registration token already exists',
+      error: 'M_INVALID_PARAM: Registration token already exists',
     });
 
     const list = await call('GET', pub(base), { token: ADMIN_TOKEN });
@@ -327,23 +346,24 @@ describe('registration tokens (Synapse admin API, Tuwunel ≥ 1.8.1)', () => {
     expect((await call('DELETE', pub(`${base}/${t}`), { token: ADMIN_TOKEN })).json).toEqual({});
     const gone = await call('GET', pub(`${base}/${t}`), { token: ADMIN_TOKEN });
     expect(gone.status).toBe(404);
-    expect(gone.json).toEqual({ errcode: 'M_NOT_FOUND', error: 'Registration token not found' });
+    expect(gone.json).toEqual({ errcode: 'M_NOT_FOUND', error: 'M_NOT_FOUND: Registration token not found' });
   });
 
-  it('refuses to change or delete the config file’s token', async () => {
+  it('refuses to change or delete the config file’s token (1.9.0: 403)', async () => {
     const put = await call('PUT', pub(`${base}/${CONFIG_TOKEN}`), {
       token: ADMIN_TOKEN,
       body: { uses_allowed: 3 },
     });
     expect(put.status).toBe(403);
+    // src/api/client/admin/tokens/update.rs at v1.9.0.
     expect(put.json).toEqual({
       errcode: 'M_FORBIDDEN',
-      error: "Tokens set in the config file can't be updated",
+      error: "M_FORBIDDEN: Tokens set in the config file can't be updated",
     });
     const del = await call('DELETE', pub(`${base}/${CONFIG_TOKEN}`), { token: ADMIN_TOKEN });
     expect(del.status).toBe(403);
     expect(del.json.error).toBe(
-      'The token set in the config file cannot be revoked. Edit the config file to change it.',
+      'M_FORBIDDEN: The token set in the config file cannot be revoked. Edit the config file to change it.',
     );
   });
 
@@ -363,7 +383,7 @@ describe('client-server API and the admin room', () => {
       body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: 'admin' }, password: 'nope' },
     });
     expect(wrong.status).toBe(403);
-    expect(wrong.json).toEqual({ errcode: 'M_FORBIDDEN', error: 'Wrong username or password.' });
+    expect(wrong.json).toEqual({ errcode: 'M_FORBIDDEN', error: 'M_FORBIDDEN: Wrong username or password.' });
     const login = await call('POST', pub('/_matrix/client/v3/login'), {
       body: {
         type: 'm.login.password',
@@ -399,7 +419,7 @@ describe('client-server API and the admin room', () => {
       pub(`/_matrix/client/v3/directory/room/${encodeURIComponent('#nope:lab.test')}`),
     );
     expect(other.status).toBe(404);
-    expect(other.json).toEqual({ errcode: 'M_NOT_FOUND', error: 'Room with alias not found.' });
+    expect(other.json).toEqual({ errcode: 'M_NOT_FOUND', error: 'M_NOT_FOUND: Room with alias not found.' });
   });
 
   it('runs an !admin command and the bot replies with an m.notice in reply to it, seen by /sync', async () => {
@@ -418,24 +438,36 @@ describe('client-server API and the admin room', () => {
     const again = await call('PUT', pub(sendPath), { token, body: { msgtype: 'm.text', body: 'ignored' } });
     expect(again.json.event_id).toBe(sent.json.event_id);
 
-    let reply: { sender: string; content: Record<string, unknown> } | undefined;
+    type Event = { type: string; sender: string; state_key?: string; content: Record<string, unknown> };
+    let reply: Event | undefined;
+    const seen: Event[] = [];
     let next = since;
     for (let i = 0; i < 5 && !reply; i++) {
       const sync = await call('GET', pub(`/_matrix/client/v3/sync?since=${next}&timeout=10000`), { token });
       next = sync.json.next_batch;
-      const events = sync.json.rooms?.join?.[roomId]?.timeline.events ?? [];
-      reply = events.find((e: { sender: string }) => e.sender === `@conduit:${SERVER}`);
-      const own = events.find((e: { event_id: string }) => e.event_id === sent.json.event_id);
+      const events: Event[] = sync.json.rooms?.join?.[roomId]?.timeline.events ?? [];
+      seen.push(...events);
+      reply = events.find((e) => e.sender === `@conduit:${SERVER}` && e.content.msgtype === 'm.notice');
+      const own = (events as (Event & { event_id?: string; unsigned?: unknown })[]).find(
+        (e) => e.event_id === sent.json.event_id,
+      );
       if (own) expect(own.unsigned).toEqual({ transaction_id: 'txn-1' });
     }
+    // The grant (src/service/admin/grant.rs) joins Bob to the admin room before the bot answers.
+    expect(seen.filter((e) => e.state_key === `@bob:${SERVER}`).map((e) => e.content.membership)).toEqual([
+      'invite',
+      'join',
+    ]);
     expect(reply?.content).toEqual({
       msgtype: 'm.notice',
       body: `@bob:${SERVER} has been granted admin privileges.`,
       'm.relates_to': { 'm.in_reply_to': { event_id: sent.json.event_id } },
     });
-    expect((await readFile(join(homeserverDir, 'state/tuwunel/users'), 'utf8')).split('\n')).toContain(
-      `@bob:${SERVER}\t1\t0`,
-    );
+    expect(
+      (await readFile(join(homeserverDir, 'state/tuwunel/users'), 'utf8'))
+        .split('\n')
+        .find((l) => l.startsWith(`@bob:${SERVER}\t`)),
+    ).toMatch(/^@bob:lab\.test\t1\t0\t/);
   });
 
   it('answers token issue with Markdown, readable backwards through /messages', async () => {
@@ -474,12 +506,18 @@ describe('client-server API and the admin room', () => {
     expect(list.json.registration_tokens.map((t: { token: string }) => t.token)).toContain(issued?.[1]);
   });
 
-  it('queues commands behind a hanging one (rooms list), as Tuwunel’s single admin worker does', async () => {
+  it('queues commands behind a hanging one, as Tuwunel’s single admin worker does', async () => {
     const send = (txn: string, body: string) =>
       call('PUT', pub(`/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${txn}`), {
         token,
         body: { msgtype: 'm.text', body },
       });
+    // The next admin command hangs (the admin room hands the stand-in its command on stdin).
+    createFaults({ homeserver: homeserverDir, deploy: homeserverDir }).hang(
+      'homeserver',
+      'tuwunel-admin*',
+      1,
+    );
     await send('txn-3', '!admin rooms list');
     const after = await send('txn-4', '!admin server uptime');
     await new Promise((r) => setTimeout(r, 700));

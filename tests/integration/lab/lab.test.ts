@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -432,5 +432,64 @@ describe('requireTool', () => {
       'no-such-lab-tool not found: apt-get install openssh-server',
     );
     expect(await requireTool('/usr/sbin/sshd', 'openssh-server')).toBe('/usr/sbin/sshd');
+  });
+});
+
+describe('npm run lab -- --tuwunel-version (tests/lab/cli.ts)', () => {
+  const cli = (args: string[]) =>
+    spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'tests/lab/cli.ts'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+
+  it('starts a lab that runs, pins and answers as the release asked for, and stops on SIGINT', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hst-lab-cli-'));
+    const child = cli(['--dir', dir, '--tuwunel-version', '1.9.0', '--no-keyring']);
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      await eventually(() => out.includes('LAB READY'), 'LAB READY', 60_000);
+      const profile = parse(await readFile(join(dir, 'profile.yaml'), 'utf8'));
+      expect(profile.homeserver.version).toBe('v1.9.0');
+      const ca = await readFile(profile.caFile, 'utf8');
+      expect(
+        JSON.parse((await httpsStatus(`${profile.publicUrl}/_tuwunel/server_version`, ca)).body),
+      ).toEqual({
+        name: 'Tuwunel',
+        version: '1.9.0',
+      });
+      const vars = await readFile(join(profile.deploy.dir, profile.deploy.varsFile), 'utf8');
+      expect(vars).toMatch(/^matrix_tuwunel_version: v1\.9\.0$/m);
+      expect(vars).toMatch(/^matrix_playbook_migration_validated_version: v2026\.05\.18\.0$/m);
+      expect(
+        await readFile(join(profile.deploy.dir, 'roles/custom/matrix-tuwunel/defaults/main.yml'), 'utf8'),
+      ).toMatch(/^matrix_tuwunel_version: v1\.9\.0$/m);
+      expect(out).toContain(`admin room log: ${join(dir, 'homeserver', 'admin-room.jsonl')}`);
+      // The admin room exists from the start, with its first admin (grant_admin_to_first_user).
+      const log = (await readFile(join(dir, 'homeserver', 'admin-room.jsonl'), 'utf8')).trim().split('\n');
+      expect(JSON.parse(log[0] ?? '{}')).toMatchObject({
+        type: 'm.room.create',
+        sender: '@conduit:lab.test',
+      });
+    } finally {
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(await labProcesses(dir)).toEqual([]);
+  });
+
+  it('refuses a release it does not play, naming the ones it does', async () => {
+    const child = cli(['--dir', join(tmpdir(), 'hst-lab-cli-none'), '--tuwunel-version', '1.10.0']);
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(1);
+    expect(err).toContain(
+      'The lab plays Tuwunel 1.7.0, 1.7.1, 1.8.0, 1.8.1, 1.8.2, 1.8.3, 1.9.0; "1.10.0" is not one of those releases.',
+    );
   });
 });

@@ -1,14 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -17,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { trayIconFile } from '../../../src-main/core/desktop/tray-icons';
 import { TRAY_STATES } from '../../../src-main/core/desktop/tray-state';
+import { ELECTRON_VERSION, FUSES, readFuses, standInElectron } from './stand-in-electron';
 
 /**
  * The app packed as a release is packed (electron-builder with electron-builder.yml), for `--linux dir`
@@ -25,50 +17,7 @@ import { TRAY_STATES } from '../../../src-main/core/desktop/tray-state';
  * The e2e build (electron-builder.e2e.yml) is packed too: same files, one fuse different.
  */
 
-const ELECTRON_VERSION = (
-  JSON.parse(readFileSync('node_modules/electron/package.json', 'utf8')) as { version: string }
-).version;
 const EXECUTABLE = 'homeserver-tray';
-
-/**
- * Electron's fuse wire as its binary carries it: a sentinel, the wire version, the number of fuses, one byte
- * per fuse ('0' off, '1' on). Names and defaults from build/fuses/fuses.json5 of electron/electron (45).
- */
-const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
-const FUSES = [
-  ['runAsNode', '1'],
-  ['enableCookieEncryption', '0'],
-  ['enableNodeOptionsEnvironmentVariable', '1'],
-  ['enableNodeCliInspectArguments', '1'],
-  ['enableEmbeddedAsarIntegrityValidation', '0'],
-  ['onlyLoadAppFromAsar', '0'],
-  ['loadBrowserProcessSpecificV8Snapshot', '0'],
-  ['grantFileProtocolExtraPrivileges', '1'],
-  ['wasmTrapHandlers', '1'],
-] as const;
-
-/** A folder electron-builder takes for an unpacked Electron: just the `electron` executable, with a fuse wire. */
-function standInElectron(dir: string): void {
-  const wire = Buffer.concat([
-    Buffer.from('#!/bin/sh\n# Stand-in for the Electron binary: it only carries the fuse wire.\nexit 1\n'),
-    Buffer.from(SENTINEL),
-    Buffer.from([1, FUSES.length]),
-    Buffer.from(FUSES.map(([, d]) => d).join('')),
-  ]);
-  writeFileSync(join(dir, 'electron'), wire, { mode: 0o755 });
-}
-
-function readFuses(binary: string): Record<string, boolean> {
-  const data = readFileSync(binary);
-  const at = data.indexOf(SENTINEL) + SENTINEL.length;
-  expect(at, `no fuse wire in ${binary}`).toBeGreaterThan(SENTINEL.length - 1);
-  expect(data[at], 'fuse wire version').toBe(1);
-  const fuses: Record<string, boolean> = {};
-  FUSES.forEach(([name], i) => {
-    fuses[name] = data[at + 2 + i] === '1'.charCodeAt(0);
-  });
-  return fuses;
-}
 
 /** out/ older than what it is built from (or missing) is rebuilt; `npm test` builds it just before. */
 function buildIfStale(): void {

@@ -449,10 +449,10 @@ function labProfileWith(path: string, value: unknown): Record<string, unknown> {
 describe('hostile profiles through the real command line', () => {
   const data = () => mkdtemp(join(tmpdir(), 'hostile-cli-'));
 
-  async function cli(profile: string, args: string[], dataDir: string) {
+  async function cli(profile: string, args: string[], dataDir: string, options: { input?: string } = {}) {
     const file = join(dataDir, 'profile.yaml');
     await writeFile(file, profile);
-    const { io, out } = memoryIo();
+    const { io, out } = memoryIo(options);
     const code = await runCli(['--profile', file, ...args], io, {
       env: { ...process.env, HOMESERVER_TRAY_DATA_DIR: join(dataDir, 'data'), ...h.lab.env },
     });
@@ -505,6 +505,16 @@ describe('hostile profiles through the real command line', () => {
     const p = labProfileWith('homeserver.dataDir', dataDirValue);
     const dataDir = await data();
     try {
+      // The profile file has secrets of its own (bound to its path): its sudo password is stored first.
+      const stored = await cli(
+        stringify(p),
+        ['secret', 'set', 'sudo-password', '--host', 'homeserver'],
+        dataDir,
+        {
+          input: `${h.lab.secrets.sudoPassword}\n`,
+        },
+      );
+      expect(stored.code).toBe(0);
       const r = await cli(stringify(p), ['run', 'user.make-admin', '--param', 'user=bob', '--yes'], dataDir);
       expect(r.stderr).toBe('');
       const docker = sentCommands(h.lab.hosts.homeserver.execLog().slice(logs[0])).filter((c) =>

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
 import { Runbook, type RunbookOptions } from '../../../src-main/core/runbook/runner';
 import type { RunbookSettings } from '../../../src-main/core/runbook/types';
 import { createKeytarSecretStore } from '../../../src-main/core/secrets/keytar-store';
+import { profileSecretStore } from '../../../src-main/core/secrets/profile-secrets';
 import type { SecretStore } from '../../../src-main/core/secrets/types';
 import { HostLocks } from '../../../src-main/core/ssh/host-lock';
 import { SshPool } from '../../../src-main/core/ssh/pool';
@@ -51,8 +53,9 @@ export async function startHarness(options: LabOptions = {}): Promise<Harness> {
   try {
     if (lab.env.DBUS_SESSION_BUS_ADDRESS)
       process.env.DBUS_SESSION_BUS_ADDRESS = lab.env.DBUS_SESSION_BUS_ADDRESS;
-    const secrets = createKeytarSecretStore();
     const profile = profileSchema.parse(lab.profile);
+    // Bound to a profile identity, as the app's core binds its keychain (a uid as the profile store gives one).
+    const secrets = profileSecretStore(createKeytarSecretStore(), { profile, uid: randomUUID() });
     await secrets.set(
       { profile: profile.name, kind: 'sudo-password', host: 'homeserver' },
       lab.secrets.sudoPassword,

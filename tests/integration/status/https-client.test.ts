@@ -42,6 +42,10 @@ beforeAll(async () => {
         res.writeHead(301, { location: 'http://127.0.0.1/json' });
         res.end();
         return;
+      case '/bad-redirect':
+        res.writeHead(302, { location: 'https://[::1' });
+        res.end();
+        return;
       case '/big':
         res.writeHead(200);
         res.end('x'.repeat(5000));
@@ -136,6 +140,27 @@ describe('createHttpsGetter', () => {
     const pending = g.get(`${base}/hang`, { signal: ctl.signal });
     setTimeout(() => ctl.abort(), 50);
     expect(await pending).toMatchObject({ ok: false, code: 'ABORT_ERR' });
+  });
+
+  it('never rejects: a URL that is no https URL, or a redirect to nowhere, is a failed outcome with a reason', async () => {
+    const g = getter();
+    expect(await g.get('livekit-jwt.lab.test/healthz')).toMatchObject({
+      ok: false,
+      url: 'livekit-jwt.lab.test/healthz',
+      code: 'EBADURL',
+      message: 'not a URL',
+    });
+    expect(await g.get('http://127.0.0.1:1/healthz')).toMatchObject({
+      ok: false,
+      code: 'EBADURL',
+      message: 'http is not https',
+    });
+    expect(await g.get(`${base}/bad-redirect`)).toMatchObject({
+      ok: false,
+      url: `${base}/bad-redirect`,
+      code: 'EBADREDIRECT',
+      message: 'redirected to https://[::1: not a URL',
+    });
   });
 
   it('reports a refused connection with its code', async () => {

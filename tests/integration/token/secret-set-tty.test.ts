@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { fileUid } from '../../../src-main/core/profile/load';
 import { shellCommand } from '../../../src-main/core/ssh/quote';
 import { type Keyring, startKeyring } from '../../lab/keyring';
 import { testProfile } from '../../unit/core/runbook/test-profile';
@@ -107,6 +108,7 @@ describe('secret set at a terminal', () => {
     );
     expect(screen).not.toContain(secret);
     expect(screen).not.toContain('Pässw');
-    expect(await lookup('tty-profile/sudo-password/homeserver')).toBe(secret);
+    // Under the profile file's uid and the homeserver host's identity (testProfile: admin@127.0.0.1:22).
+    expect(await lookup(`${await fileUid(profilePath)}/sudo-password/admin@127.0.0.1:22`)).toBe(secret);
   });
 });

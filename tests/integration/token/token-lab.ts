@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { fileUid } from '../../../src-main/core/profile/load';
 import { type Profile, type ProfileInput, profileSchema } from '../../../src-main/core/profile/schema';
 import { AuditLog } from '../../../src-main/core/runbook/audit';
 import { CATALOG } from '../../../src-main/core/runbook/catalog';
@@ -12,6 +13,7 @@ import type { RunRecord } from '../../../src-main/core/runbook/run-record';
 import { Runbook } from '../../../src-main/core/runbook/runner';
 import type { StickyAlerts } from '../../../src-main/core/runbook/sticky-alerts';
 import { createKeytarSecretStore } from '../../../src-main/core/secrets/keytar-store';
+import { profileSecretStore } from '../../../src-main/core/secrets/profile-secrets';
 import type { SecretStore } from '../../../src-main/core/secrets/types';
 import { SshPool } from '../../../src-main/core/ssh/pool';
 import { createTokenActions } from '../../../src-main/core/vault/token-actions';
@@ -20,7 +22,9 @@ import type { Lab, LabOptions } from '../../lab/types';
 
 /**
  * The app's core against the lab for the token tests: the real keychain (keytar on the lab's
- * gnome-keyring), the real SSH pool, the runbook with the token actions, an audit trail in a data folder.
+ * gnome-keyring) bound to the profile file's identity as the app binds it (so the command line and
+ * createCore on `profilePath` find the same entries), the real SSH pool, the runbook with the token
+ * actions, an audit trail in a data folder.
  */
 const execFileAsync = promisify(execFile);
 
@@ -54,7 +58,10 @@ export async function startTokenLab(
     const profile = profileSchema.parse(change(structuredClone(lab.profile), lab));
     const profilePath = join(scratch, 'profile.yaml');
     await writeFile(profilePath, stringify(profile));
-    const secrets = createKeytarSecretStore();
+    const secrets = profileSecretStore(createKeytarSecretStore(), {
+      profile,
+      uid: await fileUid(profilePath),
+    });
     await secrets.set({ profile: profile.name, kind: 'vault-password' }, lab.secrets.vaultPassword);
     await secrets.set(
       { profile: profile.name, kind: 'sudo-password', host: 'homeserver' },

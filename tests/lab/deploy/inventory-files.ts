@@ -1,3 +1,5 @@
+import { MIGRATION_EXPECTED_VERSION } from './playbook-files';
+
 /**
  * The deploy host's own, untracked inventory for the lab playbook (as upstream, `/inventory` is ignored by
  * git) and the Tuwunel files the playbook renders from it.
@@ -5,7 +7,10 @@
 
 export interface InventoryOptions {
   serverName: string;
+  /** The version vars.yml pins (matrix_tuwunel_version). */
   tuwunelVersion: string;
+  /** Whether vars.yml routes the Synapse admin API to Tuwunel (the container label variable). */
+  synapseAdminApiRouted: boolean;
   homeserverDir: string;
   tuwunelConfigDir: string;
   playbookSeconds: number;
@@ -63,6 +68,9 @@ matrix_homeserver_implementation: tuwunel
 # Pinned on purpose: read the runbook's Lessons appendix before bumping.
 matrix_tuwunel_version: v${opts.tuwunelVersion}
 
+# The playbook's breaking changes this setup has been checked against (see its CHANGELOG).
+matrix_playbook_migration_validated_version: ${MIGRATION_EXPECTED_VERSION}
+
 # A secret used as a base for generating various other secrets.
 matrix_homeserver_generic_secret_key: 'd5c1e37a0b7f4e0f9a4c2b8e6f1d3a7c'
 
@@ -86,7 +94,14 @@ matrix_tuwunel_config_allowed_remote_server_names: ${flowList(allowedRemoteServe
 matrix_tuwunel_environment_variables_extension: |
   ${LEGACY_MEDIA_ENVIRONMENT.trimEnd()}
 
-# MatrixRTC (Element Call): LiveKit SFU + JWT service.
+${
+  opts.synapseAdminApiRouted
+    ? `# Serve Tuwunel's Synapse-compatible admin API (/_synapse/admin), as admin tools need it (Tuwunel >= 1.8.1).
+matrix_tuwunel_container_labels_public_client_synapse_admin_api_enabled: true
+
+`
+    : ''
+}# MatrixRTC (Element Call): LiveKit SFU + JWT service.
 matrix_rtc_enabled: true
 livekit_server_config_rtc_use_external_ip: true
 `;
@@ -102,6 +117,24 @@ function pyJsonString(value: string): string {
 
 function pyJsonList(items: readonly string[]): string {
   return `[${items.map(pyJsonString).join(', ')}]`;
+}
+
+/** The container labels the playbook's labels.j2 renders for the lab inventory. */
+export function renderedLabels(opts: { serverName: string; synapseAdminApiRouted: boolean }): string {
+  const host = inventoryHostName(opts.serverName);
+  return [
+    'traefik.enable=true',
+    'traefik.http.services.matrix-tuwunel.loadbalancer.server.port=6167',
+    `traefik.http.routers.matrix-tuwunel-public-tuwunel-api.rule=Host(\`${host}\`) && PathPrefix(\`/_tuwunel\`)`,
+    'traefik.http.routers.matrix-tuwunel-public-tuwunel-api.service=matrix-tuwunel',
+    ...(opts.synapseAdminApiRouted
+      ? [
+          `traefik.http.routers.matrix-tuwunel-public-client-synapse-admin-api.rule=Host(\`${host}\`) && PathPrefix(\`/_synapse/admin\`)`,
+          'traefik.http.routers.matrix-tuwunel-public-client-synapse-admin-api.service=matrix-tuwunel',
+        ]
+      : []),
+    '',
+  ].join('\n');
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   inventoryHostName,
   inventoryHosts,
   LEGACY_MEDIA_ENVIRONMENT,
+  renderedLabels,
   renderedTuwunelToml,
   varsYml,
 } from './inventory-files';
@@ -20,8 +21,12 @@ export interface DeployHostOptions {
   hostDir: string;
   homeserverDir: string;
   serverName: string;
-  /** Without the leading v, e.g. '1.7.0'. */
+  /** Without the leading v, e.g. '1.7.0': the version vars.yml pins and the homeserver runs. */
   tuwunelVersion: string;
+  /** The version the checkout's Tuwunel role defaults to (its defaults/main.yml). Default tuwunelVersion. */
+  playbookTuwunelVersion?: string;
+  /** Whether vars.yml routes /_synapse/admin to Tuwunel (Traefik labels). Default true. */
+  synapseAdminApiRouted?: boolean;
   vaultPassword: string;
   registrationToken: string;
   playbookSeconds: number;
@@ -79,7 +84,7 @@ function contentKey(files: RepoFiles): string {
 }
 
 // Bumping this retires every cached repository set (after changing how they are built).
-const REPOS_CACHE_VERSION = 'v4';
+const REPOS_CACHE_VERSION = 'v5';
 
 /**
  * The galaxy role's upstream (bare), made once per role content. It lives in the cache, not in each lab:
@@ -88,7 +93,10 @@ const REPOS_CACHE_VERSION = 'v4';
  */
 async function galaxyRoleRemote(cacheDir: string, roleFiles: RepoFiles): Promise<string> {
   const dir = await cachedDir(
-    join(cacheDir, `galaxy-role-remote-${REPOS_CACHE_VERSION}-${contentKey(roleFiles)}`),
+    join(
+      cacheDir,
+      `galaxy-role-remote-${REPOS_CACHE_VERSION}-${GALAXY_ROLE.version}-${contentKey(roleFiles)}`,
+    ),
     async (tmp) => {
       const work = join(tmp, 'work');
       await initRepo(work, roleFiles, 'Lab edition of systemd_service_manager', GALAXY_ROLE.version);
@@ -208,8 +216,11 @@ export async function setupDeployHost(opts: DeployHostOptions): Promise<DeployHo
     const roleRemote = await galaxyRoleRemote(opts.cacheDir, galaxyRoleFiles());
     const cached = await playbookRepos({
       cacheDir: opts.cacheDir,
-      files: playbookRepoFiles({ tuwunelVersion: opts.tuwunelVersion, galaxyRoleRemote: roleRemote }),
-      tuwunelVersion: opts.tuwunelVersion,
+      files: playbookRepoFiles({
+        tuwunelVersion: opts.playbookTuwunelVersion ?? opts.tuwunelVersion,
+        galaxyRoleRemote: roleRemote,
+      }),
+      tuwunelVersion: opts.playbookTuwunelVersion ?? opts.tuwunelVersion,
     });
     await copyRepos([
       { from: cached.remote, to: paths.playbookRemote },
@@ -218,6 +229,7 @@ export async function setupDeployHost(opts: DeployHostOptions): Promise<DeployHo
     const inventoryOptions = {
       serverName: opts.serverName,
       tuwunelVersion: opts.tuwunelVersion,
+      synapseAdminApiRouted: opts.synapseAdminApiRouted ?? true,
       homeserverDir: opts.homeserverDir,
       tuwunelConfigDir: opts.tuwunelConfigDir,
       playbookSeconds: opts.playbookSeconds,
@@ -242,6 +254,12 @@ export async function setupDeployHost(opts: DeployHostOptions): Promise<DeployHo
       content: renderedTuwunelToml({
         serverName: opts.serverName,
         registrationToken: opts.registrationToken,
+      }),
+    },
+    labels: {
+      content: renderedLabels({
+        serverName: opts.serverName,
+        synapseAdminApiRouted: opts.synapseAdminApiRouted ?? true,
       }),
     },
     env: { content: LEGACY_MEDIA_ENVIRONMENT },

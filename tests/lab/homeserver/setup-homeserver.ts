@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cachedDir } from '../deploy/artefact-cache';
 import { linkFresh, setupHost } from '../host/setup-host';
+import { adminRoomTopic } from '../https/tuwunel-api';
 import { run } from '../tools';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -27,6 +28,7 @@ export const LAB_UNITS = [
 export const STAND_INS = ['systemctl', 'docker', 'journalctl', 'df', 'sudo', 'tuwunel-admin'] as const;
 const LIBS = [
   'common.sh',
+  'admin-parse.sh',
   'unit-info.sh',
   'docker-format.sh',
   'units.sh',
@@ -38,6 +40,34 @@ const LIBS = [
 
 export type UnitState = 'active' | 'inactive' | 'failed';
 
+export interface LabUserSeed {
+  userId: string;
+  admin: boolean;
+  deactivated: boolean;
+  displayName?: string;
+  /** Kept as a SHA-256 (Tuwunel keeps an argon2 hash); none for a deactivated account. */
+  password?: string;
+}
+
+export interface LabDeviceSeed {
+  userId: string;
+  deviceId: string;
+  displayName: string;
+  /** Milliseconds since the epoch, as Tuwunel's device metadata keeps `last_seen_ts`. */
+  lastSeenMs: number;
+  lastSeenIp: string;
+}
+
+/** Room IDs as Tuwunel makes them (RoomId::new_v1): `!`, 18 random alphanumerics, the server name. */
+export function newRoomId(serverName: string): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return `!${Array.from(randomBytes(18), (b) => chars[b % chars.length]).join('')}:${serverName}`;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 export interface HomeserverSetup {
   hostDir: string;
   /** The lab cache (tables the stand-ins read, made once). */
@@ -46,9 +76,12 @@ export interface HomeserverSetup {
   tuwunelVersion: string;
   sudoPassword: string;
   units: readonly string[];
-  users: readonly { userId: string; admin: boolean; deactivated: boolean }[];
+  users: readonly LabUserSeed[];
+  devices?: readonly LabDeviceSeed[];
   /** Seconds between the lines a running container adds to its journal. */
   journalIntervalSeconds?: number;
+  /** Seconds after a container start until Docker's health check passes (Tuwunel ≥ 1.8.2). Default 30. */
+  healthCheckSeconds?: number;
 }
 
 async function replaceFile(path: string, content: string, mode = 0o644): Promise<void> {
@@ -81,6 +114,7 @@ export async function setupHomeserver(o: HomeserverSetup): Promise<void> {
   await setupHost(o.hostDir, Object.fromEntries(STAND_INS.map((n) => [n, here(`./bin/${n}`)])));
   await Promise.all([
     ...LIBS.map((n) => linkFresh(here(`./lib/${n}`), join(o.hostDir, 'lib', n))),
+    linkFresh(here('./lib/grammar'), join(o.hostDir, 'lib', 'grammar')),
     unitPropertiesDir(o.cacheDir).then((d) => linkFresh(d, join(o.hostDir, 'lib', 'unit-properties.d'))),
   ]);
   const state = join(o.hostDir, 'state');
@@ -100,8 +134,29 @@ export async function setupHomeserver(o: HomeserverSetup): Promise<void> {
     writeFile(join(state, 'tuwunel', 'version'), `${o.tuwunelVersion.replace(/^v/, '')}\n`),
     writeFile(
       join(state, 'tuwunel', 'users'),
-      o.users.map((u) => `${u.userId}\t${u.admin ? 1 : 0}\t${u.deactivated ? 1 : 0}\n`).join(''),
+      o.users
+        .map((u) =>
+          [
+            u.userId,
+            u.admin ? 1 : 0,
+            u.deactivated ? 1 : 0,
+            u.password && !u.deactivated ? sha256(u.password) : '-',
+            u.displayName ?? '',
+          ].join('\t'),
+        )
+        .map((l) => `${l}\n`)
+        .join(''),
     ),
+    writeFile(
+      join(state, 'tuwunel', 'devices'),
+      (o.devices ?? [])
+        .map((d) => `${[d.userId, d.deviceId, d.displayName, d.lastSeenMs, d.lastSeenIp].join('\t')}\n`)
+        .join(''),
+    ),
+    writeFile(join(state, 'tuwunel', 'rooms'), roomsFile(o)),
+    writeFile(join(state, 'tuwunel', 'backups'), ''),
+    writeFile(join(state, 'tuwunel', 'LOCK'), ''),
+    writeFile(join(state, 'tuwunel', 'health-seconds'), `${o.healthCheckSeconds ?? 30}\n`),
     writeFile(join(state, 'tuwunel', 'tokens'), ''),
     writeFile(join(state, 'disk', 'percent'), '42\n'),
     writeFile(join(state, 'journal', 'interval'), `${o.journalIntervalSeconds ?? 15}\n`),
@@ -110,6 +165,31 @@ export async function setupHomeserver(o: HomeserverSetup): Promise<void> {
   ]);
   // Up since three hours ago, as after the last deploy.
   await setUnits(o.hostDir, 'active', o.units, nowUs - 3 * 3600 * 1_000_000);
+}
+
+/**
+ * `state/tuwunel/rooms`: the admin room Tuwunel creates on first start (src/service/admin/create.rs: its
+ * name, topic and alias; its members are the admins) and the family room the runbook's users share.
+ */
+function roomsFile(o: HomeserverSetup): string {
+  const active = o.users.filter((u) => !u.deactivated).map((u) => u.userId);
+  const rows = [
+    [
+      newRoomId(o.serverName),
+      `#admins:${o.serverName}`,
+      `${o.serverName} Admin Room`,
+      adminRoomTopic(o.serverName),
+      '',
+    ],
+    [
+      newRoomId(o.serverName),
+      `#family:${o.serverName}`,
+      'Family',
+      'Photos, plans and the odd meme',
+      active.join(','),
+    ],
+  ];
+  return rows.map((r) => `${r.join('\t')}\n`).join('');
 }
 
 /** Changes units through the stand-ins' own transition code, so journal and containers follow. */

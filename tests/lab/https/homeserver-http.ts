@@ -5,15 +5,19 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AdminRoom, type EventFilter, filterAccepts, type RoomEvent } from './admin-room';
 import {
-  readConfigToken,
+  readRooms,
+  readStartedConfig,
   readTuwunelVersion,
   readUsers,
+  type StartedConfig,
   unitActive,
   unitSince,
   writeTuwunelVersion,
 } from './homeserver-state';
 import { type ApiResult, RegistrationTokensApi } from './registration-tokens';
-import { clientVersions, hasSynapseAdminApi, matrixError, serverInfo } from './tuwunel-api';
+import { SYNAPSE_ADMIN_ENDPOINTS } from './releases';
+import { SynapseAdminApi } from './synapse-admin-api';
+import { clientVersions, compareVersions, matrixError, nearestAtOrBelow, serverInfo } from './tuwunel-api';
 
 export interface HomeserverHttpOptions {
   address: string;
@@ -26,6 +30,8 @@ export interface HomeserverHttpOptions {
   adminUserId: string;
   adminPassword: string;
   adminAccessToken: string;
+  /** The device the admin access token belongs to (in state/tuwunel/devices). Default random. */
+  adminDeviceId?: string;
   /**
    * Where tuwunel.toml lives (its `registration_token` is Tuwunel's config token); default
    * `<homeserverDir>/state/tuwunel/config`, where the homeserver stand-ins read it.
@@ -69,8 +75,12 @@ interface Route {
   method: string;
   pattern: RegExp;
   handler: Handler;
-  /** Routes that exist only from some Tuwunel version on. */
-  since?: (version: string) => boolean;
+}
+
+interface Media {
+  contentType: string;
+  filename: string;
+  body: Buffer;
 }
 
 const ok = (body: unknown): ApiResult => ({ status: 200, body });
@@ -117,6 +127,48 @@ function sendBadGateway(res: ServerResponse): void {
   res.end();
 }
 
+/** Traefik's answer for a path no router of the container claims (its labels decide, see StartedConfig). */
+function sendTraefikNotFound(res: ServerResponse): void {
+  const text = '404 page not found\n';
+  res.writeHead(404, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** `{name}` segments of an endpoint path as capture groups. */
+function pathPattern(path: string): RegExp {
+  return new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '([^/]+)')}$`);
+}
+
+/**
+ * Whether Tuwunel before 1.8.0 hides this event from its clients (src/api/client/message.rs is_ignored_pdu):
+ * messages whose sender's server is refused by the federation lists, the own server included then
+ * (tuwunel#489). The allowlist entries are regexes matched unanchored against the host.
+ */
+function hiddenBySenderServer(
+  event: RoomEvent,
+  config: StartedConfig,
+  serverName: string,
+  version: string,
+): boolean {
+  if (event.type !== 'm.room.message') return false;
+  const server = event.sender.slice(event.sender.indexOf(':') + 1);
+  if (compareVersions(version, '1.8.0') >= 0 && server === serverName) return false;
+  const host = server.replace(/:\d+$/, '');
+  const matches = (patterns: string[]) =>
+    patterns.some((p) => {
+      try {
+        return new RegExp(p).test(host);
+      } catch {
+        return false;
+      }
+    });
+  if (config.forbiddenRemoteServerNames.length > 0 && matches(config.forbiddenRemoteServerNames)) return true;
+  return config.allowedRemoteServerNames.length > 0 && !matches(config.allowedRemoteServerNames);
+}
+
 function parseFilter(raw: string | null, stored: Map<string, unknown>): unknown {
   if (raw === null) return undefined;
   if (raw.startsWith('{')) {
@@ -144,24 +196,44 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
   const version = async () => (await readTuwunelVersion(opts.homeserverDir)) ?? opts.tuwunelVersion;
 
   const sessions = new Map<string, Session>([
-    [opts.adminAccessToken, { userId: opts.adminUserId, deviceId: alphanumeric(DEVICE_ID_LENGTH) }],
+    [
+      opts.adminAccessToken,
+      { userId: opts.adminUserId, deviceId: opts.adminDeviceId ?? alphanumeric(DEVICE_ID_LENGTH) },
+    ],
   ]);
   const filters = new Map<string, unknown>();
+  const media = new Map<string, Media>();
+  const adminRoomId = (await readRooms(opts.homeserverDir)).find(
+    (r) => r.alias === `#admins:${opts.serverName}`,
+  )?.roomId;
   const room = new AdminRoom({
     serverName: opts.serverName,
     adminUserId: opts.adminUserId,
     homeserverDir: opts.homeserverDir,
+    roomId: adminRoomId ?? `!${alphanumeric(18)}:${opts.serverName}`,
+    version,
+    logPath: join(opts.homeserverDir, 'admin-room.jsonl'),
+    upload: ({ mediaId, contentType, filename, body }) => {
+      media.set(`${opts.serverName}/${mediaId}`, { contentType, filename, body });
+      return `mxc://${opts.serverName}/${mediaId}`;
+    },
   });
 
-  // Tuwunel reads tuwunel.toml when it starts: the config token changes with a restart, not with the file.
+  // Tuwunel reads tuwunel.toml when it starts, Traefik the container's labels: what they hold changes with a
+  // restart, not with the files.
   const tuwunelConfigDir = opts.tuwunelConfigDir ?? join(opts.homeserverDir, 'state', 'tuwunel', 'config');
-  let configToken: { since: number; token: string | undefined } | undefined;
-  const currentConfigToken = async () => {
+  let started: { since: number; config: StartedConfig } | undefined;
+  const startedConfig = async () => {
     const since = await unitSince(opts.homeserverDir, 'matrix-tuwunel');
-    if (configToken?.since !== since) configToken = { since, token: await readConfigToken(tuwunelConfigDir) };
-    return configToken.token;
+    if (started?.since !== since) started = { since, config: await readStartedConfig(tuwunelConfigDir) };
+    return started.config;
   };
-  const tokens = new RegistrationTokensApi(opts.homeserverDir, currentConfigToken);
+  const tokens = new RegistrationTokensApi(
+    opts.homeserverDir,
+    async () => (await startedConfig()).registrationToken,
+    version,
+  );
+  const adminApi = new SynapseAdminApi(opts.homeserverDir, opts.serverName);
 
   const userState = async (userId: string) => {
     const user = (await readUsers(opts.homeserverDir)).find((u) => u.userId === userId);
@@ -207,10 +279,23 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
       : {}),
   });
 
-  const syncResponse = (session: Session, since: number, filter: Record<string, unknown> | undefined) => {
+  /** Events the client may see: before 1.8.0, messages of senders the federation lists refuse are hidden. */
+  const visibility = async () => {
+    const [config, current] = await Promise.all([startedConfig(), version()]);
+    return (e: RoomEvent) => !hiddenBySenderServer(e, config, opts.serverName, current);
+  };
+
+  const syncResponse = (
+    session: Session,
+    since: number,
+    filter: Record<string, unknown> | undefined,
+    visible: (e: RoomEvent) => boolean,
+  ) => {
     const roomFilter = (filter?.room ?? {}) as { timeline?: EventFilter };
     const limit = roomFilter.timeline?.limit ?? 10;
-    const newer = room.all().filter((e) => e.count > since && filterAccepts(roomFilter.timeline, e));
+    const newer = room
+      .all()
+      .filter((e) => e.count > since && filterAccepts(roomFilter.timeline, e) && visible(e));
     const timeline = newer.slice(-limit);
     const first = timeline[0];
     const joined: Record<string, unknown> = {
@@ -233,6 +318,94 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
     };
   };
 
+  const param = (ctx: Context, i: number) => decodeURIComponent(ctx.params[i] ?? '');
+  const asAdmin =
+    (handler: Handler): Handler =>
+    async (ctx) => {
+      await requireAdmin(ctx);
+      return handler(ctx);
+    };
+  /**
+   * The Synapse admin endpoints the lab acts out, by `METHOD path` as releases.ts lists them.
+   * A release serves one only when that list has it; one it serves but the lab does not act out answers 501.
+   */
+  const adminHandlers: Record<string, Handler> = {
+    'GET /_synapse/admin/v1/server_version': async () => ok({ server_version: await version() }),
+    // Shared-secret registration (get_nonce.rs, register.rs): the playbook sets no registration_shared_secret.
+    'GET /_synapse/admin/v1/register': async () => {
+      throw new MatrixFailure(400, 'M_UNKNOWN', 'Shared-secret registration is not enabled');
+    },
+    'POST /_synapse/admin/v1/register': async () => {
+      throw new MatrixFailure(400, 'M_UNKNOWN', 'Shared-secret registration is not enabled');
+    },
+    'GET /_synapse/admin/v1/registration_tokens': asAdmin((ctx) =>
+      tokens.list(ctx.url.searchParams.get('valid')),
+    ),
+    'POST /_synapse/admin/v1/registration_tokens/new': asAdmin(async (ctx) =>
+      tokens.create(await ctx.body()),
+    ),
+    'GET /_synapse/admin/v1/registration_tokens/{token}': asAdmin((ctx) => tokens.get(param(ctx, 0))),
+    'PUT /_synapse/admin/v1/registration_tokens/{token}': asAdmin(async (ctx) =>
+      tokens.update(param(ctx, 0), await ctx.body()),
+    ),
+    'DELETE /_synapse/admin/v1/registration_tokens/{token}': asAdmin((ctx) => tokens.delete(param(ctx, 0))),
+    'GET /_synapse/admin/v2/users': asAdmin((ctx) => adminApi.listUsers(ctx.url.searchParams, false)),
+    'GET /_synapse/admin/v3/users': asAdmin((ctx) => adminApi.listUsers(ctx.url.searchParams, true)),
+    'GET /_synapse/admin/v1/users/{user_id}/admin': asAdmin((ctx) => adminApi.isAdmin(param(ctx, 0))),
+    'POST /_synapse/admin/v1/deactivate/{user_id}': asAdmin((ctx) => adminApi.deactivate(param(ctx, 0))),
+    'POST /_synapse/admin/v1/reset_password/{user_id}': asAdmin(async (ctx) =>
+      adminApi.resetPassword(param(ctx, 0), await ctx.body()),
+    ),
+    'GET /_synapse/admin/v2/users/{user_id}/devices': asAdmin((ctx) => adminApi.listDevices(param(ctx, 0))),
+    'GET /_synapse/admin/v2/users/{user_id}/devices/{device_id}': asAdmin((ctx) =>
+      adminApi.getDevice(param(ctx, 0), param(ctx, 1)),
+    ),
+    'DELETE /_synapse/admin/v2/users/{user_id}/devices/{device_id}': asAdmin((ctx) =>
+      adminApi.deleteDevice(param(ctx, 0), param(ctx, 1)),
+    ),
+    'POST /_synapse/admin/v2/users/{user_id}/delete_devices': asAdmin(async (ctx) =>
+      adminApi.deleteDevices(param(ctx, 0), await ctx.body()),
+    ),
+    'POST /_synapse/admin/v1/send_server_notice': asAdmin(async (ctx) =>
+      adminApi.sendServerNotice(await ctx.body()),
+    ),
+    'GET /_synapse/admin/v1/federation/destinations': asAdmin((ctx) =>
+      adminApi.listDestinations(ctx.url.searchParams),
+    ),
+  };
+  const notModelled: Handler = async () => ({
+    status: 501,
+    body: {
+      errcode: 'M_UNRECOGNIZED',
+      error:
+        'The Homeserver Tray lab does not act out this endpoint (the Tuwunel release it plays serves it).',
+    },
+  });
+  /** The release's Synapse admin routes, with the idempotent PUT send_server_notice/{txn_id} beside POST. */
+  const adminRoutes = (release: string): Route[] => {
+    const key = nearestAtOrBelow(release, Object.keys(SYNAPSE_ADMIN_ENDPOINTS));
+    const served = SYNAPSE_ADMIN_ENDPOINTS[key] ?? [];
+    return served.map(([method, path]) => {
+      if (method === 'PUT' && path === '/_synapse/admin/v1/send_server_notice')
+        return {
+          method,
+          pattern: /^\/_synapse\/admin\/v1\/send_server_notice\/([^/]+)$/,
+          handler: asAdmin(async (ctx) => {
+            const session = await authenticate(ctx);
+            return adminApi.sendServerNotice(await ctx.body(), {
+              sender: `${session.userId}\0${session.deviceId}`,
+              txnId: param(ctx, 0),
+            });
+          }),
+        };
+      return {
+        method,
+        pattern: pathPattern(path),
+        handler: adminHandlers[`${method} ${path}`] ?? notModelled,
+      };
+    });
+  };
+
   const routes: Route[] = [
     {
       method: 'GET',
@@ -249,44 +422,6 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
       pattern: /^\/_tuwunel\/server_version$/,
       handler: async () => ok({ name: 'Tuwunel', version: await version() }),
     },
-    {
-      method: 'GET',
-      pattern: /^\/_synapse\/admin\/v1\/server_version$/,
-      since: hasSynapseAdminApi,
-      handler: async () => ok({ server_version: await version() }),
-    },
-    {
-      method: 'GET',
-      pattern: /^\/_synapse\/admin\/v1\/registration_tokens$/,
-      since: hasSynapseAdminApi,
-      handler: async (ctx) => {
-        await requireAdmin(ctx);
-        return tokens.list(ctx.url.searchParams.get('valid'));
-      },
-    },
-    {
-      method: 'POST',
-      pattern: /^\/_synapse\/admin\/v1\/registration_tokens\/new$/,
-      since: hasSynapseAdminApi,
-      handler: async (ctx) => {
-        await requireAdmin(ctx);
-        return tokens.create(await ctx.body());
-      },
-    },
-    ...(['GET', 'PUT', 'DELETE'] as const).map(
-      (method): Route => ({
-        method,
-        pattern: /^\/_synapse\/admin\/v1\/registration_tokens\/([^/]+)$/,
-        since: hasSynapseAdminApi,
-        handler: async (ctx) => {
-          await requireAdmin(ctx);
-          const token = decodeURIComponent(ctx.params[0] ?? '');
-          if (method === 'GET') return tokens.get(token);
-          if (method === 'PUT') return tokens.update(token, await ctx.body());
-          return tokens.delete(token);
-        },
-      }),
-    ),
     {
       method: 'GET',
       pattern: new RegExp(`^${CLIENT}/login$`),
@@ -395,6 +530,7 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
           type: decodeURIComponent(ctx.params[1] ?? ''),
           content,
           isAdmin: (await userState(session.userId)).admin,
+          version: await version(),
         });
         return ok({ event_id: eventId });
       },
@@ -415,11 +551,12 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
         const to = q.get('to') === null ? undefined : Number(q.get('to'));
         const filter = roomEventFilter(parseFilter(q.get('filter'), filters));
         const ordered = backward ? [...room.all()].reverse() : [...room.all()];
+        const visible = await visibility();
         const chunk: RoomEvent[] = [];
         for (const e of ordered) {
           if (backward ? e.count >= from : e.count <= from) continue;
           if (to !== undefined && e.count === to) break;
-          if (!filterAccepts(filter, e)) continue;
+          if (!filterAccepts(filter, e) || !visible(e)) continue;
           chunk.push(e);
           if (chunk.length >= limit) break;
         }
@@ -444,7 +581,7 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
         );
         const filter = parseFilter(q.get('filter'), filters) as Record<string, unknown> | undefined;
         if (since > 0) await room.waitForEvents(since, timeout);
-        return ok(syncResponse(session, since, filter));
+        return ok(syncResponse(session, since, filter, await visibility()));
       },
     },
     {
@@ -509,7 +646,14 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
       return;
     }
     const current = await version();
-    const matching = routes.filter((r) => r.pattern.test(url.pathname) && (!r.since || r.since(current)));
+    const config = await startedConfig();
+    // Traefik routes /_synapse/admin and /_tuwunel only when the container's labels ask for it.
+    if (url.pathname.startsWith('/_synapse/admin') && !config.synapseAdminRouted)
+      return sendTraefikNotFound(res);
+    if (url.pathname.startsWith('/_tuwunel') && !config.tuwunelApiRouted) return sendTraefikNotFound(res);
+    if (await serveMedia(req, url, res, config)) return;
+    const candidates = url.pathname.startsWith('/_synapse/admin') ? adminRoutes(current) : routes;
+    const matching = candidates.filter((r) => r.pattern.test(url.pathname));
     const route = matching.find((r) => r.method === req.method);
     if (!route) {
       // src/router/router.rs (fallback) and src/router/request.rs (405).
@@ -543,6 +687,46 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
       if (!(error instanceof MatrixFailure)) throw error;
       sendJson(res, error.status, matrixError(error.errcode, error.message));
     }
+  };
+
+  /**
+   * Media the admin bot uploaded (long output from 1.8.2): the authenticated `/_matrix/client/v1/media/download`
+   * and, when allow_legacy_media is on, the legacy unauthenticated `/_matrix/media/v3/download`.
+   */
+  const serveMedia = async (
+    req: IncomingMessage,
+    url: URL,
+    res: ServerResponse,
+    config: StartedConfig,
+  ): Promise<boolean> => {
+    const match = url.pathname.match(
+      /^\/_matrix\/(client\/v1\/media|media\/(?:v3|r0))\/download\/([^/]+)\/([^/]+)(?:\/[^/]+)?$/,
+    );
+    if (!match || req.method !== 'GET') return false;
+    const legacy = match[1] !== 'client/v1/media';
+    if (legacy && !config.allowLegacyMedia) return false;
+    try {
+      if (!legacy) {
+        await authenticate({ req, url, params: [], body: async () => ({}) });
+      }
+    } catch (error) {
+      if (!(error instanceof MatrixFailure)) throw error;
+      sendJson(res, error.status, matrixError(error.errcode, error.message));
+      return true;
+    }
+    const found = media.get(`${decodeURIComponent(match[2] ?? '')}/${decodeURIComponent(match[3] ?? '')}`);
+    if (!found) {
+      sendJson(res, 404, matrixError('M_NOT_FOUND', 'Media not found.'));
+      return true;
+    }
+    res.writeHead(200, {
+      ...CORS_HEADERS,
+      'content-type': found.contentType,
+      'content-length': found.body.length,
+      'content-disposition': `attachment; filename="${found.filename}"`,
+    });
+    res.end(found.body);
+    return true;
   };
 
   const handleApex = (req: IncomingMessage, res: ServerResponse) => {

@@ -108,3 +108,141 @@ export async function readConfigToken(tuwunelConfigDir: string): Promise<string 
   const match = toml?.match(/^registration_token\s*=\s*("(?:[^"\\]|\\.)*")\s*$/m);
   return match?.[1] ? (JSON.parse(match[1]) as string) : undefined;
 }
+
+/** A user row with the fields the admin API reports (state/tuwunel/users, see lib/tuwunel.sh). */
+export interface LabUserRecord extends LabUser {
+  /** SHA-256 of the password, or '-' for none (a deactivated account). */
+  passwordHash: string;
+  displayName: string;
+}
+
+const usersPath = (homeserverDir: string) => join(homeserverDir, 'state', 'tuwunel', 'users');
+
+export async function readUserRecords(homeserverDir: string): Promise<LabUserRecord[]> {
+  const text = (await readText(usersPath(homeserverDir))) ?? '';
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [userId = '', admin, deactivated, hash, displayName] = line.split('\t');
+      return {
+        userId,
+        admin: admin === '1',
+        deactivated: deactivated === '1',
+        passwordHash: hash || '-',
+        displayName: displayName ?? '',
+      };
+    });
+}
+
+export async function writeUserRecords(
+  homeserverDir: string,
+  users: readonly LabUserRecord[],
+): Promise<void> {
+  const lines = users.map((u) =>
+    [u.userId, u.admin ? 1 : 0, u.deactivated ? 1 : 0, u.passwordHash, u.displayName].join('\t'),
+  );
+  await replaceFile(usersPath(homeserverDir), lines.length > 0 ? `${lines.join('\n')}\n` : '');
+}
+
+export interface LabDevice {
+  userId: string;
+  deviceId: string;
+  displayName: string;
+  lastSeenMs: number | null;
+  lastSeenIp: string | null;
+}
+
+const devicesPath = (homeserverDir: string) => join(homeserverDir, 'state', 'tuwunel', 'devices');
+
+export async function readDevices(homeserverDir: string): Promise<LabDevice[]> {
+  const text = (await readText(devicesPath(homeserverDir))) ?? '';
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [userId = '', deviceId = '', displayName = '', ts, ip] = line.split('\t');
+      return {
+        userId,
+        deviceId,
+        displayName,
+        lastSeenMs: ts && ts !== '-' ? Number(ts) : null,
+        lastSeenIp: ip && ip !== '-' ? ip : null,
+      };
+    });
+}
+
+export async function writeDevices(homeserverDir: string, devices: readonly LabDevice[]): Promise<void> {
+  const lines = devices.map((d) =>
+    [d.userId, d.deviceId, d.displayName, d.lastSeenMs ?? '-', d.lastSeenIp ?? '-'].join('\t'),
+  );
+  await replaceFile(devicesPath(homeserverDir), lines.length > 0 ? `${lines.join('\n')}\n` : '');
+}
+
+export interface LabRoom {
+  roomId: string;
+  alias: string;
+  name: string;
+  topic: string;
+  /** Joined members; the admin room's are the admins (see lib/tuwunel.sh). */
+  members: string[];
+}
+
+export async function readRooms(homeserverDir: string): Promise<LabRoom[]> {
+  const text = (await readText(join(homeserverDir, 'state', 'tuwunel', 'rooms'))) ?? '';
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [roomId = '', alias = '', name = '', topic = '', members = ''] = line.split('\t');
+      return { roomId, alias, name, topic, members: members.split(',').filter((m) => m !== '') };
+    });
+}
+
+/**
+ * What Tuwunel and Traefik read from the rendered files when the container starts: tuwunel.toml's
+ * federation lists, and the container labels that decide which paths Traefik routes to it
+ * (roles/custom/matrix-tuwunel/templates/labels.j2 in matrix-docker-ansible-deploy).
+ */
+export interface StartedConfig {
+  registrationToken: string | undefined;
+  allowedRemoteServerNames: string[];
+  forbiddenRemoteServerNames: string[];
+  /** `traefik.http.routers.matrix-tuwunel-public-client-synapse-admin-api.*` present. */
+  synapseAdminRouted: boolean;
+  /** `traefik.http.routers.matrix-tuwunel-public-tuwunel-api.*` present. */
+  tuwunelApiRouted: boolean;
+  /** TUWUNEL_ALLOW_LEGACY_MEDIA=true in the container's environment file. */
+  allowLegacyMedia: boolean;
+}
+
+function tomlStringList(toml: string | undefined, key: string): string[] {
+  const match = toml?.match(new RegExp(`^${key}\\s*=\\s*(\\[.*\\])\\s*$`, 'm'));
+  if (!match?.[1]) return [];
+  try {
+    const parsed = JSON.parse(match[1]) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((v): v is string => typeof v === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export async function readStartedConfig(tuwunelConfigDir: string): Promise<StartedConfig> {
+  const [toml, labels, env] = await Promise.all([
+    readText(join(tuwunelConfigDir, 'tuwunel.toml')),
+    readText(join(tuwunelConfigDir, 'labels')),
+    readText(join(tuwunelConfigDir, 'env')),
+  ]);
+  const router = (name: string) =>
+    labels === undefined
+      ? name === 'public-tuwunel-api'
+      : labels.includes(`traefik.http.routers.matrix-tuwunel-${name}.rule=`);
+  return {
+    registrationToken: await readConfigToken(tuwunelConfigDir),
+    allowedRemoteServerNames: tomlStringList(toml, 'allowed_remote_server_names_experimental'),
+    forbiddenRemoteServerNames: tomlStringList(toml, 'forbidden_remote_server_names'),
+    synapseAdminRouted: router('public-client-synapse-admin-api'),
+    tuwunelApiRouted: router('public-tuwunel-api'),
+    allowLegacyMedia: /^TUWUNEL_ALLOW_LEGACY_MEDIA=true$/m.test(env ?? ''),
+  };
+}

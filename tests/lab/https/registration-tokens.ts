@@ -1,13 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { readTokens, type StoredToken, writeTokens } from './homeserver-state';
-import { matrixError } from './tuwunel-api';
+import { compareVersions, matrixError, untypedError } from './tuwunel-api';
 
 /**
  * Synapse's registration-token admin API as Tuwunel ≥ 1.8.1 serves it (src/api/client/admin/tokens and
- * src/service/registration_tokens at v1.9.0), over the lab's token file. Tuwunel's differences from Synapse
- * are kept: `pending` is always 0, a duplicate token is 400 M_INVALID_PARAM (not 409), `valid=false` lists
- * nothing (invalid tokens are dropped when listing), and the config file's token is listed but can be
- * neither updated nor deleted.
+ * src/service/registration_tokens at v1.8.1 and v1.9.0), over the lab's token file. Tuwunel's differences
+ * from Synapse are kept: `pending` is always 0, a duplicate token is 400 M_INVALID_PARAM (not 409),
+ * `valid=false` lists nothing (invalid tokens are dropped when listing), and the config file's token is
+ * listed. Changing the config token: before 1.9.0 an update finds no such (database) token, 404, and a
+ * delete fails with the service's untyped error, 500 M_UNKNOWN; 1.9.0 answers both with 403.
  */
 
 export interface ApiResult {
@@ -47,10 +48,13 @@ function configToken(token: string): TokenObject {
   return { token, uses_allowed: null, pending: 0, completed: 0, expiry_time: null };
 }
 
-const notFound = (): ApiResult => ({
+/** The service's NotFound (data.rs) and, before 1.9.0, the API's own for get and update. */
+const notFound = (error = 'Registration token not found'): ApiResult => ({
   status: 404,
-  body: matrixError('M_NOT_FOUND', 'Registration token not found'),
+  body: matrixError('M_NOT_FOUND', error),
 });
+const CONFIG_TOKEN_REVOKE =
+  'The token set in the config file cannot be revoked. Edit the config file to change it.';
 const badJson = (error: string): ApiResult => ({ status: 400, body: matrixError('M_BAD_JSON', error) });
 
 /** A UInt field: absent, null, or a non-negative integer; anything else fails like ruma's deserialiser. */
@@ -67,7 +71,13 @@ export class RegistrationTokensApi {
     private readonly homeserverDir: string,
     /** The `registration_token` of tuwunel.toml as of the last (re)start, if any. */
     private readonly configToken: () => Promise<string | undefined>,
+    /** The Tuwunel version answering now. */
+    private readonly version: () => Promise<string>,
   ) {}
+
+  private async v19(): Promise<boolean> {
+    return compareVersions(await this.version(), '1.9.0') >= 0;
+  }
 
   async list(valid: string | null): Promise<ApiResult> {
     if (valid === 'false') return { status: 200, body: { registration_tokens: [] } };
@@ -113,23 +123,24 @@ export class RegistrationTokensApi {
   async get(token: string): Promise<ApiResult> {
     if (token === (await this.configToken())) return { status: 200, body: configToken(token) };
     const found = (await readTokens(this.homeserverDir)).find((t) => t.token === token);
-    return found ? { status: 200, body: databaseToken(found) } : notFound();
+    if (found) return { status: 200, body: databaseToken(found) };
+    return (await this.v19()) ? notFound() : notFound('No such registration token');
   }
 
   /** An omitted field stays as it is; an explicit null clears it (src/api/client/admin/tokens/update.rs). */
   async update(token: string, body: Record<string, unknown>): Promise<ApiResult> {
+    const v19 = await this.v19();
     if (token === (await this.configToken()))
-      return {
-        status: 403,
-        body: matrixError('M_FORBIDDEN', "Tokens set in the config file can't be updated"),
-      };
+      return v19
+        ? { status: 403, body: matrixError('M_FORBIDDEN', "Tokens set in the config file can't be updated") }
+        : notFound('No such registration token');
     const uses = uintField(body, 'uses_allowed');
     const expiry = uintField(body, 'expiry_time');
     const error = uses.error ?? expiry.error;
     if (error) return error;
     const stored = await readTokens(this.homeserverDir);
     const found = stored.find((t) => t.token === token);
-    if (!found) return notFound();
+    if (!found) return v19 ? notFound() : notFound('No such registration token');
     if (uses.value !== undefined) found.usesAllowed = uses.value;
     if (expiry.value !== undefined) found.expiryTimeMs = expiry.value;
     await writeTokens(this.homeserverDir, stored);
@@ -138,13 +149,9 @@ export class RegistrationTokensApi {
 
   async delete(token: string): Promise<ApiResult> {
     if (token === (await this.configToken()))
-      return {
-        status: 403,
-        body: matrixError(
-          'M_FORBIDDEN',
-          'The token set in the config file cannot be revoked. Edit the config file to change it.',
-        ),
-      };
+      return (await this.v19())
+        ? { status: 403, body: matrixError('M_FORBIDDEN', CONFIG_TOKEN_REVOKE) }
+        : { status: 500, body: untypedError(CONFIG_TOKEN_REVOKE) };
     const stored = await readTokens(this.homeserverDir);
     if (!stored.some((t) => t.token === token)) return notFound();
     await writeTokens(

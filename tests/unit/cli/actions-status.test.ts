@@ -4,7 +4,8 @@ import { statusCommand } from '../../../src-main/cli/status-command';
 import { HostKeyChanged, HostKeyUnknown } from '../../../src-main/core/errors';
 import { MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
 import { Runbook } from '../../../src-main/core/runbook/runner';
-import type { StatusScheduler, StatusSnapshot } from '../../../src-main/core/status/scheduler';
+import { StatusScheduler, type StatusSnapshot } from '../../../src-main/core/status/scheduler';
+import type { StatusSource } from '../../../src-main/core/status/service';
 import type { CheckResult, Level } from '../../../src-main/core/status/types';
 import { MemorySecrets, testProfile } from '../core/runbook/test-profile';
 import { memoryIo } from './cli-io';
@@ -147,5 +148,81 @@ describe('status exit codes', () => {
     expect(
       await statusCommand(['--jsn'], { profile, remote: refuse, scheduler: schedulerWith([]) }, io),
     ).toBe(64);
+  });
+});
+
+/** A status source whose refresh breaks as a whole, as one malformed server value once made it. */
+const broken: StatusSource = {
+  refresh: async () => {
+    throw new TypeError("Cannot read properties of undefined (reading 'hostname')");
+  },
+};
+
+function brokenScheduler(intervalSeconds = 30): StatusScheduler {
+  return new StatusScheduler(broken, {
+    profileName: 'lab.test',
+    hosts: ['homeserver'],
+    intervalSeconds,
+    failuresBeforeDown: 2,
+    realertEvery: 0,
+  });
+}
+
+describe('status never says OK when it could not look', () => {
+  it('a refresh that breaks is FAIL and exit 2, in the table and in JSON', async () => {
+    const { io, out } = memoryIo();
+    expect(await statusCommand([], { profile, remote: refuse, scheduler: brokenScheduler() }, io)).toBe(2);
+    expect(out.stdout).not.toMatch(/Overall: OK/);
+    expect(out.stdout).toMatch(/\npublic +Status refresh +FAIL +\d+ s +The status refresh itself failed/);
+    expect(out.stdout).toMatch(/\nOverall: FAIL\n$/);
+    expect(out.stderr).toMatch(/^Something unexpected went wrong: Cannot read properties of undefined/);
+    const json = memoryIo();
+    expect(
+      await statusCommand(['--json'], { profile, remote: refuse, scheduler: brokenScheduler() }, json.io),
+    ).toBe(2);
+    expect(JSON.parse(json.out.stdout)).toMatchObject({ overall: 'unknown', exitCode: 2 });
+  });
+
+  it('no result at all is UNKNOWN and exit 2', async () => {
+    const { io, out } = memoryIo();
+    expect(await statusCommand([], { profile, remote: refuse, scheduler: schedulerWith([]) }, io)).toBe(2);
+    expect(out.stdout).toMatch(/\nOverall: UNKNOWN \(no check has a result: nothing could be looked at\)\n$/);
+  });
+
+  it('--watch reports every broken poll, keeps polling and ends with 2', async () => {
+    const stop = new AbortController();
+    const { io, out } = memoryIo();
+    let reports = 0;
+    const counting = {
+      ...io,
+      stdout: (t: string) => {
+        io.stdout(t);
+        if (t.startsWith('{') && ++reports === 3) stop.abort();
+      },
+    };
+    const scheduler = brokenScheduler(0.05);
+    const code = await statusCommand(
+      ['--watch', '--json'],
+      { profile, remote: refuse, scheduler, stop: stop.signal },
+      counting,
+    );
+    expect(code).toBe(2);
+    const lines = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { overall: string; exitCode: number });
+    expect(lines).toHaveLength(3);
+    expect(lines.every((l) => l.overall === 'unknown' && l.exitCode === 2)).toBe(true);
+    expect(out.stderr).toMatch(/^DOWN: Status refresh — The status refresh itself failed/m);
+  });
+
+  it('--watch stopped before its first report has not looked: exit 2', async () => {
+    const stop = new AbortController();
+    stop.abort();
+    const { io } = memoryIo();
+    const scheduler = brokenScheduler();
+    expect(
+      await statusCommand(['--watch'], { profile, remote: refuse, scheduler, stop: stop.signal }, io),
+    ).toBe(2);
   });
 });

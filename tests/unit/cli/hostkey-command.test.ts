@@ -50,8 +50,43 @@ describe('hostkey trust', () => {
     expect(out.stdout).toContain(
       `The homeserver host (admin@127.0.0.1:22) presents this ssh-ed25519 key:\n  ${FP}\n`,
     );
-    expect(out.stdout).toContain('Trusted: added to /data/known_hosts.');
+    expect(out.stdout).toContain(`Trusted ssh-ed25519 ${FP}: added to /data/known_hosts.`);
+    expect(out.stderr).toContain('Accepted without comparing');
     expect(calls).toEqual(['scan homeserver', `trust homeserver ${FP} permanent`]);
+  });
+
+  it('with --fingerprint trusts only that key, without asking', async () => {
+    const { pool, calls } = fakePool(unknown);
+    const { io, out } = memoryIo();
+    expect(await hostKeyTrustCommand(['homeserver', '--fingerprint', FP], deps(pool), io)).toBe(0);
+    expect(out.stdout).toContain(
+      `It is the key given with --fingerprint.\nTrusted ssh-ed25519 ${FP}: added to`,
+    );
+    expect(out.stderr).toBe('');
+    expect(calls).toEqual(['scan homeserver', `trust homeserver ${FP} permanent`]);
+  });
+
+  it('with --fingerprint refuses any other key with exit 3, trusting nothing, --yes or not', async () => {
+    const other = `SHA256:${'B'.repeat(43)}`;
+    for (const extra of [[], ['--yes'], ['--once']]) {
+      const { pool, calls } = fakePool(unknown);
+      const { io, out } = memoryIo();
+      expect(
+        await hostKeyTrustCommand(['homeserver', '--fingerprint', other, ...extra], deps(pool), io),
+      ).toBe(3);
+      expect(out.stderr).toContain(
+        `The homeserver host (127.0.0.1) presented ssh-ed25519 key ${FP}, not ${other} (--fingerprint). This can mean someone is intercepting the connection; nothing was sent and nothing was trusted.`,
+      );
+      expect(calls).toEqual(['scan homeserver']);
+    }
+  });
+
+  it('refuses a --fingerprint that is not one, before connecting', async () => {
+    const { pool, calls } = fakePool(unknown);
+    const { io, out } = memoryIo();
+    expect(await hostKeyTrustCommand(['homeserver', '--fingerprint', 'MD5:ab:cd'], deps(pool), io)).toBe(64);
+    expect(out.stderr).toContain('--fingerprint: "MD5:ab:cd" must be a SHA256 fingerprint');
+    expect(calls).toEqual([]);
   });
 
   it('without a terminal and without --yes trusts nothing', async () => {

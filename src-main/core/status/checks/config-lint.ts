@@ -1,5 +1,6 @@
 import { isMap, parseDocument } from 'yaml';
 import { shellQuote } from '../../ssh/quote';
+import { clip, describeValue } from '../text';
 import type { Finding } from '../types';
 import { compareVersions, parseVersion, sameVersion } from '../version';
 
@@ -124,6 +125,9 @@ function envLines(value: unknown): Map<string, string> {
   return env;
 }
 
+/** Allowlist entries named in one detail; a list of thousands stays one sentence. */
+const SHOWN_PROBLEMS = 5;
+
 const base = (id: string, title: string) => ({ id, group: 'config', title, units: [] as string[] });
 
 /** Every finding the lint yields, in order; the first judges the file itself. */
@@ -162,7 +166,7 @@ export function configFindings(
     const parseFail: Finding = {
       ...base(...CONFIG_CHECKS[0]),
       level: 'fail',
-      detail: `${file} is not valid YAML${line ? ` (line ${line})` : ''}: ${message}; fix it before the next playbook run, which would stop on it.`,
+      detail: `${file} is not valid YAML${line ? ` (line ${line})` : ''}: ${clip(message)}; fix it before the next playbook run, which would stop on it.`,
     };
     return [parseFail, ...notChecked(`${file} does not parse; fix the YAML error first`)];
   }
@@ -217,7 +221,7 @@ function allowlistFindings(
       { ...pat, level: 'fail', detail },
     ];
   }
-  const entries = raw.map((e) => resolveTemplate(String(e), vars));
+  const entries = raw.map((e) => resolveTemplate(describeValue(e), vars));
   const host = hostOf(serverName);
   const safeOwn = safeAllowlistEntry(host);
   const ownPresent = entries.some((e) => !e.unresolved && entryMatches(e.text, host));
@@ -261,8 +265,11 @@ function allowlistFindings(
           ...pat,
           level: 'warn',
           detail: `Entries are regexes matched anywhere in a server name (example.com also admits badexample.com): ${problems
-            .map((p) => `'${p.entry}' ${p.problem}, use '${p.safe}'`)
-            .join('; ')}.`,
+            .slice(0, SHOWN_PROBLEMS)
+            .map((p) => `'${clip(p.entry, 80)}' ${p.problem}, use '${clip(p.safe, 80)}'`)
+            .join(
+              '; ',
+            )}${problems.length > SHOWN_PROBLEMS ? `; and ${problems.length - SHOWN_PROBLEMS} more` : ''}.`,
         };
   return [ownFinding, patFinding];
 }
@@ -280,7 +287,7 @@ function legacyMediaFinding(vars: Vars): Finding {
   return {
     ...f,
     level: 'warn',
-    detail: `${value === undefined ? 'TUWUNEL_ALLOW_LEGACY_MEDIA=true is missing from' : `TUWUNEL_ALLOW_LEGACY_MEDIA is "${value}" in`} ${ENV_KEY}, so Element Web shows broken images and avatars whenever its media service worker fails (Firefox, private windows, stale sw.js) and it falls back to /_matrix/media/v3; add the line and apply the config.`,
+    detail: `${value === undefined ? 'TUWUNEL_ALLOW_LEGACY_MEDIA=true is missing from' : `TUWUNEL_ALLOW_LEGACY_MEDIA is "${clip(value, 60)}" in`} ${ENV_KEY}, so Element Web shows broken images and avatars whenever its media service worker fails (Firefox, private windows, stale sw.js) and it falls back to /_matrix/media/v3; add the line and apply the config.`,
   };
 }
 
@@ -300,14 +307,14 @@ function versionPinFinding(
     return {
       ...f,
       level: 'unknown',
-      detail: `${VERSION_KEY} is the template "${deployed.text}", which the app cannot resolve; write the version literally to have it checked.`,
+      detail: `${VERSION_KEY} is the template "${clip(deployed.text, 80)}", which the app cannot resolve; write the version literally to have it checked.`,
     };
   }
   if (!sameVersion(deployed.text, pin)) {
     return {
       ...f,
       level: 'warn',
-      detail: `vars.yml deploys ${VERSION_KEY} ${deployed.text} but the profile pins ${pin}; make them agree (Settings or vars.yml) before applying the config.`,
+      detail: `vars.yml deploys ${VERSION_KEY} ${clip(deployed.text, 80)} but the profile pins ${pin}; make them agree (Settings or vars.yml) before applying the config.`,
     };
   }
   return {

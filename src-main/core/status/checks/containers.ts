@@ -1,4 +1,5 @@
 import { shellQuote } from '../../ssh/quote';
+import { clip } from '../text';
 import type { Finding } from '../types';
 import { sameVersion } from '../version';
 
@@ -89,46 +90,47 @@ export function containerFinding(unit: string, row: ContainerRow | undefined): F
     };
   }
   const st = parseDockerStatus(row.status);
+  const status = clip(row.status);
   if (st.kind === 'up') {
     if (st.paused || row.state === 'paused') {
       return {
         ...base,
         level: 'warn',
-        detail: `${unit} is paused (${row.status}); resume it with \`docker unpause ${unit}\`.`,
+        detail: `${unit} is paused (${status}); resume it with \`docker unpause ${unit}\`.`,
       };
     }
     if (st.health === 'unhealthy') {
       return {
         ...base,
         level: 'fail',
-        detail: `${unit} runs but its health check fails (${row.status}); read ${logs}.`,
+        detail: `${unit} runs but its health check fails (${status}); read ${logs}.`,
       };
     }
     if (st.health === 'starting') {
       return {
         ...base,
         level: 'warn',
-        detail: `${unit} is up but still starting (${row.status}); if it stays so, read ${logs}.`,
+        detail: `${unit} is up but still starting (${status}); if it stays so, read ${logs}.`,
       };
     }
     return {
       ...base,
       level: 'ok',
-      detail: `${unit} is ${row.status.charAt(0).toLowerCase()}${row.status.slice(1)}.`,
+      detail: `${unit} is ${status.charAt(0).toLowerCase()}${status.slice(1)}.`,
     };
   }
   if (st.kind === 'restarting') {
     return {
       ...base,
       level: 'fail',
-      detail: `${unit} is restarting in a loop (last exit code ${st.exitCode}${exitMeaning(st.exitCode)}, ${st.ago} ago); read ${logs}.`,
+      detail: `${unit} is restarting in a loop (last exit code ${st.exitCode}${exitMeaning(st.exitCode)}, ${clip(st.ago, 60)} ago); read ${logs}.`,
     };
   }
   if (st.kind === 'exited') {
     return {
       ...base,
       level: 'fail',
-      detail: `${unit} exited with code ${st.exitCode}${exitMeaning(st.exitCode)} ${st.ago} ago; read ${logs}, then start ${unit}.`,
+      detail: `${unit} exited with code ${st.exitCode}${exitMeaning(st.exitCode)} ${clip(st.ago, 60)} ago; read ${logs}, then start ${unit}.`,
     };
   }
   const what =
@@ -138,7 +140,7 @@ export function containerFinding(unit: string, row: ContainerRow | undefined): F
         ? 'is dead (docker could not stop or remove it)'
         : st.kind === 'removing'
           ? 'is being removed'
-          : `is in state "${row.state || row.status}"`;
+          : `is in state "${clip(row.state || row.status, 60)}"`;
   return {
     ...base,
     level: st.kind === 'removing' ? 'warn' : 'fail',
@@ -185,21 +187,21 @@ export function imageFinding(
     return {
       ...base,
       level: 'unknown',
-      detail: `${container} runs ${row.image}, which names no tag; pin matrix_tuwunel_version in vars.yml and apply the config.`,
+      detail: `${container} runs ${clip(row.image)}, which names no tag; pin matrix_tuwunel_version in vars.yml and apply the config.`,
     };
   }
   if (repository !== pin.image) {
     return {
       ...base,
       level: 'warn',
-      detail: `${container} runs ${row.image}, not the profile's image ${pin.image}; correct homeserver.image in the profile or the playbook's image.`,
+      detail: `${container} runs ${clip(row.image)}, not the profile's image ${pin.image}; correct homeserver.image in the profile or the playbook's image.`,
     };
   }
   if (!sameVersion(tag, pin.version)) {
     return {
       ...base,
       level: 'warn',
-      detail: `${container} runs ${tag} but the profile pins ${pin.version}; update the pin in Settings if the upgrade was meant, or apply the config to go back.`,
+      detail: `${container} runs ${clip(tag, 60)} but the profile pins ${pin.version}; update the pin in Settings if the upgrade was meant, or apply the config to go back.`,
     };
   }
   return { ...base, level: 'ok', detail: `${container} runs ${row.image}, the pinned version.` };

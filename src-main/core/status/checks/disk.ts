@@ -1,4 +1,5 @@
 import { shellQuote } from '../../ssh/quote';
+import { clip } from '../text';
 import type { Finding } from '../types';
 
 export interface DfRow {
@@ -16,22 +17,30 @@ export function diskCommand(dir: string): string {
   return `df -P -- ${shellQuote(dir)}`;
 }
 
+const NUMBER = /^\d+$/;
+
 /**
  * `df -P` (GNU coreutils): header `Filesystem 1024-blocks Used Available Capacity Mounted on`, then
- * `/dev/sda1 30787492 12345678 16852348 43% /`. Read from the numbers so a device name with spaces still parses.
+ * `/dev/sda1 30787492 12345678 16852348 43% /`. Read from the numbers so a device name with spaces still
+ * parses: the first run of three numbers and a percentage, word by word (linear in the line, whatever
+ * the host printed; spaces inside names are read as one).
  */
 export function parseDfP(text: string): DfRow | undefined {
   for (const line of text.split('\n')) {
-    const m = /^(.*?)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)%\s+(.*)$/.exec(line.trimEnd());
-    if (!m) continue;
-    return {
-      filesystem: m[1] ?? '',
-      blocks1k: Number(m[2]),
-      usedK: Number(m[3]),
-      availableK: Number(m[4]),
-      percent: Number(m[5]),
-      mountedOn: m[6] ?? '',
-    };
+    const w = line.trim().split(/\s+/);
+    for (let i = 1; i + 4 < w.length; i++) {
+      const [blocks, used, available, capacity] = w.slice(i, i + 4) as [string, string, string, string];
+      if (!NUMBER.test(blocks) || !NUMBER.test(used) || !NUMBER.test(available)) continue;
+      if (!capacity.endsWith('%') || !NUMBER.test(capacity.slice(0, -1))) continue;
+      return {
+        filesystem: w.slice(0, i).join(' '),
+        blocks1k: Number(blocks),
+        usedK: Number(used),
+        availableK: Number(available),
+        percent: Number(capacity.slice(0, -1)),
+        mountedOn: w.slice(i + 4).join(' '),
+      };
+    }
   }
   return undefined;
 }
@@ -62,7 +71,7 @@ export function diskFinding(
       detail: `df printed no usage line for ${dataDir}; run \`df -P ${dataDir}\` on the homeserver to see why.`,
     };
   }
-  const where = `${dataDir} (${row.mountedOn}) is ${row.percent} % full with ${humanKiB(row.availableK)} free`;
+  const where = `${dataDir} (${clip(row.mountedOn)}) is ${row.percent} % full with ${humanKiB(row.availableK)} free`;
   if (row.percent >= limits.failPercent) {
     return {
       ...base,

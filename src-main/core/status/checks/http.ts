@@ -1,4 +1,6 @@
+import type { Skeleton } from '../guard';
 import type { HttpOutcome } from '../https-client';
+import { clip, describeValue, withoutFinalStop, withoutTrailingSlashes } from '../text';
 import type { Finding } from '../types';
 import { parseVersion, sameVersion } from '../version';
 
@@ -16,9 +18,49 @@ const TLS_ERRORS = new Set([
 
 type Failed = Extract<HttpOutcome, { ok: false }>;
 
+/** Each public check as its badge shows it before it is judged (and when judging it failed). */
+export const PUBLIC_CHECKS = {
+  wellKnownServer: (): Skeleton => ({
+    id: 'http:well-known-server',
+    group: 'federation',
+    title: 'Federation delegation',
+    units: [],
+  }),
+  wellKnownClient: (): Skeleton => ({
+    id: 'http:well-known-client',
+    group: 'client',
+    title: 'Client discovery',
+    units: [],
+  }),
+  matrixRtc: (units: string[]): Skeleton => ({
+    id: 'http:matrixrtc',
+    group: 'matrix-livekit-jwt-service',
+    title: 'MatrixRTC (LiveKit JWT service)',
+    units,
+  }),
+  clientVersions: (units: string[]): Skeleton => ({
+    id: 'http:client-versions',
+    group: 'matrix-tuwunel',
+    title: 'Client API',
+    units,
+  }),
+  federationVersion: (units: string[]): Skeleton => ({
+    id: 'http:federation-version',
+    group: 'matrix-tuwunel',
+    title: 'Federation API and version',
+    units,
+  }),
+  tls: (id: string, title: string): Skeleton => ({ id, group: 'tls', title, units: [] }),
+};
+
+/** `host:port` of a URL for a sentence; an outcome's URL is what a server named, so it may be no URL at all. */
 function hostPort(url: string): string {
-  const u = new URL(url);
-  return `${u.hostname}:${u.port || '443'}`;
+  const u = URL.parse(url);
+  return u ? `${u.hostname}:${u.port || '443'}` : `"${clip(url)}"`;
+}
+
+function hostname(url: string): string {
+  return URL.parse(url)?.hostname ?? `"${clip(url)}"`;
 }
 
 /**
@@ -36,17 +78,17 @@ export function transportDetail(o: Failed, behindProxy: boolean): string {
     case 'ECONNREFUSED':
       return behindProxy
         ? `Tuwunel is not answering behind the proxy: nothing accepts connections at ${at} (connection refused); check matrix-traefik, the edge proxy and matrix-tuwunel.`
-        : `Nothing accepts connections at ${at} (connection refused); check the edge proxy that serves ${new URL(o.url).hostname}.`;
+        : `Nothing accepts connections at ${at} (connection refused); check the edge proxy that serves ${hostname(o.url)}.`;
     case 'ETIMEDOUT':
-      return `${o.url} did not answer in time (${o.message}); check the network path and the reverse proxy.`;
+      return `${clip(o.url)} did not answer in time (${clip(o.message)}); check the network path and the reverse proxy.`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `${new URL(o.url).hostname} does not resolve in DNS; check its DNS records and this machine's resolver.`;
+      return `${hostname(o.url)} does not resolve in DNS; check its DNS records and this machine's resolver.`;
     case 'ECONNRESET':
     case 'EPIPE':
       return `${at} dropped the connection (${o.code}); check the reverse proxy's logs.`;
     default:
-      return `GET ${o.url} failed (${o.code}: ${o.message}); check the reverse proxy and the network.`;
+      return `GET ${clip(o.url)} failed (${clip(o.code, 40)}: ${clip(withoutFinalStop(o.message))}); check the reverse proxy and the network.`;
   }
 }
 
@@ -68,10 +110,6 @@ function json(body: string): Record<string, unknown> | undefined {
   }
 }
 
-function trimSlash(u: string): string {
-  return u.replace(/\/+$/, '');
-}
-
 /** The `m.server` a server's well-known must name: the public URL's host and port (443 unless given). */
 export function expectedDelegation(publicUrl: string): { host: string; port: number } {
   const u = new URL(publicUrl);
@@ -86,12 +124,7 @@ function splitServer(s: string): { host: string; port?: number } {
 }
 
 export function wellKnownServerFinding(o: HttpOutcome, publicUrl: string): Finding {
-  const base = {
-    id: 'http:well-known-server',
-    group: 'federation',
-    title: 'Federation delegation',
-    units: [],
-  };
+  const base = PUBLIC_CHECKS.wellKnownServer();
   if (!o.ok) return { ...base, level: 'fail', detail: transportDetail(o, false) };
   if (o.status !== 200) {
     return {
@@ -119,14 +152,14 @@ export function wellKnownServerFinding(o: HttpOutcome, publicUrl: string): Findi
     return {
       ...base,
       level: 'fail',
-      detail: `${o.url} delegates to "${server}", not to the public host ${want.host}; set "m.server" to "${wantText}".`,
+      detail: `${o.url} delegates to "${clip(server)}", not to the public host ${want.host}; set "m.server" to "${wantText}".`,
     };
   }
   if (got.port === undefined && want.port !== 8448) {
     return {
       ...base,
       level: 'warn',
-      detail: `"m.server" is "${server}" without a port, so servers without an SRV record try port 8448; write "${wantText}".`,
+      detail: `"m.server" is "${clip(server)}" without a port, so servers without an SRV record try port 8448; write "${wantText}".`,
     };
   }
   if (got.port !== undefined && got.port !== want.port) {
@@ -136,24 +169,49 @@ export function wellKnownServerFinding(o: HttpOutcome, publicUrl: string): Findi
       detail: `"m.server" names port ${got.port} but the public URL listens on ${want.port}; set it to "${wantText}".`,
     };
   }
-  return { ...base, level: 'ok', detail: `${o.url} delegates federation to ${server}.` };
+  return { ...base, level: 'ok', detail: `${o.url} delegates federation to ${clip(server)}.` };
 }
 
-/** The LiveKit JWT services the client well-known advertises for MatrixRTC (MSC4143). */
-export function rtcFociUrls(body: Record<string, unknown>): string[] {
+/** The most MatrixRTC foci one poll probes: a well-known listing thousands must not make a poll send thousands of requests. */
+export const MAX_RTC_FOCI = 4;
+
+/** The LiveKit JWT services the client well-known advertises for MatrixRTC (MSC4143), as the app will probe them. */
+export interface RtcFoci {
+  /** Absolute https URLs, without repeats, at most MAX_RTC_FOCI of them. */
+  urls: string[];
+  /** Advertised `livekit_service_url` values that are not absolute https URLs (clipped for a sentence). */
+  invalid: string[];
+  /** Usable foci beyond MAX_RTC_FOCI, not probed. */
+  skipped: number;
+}
+
+export function rtcFociUrls(body: Record<string, unknown>): RtcFoci {
   const foci = body['org.matrix.msc4143.rtc_foci'];
-  if (!Array.isArray(foci)) return [];
-  return foci
-    .filter((f): f is Record<string, unknown> => typeof f === 'object' && f !== null)
-    .filter((f) => f.type === 'livekit' && typeof f.livekit_service_url === 'string')
-    .map((f) => f.livekit_service_url as string);
+  const found: RtcFoci = { urls: [], invalid: [], skipped: 0 };
+  if (!Array.isArray(foci)) return found;
+  const seen = new Set<string>();
+  for (const f of foci) {
+    if (typeof f !== 'object' || f === null || (f as Record<string, unknown>).type !== 'livekit') continue;
+    const raw = (f as Record<string, unknown>).livekit_service_url;
+    const url = typeof raw === 'string' ? URL.parse(raw) : null;
+    if (url?.protocol !== 'https:') {
+      if (found.invalid.length < MAX_RTC_FOCI) found.invalid.push(clip(describeValue(raw), 80));
+      continue;
+    }
+    const text = withoutTrailingSlashes(url.href);
+    if (seen.has(text)) continue;
+    seen.add(text);
+    if (found.urls.length < MAX_RTC_FOCI) found.urls.push(text);
+    else found.skipped++;
+  }
+  return found;
 }
 
 export function wellKnownClientFinding(
   o: HttpOutcome,
   publicUrl: string,
-): { finding: Finding; rtcFoci: string[] | undefined } {
-  const base = { id: 'http:well-known-client', group: 'client', title: 'Client discovery', units: [] };
+): { finding: Finding; rtcFoci: RtcFoci | undefined } {
+  const base = PUBLIC_CHECKS.wellKnownClient();
   if (!o.ok)
     return { finding: { ...base, level: 'fail', detail: transportDetail(o, false) }, rtcFoci: undefined };
   if (o.status !== 200) {
@@ -191,12 +249,12 @@ export function wellKnownClientFinding(
       rtcFoci,
     };
   }
-  if (trimSlash(baseUrl) !== trimSlash(publicUrl)) {
+  if (withoutTrailingSlashes(baseUrl) !== withoutTrailingSlashes(publicUrl)) {
     return {
       finding: {
         ...base,
         level: 'fail',
-        detail: `${o.url} sends clients to ${baseUrl}, not to ${publicUrl}; correct "m.homeserver"."base_url".`,
+        detail: `${o.url} sends clients to ${clip(baseUrl)}, not to ${publicUrl}; correct "m.homeserver"."base_url".`,
       },
       rtcFoci,
     };
@@ -206,20 +264,15 @@ export function wellKnownClientFinding(
 
 /** `<livekit_service_url>/healthz`: lk-jwt-service's own liveness endpoint (its container healthcheck uses it). */
 export function rtcHealthUrl(serviceUrl: string): string {
-  return `${trimSlash(serviceUrl)}/healthz`;
+  return `${withoutTrailingSlashes(serviceUrl)}/healthz`;
 }
 
 export function rtcFinding(
-  foci: string[] | undefined,
+  foci: RtcFoci | undefined,
   outcomes: HttpOutcome[],
   opts: { expectRtc: boolean; units: string[] },
 ): Finding | undefined {
-  const base = {
-    id: 'http:matrixrtc',
-    group: 'matrix-livekit-jwt-service',
-    title: 'MatrixRTC (LiveKit JWT service)',
-    units: opts.units,
-  };
+  const base = PUBLIC_CHECKS.matrixRtc(opts.units);
   if (foci === undefined) {
     return opts.expectRtc
       ? {
@@ -230,7 +283,18 @@ export function rtcFinding(
         }
       : undefined;
   }
-  if (foci.length === 0) {
+  const invalid =
+    foci.invalid.length === 1
+      ? `the MatrixRTC focus "${foci.invalid[0]}", which is not an absolute https URL`
+      : `the MatrixRTC foci ${foci.invalid.map((v) => `"${v}"`).join(', ')}, which are not absolute https URLs`;
+  if (foci.urls.length === 0 && foci.invalid.length > 0) {
+    return {
+      ...base,
+      level: 'fail',
+      detail: `The client well-known names ${invalid}, so Element Call cannot reach LiveKit; correct livekit_service_url in org.matrix.msc4143.rtc_foci.`,
+    };
+  }
+  if (foci.urls.length === 0) {
     return opts.expectRtc
       ? {
           ...base,
@@ -246,11 +310,26 @@ export function rtcFinding(
       return { ...base, level: 'fail', detail: statusDetail(o, true, 'matrix-livekit-jwt-service') };
     }
   }
-  return { ...base, level: 'ok', detail: `The LiveKit JWT service ${foci.join(', ')} answers.` };
+  const answers = `The LiveKit JWT service ${foci.urls.join(', ')} answers`;
+  if (foci.invalid.length > 0) {
+    return {
+      ...base,
+      level: 'warn',
+      detail: `${answers}, but the client well-known also names ${invalid}; correct or remove ${foci.invalid.length === 1 ? 'that entry' : 'those entries'} of org.matrix.msc4143.rtc_foci.`,
+    };
+  }
+  if (foci.skipped > 0) {
+    return {
+      ...base,
+      level: 'warn',
+      detail: `${answers}; the client well-known lists ${foci.skipped} more foci, which the app did not probe (it probes at most ${MAX_RTC_FOCI}); list only the foci you run.`,
+    };
+  }
+  return { ...base, level: 'ok', detail: `${answers}.` };
 }
 
 export function clientVersionsFinding(o: HttpOutcome, units: string[]): Finding {
-  const base = { id: 'http:client-versions', group: 'matrix-tuwunel', title: 'Client API', units };
+  const base = PUBLIC_CHECKS.clientVersions(units);
   if (!o.ok) return { ...base, level: 'fail', detail: transportDetail(o, true) };
   if (o.status !== 200) return { ...base, level: 'fail', detail: statusDetail(o, true, 'matrix-tuwunel') };
   const body = json(o.body);
@@ -265,17 +344,12 @@ export function clientVersionsFinding(o: HttpOutcome, units: string[]): Finding 
   return {
     ...base,
     level: 'ok',
-    detail: `The client API answers (spec ${String(versions[versions.length - 1])}) in ${o.durationMs} ms.`,
+    detail: `The client API answers (spec ${clip(describeValue(versions[versions.length - 1]), 40)}) in ${o.durationMs} ms.`,
   };
 }
 
 export function federationVersionFinding(o: HttpOutcome, pin: string, units: string[]): Finding {
-  const base = {
-    id: 'http:federation-version',
-    group: 'matrix-tuwunel',
-    title: 'Federation API and version',
-    units,
-  };
+  const base = PUBLIC_CHECKS.federationVersion(units);
   if (!o.ok) return { ...base, level: 'fail', detail: transportDetail(o, true) };
   if (o.status !== 200) return { ...base, level: 'fail', detail: statusDetail(o, true, 'matrix-tuwunel') };
   const server = json(o.body)?.server;
@@ -294,14 +368,14 @@ export function federationVersionFinding(o: HttpOutcome, pin: string, units: str
     return {
       ...base,
       level: 'warn',
-      detail: `The federation API says it is ${name} ${version}, not Tuwunel; check that the public URL reaches this homeserver.`,
+      detail: `The federation API says it is ${clip(name, 60)} ${clip(version, 60)}, not Tuwunel; check that the public URL reaches this homeserver.`,
     };
   }
   if (!sameVersion(version, pin)) {
     return {
       ...base,
       level: 'warn',
-      detail: `Tuwunel ${parseVersion(version)?.core ?? version} answers but the profile pins ${pin}; update the pin in Settings if the upgrade was meant, or apply the config.`,
+      detail: `Tuwunel ${parseVersion(version)?.core ?? clip(version, 60)} answers but the profile pins ${pin}; update the pin in Settings if the upgrade was meant, or apply the config.`,
     };
   }
   return { ...base, level: 'ok', detail: `Tuwunel ${version} answers federation requests, as pinned.` };
@@ -311,7 +385,7 @@ export function tlsFinding(
   o: HttpOutcome,
   opts: { id: string; title: string; warnDays: number; failDays: number; nowMs: number },
 ): Finding {
-  const base = { id: opts.id, group: 'tls', title: opts.title, units: [] };
+  const base = PUBLIC_CHECKS.tls(opts.id, opts.title);
   const at = hostPort(o.url);
   if (!o.ok) {
     if (TLS_ERRORS.has(o.code)) return { ...base, level: 'fail', detail: transportDetail(o, false) };

@@ -1,4 +1,5 @@
 import { shellQuote } from '../../ssh/quote';
+import { clip } from '../text';
 import type { Finding } from '../types';
 
 /** One unit as `systemctl show -p Id,LoadState,ActiveState,SubState,StateChangeTimestamp` prints it. */
@@ -88,7 +89,7 @@ export function unitFinding(unit: string, state: UnitState | undefined): Finding
         ...base,
         ...since,
         level: 'ok',
-        detail: `${unit} is ${state.activeState} (${state.subState})${when}.`,
+        detail: `${unit} is ${state.activeState} (${clip(state.subState, 60)})${when}.`,
       };
     case 'failed':
       return {
@@ -117,20 +118,20 @@ export function unitFinding(unit: string, state: UnitState | undefined): Finding
         ...base,
         ...since,
         level: 'warn',
-        detail: `${unit} is starting (${state.subState})${when}; if it stays so, read ${journal}.`,
+        detail: `${unit} is starting (${clip(state.subState, 60)})${when}; if it stays so, read ${journal}.`,
       };
     case 'deactivating':
       return {
         ...base,
         ...since,
         level: 'warn',
-        detail: `${unit} is stopping (${state.subState})${when}; if it hangs, read ${journal}.`,
+        detail: `${unit} is stopping (${clip(state.subState, 60)})${when}; if it hangs, read ${journal}.`,
       };
     default:
       return {
         ...base,
         level: 'unknown',
-        detail: `${unit} is in an unexpected state "${state.activeState}"; run \`systemctl status ${unit}\` on the homeserver.`,
+        detail: `${unit} is in an unexpected state "${clip(state.activeState, 60)}"; run \`systemctl status ${unit}\` on the homeserver.`,
       };
   }
 }

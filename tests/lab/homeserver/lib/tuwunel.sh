@@ -1,12 +1,24 @@
-# Tuwunel's admin commands over the lab state (users, tokens). Texts as matrix-construct/tuwunel
-# v1.7.0–v1.9.0 write them (src/admin/**, src/service/registration_tokens/**).
-#   tuwunel_exec "<command line>"  ->  T_OUT (markdown reply body), T_STATUS ok|error|hang|shutdown
-# Errors arrive already wrapped as the admin room shows them ("Command failed with error: …").
+# Tuwunel's admin commands over the lab state, answered as the release in state/tuwunel/version does.
+#   tuwunel_exec "<command line>"  ->  T_OUT (the reply body), T_KIND (markdown|plain: what the admin room
+#                                      sends), T_STATUS (ok|error|hang|shutdown)
+# Grammar and clap's texts: lib/admin-parse.sh. Reply texts: matrix-construct/tuwunel src/admin/** at each
+# tag (1.7.0 keeps them in <group>/commands.rs, 1.7.1 on in one file per command), the services they call
+# (src/service/registration_tokens, src/service/admin/grant.rs, src/database/engine/backup.rs) and
+# src/admin/processor.rs (1.9.0: src/service/admin/processor.rs) for "Command failed with error:".
+#
+# State (state/tuwunel/): users (id, admin, deactivated, sha256 of the password, display name), devices
+# (user, device, display name, last seen ms, last seen IP), tokens, rooms (id, alias, name, topic,
+# members; the admin room's members are the admins), backups (id, epoch s, bytes, files), config/tuwunel.toml.
 
 tuwunel_version
 read -r T_SERVER <"$STATE/host/server_name"
 TOKENS=$STATE/tuwunel/tokens
 USERS=$STATE/tuwunel/users
+DEVICES=$STATE/tuwunel/devices
+ROOMS=$STATE/tuwunel/rooms
+BACKUPS=$STATE/tuwunel/backups
+TOML=$STATE/tuwunel/config/tuwunel.toml
+SERVER_USER="@conduit:$T_SERVER"
 
 version_at_least() { # X.Y.Z -> true when TUWUNEL_VERSION >= X.Y.Z
   local IFS=. a b i
@@ -19,36 +31,592 @@ version_at_least() { # X.Y.Z -> true when TUWUNEL_VERSION >= X.Y.Z
   return 0
 }
 
-t_fail() { # message -> the reply of a failed command
-  T_OUT=$'Command failed with error:\n```\n'"$1"$'\n```'
-  T_STATUS=error
+. "$LIB/admin-parse.sh"
+
+t_ok() { # markdown reply
+  T_OUT=$1 T_KIND=markdown T_STATUS=ok
 }
 
-# parse_local_user_id ARG -> $UID_OUT or a failure
-parse_local_user() {
-  local u=${1,,}
-  [[ $u == @* ]] || u="@$u:$T_SERVER"
-  if [[ ! $u =~ ^@[a-z0-9._=/+-]+:[a-z0-9.-]+(:[0-9]+)?$ ]]; then
-    t_fail "The supplied username is not a valid username: localpart contains invalid characters"
-    return 1
+t_fail() { # error -> the reply of a failed command: `{error:#?}`, i.e. Error::message()
+  T_OUT=$'Command failed with error:\n```\n'"$1"$'\n```'
+  T_KIND=markdown T_STATUS=error
+}
+
+# A list in a code block: 1.7.0 joins the lines ("…\n{body}\n```"), 1.7.1 on writes each with writeln!, so
+# the two differ only for an empty list.
+code_lines() { # header, lines... -> T_OUT
+  local header=$1
+  shift
+  if version_at_least 1.7.1; then
+    T_OUT="$header"$'\n```\n'
+    (($#)) && T_OUT+=$(printf '%s\n' "$@")$'\n'
+    T_OUT+='```'
+  else
+    local IFS=$'\n'
+    T_OUT="$header"$'\n```\n'"$*"$'\n```'
   fi
-  if [[ ${u#*:} != "$T_SERVER" ]]; then
-    t_fail "User \"$u\" does not belong to our server."
+  T_KIND=markdown T_STATUS=ok
+}
+
+# utils::parse_user_id / parse_local_user_id: lowercased, the server name added to a bare localpart.
+parse_user_id() { # arg -> USER_ID, or a failure
+  local u=${1,,} e=
+  [[ $u == @* ]] || u="@$u:$T_SERVER"
+  local local=${u#@}
+  if [[ $u != *:* ]]; then e='required colon is missing'
+  elif ! server_name_ok "${u#*:}"; then e='server name is not a valid IP address or domain name'
+  elif [[ ! ${local%%:*} ]]; then e='identifier or required part of it is empty'
+  elif [[ ${local%%:*} == *[![:graph:]]* || ${local%%:*} == *[^[:ascii:]]* ]]; then e='identifier contains invalid characters'
+  fi
+  if [[ $e ]]; then
+    t_fail "The supplied username is not a valid username: $e"
     return 1
   fi
   USER_ID=$u
 }
 
+parse_local_user() {
+  parse_user_id "$1" || return 1
+  if [[ ${USER_ID#*:} != "$T_SERVER" ]]; then
+    t_fail "User \"$USER_ID\" does not belong to our server."
+    return 1
+  fi
+}
+
+# ---------------------------------------------------------------- state helpers
+
+user_row() { # user id -> U_ROW_FOUND U_ROW_ADMIN U_ROW_DEACT U_ROW_HASH U_ROW_NAME
+  U_ROW_FOUND= U_ROW_ADMIN=0 U_ROW_DEACT=0 U_ROW_HASH=- U_ROW_NAME=
+  local id admin deact hash name
+  [[ -f $USERS ]] || return 0
+  while IFS=$'\t' read -r id admin deact hash name; do
+    [[ $id == "$1" ]] && U_ROW_FOUND=1 U_ROW_ADMIN=$admin U_ROW_DEACT=$deact U_ROW_HASH=${hash:--} U_ROW_NAME=$name && return 0
+  done <"$USERS"
+}
+
+user_update() { # user id, admin, deactivated, [hash], [display name] (rewrites the row, keeps the order)
+  local id admin deact hash name rows=() seen=
+  if [[ -f $USERS ]]; then
+    while IFS=$'\t' read -r id admin deact hash name; do
+      [[ $id ]] || continue
+      if [[ $id == "$1" ]]; then
+        rows+=("$1	$2	$3	${4:-${hash:--}}	${5:-$name}")
+        seen=1
+      else
+        rows+=("$id	$admin	$deact	${hash:--}	$name")
+      fi
+    done <"$USERS"
+  fi
+  [[ $seen ]] || rows+=("$1	$2	$3	${4:--}	${5-}")
+  printf '%s\n' "${rows[@]}" >"$USERS.tmp"
+  command mv -f "$USERS.tmp" "$USERS"
+}
+
+password_hash() { # password -> HASH (the lab keeps a SHA-256 where Tuwunel keeps an argon2 hash)
+  HASH=$(printf '%s' "$1" | sha256sum)
+  HASH=${HASH%% *}
+}
+
+random_string() { # length -> RANDOM_STRING, alphanumerics like utils::random_string
+  local chars=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 i
+  RANDOM_STRING=
+  for ((i = 0; i < $1; i++)); do RANDOM_STRING+=${chars:RANDOM % 62:1}; done
+}
+
+# Local users with a password, in key order (users.list_local_users: deactivated ones have none).
+local_users() { # -> LOCAL_USERS
+  LOCAL_USERS=()
+  local id admin deact rest
+  [[ -f $USERS ]] || return 0
+  while IFS=$'\t' read -r id admin deact rest; do
+    [[ $id && $deact == 0 && $id != "$SERVER_USER" ]] && LOCAL_USERS+=("$id")
+  done <"$USERS"
+  ((${#LOCAL_USERS[@]})) && mapfile -t LOCAL_USERS < <(printf '%s\n' "${LOCAL_USERS[@]}" | LC_ALL=C sort)
+}
+
+remove_devices() { # user id
+  [[ -f $DEVICES ]] || return 0
+  local line rows=()
+  while IFS= read -r line; do
+    [[ $line && ${line%%	*} != "$1" ]] && rows+=("$line")
+  done <"$DEVICES"
+  if ((${#rows[@]})); then printf '%s\n' "${rows[@]}" >"$DEVICES.tmp"; else : >"$DEVICES.tmp"; fi
+  command mv -f "$DEVICES.tmp" "$DEVICES"
+}
+
+# Rooms: R_ID R_ALIAS R_NAME R_TOPIC R_MEMBERS (array) per room; the admin room's members are the server
+# user and the admins (granting admin joins the room, leaving it is losing admin).
+room_load() { # room id or alias -> R_* or 1
+  R_ID=
+  [[ -f $ROOMS ]] || return 1
+  local id alias name topic members
+  while IFS=$'\t' read -r id alias name topic members; do
+    if [[ $id == "$1" || ($alias && $alias == "$1") ]]; then
+      R_ID=$id R_ALIAS=$alias R_NAME=$name R_TOPIC=$topic
+      if [[ $alias == "#admins:$T_SERVER" ]]; then
+        R_MEMBERS=("$SERVER_USER")
+        local u a d rest
+        while IFS=$'\t' read -r u a d rest; do
+          [[ $u && $a == 1 ]] && R_MEMBERS+=("$u")
+        done <"$USERS"
+      else
+        IFS=, read -ra R_MEMBERS <<<"$members"
+      fi
+      return 0
+    fi
+  done <"$ROOMS"
+  return 1
+}
+
+room_ids() { # -> ROOM_IDS in key order
+  ROOM_IDS=()
+  [[ -f $ROOMS ]] || return 0
+  local id rest
+  while IFS=$'\t' read -r id rest; do [[ $id ]] && ROOM_IDS+=("$id"); done <"$ROOMS"
+  ((${#ROOM_IDS[@]})) && mapfile -t ROOM_IDS < <(printf '%s\n' "${ROOM_IDS[@]}" | LC_ALL=C sort)
+}
+
+display_name() { # user id -> DISPLAY (the profile's, else the ID)
+  user_row "$1"
+  DISPLAY=${U_ROW_NAME:-$1}
+}
+
+# ---------------------------------------------------------------- users
+
+tw_users_list_users() {
+  local_users
+  code_lines "Found ${#LOCAL_USERS[@]} local user account(s):" "${LOCAL_USERS[@]}"
+}
+
+tw_users_create_user() {
+  parse_local_user "${P[username]}" || return
+  local localpart=${USER_ID%%:*}
+  localpart=${localpart#@}
+  if [[ $localpart == *[!0-9a-z._=/-]* ]]; then
+    t_fail "Username $USER_ID contains disallowed characters or spaces: identifier contains invalid characters"
+    return
+  fi
+  user_row "$USER_ID"
+  if [[ $U_ROW_FOUND ]]; then
+    t_fail "User $USER_ID already exists"
+    return
+  fi
+  local password=${P[password]-}
+  if [[ ! ${P[password]+set} ]]; then
+    random_string 25
+    password=$RANDOM_STRING
+  fi
+  password_hash "$password"
+  user_update "$USER_ID" 0 0 "$HASH"
+  t_ok "Created user with user_id: $USER_ID and password: \`$password\`"
+}
+
+tw_users_reset_password() {
+  parse_local_user "${P[username]}" || return
+  if [[ $USER_ID == "$SERVER_USER" ]]; then
+    t_fail 'Not allowed to set the password for the server account. Please use the emergency password config option.'
+    return
+  fi
+  local password=${P[password]-}
+  if [[ ! ${P[password]+set} ]]; then
+    random_string 25
+    password=$RANDOM_STRING
+  fi
+  password_hash "$password"
+  # users.set_password writes userid_password whatever was there: a deactivated account has a
+  # password again (is_deactivated reads an empty one), an unknown one now exists.
+  user_row "$USER_ID"
+  user_update "$USER_ID" "$U_ROW_ADMIN" 0 "$HASH"
+  t_ok "Successfully reset the password for user $USER_ID: \`$password\`"
+}
+
+tw_users_deactivate() {
+  parse_local_user "${P[user_id]}" || return
+  if [[ $USER_ID == "$SERVER_USER" ]]; then
+    t_fail 'Not allowed to deactivate the server service account.'
+    return
+  fi
+  user_row "$USER_ID"
+  local admin=$U_ROW_ADMIN
+  # Leaving every joined room includes the admin room: the account is no longer an admin.
+  [[ ${P[no_leave_rooms]-} ]] || admin=0
+  [[ $U_ROW_FOUND ]] && user_update "$USER_ID" "$admin" 1 '-'
+  remove_devices "$USER_ID"
+  t_ok "User $USER_ID has been deactivated"
+}
+
+tw_users_make_user_admin() {
+  parse_local_user "${P[user_id]}" || return
+  user_row "$USER_ID"
+  # service/admin/grant.rs: before 1.8.0 a member of the admin room is refused; from 1.8.0 the grant
+  # is repeated where needed and succeeds.
+  if [[ $U_ROW_ADMIN == 1 ]] && ! version_at_least 1.8.0; then
+    t_fail 'User is already joined in the admin room'
+    return
+  fi
+  user_update "$USER_ID" 1 "$U_ROW_DEACT"
+  t_ok "$USER_ID has been granted admin privileges."
+}
+
+tw_users_delete_device() {
+  local user=${P[user_id]} device=${P[device_id]}
+  if [[ ${user#*:} != "$T_SERVER" ]]; then
+    t_fail 'Cannot delete device of remote user'
+    return
+  fi
+  if [[ -f $DEVICES ]]; then
+    local line rows=()
+    while IFS= read -r line; do
+      [[ $line ]] || continue
+      [[ $line == "$user	$device	"* ]] || rows+=("$line")
+    done <"$DEVICES"
+    if ((${#rows[@]})); then printf '%s\n' "${rows[@]}" >"$DEVICES.tmp"; else : >"$DEVICES.tmp"; fi
+    command mv -f "$DEVICES.tmp" "$DEVICES"
+  fi
+  t_ok "User $user's device $device removed."
+}
+
+# users last-active: per local user the device seen last, newest first, `{ts:?} {ip:<40} {localpart}`.
+tw_users_last_active() {
+  local_users
+  local limit=${P[limit]:-48} user dev_user dev name ts ip best_ts best_ip rows=()
+  for user in "${LOCAL_USERS[@]}"; do
+    best_ts=0 best_ip=
+    if [[ -f $DEVICES ]]; then
+      while IFS=$'\t' read -r dev_user dev name ts ip; do
+        [[ $dev_user == "$user" && $ts && $ts != - ]] || continue
+        # cmp::max over (ts, ip): the later time, then the greater IP.
+        if ((ts > best_ts)) || { ((ts == best_ts)) && [[ $ip > $best_ip ]]; }; then best_ts=$ts best_ip=$ip; fi
+      done <"$DEVICES"
+    fi
+    ((best_ts > 0)) && rows+=("$best_ts	$best_ip	$user")
+  done
+  T_OUT=
+  if ((${#rows[@]})); then
+    local line n=0
+    while IFS=$'\t' read -r ts ip user; do
+      ((n >= limit)) && break
+      local localpart=${user%%:*}
+      printf -v line '%s %-40s %s\n' "MilliSecondsSinceUnixEpoch($ts)" "$ip" "${localpart#@}"
+      T_OUT+=$line
+      n=$((n + 1))
+    done < <(printf '%s\n' "${rows[@]}" | sort -t$'\t' -k1,1nr -s)
+  fi
+  T_KIND=markdown T_STATUS=ok
+}
+
+tw_users_list_joined_rooms() {
+  parse_local_user "${P[user_id]}" || return
+  room_ids
+  local id m rows=()
+  for id in "${ROOM_IDS[@]}"; do
+    room_load "$id" || continue
+    for m in "${R_MEMBERS[@]}"; do
+      [[ $m == "$USER_ID" ]] && rows+=("${#R_MEMBERS[@]}	$R_ID	${R_NAME:-$R_ID}")
+    done
+  done
+  if ((${#rows[@]} == 0)); then
+    t_fail 'User is not in any rooms.'
+    return
+  fi
+  room_info_lines "${rows[@]}"
+  code_lines "Rooms $USER_ID Joined (${#ROOM_LINES[@]}):" "${ROOM_LINES[@]}"
+}
+
+# Sorted by member count, then reversed (sort_by_key is stable): "{id}\tMembers: {n}\tName: {name}".
+room_info_lines() { # "count<TAB>id<TAB>name"... -> ROOM_LINES
+  ROOM_LINES=()
+  local i sorted=() count id name
+  mapfile -t sorted < <(printf '%s\n' "$@" | sort -t$'\t' -k1,1n -s)
+  for ((i = ${#sorted[@]} - 1; i >= 0; i--)); do
+    IFS=$'\t' read -r count id name <<<"${sorted[i]}"
+    if [[ ${NO_DETAILS-} ]]; then ROOM_LINES+=("$id"); else ROOM_LINES+=("$id	Members: $count	Name: $name"); fi
+  done
+}
+
+# ---------------------------------------------------------------- rooms
+
+tw_rooms_list() {
+  local page=${P[page]:-1} id rows=()
+  room_ids
+  for id in "${ROOM_IDS[@]}"; do
+    room_load "$id" && rows+=("${#R_MEMBERS[@]}	$R_ID	${R_NAME:-$R_ID}")
+  done
+  NO_DETAILS=${P[no_details]-}
+  ((${#rows[@]})) && room_info_lines "${rows[@]}" || ROOM_LINES=()
+  NO_DETAILS=
+  local start=$(((page > 0 ? page - 1 : 0) * 100))
+  ROOM_LINES=("${ROOM_LINES[@]:start:100}")
+  if ((${#ROOM_LINES[@]} == 0)); then
+    t_fail 'No more rooms.'
+    return
+  fi
+  code_lines "Rooms (${#ROOM_LINES[@]}):" "${ROOM_LINES[@]}"
+}
+
+tw_rooms_exists() {
+  if room_load "${P[room_id]}"; then t_ok true; else t_ok false; fi
+}
+
+resolve_room() { # room id or alias -> R_* or a failure (alias.maybe_resolve, then metadata.exists)
+  if [[ $1 == \#* ]]; then
+    room_load "$1" || { t_fail 'M_NOT_FOUND: Room with alias not found.'; return 1; }
+  elif ! room_load "$1"; then
+    t_fail "Room $1 is not known to this server."
+    return 1
+  fi
+}
+
+# rooms info <room> (1.8.3): the room's name, topic, aliases and admins (power level >= state_default).
+tw_rooms_info() {
+  resolve_room "${P[room]}" || return
+  local admins=() m
+  for m in "${R_MEMBERS[@]}"; do
+    if [[ $m == "$SERVER_USER" ]]; then admins+=("69420	$m")
+    elif [[ $R_ALIAS == "#admins:$T_SERVER" || $m == "${R_MEMBERS[0]}" ]]; then admins+=("100	$m"); fi
+  done
+  T_OUT=$'```\nRoom information for '"$R_ID"$'\n\nRoom version: 11\n\n'
+  T_OUT+="Name: ${R_NAME:-(none)}"$'\n'"Topic: "$'\n'"${R_TOPIC:-(none)}"$'\n\n'
+  T_OUT+=$'Aliases:\n'"  Canonical: ${R_ALIAS:-none}"$'\n  Alternative:\n    none\n  Local unlisted:\n    none\n'
+  T_OUT+=$'\nAdmins (power level >= 50):\n'
+  local pl user
+  while IFS=$'\t' read -r pl user; do
+    [[ $user ]] && T_OUT+="  - $user ($pl)"$'\n'
+  done < <(printf '%s\n' "${admins[@]}" | sort -t$'\t' -k1,1nr -k2,2)
+  T_OUT+=$'```\n'
+  T_KIND=markdown T_STATUS=ok
+}
+
+# `{n} Members in Room "{name}":` then `{mxid} | {displayname}` lines.
+joined_members() {
+  local room=$1 local_only=$2 lines=() m
+  if room_load "$room"; then
+    for m in "${R_MEMBERS[@]}"; do
+      [[ $local_only && ${m#*:} != "$T_SERVER" ]] && continue
+      display_name "$m"
+      lines+=("$m | $DISPLAY")
+    done
+  else
+    R_NAME=$room
+  fi
+  code_lines "${#lines[@]} Members in Room \"${R_NAME:-$room}\":" "${lines[@]}"
+}
+
+tw_rooms_list_joined_members() { joined_members "${P[room_id]}" "${P[local_only]-}"; }
+tw_rooms_info_list_joined_members() { joined_members "${P[room_id]}" "${P[local_only]-}"; }
+
+tw_rooms_info_view_room_topic() {
+  if room_load "${P[room_id]}" && [[ $R_TOPIC ]]; then
+    t_ok $'Room topic:\n```\n'"$R_TOPIC"$'\n```'
+  else
+    t_fail 'Room does not have a room topic set.'
+  fi
+}
+
+# ---------------------------------------------------------------- federation
+
+tw_federation_incoming_federation() {
+  t_fail 'This command is temporarily disabled'
+}
+
+# ---------------------------------------------------------------- server
+
+tw_server_uptime() {
+  unit_load matrix-tuwunel
+  now_us
+  # The lab dates a restart's start a little ahead (its journal lines); Tuwunel has been up at least 1 ms.
+  local ms=$(((NOW_US - ${TUWUNEL_STARTED_US:-$U_SINCE}) / 1000))
+  ((ms < 1)) && ms=1
+  pretty_duration "$ms"
+  t_ok "$PRETTY."
+}
+
+tw_server_shutdown() {
+  T_OUT='Shutting down server...' T_KIND=markdown T_STATUS=shutdown
+}
+
+toml_value() { # key -> TOML_VALUE (a string or a bare value of tuwunel.toml's [global]), or 1
+  TOML_VALUE=
+  [[ -f $TOML ]] || return 1
+  local line
+  while IFS= read -r line; do
+    if [[ $line =~ ^$1[[:space:]]*=[[:space:]]*(.*)$ ]]; then
+      TOML_VALUE=${BASH_REMATCH[1]}
+      TOML_VALUE=${TOML_VALUE%%[[:space:]]}
+      [[ $TOML_VALUE == \"*\" ]] && TOML_VALUE=${TOML_VALUE:1:-1}
+      return 0
+    fi
+  done <"$TOML"
+  return 1
+}
+
+# The backup engine needs database_backup_path; src/database/engine/backup.rs.
+backup_engine() {
+  if ! toml_value database_backup_path || [[ ! $TOML_VALUE ]]; then
+    BACKUP_ERROR="There was a problem with the 'database_backup_path' directive in your configuration: Configure path to enable backups"
+    return 1
+  fi
+  [[ -f $BACKUPS ]] || : >"$BACKUPS"
+}
+
+backups_to_keep() {
+  KEEP=1
+  toml_value database_backups_to_keep && KEEP=$TOML_VALUE
+}
+
+backup_rows() { # -> BACKUP_ROWS (id, epoch s, bytes, files), oldest first
+  BACKUP_ROWS=()
+  [[ -s $BACKUPS ]] && mapfile -t BACKUP_ROWS <"$BACKUPS"
+}
+
+purge_backups() { # keep
+  backup_rows
+  local n=${#BACKUP_ROWS[@]} row
+  if ((n > $1)); then
+    for row in "${BACKUP_ROWS[@]:0:n-$1}"; do rm -rf "$STATE/tuwunel/backup-data/${row%%	*}"; done
+    if (($1 == 0)); then : >"$BACKUPS.tmp"; else printf '%s\n' "${BACKUP_ROWS[@]:n-$1}" >"$BACKUPS.tmp"; fi
+    command mv -f "$BACKUPS.tmp" "$BACKUPS"
+  fi
+}
+
+# What a backup holds of the lab's database: the state files the admin commands and the API change.
+BACKED_UP=(users devices tokens rooms)
+
+create_backup() {
+  backup_rows
+  local last=0 f
+  ((${#BACKUP_ROWS[@]})) && last=${BACKUP_ROWS[-1]%%	*}
+  local id=$((last + 1)) size=$((180000000 + RANDOM * 100)) files=$((40 + RANDOM % 20))
+  mkdir -p "$STATE/tuwunel/backup-data/$id"
+  for f in "${BACKED_UP[@]}"; do
+    [[ -f $STATE/tuwunel/$f ]] && command cp -f "$STATE/tuwunel/$f" "$STATE/tuwunel/backup-data/$id/$f"
+  done
+  printf '%s\t%s\t%s\t%s\n' "$id" "$EPOCHSECONDS" "$size" "$files" >>"$BACKUPS"
+}
+
+# `tuwunel --restore-backup <id>` (1.8.2): replaces the database with a backup before opening it
+# (engine/backup.rs restore). Logs as the binary does; a missing backup ends start-up.
+tuwunel_restore_backup() { # id (0 = newest)
+  iso_ts "$NOW_US"
+  if ! backup_engine; then
+    printf '%s ERROR tuwunel: Critical error starting server: %s\n' "$ISO" "$BACKUP_ERROR"
+    printf 'Error: %s\n' "$BACKUP_ERROR" >&2
+    return 1
+  fi
+  if ! find_backup "$1"; then
+    local why=${T_OUT#*$'```\n'}
+    why=${why%$'\n```'}
+    printf '%s ERROR tuwunel: Critical error starting server: %s\n' "$ISO" "$why"
+    printf 'Error: %s\n' "$why" >&2
+    return 1
+  fi
+  local row f
+  for row in "${BACKUP_ROWS[@]}"; do [[ ${row%%	*} == "$FOUND_ID" ]] && break; done
+  local id ts size files
+  IFS=$'\t' read -r id ts size files <<<"$row"
+  rfc2822 "$ts"
+  printf '%s  WARN main:start: tuwunel_database::engine::backup: Restoring database backup backup_id=%s timestamp=%s size=%s num_files=%s path="/var/lib/tuwunel"\n' "$ISO" "$id" "$RFC2822" "$size" "$files"
+  for f in "${BACKED_UP[@]}"; do
+    if [[ -f $STATE/tuwunel/backup-data/$id/$f ]]; then
+      command cp -f "$STATE/tuwunel/backup-data/$id/$f" "$STATE/tuwunel/$f.tmp"
+      command mv -f "$STATE/tuwunel/$f.tmp" "$STATE/tuwunel/$f"
+    fi
+  done
+  printf '%s  INFO main:start: tuwunel_database::engine::backup: Restored database backup backup_id=%s\n' "$ISO" "$id"
+}
+
+tw_server_backup_database() {
+  backups_to_keep
+  if version_at_least 1.8.2; then
+    if ((KEEP <= 0)); then
+      t_fail "There was a problem with the 'database_backups_to_keep' directive in your configuration: Set above zero to enable backups; no backup was created."
+      return
+    fi
+    backup_engine || { t_fail "$BACKUP_ERROR"; return; }
+    create_backup
+    purge_backups "$KEEP"
+    backup_rows
+    t_ok "Done. Currently have ${#BACKUP_ROWS[@]} backups."
+    return
+  fi
+  # Before 1.8.2 a failed backup read "Failed: …" and the count that follows fails the command.
+  backup_engine || { t_fail "$BACKUP_ERROR"; return; }
+  ((KEEP > 0)) && create_backup
+  ((KEEP >= 0)) && purge_backups "$KEEP"
+  backup_rows
+  t_ok "Done. Currently have ${#BACKUP_ROWS[@]} backups."
+}
+
+rfc2822() { # epoch s -> RFC2822, as chrono's to_rfc2822 (day not padded)
+  local d
+  TZ=UTC printf -v RFC2822 '%(%a, %d %b %Y %H:%M:%S +0000)T' "$1"
+  d=${RFC2822:5:2}
+  [[ $d == 0? ]] && RFC2822="${RFC2822:0:5}${d:1}${RFC2822:7}"
+}
+
+tw_server_list_backups() {
+  backup_engine || { t_fail "$BACKUP_ERROR"; return; }
+  backup_rows
+  if ((${#BACKUP_ROWS[@]} == 0)); then
+    t_fail 'No backups found.'
+    return
+  fi
+  local row id ts size files
+  T_OUT=
+  for row in "${BACKUP_ROWS[@]}"; do
+    IFS=$'\t' read -r id ts size files <<<"$row"
+    rfc2822 "$ts"
+    T_OUT+="#$id $RFC2822: $size bytes, $files files"
+    # 1.8.3 puts each backup on its own line; before, they ran together.
+    version_at_least 1.8.3 && T_OUT+=$'\n'
+  done
+  T_KIND=markdown T_STATUS=ok
+}
+
+find_backup() { # id (0 = newest) -> FOUND_ID or a failure
+  backup_rows
+  if ((${#BACKUP_ROWS[@]} == 0)); then
+    t_fail 'No backups found.'
+    return 1
+  fi
+  if (($1 == 0)); then
+    FOUND_ID=${BACKUP_ROWS[-1]%%	*}
+    return 0
+  fi
+  local row ids=()
+  for row in "${BACKUP_ROWS[@]}"; do
+    [[ ${row%%	*} == "$1" ]] && { FOUND_ID=$1; return 0; }
+    ids+=("${row%%	*}")
+  done
+  # swap_remove never happened, so every backup is "available".
+  local IFS=,
+  local list="${ids[*]}"
+  t_fail "Backup #$1 not found; available: ${list//,/, }"
+  return 1
+}
+
+tw_server_verify_backup() {
+  backup_engine || { t_fail "$BACKUP_ERROR"; return; }
+  find_backup "${P[backup_id]:-0}" || return
+  if [[ -f $STATE/tuwunel/backup-corrupt ]] && [[ $(<"$STATE/tuwunel/backup-corrupt") == "$FOUND_ID" ]]; then
+    t_fail "Corruption: File private/$FOUND_ID/000012.sst corrupt"
+    return
+  fi
+  t_ok "Verified backup #$FOUND_ID: all files present with expected sizes."
+}
+
+tw_server_delete_backups() {
+  backup_engine || { t_fail "$BACKUP_ERROR"; return; }
+  purge_backups "${P[keep]}"
+  backup_rows
+  t_ok "Done. Currently have ${#BACKUP_ROWS[@]} backups."
+}
+
+# ---------------------------------------------------------------- tokens
+
 config_tokens() { # -> CONFIG_TOKENS from the rendered tuwunel.toml
   CONFIG_TOKENS=()
-  local f=$STATE/tuwunel/config/tuwunel.toml line v
-  [[ -f $f ]] || return 0
-  while IFS= read -r line; do
-    if [[ $line =~ ^registration_token[[:space:]]*=[[:space:]]*\"(.*)\"[[:space:]]*$ ]]; then
-      v=${BASH_REMATCH[1]}
-      CONFIG_TOKENS+=("$v")
-    fi
-  done <"$f"
+  toml_value registration_token && [[ $TOML_VALUE ]] && CONFIG_TOKENS=("$TOML_VALUE")
 }
 
 now_ms() {
@@ -105,32 +673,12 @@ parse_duration_ms() { # "7d", "30s", "5m", "12h", "2w", "1h30m" -> $DUR_MS
   DUR_MS=$total
 }
 
-random_token() { # 16 alphanumerics, like utils::random_string
-  local chars=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 i
-  TOKEN=
-  for ((i = 0; i < 16; i++)); do TOKEN+=${chars:RANDOM % 62:1}; done
-}
-
-token_issue() {
-  local max_uses=- max_age= once=
-  while (($#)); do
-    case $1 in
-    --max-uses) max_uses=$2; shift ;;
-    --max-uses=*) max_uses=${1#*=} ;;
-    --max-age) max_age=$2; shift ;;
-    --max-age=*) max_age=${1#*=} ;;
-    --once) once=1 ;;
-    *) clap_error "unexpected argument '$1' found" "admin token issue [OPTIONS]"; return ;;
-    esac
-    shift
-  done
-  [[ $max_uses == - && $once ]] && max_uses=1
-  if [[ $max_uses != - && ! $max_uses =~ ^[0-9]+$ ]]; then
-    clap_error "invalid value '$max_uses' for '--max-uses <MAX_USES>': invalid digit found in string" "admin token issue [OPTIONS]"
-    return
-  fi
+tw_token_issue() {
+  local max_uses=${P[max_uses]:--} max_age=${P[max_age]-}
+  [[ $max_uses == - && ${P[once]-} ]] && max_uses=1
+  max_uses=${max_uses#+}
   local expiry=-
-  if [[ $max_age ]]; then
+  if [[ ${P[max_age]+set} ]]; then
     if ! parse_duration_ms "$max_age"; then
       t_fail "'\"$max_age\"' is not a valid duration string: UnknownUnitError"
       return
@@ -138,17 +686,16 @@ token_issue() {
     now_ms
     expiry=$((NOW_MS + DUR_MS))
   fi
-  random_token
-  printf '%s\t%s\t0\t0\t%s\n' "$TOKEN" "$max_uses" "$expiry" >>"$TOKENS"
+  random_string 16
+  printf '%s\t%s\t0\t0\t%s\n' "$RANDOM_STRING" "$max_uses" "$expiry" >>"$TOKENS"
   token_info "$max_uses" 0 "$expiry"
-  T_OUT="New registration token issued: \`$TOKEN\` - $INFO"
-  T_STATUS=ok
+  t_ok "New registration token issued: \`$RANDOM_STRING\` - $INFO"
 }
 
 # Valid database tokens in key order; used-up and expired ones are dropped as Tuwunel does.
 load_tokens() {
   DB_TOKENS=()
-  local line tok allowed pending done expiry kept=()
+  local tok allowed pending done expiry kept=()
   [[ -f $TOKENS ]] || return 0
   now_ms
   while IFS=$'\t' read -r tok allowed pending done expiry; do
@@ -162,7 +709,7 @@ load_tokens() {
   fi
 }
 
-token_list() {
+tw_token_list() {
   config_tokens
   load_tokens
   local n=$((${#CONFIG_TOKENS[@]} + ${#DB_TOKENS[@]})) t entry tok allowed pending done expiry config_text
@@ -175,15 +722,11 @@ token_list() {
     token_info "$allowed" "$done" "$expiry"
     T_OUT+="- \`$tok\` --- $INFO"$'\n'
   done
-  T_STATUS=ok
+  T_KIND=markdown T_STATUS=ok
 }
 
-token_revoke() {
-  local target=$1 t found= line rest=()
-  if [[ ! $target ]]; then
-    clap_error "the following required arguments were not provided:"$'\n'"  <TOKEN>" "admin token revoke <TOKEN>"
-    return
-  fi
+tw_token_revoke() {
+  local target=${P[token]} t found= line rest=()
   config_tokens
   for t in "${CONFIG_TOKENS[@]}"; do
     if [[ $t == "$target" ]]; then
@@ -206,125 +749,25 @@ token_revoke() {
   fi
   if ((${#rest[@]})); then printf '%s\n' "${rest[@]}" >"$TOKENS.tmp"; else : >"$TOKENS.tmp"; fi
   command mv -f "$TOKENS.tmp" "$TOKENS"
-  T_OUT='Token revoked successfully.'
-  T_STATUS=ok
+  t_ok 'Token revoked successfully.'
 }
 
-user_row() { # user id -> U_ROW_ADMIN, U_ROW_DEACT, U_ROW_FOUND
-  U_ROW_FOUND= U_ROW_ADMIN=0 U_ROW_DEACT=0
-  local id admin deact
-  [[ -f $USERS ]] || return 0
-  while IFS=$'\t' read -r id admin deact; do
-    [[ $id == "$1" ]] && U_ROW_FOUND=1 U_ROW_ADMIN=$admin U_ROW_DEACT=$deact && return 0
-  done <"$USERS"
-}
-
-user_update() { # user id, admin, deactivated (rewrites the row, keeps the order)
-  local id admin deact rows=() seen=
-  if [[ -f $USERS ]]; then
-    while IFS=$'\t' read -r id admin deact; do
-      [[ $id ]] || continue
-      if [[ $id == "$1" ]]; then rows+=("$1	$2	$3"); seen=1; else rows+=("$id	$admin	$deact"); fi
-    done <"$USERS"
-  fi
-  [[ $seen ]] || rows+=("$1	$2	$3")
-  printf '%s\n' "${rows[@]}" >"$USERS.tmp"
-  command mv -f "$USERS.tmp" "$USERS"
-}
-
-users_make_admin() {
-  [[ $1 ]] || { clap_error "the following required arguments were not provided:"$'\n'"  <USER_ID>" "admin users make-user-admin <USER_ID>"; return; }
-  parse_local_user "$1" || return
-  user_row "$USER_ID"
-  if [[ $U_ROW_ADMIN == 1 ]] && ! version_at_least 1.8.0; then
-    t_fail "User is already joined in the admin room"
-    return
-  fi
-  [[ $U_ROW_FOUND ]] && user_update "$USER_ID" 1 "$U_ROW_DEACT"
-  T_OUT="$USER_ID has been granted admin privileges."
-  T_STATUS=ok
-}
-
-users_deactivate() {
-  local user=
-  while (($#)); do
-    case $1 in
-    -n | --no-leave-rooms) ;;
-    -*) clap_error "unexpected argument '$1' found" "admin users deactivate [OPTIONS] <USER_ID>"; return ;;
-    *) user=$1 ;;
-    esac
-    shift
-  done
-  [[ $user ]] || { clap_error "the following required arguments were not provided:"$'\n'"  <USER_ID>" "admin users deactivate [OPTIONS] <USER_ID>"; return; }
-  parse_local_user "$user" || return
-  if [[ $USER_ID == "@conduit:$T_SERVER" ]]; then
-    t_fail "Not allowed to deactivate the server service account."
-    return
-  fi
-  user_row "$USER_ID"
-  [[ $U_ROW_FOUND ]] && user_update "$USER_ID" "$U_ROW_ADMIN" 1
-  T_OUT="User $USER_ID has been deactivated"
-  T_STATUS=ok
-}
-
-users_list() {
-  local id admin deact list=()
-  if [[ -f $USERS ]]; then
-    while IFS=$'\t' read -r id admin deact; do
-      [[ $id && $deact == 0 && $id != "@conduit:$T_SERVER" ]] && list+=("$id")
-    done <"$USERS"
-  fi
-  T_OUT="Found ${#list[@]} local user account(s):"$'\n```\n'
-  local u
-  for u in "${list[@]}"; do T_OUT+="$u"$'\n'; done
-  T_OUT+='```'
-  T_STATUS=ok
-}
-
-clap_error() { # message, usage -> clap's parse error (sent as a plain notice, not "Command failed")
-  T_OUT="error: $1"$'\n\n'"Usage: $2"$'\n\n'"For more information, try '--help'."
-  T_STATUS=error
-}
+# ---------------------------------------------------------------- dispatch
 
 tuwunel_exec() {
-  local -a argv
-  read -ra argv <<<"$1"
-  # Like Tuwunel's parse_line: an optional leading "!admin"/"admin", `help X` -> `X --help`.
-  [[ ${argv[0]-} == '!admin' || ${argv[0]-} == admin || ${argv[0]-} == '\!admin' ]] && argv=("${argv[@]:1}")
-  T_STATUS=error T_OUT=
-  case "${argv[0]-} ${argv[1]-}" in
-  'users make-user-admin') users_make_admin "${argv[@]:2}" ;;
-  'users deactivate') users_deactivate "${argv[@]:2}" ;;
-  'users list' | 'users list-users') users_list ;;
-  'token issue') token_issue "${argv[@]:2}" ;;
-  'token list') token_list ;;
-  'token revoke') token_revoke "${argv[@]:2}" ;;
-  'rooms list')
-    T_STATUS=hang
-    ;;
-  'server uptime')
-    unit_load matrix-tuwunel
-    now_us
-    pretty_duration $(((NOW_US - U_SINCE) / 1000))
-    T_OUT="$PRETTY."
-    T_STATUS=ok
-    ;;
-  'server shutdown')
-    T_OUT='Shutting down server...'
-    T_STATUS=shutdown
-    ;;
-  'federation incoming-federation')
-    t_fail 'This command is temporarily disabled'
-    ;;
-  *)
-    local sub=${argv[0]-}
-    if [[ ! $sub ]]; then
-      clap_error "'admin' requires a subcommand but one was not provided" "admin <COMMAND>"
-    elif [[ $sub =~ ^(appservices|users|rooms|federation|server|media|debug|query|token|check)$ ]]; then
-      clap_error "unrecognized subcommand '${argv[1]-}'" "admin $sub <COMMAND>"
-    else
-      clap_error "unrecognized subcommand '$sub'" "admin <COMMAND>"
-    fi
-    ;;
-  esac
+  T_STATUS=error T_OUT= T_KIND=markdown
+  [[ ${GRAMMAR_VERSION-} ]] || grammar_load
+  if ! admin_parse "$1"; then
+    # Parse errors name the server where clap's texts say "server.name" (processor.rs).
+    T_OUT=${T_OUT//server.name/$T_SERVER}
+    return 0
+  fi
+  local fn=tw_${CMD// /_}
+  fn=${fn//-/_}
+  if declare -F "$fn" >/dev/null; then
+    "$fn"
+  else
+    # A command of the release's grammar the lab does not act out: said plainly, never faked.
+    t_fail "The Homeserver Tray lab does not model \`$CMD\` (Tuwunel $TUWUNEL_VERSION has it)."
+  fi
 }

@@ -42,8 +42,32 @@ unit_set() {
   esac
 }
 
+# Whether RocksDB's LOCK is free: a one-off `docker run … tuwunel` holds an flock on it while it runs.
+tuwunel_lock_free() {
+  local fd free=0
+  [[ -e $STATE/tuwunel/LOCK ]] || return 0
+  exec {fd}>>"$STATE/tuwunel/LOCK"
+  flock -n "$fd" || free=1
+  exec {fd}>&-
+  return $free
+}
+
 unit_start() {
   local unit=$1 t=$2 pid
+  if [[ $unit == matrix-tuwunel ]] && ! tuwunel_lock_free; then
+    # The service's container cannot open the database another Tuwunel holds: it exits at once (systemd
+    # would keep restarting it under Restart=always; the lab leaves it failed).
+    iso_ts "$t"
+    local msg='IO error: While lock file: /var/lib/tuwunel/LOCK: Resource temporarily unavailable'
+    unit_info "$unit"
+    journal_append "$unit" "$t	systemd	1	6	journal	Starting $unit.service - $U_DESC..." \
+      "$((t + 90000))	systemd	1	6	journal	Started $unit.service - $U_DESC." \
+      "$((t + 200000))	$unit	$((2000 + RANDOM % 60000))	6	stdout	  $ISO ERROR tuwunel: Critical error starting server: $msg" \
+      "$((t + 300000))	systemd	1	5	journal	$unit.service: Main process exited, code=exited, status=1/FAILURE" \
+      "$((t + 301000))	systemd	1	4	journal	$unit.service: Failed with result 'exit-code'."
+    unit_write "$unit" failed "$((t + 301000))" 0 "$U_RESTARTS" "$U_CID" "$U_CREATED" 1 exit-code "$U_INVOCATION"
+    return 0
+  fi
   hex64
   local cid=$HEX
   hex64

@@ -2,13 +2,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cancelled, Timeout } from '../../../../src-main/core/errors';
-import { AdminRoomClient, MatrixRequestFailed } from '../../../../src-main/core/matrix/admin-room';
+import {
+  AdminReplyTooLong,
+  AdminRoomClient,
+  MatrixRequestFailed,
+} from '../../../../src-main/core/matrix/admin-room';
 
 const TOKEN = 'syt_admin_token';
 const ROOM = '!adminroom:lab.test';
 
 interface FakeRoom {
   events: Record<string, unknown>[];
+  /** What /messages answers instead of the events, when a test makes the server hostile. */
+  page?: () => unknown;
+  /** What sending answers instead of the event id, when a test makes the server hostile. */
+  sent?: (eventId: string) => unknown;
   /** What the bot answers to a command body; null: no answer. */
   answer: (body: string, eventId: string) => Record<string, unknown>[] | null;
   requests: { method: string; url: string; auth: string | undefined }[];
@@ -44,9 +52,9 @@ async function serve(room: FakeRoom): Promise<{ url: string; server: Server }> {
         room.events.push({ type: 'm.room.message', sender: '@admin:lab.test', event_id: eventId, content });
         const replies = room.answer(content.body, eventId);
         if (replies) setTimeout(() => room.events.push(...replies), 50);
-        send(200, { event_id: eventId });
+        send(200, room.sent ? room.sent(eventId) : { event_id: eventId });
       } else if (url.startsWith(`/_matrix/client/v3/rooms/${encodeURIComponent(ROOM)}/messages?dir=b`)) {
-        send(200, { chunk: [...room.events].reverse(), start: 's1', end: 's0' });
+        send(200, room.page ? room.page() : { chunk: [...room.events].reverse(), start: 's1', end: 's0' });
       } else {
         send(404, { errcode: 'M_NOT_FOUND', error: 'Not found' });
       }
@@ -144,5 +152,101 @@ describe('AdminRoomClient', () => {
     );
     expect(error.nextStep).toMatch(/Log in again/);
     expect(JSON.stringify(error)).not.toContain('wrong-token');
+  });
+});
+
+/**
+ * A homeserver that relates the bot's replies in ways Tuwunel never does. Before the fix, a reply whose
+ * event id repeated the id it answered made the reply loop spin until V8 aborted the process.
+ */
+describe('AdminRoomClient against a hostile admin room', () => {
+  it('reads a reply that answers itself once: its event id is the id of the command it answers', async () => {
+    const room: FakeRoom = { events: [], requests: [], answer: (_b, id) => [notice(id, id, 'echo')] };
+    const c = await client(room);
+    const reply = await c.run(TOKEN, 'server uptime', { timeoutMs: 5000 });
+    expect(reply).toMatchObject({ body: 'echo', replyEventIds: [reply.commandEventId] });
+  });
+
+  it('reads each part once when a part answers itself or an earlier part', async () => {
+    const room: FakeRoom = {
+      events: [],
+      requests: [],
+      answer: (_b, id) => [
+        notice('$p1', id, 'part 1'),
+        notice('$p2', '$p1', 'part 2'),
+        notice('$p2', '$p2', 'same id again'),
+        notice('$p3', '$p3', 'answers itself'),
+        notice('$p1', '$p2', 'part 1 again, answering part 2'),
+      ],
+    };
+    const c = await client(room);
+    const reply = await c.run(TOKEN, 'server uptime', { timeoutMs: 5000 });
+    expect(reply.replyEventIds).toEqual(['$p1', '$p2']);
+    expect(reply.body).toBe('part 1\npart 2');
+  });
+
+  it('gives up on a chain of more than 64 parts with a sentence and where to read it', async () => {
+    const room: FakeRoom = {
+      events: [],
+      requests: [],
+      answer: (_b, id) =>
+        Array.from({ length: 70 }, (_, i) => notice(`$s${i}`, i === 0 ? id : `$s${i - 1}`, `part ${i}`)),
+    };
+    const c = await client(room);
+    const error = await c.run(TOKEN, 'users list', { timeoutMs: 5000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AdminReplyTooLong);
+    expect((error as AdminReplyTooLong).message).toBe(
+      "The admin bot's reply has more than 64 parts, so the app stopped reading it.",
+    );
+    expect((error as AdminReplyTooLong).nextStep).toBe(
+      'Read the reply in #admins:lab.test with a Matrix client.',
+    );
+  });
+
+  it('skips events of any other shape and reads at most 100 of a page, so a flood cannot hide a reply', async () => {
+    const junk = [42, 'text', null, [], { event_id: {} }, { type: 'm.room.message', content: 'x' }];
+    let commandId = '';
+    const room: FakeRoom = {
+      events: [],
+      requests: [],
+      answer: (_b, id) => {
+        commandId = id;
+        return null;
+      },
+      page: () => ({
+        chunk: [
+          notice('$r', commandId, 'the answer'),
+          ...junk,
+          { ...notice('$odd', commandId, 'x'), content: { body: { toString: 1 }, 'm.relates_to': 7 } },
+          ...Array.from({ length: 20_000 }, (_, i) => notice(`$flood${i}`, commandId, `flood ${i}`)),
+        ],
+      }),
+    };
+    const c = await client(room);
+    const reply = await c.run(TOKEN, 'server uptime', { timeoutMs: 5000 });
+    // The page is newest first: the oldest reply among the 100 events read is the first part.
+    expect(reply.replyEventIds[0]).toMatch(/^\$flood\d+$/);
+    expect(reply.replyEventIds).not.toContain('$flood99');
+  });
+
+  it('treats a page without a list of events as no reply yet, and times out with a sentence', async () => {
+    const room: FakeRoom = { events: [], requests: [], answer: () => null, page: () => ({ chunk: 'nope' }) };
+    const c = await client(room);
+    await expect(c.run(TOKEN, 'server uptime', { timeoutMs: 300 })).rejects.toBeInstanceOf(Timeout);
+  });
+
+  it('refuses a send answer whose event id is not text', async () => {
+    const room: FakeRoom = {
+      events: [],
+      requests: [],
+      answer: () => null,
+      sent: () => ({ event_id: { toString: 1 } }),
+    };
+    const c = await client(room);
+    const error = await c.run(TOKEN, 'server uptime', { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MatrixRequestFailed);
+    expect((error as Error).message).toBe(
+      'Sending the command to #admins:lab.test failed: the homeserver answered 200 (no event_id).',
+    );
   });
 });

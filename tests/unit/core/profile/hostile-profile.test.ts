@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -723,7 +724,7 @@ describe(`every profile field against ${CASES} hostile values`, () => {
     for (const name of names) {
       const dataDir = await mkdtemp(join(tmpdir(), 'hostile-name-'));
       try {
-        const profile = profileSchema.parse(nest({ ...BASE, caFile: MISSING, name }));
+        const profile = profileSchema.parse(nest({ ...BASE, caFile: MISSING, name, uid: randomUUID() }));
         const core = await createCore({ profile, dataDir, secrets: new MemorySecrets() });
         try {
           core.maintenance.enter({

@@ -1,15 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ssh2, { type ParsedKey } from 'ssh2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   HostKeyChanged,
+  HostKeyMismatch,
   HostKeyRevoked,
   HostKeyUnknown,
   InvalidInput,
   Unsupported,
 } from '../../../../src-main/core/errors';
-import { orderHostKeyAlgorithms } from '../../../../src-main/core/ssh/connect';
+import { orderHostKeyAlgorithms, withoutSha1Signatures } from '../../../../src-main/core/ssh/connect';
 import { sha256Fingerprint } from '../../../../src-main/core/ssh/fingerprint';
 import { HostKeyPolicy, type HostTarget, judgeHostKey } from '../../../../src-main/core/ssh/host-key-policy';
 import { parseKnownHosts } from '../../../../src-main/core/ssh/known-hosts';
@@ -185,13 +187,53 @@ describe('HostKeyPolicy', () => {
     writeFileSync(profileFile, `${entry('[127.0.0.2]:2222', ecdsa)}\n`);
     const types = await policy.pinnedTypes(target);
     expect(types).toEqual(['ecdsa-sha2-nistp256']);
-    expect(orderHostKeyAlgorithms(types)[0]).toBe('ecdsa-sha2-nistp256');
-    expect(orderHostKeyAlgorithms(['ssh-rsa']).slice(0, 3)).toEqual([
+    expect(orderHostKeyAlgorithms(types, false)[0]).toBe('ecdsa-sha2-nistp256');
+    expect(orderHostKeyAlgorithms(['ssh-rsa'], true).slice(0, 3)).toEqual([
       'rsa-sha2-512',
       'rsa-sha2-256',
       'ssh-rsa',
     ]);
-    expect(orderHostKeyAlgorithms([])[0]).toBe('ssh-ed25519');
-    expect(new Set(orderHostKeyAlgorithms(['ssh-rsa'])).size).toBe(orderHostKeyAlgorithms([]).length);
+    expect(orderHostKeyAlgorithms([], false)[0]).toBe('ssh-ed25519');
+    expect(new Set(orderHostKeyAlgorithms(['ssh-rsa'], true)).size).toBe(
+      orderHostKeyAlgorithms([], true).length,
+    );
+  });
+
+  it('offers ssh-rsa (SHA-1) only where the profile allows it; an RSA pin still asks for rsa-sha2 first', () => {
+    expect(orderHostKeyAlgorithms([], false)).not.toContain('ssh-rsa');
+    expect(orderHostKeyAlgorithms(['ssh-rsa'], false).slice(0, 2)).toEqual(['rsa-sha2-512', 'rsa-sha2-256']);
+    expect(orderHostKeyAlgorithms(['ssh-rsa'], false)).not.toContain('ssh-rsa');
+    expect(orderHostKeyAlgorithms([], true).at(-1)).toBe('ssh-rsa');
+  });
+
+  it('an RSA login key of a host without allowSshRsa refuses to sign with SHA-1, and signs with SHA-2', () => {
+    const rsa = generateKey(dir, 'login-rsa', 'rsa');
+    const key = ssh2.utils.parseKey(readFileSync(rsa.privatePath)) as ParsedKey;
+    const guarded = withoutSha1Signatures(key);
+    expect(guarded.type).toBe('ssh-rsa');
+    expect(guarded.getPublicSSH().equals(key.getPublicSSH())).toBe(true);
+    const data = Buffer.from('session id and userauth request');
+    const refused = guarded.sign(data, 'sha1') as unknown;
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toContain('ssh-rsa (SHA-1) signature, which is off for this host');
+    const signed = guarded.sign(data, 'sha256');
+    expect(key.verify(data, signed, 'sha256')).toBe(true);
+    expect(key.sign(data, 'sha1')).toBeInstanceOf(Buffer);
+  });
+
+  it('accepts only the key a profile pins, even one known_hosts trusts, and trusts no other', async () => {
+    writeFileSync(profileFile, `${entry('[127.0.0.2]:2222', current)}\n`);
+    const pinned = { ...target, pinned: sha256Fingerprint(current.blob) };
+    expect((await policy.check(pinned, current.blob)).error).toBeNull();
+    const other = { ...target, pinned: sha256Fingerprint(ecdsa.blob) };
+    const { verdict, error } = await policy.check(other, current.blob);
+    expect(verdict).toEqual({ status: 'mismatch', expected: sha256Fingerprint(ecdsa.blob) });
+    expect(error).toBeInstanceOf(HostKeyMismatch);
+    expect(error!.message).toBe(
+      `The homeserver host ([127.0.0.2]:2222) presented ssh-ed25519 key ${sha256Fingerprint(current.blob)}, not ${sha256Fingerprint(ecdsa.blob)} (hosts.homeserver.hostKeyFingerprint in the profile). This can mean someone is intercepting the connection; nothing was sent and nothing was trusted.`,
+    );
+    await expect(policy.trust(other, sha256Fingerprint(current.blob), true)).rejects.toBeInstanceOf(
+      HostKeyMismatch,
+    );
   });
 });

@@ -8,8 +8,15 @@ import type { Profile } from '../../../../src-main/core/profile/schema';
 import { HostLocks } from '../../../../src-main/core/ssh/host-lock';
 
 const hosts = {
-  homeserver: { address: '127.0.0.2', port: 2222, user: 'root', sudo: false, agent: false },
-  deploy: { address: '127.0.0.3', port: 2222, user: 'root', sudo: false, agent: false },
+  homeserver: {
+    address: '127.0.0.2',
+    port: 2222,
+    user: 'root',
+    sudo: false,
+    agent: false,
+    allowSshRsa: false,
+  },
+  deploy: { address: '127.0.0.3', port: 2222, user: 'root', sudo: false, agent: false, allowSshRsa: false },
 } satisfies Profile['hosts'];
 
 const dir = mkdtempSync(join(tmpdir(), 'host-lock-'));

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_MARKER_LINE,
   PromptWatcher,
   StdoutUnwrapper,
   sudoFailureReason,
@@ -96,6 +97,66 @@ describe('StdoutUnwrapper', () => {
   it('reports a wrapper that could not read /proc as null', () => {
     const unwrapper = new StdoutUnwrapper('hstm', 'none');
     expect(unwrapper.push('hstm proc 12   \nout').events).toEqual([{ kind: 'wrapper', wrapper: null }]);
+  });
+});
+
+/**
+ * What a host prints before the wrapper's marker line (an rc file, a hostile sshd) is the host's to
+ * choose. Before the fix it was held whole until a newline came: 10 MB without one took 410 MB.
+ */
+describe('StdoutUnwrapper bounds what it holds', () => {
+  const marker = 'hstabc123';
+
+  it('passes 10 MB printed before the marker on at once, holding back no more than a marker could need', () => {
+    const unwrapper = new StdoutUnwrapper(marker, 'none');
+    const chunk = 'x'.repeat(32 * 1024);
+    let pushed = 0;
+    let passed = 0;
+    for (let i = 0; i < 320; i++) {
+      pushed += chunk.length;
+      passed += unwrapper.push(chunk).text.length;
+      expect(pushed - passed).toBeLessThan(marker.length + 1);
+    }
+    const end = unwrapper.push(`${marker} proc 1 2 3 4\nbody`);
+    expect(end.events).toEqual([{ kind: 'wrapper', wrapper: { pid: 1, startTime: 2, pgid: 3, sid: 4 } }]);
+    expect(passed + end.text.length).toBe(pushed + 'body'.length);
+  });
+
+  it('holds at most a marker line, wherever the stream is cut and whatever surrounds the markers', () => {
+    const noise = fc.string({
+      unit: fc.constantFrom('a', ' ', '\n', '\r', 'h', 's', 't', `${marker}`),
+      maxLength: 400,
+    });
+    fc.assert(
+      fc.property(
+        noise,
+        noise,
+        fc.array(fc.nat(2000), { maxLength: 10 }),
+        fc.boolean(),
+        (before, after, cuts, sudo) => {
+          const lines = `${marker} proc 12 34 12 12\n${sudo ? `${marker} sudo-ok\n` : ''}`;
+          const stream = `${before.replaceAll(marker, '')}${lines}${after}`;
+          const unwrapper = new StdoutUnwrapper(marker, sudo ? 'password' : 'none');
+          let pushed = 0;
+          let passed = 0;
+          for (const part of splitAt(stream, cuts)) {
+            pushed += part.length;
+            passed += unwrapper.push(part).text.length;
+            expect(pushed - passed).toBeLessThanOrEqual(MAX_MARKER_LINE + lines.length);
+          }
+          expect(passed + unwrapper.flush().length).toBe(stream.length - lines.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('ends a marker line longer than any the wrapper prints, and passes the rest on', () => {
+    const unwrapper = new StdoutUnwrapper(marker, 'none');
+    const head = `${marker} proc 1 2 3 4`;
+    const r = unwrapper.push(`${head}${'x'.repeat(1_000_000)}\nbody`);
+    expect(r.events).toEqual([{ kind: 'wrapper', wrapper: null }]);
+    expect(r.text).toBe(`${'x'.repeat(1_000_000 - (MAX_MARKER_LINE - head.length))}\nbody`);
   });
 });
 

@@ -99,7 +99,7 @@ describe('apex /.well-known/matrix/client and MatrixRTC', () => {
   it('is ok when base_url is the public URL, and hands on the LiveKit focus', () => {
     const { finding, rtcFoci } = wellKnownClientFinding(ok(url, CLIENT_WELL_KNOWN), PUBLIC);
     expect(finding.level).toBe('ok');
-    expect(rtcFoci).toEqual([`${PUBLIC}/livekit-jwt-service`]);
+    expect(rtcFoci).toEqual({ urls: [`${PUBLIC}/livekit-jwt-service`], invalid: [], skipped: 0 });
     expect(
       wellKnownClientFinding(ok(url, { 'm.homeserver': { base_url: `${PUBLIC}/` } }), PUBLIC).finding.level,
     ).toBe('ok');
@@ -119,21 +119,56 @@ describe('apex /.well-known/matrix/client and MatrixRTC', () => {
 
   const rtcOpts = { expectRtc: true, units: ['matrix-livekit-jwt-service'] };
   const health = rtcHealthUrl(`${PUBLIC}/livekit-jwt-service/`);
+  const foci = (urls: string[]) => ({ urls, invalid: [], skipped: 0 });
 
   it('probes <livekit_service_url>/healthz', () => {
     expect(health).toBe(`${PUBLIC}/livekit-jwt-service/healthz`);
-    expect(rtcFinding([`${PUBLIC}/livekit-jwt-service`], [ok(health, '')], rtcOpts)).toMatchObject({
+    expect(rtcFinding(foci([`${PUBLIC}/livekit-jwt-service`]), [ok(health, '')], rtcOpts)).toMatchObject({
       level: 'ok',
     });
-    const down = rtcFinding([`${PUBLIC}/livekit-jwt-service`], [ok(health, 'Bad Gateway', 502)], rtcOpts)!;
+    const down = rtcFinding(
+      foci([`${PUBLIC}/livekit-jwt-service`]),
+      [ok(health, 'Bad Gateway', 502)],
+      rtcOpts,
+    )!;
     expect(down.level).toBe('fail');
     expect(down.detail).toMatch(/check matrix-livekit-jwt-service/);
   });
 
+  it('probes only absolute https foci, each once and at most 4, and names the others', () => {
+    const focus = (u: unknown) => ({ type: 'livekit', livekit_service_url: u });
+    const read = (foci: unknown[]) =>
+      wellKnownClientFinding(ok(url, { ...CLIENT_WELL_KNOWN, 'org.matrix.msc4143.rtc_foci': foci }), PUBLIC)
+        .rtcFoci;
+    const jwt = `${PUBLIC}/livekit-jwt-service`;
+    expect(
+      read([focus(`${jwt}/`), focus(jwt), focus('ftp://x.example/'), { type: 'other' }, 'junk']),
+    ).toEqual({
+      urls: [jwt],
+      invalid: ['ftp://x.example/'],
+      skipped: 0,
+    });
+    const many = read(Array.from({ length: 10 }, (_, i) => focus(`https://rtc${i % 6}.example/jwt`)));
+    expect(many?.urls).toHaveLength(4);
+    expect(many?.skipped).toBe(2);
+    const oneBad = rtcFinding({ urls: [], invalid: ['jwt.example'], skipped: 0 }, [], rtcOpts);
+    expect(oneBad).toMatchObject({
+      level: 'fail',
+      detail:
+        'The client well-known names the MatrixRTC focus "jwt.example", which is not an absolute https URL, so Element Call cannot reach LiveKit; correct livekit_service_url in org.matrix.msc4143.rtc_foci.',
+    });
+    expect(
+      rtcFinding({ urls: [jwt], invalid: ['jwt.example'], skipped: 0 }, [ok(health, '')], rtcOpts),
+    ).toMatchObject({
+      level: 'warn',
+      detail: `The LiveKit JWT service ${jwt} answers, but the client well-known also names the MatrixRTC focus "jwt.example", which is not an absolute https URL; correct or remove that entry of org.matrix.msc4143.rtc_foci.`,
+    });
+  });
+
   it('warns when LiveKit is deployed but not advertised, and says nothing when neither', () => {
-    expect(rtcFinding([], [], rtcOpts)?.level).toBe('warn');
+    expect(rtcFinding(foci([]), [], rtcOpts)?.level).toBe('warn');
     expect(rtcFinding(undefined, [], rtcOpts)?.level).toBe('unknown');
-    expect(rtcFinding([], [], { expectRtc: false, units: [] })).toBeUndefined();
+    expect(rtcFinding(foci([]), [], { expectRtc: false, units: [] })).toBeUndefined();
   });
 });
 

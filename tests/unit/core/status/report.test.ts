@@ -22,7 +22,7 @@ function r(id: string, level: Level, over: Partial<CheckResult> = {}): CheckResu
 describe('statusExitCode', () => {
   it.each([
     [['ok', 'ok'], 0],
-    [[], 0],
+    [[], 2],
     [['ok', 'warn'], 1],
     [['ok', 'maintenance'], 1],
     [['warn', 'unknown'], 2],

@@ -262,6 +262,56 @@ describe('StatusScheduler backoff', () => {
 });
 
 describe('StatusScheduler alerts and maintenance', () => {
+  it('makes a refresh that breaks as a whole a failing check, raises down through the policy, and recovers', async () => {
+    const { clock, source, s, alerts, snapshots } = setup();
+    s.start();
+    await clock.advance(0);
+    source.throwNext = new TypeError('Cannot convert object to primitive value');
+    await clock.advance(30_000);
+    const broken = snapshots.at(-1)!;
+    expect(broken.overall).toBe('fail');
+    expect(broken.results.find((r) => r.id === 'status:refresh')).toMatchObject({
+      host: 'public',
+      level: 'fail',
+      detail:
+        'The status refresh itself failed, so nothing was checked: Something unexpected went wrong: Cannot convert object to primitive value; try again; if it keeps happening, report it with the audit log.',
+    });
+    expect(broken.alerts['status:refresh']).toBe('pending');
+    expect(alerts).toEqual([]);
+    source.throwNext = new Error('again');
+    await clock.advance(30_000);
+    expect(alerts.map((a) => [a.kind, a.check.id, a.check.level])).toEqual([
+      ['down', 'status:refresh', 'fail'],
+    ]);
+    await clock.advance(30_000);
+    expect(alerts.map((a) => [a.kind, a.check.id])).toEqual([
+      ['down', 'status:refresh'],
+      ['recovered', 'status:refresh'],
+    ]);
+    const recovered = snapshots.at(-1)!;
+    expect(recovered.results.map((r) => r.id)).not.toContain('status:refresh');
+    expect(recovered.overall).toBe('ok');
+    expect(source.calls).toHaveLength(4);
+  });
+
+  it('keeps polling when the source throws before it even returns a promise', async () => {
+    const { clock, source, s, snapshots } = setup();
+    const refresh = source.refresh.bind(source);
+    let throwSync = true;
+    source.refresh = (options) => {
+      if (throwSync) {
+        throwSync = false;
+        throw new Error('synchronous');
+      }
+      return refresh(options);
+    };
+    s.start();
+    await clock.advance(0);
+    expect(snapshots.at(-1)?.results.find((r) => r.id === 'status:refresh')?.level).toBe('fail');
+    await clock.advance(30_000);
+    expect(snapshots.at(-1)?.overall).toBe('ok');
+  });
+
   it('raises down after N failing polls and recovered after, end to end', async () => {
     const { clock, source, s, alerts } = setup();
     s.start();

@@ -319,3 +319,181 @@ describe('StatusService.refresh', () => {
     expect(skipped.results.some((r) => r.host === 'public')).toBe(true);
   });
 });
+
+/**
+ * One malformed value from a server once made the whole refresh throw: every SSH result was discarded
+ * and `status` printed "Overall: OK". Each case here is a value a server or host hands back.
+ */
+describe('StatusService with hostile answers: every check fails alone', () => {
+  const SHOW_TUWUNEL_FAILED = SHOW_OK.replace(
+    'Id=matrix-tuwunel.service\nLoadState=loaded\nActiveState=active\nSubState=running',
+    'Id=matrix-tuwunel.service\nLoadState=loaded\nActiveState=failed\nSubState=failed',
+  );
+  const wellKnown = 'https://lab.test/.well-known/matrix/client';
+
+  /** Rejects what it cannot fetch, as Node's request() throws on a URL it cannot parse. */
+  class StrictHttp extends CannedHttp {
+    override get(url: string): Promise<HttpOutcome> {
+      if (!URL.canParse(url)) return Promise.reject(new TypeError(`Invalid URL: ${url}`));
+      return super.get(url);
+    }
+  }
+
+  function withFoci(http: CannedHttp, foci: unknown[]): void {
+    http.answers.set(wellKnown, {
+      ok: true,
+      url: wellKnown,
+      status: 200,
+      headers: {},
+      body: JSON.stringify({
+        'm.homeserver': { base_url: 'https://matrix.lab.test' },
+        'org.matrix.msc4143.rtc_foci': foci,
+      }),
+      durationMs: 2,
+    });
+  }
+
+  function strictHttp(): StrictHttp {
+    const http = new StrictHttp();
+    for (const [url, answer] of cannedHttp().answers) http.answers.set(url, answer);
+    return http;
+  }
+
+  it('a MatrixRTC focus that is no https URL fails MatrixRTC with a sentence; the failed unit still shows', async () => {
+    await writeFile(join(dir, 'show.txt'), SHOW_TUWUNEL_FAILED);
+    try {
+      const http = strictHttp();
+      withFoci(http, [
+        { type: 'livekit', livekit_service_url: 'not a url' },
+        { type: 'livekit', livekit_service_url: 'http://plain.lab.test/livekit-jwt-service' },
+        { type: 'livekit', livekit_service_url: { toString: 1 } },
+      ]);
+      const service = new StatusService({
+        profile: profileSchema.parse(profileInput()),
+        remote: new LocalExec(),
+        http,
+      });
+      for (let poll = 0; poll < 2; poll++) {
+        const outcome = await service.refresh();
+        const level = (id: string) => outcome.results.find((r) => r.id === id)?.level;
+        expect(outcome.results.find((r) => r.id === 'http:matrixrtc')).toMatchObject({
+          level: 'fail',
+          detail:
+            'The client well-known names the MatrixRTC foci "not a url", "http://plain.lab.test/livekit-jwt-service", "an object", which are not absolute https URLs, so Element Call cannot reach LiveKit; correct livekit_service_url in org.matrix.msc4143.rtc_foci.',
+        });
+        expect(level('unit:matrix-tuwunel')).toBe('fail');
+        expect(level('ssh:homeserver')).toBe('ok');
+        expect(level('http:well-known-client')).toBe('ok');
+        expect(level('http:client-versions')).toBe('ok');
+      }
+      expect(http.urls.filter((u) => !u.startsWith('https://'))).toEqual([]);
+    } finally {
+      await writeFile(join(dir, 'show.txt'), SHOW_OK);
+    }
+  });
+
+  it('probes at most 4 of 3,000 advertised foci a poll, and says it did not probe the rest', async () => {
+    const http = strictHttp();
+    const foci = Array.from({ length: 3000 }, (_, i) => ({
+      type: 'livekit',
+      livekit_service_url: `https://rtc${i}.lab.test/livekit-jwt-service`,
+    }));
+    withFoci(http, foci);
+    for (let i = 0; i < 4; i++)
+      http.answers.set(`https://rtc${i}.lab.test/livekit-jwt-service/healthz`, {
+        ok: true,
+        url: '',
+        status: 200,
+        headers: {},
+        body: '',
+        durationMs: 1,
+      });
+    const service = new StatusService({
+      profile: profileSchema.parse(profileInput()),
+      remote: new LocalExec(),
+      http,
+    });
+    for (let poll = 1; poll <= 2; poll++) {
+      const outcome = await service.refresh();
+      expect(http.urls.filter((u) => u.endsWith('/healthz'))).toHaveLength(4 * poll);
+      expect(outcome.results.find((r) => r.id === 'http:matrixrtc')).toMatchObject({
+        level: 'warn',
+        detail: expect.stringMatching(
+          /^The LiveKit JWT service https:\/\/rtc0\.lab\.test\/livekit-jwt-service, .* answers; the client well-known lists 2996 more foci, which the app did not probe \(it probes at most 4\); list only the foci you run\.$/,
+        ),
+      });
+    }
+    expect(http.urls).toHaveLength(2 * (4 + 4));
+  });
+
+  it('a getter that rejects or a document whose values throw when read fails only the check it served', async () => {
+    const http = strictHttp();
+    const versions = 'https://matrix.lab.test/_matrix/client/versions';
+    http.answers.set(versions, {
+      ok: true,
+      url: versions,
+      status: 200,
+      headers: {},
+      body: '{"versions":[{"toString":1}]}',
+      durationMs: 1,
+    });
+    const federation = 'https://matrix.lab.test/_matrix/federation/v1/version';
+    const rejecting = Object.assign(http, {
+      get: (url: string) =>
+        url === federation
+          ? Promise.reject(new Error('socket hang up'))
+          : StrictHttp.prototype.get.call(http, url),
+    });
+    const service = new StatusService({
+      profile: profileSchema.parse(profileInput()),
+      remote: new LocalExec(),
+      http: rejecting,
+    });
+    const outcome = await service.refresh();
+    const find = (id: string) => outcome.results.find((r) => r.id === id);
+    expect(find('http:client-versions')).toMatchObject({
+      level: 'ok',
+      detail: expect.stringMatching(/^The client API answers \(spec an object\)/),
+    });
+    expect(find('http:federation-version')).toMatchObject({
+      level: 'fail',
+      detail: `GET ${federation} failed (EUNKNOWN: Something unexpected went wrong: socket hang up); check the reverse proxy and the network.`,
+    });
+    expect(find('tls:public')?.level).toBe('unknown');
+    expect(find('http:well-known-server')?.level).toBe('ok');
+    expect(find('unit:matrix-tuwunel')?.level).toBe('ok');
+  });
+
+  it('output a parser cannot read fails that probe’s checks, not the SSH check of its host', async () => {
+    // A billion laughs: each alias level repeats the one before ten times.
+    const levels = 'abcdefghijklm';
+    const bomb = [...levels]
+      .map(
+        (l, i) =>
+          `${l}: &${l} [${Array(10)
+            .fill(i === 0 ? 'x' : `*${levels[i - 1]}`)
+            .join(', ')}]`,
+      )
+      .join('\n');
+    await writeFile(join(dir, 'vars.yml'), `${VARS}${bomb}\n`);
+    try {
+      const service = new StatusService({
+        profile: profileSchema.parse(profileInput()),
+        remote: new LocalExec(),
+        http: cannedHttp(),
+      });
+      const outcome = await service.refresh();
+      const find = (id: string) => outcome.results.find((r) => r.id === id);
+      expect(find('ssh:deploy')?.level).toBe('ok');
+      expect(find('config:vars-file')).toMatchObject({
+        level: 'fail',
+        detail: expect.stringMatching(
+          /^The app could not read what cat .*vars\.yml on the deploy host returned \(.+\); look at it by hand, and report it if it stays so\.$/,
+        ),
+      });
+      expect(find('unit:matrix-tuwunel')?.level).toBe('ok');
+    } finally {
+      await writeFile(join(dir, 'vars.yml'), VARS);
+    }
+  });
+});
