@@ -2,8 +2,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
-import { SlowestFirst } from './tests/sequencer';
-import { SWEEP_MODE } from './tests/sweep';
+import { SlowestFirst } from './tests/support/sequencer';
+import { SWEEP_MODE } from './tests/support/sweep';
 
 /**
  * Test files run in parallel, one more worker than the machine has cores: the lab's files spend much
@@ -33,6 +33,10 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // One module graph per worker, not per file: these files keep no state between them, and loading
+          // it once halves their CPU time. The electron, integration and e2e files stay one per process
+          // (the Electron stand-in and keytar's D-Bus connection are per process).
+          isolate: false,
           setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
@@ -42,6 +46,7 @@ export default defineConfig({
         plugins: [react()],
         test: {
           name: 'renderer',
+          isolate: false,
           setupFiles: [FAIL_ON_UNHANDLED, 'tests/renderer/setup.ts'],
           include: ['tests/renderer/**/*.test.tsx'],
           environment: 'happy-dom',

@@ -1,9 +1,9 @@
 // `npm test`: the full proof. The build, then side by side the typechecks, lint and every suite (unit,
-// renderer, integration against the lab, e2e in Chromium) with line coverage of src-main/core and
-// src-main/ipc and every property sweep at its full count.
-// `npm run test:fast` (`--fast`): the build, then side by side the typechecks, lint and the unit and
-// renderer suites, without coverage or the lab, the sweeps at a twentieth of their cases (HST_SWEEP=fast,
-// tests/sweep.ts).
+// renderer, electron stand-in, integration against the lab, e2e in Chromium) with line coverage of
+// src-main/core and src-main/ipc and every property sweep at its full count.
+// `npm run test:fast` (`--fast`): the build, then side by side the typechecks, lint and the unit, renderer
+// and electron (stand-in) suites, without coverage or the lab, the sweeps at a twentieth of their cases
+// (HST_SWEEP=fast, tests/support/sweep.ts).
 // Further arguments go to vitest. The checks print when the suites are done; it fails if anything failed.
 import { spawn } from 'node:child_process';
 
@@ -29,10 +29,9 @@ const checks = [
 
 const suites = fast
   ? [
-      'suites (unit, renderer; fast sweeps, no coverage)',
+      'suites (unit, renderer, electron; fast sweeps, no coverage)',
       'npx',
-      // One module graph per worker instead of one per file: these files share no state, and it halves the CPU.
-      ['vitest', 'run', '--project', 'unit', '--project', 'renderer', '--no-isolate', ...vitestArgs],
+      ['vitest', 'run', '--project', 'unit', '--project', 'renderer', '--project', 'electron', ...vitestArgs],
       { HST_SWEEP: 'fast' },
     ]
   : [

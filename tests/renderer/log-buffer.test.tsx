@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LogBuffer } from '../../src-renderer/src/lib/log-buffer';
-import { sweep } from '../sweep';
+import { sweep } from '../support/sweep';
 
 const line = (message: string): string => message;
 

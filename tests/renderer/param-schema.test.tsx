@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLocalUserId, serverNameProblem } from '../../src-main/core/matrix/grammar';
 import { type ParamSpec, paramRules } from '../../src-main/ipc/contract';
 import { initialValues, validateParams } from '../../src-renderer/src/lib/param-schema';
-import { sweep } from '../sweep';
+import { sweep } from '../support/sweep';
 
 const user: ParamSpec = {
   name: 'user',

@@ -15,7 +15,7 @@ import type { Runbook } from '../../../src-main/core/runbook/runner';
 import { CliClipboard } from '../../../src-main/core/token/cli-clipboard';
 import { createTokenActions } from '../../../src-main/core/vault/token-actions';
 import { invokeChannels } from '../../../src-main/ipc/contract';
-import { sweep } from '../../sweep';
+import { sweep } from '../../support/sweep';
 import { memoryIo } from '../../unit/cli/cli-io';
 import { type Harness, sentCommands, startHarness } from '../runbook/harness';
 import { COMMAND_BITS, fragmentOf, soupOf } from './hostile-strings';

@@ -5,7 +5,7 @@ import { TUWUNEL_STOPPED_ALERT } from '../../../src-main/core/runbook/catalog';
 import { ActionRefused } from '../../../src-main/core/runbook/errors';
 import { connectMaintenance } from '../../../src-main/core/runbook/maintenance';
 import { StatusScheduler, StatusService, schedulerSettings } from '../../../src-main/core/status';
-import { sweep } from '../../sweep';
+import { sweep } from '../../support/sweep';
 import { COMMAND_BITS, soupOf } from '../reliability/hostile-strings';
 import { wordsOf } from '../reliability/shell-records';
 import { liveProcessesOf } from '../ssh/lab-processes';

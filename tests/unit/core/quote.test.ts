@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { shellCommand, shellQuote } from '../../../src-main/core/ssh/quote';
-import { sweep } from '../../sweep';
+import { sweep } from '../../support/sweep';
 
 /** Asks a real bash what words it sees in a command line. */
 function wordsSeenByBash(line: string): string[] {

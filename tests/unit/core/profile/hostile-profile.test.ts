@@ -19,7 +19,7 @@ import { buildHostScript } from '../../../../src-main/core/status/remote-script'
 import { createTokenActions } from '../../../../src-main/core/vault/token-actions';
 import { fragmentOf, SHELL_BITS, soupOf } from '../../../integration/reliability/hostile-strings';
 import { recordCommands } from '../../../integration/reliability/shell-records';
-import { sweep } from '../../../sweep';
+import { sweep } from '../../../support/sweep';
 import { MemorySecrets } from '../runbook/test-profile';
 import { REMOTE_PATH_FIELDS } from './remote-paths';
 

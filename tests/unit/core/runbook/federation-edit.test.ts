@@ -9,7 +9,7 @@ import {
   serverRegex,
 } from '../../../../src-main/core/runbook/federation-edit';
 import { serverNameParam } from '../../../../src-main/core/runbook/params';
-import { sweep } from '../../../sweep';
+import { sweep } from '../../../support/sweep';
 
 const VARS = `---
 # The runbook's host_vars (secrets are in here too)

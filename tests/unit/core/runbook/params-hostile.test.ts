@@ -6,7 +6,7 @@ import { Runbook } from '../../../../src-main/core/runbook/runner';
 import type { RemoteExec } from '../../../../src-main/core/ssh/types';
 import { fragmentOf, PARAMETER_BITS, soupOf } from '../../../integration/reliability/hostile-strings';
 import { wordsOf } from '../../../integration/reliability/shell-records';
-import { sweep } from '../../../sweep';
+import { sweep } from '../../../support/sweep';
 import { MemorySecrets, testProfile } from './test-profile';
 
 const profile = testProfile();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MASK, Redactor } from '../../../../src-main/core/runbook/redact';
-import { sweep } from '../../../sweep';
+import { sweep } from '../../../support/sweep';
 
 describe('Redactor', () => {
   it('masks every occurrence, longest secret first', () => {

@@ -9,7 +9,7 @@ import {
   wrapCommand,
 } from '../../../../src-main/core/ssh/remote-command';
 import { TailBuffer } from '../../../../src-main/core/ssh/tail-buffer';
-import { sweep } from '../../../sweep';
+import { sweep } from '../../../support/sweep';
 
 /** Cuts `text` at the given positions, as TCP may deliver it. */
 function splitAt(text: string, cuts: number[]): string[] {
@@ -147,7 +147,7 @@ describe('StdoutUnwrapper bounds what it holds', () => {
           expect(passed + unwrapper.flush().length).toBe(stream.length - lines.length);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: sweep(300) },
     );
   });
 

@@ -12,7 +12,7 @@ import {
   sectionFailureReason,
   splitHostOutput,
 } from '../../../../src-main/core/status/remote-script';
-import { sweep } from '../../../sweep';
+import { sweep } from '../../../support/sweep';
 
 /** Runs a built script the way the status service sends it: one `bash -c` command line. */
 function runScript(script: string, stdin = '', env: NodeJS.ProcessEnv = process.env): string {

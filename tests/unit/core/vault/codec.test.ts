@@ -10,7 +10,7 @@ import {
   UnsupportedVault,
   WrongVaultPassword,
 } from '../../../../src-main/core/vault/errors';
-import { sweep } from '../../../sweep';
+import { sweep } from '../../../support/sweep';
 
 // Made by the real ansible-vault 2.14 (`encrypt --vault-password-file` with the file holding GOLDEN_PASSWORD).
 const GOLDEN_PASSWORD = 'golden-password';

@@ -7,7 +7,7 @@ import {
   replaceTopLevelKey,
   requireTopLevelKey,
 } from '../../../../src-main/core/vault/yaml-key';
-import { sweep } from '../../../sweep';
+import { sweep } from '../../../support/sweep';
 
 const KEY = 'vault_matrix_registration_token';
 const NEW = `${KEY}: "${'ab'.repeat(32)}"`;
