@@ -10,7 +10,7 @@ export default defineConfig({
       // (keytar, and ssh2's optional cpu-features / sshcrypto, which it loads inside try/catch).
       externalizeDeps: false,
       rollupOptions: {
-        input: { main: resolve('src-main/main.ts') },
+        input: { main: resolve('src-main/desktop/main.ts') },
         external: ['keytar', 'cpu-features', /sshcrypto\.node$/],
       },
     },
@@ -22,7 +22,7 @@ export default defineConfig({
       externalizeDeps: false,
       minify: true,
       rollupOptions: {
-        input: { preload: resolve('src-main/preload.ts') },
+        input: { preload: resolve('src-main/desktop/preload.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },

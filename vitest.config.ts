@@ -97,7 +97,7 @@ export default defineConfig({
     ],
     coverage: {
       provider: 'v8',
-      include: ['src-main/core/**', 'src-main/ipc/**'],
+      include: ['src-main/core/**', 'src-main/app/**', 'src-main/ipc/**'],
       reporter: ['text-summary', 'text'],
     },
   },

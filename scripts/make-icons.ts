@@ -11,7 +11,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { TRAY_STATES } from '../src-main/core/desktop/tray-state';
+import { TRAY_STATES } from '../src-main/desktop/model/tray-state';
 import { launchChromium } from '../tests/e2e/harness/chromium';
 
 export const APP_ICON_SIZES = [16, 24, 32, 48, 64, 128, 256, 512, 1024] as const;

@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { type TrayMenuItem, trayMenu } from '../src-main/core/desktop/tray-menu';
-import { trayState, trayTooltip } from '../src-main/core/desktop/tray-state';
+import { type TrayMenuItem, trayMenu } from '../src-main/desktop/model/tray-menu';
+import { trayState, trayTooltip } from '../src-main/desktop/model/tray-state';
 import type { ActionInfo, ProfilesList, StatusSnapshot } from '../src-main/ipc/contract';
 import { launchChromium } from '../tests/e2e/harness/chromium';
 import { type DesktopUnderTest, FAST_SETTINGS, startDesktop } from '../tests/e2e/harness/desktop';

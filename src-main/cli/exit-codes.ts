@@ -8,8 +8,10 @@ export const EXIT = {
   ok: 0,
   /** The action failed or was refused; any other error. `status`: a check warns. */
   failed: 1,
-  /** `status`: a check fails or cannot tell. `token rotate` without confirmation. */
+  /** `status`: a check fails or cannot tell. */
   fail: 2,
+  /** `token rotate` was not confirmed (no --yes, no terminal to ask): nothing was changed. */
+  notConfirmed: 2,
   /** A host key is not trusted (unknown), changed, revoked or not the expected one: nothing was sent. */
   hostKey: 3,
   /** Wrong command line: unknown command or option, bad parameter. */

@@ -1,7 +1,7 @@
 import { describeError, HostKeyChanged, HostKeyUnknown } from '../core/errors';
 import { exitCodeForError } from './exit-codes';
 
-/** How the command line is invoked in hints (the package script runs src-main/cli.ts with tsx). */
+/** How the command line is invoked in hints (the package script runs src-main/cli/main.ts with tsx). */
 export const CLI_NAME = 'npm run cli --';
 
 export interface CliIo {

@@ -1,4 +1,4 @@
-import { type Core, type CoreOptions, createCore } from '../core/app';
+import { type Core, type CoreOptions, createCore } from '../app/session';
 import { InvalidInput } from '../core/errors';
 import { dataDir } from '../core/paths';
 import { loadProfile } from '../core/profile/load';

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import type { Core, CoreOptions } from '../core/app';
-import { APP_VERSION } from '../version';
+import type { Core, CoreOptions } from '../app/session';
 import { actionsCommand } from './actions-command';
 import { takeProfileOption } from './args';
 import { EXIT } from './exit-codes';
@@ -10,6 +9,7 @@ import { openCore } from './open-core';
 import { runCommand } from './run-command';
 import { statusCommand } from './status-command';
 import { CLIPBOARD_CLEAR_COMMAND, dispatchTokenCli, TOKEN_CLI_HELP } from './token-commands';
+import { APP_VERSION } from './version';
 
 export type { CliIo } from './io';
 

@@ -1,9 +1,10 @@
 import { InvalidInput } from '../core/errors';
-import type { RunRecord, StepRecord } from '../core/runbook/run-record';
+import type { RunRecord } from '../core/runbook/run-record';
 import type { Plan, Runbook } from '../core/runbook/runner';
 import { paramPairs, parseArgs } from './args';
 import { EXIT, isHostKeyProblem } from './exit-codes';
 import { CLI_NAME, type CliIo, confirm, printError } from './io';
+import { narrateRun, stepLine } from './narrator';
 
 /**
  * `run <id> [--param k=v]… [--yes] [--dry-run] [--json]`: one runbook action, its output streamed as
@@ -16,11 +17,6 @@ export interface RunDeps {
 }
 
 const DANGER_TEXT = { safe: 'no downtime', disruptive: 'disruptive', outage: 'outage' } as const;
-
-function stepLine(step: Pick<StepRecord, 'kind' | 'command' | 'host' | 'sudo'>): string {
-  if (step.kind !== 'remote') return step.command;
-  return `[${step.host}${step.sudo ? ', sudo' : ''}] $ ${step.command}`;
-}
 
 /** The dry run: what the action would do, every command exactly as it would be sent (secrets masked). */
 export function formatPlan(plan: Omit<Plan, 'action'> & { action: { id: string; title: string } }): string {
@@ -52,35 +48,6 @@ export function formatPlan(plan: Omit<Plan, 'action'> & { action: { id: string; 
 function planJson(plan: Plan) {
   const { action, ...rest } = plan;
   return { actionId: action.id, title: action.title, ...rest };
-}
-
-/** Streams a run's events to the terminal, keeping status lines on lines of their own. */
-function narrator(io: CliIo) {
-  let atLineStart = true;
-  const write = (text: string) => {
-    if (!text) return;
-    io.stdout(text);
-    atLineStart = text.endsWith('\n');
-  };
-  const line = (text: string) => {
-    if (!atLineStart) write('\n');
-    write(`${text}\n`);
-  };
-  return {
-    started: (s: StepRecord) => line(`→ ${s.title}${s.kind === 'remote' ? `\n  ${stepLine(s)}` : ''}`),
-    output: (stream: 'stdout' | 'stderr' | 'info', text: string) => {
-      if (stream === 'stderr') {
-        if (!atLineStart) write('\n');
-        io.stderr(text);
-      } else write(text);
-    },
-    finished: (s: StepRecord) => {
-      if (s.state === 'ok') line(`  ✓ ${s.summary ?? s.title}`);
-      else if (s.state === 'failed') line(`  ✗ ${s.error?.message ?? 'failed'}`);
-      else if (s.state === 'skipped') line('  – skipped');
-    },
-    end: (text: string) => line(text),
-  };
 }
 
 export async function runCommand(args: string[], deps: RunDeps, io: CliIo): Promise<number> {
@@ -119,41 +86,15 @@ export async function runCommand(args: string[], deps: RunDeps, io: CliIo): Prom
 }
 
 async function execute(deps: RunDeps, plan: Plan, io: CliIo, json: boolean): Promise<number> {
-  const { runbook } = deps;
-  const say = narrator(io);
-  let runId: string | null = null;
-  const mine = (id: string) => runId === null || id === runId;
-  const offs = json
-    ? []
-    : [
-        runbook.events.on('run-started', (e) => {
-          if (runId === null && e.run.actionId === plan.action.id) runId = e.run.id;
-        }),
-        runbook.events.on('step-started', (e) => mine(e.runId) && say.started(e.step)),
-        runbook.events.on('step-output', (e) => mine(e.runId) && say.output(e.stream, e.text)),
-        runbook.events.on('step-finished', (e) => mine(e.runId) && say.finished(e.step)),
-      ];
-  try {
-    const handle = await runbook.start(plan.action.id, plan.params, { confirmed: true });
-    runId = handle.id;
-    const onStop = () => handle.cancel();
-    io.stop?.addEventListener('abort', onStop, { once: true });
-    let record: RunRecord;
-    try {
-      record = await handle.done;
-    } finally {
-      io.stop?.removeEventListener('abort', onStop);
-    }
-    if (json) io.stdout(`${JSON.stringify(record)}\n`);
-    else report(say, io, record);
-    return record.state === 'ok' ? EXIT.ok : EXIT.failed;
-  } finally {
-    for (const off of offs) off();
-  }
+  const handle = await deps.runbook.start(plan.action.id, plan.params, { confirmed: true });
+  const record = await narrateRun(deps.runbook, handle, io, { quiet: json });
+  if (json) io.stdout(`${JSON.stringify(record)}\n`);
+  else report(io, record);
+  return record.state === 'ok' ? EXIT.ok : EXIT.failed;
 }
 
-function report(say: ReturnType<typeof narrator>, io: CliIo, record: RunRecord): void {
-  say.end(record.sentence ?? `${record.title}: ${record.state}.`);
+/** After the run's sentence: what to do about a failure, on stderr. */
+function report(io: CliIo, record: RunRecord): void {
   if (record.state === 'ok') return;
   const failing = record.steps.find((s) => s.id === record.failingStep) ?? record.steps.find((s) => s.error);
   const error = failing?.error;

@@ -1,18 +1,16 @@
-import { describeError, InvalidInput, isAppError } from '../core/errors';
+import { InvalidInput } from '../core/errors';
 import { InviteClient, InviteService, parseDuration } from '../core/matrix/invites';
 import { joiningInstructions } from '../core/matrix/joining-instructions';
 import type { Profile } from '../core/profile/schema';
-import type { RunRecord } from '../core/runbook/run-record';
-import type { Runbook } from '../core/runbook/runner';
-import { type SecretKind, type SecretRef, type SecretStore, secretKindSchema } from '../core/secrets/types';
 import {
-  CLIPBOARD_CLEAR_COMMAND as CLIPBOARD_CLEAR_COMMAND_NAME,
-  type ClearJob,
-  clearJob,
-  runClearJob,
-  spawnClearLater,
-} from '../core/token/clear-later';
-import { type CliClipboard, createCliClipboard } from '../core/token/cli-clipboard';
+  ROTATION_UNAPPLIED_ALERT,
+  ROTATION_UNPUSHED_ALERT,
+  TOKEN_APPLY_ACTION,
+  TOKEN_ROLLBACK_ACTION,
+  TOKEN_ROTATE_ACTION,
+} from '../core/runbook/rotation-alerts';
+import type { Runbook } from '../core/runbook/runner';
+import { type SecretRef, type SecretStore, secretKindSchema } from '../core/secrets/types';
 import {
   ClipboardGuard,
   type ClipboardWhat,
@@ -20,14 +18,20 @@ import {
   DEFAULT_CLEAR_DELAY_SECONDS,
 } from '../core/token/clipboard';
 import { trimVaultPasswordFile } from '../core/vault/password-file';
-import {
-  ROTATION_UNAPPLIED_ALERT,
-  ROTATION_UNPUSHED_ALERT,
-  TOKEN_APPLY_ACTION,
-  TOKEN_ROLLBACK_ACTION,
-  TOKEN_ROTATE_ACTION,
-} from '../core/vault/token-actions';
 import { readRegistrationToken } from '../core/vault/vault-file';
+import { HOST_ROLES, isPerHostSecret, type SecretKind } from '../core/vocab';
+import { parseArgs } from './args';
+import {
+  CLIPBOARD_CLEAR_COMMAND as CLIPBOARD_CLEAR_COMMAND_NAME,
+  type ClearJob,
+  clearJob,
+  runClearJob,
+  spawnClearLater,
+} from './clear-later';
+import { type CliClipboard, createCliClipboard } from './cli-clipboard';
+import { EXIT } from './exit-codes';
+import { type CliIo, confirm, printError } from './io';
+import { narrateRun } from './narrator';
 
 /**
  * The command line's token, invite and secret commands. Each takes (args after the command words, deps,
@@ -35,19 +39,11 @@ import { readRegistrationToken } from '../core/vault/vault-file';
  * clipboard (or the command refuses), secrets come in on stdin.
  */
 
-export const EXIT = { ok: 0, failed: 1, notConfirmed: 2, usage: 64, unavailable: 69 } as const;
-
-export interface TokenCliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
-}
-
 export interface TokenCliDeps {
   profile: Profile;
   secrets: SecretStore;
   /** A runbook whose catalog includes createTokenActions(…) (token rotate / rollback). */
-  runbook?: Pick<Runbook, 'plan' | 'start' | 'events'>;
+  runbook?: Pick<Runbook, 'prepare' | 'start' | 'events'>;
   /** The desktop's clipboard tool; default: found on PATH (createCliClipboard). */
   clipboard?: () => Promise<CliClipboard>;
   /** Settings' clipboard delay in seconds, null = never. Default 30. */
@@ -58,8 +54,6 @@ export interface TokenCliDeps {
   now?: () => number;
 }
 
-const PER_HOST_KINDS: readonly SecretKind[] = ['ssh-password', 'ssh-key-passphrase', 'sudo-password'];
-const HOSTS = ['homeserver', 'deploy'] as const;
 const MAX_SECRET_BYTES = 64 * 1024;
 
 const KIND_NAMES: Record<SecretKind, string> = {
@@ -69,43 +63,6 @@ const KIND_NAMES: Record<SecretKind, string> = {
   'vault-password': 'vault password',
   'matrix-admin-token': 'Matrix admin access token',
 };
-
-function fail(io: TokenCliIo, error: unknown): number {
-  const d = describeError(error);
-  io.stderr(`${d.message}\n${d.nextStep}\n`);
-  if (!isAppError(error)) return EXIT.failed;
-  if (['NoClipboardTool', 'SecretStoreUnavailable'].includes(d.code)) return EXIT.unavailable;
-  if (d.code === 'InvalidInput') return EXIT.usage;
-  return EXIT.failed;
-}
-
-interface Parsed {
-  positional: string[];
-  flags: Map<string, string | true>;
-}
-
-function parseArgs(args: string[], valued: string[], bare: string[]): Parsed {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (valued.includes(name)) {
-      const value = inline ?? args[++i];
-      if (value === undefined) throw new InvalidInput(`--${name}`, 'needs a value');
-      flags.set(name, value);
-    } else if (bare.includes(name) && inline === undefined) {
-      flags.set(name, true);
-    } else {
-      throw new InvalidInput(`--${name}`, 'is not an option of this command');
-    }
-  }
-  return { positional, flags };
-}
 
 function clockTime(ms: number): string {
   return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -143,9 +100,9 @@ async function copySecret(
 
 // ------------------------------------------------------------------ token copy
 
-export async function tokenCopyCommand(args: string[], deps: TokenCliDeps, io: TokenCliIo): Promise<number> {
+export async function tokenCopyCommand(args: string[], deps: TokenCliDeps, io: CliIo): Promise<number> {
   try {
-    parseArgs(args, [], []);
+    noArguments(args, 'token copy');
     // The clipboard first: without one there is nothing to decrypt for, and nothing gets printed.
     const clipboard = await (deps.clipboard ?? createCliClipboard)();
     const token = await readRegistrationToken(deps.profile, deps.secrets);
@@ -153,71 +110,27 @@ export async function tokenCopyCommand(args: string[], deps: TokenCliDeps, io: T
     io.stdout(`Copied the registration token of ${deps.profile.name}. ${note}\n`);
     return EXIT.ok;
   } catch (e) {
-    return fail(io, e);
+    return printError(io, e);
   }
 }
 
 // ------------------------------------------------------------------ token rotate / rollback
 
-async function ask(io: TokenCliIo, question: string): Promise<boolean> {
-  io.stderr(`${question} [y/N] `);
-  const line = await readLine(io.stdin);
-  return /^y(es)?$/i.test(line.trim());
-}
-
-function readLine(stdin: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    const onData = (chunk: Buffer | string) => {
-      text += chunk.toString();
-      const nl = text.indexOf('\n');
-      if (nl >= 0) done(text.slice(0, nl));
-    };
-    const onEnd = () => done(text);
-    const done = (line: string) => {
-      stdin.off('data', onData);
-      stdin.off('end', onEnd);
-      stdin.pause();
-      resolve(line);
-    };
-    stdin.on('data', onData);
-    stdin.on('end', onEnd);
-    stdin.resume();
-  });
-}
-
-/** Runs an action and narrates its steps; the runner has already masked every stored secret. */
-async function narrate(
+/** Starts an action (confirmed by the command's own question) and narrates it to its end. */
+async function runAction(
   runbook: NonNullable<TokenCliDeps['runbook']>,
   actionId: string,
   params: Record<string, unknown>,
-  io: TokenCliIo,
-): Promise<RunRecord> {
-  // The first step starts inside start(), before its run id is known: hold lines until it is.
-  let runId: string | null = null;
-  const held: { runId: string; line: string }[] = [];
-  const say = (id: string, line: string) => {
-    if (runId === null) held.push({ runId: id, line });
-    else if (id === runId) io.stdout(line);
-  };
-  const offs = [
-    runbook.events.on('step-started', (e) => say(e.runId, `→ ${e.step.title}\n`)),
-    runbook.events.on('step-output', (e) => {
-      for (const line of e.text.split('\n')) if (line.trim()) say(e.runId, `    ${line}\n`);
-    }),
-    runbook.events.on('step-finished', (e) => {
-      if (e.step.state === 'ok') say(e.runId, `  ✓ ${e.step.summary ?? e.step.title}\n`);
-      else if (e.step.state === 'failed') say(e.runId, `  ✗ ${e.step.error?.message ?? 'failed'}\n`);
-    }),
-  ];
-  try {
-    const handle = await runbook.start(actionId, params, { confirmed: true });
-    runId = handle.id;
-    for (const h of held.splice(0)) if (h.runId === runId) io.stdout(h.line);
-    return await handle.done;
-  } finally {
-    for (const off of offs) off();
-  }
+  io: CliIo,
+) {
+  return narrateRun(runbook, await runbook.start(actionId, params, { confirmed: true }), io);
+}
+
+/** A command that takes no positional arguments and no options of its own. */
+function noArguments(args: string[], command: string): void {
+  const { positional } = parseArgs(args, {});
+  if (positional.length > 0)
+    throw new InvalidInput(positional[0] as string, `is not an argument of ${command}`);
 }
 
 function needRunbook(deps: TokenCliDeps): NonNullable<TokenCliDeps['runbook']> {
@@ -225,38 +138,34 @@ function needRunbook(deps: TokenCliDeps): NonNullable<TokenCliDeps['runbook']> {
   return deps.runbook;
 }
 
-export async function tokenRotateCommand(
-  args: string[],
-  deps: TokenCliDeps,
-  io: TokenCliIo,
-): Promise<number> {
+export async function tokenRotateCommand(args: string[], deps: TokenCliDeps, io: CliIo): Promise<number> {
   try {
-    const { positional, flags } = parseArgs(args, [], ['no-apply', 'yes']);
+    const { positional, flags } = parseArgs(args, { flags: ['no-apply', 'yes'] });
     if (positional.length > 0)
       throw new InvalidInput(positional[0] as string, 'is not an argument of token rotate');
     const runbook = needRunbook(deps);
     const params = { apply: !flags.has('no-apply') };
-    const plan = await runbook.plan(TOKEN_ROTATE_ACTION, params);
+    // Planned once: what the question names is what starts.
+    const prepared = await runbook.prepare(TOKEN_ROTATE_ACTION, params);
+    const { plan } = prepared;
     if (!flags.has('yes')) {
       if (!io.stdin.isTTY) {
         io.stderr(`${plan.confirm}\nNot confirmed: run it again with --yes to go ahead.\n`);
         return EXIT.notConfirmed;
       }
-      if (!(await ask(io, `${plan.confirm}\nGo ahead?`))) {
+      if (!(await confirm(io, `${plan.confirm}\nGo ahead?`))) {
         io.stderr('Nothing was changed.\n');
         return EXIT.notConfirmed;
       }
     }
-    const run = await narrate(runbook, TOKEN_ROTATE_ACTION, params, io);
-    io.stdout(`${run.sentence ?? ''}\n`);
+    const run = await narrateRun(runbook, await prepared.start({ confirmed: true }), io);
     if (run.state === 'ok') return EXIT.ok;
     if (run.alert?.id === ROTATION_UNPUSHED_ALERT) {
       if (
         io.stdin.isTTY &&
-        (await ask(io, 'Roll the rotation back now (restore the backup, remove the local commit)?'))
+        (await confirm(io, 'Roll the rotation back now (restore the backup, remove the local commit)?'))
       ) {
-        const undone = await narrate(runbook, TOKEN_ROLLBACK_ACTION, { runId: run.id }, io);
-        io.stdout(`${undone.sentence ?? ''}\n`);
+        await runAction(runbook, TOKEN_ROLLBACK_ACTION, { runId: run.id }, io);
       } else {
         io.stderr('To undo it: homeserver-tray token rollback\n');
       }
@@ -265,24 +174,17 @@ export async function tokenRotateCommand(
     }
     return EXIT.failed;
   } catch (e) {
-    return fail(io, e);
+    return printError(io, e);
   }
 }
 
-export async function tokenRollbackCommand(
-  args: string[],
-  deps: TokenCliDeps,
-  io: TokenCliIo,
-): Promise<number> {
+export async function tokenRollbackCommand(args: string[], deps: TokenCliDeps, io: CliIo): Promise<number> {
   try {
-    const { positional } = parseArgs(args, [], []);
-    if (positional.length > 0)
-      throw new InvalidInput(positional[0] as string, 'is not an argument of token rollback');
-    const run = await narrate(needRunbook(deps), TOKEN_ROLLBACK_ACTION, {}, io);
-    io.stdout(`${run.sentence ?? ''}\n`);
+    noArguments(args, 'token rollback');
+    const run = await runAction(needRunbook(deps), TOKEN_ROLLBACK_ACTION, {}, io);
     return run.state === 'ok' ? EXIT.ok : EXIT.failed;
   } catch (e) {
-    return fail(io, e);
+    return printError(io, e);
   }
 }
 
@@ -328,9 +230,9 @@ function expiresOption(text: string): string {
 }
 
 /** `invite [--uses N] [--expires 7d]`, `invite list`, `invite revoke <token>`, `invite instructions`. */
-export async function inviteCommand(args: string[], deps: TokenCliDeps, io: TokenCliIo): Promise<number> {
+export async function inviteCommand(args: string[], deps: TokenCliDeps, io: CliIo): Promise<number> {
   try {
-    const { positional, flags } = parseArgs(args, ['uses', 'expires'], []);
+    const { positional, options } = parseArgs(args, { options: ['uses', 'expires'] });
     const [sub, ...rest] = positional;
     if (sub === 'list') {
       const invites = await inviteService(deps, null).list();
@@ -363,8 +265,10 @@ export async function inviteCommand(args: string[], deps: TokenCliDeps, io: Toke
     }
     if (sub !== undefined)
       throw new InvalidInput(sub, 'is not an invite command (use list, revoke or instructions)');
-    const uses = flags.has('uses') ? usesOption(String(flags.get('uses'))) : 1;
-    const expires = flags.has('expires') ? expiresOption(String(flags.get('expires'))) : null;
+    const usesGiven = options.get('uses');
+    const expiresGiven = options.get('expires');
+    const uses = usesGiven === undefined ? 1 : usesOption(usesGiven);
+    const expires = expiresGiven === undefined ? null : expiresOption(expiresGiven);
     const clipboard = await (deps.clipboard ?? createCliClipboard)();
     const client = deps.invites ?? new InviteClient({ profile: deps.profile, secrets: deps.secrets });
     const token = await client.create({ uses, expires });
@@ -374,23 +278,23 @@ export async function inviteCommand(args: string[], deps: TokenCliDeps, io: Toke
     );
     return EXIT.ok;
   } catch (e) {
-    return fail(io, e);
+    return printError(io, e);
   }
 }
 
 // ------------------------------------------------------------------ secrets
 
 function secretRef(args: string[], profile: Profile): SecretRef {
-  const { positional, flags } = parseArgs(args, ['host'], []);
+  const { positional, options } = parseArgs(args, { options: ['host'] });
   if (positional.length !== 1)
     throw new InvalidInput('kind', `give one of ${secretKindSchema.options.join(', ')}`);
   const parsed = secretKindSchema.safeParse(positional[0]);
   if (!parsed.success)
     throw new InvalidInput('kind', `must be one of ${secretKindSchema.options.join(', ')}`);
   const kind = parsed.data;
-  const host = flags.get('host');
-  if (PER_HOST_KINDS.includes(kind)) {
-    if (typeof host !== 'string' || !(HOSTS as readonly string[]).includes(host))
+  const host = options.get('host');
+  if (isPerHostSecret(kind)) {
+    if (host === undefined || !(HOST_ROLES as readonly string[]).includes(host))
       throw new InvalidInput(
         '--host',
         `the ${KIND_NAMES[kind]} belongs to a host: give --host homeserver or --host deploy`,
@@ -403,7 +307,7 @@ function secretRef(args: string[], profile: Profile): SecretRef {
 }
 
 /** Reads a line from a terminal without echoing it (raw mode), as a Buffer the caller zeroes. */
-function readHidden(io: TokenCliIo, prompt: string): Promise<Buffer> {
+function readHidden(io: CliIo, prompt: string): Promise<Buffer> {
   const stdin = io.stdin;
   return new Promise((resolve, reject) => {
     const bytes = Buffer.alloc(MAX_SECRET_BYTES);
@@ -476,7 +380,7 @@ async function readAll(stdin: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 /** `secret set <kind> [--host h]`: typed without echo at a terminal, or piped on stdin. Never an argument. */
-export async function secretSetCommand(args: string[], deps: TokenCliDeps, io: TokenCliIo): Promise<number> {
+export async function secretSetCommand(args: string[], deps: TokenCliDeps, io: CliIo): Promise<number> {
   let value: Buffer | null = null;
   try {
     const ref = secretRef(args, deps.profile);
@@ -499,17 +403,13 @@ export async function secretSetCommand(args: string[], deps: TokenCliDeps, io: T
     );
     return EXIT.ok;
   } catch (e) {
-    return fail(io, e);
+    return printError(io, e);
   } finally {
     value?.fill(0);
   }
 }
 
-export async function secretDeleteCommand(
-  args: string[],
-  deps: TokenCliDeps,
-  io: TokenCliIo,
-): Promise<number> {
+export async function secretDeleteCommand(args: string[], deps: TokenCliDeps, io: CliIo): Promise<number> {
   try {
     const ref = secretRef(args, deps.profile);
     const name = `${KIND_NAMES[ref.kind]}${ref.host ? ` for the ${ref.host} host` : ''}`;
@@ -519,15 +419,15 @@ export async function secretDeleteCommand(
     );
     return EXIT.ok;
   } catch (e) {
-    return fail(io, e);
+    return printError(io, e);
   }
 }
 
-/** The hidden `__clipboard-clear` command the detached clearer runs (see core/token/clear-later.ts). */
+/** The hidden `__clipboard-clear` command the detached clearer runs (see cli/clear-later.ts). */
 export async function clipboardClearCommand(
   _args: string[],
   _deps: unknown,
-  io: Pick<TokenCliIo, 'stdin'>,
+  io: Pick<CliIo, 'stdin'>,
 ): Promise<number> {
   try {
     const input = await readAll(io.stdin);
@@ -538,7 +438,7 @@ export async function clipboardClearCommand(
 }
 
 /** The hidden command the detached clipboard clearer runs. */
-export { CLIPBOARD_CLEAR_COMMAND } from '../core/token/clear-later';
+export { CLIPBOARD_CLEAR_COMMAND } from './clear-later';
 
 export const TOKEN_CLI_HELP = `Registration token, invites and secrets:
   token copy                         copy the registration token (cleared after the set delay if unchanged)
@@ -558,11 +458,11 @@ export const TOKEN_CLI_HELP = `Registration token, invites and secrets:
 export async function dispatchTokenCli(
   argv: string[],
   deps: () => Promise<TokenCliDeps>,
-  io: TokenCliIo,
+  io: CliIo,
 ): Promise<number | null> {
   const [first, second, ...rest] = argv;
   if (first === CLIPBOARD_CLEAR_COMMAND_NAME) return clipboardClearCommand([], null, io);
-  type Handler = (args: string[], deps: TokenCliDeps, io: TokenCliIo) => Promise<number>;
+  type Handler = (args: string[], deps: TokenCliDeps, io: CliIo) => Promise<number>;
   const commands: Record<string, Record<string, Handler> | Handler> = {
     token: { copy: tokenCopyCommand, rotate: tokenRotateCommand, rollback: tokenRollbackCommand },
     invite: inviteCommand,
@@ -579,7 +479,7 @@ export async function dispatchTokenCli(
   try {
     built = await deps();
   } catch (e) {
-    return fail(io, e);
+    return printError(io, e);
   }
   return handler(typeof group === 'function' ? argv.slice(1) : rest, built, io);
 }

@@ -2,7 +2,7 @@
  * Errors a user can meet. Each carries a sentence that says what happened and what to do next;
  * the UI and the CLI show `message` as is, never a stack trace.
  */
-import type { SecretKind } from './secrets/types';
+import type { SecretKind } from './vocab';
 
 export abstract class AppError extends Error {
   abstract readonly code: string;
@@ -222,7 +222,7 @@ export class SecretStoreUnavailable extends AppError {
   }
 }
 
-/** The secret kinds (secrets/types.ts) as the window's Settings → Secrets names them. */
+/** The secret kinds (vocab.ts) as the window's Settings → Secrets names them. */
 const SECRET_NAMES: Record<string, string> = {
   'ssh-password': 'SSH password',
   'ssh-key-passphrase': 'SSH key passphrase',

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { Client } from 'ssh2';
-import { type Core, createCore } from '../../src-main/core/app';
+import { type Core, createCore } from '../../src-main/app/session';
 import { apexUrlOf, type HostRole, profileSchema } from '../../src-main/core/profile/schema';
 import type { SecretStore } from '../../src-main/core/secrets/types';
 import { shellQuote } from '../../src-main/core/ssh/quote';

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DesktopAlert } from '../../src-main/core/desktop/desktop-app';
-import { alertNotification } from '../../src-main/core/desktop/notifications';
+import type { AlertView } from '../../src-main/app/views/alert-view';
+import { alertNotification } from '../../src-main/desktop/model/notifications';
 import { type DesktopUnderTest, FAST_SETTINGS, startDesktop } from './harness/desktop';
 import { anchorAllowlist } from './harness/lab-state';
 import { openBrowser } from './harness/shared-browser';
@@ -18,7 +18,7 @@ let browser: Browser;
 let desktop: DesktopUnderTest;
 let win: AppWindow;
 let page: Page;
-const alerts: DesktopAlert[] = [];
+const alerts: AlertView[] = [];
 
 const TUWUNEL = 'unit:matrix-tuwunel';
 const problem = () => page.getByTestId('problem-unit:matrix-tuwunel');
@@ -30,7 +30,7 @@ beforeAll(async () => {
   const lab = { journalIntervalSeconds: 1 };
   [browser, desktop] = await Promise.all([openBrowser(), startDesktop({ profile: 'saved', settings, lab })]);
   await anchorAllowlist(desktop.lab);
-  desktop.router.onAlerts((batch) => alerts.push(...batch));
+  desktop.service.onAlerts((batch) => alerts.push(...batch));
   win = await openWindow(browser, desktop.router);
   page = win.page;
   await page.getByRole('heading', { level: 1, name: 'lab.test' }).waitFor();

@@ -155,7 +155,7 @@ function shellEnvFile(env: Record<string, string>): string {
     .join('\n')}\n`;
 }
 
-/** Starts the lab: see tests/lab/types.ts and notes/lab-shared.md. */
+/** Starts the lab: see tests/lab/types.ts and README.md "Try it against the lab". */
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const { dir, temporary } = await prepareDir(options.dir);
   const tuwunelVersion = labTuwunelVersion(options.tuwunelVersion);

@@ -49,7 +49,7 @@ describe('ipc contract', () => {
         ...readFileSync(join(REPO, file), 'utf8').matchAll(/^import\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms),
       ].map((m) => m[1]);
     expect(runtimeImports('src-main/ipc/channels.ts')).toEqual([]);
-    expect(runtimeImports('src-main/preload.ts')).toEqual(['electron', './ipc/channels']);
+    expect(runtimeImports('src-main/desktop/preload.ts')).toEqual(['electron', '../ipc/channels']);
     expect(runtimeImports('tests/e2e/harness/page-api.ts')).toEqual(['../../../src-main/ipc/channels']);
   });
 

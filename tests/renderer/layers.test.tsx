@@ -20,12 +20,12 @@ const files = sources(ROOT).map((path) => ({
 }));
 
 describe('renderer boundaries', () => {
-  it('imports nothing from src-main but types from ipc/contract.ts', () => {
+  it('imports nothing from src-main but types from ipc/contract.ts and the vocabulary (core/vocab.ts)', () => {
     const offending: string[] = [];
     for (const { path, text } of files) {
-      for (const m of text.matchAll(/^import\s+(type\s+)?[^;]*?from\s+'([^']+)'/gms)) {
+      for (const m of text.matchAll(/^(?:import|export)\s+(type\s+)?[^;]*?from\s+'([^']+)'/gms)) {
         const [, isType, from = ''] = m;
-        if (!from.includes('src-main')) continue;
+        if (!from.includes('src-main') || from.endsWith('src-main/core/vocab')) continue;
         if (!isType || !from.endsWith('src-main/ipc/contract'))
           offending.push(`${path}: ${m[0].split('\n')[0]}`);
       }

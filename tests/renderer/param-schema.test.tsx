@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseLocalUserId, serverNameProblem } from '../../src-main/core/matrix/grammar';
+import { parseLocalUserId, serverNameProblem } from '../../src-main/core/lib/grammar';
 import { type ParamSpec, paramRules } from '../../src-main/ipc/contract';
 import { initialValues, validateParams } from '../../src-renderer/src/lib/param-schema';
 import { sweep } from '../support/sweep';

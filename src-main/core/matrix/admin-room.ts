@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, Timeout } from '../errors';
-import { request, sleep } from './http';
+import { sleep } from '../lib/sleep';
+import { request } from './http';
 import { ADMIN_PREFIX } from './tuwunel-admin';
 
 /** A Matrix client-server request the homeserver refused or could not answer. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { serverNameProblem } from '../matrix/grammar';
+import { serverNameProblem } from '../lib/grammar';
+import { HOST_ROLES, type HostRole } from '../vocab';
 
 /** The units the playbook renders for a Tuwunel deploy (runbook: "Service layout on VM 111"). */
 export const DEFAULT_UNITS = [
@@ -14,9 +15,8 @@ export const DEFAULT_UNITS = [
   'matrix-exim-relay',
 ] as const;
 
-export const HOST_ROLES = ['homeserver', 'deploy'] as const;
+export { HOST_ROLES, type HostRole };
 export const hostRoleSchema = z.enum(HOST_ROLES);
-export type HostRole = z.infer<typeof hostRoleSchema>;
 
 const serverName = z.string().superRefine((s, ctx) => {
   const problem = serverNameProblem(s);

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promi
 import { basename, dirname, join } from 'node:path';
 import { Document, isMap, isNode, parseDocument } from 'yaml';
 import { AppError, InvalidInput, ProfileInvalid } from '../errors';
-import { replaceFileAtomically } from '../vault/atomic-file';
+import { replaceFileAtomically } from '../lib/atomic-file';
 import { expandHome, fileUid, type ProfileWithUid, parseProfile } from './load';
 import { DEFAULT_UNITS, profileSchema, profileUidSchema } from './schema';
 

@@ -9,11 +9,8 @@ import {
   readDeactivateReply,
   readMakeUserAdminReply,
 } from '../matrix/tuwunel-admin';
-import type { HostRole, Profile } from '../profile/schema';
-import { describeAnsibleProblem, parseAnsibleOutput } from './ansible-output';
+import type { HostRole } from '../profile/schema';
 import {
-  configApplyCommand,
-  configApplyLogFile,
   FILE_CHANGED_EXIT,
   inDeployDir,
   journalFollowCommand,
@@ -28,6 +25,7 @@ import {
 } from './commands';
 import { RemoteFileChanged } from './errors';
 import { type AllowlistOp, editAllowlist, serverRegex } from './federation-edit';
+import { hostLabel } from './host-label';
 import { MAINTENANCE_MODE_KEY } from './maintenance';
 import {
   adminCommandParam,
@@ -39,11 +37,12 @@ import {
   unitParam,
   userParam,
 } from './params';
+import { configApplyStep, deployHost, playbookAction, playbookStep } from './playbook-steps';
 import {
-  type ActionGroup,
   type AnyAction,
   defineAction,
   type HttpWaitStep,
+  type NoScratch,
   type PlanContext,
   type RemoteOutput,
   type RemoteStep,
@@ -54,9 +53,6 @@ import {
 } from './types';
 
 const homeserver = (): HostRole => 'homeserver';
-const deployHost = (ctx: PlanContext<unknown>): HostRole => ctx.profile.deploy.host;
-export const hostLabel = (profile: Profile, role: HostRole) =>
-  `the ${role} host (${profile.hosts[role].address})`;
 
 export const TUWUNEL_STOPPED_ALERT = 'tuwunel-stopped';
 
@@ -94,13 +90,13 @@ function unitsIn(want: 'active' | 'stopped', units: string[], out: RemoteOutput)
   };
 }
 
-function unitsSettle<P>(
+function unitsSettle<P, S extends object = NoScratch>(
   id: string,
   title: string,
   want: 'active' | 'stopped',
-  units: (ctx: PlanContext<P>) => string[],
-  extra: Partial<RemoteStep<P>> = {},
-): RemoteStep<P> {
+  units: (ctx: PlanContext<P, S>) => string[],
+  extra: Partial<RemoteStep<P, S>> = {},
+): RemoteStep<P, S> {
   return {
     kind: 'remote',
     id,
@@ -121,7 +117,9 @@ function unitsSettle<P>(
   };
 }
 
-function federationVersionWait<P>(extra: Partial<HttpWaitStep<P>> = {}): HttpWaitStep<P> {
+function federationVersionWait<P, S extends object = NoScratch>(
+  extra: Partial<HttpWaitStep<P, S>> = {},
+): HttpWaitStep<P, S> {
   return {
     kind: 'http-wait',
     id: 'wait-federation',
@@ -140,163 +138,21 @@ function federationVersionWait<P>(extra: Partial<HttpWaitStep<P>> = {}): HttpWai
   };
 }
 
-/** Reads ansible-playbook's output: the RECAP decides, the first failed task explains. */
-function playbookVerdict(out: RemoteOutput, ctx: StepContext<unknown>): StepVerdict {
-  const summary = parseAnsibleOutput(`${out.stdout}\n${out.stderr}`);
-  ctx.scratch.ansible = summary;
-  for (const h of summary.recap) {
-    ctx.print(
-      `${h.host}: ok=${h.ok} changed=${h.changed} unreachable=${h.unreachable} failed=${h.failed} skipped=${h.skipped}`,
-    );
-  }
-  const problem = describeAnsibleProblem(summary);
-  if (out.exitCode === 0 && problem === null) {
-    const changed = summary.recap.reduce((n, h) => n + h.changed, 0);
-    return {
-      ok: true,
-      summary: `Ansible finished: ${changed} change${changed === 1 ? '' : 's'} on ${summary.recap.length} host${summary.recap.length === 1 ? '' : 's'}.`,
-    };
-  }
-  return {
-    ok: false,
-    message: problem ?? `ansible-playbook exited with code ${out.exitCode ?? `signal ${out.signal}`}`,
-  };
-}
-
-/** A playbook run from the deploy checkout; its PLAY RECAP decides (`--tags=` goes in the title as the runbook writes it). */
-function playbookStep<P>(spec: {
-  id: string;
-  title: string;
-  tags: string;
-  command: (ctx: PlanContext<P>) => string;
-  /** Where the command also writes its output on the deploy host, said before the verdict. */
-  logFile?: (ctx: PlanContext<P>) => string;
-}): RemoteStep<P> {
-  return {
-    kind: 'remote',
-    id: spec.id,
-    title: `${spec.title} (ansible-playbook --tags=${spec.tags})`,
-    host: deployHost,
-    privileged: true,
-    command: spec.command,
-    timeoutMs: (ctx) => ctx.settings.playbookTimeoutMs,
-    check: (out, ctx) => {
-      if (spec.logFile) ctx.print(`The output is also in ${spec.logFile(ctx)} on the deploy host.`);
-      return playbookVerdict(out, ctx as StepContext<unknown>);
-    },
-  };
-}
-
-/**
- * install-all,start, as config.apply, federation.*, token.rotate and token.apply run it. Whoever runs
- * it, success means Tuwunel has the registration token of the deploy checkout's vault, so it clears
- * "pushed but not applied" once that checkout is known to have the rotation (the alert raised after a
- * failed pull says which actions may clear it); only the token actions raise it (they override `alert`).
- */
-export function configApplyStep<P>({
-  id,
-  when,
-}: {
-  id: string;
-  when?: (ctx: PlanContext<P>) => boolean;
-}): RemoteStep<P> {
-  return {
-    ...playbookStep<P>({
-      id,
-      title: 'Apply the configuration',
-      tags: 'install-all,start',
-      command: (ctx) => configApplyCommand(ctx.profile, ctx.startedAt),
-      logFile: (ctx) => configApplyLogFile(ctx.profile, ctx.startedAt),
-    }),
-    ...(when ? { when } : {}),
-    alert: (ctx) => ({ ...rotationUnappliedAlert(ctx as PlanContext<unknown>, 'apply'), raise: false }),
-  };
-}
-
-export const ROTATION_UNAPPLIED_ALERT = 'token-rotation-unapplied';
-/** The token actions' ids and token.apply's title (core/vault/token-actions.ts builds them): the alert names them. */
-export const TOKEN_ROTATE_ACTION = 'token.rotate';
-export const TOKEN_APPLY_ACTION = 'token.apply';
-export const TOKEN_APPLY_TITLE = 'Apply the rotated registration token';
-
-/**
- * After a rotation's push, the vault here and on the remote holds the new token while Tuwunel accepts
- * only the old one until the configuration is applied: the Tokens panel would hand out a refused token.
- * token.apply fixes both cases (pulling again is harmless). After a failed pull, an apply alone would
- * apply the old token again, so only the actions that pull may clear it then.
- */
-export function rotationUnappliedAlert(ctx: PlanContext<unknown>, failedAt: 'pull' | 'apply'): StepAlert {
-  const checkout = ctx.profile.vault?.deployCheckout ?? 'the vault checkout';
-  const stale =
-    'Tuwunel still accepts only the old token, while the Tokens panel (which reads the vault on this computer) hands out the new one';
-  const alert = {
-    id: ROTATION_UNAPPLIED_ALERT,
-    title: 'The new registration token is pushed but not applied',
-    fixActionId: TOKEN_APPLY_ACTION,
-  };
-  if (failedAt === 'apply')
-    return {
-      ...alert,
-      message: `The new registration token is pushed but not applied: ${stale}. Run "${TOKEN_APPLY_TITLE}" to make it live.`,
-    };
-  return {
-    ...alert,
-    message: `The new registration token is pushed but not applied, and ${checkout} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)} may not have it yet: ${stale}. Run "${TOKEN_APPLY_TITLE}": it pulls ${checkout} there, then applies the configuration.`,
-    clearedOnlyBy: [TOKEN_APPLY_ACTION, TOKEN_ROTATE_ACTION],
-  };
-}
-
-interface PlaybookActionSpec {
-  id: string;
-  title: string;
-  description: string;
-  group: ActionGroup;
-  downtime: string;
-  /** Checks that need the profile, before anything is planned (see Action.bind). */
-  bind?: (params: Record<string, never>, profile: Profile) => Record<string, never>;
-  confirm: (ctx: PlanContext<Record<string, never>>) => string;
-  /** Alerts about these units stay quiet while the playbook restarts them. */
-  maintenance: { units: string[] | 'all'; reason: string };
-  steps: Step<Record<string, never>>[];
-  success: string | ((ctx: StepContext<Record<string, never>>) => string);
-}
-
-/** An action that runs the playbook from the deploy host against the homeserver: both hosts locked. */
-export function playbookAction(spec: PlaybookActionSpec): AnyAction {
-  return defineAction<Record<string, never>>({
-    id: spec.id,
-    title: spec.title,
-    description: spec.description,
-    group: spec.group,
-    host: 'deploy',
-    danger: () => 'disruptive',
-    downtime: () => spec.downtime,
-    params: z.object({}).strict(),
-    ...(spec.bind ? { bind: spec.bind } : {}),
-    confirm: spec.confirm,
-    locks: (ctx) => [ctx.profile.deploy.host, 'homeserver'],
-    maintenanceWindow: () => spec.maintenance,
-    steps: spec.steps,
-    finally: [],
-    success: (ctx) => (typeof spec.success === 'string' ? spec.success : spec.success(ctx)),
-  });
-}
-
 // ---------------------------------------------------------------- Stack
 
 /** What stack.stop's steps learn for its clean-up and its sentence. */
 interface StopScratch {
   /** confirm-stopped passed: the stop is complete, maintenance mode stays as asked. */
-  stopped?: boolean;
+  stopped: boolean;
   /** What the clean-up did with maintenance mode, and why. */
-  left?: string;
+  left: string;
 }
 
 /**
  * A stop that never completed leaves maintenance mode on for units that may all still run, and every
  * alert about them would stay quiet: the clean-up looks, and leaves maintenance mode only if all run.
  */
-const stackStop = defineAction<Record<string, never>>({
+const stackStop = defineAction<Record<string, never>, StopScratch>({
   id: 'stack.stop',
   title: 'Stop the stack (maintenance)',
   description:
@@ -338,7 +194,7 @@ const stackStop = defineAction<Record<string, never>>({
     unitsSettle('confirm-stopped', 'Confirm the units are stopped', 'stopped', (ctx) => ctx.profile.units, {
       check: (out, ctx) => {
         const v = unitsIn('stopped', ctx.profile.units, out);
-        if (v.ok) (ctx.scratch as StopScratch).stopped = true;
+        if (v.ok) ctx.scratch.stopped = true;
         return v;
       },
     }),
@@ -350,8 +206,7 @@ const stackStop = defineAction<Record<string, never>>({
       title: 'Leave maintenance mode if the units still run',
       host: homeserver,
       privileged: false,
-      needless: (ctx) =>
-        (ctx.scratch as StopScratch).stopped ? 'The units are stopped; maintenance mode stays on.' : null,
+      needless: (ctx) => (ctx.scratch.stopped ? 'The units are stopped; maintenance mode stays on.' : null),
       command: (ctx) => systemctl('is-active', ...ctx.profile.units),
       timeoutMs: (ctx) => ctx.settings.unitCommandTimeoutMs,
       check: (out, ctx) => {
@@ -362,10 +217,9 @@ const stackStop = defineAction<Record<string, never>>({
             message: `systemctl is-active did not give the state of every unit (exit code ${out.exitCode})`,
           };
         const down = ctx.profile.units.filter((_, i) => states[i]?.trim() !== 'active');
-        const scratch = ctx.scratch as StopScratch;
         if (down.length === 0) {
           const was = ctx.maintenance.leave(MAINTENANCE_MODE_KEY);
-          scratch.left = `Every unit is still active, so maintenance mode is ${was ? 'off again' : 'off'} and alerts about them are on`;
+          ctx.scratch.left = `Every unit is still active, so maintenance mode is ${was ? 'off again' : 'off'} and alerts about them are on`;
           return {
             ok: true,
             summary: `Every unit is still active: maintenance mode is ${was ? 'off again' : 'off'}.`,
@@ -375,7 +229,7 @@ const stackStop = defineAction<Record<string, never>>({
           down.length > 1 && down.length === ctx.profile.units.length
             ? `none of the ${down.length} units is active`
             : `${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} not active`;
-        scratch.left = `Maintenance mode stays on, because ${which}: alerts about the units stay quiet until "Start the stack"`;
+        ctx.scratch.left = `Maintenance mode stays on, because ${which}: alerts about the units stay quiet until "Start the stack"`;
         return {
           ok: true,
           summary: `${down.length} of ${ctx.profile.units.length} units are not active; maintenance mode stays on.`,
@@ -386,7 +240,7 @@ const stackStop = defineAction<Record<string, never>>({
   success: (ctx) =>
     `The stack is stopped (${ctx.profile.units.length} units) and maintenance mode is on; run "Start the stack" to bring Matrix back.`,
   leftBehind: (ctx) =>
-    (ctx.scratch as StopScratch).left ??
+    ctx.scratch.left ??
     (ctx.maintenance.modeActive
       ? 'Maintenance mode stays on, because the units could not be checked: alerts about them stay quiet until "Start the stack"'
       : null),
@@ -615,8 +469,17 @@ function replyVerdict(v: ReplyVerdict): StepVerdict {
  * mode — stop Tuwunel (it holds the RocksDB lock), run the command in a one-off container, and start
  * Tuwunel again in `finally`, confirmed with is-active.
  */
-function userCommandSteps<P>(spec: UserCommandSpec<P>): { steps: Step<P>[]; finally: Step<P>[] } {
-  const cli = (ctx: PlanContext<P>) => !ctx.adminRoom;
+/** When CLI mode stopped Tuwunel and when it ran again, for the sentence (epoch ms). */
+interface UserCommandScratch {
+  stoppedAt: number;
+  runningAgainAt: number;
+}
+
+function userCommandSteps<P>(spec: UserCommandSpec<P>): {
+  steps: Step<P, UserCommandScratch>[];
+  finally: Step<P, UserCommandScratch>[];
+} {
+  const cli = (ctx: PlanContext<P, UserCommandScratch>) => !ctx.adminRoom;
   return {
     steps: [
       {
@@ -692,7 +555,7 @@ function userCommandSteps<P>(spec: UserCommandSpec<P>): { steps: Step<P>[]; fina
       },
       unitsSettle('confirm-tuwunel', 'Confirm matrix-tuwunel is active', 'active', () => [TUWUNEL_UNIT], {
         when: cli,
-        alert: (ctx) => tuwunelStoppedAlert(ctx as PlanContext<unknown>, spec.doing(ctx)),
+        alert: (ctx) => tuwunelStoppedAlert(ctx, spec.doing(ctx)),
         check: (out, ctx) => {
           const v = unitsIn('active', [TUWUNEL_UNIT], out);
           if (v.ok) ctx.scratch.runningAgainAt = Date.now();
@@ -703,9 +566,9 @@ function userCommandSteps<P>(spec: UserCommandSpec<P>): { steps: Step<P>[]; fina
   };
 }
 
-function downtimeNote(ctx: StepContext<unknown>): string {
+function downtimeNote(ctx: StepContext<unknown, UserCommandScratch>): string {
   if (ctx.adminRoom) return 'through the admin room, no downtime';
-  const { stoppedAt, runningAgainAt } = ctx.scratch as { stoppedAt?: number; runningAgainAt?: number };
+  const { stoppedAt, runningAgainAt } = ctx.scratch;
   const seconds =
     stoppedAt && runningAgainAt ? Math.max(1, Math.round((runningAgainAt - stoppedAt) / 1000)) : null;
   return `CLI mode; Tuwunel was stopped${seconds ? ` for ${seconds} s` : ''} and is running again`;
@@ -722,7 +585,7 @@ const makeAdminSpec: UserCommandSpec<UserParams> = {
   doing: (ctx) => `making ${ctx.params.user} an admin`,
 };
 
-const userMakeAdmin = defineAction<UserParams>({
+const userMakeAdmin = defineAction<UserParams, UserCommandScratch>({
   id: 'user.make-admin',
   title: 'Make a user server admin',
   description:
@@ -744,8 +607,7 @@ const userMakeAdmin = defineAction<UserParams>({
   maintenanceWindow: (ctx) =>
     ctx.adminRoom ? null : { units: [TUWUNEL_UNIT], reason: `Making ${ctx.params.user} an admin (CLI mode)` },
   ...userCommandSteps(makeAdminSpec),
-  success: (ctx) =>
-    `${ctx.params.user} is now a server admin (${downtimeNote(ctx as StepContext<unknown>)}).`,
+  success: (ctx) => `${ctx.params.user} is now a server admin (${downtimeNote(ctx)}).`,
 });
 
 interface DeactivateParams {
@@ -753,7 +615,7 @@ interface DeactivateParams {
   leaveRooms: boolean;
 }
 
-const userDeactivate = defineAction<DeactivateParams>({
+const userDeactivate = defineAction<DeactivateParams, UserCommandScratch>({
   id: 'user.deactivate',
   title: 'Deactivate a user',
   description:
@@ -783,7 +645,7 @@ const userDeactivate = defineAction<DeactivateParams>({
     user: (ctx) => ctx.params.user,
     doing: (ctx) => `deactivating ${ctx.params.user}`,
   }),
-  success: (ctx) => `${ctx.params.user} is deactivated (${downtimeNote(ctx as StepContext<unknown>)}).`,
+  success: (ctx) => `${ctx.params.user} is deactivated (${downtimeNote(ctx)}).`,
 });
 
 // ---------------------------------------------------------------- Federation
@@ -792,16 +654,16 @@ interface ServerParams {
   server: string;
 }
 
+/** vars.yml as read (and its hash), the edited text to write back, and what the edit did. */
 interface FederationScratch {
-  text?: string;
-  sha256?: string;
-  newText?: string;
-  message?: string;
+  text: string;
+  sha256: string;
+  newText: string;
+  message: string;
 }
 
 function federationAction(op: AllowlistOp): AnyAction {
-  const scratch = (ctx: PlanContext<unknown>) => ctx.scratch as FederationScratch;
-  return defineAction<ServerParams>({
+  return defineAction<ServerParams, FederationScratch>({
     id: `federation.${op}`,
     title: op === 'allow' ? 'Allow a federation peer' : 'Disallow a federation peer',
     description:
@@ -846,7 +708,8 @@ function federationAction(op: AllowlistOp): AnyAction {
               message: `${varsFilePath(ctx.profile)} could not be read consistently (it changed while being read, or is not UTF-8 text)`,
             };
           }
-          Object.assign(ctx.scratch, { text, sha256: remoteHash });
+          ctx.scratch.text = text;
+          ctx.scratch.sha256 = remoteHash;
           return { ok: true, summary: `Read ${text.split('\n').length - 1} lines.` };
         },
       },
@@ -859,9 +722,8 @@ function federationAction(op: AllowlistOp): AnyAction {
             ? `Append '${serverRegex(ctx.params.server)}' to matrix_tuwunel_config_allowed_remote_server_names (YAML-aware, comments and order kept) and show the diff.`
             : `Remove the entry for ${ctx.params.server} from matrix_tuwunel_config_allowed_remote_server_names (refused for ${ctx.profile.serverName}) and show the diff.`,
         run: (ctx) => {
-          const s = scratch(ctx as PlanContext<unknown>);
           const edit = editAllowlist(
-            s.text ?? '',
+            ctx.scratch.text ?? '',
             op,
             ctx.params.server,
             ctx.profile.serverName,
@@ -870,8 +732,8 @@ function federationAction(op: AllowlistOp): AnyAction {
           for (const w of edit.warnings) ctx.print(`Note: ${w}`);
           if (!edit.changed) return { ok: true, summary: edit.message, finish: edit.message };
           for (const line of edit.diff.trimEnd().split('\n')) ctx.print(line);
-          s.newText = edit.text;
-          s.message = edit.message;
+          ctx.scratch.newText = edit.text;
+          ctx.scratch.message = edit.message;
           return { ok: true, summary: edit.message };
         },
       },
@@ -884,11 +746,11 @@ function federationAction(op: AllowlistOp): AnyAction {
         command: (ctx) =>
           writeIfUnchangedCommand(
             varsFilePath(ctx.profile),
-            scratch(ctx as PlanContext<unknown>).sha256 ?? '<sha256 of vars.yml as read>',
+            ctx.scratch.sha256 ?? '<sha256 of vars.yml as read>',
           ),
         stdin: {
           describe: 'the edited vars.yml',
-          content: (ctx) => scratch(ctx as PlanContext<unknown>).newText ?? '',
+          content: (ctx) => ctx.scratch.newText ?? '',
         },
         timeoutMs: (ctx) => ctx.settings.fileCommandTimeoutMs,
         check: (out, ctx) => {
@@ -906,8 +768,7 @@ function federationAction(op: AllowlistOp): AnyAction {
       configApplyStep<ServerParams>({ id: 'playbook-install-all' }),
     ],
     finally: [],
-    success: (ctx) =>
-      `${scratch(ctx as PlanContext<unknown>).message ?? 'The allowlist was edited.'} The configuration was applied.`,
+    success: (ctx) => `${ctx.scratch.message ?? 'The allowlist was edited.'} The configuration was applied.`,
   });
 }
 

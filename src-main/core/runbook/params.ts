@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInput } from '../errors';
-import { parseLocalUserId, serverNameProblem, userInputProblem } from '../matrix/grammar';
+import { parseLocalUserId, serverNameProblem, userInputProblem } from '../lib/grammar';
 import { checkAdminCommand } from '../matrix/tuwunel-admin';
 import type { Profile } from '../profile/schema';
 import { ActionRefused } from './errors';

@@ -1,11 +1,11 @@
 import type { HostRole } from '../profile/schema';
+import type { RunState, STEP_KINDS, StepState } from '../vocab';
 import type { AnsibleSummary } from './ansible-output';
 import type { StickyAlert } from './sticky-alerts';
 import type { Danger } from './types';
 
-export type StepState = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
-export type RunState = 'running' | 'ok' | 'failed' | 'cancelled';
-export type StepKind = 'remote' | 'http-wait' | 'admin-room' | 'local';
+export type { RunState, StepState };
+export type StepKind = (typeof STEP_KINDS)[number];
 
 /** One step as a dry run shows it: exactly what will be sent, secrets masked. */
 export interface PlannedStep {

@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { Cancelled, describeError, HostBusy, isAppError, SecretMissing, Timeout } from '../errors';
+import { sleep } from '../lib/sleep';
 import { AdminRoomClient } from '../matrix/admin-room';
-import { request, sleep } from '../matrix/http';
+import { request } from '../matrix/http';
 import { readAnyReply } from '../matrix/tuwunel-admin';
 import { expandHome } from '../profile/load';
-import { HOST_ROLES, type Profile } from '../profile/schema';
-import { SECRET_KINDS, type SecretKind, type SecretStore } from '../secrets/types';
+import type { Profile } from '../profile/schema';
+import type { SecretStore } from '../secrets/types';
 import { type HostLock, HostLocks } from '../ssh/host-lock';
+import { TailBuffer } from '../ssh/tail-buffer';
 import type { RemoteExec } from '../ssh/types';
-import type { AnsibleSummary } from './ansible-output';
+import { HOST_ROLES, isPerHostSecret, SECRET_KINDS } from '../vocab';
 import type { AuditLog, AuditOutcome } from './audit';
 import { CATALOG } from './catalog';
 import { TypedEmitter } from './emitter';
@@ -80,6 +82,10 @@ export interface StartOptions {
   confirmed?: boolean;
 }
 
+/**
+ * A started run. Its steps begin on the next turn of the event loop, after whoever awaited start() has
+ * the handle: listeners that filter the runbook's events by `id` see every step, the first included.
+ */
 export interface RunHandle {
   id: string;
   /** Resolves when the run (finally steps included) is over; never rejects. */
@@ -88,25 +94,21 @@ export interface RunHandle {
   snapshot(): RunRecord;
 }
 
-/** Kinds stored per host role (the keychain convention of core/secrets); the others once per profile. */
-const PER_HOST_SECRETS = new Set<SecretKind>(['ssh-password', 'ssh-key-passphrase', 'sudo-password']);
+/**
+ * An action validated and worked out once: the plan a confirmation shows, and the start of exactly that
+ * plan (same parameters, same context, same masking), without reading the parameters or the keychain
+ * again. Holds the values it masks until it is started or dropped, like a run does for its lifetime.
+ */
+export interface PreparedRun {
+  readonly plan: Plan;
+  /** Throws (before anything is sent) ConfirmationRequired or HostBusy; starts once. */
+  start(options?: StartOptions): Promise<RunHandle>;
+}
 
 /** Output kept per step for the UI; the live events carry all of it. */
 const MAX_STEP_OUTPUT = 256 * 1024;
 /** What a step's checks may read of its raw output (ansible-playbook output, vars.yml). */
 const MAX_CAPTURE = 8 * 1024 * 1024;
-
-class TailBuffer {
-  private text = '';
-  constructor(private readonly max: number) {}
-  push(chunk: string): void {
-    this.text += chunk;
-    if (this.text.length > this.max * 2) this.text = this.text.slice(-this.max);
-  }
-  value(): string {
-    return this.text.length > this.max ? this.text.slice(-this.max) : this.text;
-  }
-}
 
 interface Run {
   record: RunRecord;
@@ -174,22 +176,7 @@ export class Runbook {
 
   /** Validates the parameters and works out what would happen: the dry run and the confirm dialog. */
   async plan(actionId: string, rawParams: Record<string, unknown> = {}): Promise<Plan> {
-    const { action, ctx } = await this.prepare(actionId, rawParams, new Date());
-    const redactor = new Redactor(await this.secretValues());
-    const steps = [
-      ...this.planned(action.steps, ctx, 'main'),
-      ...this.planned(action.finally, ctx, 'finally'),
-    ].map((s) => ({ ...s, command: redactor.redact(s.command) }));
-    return {
-      action,
-      params: ctx.params,
-      danger: action.danger(ctx),
-      downtime: action.downtime(ctx),
-      confirm: action.confirm(ctx),
-      route: isUserAction(action) ? (ctx.adminRoom ? 'admin-room' : 'cli') : null,
-      locks: [...new Set(action.locks(ctx))],
-      steps,
-    };
+    return (await this.prepare(actionId, rawParams)).plan;
   }
 
   /** Starts a run. Throws (before anything is sent) InvalidInput, ActionRefused, ConfirmationRequired, SecretMissing or HostBusy. */
@@ -198,12 +185,50 @@ export class Runbook {
     rawParams: Record<string, unknown> = {},
     options: StartOptions = {},
   ): Promise<RunHandle> {
+    return (await this.prepare(actionId, rawParams)).start(options);
+  }
+
+  /**
+   * Validates the parameters and works out the plan once, for a front that shows it and then starts it
+   * (the tray's confirm dialog). Throws InvalidInput, ActionRefused or SecretMissing.
+   */
+  async prepare(actionId: string, rawParams: Record<string, unknown> = {}): Promise<PreparedRun> {
+    const { action, ctx } = await this.bindContext(actionId, rawParams, new Date());
+    const redactor = new Redactor([...(await this.secretValues()), ...(this.opts.extraSecrets ?? [])]);
+    const plan: Plan = {
+      action,
+      params: ctx.params,
+      danger: action.danger(ctx),
+      downtime: action.downtime(ctx),
+      confirm: action.confirm(ctx),
+      route: isUserAction(action) ? (ctx.adminRoom ? 'admin-room' : 'cli') : null,
+      locks: [...new Set(action.locks(ctx))],
+      steps: [
+        ...this.planned(action.steps, ctx, 'main'),
+        ...this.planned(action.finally, ctx, 'finally'),
+      ].map((s) => ({ ...s, command: redactor.redact(s.command) })),
+    };
+    let started = false;
+    return {
+      plan,
+      start: (options = {}) => {
+        if (started) return Promise.reject(new Error(`${action.id} was already started from this plan`));
+        started = true;
+        return this.startPrepared(action, ctx, redactor, plan.danger, options);
+      },
+    };
+  }
+
+  private async startPrepared(
+    action: AnyAction,
+    ctx: PlanContext<Record<string, unknown>>,
+    redactor: Redactor,
+    danger: Danger,
+    options: StartOptions,
+  ): Promise<RunHandle> {
     const startedAt = new Date();
-    const { action, ctx } = await this.prepare(actionId, rawParams, startedAt);
-    const danger = action.danger(ctx);
     if (danger !== 'safe' && !options.confirmed)
       throw new ConfirmationRequired(action.id, action.confirm(ctx));
-    const redactor = new Redactor([...(await this.secretValues()), ...(this.opts.extraSecrets ?? [])]);
     const id = randomUUID();
     const held: HostLock[] = [];
     try {
@@ -277,7 +302,9 @@ export class Runbook {
     };
     this.runs.set(id, run);
     this.events.emit('run-started', { run: snapshot(record) });
-    const done = this.execute(run)
+    // The steps start on the next turn, so the caller holds the handle (and its id) before the first step.
+    const done = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.execute(run))
       .catch((e) => this.crashed(run, e))
       .finally(() => {
         for (const lock of held) lock.release();
@@ -310,7 +337,7 @@ export class Runbook {
 
   // ------------------------------------------------------------------ preparation
 
-  private async prepare(
+  private async bindContext(
     actionId: string,
     rawParams: Record<string, unknown>,
     startedAt: Date,
@@ -379,7 +406,7 @@ export class Runbook {
     if (!store) return [];
     const values: string[] = [];
     const refs = SECRET_KINDS.flatMap((kind) =>
-      PER_HOST_SECRETS.has(kind) ? HOST_ROLES.map((host) => ({ kind, host })) : [{ kind }],
+      isPerHostSecret(kind) ? HOST_ROLES.map((host) => ({ kind, host })) : [{ kind }],
     );
     for (const ref of refs) {
       try {
@@ -439,7 +466,7 @@ export class Runbook {
     const cancelled = run.cancelled && (failed === null || failed.verdict.error instanceof Cancelled);
     record.state = failedFinally ? 'failed' : cancelled ? 'cancelled' : failed ? 'failed' : 'ok';
     record.failingStep = failed?.step.id ?? failedFinally?.step.id ?? null;
-    record.ansible = (ctx.scratch.ansible as AnsibleSummary | undefined) ?? null;
+    record.ansible = ctx.scratch.ansible ?? null;
     record.sentence = run.redactor.redact(this.sentence(run, stepCtx, failed, failedFinally, cancelled));
     const ended = new Date();
     record.endedAt = ended.toISOString();
@@ -676,7 +703,7 @@ export class Runbook {
     const emit = (which: 'stdout' | 'stderr', chunk: string) => {
       (which === 'stdout' ? stdout : stderr).push(chunk);
       if (live) this.output(run, rec, which, redactors[which].push(chunk));
-      if (which === 'stdout' && !done.signal.aborted && step.stopWhen?.(stdout.value(), ctx)) done.abort();
+      if (which === 'stdout' && !done.signal.aborted && step.stopWhen?.(stdout.toString(), ctx)) done.abort();
     };
     const command = step.command(ctx);
     rec.command = run.redactor.redact(command);
@@ -695,8 +722,8 @@ export class Runbook {
       return {
         exitCode: res.exitCode,
         signal: res.signal,
-        stdout: stdout.value(),
-        stderr: stderr.value(),
+        stdout: stdout.toString(),
+        stderr: stderr.toString(),
         stoppedEarly: false,
       };
     } catch (e) {
@@ -705,8 +732,8 @@ export class Runbook {
       return {
         exitCode: null,
         signal: 'TERM',
-        stdout: stdout.value(),
-        stderr: stderr.value(),
+        stdout: stdout.toString(),
+        stderr: stderr.toString(),
         stoppedEarly: true,
       };
     } finally {

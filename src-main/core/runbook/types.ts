@@ -1,10 +1,11 @@
 import type { z } from 'zod';
 import type { AppError } from '../errors';
 import type { HostRole, Profile } from '../profile/schema';
+import type { ActionGroup, Danger } from '../vocab';
+import type { AnsibleSummary } from './ansible-output';
 import type { MaintenanceStore } from './maintenance';
 
-export type Danger = 'safe' | 'disruptive' | 'outage';
-export type ActionGroup = 'Stack' | 'Homeserver' | 'Users' | 'Federation' | 'Deploy' | 'Logs' | 'Admin';
+export type { ActionGroup, Danger };
 
 /** Time limits and retry bounds. The defaults are the runbook's; tests pass short ones. */
 export interface RunbookSettings {
@@ -48,8 +49,19 @@ export const DEFAULT_SETTINGS: RunbookSettings = {
   finallyRetryDelayMs: 2_000,
 };
 
-/** What every builder in the catalog sees: known before the run starts, so dry runs see it too. */
-export interface PlanContext<P> {
+/** What the runner itself reads from every run's scratch: the playbook's summary, kept with the run. */
+export interface RunScratch {
+  ansible?: AnsibleSummary;
+}
+
+/** An action without values of its own to hand from step to step. */
+export type NoScratch = Record<never, never>;
+
+/**
+ * What every builder in the catalog sees: known before the run starts, so dry runs see it too. `S` is the
+ * action's own scratch: what its steps hand to later steps, each value absent until a step sets it.
+ */
+export interface PlanContext<P, S extends object = NoScratch> {
   profile: Profile;
   params: P;
   /** A Matrix admin access token is stored: user actions go through the admin room, without downtime. */
@@ -57,11 +69,11 @@ export interface PlanContext<P> {
   settings: RunbookSettings;
   startedAt: Date;
   /** Values steps hand to later steps (e.g. the file read, then written back). Empty in a dry run. */
-  scratch: Record<string, unknown>;
+  scratch: Partial<S> & RunScratch;
   dryRun: boolean;
 }
 
-export interface StepContext<P> extends PlanContext<P> {
+export interface StepContext<P, S extends object = NoScratch> extends PlanContext<P, S> {
   runId: string;
   signal: AbortSignal;
   /** A line of the app's own commentary in this step's output (redacted like everything else). */
@@ -104,105 +116,109 @@ export interface StepAlert {
   clearedOnlyBy?: readonly string[];
 }
 
-interface StepBase<P> {
+interface StepBase<P, S extends object> {
   id: string;
   title: string;
   /** Left out of the plan when false (e.g. the CLI-mode steps when the admin room is used). */
-  when?: (ctx: PlanContext<P>) => boolean;
+  when?: (ctx: PlanContext<P, S>) => boolean;
   /** Raised when this step fails, cleared when it succeeds. */
-  alert?: (ctx: PlanContext<P>) => StepAlert;
+  alert?: (ctx: PlanContext<P, S>) => StepAlert;
   /**
    * Asked when the step's turn comes: a sentence means the run already made the step needless (it ends
    * ok with that summary and sends nothing), e.g. a clean-up for a failure that did not happen.
    */
-  needless?: (ctx: StepContext<P>) => string | null;
+  needless?: (ctx: StepContext<P, S>) => string | null;
 }
 
-export interface RemoteStep<P> extends StepBase<P> {
+export interface RemoteStep<P, S extends object = NoScratch> extends StepBase<P, S> {
   kind: 'remote';
-  host: (ctx: PlanContext<P>) => HostRole;
+  host: (ctx: PlanContext<P, S>) => HostRole;
   /** Needs root: runs through sudo when the host's profile entry says `sudo: true`. */
   privileged: boolean;
-  command: (ctx: PlanContext<P>) => string;
+  command: (ctx: PlanContext<P, S>) => string;
   /** Non-secret content for the command's stdin, and how a dry run names it. */
-  stdin?: { describe: string; content: (ctx: StepContext<P>) => string };
-  timeoutMs: (ctx: PlanContext<P>) => number;
+  stdin?: { describe: string; content: (ctx: StepContext<P, S>) => string };
+  timeoutMs: (ctx: PlanContext<P, S>) => number;
   /** Output is read by the step but not shown (e.g. vars.yml, which holds the deploy's secrets). */
   quiet?: boolean;
   /** Reads the result; the default is "exit code 0". */
-  check?: (out: RemoteOutput, ctx: StepContext<P>) => StepVerdict;
+  check?: (out: RemoteOutput, ctx: StepContext<P, S>) => StepVerdict;
   /**
    * The command has done its job once its stdout satisfies this, and is stopped then rather than
    * waited for: Tuwunel's `--execute` answers and then keeps serving until `timeout` ends it.
    */
-  stopWhen?: (stdout: string, ctx: PlanContext<P>) => boolean;
+  stopWhen?: (stdout: string, ctx: PlanContext<P, S>) => boolean;
   /** Re-run until `check` passes, for at most `forMs` (waiting for units to settle). */
-  poll?: (ctx: PlanContext<P>) => { everyMs: number; forMs: number };
+  poll?: (ctx: PlanContext<P, S>) => { everyMs: number; forMs: number };
 }
 
-export interface HttpWaitStep<P> extends StepBase<P> {
+export interface HttpWaitStep<P, S extends object = NoScratch> extends StepBase<P, S> {
   kind: 'http-wait';
-  url: (ctx: PlanContext<P>) => string;
+  url: (ctx: PlanContext<P, S>) => string;
   /** The answer that ends the wait. */
   ready: (status: number, body: string) => boolean;
-  timeoutMs: (ctx: PlanContext<P>) => number;
+  timeoutMs: (ctx: PlanContext<P, S>) => number;
 }
 
-export interface AdminRoomStep<P> extends StepBase<P> {
+export interface AdminRoomStep<P, S extends object = NoScratch> extends StepBase<P, S> {
   kind: 'admin-room';
   /** The admin command without the `!admin` prefix. */
-  command: (ctx: PlanContext<P>) => string;
-  timeoutMs: (ctx: PlanContext<P>) => number;
-  check?: (reply: string, ctx: StepContext<P>) => StepVerdict;
+  command: (ctx: PlanContext<P, S>) => string;
+  timeoutMs: (ctx: PlanContext<P, S>) => number;
+  check?: (reply: string, ctx: StepContext<P, S>) => StepVerdict;
 }
 
-export interface LocalStep<P> extends StepBase<P> {
+export interface LocalStep<P, S extends object = NoScratch> extends StepBase<P, S> {
   kind: 'local';
   /** What the step does, for the dry run. */
-  describe: (ctx: PlanContext<P>) => string;
-  run: (ctx: StepContext<P>) => Promise<StepVerdict> | StepVerdict;
+  describe: (ctx: PlanContext<P, S>) => string;
+  run: (ctx: StepContext<P, S>) => Promise<StepVerdict> | StepVerdict;
 }
 
-export type Step<P> = RemoteStep<P> | HttpWaitStep<P> | AdminRoomStep<P> | LocalStep<P>;
+export type Step<P, S extends object = NoScratch> =
+  | RemoteStep<P, S>
+  | HttpWaitStep<P, S>
+  | AdminRoomStep<P, S>
+  | LocalStep<P, S>;
 
-export interface Action<P> {
+export interface Action<P, S extends object = NoScratch> {
   id: string;
   title: string;
   description: string;
   group: ActionGroup;
   /** The host the action is about, for the menus. */
   host: HostRole;
-  danger: (ctx: PlanContext<P>) => Danger;
+  danger: (ctx: PlanContext<P, S>) => Danger;
   /** What users notice, e.g. "about 30 s: Matrix is unavailable while Tuwunel is stopped". */
-  downtime: (ctx: PlanContext<P>) => string;
+  downtime: (ctx: PlanContext<P, S>) => string;
   /** Syntax of the parameters (strings from the CLI are accepted where a boolean is expected). */
   params: z.ZodType<P, Record<string, unknown>>;
   /** Checks that need the profile (own server, known units) and normalises; throws a typed error. */
   bind?: (params: P, profile: Profile) => P;
   /** The sentence the user confirms, naming the exact effect. */
-  confirm: (ctx: PlanContext<P>) => string;
+  confirm: (ctx: PlanContext<P, S>) => string;
   /** Hosts this action changes: one mutating run per host. Empty for read-only actions (not locked). */
-  locks: (ctx: PlanContext<P>) => HostRole[];
+  locks: (ctx: PlanContext<P, S>) => HostRole[];
   /** Alerts about these units are suppressed while the run lasts: downtime the admin asked for. */
-  maintenanceWindow?: (ctx: PlanContext<P>) => { units: string[] | 'all'; reason: string } | null;
+  maintenanceWindow?: (ctx: PlanContext<P, S>) => { units: string[] | 'all'; reason: string } | null;
   /** Changes nothing anywhere (logs.follow): never locked, never confirmed. */
   readOnly?: boolean;
   /** Needs the stored Matrix admin access token (fails before doing anything without it). */
   requiresAdminToken?: boolean;
-  steps: Step<P>[];
+  steps: Step<P, S>[];
   /** Run whatever happened in `steps`: after success, failure, timeout, cancel, or a dropped connection. */
-  finally: Step<P>[];
+  finally: Step<P, S>[];
   /** The sentence for a successful run. */
-  success: (ctx: StepContext<P>) => string;
+  success: (ctx: StepContext<P, S>) => string;
   /** Ends the sentence of a run that failed or was cancelled: what it left behind, once the finally steps ran. */
-  leftBehind?: (ctx: StepContext<P>) => string | null;
+  leftBehind?: (ctx: StepContext<P, S>) => string | null;
   /** The sentence for a cancelled run when cancelling is the normal way to end it (logs.follow). */
-  cancelled?: (ctx: StepContext<P>) => string;
+  cancelled?: (ctx: StepContext<P, S>) => string;
 }
 
-/** The catalog holds actions of many parameter types; builders only ever see their own. */
-export type AnyAction = Action<Record<string, unknown>>;
+/** The catalog holds actions of many parameter and scratch types; builders only ever see their own. */
+export type AnyAction = Action<Record<string, unknown>, Record<string, unknown>>;
 
-export function defineAction<P>(action: Action<P>): AnyAction {
+export function defineAction<P, S extends object = NoScratch>(action: Action<P, S>): AnyAction {
   return action as unknown as AnyAction;
 }

@@ -1,14 +1,8 @@
 import { z } from 'zod';
+import { SECRET_KINDS, type SecretKind } from '../vocab';
 
-export const SECRET_KINDS = [
-  'ssh-password',
-  'ssh-key-passphrase',
-  'sudo-password',
-  'vault-password',
-  'matrix-admin-token',
-] as const;
+export { SECRET_KINDS, type SecretKind };
 export const secretKindSchema = z.enum(SECRET_KINDS);
-export type SecretKind = z.infer<typeof secretKindSchema>;
 
 /** A part of a keychain account: any text but control characters. */
 const accountPart = (max: number) =>

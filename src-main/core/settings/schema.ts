@@ -1,21 +1,19 @@
 import { z } from 'zod';
-import {
-  CLEAR_DELAY_MAX_SECONDS,
-  CLEAR_DELAY_MIN_SECONDS,
-  DEFAULT_CLEAR_DELAY_SECONDS,
-} from '../token/clipboard';
+import { SETTINGS_LIMITS } from '../vocab';
 
-/** The app's own settings (not a homeserver's): the same shape as the IPC contract's `Settings`. */
+const { clipboardClearSeconds, pollIntervalSeconds } = SETTINGS_LIMITS;
+
+/** The app's own settings (not a homeserver's); the IPC contract carries them with this schema. */
 export const settingsSchema = z
   .object({
     /** Seconds until a copied token is cleared (if the clipboard still holds it); null = never. */
     clipboardClearSeconds: z
       .number()
       .int()
-      .min(CLEAR_DELAY_MIN_SECONDS)
-      .max(CLEAR_DELAY_MAX_SECONDS)
+      .min(clipboardClearSeconds.min)
+      .max(clipboardClearSeconds.max)
       .nullable(),
-    pollIntervalSeconds: z.number().int().min(5).max(3600),
+    pollIntervalSeconds: z.number().int().min(pollIntervalSeconds.min).max(pollIntervalSeconds.max),
     notifications: z.boolean(),
     launchAtLogin: z.boolean(),
   })
@@ -23,8 +21,8 @@ export const settingsSchema = z
 export type Settings = z.infer<typeof settingsSchema>;
 
 export const DEFAULT_SETTINGS: Settings = {
-  clipboardClearSeconds: DEFAULT_CLEAR_DELAY_SECONDS,
-  pollIntervalSeconds: 30,
+  clipboardClearSeconds: clipboardClearSeconds.default,
+  pollIntervalSeconds: pollIntervalSeconds.default,
   notifications: true,
   launchAtLogin: false,
 };

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInput } from '../errors';
-import { replaceFileAtomically } from '../vault/atomic-file';
+import { replaceFileAtomically } from '../lib/atomic-file';
 import { DEFAULT_SETTINGS, type Settings, settingsSchema } from './schema';
 
 export const SETTINGS_FILE = 'settings.json';

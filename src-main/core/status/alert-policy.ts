@@ -1,3 +1,4 @@
+import type { AlertPhase } from '../vocab';
 import type { Level } from './types';
 
 /**
@@ -5,7 +6,7 @@ import type { Level } from './types';
  * polls in a row, then `down`. Only `fail` counts as failing: `unknown` means the poll could not
  * tell (the host's own SSH check is what fails then), so it neither advances nor resets the count.
  */
-export type AlertPhase = 'up' | 'pending' | 'down' | 'maintenance';
+export type { AlertPhase };
 
 export interface AlertState {
   phase: AlertPhase;

@@ -1,4 +1,5 @@
-import type { HostRole, Profile } from '../profile/schema';
+import type { Profile } from '../profile/schema';
+import { HOST_ROLES, type HostRole } from '../vocab';
 import { backupFinding } from './checks/backup';
 import { CONFIG_CHECKS, configFindings, varsCommand, varsFilePath } from './checks/config-lint';
 import { containerFindings, containersCommand, imageFinding } from './checks/containers';
@@ -101,9 +102,7 @@ export function planHosts(profile: Profile): HostPlan[] {
     });
   }
 
-  return (['homeserver', 'deploy'] as const)
-    .filter((h) => probes[h].length > 0)
-    .map((host) => ({ host, probes: probes[host] }));
+  return HOST_ROLES.filter((h) => probes[h].length > 0).map((host) => ({ host, probes: probes[host] }));
 }
 
 /**

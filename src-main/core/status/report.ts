@@ -1,4 +1,5 @@
-import { type CheckHost, type CheckResult, type Level, worstLevel } from './types';
+import { CHECK_HOSTS } from '../vocab';
+import { type CheckResult, type Level, worstLevel } from './types';
 
 /**
  * The command line's contract: 0 all ok, 1 any warn (maintenance included), 2 any fail or unknown, and 2
@@ -28,7 +29,6 @@ const LEVEL_TEXT: Record<Level, string> = {
   unknown: 'UNKNOWN',
   fail: 'FAIL',
 };
-const HOST_ORDER: CheckHost[] = ['homeserver', 'deploy', 'public'];
 
 /**
  * A plain-text table (host, check, level, since, detail) for a terminal: levels as words so nothing
@@ -36,7 +36,9 @@ const HOST_ORDER: CheckHost[] = ['homeserver', 'deploy', 'public'];
  */
 export function formatStatusTable(results: CheckResult[], nowMs: number): string {
   const rows = [...results]
-    .sort((a, b) => HOST_ORDER.indexOf(a.host) - HOST_ORDER.indexOf(b.host) || a.group.localeCompare(b.group))
+    .sort(
+      (a, b) => CHECK_HOSTS.indexOf(a.host) - CHECK_HOSTS.indexOf(b.host) || a.group.localeCompare(b.group),
+    )
     .map((r) => [r.host, r.title, LEVEL_TEXT[r.level], sinceText(r.since, nowMs), r.detail]);
   const header = ['HOST', 'CHECK', 'LEVEL', 'SINCE', 'DETAIL'];
   const widths = header

@@ -1,18 +1,10 @@
 import { z } from 'zod';
+import { CHECK_HOSTS, type CheckHost, LEVELS, type Level, levelRank, worstLevel } from '../vocab';
 
-/**
- * Severity order, best first. `maintenance` sits between ok and warn: planned downtime is worse than
- * all-green but must never outrank a real problem. `unknown` (we could not tell) outranks warn because
- * a check that cannot run hides whatever it guards; only a measured `fail` is worse.
- */
-export const LEVELS = ['ok', 'maintenance', 'warn', 'unknown', 'fail'] as const;
+/** Levels and their order (the severity) are the vocabulary's: core/vocab.ts. */
+export { CHECK_HOSTS, type CheckHost, LEVELS, type Level, levelRank, worstLevel };
 export const levelSchema = z.enum(LEVELS);
-export type Level = z.infer<typeof levelSchema>;
-
-/** Where a check looks: over SSH on one of the profile's hosts, or from this workstation at the public URLs. */
-export const CHECK_HOSTS = ['homeserver', 'deploy', 'public'] as const;
 export const checkHostSchema = z.enum(CHECK_HOSTS);
-export type CheckHost = z.infer<typeof checkHostSchema>;
 
 export const checkResultSchema = z.object({
   /** Stable across polls, e.g. `unit:matrix-tuwunel`, `http:federation-version`. */
@@ -45,14 +37,4 @@ export interface Finding {
   units: string[];
   /** Epoch ms when the source itself knows since when (systemd's StateChangeTimestamp). */
   sinceMs?: number;
-}
-
-export function levelRank(level: Level): number {
-  return LEVELS.indexOf(level);
-}
-
-export function worstLevel(levels: Iterable<Level>): Level {
-  let worst: Level = 'ok';
-  for (const l of levels) if (levelRank(l) > levelRank(worst)) worst = l;
-  return worst;
 }

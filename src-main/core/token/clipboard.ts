@@ -1,8 +1,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { type ClipboardWhat, SETTINGS_LIMITS } from '../vocab';
 
 /**
- * The clipboard as the core sees it. Adapters: Electron's (shell/clipboard.ts), the command-line
- * tools (cli-clipboard.ts), and a recording one in the tests.
+ * The clipboard as the core sees it. Adapters: Electron's (desktop/electron/clipboard.ts), the
+ * command-line tools (cli/cli-clipboard.ts), and a recording one in the tests.
  */
 export interface Clipboard {
   /** For messages, e.g. "xclip" or "the system clipboard". */
@@ -14,7 +15,7 @@ export interface Clipboard {
   clear(): Promise<void>;
 }
 
-export type ClipboardWhat = 'registration-token' | 'invite-token';
+export type { ClipboardWhat };
 
 export interface CopyResult {
   /** Epoch ms of the clear, or null when the delay is "never". */
@@ -30,9 +31,9 @@ export interface ClearedEvent {
 }
 
 /** Settings' range: 10 s … 5 min, or null for never. */
-export const CLEAR_DELAY_MIN_SECONDS = 10;
-export const CLEAR_DELAY_MAX_SECONDS = 300;
-export const DEFAULT_CLEAR_DELAY_SECONDS = 30;
+export const CLEAR_DELAY_MIN_SECONDS = SETTINGS_LIMITS.clipboardClearSeconds.min;
+export const CLEAR_DELAY_MAX_SECONDS = SETTINGS_LIMITS.clipboardClearSeconds.max;
+export const DEFAULT_CLEAR_DELAY_SECONDS = SETTINGS_LIMITS.clipboardClearSeconds.default;
 
 export function clearDelayMs(seconds: number | null): number | null {
   if (seconds === null) return null;

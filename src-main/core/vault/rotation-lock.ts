@@ -1,8 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { replaceFileAtomically, syncFolder } from '../lib/atomic-file';
 import { acquireLockFile } from '../lib/lock-file';
-import { replaceFileAtomically, syncFolder } from './atomic-file';
 import type { GitRunner } from './git';
 import { RotationInProgress } from './token-errors';
 

@@ -1,14 +1,14 @@
 import { randomBytes as cryptoRandomBytes, timingSafeEqual } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Profile } from '../profile/schema';
-import type { SecretStore } from '../secrets/types';
 import {
   type AtomicWriteEvent,
   removeStaleTemps,
   replaceFileAtomically,
   writeNewFileDurably,
-} from './atomic-file';
+} from '../lib/atomic-file';
+import type { Profile } from '../profile/schema';
+import type { SecretStore } from '../secrets/types';
 import { decryptVault, prepareVaultSealer, type VaultSealer } from './codec';
 import { type GitOptions, type GitRunner, systemGit } from './git';
 import {

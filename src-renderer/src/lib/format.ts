@@ -1,9 +1,9 @@
-import type { ActionInfo, CheckHost, HostRole, Level } from '../../../src-main/ipc/contract';
+import { CHECK_HOSTS, HOST_ROLES } from '../../../src-main/core/vocab';
+import type { ActionInfo, CheckHost, Level } from '../../../src-main/ipc/contract';
 
-// Orders the window shows things in. Written here rather than imported: the renderer takes only types from
-// the contract, so zod stays out of the first bundle. `satisfies` keeps them true to the contract's enums.
-export const CARD_ORDER = ['homeserver', 'deploy', 'public'] as const satisfies readonly CheckHost[];
-export const HOST_ORDER = ['homeserver', 'deploy'] as const satisfies readonly HostRole[];
+// Orders the window shows things in, from the vocabulary (dependency-free: zod stays out of the bundle).
+export const CARD_ORDER = CHECK_HOSTS;
+export const HOST_ORDER = HOST_ROLES;
 export const GROUP_ORDER = [
   'Stack',
   'Homeserver',
@@ -53,18 +53,11 @@ export const HOST_TITLE: Record<CheckHost, string> = {
   public: 'Public side',
 };
 
-const SEVERITY: Record<Level, number> = { ok: 0, maintenance: 1, unknown: 2, warn: 3, fail: 4 };
-
-/** For sorting: the higher, the worse. */
-export function severity(level: Level): number {
-  return SEVERITY[level];
-}
-
-export function worstLevel(levels: Iterable<Level>): Level {
-  let worst: Level = 'ok';
-  for (const l of levels) if (SEVERITY[l] > SEVERITY[worst]) worst = l;
-  return worst;
-}
+/**
+ * One severity order for the core, the tray and the window: the vocabulary's. `severity` is the rank, for
+ * sorting (the higher, the worse).
+ */
+export { levelRank as severity, worstLevel } from '../../../src-main/core/vocab';
 
 /** Times cross IPC as ISO 8601 strings; the window computes with epoch ms. */
 export function ms(iso: string): number {

@@ -1,4 +1,5 @@
 import { useEffect, useId, useState } from 'react';
+import { SETTINGS_LIMITS } from '../../../src-main/core/vocab';
 import type { ErrorInfo, FieldIssue, ProfileDraft, Settings } from '../../../src-main/ipc/contract';
 import { Dialog } from '../components/dialog';
 import { ErrorText } from '../components/error-text';
@@ -22,10 +23,11 @@ function Preferences({ settings }: { settings: Settings }) {
   const [poll, setPoll] = useState(String(settings.pollIntervalSeconds));
   const ids = { clear: useId(), poll: useId(), notify: useId(), login: useId() };
   const pollN = Number(poll);
+  const { min, max } = SETTINGS_LIMITS.pollIntervalSeconds;
   const pollProblem =
-    /^\d+$/.test(poll.trim()) && pollN >= 5 && pollN <= 3600
+    /^\d+$/.test(poll.trim()) && pollN >= min && pollN <= max
       ? null
-      : 'Poll interval must be 5 to 3600 seconds.';
+      : `Poll interval must be ${min} to ${max} seconds.`;
 
   useEffect(() => setPoll(String(settings.pollIntervalSeconds)), [settings.pollIntervalSeconds]);
 

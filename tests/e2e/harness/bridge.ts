@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import type { DesktopEvent } from '../../../src-main/core/desktop/desktop-app';
-import type { Result } from '../../../src-main/ipc/contract';
+import type { ContractEvent, Result } from '../../../src-main/ipc/contract';
 import type { Router } from '../../../src-main/ipc/router';
 
 let pageApiScript: Promise<string> | null = null;
@@ -33,9 +32,9 @@ function bundlePageApi(): Promise<string> {
 
 export interface Bridge {
   /** Every event the page was sent, in order (for assertions on what the main process pushed). */
-  events: DesktopEvent[];
+  events: ContractEvent[];
   /** Hands events to the page as the pump does (for a bench that plays the router's batches itself). */
-  emit(events: readonly DesktopEvent[]): Promise<void>;
+  emit(events: readonly ContractEvent[]): Promise<void>;
   /** Resolves once every event emitted so far has been handed to the page. */
   drained(): Promise<void>;
   close(): void;
@@ -65,7 +64,7 @@ export async function connectPage(page: Page, router: Router): Promise<Bridge> {
 
   // One outbox for answers and events, delivered in the order the router produced them. Events that come
   // while a delivery is under way join the batch waiting behind it.
-  type Out = { reply: { id: number; result: Result<unknown> } } | { events: DesktopEvent[] };
+  type Out = { reply: { id: number; result: Result<unknown> } } | { events: ContractEvent[] };
   const outbox: Out[] = [];
   let pumping: Promise<void> = Promise.resolve();
   let scheduled = false;
@@ -108,7 +107,7 @@ export async function connectPage(page: Page, router: Router): Promise<Bridge> {
   await session.send('Runtime.addBinding', { name: INVOKE_BINDING });
   await page.addInitScript({ content: await bundlePageApi() });
 
-  const events: DesktopEvent[] = [];
+  const events: ContractEvent[] = [];
   const off = router.subscribe((event) => {
     if (closed) return;
     events.push(event);

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AppHost, openApp } from '../../../src-main/core/app';
+import { type AppService, createAppService } from '../../../src-main/app/app-service';
+import { type AppHost, openApp } from '../../../src-main/app/session';
 import type { RunbookSettings } from '../../../src-main/core/runbook/types';
 import type { Settings } from '../../../src-main/ipc/contract';
 import { createRouter, type Router } from '../../../src-main/ipc/router';
@@ -42,7 +43,7 @@ export interface DesktopOptions {
   profile?: 'none' | 'saved';
 }
 
-/** What the shell gives the router in Electron, recorded instead of acted on. */
+/** What the shell gives the app in Electron, recorded instead of acted on. */
 export interface RecordedHooks {
   opened: string[];
   /** What the next "Choose a file…" dialog answers (null = cancelled). */
@@ -53,6 +54,8 @@ export interface RecordedHooks {
 export interface DesktopUnderTest {
   lab: Lab;
   app: AppHost;
+  /** The use cases the tray and notifications call directly; the router is the window's way to them. */
+  service: AppService;
   router: Router;
   clipboard: RecordingClipboard;
   hooks: RecordedHooks;
@@ -64,9 +67,9 @@ export interface DesktopUnderTest {
 }
 
 /**
- * The app's main-process side without Electron: the real composition root (openApp → createCore) and the
- * real router over a lab, with the keychain on the lab's gnome-keyring, a recording clipboard, and the
- * Electron-only hooks recorded. Everything it starts, stop() stops.
+ * The app's main-process side without Electron: the real composition root (openApp → createCore), the
+ * app's use cases and the real router over a lab, with the keychain on the lab's gnome-keyring, a
+ * recording clipboard, and the Electron-only hooks recorded. Everything it starts, stop() stops.
  */
 export async function startDesktop(options: DesktopOptions = {}): Promise<DesktopUnderTest> {
   const lab = await startLab({ trustHostKeys: false, ...options.lab });
@@ -87,7 +90,7 @@ export async function startDesktop(options: DesktopOptions = {}): Promise<Deskto
     });
     app = opened;
     const hooks: RecordedHooks = { opened: [], nextProfileFile: null, launchAtLogin: [] };
-    const router = createRouter(opened, {
+    const service = createAppService(opened, {
       version: '0.0.0-e2e',
       platform: process.platform,
       clipboard,
@@ -101,6 +104,7 @@ export async function startDesktop(options: DesktopOptions = {}): Promise<Deskto
       },
       batchMs: 30,
     });
+    const router = createRouter(service);
 
     const storeLabSecrets = async () => {
       const set = (request: unknown) => router.handle('secrets.set', request);
@@ -130,6 +134,7 @@ export async function startDesktop(options: DesktopOptions = {}): Promise<Deskto
     return {
       lab,
       app: opened,
+      service,
       router,
       clipboard,
       hooks,
@@ -138,6 +143,7 @@ export async function startDesktop(options: DesktopOptions = {}): Promise<Deskto
       storeLabSecrets,
       stop: async () => {
         router.dispose();
+        service.dispose();
         await opened.close();
         await lab.stop();
         await rm(dataDir, { recursive: true, force: true });

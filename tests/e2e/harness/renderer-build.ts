@@ -11,6 +11,8 @@ const SOURCES = [
   'src-renderer',
   'src-main/ipc/contract.ts',
   'src-main/ipc/channels.ts',
+  // The one module of the main process the renderer bundles (its lists, e.g. the severity order).
+  'src-main/core/vocab.ts',
   'electron.vite.config.ts',
   'package.json',
 ];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createCore, openApp } from '../../../src-main/core/app';
+import { createCore, openApp } from '../../../src-main/app/session';
 import { Disconnected } from '../../../src-main/core/ssh/errors';
 import { startLab } from '../../lab/lab';
 import type { Lab } from '../../lab/types';

@@ -184,8 +184,8 @@ describe('token and secret commands are wired', () => {
 });
 
 describe('the real entry', () => {
-  it('npx tsx src-main/cli.ts status runs and exits by itself', async () => {
-    const child = spawn('npx', ['tsx', 'src-main/cli.ts', 'status', '--profile', t.lab.profilePath], {
+  it('npx tsx src-main/cli/main.ts status runs and exits by itself', async () => {
+    const child = spawn('npx', ['tsx', 'src-main/cli/main.ts', 'status', '--profile', t.lab.profilePath], {
       env: t.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

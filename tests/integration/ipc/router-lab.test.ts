@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DesktopEvent } from '../../../src-main/core/desktop/desktop-app';
 import {
+  type ContractEvent,
   type EventChannel,
   eventChannels,
   type InvokeChannel,
@@ -21,7 +21,7 @@ import { type DesktopUnderTest, startDesktop } from '../../e2e/harness/desktop';
  * and every event is checked against the contract's own zod schemas.
  */
 let d: DesktopUnderTest;
-const events: DesktopEvent[] = [];
+const events: ContractEvent[] = [];
 const called = new Set<string>();
 
 async function call<C extends InvokeChannel>(channel: C, request: RequestOf<C>): Promise<Result<ValueOf<C>>> {
@@ -358,6 +358,18 @@ describe('status, actions and runs', () => {
     expect((await finished(start.runId)).state).toBe('ok');
     expect(await d.lab.state.unitActive('matrix-tuwunel')).toBe(true);
     expect((await ok('status.get', {})).maintenance.on).toBe(false);
+  });
+
+  it('lets the tray prepare an action once and start that plan, without the router', async () => {
+    const prepared = await d.service.actions.prepare('stack.start', {});
+    expect(prepared.plan).toMatchObject({ actionId: 'stack.start', danger: 'safe' });
+    expect(invokeChannels['actions.plan'].result.safeParse(prepared.plan).success).toBe(true);
+    const { runId } = await prepared.start(false);
+    const run = await finished(runId);
+    expect(run.state).toBe('ok');
+    expect(run.steps.map((s) => s.command)).toEqual(prepared.plan.steps.map((s) => s.command));
+    await expect(prepared.start(false)).rejects.toThrow(/already started/);
+    await expect(d.service.actions.prepare('logs.follow', {})).rejects.toMatchObject({ field: 'actionId' });
   });
 
   it('cancels a run; unknown run ids are refused', async () => {

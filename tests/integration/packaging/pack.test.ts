@@ -6,8 +6,8 @@ import { join, posix } from 'node:path';
 import { extractFile, listPackage, statFile } from '@electron/asar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { trayIconFile } from '../../../src-main/core/desktop/tray-icons';
-import { TRAY_STATES } from '../../../src-main/core/desktop/tray-state';
+import { trayIconFile } from '../../../src-main/desktop/model/tray-icons';
+import { TRAY_STATES } from '../../../src-main/desktop/model/tray-state';
 import { ELECTRON_VERSION, FUSES, readFuses, standInElectron } from './stand-in-electron';
 
 /**
@@ -179,9 +179,10 @@ describe('the packaged app (electron-builder --linux dir, stand-in Electron)', (
         ].map((m) => m[1] as string),
       ),
     );
+    // The bundler writes ssh2's addon path relative to the entry's source folder (src-main/desktop).
     const optional = [
       'cpu-features',
-      '../node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node',
+      '../../node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node',
     ];
     const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     for (const spec of optional)

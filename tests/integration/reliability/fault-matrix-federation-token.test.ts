@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { CATALOG } from '../../../src-main/core/runbook/catalog';
+import { ROTATION_UNAPPLIED_ALERT } from '../../../src-main/core/runbook/rotation-alerts';
+import { createTokenActions } from '../../../src-main/core/runbook/token-actions';
 import { TokenRotation } from '../../../src-main/core/vault/rotation';
-import { createTokenActions, ROTATION_UNAPPLIED_ALERT } from '../../../src-main/core/vault/token-actions';
 import { readRegistrationToken } from '../../../src-main/core/vault/vault-file';
 import type { Harness } from '../runbook/harness';
 import { git, renderedToken } from '../token/token-lab';

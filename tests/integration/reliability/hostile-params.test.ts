@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { CliClipboard } from '../../../src-main/cli/cli-clipboard';
 import { runCli } from '../../../src-main/cli/run-cli';
 import { runCommand } from '../../../src-main/cli/run-command';
 import { inviteCommand } from '../../../src-main/cli/token-commands';
@@ -12,8 +13,7 @@ import type { HttpRequest, HttpResponse } from '../../../src-main/core/matrix/ht
 import { InviteClient, parseDuration } from '../../../src-main/core/matrix/invites';
 import { CATALOG } from '../../../src-main/core/runbook/catalog';
 import type { Runbook } from '../../../src-main/core/runbook/runner';
-import { CliClipboard } from '../../../src-main/core/token/cli-clipboard';
-import { createTokenActions } from '../../../src-main/core/vault/token-actions';
+import { createTokenActions } from '../../../src-main/core/runbook/token-actions';
 import { invokeChannels } from '../../../src-main/ipc/contract';
 import { sweep } from '../../support/sweep';
 import { memoryIo } from '../../unit/cli/cli-io';

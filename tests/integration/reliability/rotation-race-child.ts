@@ -5,7 +5,7 @@
 // go file exists, so the other instance meets the lock for certain. Ends with `DONE <summary as JSON>`.
 import { existsSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { createCore } from '../../../src-main/core/app';
+import { createCore } from '../../../src-main/app/session';
 
 const [profilePath = '', dataDir = '', goFile = ''] = process.argv.slice(2);
 const core = await createCore({ profilePath, dataDir, runbook: { pollIntervalMs: 200 } });

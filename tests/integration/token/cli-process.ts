@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The command line as `npm run cli` starts it (src-main/cli.ts under tsx): real argv, env, stdin, exit code. */
-export const CLI_ENTRY = fileURLToPath(new URL('../../../src-main/cli.ts', import.meta.url));
+/** The command line as `npm run cli` starts it (src-main/cli/main.ts under tsx): real argv, env, stdin, exit code. */
+export const CLI_ENTRY = fileURLToPath(new URL('../../../src-main/cli/main.ts', import.meta.url));
 
 /** The settings file of a data folder with the clipboard delay the test wants (null = never). */
 export async function useClearDelay(dataDir: string, seconds: number | null): Promise<void> {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { loadProfile } from '../../../src-main/core/profile/load';
 import { MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
 import { Runbook } from '../../../src-main/core/runbook/runner';
+import { createTokenActions } from '../../../src-main/core/runbook/token-actions';
 import { SshPool } from '../../../src-main/core/ssh/pool';
-import { createTokenActions } from '../../../src-main/core/vault/token-actions';
 import { MemorySecrets } from '../../unit/core/runbook/test-profile';
 
 const [profilePath, point = 'none'] = process.argv.slice(2);

@@ -12,11 +12,11 @@ import { MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
 import type { RunRecord } from '../../../src-main/core/runbook/run-record';
 import { Runbook } from '../../../src-main/core/runbook/runner';
 import type { StickyAlerts } from '../../../src-main/core/runbook/sticky-alerts';
+import { createTokenActions } from '../../../src-main/core/runbook/token-actions';
 import { createKeytarSecretStore } from '../../../src-main/core/secrets/keytar-store';
 import { profileSecretStore } from '../../../src-main/core/secrets/profile-secrets';
 import type { SecretStore } from '../../../src-main/core/secrets/types';
 import { SshPool } from '../../../src-main/core/ssh/pool';
-import { createTokenActions } from '../../../src-main/core/vault/token-actions';
 import { startLab } from '../../lab/lab';
 import type { Lab, LabOptions } from '../../lab/types';
 

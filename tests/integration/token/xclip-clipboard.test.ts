@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { clearJob } from '../../../src-main/core/token/clear-later';
+import { clearJob } from '../../../src-main/cli/clear-later';
 import {
   CliClipboard,
   createCliClipboard,
   detectCliClipboardTool,
-} from '../../../src-main/core/token/cli-clipboard';
+} from '../../../src-main/cli/cli-clipboard';
 import { fingerprint } from '../../../src-main/core/token/clipboard';
 import { type Keyring, startKeyring } from '../../lab/keyring';
 import {

@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
- * The homeserver's state as Lab A's stand-ins keep it (tests/lab, "Homeserver state" in notes/lab-shared.md).
+ * The homeserver's state as the stand-ins keep it (the state/ folder of tests/lab/homeserver/lib/common.sh).
  * The HTTP server reads it on every request, so systemctl, docker and the playbook act on it at once.
  */
 

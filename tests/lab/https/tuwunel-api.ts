@@ -2,7 +2,7 @@ import { CLIENT_API } from './releases';
 
 /**
  * Facts about Tuwunel's HTTP API, from matrix-construct/tuwunel at the tags v1.7.0 and v1.9.0 (file names
- * in the comments). /work/notes/formats-lab-b.md lists them for the app's engineers.
+ * in the comments).
  */
 
 export function compareVersions(a: string, b: string): number {

@@ -1,14 +1,11 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import {
-  EXIT,
-  inviteCommand,
-  type TokenCliDeps,
-  type TokenCliIo,
-} from '../../../src-main/cli/token-commands';
+import type { CliClipboard } from '../../../src-main/cli/cli-clipboard';
+import { EXIT } from '../../../src-main/cli/exit-codes';
+import type { CliIo } from '../../../src-main/cli/io';
+import { inviteCommand, type TokenCliDeps } from '../../../src-main/cli/token-commands';
 import type { HttpRequest, HttpResponse } from '../../../src-main/core/matrix/http';
 import { InviteClient } from '../../../src-main/core/matrix/invites';
-import type { CliClipboard } from '../../../src-main/core/token/cli-clipboard';
 import { MemorySecrets, testProfile } from '../core/runbook/test-profile';
 import { RecordingClipboard } from '../core/token/recording-clipboard';
 
@@ -53,7 +50,7 @@ async function invite(args: string[]) {
   };
   const out: string[] = [];
   const err: string[] = [];
-  const io: TokenCliIo = {
+  const io: CliIo = {
     stdout: (t) => out.push(t),
     stderr: (t) => err.push(t),
     stdin: new PassThrough(),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELP, runCli } from '../../../src-main/cli/run-cli';
-import { APP_VERSION } from '../../../src-main/version';
+import { APP_VERSION } from '../../../src-main/cli/version';
 import { memoryIo } from './cli-io';
 
 let dir: string;
@@ -61,6 +61,26 @@ describe('runCli without a core', () => {
     expect(out.stderr).toBe(
       `No homeserver profile is selected in ${join(dir, 'data')}.\nCreate one in the app (first-run setup), or pass a profile file with --profile FILE (\`npm run lab\` prints one for the lab).\n`,
     );
+  });
+
+  it('every command that needs a profile exits 78 without one, as --help promises', async () => {
+    expect(HELP).toContain('78  no profile is selected, or the profile file is not valid');
+    for (const argv of [
+      ['status'],
+      ['actions'],
+      ['run', 'stack.start'],
+      ['hostkey', 'forget', 'deploy'],
+      ['token', 'copy'],
+      ['token', 'rotate', '--yes'],
+      ['token', 'rollback'],
+      ['invite', 'list'],
+      ['secret', 'delete', 'vault-password'],
+    ]) {
+      const { io, out } = memoryIo();
+      expect(await runCli(argv, io, { env: env() }), argv.join(' ')).toBe(78);
+      expect(out.stderr, argv.join(' ')).toMatch(/^No homeserver profile is selected in /);
+      expect(out.stdout).toBe('');
+    }
   });
 
   it('names the fields of an invalid --profile file (78), and a missing one', async () => {

@@ -2,28 +2,37 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AppHost, openApp } from '../../../src-main/core/app';
-import type { DesktopEvent } from '../../../src-main/core/desktop/desktop-app';
-import { buildApi, type EventChannel, eventChannels, invokeChannels } from '../../../src-main/ipc/contract';
-import { createDesktopApp } from '../../../src-main/ipc/desktop-app';
+import { type AppService, createAppService } from '../../../src-main/app/app-service';
+import { type AppHost, openApp } from '../../../src-main/app/session';
+import { createDesktopApp } from '../../../src-main/desktop/desktop-app';
+import {
+  buildApi,
+  type ContractEvent,
+  type EventChannel,
+  eventChannels,
+  invokeChannels,
+} from '../../../src-main/ipc/contract';
 import { createRouter, type Router } from '../../../src-main/ipc/router';
 import { RecordingClipboard } from '../core/token/recording-clipboard';
 
 /** The router over a real app host in an empty data folder: what works before any profile exists. */
 let dir: string;
 let app: AppHost;
+let service: AppService;
 let router: Router;
 const violations: string[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'router-unit-'));
   app = await openApp({ dataDir: dir, clipboard: new RecordingClipboard() });
-  router = createRouter(app, {
+  service = createAppService(app, {
     version: '1.2.3',
     platform: 'linux',
     clipboard: null,
     openExternal: async () => false,
     chooseProfileFile: async () => null,
+  });
+  router = createRouter(service, {
     onContractViolation: (channel, problem) => violations.push(`${channel}: ${problem}`),
   });
   violations.length = 0;
@@ -31,6 +40,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   router.dispose();
+  service.dispose();
   await app.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -107,15 +117,14 @@ describe('the router before any profile', () => {
   });
 
   it('stops forwarding events once disposed', async () => {
-    const seen: DesktopEvent[] = [];
+    const seen: ContractEvent[] = [];
     router.subscribe((e) => seen.push(e));
-    router.onAlerts(() => {});
     await router.handle('settings.set', { patch: { notifications: false } });
     expect(seen.map((e) => e.channel)).toEqual(['settings.changed']);
     router.dispose();
     await app.settings.set({ notifications: true });
     expect(seen).toHaveLength(1);
-    expect(router.publicUrl()).toBeNull();
+    expect(service.publicUrl()).toBeNull();
   });
 
   it('keeps every event and invoke name apart', () => {
@@ -125,7 +134,7 @@ describe('the router before any profile', () => {
 });
 
 describe('createDesktopApp', () => {
-  it('is the router around openApp, started and shut down by the shell', async () => {
+  it('is the app service and its router around openApp, started and shut down by the shell', async () => {
     const desktop = await createDesktopApp({
       dataDir: dir,
       version: '9.9.9',
@@ -135,19 +144,19 @@ describe('createDesktopApp', () => {
       chooseProfileFile: async () => null,
     });
     await desktop.start();
-    expect(await desktop.handle('app.info', {})).toEqual({
+    expect(await desktop.router.handle('app.info', {})).toEqual({
       ok: true,
       value: { version: '9.9.9', platform: 'linux', firstRun: true },
     });
-    expect(await desktop.handle('app.openExternal', { url: 'https://element.io' })).toEqual({
+    expect(await desktop.router.handle('app.openExternal', { url: 'https://element.io' })).toEqual({
       ok: true,
       value: { opened: true },
     });
-    expect(desktop.publicUrl()).toBeNull();
-    const off = desktop.onAlerts(() => {});
-    off();
-    const unsub = desktop.subscribe(() => {});
-    unsub();
+    expect(desktop.service.publicUrl()).toBeNull();
+    expect(await desktop.service.app.info()).toMatchObject({ version: '9.9.9', firstRun: true });
+    await expect(Promise.resolve().then(() => desktop.service.status.get())).rejects.toMatchObject({
+      code: 'NoProfile',
+    });
     await desktop.shutdown();
   });
 });

@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { externalUrlAllowed } from '../../../src-main/core/desktop/external-links';
-import { CSP_URL_PATTERNS, RENDERER_CSP } from '../../../src-main/core/desktop/window-security';
 import { EXAMPLE_PROFILE_YAML } from '../../../src-main/core/profile/example';
 import { profileSchema } from '../../../src-main/core/profile/schema';
+import { externalUrlAllowed } from '../../../src-main/desktop/model/external-links';
+import { CSP_URL_PATTERNS, RENDERER_CSP } from '../../../src-main/desktop/model/window-security';
 import { eventChannels, invokeChannels } from '../../../src-main/ipc/contract';
 import { built, cspDirectives, electronAccess, sources } from './built-app';
 import { oldestSupportedMajor } from './electron-releases';
 
 /**
- * Electron's security checklist (docs/tutorial/security.md), the items that tests/unit/core/desktop does
+ * Electron's security checklist (docs/tutorial/security.md), the items that tests/unit/desktop does
  * not already assert on the window, session, IPC and CSP: each test is named after its item. The Electron
  * binary cannot run here, so they check the sources, the built bundles in out/ and the packaging config.
  */

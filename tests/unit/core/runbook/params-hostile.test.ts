@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseLocalUserId } from '../../../../src-main/core/matrix/grammar';
+import { parseLocalUserId } from '../../../../src-main/core/lib/grammar';
 import { MaintenanceStore } from '../../../../src-main/core/runbook/maintenance';
 import { Runbook } from '../../../../src-main/core/runbook/runner';
 import type { RemoteExec } from '../../../../src-main/core/ssh/types';

@@ -329,6 +329,54 @@ describe('guards', () => {
   });
 });
 
+describe('starting a run', () => {
+  it('hands back the run before its first step starts, so a listener can follow it by id from the first step', async () => {
+    const rb = runbook();
+    const seen: string[] = [];
+    rb.events.on('step-started', (e) => seen.push(`${e.runId} ${e.step.id}`));
+    const handle = await rb.start('stack.start', {}, { confirmed: true });
+    expect(seen).toEqual([]);
+    expect(handle.snapshot().steps.every((s) => s.state === 'pending')).toBe(true);
+    const record = await handle.done;
+    expect(record.state).toBe('ok');
+    expect(seen[0]).toBe(`${handle.id} ${record.steps[0]?.id}`);
+    expect(seen).toHaveLength(record.steps.filter((s) => s.state !== 'skipped').length);
+  });
+
+  it('prepares once: the plan a dialog shows starts as it is, reading the keychain once', async () => {
+    const secrets = new MemorySecrets();
+    await secrets.set({ profile: profile.name, kind: 'sudo-password', host: 'homeserver' }, 'sudo-secret');
+    const reads: string[] = [];
+    type Ref = Parameters<MemorySecrets['get']>[0];
+    const counting = {
+      get: (ref: Ref) => {
+        reads.push(`get ${ref.kind}`);
+        return secrets.get(ref);
+      },
+      has: (ref: Ref) => {
+        reads.push(`has ${ref.kind}`);
+        return secrets.has(ref);
+      },
+      set: secrets.set.bind(secrets),
+      delete: secrets.delete.bind(secrets),
+    };
+    const rb = runbook({ secrets: counting });
+    const prepared = await rb.prepare('stack.stop');
+    expect(prepared.plan.danger).toBe('outage');
+    const afterPlan = reads.length;
+    // 1 has (admin token) + one get per secret slot (5 kinds, 3 of them per host: 2 + 3 × 2 = 8).
+    expect(afterPlan).toBe(9);
+    await expect(prepared.start()).rejects.toBeInstanceOf(ConfirmationRequired);
+    const again = await rb.prepare('stack.stop');
+    const handle = await again.start({ confirmed: true });
+    await expect(again.start({ confirmed: true })).rejects.toThrow(/already started/);
+    const record = await handle.done;
+    expect(record.state).toBe('ok');
+    expect(reads.length).toBe(afterPlan * 2);
+    expect(record.steps.map((s) => s.command)).toEqual(again.plan.steps.map((s) => s.command));
+  });
+});
+
 describe('maintenance mode', () => {
   it('stack.stop turns it on (persisted), stack.start turns it off once the units are active', async () => {
     const rb = runbook();

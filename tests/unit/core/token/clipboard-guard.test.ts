@@ -7,7 +7,7 @@ import {
   matches,
 } from '../../../../src-main/core/token/clipboard';
 import { concealedFormats, electronRawFormat } from '../../../../src-main/core/token/concealed-formats';
-import { setupClipboard } from '../../../../src-main/shell/clipboard';
+import { setupClipboard } from '../../../../src-main/desktop/electron/clipboard';
 import { RecordingClipboard } from './recording-clipboard';
 
 const SECRET = 'f00d'.repeat(16);

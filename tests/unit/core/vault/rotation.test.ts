@@ -6,8 +6,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CATALOG } from '../../../../src-main/core/runbook/catalog';
 import { MaintenanceStore, type MaintenanceWindow } from '../../../../src-main/core/runbook/maintenance';
+import {
+  ROTATION_UNAPPLIED_ALERT,
+  ROTATION_UNPUSHED_ALERT,
+} from '../../../../src-main/core/runbook/rotation-alerts';
 import type { RunRecord } from '../../../../src-main/core/runbook/run-record';
 import { Runbook } from '../../../../src-main/core/runbook/runner';
+import { createTokenActions } from '../../../../src-main/core/runbook/token-actions';
 import { shellQuote } from '../../../../src-main/core/ssh/quote';
 import { decryptVault, encryptVault } from '../../../../src-main/core/vault/codec';
 import { WrongVaultPassword } from '../../../../src-main/core/vault/errors';
@@ -16,11 +21,6 @@ import {
   TokenRotation,
   writeVerifiedVault,
 } from '../../../../src-main/core/vault/rotation';
-import {
-  createTokenActions,
-  ROTATION_UNAPPLIED_ALERT,
-  ROTATION_UNPUSHED_ALERT,
-} from '../../../../src-main/core/vault/token-actions';
 import {
   RotationInProgress,
   VaultNotConfigured,

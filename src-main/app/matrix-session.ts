@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import { InvalidInput } from '../core/errors';
+import { parseLocalUserId } from '../core/lib/grammar';
+import { MatrixRequestFailed } from '../core/matrix/admin-room';
+import { request } from '../core/matrix/http';
+import { expandHome } from '../core/profile/load';
+import type { Profile } from '../core/profile/schema';
+import type { SecretStore } from '../core/secrets/types';
+
+const DEVICE_NAME = 'Homeserver Tray';
+const TIMEOUT_MS = 15_000;
+
+function errcodeOf(body: string): { errcode: string | null; error: string } {
+  try {
+    const json = JSON.parse(body) as { errcode?: unknown; error?: unknown };
+    return {
+      errcode: typeof json.errcode === 'string' ? json.errcode : null,
+      error: typeof json.error === 'string' ? json.error : '',
+    };
+  } catch {
+    return { errcode: null, error: '' };
+  }
+}
+
+async function caOf(profile: Profile): Promise<Buffer | undefined> {
+  return profile.caFile ? readFile(expandHome(profile.caFile)) : undefined;
+}
+
+/**
+ * The admin's Matrix session: one m.login.password as the admin, of which only the access token is kept
+ * (in the keychain, as `matrix-admin-token`); the password is used for that one request and not stored.
+ */
+export async function matrixLogin(
+  profile: Profile,
+  secrets: Pick<SecretStore, 'set'>,
+  userInput: string,
+  password: string,
+): Promise<{ userId: string }> {
+  const parsed = parseLocalUserId(userInput, profile.serverName);
+  if ('problem' in parsed) throw new InvalidInput('userId', parsed.problem);
+  const ca = await caOf(profile);
+  const res = await request({
+    method: 'POST',
+    url: `${profile.publicUrl}/_matrix/client/v3/login`,
+    json: {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: parsed.userId },
+      password,
+      initial_device_display_name: DEVICE_NAME,
+    },
+    timeoutMs: TIMEOUT_MS,
+    label: `Logging in as ${parsed.userId}`,
+    ...(ca ? { ca } : {}),
+  });
+  if (res.status !== 200) {
+    const { errcode, error } = errcodeOf(res.body);
+    throw new MatrixRequestFailed(`Logging in as ${parsed.userId}`, res.status, errcode, error);
+  }
+  const body = JSON.parse(res.body) as { access_token?: unknown; user_id?: unknown };
+  if (typeof body.access_token !== 'string' || body.access_token === '')
+    throw new MatrixRequestFailed(`Logging in as ${parsed.userId}`, res.status, null, 'no access token');
+  await secrets.set({ profile: profile.name, kind: 'matrix-admin-token' }, body.access_token);
+  return { userId: typeof body.user_id === 'string' ? body.user_id : parsed.userId };
+}
+
+/** Revokes the stored access token on the homeserver, then forgets it. False when none was stored. */
+export async function matrixLogout(
+  profile: Profile,
+  secrets: Pick<SecretStore, 'get' | 'delete'>,
+): Promise<{ revoked: boolean }> {
+  const ref = { profile: profile.name, kind: 'matrix-admin-token' as const };
+  const stored = await secrets.get(ref);
+  if (!stored) return { revoked: false };
+  const token = stored.toString('utf8');
+  stored.fill(0);
+  const ca = await caOf(profile);
+  const res = await request({
+    method: 'POST',
+    url: `${profile.publicUrl}/_matrix/client/v3/logout`,
+    headers: { authorization: `Bearer ${token}` },
+    json: {},
+    timeoutMs: TIMEOUT_MS,
+    label: 'Logging out the admin session',
+    ...(ca ? { ca } : {}),
+  });
+  const { errcode, error } = errcodeOf(res.body);
+  // A token the server no longer knows is as good as revoked: forget it all the same.
+  if (res.status !== 200 && errcode !== 'M_UNKNOWN_TOKEN')
+    throw new MatrixRequestFailed('Logging out the admin session', res.status, errcode, error);
+  await secrets.delete(ref);
+  return { revoked: true };
+}

@@ -1,0 +1,396 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { describeError, InvalidInput, SecretStoreUnavailable } from '../core/errors';
+import { InviteClient, InviteService } from '../core/matrix/invites';
+import { dataDir as defaultDataDir } from '../core/paths';
+import { isFileUid, loadProfile } from '../core/profile/load';
+import type { Profile } from '../core/profile/schema';
+import { type ProfileDraft, ProfileStore } from '../core/profile/store';
+import { AuditLog } from '../core/runbook/audit';
+import { CATALOG } from '../core/runbook/catalog';
+import { connectMaintenance, MaintenanceStore } from '../core/runbook/maintenance';
+import { Runbook } from '../core/runbook/runner';
+import { StickyAlerts } from '../core/runbook/sticky-alerts';
+import { createTokenActions } from '../core/runbook/token-actions';
+import type { RunbookSettings } from '../core/runbook/types';
+import { createKeytarSecretStore } from '../core/secrets/keytar-store';
+import { type LegacyMigration, migrateLegacySecrets } from '../core/secrets/legacy-migration';
+import { profileSecretStore } from '../core/secrets/profile-secrets';
+import type { SecretStore } from '../core/secrets/types';
+import { SettingsStore } from '../core/settings/store';
+import { HostLocks } from '../core/ssh/host-lock';
+import { SshPool, type SshPoolOptions } from '../core/ssh/pool';
+import type { HttpGetter } from '../core/status/https-client';
+import { type SchedulerSettings, StatusScheduler, schedulerSettings } from '../core/status/scheduler';
+import { StatusService } from '../core/status/service';
+import { type Clipboard, ClipboardGuard } from '../core/token/clipboard';
+import { RegistrationTokenService } from '../core/token/token-service';
+
+/**
+ * The composition root: the one place that builds the core's services from a profile and wires them
+ * together. Both fronts use it — the Electron main process (through openApp) and the command line
+ * (createCore) — so they always run the same core.
+ */
+
+export interface CoreOptions {
+  /** The parsed profile, or… */
+  profile?: Profile;
+  /** …a profile YAML file to load. */
+  profilePath?: string;
+  /** The folder shared by the app and the CLI; default core/paths.ts dataDir(). */
+  dataDir?: string;
+  /** The keychain; default the OS's (keytar). The core binds it to the profile's identity (secrets/profile-secrets.ts). */
+  secrets?: SecretStore;
+  /** The desktop clipboard (Electron's); without one there is no token / invite service. */
+  clipboard?: Clipboard;
+  /** Default: the settings file in dataDir. */
+  settings?: SettingsStore;
+  /** Sticky alerts shared across profile switches (the app keeps one set). */
+  alerts?: StickyAlerts;
+  now?: () => number;
+  /** For tests and the benchmark: pool limits, and the ssh-agent socket (default SSH_AUTH_SOCK). */
+  pool?: Partial<Omit<SshPoolOptions, 'profile' | 'appKnownHostsFile' | 'secret'>>;
+  /** For tests: the runbook's timeouts. */
+  runbook?: Partial<RunbookSettings>;
+  /** For tests: the status HTTP client (default: keep-alive HTTPS trusting the profile's caFile). */
+  http?: HttpGetter;
+}
+
+export interface Core {
+  readonly profile: Profile;
+  readonly dataDir: string;
+  /**
+   * This profile's secrets (get included): main process only. The window gets writeOnlySecretStore(secrets).
+   * Refs name this profile and a host role; the keychain entries are bound to the profile's uid and the
+   * identity of each host and of the homeserver.
+   */
+  readonly secrets: SecretStore;
+  /** What moving this profile's secrets from an earlier version's name-keyed entries did; null when nothing was there. */
+  readonly secretsMigration: LegacyMigration | null;
+  readonly settings: SettingsStore;
+  readonly pool: SshPool;
+  readonly locks: HostLocks;
+  readonly status: StatusService;
+  readonly scheduler: StatusScheduler;
+  readonly maintenance: MaintenanceStore;
+  readonly audit: AuditLog;
+  readonly runbook: Runbook;
+  readonly inviteClient: InviteClient;
+  /** Null without a clipboard (the CLI copies with its own tools). */
+  readonly clipboard: ClipboardGuard | null;
+  readonly token: RegistrationTokenService | null;
+  readonly invites: InviteService | null;
+  /**
+   * Stops everything the core started: the scheduler, running runs (cancelled; their finally steps
+   * still run and are waited for), SSH connections, the HTTPS agent, the clipboard timer (clearing a
+   * token still on the clipboard). Leaves no handle open, so a CLI process exits by itself. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Longest encoded name kept whole: file names may have 255 bytes, and ".json" follows. */
+const MAX_FILE_SAFE = 200;
+
+/** File name for a profile's per-profile state: any profile name, no path separators, short enough for any file system. */
+function fileSafe(name: string): string {
+  const safe = encodeURIComponent(name).replace(/^\.+/, (dots) => '%2E'.repeat(dots.length));
+  if (safe.length <= MAX_FILE_SAFE) return safe;
+  // 100 characters of three UTF-8 bytes encode to 900: a readable head, and a hash that keeps names apart.
+  return `${safe.slice(0, 150)}-${createHash('sha256').update(name).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Secrets an earlier version stored under this profile's name move to its own entries, the first time the
+ * profile loads. Only a profile that predates uids (its uid derived from its file) may take them: a profile
+ * created since, imported ones included, never inherits a secret.
+ */
+async function migrateSecrets(
+  keychain: SecretStore,
+  identity: { profile: Profile; uid: string },
+  dir: string,
+): Promise<LegacyMigration | null> {
+  if (!isFileUid(identity.uid)) return null;
+  const namesakes = new Set([
+    ...(await new ProfileStore(dir).uidsNamed(identity.profile.name)),
+    identity.uid,
+  ]);
+  try {
+    const done = await migrateLegacySecrets(keychain, identity, namesakes.size);
+    return done.sentence === null ? null : done;
+  } catch (e) {
+    // No keychain: the next load tries again. A ref the keychain refuses (InvalidInput): the entry stays.
+    if (e instanceof SecretStoreUnavailable || e instanceof InvalidInput) return null;
+    throw e;
+  }
+}
+
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const profile = options.profile ?? (options.profilePath ? await loadProfile(options.profilePath) : null);
+  if (!profile) throw new TypeError('createCore needs a profile or a profilePath');
+  const uid = profile.uid;
+  if (!uid)
+    throw new TypeError('createCore needs a profile with its uid (loadProfile and ProfileStore give one)');
+  const dir = options.dataDir ?? defaultDataDir();
+  const keychain = options.secrets ?? createKeytarSecretStore();
+  const secretsMigration = await migrateSecrets(keychain, { profile, uid }, dir);
+  const secrets = profileSecretStore(keychain, { profile, uid });
+  const settings = options.settings ?? new SettingsStore(dir);
+  const now = options.now ?? Date.now;
+
+  const pool = new SshPool({
+    profile,
+    appKnownHostsFile: join(dir, 'known_hosts'),
+    secret: (kind, host) => secrets.get({ profile: profile.name, kind, host }),
+    ...options.pool,
+  });
+  const locks = new HostLocks(profile, join(dir, 'locks'));
+  // Throws InvalidInput('caFile') for an unreadable CA file: nothing has been opened yet.
+  const status = new StatusService({
+    profile,
+    remote: pool,
+    now,
+    ...(options.http ? { http: options.http } : {}),
+  });
+  // Mutable on purpose: the scheduler reads the interval at each re-arm, so a settings change applies
+  // from the next poll without rebuilding the scheduler and its alert state.
+  const pollSettings: SchedulerSettings = {
+    ...schedulerSettings(profile, status.polledHosts),
+    intervalSeconds: settings.get().pollIntervalSeconds,
+  };
+  const scheduler = new StatusScheduler(status, pollSettings);
+  const maintenance = new MaintenanceStore(join(dir, 'maintenance', `${fileSafe(profile.name)}.json`));
+  const disconnectMaintenance = connectMaintenance(maintenance, scheduler);
+  const audit = new AuditLog(dir);
+  if (secretsMigration)
+    await audit
+      .append({
+        time: new Date(now()).toISOString(),
+        profile: profile.name,
+        action: 'secrets.migrate',
+        runId: null,
+        params: { moved: secretsMigration.moved, left: secretsMigration.left },
+        outcome: secretsMigration.left > 0 ? 'refused' : 'ok',
+        durationMs: 0,
+        failingStep: null,
+        sentence: secretsMigration.sentence ?? '',
+      })
+      .catch(() => {
+        // The trail is a record; the fronts tell the user themselves (core.secretsMigration).
+      });
+  const runbook = new Runbook({
+    profile,
+    exec: pool,
+    maintenance,
+    secrets,
+    audit,
+    locks,
+    alerts: options.alerts ?? new StickyAlerts(),
+    catalog: [...CATALOG, ...createTokenActions({ secrets })],
+    ...(options.runbook ? { settings: options.runbook } : {}),
+  });
+  const inviteClient = new InviteClient({ profile, secrets, now });
+  const clipboard = options.clipboard ? new ClipboardGuard(options.clipboard, { now }) : null;
+  const clearDelaySeconds = () => settings.get().clipboardClearSeconds;
+  const token = clipboard
+    ? new RegistrationTokenService({
+        profile: () => profile,
+        secrets,
+        guard: clipboard,
+        clearDelaySeconds,
+        now,
+      })
+    : null;
+  const invites = clipboard
+    ? new InviteService({ client: inviteClient, guard: clipboard, profile: () => profile, clearDelaySeconds })
+    : null;
+  const stopFollowingSettings = settings.subscribe((s) => {
+    pollSettings.intervalSeconds = s.pollIntervalSeconds;
+  });
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      stopFollowingSettings();
+      disconnectMaintenance();
+      await settle(scheduler.stop());
+      const running = runbook.list().filter((r) => r.state === 'running');
+      for (const r of running) runbook.cancel(r.id);
+      // Finally steps (e.g. starting Tuwunel again) must finish before the connections go.
+      await Promise.all(running.map((r) => settle(waitForRun(runbook, r.id))));
+      await settle(token ? token.dispose() : clipboard?.clearNow());
+      await settle(pool.disconnect());
+      status.close();
+    })();
+    return closing;
+  };
+
+  return {
+    profile,
+    dataDir: dir,
+    secrets,
+    secretsMigration,
+    settings,
+    pool,
+    locks,
+    status,
+    scheduler,
+    maintenance,
+    audit,
+    runbook,
+    inviteClient,
+    clipboard,
+    token,
+    invites,
+    close,
+  };
+}
+
+async function settle(work: Promise<unknown> | undefined): Promise<void> {
+  try {
+    await work;
+  } catch {
+    // Closing is best effort per part: one part failing must not keep the others open.
+  }
+}
+
+function waitForRun(runbook: Runbook, runId: string): Promise<void> {
+  return new Promise((resolve) => {
+    const off = runbook.events.on('run-finished', (e) => {
+      if (e.run.id !== runId) return;
+      off();
+      resolve();
+    });
+    if (runbook.get(runId)?.state !== 'running') {
+      off();
+      resolve();
+    }
+  });
+}
+
+// ------------------------------------------------------------------ the desktop app around one core
+
+export interface AppOptions {
+  dataDir?: string;
+  secrets?: SecretStore;
+  clipboard?: Clipboard;
+  now?: () => number;
+  /** Passed on to every core (tests). */
+  core?: Pick<CoreOptions, 'pool' | 'runbook' | 'http'>;
+}
+
+/**
+ * The profile store, the settings and the core of the selected profile. Selecting, saving or deleting a
+ * profile closes the old core and builds the new one; listeners re-subscribe in onCoreChanged.
+ */
+export interface AppHost {
+  readonly dataDir: string;
+  readonly profiles: ProfileStore;
+  readonly settings: SettingsStore;
+  readonly alerts: StickyAlerts;
+  /** The selected profile's core; null before start(), when no profile exists (onboarding), or when it could not be built. */
+  core(): Core | null;
+  /** Why the selected profile has no core (a broken profile file, an unreadable caFile); null otherwise. */
+  coreError(): { code: string; message: string; nextStep: string } | null;
+  /** Called after every switch, with the new core (or null). Returns the unsubscribe function. */
+  onCoreChanged(listener: (core: Core | null) => void): () => void;
+  /** Builds the selected profile's core and starts its status polling. Never throws: see coreError(). */
+  start(): Promise<Core | null>;
+  selectProfile(id: string): Promise<Core | null>;
+  /** Saves (ProfileStore.save: a new profile is selected only when it is the first) and rebuilds the core if it is the one in use. */
+  saveProfile(id: string | null, draft: ProfileDraft): Promise<{ id: string }>;
+  deleteProfile(id: string): Promise<Core | null>;
+  /** Closes the core; never throws. */
+  close(): Promise<void>;
+}
+
+export async function openApp(options: AppOptions = {}): Promise<AppHost> {
+  const dir = options.dataDir ?? defaultDataDir();
+  const secrets = options.secrets ?? createKeytarSecretStore();
+  const profiles = new ProfileStore(dir);
+  const settings = new SettingsStore(dir);
+  const alerts = new StickyAlerts();
+  const listeners = new Set<(core: Core | null) => void>();
+  let current: Core | null = null;
+  let failure: ReturnType<AppHost['coreError']> = null;
+  let started = false;
+  // Switches run one after the other: two quick clicks must not leave two cores polling.
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const rebuild = (): Promise<Core | null> => {
+    const next = queue.then(async () => {
+      const old = current;
+      current = null;
+      failure = null;
+      await settle(old?.close());
+      try {
+        const selected = await profiles.selected();
+        current = selected
+          ? await createCore({
+              ...options.core,
+              profile: selected.profile,
+              dataDir: dir,
+              secrets,
+              settings,
+              alerts,
+              ...(options.clipboard ? { clipboard: options.clipboard } : {}),
+              ...(options.now ? { now: options.now } : {}),
+            })
+          : null;
+        if (current && started) current.scheduler.start();
+        return current;
+      } catch (e) {
+        failure = describeError(e);
+        throw e;
+      } finally {
+        for (const listener of listeners) {
+          try {
+            listener(current);
+          } catch {
+            // Listeners are fronts; the switch itself is done.
+          }
+        }
+      }
+    });
+    queue = next.catch(() => {});
+    return next;
+  };
+
+  return {
+    dataDir: dir,
+    profiles,
+    settings,
+    alerts,
+    core: () => current,
+    coreError: () => failure,
+    onCoreChanged(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async start() {
+      started = true;
+      // A broken selected profile must not keep the app from starting: the window shows coreError().
+      return rebuild().catch(() => null);
+    },
+    async selectProfile(id) {
+      await profiles.select(id);
+      return rebuild();
+    },
+    async saveProfile(id, draft) {
+      const saved = await profiles.save(id, draft);
+      // Only the profile in use has a core; one saved beside it waits until the user picks it.
+      if ((await profiles.list()).selectedId === saved.id) await rebuild();
+      return saved;
+    },
+    async deleteProfile(id) {
+      await profiles.delete(id);
+      return rebuild();
+    },
+    async close() {
+      started = false;
+      await queue;
+      const old = current;
+      current = null;
+      await settle(old?.close());
+    },
+  };
+}

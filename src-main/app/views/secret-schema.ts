@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { CLIPBOARD_WHATS, SECRET_KINDS } from '../../core/vocab';
+import { hostRole, id, time } from './common-schema';
+
+export const inviteInfo = z.object({
+  /** Opaque handle chosen by the main process; the invite token itself never reaches the window. */
+  id,
+  /** The token's first 4 characters and an ellipsis, to tell invites apart. */
+  hint: z.string(),
+  usesAllowed: z.number().int().nullable(),
+  pending: z.number().int(),
+  completed: z.number().int(),
+  expiresAt: time.nullable(),
+});
+export type InviteInfo = z.infer<typeof inviteInfo>;
+
+export const secretKind = z.enum(SECRET_KINDS);
+export type SecretKind = z.infer<typeof secretKind>;
+
+export const secretSlot = z.object({ kind: secretKind, host: hostRole.nullable(), stored: z.boolean() });
+export type SecretSlot = z.infer<typeof secretSlot>;
+
+/** What the clipboard held when its clear delay ran out. */
+export const clipboardWhat = z.enum(CLIPBOARD_WHATS);

@@ -1,0 +1,114 @@
+/**
+ * The words every layer shares, each written once: the core's schemas, the app's views, the IPC contract,
+ * both fronts and the renderer take their lists from here. Nothing is imported (not even zod), so the
+ * renderer may load this module at runtime without pulling anything else into its bundle.
+ */
+
+/**
+ * Check levels, best first: their order IS the severity. `maintenance` sits between ok and warn: planned
+ * downtime is worse than all-green but must never outrank a real problem. `unknown` (we could not tell)
+ * outranks warn because a check that cannot run hides whatever it guards; only a measured `fail` is worse.
+ */
+export const LEVELS = ['ok', 'maintenance', 'warn', 'unknown', 'fail'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export function levelRank(level: Level): number {
+  return LEVELS.indexOf(level);
+}
+
+/** The most severe of the levels; `ok` for none. */
+export function worstLevel(levels: Iterable<Level>): Level {
+  let worst: Level = 'ok';
+  for (const l of levels) if (levelRank(l) > levelRank(worst)) worst = l;
+  return worst;
+}
+
+/** The SSH hosts of a profile (the runbook's homeserver VM and deploy host), in the order they are shown. */
+export const HOST_ROLES = ['homeserver', 'deploy'] as const;
+export type HostRole = (typeof HOST_ROLES)[number];
+
+/** Where a check looks: over SSH on one of the hosts, or the public side reached over HTTPS from here. */
+export const CHECK_HOSTS = [...HOST_ROLES, 'public'] as const;
+export type CheckHost = (typeof CHECK_HOSTS)[number];
+
+/** The alert policy's phase per check: failing but not yet alerted is `pending`. */
+export const ALERT_PHASES = ['up', 'pending', 'down', 'maintenance'] as const;
+export type AlertPhase = (typeof ALERT_PHASES)[number];
+
+/** What the keychain holds for a profile. */
+export const SECRET_KINDS = [
+  'ssh-password',
+  'ssh-key-passphrase',
+  'sudo-password',
+  'vault-password',
+  'matrix-admin-token',
+] as const;
+export type SecretKind = (typeof SECRET_KINDS)[number];
+
+/** Kinds stored once per host role; the others once per profile. */
+export const PER_HOST_SECRET_KINDS = [
+  'ssh-password',
+  'ssh-key-passphrase',
+  'sudo-password',
+] as const satisfies readonly SecretKind[];
+
+export function isPerHostSecret(kind: SecretKind): boolean {
+  return (PER_HOST_SECRET_KINDS as readonly SecretKind[]).includes(kind);
+}
+
+/**
+ * Which secrets a host of the profile can use: a password always (servers may allow password login),
+ * the key's passphrase when it logs in with a key file, the sudo password when it uses sudo.
+ */
+export function hostSecretKinds(host: { identityFile?: string | undefined; sudo?: boolean }): SecretKind[] {
+  return [
+    'ssh-password',
+    ...(host.identityFile ? (['ssh-key-passphrase'] as const) : []),
+    ...(host.sudo ? (['sudo-password'] as const) : []),
+  ];
+}
+
+/** Which per-profile secrets a profile can use: the vault password only when it has a vault. */
+export function profileSecretKinds(profile: { vault?: unknown }): SecretKind[] {
+  return SECRET_KINDS.filter(
+    (k) => !isPerHostSecret(k) && (k !== 'vault-password' || Boolean(profile.vault)),
+  );
+}
+
+/** How bad running an action is: `safe` runs without a confirmation. */
+export const DANGERS = ['safe', 'disruptive', 'outage'] as const;
+export type Danger = (typeof DANGERS)[number];
+
+/** The catalog's groups, in the order menus and the window show them. */
+export const ACTION_GROUPS = [
+  'Stack',
+  'Homeserver',
+  'Users',
+  'Federation',
+  'Deploy',
+  'Logs',
+  'Admin',
+] as const;
+export type ActionGroup = (typeof ACTION_GROUPS)[number];
+
+export const STEP_PHASES = ['main', 'finally'] as const;
+export const STEP_KINDS = ['remote', 'http-wait', 'admin-room', 'local'] as const;
+export const STEP_STATES = ['pending', 'running', 'ok', 'failed', 'skipped'] as const;
+export const RUN_STATES = ['running', 'ok', 'failed', 'cancelled'] as const;
+export type StepState = (typeof STEP_STATES)[number];
+export type RunState = (typeof RUN_STATES)[number];
+
+/** The window's panels: what a notification or the tray can open. */
+export const PANELS = ['dashboard', 'actions', 'logs', 'tokens', 'settings'] as const;
+export type Panel = (typeof PANELS)[number];
+
+/** What the clipboard may be holding for us, and clears. */
+export const CLIPBOARD_WHATS = ['registration-token', 'invite-token'] as const;
+export type ClipboardWhat = (typeof CLIPBOARD_WHATS)[number];
+
+/** The app's settings: bounds and defaults (the settings schema and the window's form both use them). */
+export const SETTINGS_LIMITS = {
+  /** Seconds until a copied token is cleared (if the clipboard still holds it); null in settings = never. */
+  clipboardClearSeconds: { min: 10, max: 300, default: 30 },
+  pollIntervalSeconds: { min: 5, max: 3600, default: 30 },
+} as const;

@@ -1,0 +1,51 @@
+import { type AppPorts, type AppService, createAppService } from '../app/app-service';
+import { openApp } from '../app/session';
+import type { Clipboard } from '../core/token/clipboard';
+import { createRouter, type Router } from '../ipc/router';
+
+/** What the Electron shell hands to the app: the parts only Electron has. */
+export interface DesktopHost extends Omit<AppPorts, 'clipboard' | 'batchMs'> {
+  /** Electron's userData folder (the same folder the CLI computes with core/paths.ts dataDir()). */
+  dataDir: string;
+  /** Electron's clipboard (desktop/electron/clipboard.ts). */
+  clipboard: Clipboard;
+}
+
+/**
+ * The desktop app: the app host (profiles, settings, the selected profile's core), its use cases, and the
+ * IPC router the window talks to. The tray and the notifications call the use cases directly; the window
+ * reaches the same ones through the router, so no two of them can disagree.
+ */
+export interface DesktopApp {
+  readonly service: AppService;
+  readonly router: Router;
+  /** Loads settings and the selected profile and starts polling. */
+  start(): Promise<void>;
+  /** On quit: stop polling and log streams, clear a clipboard that still holds a token. Never throws. */
+  shutdown(): Promise<void>;
+}
+
+export async function createDesktopApp(host: DesktopHost): Promise<DesktopApp> {
+  const app = await openApp({ dataDir: host.dataDir, clipboard: host.clipboard });
+  const service = createAppService(app, {
+    version: host.version,
+    platform: host.platform,
+    clipboard: host.clipboard,
+    openExternal: host.openExternal,
+    chooseProfileFile: host.chooseProfileFile,
+    ...(host.setLaunchAtLogin ? { setLaunchAtLogin: host.setLaunchAtLogin } : {}),
+  });
+  const router = createRouter(service);
+  return {
+    service,
+    router,
+    async start() {
+      await app.start();
+    },
+    async shutdown() {
+      router.dispose();
+      service.dispose();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import type { AlertView } from '../../app/views/alert-view';
+import type { ErrorInfo, NavigateTarget, RunState, Settings } from '../../ipc/contract';
+import { clip } from './tray-state';
+
+/**
+ * A desktop notification as data. Texts are built only from what the core already made safe to show
+ * (check titles and details, run titles, outcome sentences and next steps): never a run's output, its
+ * commands or its parameters, so a secret cannot reach the notification centre's history.
+ */
+export interface DesktopNotification {
+  /** `alert` and `run` follow the notifications setting; `feedback` answers a click in the tray. */
+  kind: 'alert' | 'run' | 'feedback';
+  title: string;
+  body: string;
+  urgency: 'low' | 'normal' | 'critical';
+  /** Clicking it shows the window on this. */
+  target: NavigateTarget;
+}
+
+/** macOS shows about two lines of title; notification daemons on Linux cut long bodies anyway. */
+export const TITLE_MAX = 64;
+export const BODY_MAX = 240;
+
+/** Whether to show it: the setting silences alerts and run outcomes, never the answer to the user's own click. */
+export function shouldShow(
+  n: DesktopNotification,
+  settings: Pick<Settings, 'notifications'> | null,
+): boolean {
+  return n.kind === 'feedback' || (settings?.notifications ?? true);
+}
+
+/**
+ * One notification for all alerts of one poll: a single alert names its check and the next step (the
+ * check's detail ends with it); several are merged into one that names them all.
+ */
+export function alertNotification(
+  alerts: readonly AlertView[],
+  serverName: string,
+): DesktopNotification | null {
+  const first = alerts[0];
+  if (!first) return null;
+  if (alerts.length === 1) return single(first, serverName);
+
+  const down = alerts.filter((a) => a.kind === 'down');
+  const still = alerts.filter((a) => a.kind === 'still-down');
+  const recovered = alerts.filter((a) => a.kind === 'recovered');
+  const bad = [...down, ...still];
+  const counts = [
+    down.length ? `${down.length} down` : null,
+    still.length ? `${still.length} still down` : null,
+    recovered.length ? `${recovered.length} recovered` : null,
+  ].filter((p): p is string => p !== null);
+  const lists = [
+    down.length ? `Down: ${titles(down)}.` : null,
+    still.length ? `Still down: ${titles(still)}.` : null,
+    recovered.length ? `Recovered: ${titles(recovered)}.` : null,
+  ].filter((p): p is string => p !== null);
+  const next = bad[0] ? `${bad[0].check.title}: ${bad[0].check.detail}` : null;
+  return {
+    kind: 'alert',
+    title: clip(`${serverName}: ${counts.join(', ')}`, TITLE_MAX),
+    body: clip([...lists, next].filter(Boolean).join(' '), BODY_MAX),
+    urgency: bad.length ? 'critical' : 'normal',
+    target: bad[0] ? { panel: 'dashboard', checkId: bad[0].check.id } : { panel: 'dashboard' },
+  };
+}
+
+function single(alert: AlertView, serverName: string): DesktopNotification {
+  const what = alert.check.title;
+  const title =
+    alert.kind === 'down'
+      ? `${what} is down`
+      : alert.kind === 'still-down'
+        ? `${what} is still down`
+        : `${what} recovered`;
+  return {
+    kind: 'alert',
+    title: clip(`${title} (${serverName})`, TITLE_MAX),
+    body: clip(alert.check.detail, BODY_MAX),
+    urgency: alert.kind === 'recovered' ? 'normal' : 'critical',
+    target: { panel: 'dashboard', checkId: alert.check.id },
+  };
+}
+
+function titles(alerts: readonly AlertView[]): string {
+  return alerts.map((a) => a.check.title).join(', ');
+}
+
+/** A failed run: its outcome sentence and what to do next; clicking opens the run. Other outcomes: none. */
+export function runNotification(run: RunState): DesktopNotification | null {
+  if (run.state !== 'failed') return null;
+  const sentence = run.sentence ?? `${run.title} failed.`;
+  return {
+    kind: 'run',
+    title: clip(`${run.title} failed`, TITLE_MAX),
+    body: clip(run.nextStep ? `${sentence} ${run.nextStep}` : sentence, BODY_MAX),
+    urgency: 'critical',
+    target: { panel: 'actions', runId: run.runId, actionId: run.actionId },
+  };
+}
+
+/** A tray command that could not start (refused, host busy, no profile): the error's sentence and next step. */
+export function commandErrorNotification(
+  what: string,
+  error: ErrorInfo,
+  target: NavigateTarget,
+): DesktopNotification {
+  return {
+    kind: 'feedback',
+    title: clip(`${what}: not done`, TITLE_MAX),
+    body: clip(`${error.message} ${error.nextStep}`, BODY_MAX),
+    urgency: 'normal',
+    target,
+  };
+}
+
+/** The answer to "Copy registration token" in the tray, which has no window to show a countdown in. */
+export function tokenCopiedNotification(
+  clearsAt: string | null,
+  formatTime: (iso: string) => string,
+): DesktopNotification {
+  return {
+    kind: 'feedback',
+    title: 'Registration token copied',
+    body:
+      clearsAt === null
+        ? 'It stays on the clipboard until you copy something else (Settings → clipboard clear delay).'
+        : `The clipboard is cleared at ${formatTime(clearsAt)} if it still holds the token.`,
+    urgency: 'low',
+    target: { panel: 'tokens' },
+  };
+}

@@ -1,8 +1,0 @@
-import { dialog } from 'electron';
-import type { ConfirmDialog } from '../core/desktop/confirm-dialog';
-
-/** The native confirm dialog; resolves true only when the action's own button was chosen. */
-export async function confirmWithDialog(model: ConfirmDialog): Promise<boolean> {
-  const { response } = await dialog.showMessageBox({ ...model, buttons: [...model.buttons] });
-  return response === 0;
-}

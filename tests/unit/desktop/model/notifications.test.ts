@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import type { AlertView } from '../../../../src-main/app/views/alert-view';
+import {
+  alertNotification,
+  BODY_MAX,
+  commandErrorNotification,
+  type DesktopNotification,
+  runNotification,
+  shouldShow,
+  TITLE_MAX,
+  tokenCopiedNotification,
+} from '../../../../src-main/desktop/model/notifications';
+import { aRun, at, utcClock } from './fixtures';
+
+const tuwunelDown: AlertView = {
+  kind: 'down',
+  at: at(),
+  check: {
+    id: 'unit:matrix-tuwunel',
+    host: 'homeserver',
+    title: 'matrix-tuwunel unit',
+    detail:
+      'matrix-tuwunel is failed (exit code 1). Look at its log (Logs → matrix-tuwunel), then restart it.',
+  },
+};
+const federationDown: AlertView = {
+  kind: 'down',
+  at: at(),
+  check: {
+    id: 'http:federation-version',
+    host: 'public',
+    title: 'Federation API',
+    detail: 'https://matrix.rampancy.cloud answers 502. Check matrix-traefik and matrix-tuwunel.',
+  },
+};
+const tlsRecovered: AlertView = {
+  kind: 'recovered',
+  at: at(),
+  check: { id: 'tls:public', host: 'public', title: 'TLS certificate', detail: 'Valid for 61 more days.' },
+};
+
+describe('alert notifications', () => {
+  it('a check going down: names it and the next step, opens the dashboard on it', () => {
+    expect(alertNotification([tuwunelDown], 'rampancy.cloud')).toEqual({
+      kind: 'alert',
+      title: 'matrix-tuwunel unit is down (rampancy.cloud)',
+      body: tuwunelDown.check.detail,
+      urgency: 'critical',
+      target: { panel: 'dashboard', checkId: 'unit:matrix-tuwunel' },
+    });
+  });
+
+  it('recovered and still down', () => {
+    expect(alertNotification([tlsRecovered], 'rampancy.cloud')).toMatchObject({
+      title: 'TLS certificate recovered (rampancy.cloud)',
+      urgency: 'normal',
+    });
+    expect(alertNotification([{ ...tuwunelDown, kind: 'still-down' }], 'rampancy.cloud')?.title).toBe(
+      'matrix-tuwunel unit is still down (rampancy.cloud)',
+    );
+  });
+
+  it('several alerts of one poll become one notification naming them all', () => {
+    const n = alertNotification(
+      [tuwunelDown, tlsRecovered, federationDown, { ...federationDown, kind: 'still-down' }],
+      'rampancy.cloud',
+    );
+    expect(n).toMatchObject({
+      title: 'rampancy.cloud: 2 down, 1 still down, 1 recovered',
+      urgency: 'critical',
+      target: { panel: 'dashboard', checkId: 'unit:matrix-tuwunel' },
+    });
+    expect(n?.body).toMatch(
+      /^Down: matrix-tuwunel unit, Federation API\. Still down: Federation API\. Recovered: TLS certificate\. matrix-tuwunel unit: matrix-tuwunel is failed/,
+    );
+  });
+
+  it('only recoveries: a calm notification on the dashboard', () => {
+    const n = alertNotification(
+      [tlsRecovered, { ...tlsRecovered, check: { ...tlsRecovered.check, id: 'x' } }],
+      's',
+    );
+    expect(n).toMatchObject({ title: 's: 2 recovered', urgency: 'normal', target: { panel: 'dashboard' } });
+  });
+
+  it('no alerts, no notification', () => {
+    expect(alertNotification([], 'rampancy.cloud')).toBeNull();
+  });
+
+  it('keeps title and body short enough for the notification centres', () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({
+      ...tuwunelDown,
+      check: { ...tuwunelDown.check, id: `c${i}`, title: `check number ${i}` },
+    }));
+    const n = alertNotification(many, 'a-very-long-server-name.example.org') as DesktopNotification;
+    expect(n.title.length).toBeLessThanOrEqual(TITLE_MAX);
+    expect(n.body.length).toBeLessThanOrEqual(BODY_MAX);
+  });
+});
+
+describe('run notifications', () => {
+  it('a failed run: its outcome and the next step; clicking opens the run', () => {
+    expect(runNotification(aRun())).toEqual({
+      kind: 'run',
+      title: 'Restart Tuwunel failed',
+      body: 'Tuwunel did not answer again within 60 s. Look at the output and the logs of the host, then try again.',
+      urgency: 'critical',
+      target: { panel: 'actions', runId: 'run-1a2b3c4d', actionId: 'tuwunel.restart' },
+    });
+  });
+
+  it('nothing for runs that succeeded, were cancelled or are still running', () => {
+    for (const state of ['ok', 'cancelled', 'running'] as const)
+      expect(runNotification(aRun({ state }))).toBeNull();
+  });
+
+  it('never carries a secret: output, commands, stdin and parameters stay out', () => {
+    const secret = 'syt_YWRtaW4_SeCrEtAcCeSsToKeN_0a1b2c';
+    const run = aRun({
+      params: { command: `!admin token issue ${secret}` },
+      steps: [
+        {
+          id: 'restart',
+          title: 'Restart matrix-tuwunel',
+          phase: 'main',
+          kind: 'remote',
+          host: 'homeserver',
+          sudo: true,
+          command: `echo ${secret}`,
+          stdin: `the sudo password ${secret}`,
+          timeoutMs: 1000,
+          state: 'failed',
+          startedAt: at(),
+          endedAt: at(1),
+          exitCode: 1,
+          attempts: 1,
+          summary: `printed ${secret}`,
+          error: { code: 'RemoteFailed', message: `failed: ${secret}`, nextStep: 'x' },
+        },
+      ],
+    });
+    const n = runNotification(run);
+    expect(JSON.stringify(n)).not.toContain(secret);
+  });
+
+  it('a run without a sentence still says what failed', () => {
+    expect(runNotification(aRun({ sentence: null, nextStep: null }))?.body).toBe('Restart Tuwunel failed.');
+  });
+});
+
+describe('feedback and the notifications setting', () => {
+  it('a refused tray command says why and what to do', () => {
+    const n = commandErrorNotification(
+      'Restart Tuwunel',
+      {
+        code: 'HostBusy',
+        message: 'The homeserver host is busy with "Restart all services".',
+        nextStep: 'Wait for it to finish (or cancel it), then try again.',
+      },
+      { panel: 'actions', actionId: 'tuwunel.restart' },
+    );
+    expect(n).toMatchObject({
+      kind: 'feedback',
+      title: 'Restart Tuwunel: not done',
+      body: 'The homeserver host is busy with "Restart all services". Wait for it to finish (or cancel it), then try again.',
+    });
+  });
+
+  it('a copied token: when the clipboard clears, never the token', () => {
+    expect(tokenCopiedNotification(at(30_000), utcClock).body).toBe(
+      'The clipboard is cleared at 14:03 if it still holds the token.',
+    );
+    expect(tokenCopiedNotification(null, utcClock).body).toMatch(/until you copy something else/);
+  });
+
+  it('the setting silences alerts and run outcomes, not the answer to a click', () => {
+    const off = { notifications: false };
+    const on = { notifications: true };
+    const alert = alertNotification([tuwunelDown], 's') as DesktopNotification;
+    const run = runNotification(aRun()) as DesktopNotification;
+    const feedback = tokenCopiedNotification(null, utcClock);
+    expect([shouldShow(alert, off), shouldShow(run, off), shouldShow(feedback, off)]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect([shouldShow(alert, on), shouldShow(run, on)]).toEqual([true, true]);
+    expect(shouldShow(alert, null)).toBe(true);
+  });
+});

@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { findAction } from '../../../../src-main/core/runbook/catalog';
+import {
+  localClock,
+  MAX_CHECK_LINES,
+  type TrayMenuItem,
+  trayMenu,
+} from '../../../../src-main/desktop/model/tray-menu';
+import { ACTIONS, aCheck, aStatus, at, utcClock } from './fixtures';
+
+type Item = Extract<TrayMenuItem, { type: 'item' }>;
+
+function menu(status = aStatus(), actions = ACTIONS): TrayMenuItem[] {
+  return trayMenu({ status, actions, formatTime: utcClock });
+}
+const labels = (items: TrayMenuItem[]) => items.filter((i) => i.type !== 'separator').map((i) => i.label);
+const item = (items: TrayMenuItem[], id: string): Item => {
+  const found = items.find((i): i is Item => i.type === 'item' && i.id === id);
+  if (!found) throw new Error(`no item ${id} in ${labels(items).join(' | ')}`);
+  return found;
+};
+const header = (items: TrayMenuItem[]) =>
+  items
+    .filter((i) => i.type === 'label' && i.id.startsWith('header:'))
+    .map((i) => (i as { label: string }).label);
+
+describe('tray menu', () => {
+  it('starts with the server, its worst state and the last check time', () => {
+    expect(header(menu())).toEqual(['rampancy.cloud: all OK', 'Last check 14:03']);
+    const failing = aStatus({
+      overall: 'fail',
+      refreshing: true,
+      checks: [aCheck({ id: 'unit:matrix-tuwunel', title: 'matrix-tuwunel unit', level: 'fail' })],
+    });
+    expect(header(menu(failing))).toEqual(['rampancy.cloud: failing', 'Last check 14:03 (checking…)']);
+    expect(header(menu(aStatus({ lastRefresh: null, refreshing: true }))).at(1)).toBe('Checking…');
+    expect(header(menu(aStatus({ lastRefresh: null }))).at(1)).toBe('Not checked yet');
+  });
+
+  it('lists every failing, unknown and warning check, worst first, each opening the window on it', () => {
+    const status = aStatus({
+      overall: 'fail',
+      checks: [
+        aCheck({ id: 'disk:tuwunel-data', title: 'RocksDB disk space', level: 'warn' }),
+        aCheck({ id: 'unit:matrix-traefik', title: 'matrix-traefik unit', level: 'ok' }),
+        aCheck({ id: 'backup:age', title: 'Newest backup', level: 'unknown' }),
+        aCheck({ id: 'unit:matrix-tuwunel', title: 'matrix-tuwunel unit', level: 'fail' }),
+      ],
+    });
+    const lines = menu(status).filter((i): i is Item => i.type === 'item' && i.id.startsWith('check:'));
+    expect(lines.map((l) => l.label)).toEqual([
+      'Failing: matrix-tuwunel unit',
+      'Unknown: Newest backup',
+      'Warning: RocksDB disk space',
+    ]);
+    expect(lines[0]?.command).toEqual({
+      kind: 'navigate',
+      target: { panel: 'dashboard', checkId: 'unit:matrix-tuwunel' },
+    });
+  });
+
+  it('says an unreachable host once instead of one "unknown" per check behind it', () => {
+    const status = aStatus({
+      overall: 'fail',
+      checks: [
+        aCheck({ id: 'ssh:homeserver', group: 'ssh', title: 'SSH to the homeserver', level: 'fail' }),
+        aCheck({ id: 'unit:matrix-tuwunel', title: 'matrix-tuwunel unit', level: 'unknown' }),
+        aCheck({ id: 'disk:tuwunel-data', title: 'RocksDB disk space', level: 'unknown' }),
+        aCheck({
+          id: 'config:vars-file',
+          host: 'deploy',
+          group: 'config',
+          title: 'vars.yml',
+          level: 'unknown',
+        }),
+      ],
+    });
+    const checkLines = labels(menu(status)).filter((l) => /^(Failing|Unknown|Warning):/.test(l));
+    expect(checkLines).toEqual(['Failing: SSH to the homeserver', 'Unknown: vars.yml']);
+  });
+
+  it('collapses more than a few problems into one line that opens the dashboard', () => {
+    const checks = Array.from({ length: MAX_CHECK_LINES + 3 }, (_, i) =>
+      aCheck({ id: `unit:u${i}`, title: `u${String(i).padStart(2, '0')}`, level: 'fail' }),
+    );
+    const items = menu(aStatus({ overall: 'fail', checks }));
+    expect(items.filter((i) => i.type === 'item' && i.id.startsWith('check:unit:'))).toHaveLength(
+      MAX_CHECK_LINES,
+    );
+    expect(item(items, 'check:more')).toMatchObject({
+      label: '…and 3 more',
+      command: { kind: 'navigate', target: { panel: 'dashboard' } },
+    });
+  });
+
+  it('offers the quick actions in order, outage and disruptive ones marked to confirm', () => {
+    const items = menu();
+    expect(labels(items).slice(2)).toEqual([
+      'Restart Tuwunel…',
+      'Restart all services…',
+      'Maintenance stop…',
+      'Apply configuration…',
+      'Copy registration token',
+      'Invite someone…',
+      'Open dashboard',
+      'Open logs',
+      'Quit Homeserver Tray',
+    ]);
+    expect(item(items, 'action:stack.stop')).toMatchObject({
+      enabled: true,
+      confirm: true,
+      command: { kind: 'run', actionId: 'stack.stop', title: 'Stop the stack (maintenance)' },
+    });
+    expect(item(items, 'invite').confirm).toBe(false);
+    expect(item(items, 'copy-token').command).toEqual({ kind: 'copy-token' });
+    expect(item(items, 'quit').command).toEqual({ kind: 'quit' });
+    expect(item(items, 'open-logs').command).toEqual({
+      kind: 'navigate',
+      target: { panel: 'logs', unit: 'matrix-tuwunel' },
+    });
+  });
+
+  it('every quick action it offers exists in the runbook catalog', () => {
+    const ids = menu()
+      .filter((i): i is Item => i.type === 'item' && i.command.kind === 'run')
+      .map((i) => (i.command as { actionId: string }).actionId);
+    ids.push('stack.start');
+    for (const id of ids) expect(findAction(id), id).toBeDefined();
+  });
+
+  it('offers "Start the stack" instead of "Maintenance stop" in maintenance, without a confirm (it is safe)', () => {
+    const status = aStatus({
+      overall: 'maintenance',
+      maintenance: { on: true, since: at(-3_600_000), reason: 'Maintenance stop' },
+    });
+    const items = menu(status);
+    expect(items.some((i) => i.type === 'item' && i.id === 'action:stack.stop')).toBe(false);
+    expect(item(items, 'action:stack.start')).toMatchObject({
+      label: 'Start the stack (end maintenance)',
+      confirm: false,
+      enabled: true,
+    });
+    expect(header(items)).toContain('Maintenance mode since 13:03 (Maintenance stop)');
+  });
+
+  it('disables every action while a mutating run is busy, and says which run', () => {
+    const items = menu(aStatus({ busy: { runId: 'run-1', title: 'Restart all services' } }));
+    expect(header(items)).toContain('Running: Restart all services');
+    const runs = items.filter((i): i is Item => i.type === 'item' && i.command.kind === 'run');
+    expect(runs.length).toBe(4);
+    for (const r of runs) expect(r.enabled, r.label).toBe(false);
+    expect(item(items, 'copy-token').enabled).toBe(true);
+    expect(item(items, 'open-dashboard').enabled).toBe(true);
+  });
+
+  it('turns a sticky alert into a line that runs its fix', () => {
+    const status = aStatus({
+      stickyAlerts: [
+        {
+          id: 'tuwunel-stopped',
+          title: 'matrix-tuwunel is stopped',
+          message: 'Make-admin could not start Tuwunel again.',
+          fixActionId: 'stack.start',
+          runId: 'run-9',
+          raisedAt: at(),
+        },
+      ],
+    });
+    expect(item(menu(status), 'alert:tuwunel-stopped')).toMatchObject({
+      label: 'matrix-tuwunel is stopped: Start the stack',
+      confirm: false,
+      enabled: true,
+      command: { kind: 'run', actionId: 'stack.start' },
+    });
+  });
+
+  it('without a profile: says so, keeps the dashboard and Quit, disables the rest', () => {
+    for (const status of [null, aStatus({ profileId: null, serverName: '' })]) {
+      const items = trayMenu({ status, actions: [], formatTime: utcClock });
+      expect(header(items)).toEqual([
+        'Homeserver Tray: state unknown',
+        'Open the dashboard to set up a server',
+      ]);
+      const enabled = items.filter((i): i is Item => i.type === 'item' && i.enabled).map((i) => i.id);
+      expect(enabled).toEqual(['open-dashboard', 'quit']);
+    }
+  });
+
+  it('disables an action the catalog does not offer, and confirms one whose danger depends on the request', () => {
+    const items = menu(
+      aStatus(),
+      ACTIONS.filter((a) => a.id !== 'config.apply').map((a) =>
+        a.id === 'tuwunel.restart' ? { ...a, danger: null } : a,
+      ),
+    );
+    expect(item(items, 'action:config.apply').enabled).toBe(false);
+    expect(item(items, 'action:tuwunel.restart').confirm).toBe(true);
+  });
+
+  it('shows times as hours and minutes of the local clock by default', () => {
+    const label = header(trayMenu({ status: aStatus(), actions: ACTIONS }))[1];
+    expect(label).toBe(`Last check ${localClock(at())}`);
+    expect(localClock(at())).toMatch(/^\D*\d{1,2}\D\d{2}\D*$/);
+  });
+
+  it('cuts long labels so the menu stays narrow', () => {
+    const long = 'x'.repeat(200);
+    const items = menu(
+      aStatus({ overall: 'fail', checks: [aCheck({ id: 'c', title: long, level: 'fail' })] }),
+    );
+    expect(item(items, 'check:c').label.length).toBeLessThanOrEqual(80);
+    expect(item(items, 'check:c').label.endsWith('…')).toBe(true);
+  });
+});
