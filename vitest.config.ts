@@ -40,6 +40,9 @@ export default defineConfig({
           setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          // A guard against a hang, not a speed check: many unit tests start real bash, git and node, which
+          // beside other test files on a busy 2-core machine take seconds, not milliseconds.
+          testTimeout: 30_000,
         },
       },
       {
