@@ -161,7 +161,7 @@ describe('the store', () => {
     await h.store.getState().requestRun('stack.start', {});
     expect(h.fake.callsTo('actions.plan')).toEqual([{ actionId: 'stack.start', params: {} }]);
     expect(h.fake.callsTo('actions.run')).toEqual([
-      { actionId: 'stack.start', params: {}, confirmed: false },
+      { actionId: 'stack.start', params: {}, confirmation: null },
     ]);
     expect(h.store.getState().activeRunId).toBe('run-1');
     expect(h.store.getState().pendingConfirm).toBeNull();
@@ -178,7 +178,7 @@ describe('the store', () => {
     expect(h.fake.callsTo('actions.run')).toHaveLength(1);
   });
 
-  it('holds a disruptive plan for confirmation, then runs the plan’s bound parameters with confirmed: true', async () => {
+  it('holds a disruptive plan for confirmation, then runs the plan’s bound parameters with its confirmation', async () => {
     h = harness({
       'actions.plan': () =>
         fx.plan({
@@ -197,7 +197,11 @@ describe('the store', () => {
     expect(h.store.getState().pendingConfirm?.plan.confirm).toContain('@bob:rampancy.cloud an admin');
     await h.store.getState().confirmRun();
     expect(h.fake.callsTo('actions.run')).toEqual([
-      { actionId: 'user.make-admin', params: { user: '@bob:rampancy.cloud' }, confirmed: true },
+      {
+        actionId: 'user.make-admin',
+        params: { user: '@bob:rampancy.cloud' },
+        confirmation: fx.CONFIRMATION,
+      },
     ]);
   });
 
@@ -205,7 +209,7 @@ describe('the store', () => {
     h = harness({
       'actions.plan': (r) => fx.plan({ actionId: r.actionId, danger: 'safe' }),
       'actions.run': (r) =>
-        r.confirmed
+        r.confirmation
           ? { runId: 'run-1' }
           : refuse('ConfirmationRequired', 'Confirm first.', 'Confirm the effect.'),
     });
@@ -343,7 +347,7 @@ describe('the store', () => {
 
   it('tracks the clipboard countdown but never holds a token', async () => {
     h = harness({
-      'token.copy': () => ({ clearsAt: fx.at(30_000) }),
+      'token.copy': () => ({ clearsAt: fx.at(30_000), notLive: null }),
       'invite.create': () => ({
         invite: { id: 'i1', hint: 'ab12…', usesAllowed: 1, pending: 0, completed: 0, expiresAt: null },
         clearsAt: fx.at(30_000),

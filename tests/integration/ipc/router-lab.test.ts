@@ -322,16 +322,34 @@ describe('status, actions and runs', () => {
     });
   });
 
-  it('runs maintenance stop only once confirmed, with live output, then start', async () => {
+  it('runs maintenance stop only with the confirmation of its plan, with live output, then start', async () => {
     const unconfirmed = await refused('actions.run', {
       actionId: 'stack.stop',
       params: {},
-      confirmed: false,
+      confirmation: null,
     });
     expect(unconfirmed.code).toBe('ConfirmationRequired');
+    // A window that makes up a confirmation, or brings one of another plan, is refused the same way.
+    const forged = await refused('actions.run', {
+      actionId: 'stack.stop',
+      params: {},
+      confirmation: 'made-up',
+    });
+    expect(forged.code).toBe('ConfirmationRequired');
+    const other = await ok('actions.plan', { actionId: 'tuwunel.restart', params: {} });
+    expect(
+      (await refused('actions.run', { actionId: 'stack.stop', params: {}, confirmation: other.confirmation }))
+        .code,
+    ).toBe('ConfirmationRequired');
     expect(await d.lab.state.unitActive('matrix-tuwunel')).toBe(true);
 
-    const { runId } = await ok('actions.run', { actionId: 'stack.stop', params: {}, confirmed: true });
+    const plan = await ok('actions.plan', { actionId: 'stack.stop', params: {} });
+    expect(plan.confirmation).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const { runId } = await ok('actions.run', {
+      actionId: 'stack.stop',
+      params: {},
+      confirmation: plan.confirmation,
+    });
     const run = await finished(runId);
     expect(run).toMatchObject({ state: 'ok', actionId: 'stack.stop' });
     expect(eventsOf('run.updated').some((r) => r.runId === runId && r.state === 'running')).toBe(true);
@@ -354,7 +372,12 @@ describe('status, actions and runs', () => {
       concealed: false,
     });
 
-    const start = await ok('actions.run', { actionId: 'stack.start', params: {}, confirmed: false });
+    // Good once: the same confirmation does not stop the stack a second time.
+    expect(
+      (await refused('actions.run', { actionId: 'stack.stop', params: {}, confirmation: plan.confirmation }))
+        .code,
+    ).toBe('ConfirmationRequired');
+    const start = await ok('actions.run', { actionId: 'stack.start', params: {}, confirmation: null });
     expect((await finished(start.runId)).state).toBe('ok');
     expect(await d.lab.state.unitActive('matrix-tuwunel')).toBe(true);
     expect((await ok('status.get', {})).maintenance.on).toBe(false);
@@ -374,7 +397,7 @@ describe('status, actions and runs', () => {
 
   it('cancels a run; unknown run ids are refused', async () => {
     d.lab.faults.hang('deploy', 'git pull*', 1);
-    const { runId } = await ok('actions.run', { actionId: 'deploy.update', params: {}, confirmed: true });
+    const { runId } = await ok('actions.run', { actionId: 'deploy.update', params: {}, confirmation: null });
     await until('the pull to start', () =>
       eventsOf('run.updated').find((r) => r.runId === runId && r.steps.some((s) => s.state === 'running')),
     );
@@ -417,7 +440,11 @@ describe('the registration token and invites', () => {
     expect(shown.token).toBe(d.lab.secrets.registrationToken);
     expect(Date.parse(shown.hideAt) - Date.now()).toBeGreaterThan(8_000);
 
-    const rotate = await ok('token.rotate', { apply: false });
+    expect((await refused('token.rotate', { apply: false, confirmation: null })).code).toBe(
+      'ConfirmationRequired',
+    );
+    const plan = await ok('actions.plan', { actionId: 'token.rotate', params: { apply: false } });
+    const rotate = await ok('token.rotate', { apply: false, confirmation: plan.confirmation });
     const run = await finished(rotate.runId);
     expect(run).toMatchObject({ state: 'ok', actionId: 'token.rotate', followUps: [] });
     expect(run.sentence).toMatch(/rotated, pushed and pulled/);
