@@ -315,7 +315,7 @@ describe('status, actions and runs', () => {
       code: 'UnknownAction',
     });
     expect(
-      await refused('actions.run', { actionId: 'logs.follow', params: {}, confirmed: false }),
+      await refused('actions.run', { actionId: 'logs.follow', params: {}, confirmation: null }),
     ).toMatchObject({
       code: 'InvalidInput',
       field: 'actionId',
