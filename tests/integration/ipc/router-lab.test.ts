@@ -1,6 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { profileStateDir } from '../../../src-main/app/session';
+import { MAINTENANCE_MODE_KEY, MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
+import { StickyAlerts } from '../../../src-main/core/runbook/sticky-alerts';
 import {
   type ContractEvent,
   type EventChannel,
@@ -264,6 +267,47 @@ describe('status, actions and runs', () => {
       lastRefresh: s.lastRefresh,
     });
     await until('a status event', () => eventsOf('status.changed').length > 0);
+  });
+
+  it('picks up at its next poll what another process did: its maintenance stop and its alert, told once', async () => {
+    const uid = d.app.core()?.profile.uid ?? '';
+    const shared = profileStateDir(d.dataDir, uid);
+    // Another process of the same profile (a CLI): its own stores on the same files.
+    const theirMaintenance = new MaintenanceStore(join(shared, 'maintenance.json'));
+    const theirAlerts = new StickyAlerts(join(shared, 'alerts.json'));
+    const told: string[] = [];
+    const off = d.service.onAlerts((alerts) => told.push(...alerts.map((a) => `${a.kind} ${a.check.title}`)));
+    try {
+      theirMaintenance.enter({
+        key: MAINTENANCE_MODE_KEY,
+        units: 'all',
+        reason: 'Maintenance stop (stack.stop)',
+        persistent: true,
+      });
+      theirAlerts.raise({
+        id: 'tuwunel-stopped',
+        title: 'matrix-tuwunel is stopped',
+        message: 'After making @bob:lab.test an admin, matrix-tuwunel could not be confirmed running.',
+        fixActionId: 'stack.start',
+        profile: 'lab.test',
+        runId: 'run-in-another-process',
+        raisedAt: new Date().toISOString(),
+      });
+      const s = await ok('status.refresh', {});
+      expect(s.maintenance).toMatchObject({ on: true, reason: 'Maintenance stop (stack.stop)' });
+      expect(s.stickyAlerts.map((a) => a.id)).toEqual(['tuwunel-stopped']);
+      // Shown once, as itself: not also as a check.
+      expect(s.checks.some((c) => c.id.startsWith('alert:'))).toBe(false);
+      await ok('status.refresh', {});
+      expect(told).toEqual(['down matrix-tuwunel is stopped']);
+    } finally {
+      off();
+      theirMaintenance.leave(MAINTENANCE_MODE_KEY);
+      theirAlerts.clear('tuwunel-stopped');
+    }
+    const after = await ok('status.refresh', {});
+    expect(after.maintenance.on).toBe(false);
+    expect(after.stickyAlerts).toEqual([]);
   });
 
   it('lists the catalog with serialisable parameters and per-profile impact', async () => {
