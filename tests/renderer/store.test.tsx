@@ -267,6 +267,29 @@ describe('the store', () => {
     expect(h.store.getState().recentRuns[0]?.sentence).toBe('Done.');
   });
 
+  it('keeps the last MB of a chatty run’s output, saying how many bytes went before it', async () => {
+    h = harness({});
+    const line = `${'x'.repeat(1023)}\n`;
+    for (let batch = 0; batch < 30; batch++)
+      h.fake.emit('run.output', {
+        runId: 'run-1',
+        chunks: Array.from({ length: 100 }, (_, i) => ({
+          seq: batch * 100 + i,
+          stepId: 'apply',
+          stream: 'stdout' as const,
+          text: line,
+        })),
+      });
+    const kept = h.store.getState().outputs['run-1'] ?? [];
+    expect(kept[0]).toEqual({
+      seq: 1975,
+      stepId: null,
+      stream: 'info',
+      text: `… ${1976 * 1024} bytes dropped: the output kept here is its last 1024 KB …\n`,
+    });
+    expect(kept.slice(1).map((c) => c.seq)).toEqual(Array.from({ length: 1024 }, (_, i) => 1976 + i));
+  });
+
   it('shows the host-key dialog for an unknown key met while testing, and retests after trusting', async () => {
     let trusted = false;
     h = harness({
