@@ -150,12 +150,12 @@ describe('Settings', () => {
     fireEvent.change(poll, { target: { value: '60' } });
     await act(async () => fireEvent.blur(poll));
     await act(async () =>
-      fireEvent.change(screen.getByLabelText('Remind me when maintenance mode is still on after'), {
+      fireEvent.change(screen.getByLabelText('Maintenance reminder after'), {
         target: { value: '120' },
       }),
     );
     await act(async () =>
-      fireEvent.change(screen.getByLabelText('Keep trying to start Tuwunel again for'), {
+      fireEvent.change(screen.getByLabelText('Retry starting Tuwunel for'), {
         target: { value: '5' },
       }),
     );

@@ -108,7 +108,7 @@ function Preferences({ settings }: { settings: Settings }) {
           )}
         </div>
         <div className="field">
-          <label htmlFor={ids.reminder}>Remind me when maintenance mode is still on after</label>
+          <label htmlFor={ids.reminder}>Maintenance reminder after</label>
           <select
             id={ids.reminder}
             value={settings.maintenanceReminderMinutes}
@@ -120,10 +120,10 @@ function Preferences({ settings }: { settings: Settings }) {
               </option>
             ))}
           </select>
-          <p className="field-help">Once, in the tray and on every computer watching this server.</p>
+          <p className="field-help">Once, in the tray, the window and the command line alike.</p>
         </div>
         <div className="field">
-          <label htmlFor={ids.retry}>Keep trying to start Tuwunel again for</label>
+          <label htmlFor={ids.retry}>Retry starting Tuwunel for</label>
           <select
             id={ids.retry}
             value={settings.startRetryMinutes}
