@@ -241,6 +241,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     activeRuns,
     catalog: [...CATALOG, ...createTokenActions({ secrets })],
     settings: runbookSettings(),
+    // A run from the command line starts from what a killed run left resolved, as a poll would.
+    beforeMutatingRun: () => recovery.run(),
   });
   const recovery = new Recovery({
     profile,

@@ -19,6 +19,7 @@ import { TypedEmitter } from './emitter';
 import { ConfirmationRequired, UnknownAction } from './errors';
 import type { MaintenanceStore } from './maintenance';
 import { parseParams } from './params';
+import { interruptedAlertId } from './recovery';
 import { Redactor, type StreamRedactor } from './redact';
 import {
   type ActiveRun,
@@ -64,6 +65,11 @@ export interface RunbookOptions {
   extraSecrets?: string[];
   /** Where runs in progress are recorded (the data folder), so a killed one can be recovered from. */
   activeRuns?: ActiveRuns;
+  /**
+   * Called before a run that locks hosts takes them (never throws): what a killed run left on them is
+   * resolved first (Recovery.run), so the new run's own effect is never taken for the dead run's.
+   */
+  beforeMutatingRun?: () => Promise<unknown>;
 }
 
 export interface Plan {
@@ -299,6 +305,7 @@ export class Runbook {
     const startedAt = new Date();
     const confirmed = options.confirmed === true || this.redeem(options.confirmation, digest);
     if (danger !== 'safe' && !confirmed) throw new ConfirmationRequired(action.id, action.confirm(ctx));
+    if (action.locks(ctx).length > 0) await this.opts.beforeMutatingRun?.();
     const id = randomUUID();
     const held: HostLock[] = [];
     try {
@@ -583,10 +590,13 @@ export class Runbook {
     return final;
   }
 
-  /** A successful run of the action an alert names as its fix clears the alert, whoever raised it. */
+  /**
+   * A successful run of the action an alert names as its fix clears the alert, whoever raised it; so does a
+   * successful run of an action whose interruption the alert reports (its work is done now).
+   */
   private clearFixedAlerts(actionId: string): void {
     for (const alert of this.alerts.list()) {
-      if (alert.fixActionId !== actionId) continue;
+      if (alert.fixActionId !== actionId && alert.id !== interruptedAlertId(actionId)) continue;
       if (this.recordActive(() => this.alerts.clear(alert.id)))
         this.events.emit('alert-cleared', { profile: this.profile.name, id: alert.id });
     }

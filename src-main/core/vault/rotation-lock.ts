@@ -20,15 +20,21 @@ const JOURNAL_FILE = 'rotation.json';
 /** The rotation folder of each repository this process has looked up: every status poll reads the journal. */
 const folders = new Map<string, string>();
 
-export async function rotationFolder(repo: string, git: GitRunner): Promise<string> {
+/** Where the rotation folder of `repo` is, without making it (reading needs nothing made). */
+async function rotationFolderPath(repo: string, git: GitRunner): Promise<string> {
   const known = folders.get(repo);
   if (known) return known;
   const { stdout } = await git(repo, ['rev-parse', '--absolute-git-dir'], {
     nextStep: 'Point vault.repo in the profile at the git checkout that holds the vault.',
   });
   const dir = join(stdout.trim(), FOLDER);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   folders.set(repo, dir);
+  return dir;
+}
+
+export async function rotationFolder(repo: string, git: GitRunner): Promise<string> {
+  const dir = await rotationFolderPath(repo, git);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   return dir;
 }
 
@@ -114,7 +120,7 @@ export interface RotationState {
 }
 
 export async function readRotationState(repo: string, git: GitRunner): Promise<RotationState> {
-  const folder = await rotationFolder(repo, git);
+  const folder = await rotationFolderPath(repo, git);
   return {
     journal: await readJournal(folder),
     inProgress: lockFileOwner(join(folder, LOCK_FILE)) !== null,

@@ -314,6 +314,26 @@ describe('kill -9 of the acting process at each step, then the next poll of anot
     }, 90_000);
   }
 
+  it('a run from another process first resolves what a killed run left on its hosts, and its success clears it', async () => {
+    await reset();
+    t.lab.faults.hang('homeserver', 'systemctl is-active*', 1);
+    const acting = startCli(['run', 'stack.stop', '--yes', '--profile', t.lab.profilePath], t.env);
+    await until('the stop to be held', () => hangTaken(t.lab.hosts.homeserver.dir));
+    acting.child.kill('SIGKILL');
+    await acting.exited;
+    t.lab.faults.clear();
+    endHeldCommands();
+    // No poll in between: the next thing is another stop, from another command line.
+    const again = await t.cli(['run', 'stack.stop', '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    state.maintenance.reload();
+    state.alerts.reload();
+    expect(state.runs.list()).toEqual([]);
+    expect(state.alerts.list()).toEqual([]);
+    expect(state.maintenance.get(MAINTENANCE_MODE_KEY)).toMatchObject({ setBy: null });
+    expect((await t.cli(['run', 'stack.start', '--yes'])).code).toBe(0);
+  }, 90_000);
+
   it('a CLI-mode command whose Tuwunel stays down is told at once, while the clean-up retries', async () => {
     await reset();
     // Tuwunel does not start: the first failed start raises the alert before the retries end.
