@@ -25,6 +25,11 @@ export const settings: Settings = {
   startRetryMinutes: 3,
   notifications: true,
   launchAtLogin: false,
+  alertChannels: [],
+  expiryNotifyDays: [21, 14, 7],
+  diskFullNotifyDays: 14,
+  historyRetentionDays: 90,
+  historyDetailDays: 7,
 };
 
 export const profiles: ProfilesList = {

@@ -54,6 +54,9 @@ import {
 
 const homeserver = (): HostRole => 'homeserver';
 
+/** `1 unit`, `9 units`. */
+const unitCount = (n: number): string => `${n} ${n === 1 ? 'unit' : 'units'}`;
+
 export const TUWUNEL_STOPPED_ALERT = 'tuwunel-stopped';
 
 function tuwunelStoppedAlert(ctx: PlanContext<unknown>, after: string): StepAlert {
@@ -232,13 +235,13 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
         ctx.scratch.left = `Maintenance mode stays on, because ${which}: alerts about the units stay quiet until "Start the stack"`;
         return {
           ok: true,
-          summary: `${down.length} of ${ctx.profile.units.length} units are not active; maintenance mode stays on.`,
+          summary: `${down.length} of ${ctx.profile.units.length} units ${down.length === 1 ? 'is' : 'are'} not active; maintenance mode stays on.`,
         };
       },
     },
   ],
   success: (ctx) =>
-    `The stack is stopped (${ctx.profile.units.length} units) and maintenance mode is on; run "Start the stack" to bring Matrix back.`,
+    `The stack is stopped (${unitCount(ctx.profile.units.length)}) and maintenance mode is on; run "Start the stack" to bring Matrix back.`,
   interrupted: { actsFrom: 'stop-all', units: (profile) => profile.units, fix: 'stack.start' },
   leftBehind: (ctx) =>
     ctx.scratch.left ??
@@ -257,7 +260,8 @@ const stackStart = defineAction<Record<string, never>>({
   danger: () => 'safe',
   downtime: () => 'None: it starts what is stopped.',
   params: z.object({}).strict(),
-  confirm: (ctx) => `Start ${ctx.profile.units.length} units on ${hostLabel(ctx.profile, 'homeserver')}.`,
+  confirm: (ctx) =>
+    `Start ${unitCount(ctx.profile.units.length)} on ${hostLabel(ctx.profile, 'homeserver')}.`,
   locks: () => ['homeserver'],
   steps: [
     {
@@ -301,7 +305,10 @@ const stackStart = defineAction<Record<string, never>>({
       },
     },
   ],
-  success: (ctx) => `All ${ctx.profile.units.length} units are active and maintenance mode is off.`,
+  success: (ctx) =>
+    ctx.profile.units.length === 1
+      ? `${ctx.profile.units[0]} is active and maintenance mode is off.`
+      : `All ${ctx.profile.units.length} units are active and maintenance mode is off.`,
   interrupted: {
     actsFrom: 'start-units',
     units: (profile) => profile.units,
@@ -731,7 +738,8 @@ function federationAction(op: AllowlistOp): AnyAction {
           }
           ctx.scratch.text = text;
           ctx.scratch.sha256 = remoteHash;
-          return { ok: true, summary: `Read ${text.split('\n').length - 1} lines.` };
+          const lines = text.split('\n').length - 1;
+          return { ok: true, summary: `Read ${lines} ${lines === 1 ? 'line' : 'lines'}.` };
         },
       },
       {

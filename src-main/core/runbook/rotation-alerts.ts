@@ -32,7 +32,7 @@ export function rotationUnappliedAlert(
 ): StepAlert {
   const checkout = ctx.profile.vault?.deployCheckout ?? 'the vault checkout';
   const stale =
-    'Tuwunel still accepts only the old token, while the Tokens panel (which reads the vault on this computer) hands out the new one';
+    'Tuwunel still accepts only the old token, while copying the token (which reads the vault on this computer) hands out the new one';
   const alert = {
     id: ROTATION_UNAPPLIED_ALERT,
     title: 'The new registration token is pushed but not applied',

@@ -2,6 +2,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { ErrorInfo } from '../errors';
 import { ownerAlive, processStartOf } from '../lib/lock-file';
 import { readShared, writeShared } from '../lib/shared-file';
 import type { HostRole } from '../profile/schema';
@@ -39,7 +40,7 @@ export interface StepRecord extends PlannedStep {
   /** Redacted; the tail is kept when a step prints a lot. */
   output: string;
   summary: string | null;
-  error: { code: string; message: string; nextStep: string } | null;
+  error: ErrorInfo | null;
 }
 
 export interface RunRecord {

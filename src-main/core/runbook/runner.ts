@@ -698,6 +698,7 @@ export class Runbook {
         message: sentenceEnd(verdict.message),
         nextStep:
           described?.nextStep ?? 'Read the step output for the cause, fix it, and run the action again.',
+        ...(described?.fix ? { fix: described.fix } : {}),
       });
     }
     // A needless step checked nothing, so it says nothing about its alert either.

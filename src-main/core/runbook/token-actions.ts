@@ -324,7 +324,7 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
     ],
     success: (ctx) =>
       ctx.params.apply
-        ? 'The registration token was rotated and applied: the old token no longer works. Copy the new one from the Tokens panel.'
+        ? 'The registration token was rotated and applied: the old token no longer works, and copying the token gives the new one.'
         : 'The registration token was rotated, pushed and pulled on the deploy host; apply the configuration to make it live.',
   });
 }

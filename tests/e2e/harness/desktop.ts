@@ -32,6 +32,11 @@ export const FAST_SETTINGS: Settings = {
   startRetryMinutes: 3,
   notifications: true,
   launchAtLogin: false,
+  alertChannels: [],
+  expiryNotifyDays: [21, 14, 7],
+  diskFullNotifyDays: 14,
+  historyRetentionDays: 90,
+  historyDetailDays: 7,
 };
 
 export interface DesktopOptions {

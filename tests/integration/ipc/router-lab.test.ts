@@ -506,7 +506,7 @@ describe('the registration token and invites', () => {
 
   it('logs the admin in (wrong password refused), makes invites, and logs out', async () => {
     const wrong = await refused('matrix.login', { userId: 'admin', password: 'wrong' });
-    expect(wrong).toMatchObject({ code: 'MatrixRequestFailed' });
+    expect(wrong).toMatchObject({ code: 'LoginRefused' });
     expect(wrong.message).toMatch(/403 M_FORBIDDEN/);
     expect(await refused('matrix.login', { userId: '@admin:elsewhere.org', password: 'x' })).toMatchObject({
       field: 'userId',

@@ -5,9 +5,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { CliClipboard } from '../../../src-main/cli/cli-clipboard';
+import { inviteCommand } from '../../../src-main/cli/invite-command';
 import { runCli } from '../../../src-main/cli/run-cli';
 import { runCommand } from '../../../src-main/cli/run-command';
-import { inviteCommand } from '../../../src-main/cli/token-commands';
 import { InvalidInput } from '../../../src-main/core/errors';
 import type { HttpRequest, HttpResponse } from '../../../src-main/core/matrix/http';
 import { InviteClient, parseDuration } from '../../../src-main/core/matrix/invites';
@@ -353,6 +353,7 @@ describe('invite uses and expiry: 10 000 requests through the command line and t
         {
           profile: h.profile,
           secrets: h.secrets,
+          dataDir: h.dataDir,
           invites: client,
           // Never reached: the probe stops every request before an invite (and so a token) exists.
           clipboard: async () => new CliClipboard('xclip', {}, false),

@@ -53,7 +53,9 @@ function expectedLine(raw: string, cap: number): string {
   if (raw.length <= cap) return raw.endsWith('\r') ? raw.slice(0, -1) : raw;
   const cut = /[\uD800-\uDBFF]/.test(raw[cap - 1] ?? '') ? cap - 1 : cap;
   const dropped = Buffer.byteLength(raw.slice(cut)) - (raw.endsWith('\r') ? 1 : 0);
-  return dropped > 0 ? `${raw.slice(0, cut)} … [${dropped} bytes dropped]` : raw.slice(0, cut);
+  return dropped > 0
+    ? `${raw.slice(0, cut)} … [${dropped} ${dropped === 1 ? 'byte' : 'bytes'} dropped]`
+    : raw.slice(0, cut);
 }
 
 describe('LineSplitter bounds what a host prints', () => {

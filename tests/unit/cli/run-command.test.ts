@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../../src-main/cli/exit-codes';
 import { formatPlan, runCommand } from '../../../src-main/cli/run-command';
 import { TypedEmitter } from '../../../src-main/core/runbook/emitter';
 import { MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
@@ -205,7 +206,7 @@ describe('run: output and exit code', () => {
     const code = runCommand(['stack.stop', '--yes'], { runbook }, io);
     await new Promise((r) => setTimeout(r, 1));
     stop.abort();
-    expect(await code).toBe(1);
+    expect(await code).toBe(EXIT.interrupted);
     expect(out.stdout).toContain('Stopping the stack was cancelled.');
   });
 });
