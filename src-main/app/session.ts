@@ -157,7 +157,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...schedulerSettings(profile, status.polledHosts),
     intervalSeconds: settings.get().pollIntervalSeconds,
   };
-  const scheduler = new StatusScheduler(status, pollSettings);
+  // After the machine slept, the first poll goes over fresh connections (sleep breaks them silently).
+  const scheduler = new StatusScheduler(status, pollSettings, { onWake: () => pool.reconnect() });
   const maintenance = new MaintenanceStore(join(dir, 'maintenance', `${fileSafe(profile.name)}.json`));
   const disconnectMaintenance = connectMaintenance(maintenance, scheduler);
   const audit = new AuditLog(dir);
