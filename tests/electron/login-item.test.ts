@@ -1,13 +1,16 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InvalidInput } from '../../src-main/core/errors';
 import { applyLaunchAtLogin } from '../../src-main/desktop/electron/login-item';
 import { HIDDEN_FLAG } from '../../src-main/desktop/model/app-identity';
 import { AUTOSTART_FILE } from '../../src-main/desktop/model/login-item';
 import { app } from '../support/electron/app';
 import { standIn } from '../support/electron/control';
+import type { StandInMenu } from '../support/electron/menu';
+import type { StandInTray } from '../support/electron/tray';
+import type { StandInBrowserWindow } from '../support/electron/windows';
 import { REPO_ROOT, until } from './lab-app';
 
 /**
@@ -118,9 +121,46 @@ describe('started by the login item', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(standIn.windowView(window)).toMatchObject({ visible: false, destroyed: false });
     expect(standIn.trays()).toHaveLength(1);
-    standIn.clickTray(standIn.trays()[0] as never);
+    standIn.clickTray(standIn.trays()[0] as StandInTray);
     expect(standIn.windowView(window)).toMatchObject({ visible: true, focused: true });
     app.quit();
     expect(await standIn.ended()).toEqual({ how: 'quit', code: 0 });
+  });
+
+  it('a tray pick while the page is still loading reaches the page once it has loaded', async () => {
+    process.argv = saved.argv;
+    // The next start of the app: a fresh module graph is a fresh Electron process.
+    vi.resetModules();
+    const next = (await import('../support/electron/control')).standIn;
+    const nextApp = (await import('../support/electron/app')).app;
+    next.configure({ isPackaged: true, appPath: REPO_ROOT });
+    let pickedWhileLoading = false;
+    let loadedAt = -1;
+    // The user picks "Open dashboard" in the tray as the page starts loading.
+    nextApp.once('browser-window-created', (_event, window: StandInBrowserWindow) => {
+      window.webContents.once('did-start-loading', () => {
+        const tray = next.trays()[0] as StandInTray;
+        next.menus.pick(next.trayView(tray).menu as StandInMenu, 'open-dashboard');
+        pickedWhileLoading = window.webContents.isLoading();
+      });
+      window.webContents.once('did-finish-load', () => {
+        loadedAt = next.calls.length;
+      });
+    });
+    await import('../../src-main/desktop/main');
+    next.ready();
+    const window = await until('the window', () => next.windows()[0]);
+    const navigate = (c: { args: unknown[] }) => c.args[0] === 'app.navigate';
+    await until('the page to be told where to go', () => next.callsOf(/^webContents/, 'send').some(navigate));
+    expect(pickedWhileLoading).toBe(true);
+    const sent = next.calls.findIndex(
+      (c) => /^webContents/.test(c.target) && c.method === 'send' && navigate(c),
+    );
+    expect(sent).toBeGreaterThanOrEqual(loadedAt);
+    expect(loadedAt).toBeGreaterThan(0);
+    expect(next.calls[sent]?.args).toEqual(['app.navigate', { panel: 'dashboard' }]);
+    expect(next.windowView(window)).toMatchObject({ visible: true, focused: true });
+    nextApp.quit();
+    expect(await next.ended()).toEqual({ how: 'quit', code: 0 });
   });
 });

@@ -176,6 +176,37 @@ describe('the window and its preload', () => {
     });
   });
 
+  it('importing a profile file asks with the native open dialog; cancelling it imports nothing', async () => {
+    const picking = d.api.profiles.importFile();
+    const dialog = await standIn.dialogs.next();
+    expect(dialog.kind).toBe('open');
+    if (dialog.kind !== 'open') return;
+    expect(dialog.options).toMatchObject({
+      properties: ['openFile'],
+      filters: [{ name: 'Profile (YAML)', extensions: ['yml', 'yaml'] }],
+    });
+    dialog.answer([d.lab.profilePath]);
+    const imported = ok(await picking);
+    expect(imported.issues).toEqual([]);
+    expect(imported.draft).toMatchObject({ serverName: 'lab.test' });
+    const cancelled = d.api.profiles.importFile();
+    (await standIn.dialogs.next()).dismiss();
+    expect(ok(await cancelled)).toEqual({ draft: null, issues: [] });
+    expect(ok(await d.api.profiles.list()).profiles).toEqual([]);
+  });
+
+  it('a listener the page removes hears nothing more; the others still do', async () => {
+    const heard: boolean[] = [];
+    const off = d.api.onSettingsChanged((s) => heard.push(s.notifications));
+    ok(await d.api.settings.set({ patch: { notifications: false } }));
+    await until('the settings event', () => heard.length === 1);
+    off();
+    const others = eventsOf('settings.changed').length;
+    ok(await d.api.settings.set({ patch: { notifications: true } }));
+    await until('the settings event for the others', () => eventsOf('settings.changed').length > others);
+    expect(heard).toEqual([false]);
+  });
+
   it('a call from a foreign frame or another window is refused before the router sees it', async () => {
     const iframe = standIn.frames.child(d.window.webContents.mainFrame, 'https://evil.example/ad.html');
     const fromIframe = await standIn.ipc.invoke(iframe, 'settings.set', { patch: { notifications: false } });
@@ -286,6 +317,9 @@ describe('a server set up from the window, watched by the tray', () => {
     expect(recovered.title).toBe('lab.test: 2 recovered');
     expect(recovered.urgency).toBe('normal');
     expect(tray().menu).not.toMatch(/Failing/);
+    // The user swipes it away; it cannot be clicked any more.
+    standIn.notifications.dismiss(recovered);
+    expect(() => standIn.notifications.click(recovered)).toThrow(/not on screen/);
   });
 });
 
