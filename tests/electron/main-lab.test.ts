@@ -340,6 +340,33 @@ describe('the tray menu acts', () => {
     expect(finished).toMatchObject({ actionId: 'tuwunel.restart', state: 'ok' });
   });
 
+  it('maintenance: the menu offers to end it instead of starting it, and ending it brings green back', async () => {
+    standIn.menus.pick(standIn.trayView(d.tray).menu!, 'action:stack.stop');
+    const dialog = await standIn.dialogs.next();
+    if (dialog.kind !== 'messageBox') throw new Error(`a ${dialog.kind} dialog instead of the confirmation`);
+    expect(dialog.options.type).toBe('warning');
+    dialog.answer(0);
+    const stopped = await until(
+      'the tray in maintenance',
+      () => tray().icon === 'tray-maintenance-32.png' && tray(),
+      60_000,
+    );
+    expect(stopped.menu).toMatch(/\| Maintenance mode since [^|]* \(disabled\) \|/);
+    expect(stopped.menu).toMatch(/\| Start the stack \(end maintenance\) \|/);
+    expect(stopped.menu).not.toMatch(/Maintenance stop…/);
+    expect(await d.lab.state.unitActive('matrix-tuwunel')).toBe(false);
+    // Ending maintenance is safe: no dialog.
+    standIn.menus.pick(standIn.trayView(d.tray).menu!, 'action:stack.start');
+    const green = await until(
+      'the tray green again',
+      () => tray().icon === 'tray-ok-32.png' && tray(),
+      60_000,
+    );
+    expect(green.menu).toMatch(/\| Maintenance stop… \|/);
+    expect(standIn.dialogs.onScreen()).toEqual([]);
+    expect(await d.lab.state.unitActive('matrix-tuwunel')).toBe(true);
+  });
+
   it('cancelling the dialog runs nothing', async () => {
     const runs = eventsOf('run.finished').length;
     const logged = d.lab.hosts.homeserver.execLog().length;
