@@ -274,7 +274,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       };
     },
   };
-  const scheduler = new StatusScheduler(shared, pollSettings);
+  // After the machine slept, the first poll goes over fresh connections (sleep breaks them silently).
+  const scheduler = new StatusScheduler(shared, pollSettings, { onWake: () => pool.reconnect() });
   const disconnectMaintenance = connectMaintenance(maintenance, scheduler);
   const inviteClient = new InviteClient({ profile, secrets, now });
   const clipboard = options.clipboard ? new ClipboardGuard(options.clipboard, { now }) : null;
