@@ -1,11 +1,10 @@
 import type { VersionReading, WhatsNewView } from '../app/views/whats-new-schema';
 import { releaseNotesBetween, type WhatsNewDeps, whatsNew } from '../app/whats-new';
-import { InvalidInput } from '../core/errors';
-import { parseArgs } from './args';
+import { parseArgs, UsageError } from './args';
 import { EXIT } from './exit-codes';
-import { CLI_NAME, type CliIo, printError } from './io';
+import { type CliIo, cliName, printError } from './io';
 
-export const WHATSNEW_HELP = `Usage: ${CLI_NAME} whatsnew [--from V --to V] [--json]
+export const whatsNewHelp = (cli: string): string => `Usage: ${cli} whatsnew [--from V --to V] [--json]
 
 The Tuwunel release the pulled playbook offers (roles/custom/matrix-tuwunel/defaults/main.yml on the deploy
 host) beside the pin in vars.yml and the version the server runs, and the operator notes of every release
@@ -53,14 +52,14 @@ export async function whatsNewCommand(
       options: ['from', 'to'],
     });
     if (flags.has('help')) {
-      io.stdout(WHATSNEW_HELP);
+      io.stdout(whatsNewHelp(cliName(io)));
       return EXIT.ok;
     }
-    if (positional[0] !== undefined) throw new InvalidInput(positional[0], 'is not an argument of whatsnew');
+    if (positional[0] !== undefined) throw new UsageError(positional[0], 'is not an argument of whatsnew');
     const from = options.get('from');
     const to = options.get('to');
     if ((from === undefined) !== (to === undefined))
-      throw new InvalidInput(
+      throw new UsageError(
         from === undefined ? '--from' : '--to',
         'goes with the other: give both --from and --to',
       );

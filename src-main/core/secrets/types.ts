@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { SECRET_KINDS, type SecretKind } from '../vocab';
+import { KEYCHAIN_KINDS, SECRET_KINDS, type SecretKind } from '../vocab';
 
 export { SECRET_KINDS, type SecretKind };
 export const secretKindSchema = z.enum(SECRET_KINDS);
+/** A profile's kinds and the alert channels' (core/alerts/channel-secrets.ts). */
+export const keychainKindSchema = z.enum(KEYCHAIN_KINDS);
 
 /** A part of a keychain account: any text but control characters. */
 const accountPart = (max: number) =>
@@ -14,7 +16,7 @@ const accountPart = (max: number) =>
 
 export const secretRefSchema = z.object({
   profile: accountPart(253),
-  kind: secretKindSchema,
+  kind: keychainKindSchema,
   // A host identity holds user, address, port, pinned key and jump host; a homeserver's, a whole URL.
   host: accountPart(2048).optional(),
 });
@@ -24,12 +26,14 @@ export const secretRefSchema = z.object({
  * keychain gets the same shape bound to identity (profile-secrets.ts): the profile's uid, and the identity
  * of the host or homeserver. Account = `<profile>/<kind>[/<host>]`.
  */
-export type SecretRef = z.infer<typeof secretRefSchema>;
+export type KeychainRef = z.infer<typeof secretRefSchema>;
+/** A profile's secret (the channels' own refs are KeychainRefs made by core/alerts/channel-secrets.ts). */
+export type SecretRef = KeychainRef & { kind: SecretKind };
 
 /** The main process's view of the keychain. Only the main process ever calls `get`. */
 export interface SecretStore {
-  get(ref: SecretRef): Promise<Buffer | null>;
-  set(ref: SecretRef, value: string | Buffer): Promise<void>;
-  has(ref: SecretRef): Promise<boolean>;
-  delete(ref: SecretRef): Promise<boolean>;
+  get(ref: KeychainRef): Promise<Buffer | null>;
+  set(ref: KeychainRef, value: string | Buffer): Promise<void>;
+  has(ref: KeychainRef): Promise<boolean>;
+  delete(ref: KeychainRef): Promise<boolean>;
 }

@@ -5,6 +5,7 @@ import { Cancelled, Timeout } from '../../../../src-main/core/errors';
 import {
   AdminReplyTooLong,
   AdminRoomClient,
+  commandName,
   MatrixRequestFailed,
 } from '../../../../src-main/core/matrix/admin-room';
 
@@ -141,6 +142,32 @@ describe('AdminRoomClient', () => {
     await expect(
       c.run(TOKEN, 'server uptime', { timeoutMs: 5000, signal: abort.signal }),
     ).rejects.toBeInstanceOf(Cancelled);
+  });
+
+  it('names the command without its arguments when it times out or is cancelled: a token revoke carries a live token', async () => {
+    const c = await client({ events: [], requests: [], answer: () => null });
+    const live = 'Zq8LiveInviteTokenZq8';
+    const timedOut = await c.run(TOKEN, `token revoke ${live}`, { timeoutMs: 300 }).then(
+      () => new Error('no timeout'),
+      (e: Error) => e,
+    );
+    expect(timedOut).toBeInstanceOf(Timeout);
+    expect(timedOut.message).toBe(
+      'Waiting for the admin bot\'s reply to "!admin token revoke" did not finish within 0 s and was stopped.',
+    );
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 100);
+    const cancelled = await c
+      .run(TOKEN, `!admin token revoke ${live}`, { timeoutMs: 5000, signal: abort.signal })
+      .then(
+        () => new Error('no timeout'),
+        (e: Error) => e,
+      );
+    expect(cancelled).toBeInstanceOf(Cancelled);
+    expect(`${timedOut.message} ${cancelled.message}`).not.toContain(live);
+    expect(commandName('!admin users make-user-admin @bob:lab.test')).toBe('!admin users make-user-admin');
+    expect(commandName('  token issue --max-uses 1')).toBe('!admin token issue');
+    expect(commandName('!admin server uptime')).toBe('!admin server uptime');
   });
 
   it('turns a refused token into a typed error with a next step, never showing the token', async () => {
