@@ -6,7 +6,11 @@ import { CONFIG_CHECKS, configFindings, varsCommand, varsFilePath } from './chec
 import { containerFindings, containersCommand, imageFinding } from './checks/containers';
 import { diskCommand, diskFinding } from './checks/disk';
 import { PBS_CHECK, pbsCommand, pbsFinding } from './checks/pbs';
-import { TUWUNEL_BACKUPS_CHECK, tuwunelBackupsFinding, tuwunelBackupsScript } from './checks/tuwunel-backups';
+import {
+  TUWUNEL_BACKUPS_CHECK,
+  tuwunelBackupsCommand,
+  tuwunelBackupsFinding,
+} from './checks/tuwunel-backups';
 import { releaseFindingFromOutput, TUWUNEL_RELEASE_CHECK } from './checks/tuwunel-release';
 import { unitFindings, unitsCommand } from './checks/units';
 import { guarded, type Skeleton } from './guard';
@@ -84,8 +88,7 @@ export function planHosts(profile: Profile): HostPlan[] {
     probes.homeserver.push({
       section: {
         id: 'tuwunel-backups',
-        command: tuwunelBackupsScript(dataDir, configDir),
-        shell: true,
+        command: tuwunelBackupsCommand(dataDir, configDir),
         timeoutSeconds: 15,
       },
       label: `the listing of Tuwunel's backup folder (database_backup_path in ${configDir}/tuwunel.toml)`,

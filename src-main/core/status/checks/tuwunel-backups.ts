@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { shellQuote } from '../../ssh/quote';
+import { shellCommand } from '../../ssh/quote';
 import { clip } from '../text';
 import type { Finding } from '../types';
 
@@ -21,14 +21,13 @@ export const CONTAINER_DATA_PATH = '/var/lib/tuwunel';
 const SHOWN_FILES = 3;
 
 /**
- * The section's bash. It reads `database_backup_path` from the rendered tuwunel.toml ([global], a JSON or
- * literal string as the playbook's template writes it), maps it from the container's data path to the
- * host's, and prints facts one a line for the parser; it decides nothing. Paths from the profile are
- * quoted; the path from tuwunel.toml is only ever expanded inside double quotes.
+ * The section's bash: a fixed script, the data and config folders its arguments (`$1`, `$2`), so nothing of
+ * the profile is ever part of shell code. It reads `database_backup_path` from the rendered tuwunel.toml
+ * ([global], a JSON or literal string as the playbook's template writes it), maps it from the container's
+ * data path to the host's, and prints facts one a line for the parser; it decides nothing. The path from
+ * tuwunel.toml is only ever expanded inside double quotes.
  */
-export function tuwunelBackupsScript(dataDir: string, configDir: string): string {
-  const toml = posix.join(configDir, 'tuwunel.toml');
-  return `toml=${shellQuote(toml)}; data=${shellQuote(dataDir)}
+const BACKUPS_SCRIPT = `toml=$2/tuwunel.toml; data=$1
 [[ -r $toml ]] || { echo "toml-missing"; exit 0; }
 table= value=
 while IFS= read -r l || [[ $l ]]; do
@@ -76,6 +75,19 @@ if ((\${#sized[@]})); then
   for i in "\${!sized[@]}"; do [[ \${got[i]} == "\${want[i]}" ]] || printf 'size %s %s %s\\n' "\${names[i]}" "\${want[i]}" "\${got[i]:-?}"; done
 fi
 `;
+
+/** The command of the section (and of the upgrade's check of its backup): bash with the two folders as arguments. */
+export function tuwunelBackupsCommand(dataDir: string, configDir: string): string {
+  return shellCommand(
+    'bash',
+    '--noprofile',
+    '--norc',
+    '-c',
+    BACKUPS_SCRIPT,
+    'tuwunel-backups',
+    dataDir,
+    configDir,
+  );
 }
 
 export const TUWUNEL_BACKUPS_CHECK = {

@@ -13,8 +13,8 @@ import {
   pbsFinding,
 } from '../../../../src-main/core/status/checks/pbs';
 import {
+  tuwunelBackupsCommand,
   tuwunelBackupsFinding,
-  tuwunelBackupsScript,
 } from '../../../../src-main/core/status/checks/tuwunel-backups';
 import { releaseFinding } from '../../../../src-main/core/status/checks/tuwunel-release';
 import { interpretHost, planHosts } from '../../../../src-main/core/status/probes';
@@ -224,9 +224,13 @@ describe('backup:tuwunel: the status script over a backup folder', () => {
   ];
 
   function poll(dataDir = data) {
-    const out = execFileSync('bash', ['--noprofile', '--norc', '-c', tuwunelBackupsScript(dataDir, config)], {
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      'bash',
+      ['--noprofile', '--norc', '-c', tuwunelBackupsCommand(dataDir, config)],
+      {
+        encoding: 'utf8',
+      },
+    );
     return tuwunelBackupsFinding(out, config, NOW);
   }
 
