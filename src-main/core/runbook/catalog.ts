@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
   COMMAND_FAILED,
@@ -10,21 +9,17 @@ import {
   readMakeUserAdminReply,
 } from '../matrix/tuwunel-admin';
 import type { HostRole } from '../profile/schema';
+import { backText, beforeStopText, type NotifyParams, noticeStep, notifyParam } from './announce';
 import { tuwunelBackup } from './backup-actions';
 import {
-  FILE_CHANGED_EXIT,
   inDeployDir,
   journalFollowCommand,
-  readWithHashCommand,
   stackRestartCommand,
   stopAllCommand,
   systemctl,
   TUWUNEL_UNIT,
   tuwunelExecuteCommand,
-  varsFilePath,
-  writeIfUnchangedCommand,
 } from './commands';
-import { RemoteFileChanged } from './errors';
 import { type AllowlistOp, editAllowlist, serverRegex } from './federation-edit';
 import { hostLabel } from './host-label';
 import { MAINTENANCE_MODE_KEY } from './maintenance';
@@ -38,7 +33,15 @@ import {
   unitParam,
   userParam,
 } from './params';
-import { configApplyStep, deployHost, playbookAction, playbookStep } from './playbook-steps';
+import {
+  configApplyStep,
+  deployHost,
+  playbookAction,
+  playbookStep,
+  readVarsStep,
+  writeVarsStep,
+} from './playbook-steps';
+import { serverVersionWait } from './tuwunel-steps';
 import {
   type AnyAction,
   defineAction,
@@ -52,6 +55,7 @@ import {
   type StepContext,
   type StepVerdict,
 } from './types';
+import { tuwunelUpgrade } from './upgrade-action';
 
 const homeserver = (): HostRole => 'homeserver';
 
@@ -156,7 +160,7 @@ interface StopScratch {
  * A stop that never completed leaves maintenance mode on for units that may all still run, and every
  * alert about them would stay quiet: the clean-up looks, and leaves maintenance mode only if all run.
  */
-const stackStop = defineAction<Record<string, never>, StopScratch>({
+const stackStop = defineAction<NotifyParams, StopScratch>({
   id: 'stack.stop',
   title: 'Stop the stack (maintenance)',
   description:
@@ -165,11 +169,18 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
   host: 'homeserver',
   danger: () => 'outage',
   downtime: () => 'Until you start the stack again: Matrix is down for everyone.',
-  params: z.object({}).strict(),
+  params: z.object({ notify: notifyParam }).strict(),
   confirm: (ctx) =>
     `Stop all matrix-* services on ${hostLabel(ctx.profile, 'homeserver')}: Matrix is down for everyone until you run "Start the stack". Alerts about them are suppressed meanwhile.`,
   locks: () => ['homeserver'],
   steps: [
+    noticeStep<NotifyParams, StopScratch>({
+      id: 'notice-before',
+      title: 'Tell everyone (server notice)',
+      version: (ctx) => ctx.profile.homeserver.version,
+      text: (ctx) =>
+        beforeStopText(ctx, 'every Matrix service stops for maintenance', 'until the admin starts it again'),
+    }),
     {
       kind: 'local',
       id: 'maintenance-on',
@@ -251,7 +262,7 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
       : null),
 });
 
-const stackStart = defineAction<Record<string, never>>({
+const stackStart = defineAction<NotifyParams>({
   id: 'stack.start',
   title: 'Start the stack',
   description:
@@ -260,7 +271,7 @@ const stackStart = defineAction<Record<string, never>>({
   host: 'homeserver',
   danger: () => 'safe',
   downtime: () => 'None: it starts what is stopped.',
-  params: z.object({}).strict(),
+  params: z.object({ notify: notifyParam }).strict(),
   confirm: (ctx) =>
     `Start ${unitCount(ctx.profile.units.length)} on ${hostLabel(ctx.profile, 'homeserver')}.`,
   locks: () => ['homeserver'],
@@ -287,6 +298,13 @@ const stackStart = defineAction<Record<string, never>>({
         return { ok: true, summary: 'Maintenance mode is off.' };
       },
     },
+    serverVersionWait<NotifyParams, NoScratch>({ when: (ctx) => ctx.params.notify }),
+    noticeStep<NotifyParams, NoScratch>({
+      id: 'notice-back',
+      title: 'Tell everyone it is back (server notice)',
+      version: (ctx) => ctx.profile.homeserver.version,
+      text: (ctx) => backText(ctx, 'every service runs again'),
+    }),
   ],
   finally: [
     {
@@ -390,6 +408,11 @@ const configApply = playbookAction({
   confirm: (ctx) =>
     `Apply the configuration from ${hostLabel(ctx.profile, ctx.profile.deploy.host)} (install-all,start): services whose configuration changed restart.`,
   maintenance: { units: 'all', reason: 'Applying the configuration (config.apply)' },
+  notice: {
+    why: 'a configuration change is being applied and the services it touches restart',
+    howLong: 'for a minute or two',
+    back: 'the new configuration is applied',
+  },
   steps: [configApplyStep({ id: 'playbook-install-all' })],
   success: 'The configuration was applied.',
   interrupted: { left: 'the configuration may be only partly applied', fix: 'config.apply' },
@@ -711,38 +734,14 @@ function federationAction(op: AllowlistOp): AnyAction {
     locks: (ctx) => [ctx.profile.deploy.host, 'homeserver'],
     maintenanceWindow: () => ({ units: 'all', reason: `Applying a federation ${op} (federation.${op})` }),
     steps: [
-      {
-        kind: 'remote',
+      readVarsStep<ServerParams, FederationScratch>({
         id: 'read-vars',
         title: 'Read vars.yml',
-        host: deployHost,
-        privileged: true,
-        quiet: true,
-        command: (ctx) => readWithHashCommand(varsFilePath(ctx.profile)),
-        timeoutMs: (ctx) => ctx.settings.fileCommandTimeoutMs,
-        check: (out, ctx) => {
-          if (out.exitCode !== 0) {
-            return {
-              ok: false,
-              message: `could not read ${varsFilePath(ctx.profile)}: ${out.stderr.trim().split('\n').at(-1) ?? `exit code ${out.exitCode}`}`,
-            };
-          }
-          const nl = out.stdout.indexOf('\n');
-          const remoteHash = out.stdout.slice(0, nl).split(' ')[0] ?? '';
-          const text = out.stdout.slice(nl + 1);
-          const localHash = createHash('sha256').update(text, 'utf8').digest('hex');
-          if (!/^[0-9a-f]{64}$/.test(remoteHash) || remoteHash !== localHash) {
-            return {
-              ok: false,
-              message: `${varsFilePath(ctx.profile)} could not be read consistently (it changed while being read, or is not UTF-8 text)`,
-            };
-          }
-          ctx.scratch.text = text;
-          ctx.scratch.sha256 = remoteHash;
-          const lines = text.split('\n').length - 1;
-          return { ok: true, summary: `Read ${lines} ${lines === 1 ? 'line' : 'lines'}.` };
+        keep: (ctx, read) => {
+          ctx.scratch.text = read.text;
+          ctx.scratch.sha256 = read.sha256;
         },
-      },
+      }),
       {
         kind: 'local',
         id: 'edit',
@@ -767,34 +766,15 @@ function federationAction(op: AllowlistOp): AnyAction {
           return { ok: true, summary: edit.message };
         },
       },
-      {
-        kind: 'remote',
+      writeVarsStep<ServerParams, FederationScratch>({
         id: 'write-vars',
         title: 'Write vars.yml (only if unchanged since read)',
-        host: deployHost,
-        privileged: true,
-        command: (ctx) =>
-          writeIfUnchangedCommand(
-            varsFilePath(ctx.profile),
-            ctx.scratch.sha256 ?? '<sha256 of vars.yml as read>',
-          ),
-        stdin: {
-          describe: 'the edited vars.yml',
-          content: (ctx) => ctx.scratch.newText ?? '',
-        },
-        timeoutMs: (ctx) => ctx.settings.fileCommandTimeoutMs,
-        check: (out, ctx) => {
-          if (out.exitCode === 0) return { ok: true, summary: `${ctx.profile.deploy.varsFile} written.` };
-          if (out.exitCode === FILE_CHANGED_EXIT) {
-            const error = new RemoteFileChanged(varsFilePath(ctx.profile));
-            return { ok: false, message: error.message, error };
-          }
-          return {
-            ok: false,
-            message: `writing failed: ${out.stderr.trim().split('\n').at(-1) ?? `exit code ${out.exitCode}`}`,
-          };
-        },
-      },
+        read: (ctx) =>
+          ctx.scratch.sha256 === undefined
+            ? undefined
+            : { text: ctx.scratch.text ?? '', sha256: ctx.scratch.sha256 },
+        content: (ctx) => ctx.scratch.newText ?? '',
+      }),
       configApplyStep<ServerParams>({ id: 'playbook-install-all' }),
     ],
     finally: [],
@@ -887,6 +867,7 @@ export const CATALOG: readonly AnyAction[] = [
   stackRestart,
   tuwunelRestart,
   tuwunelBackup,
+  tuwunelUpgrade,
   configApply,
   deployUpdate,
   userMakeAdmin,

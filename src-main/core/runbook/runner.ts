@@ -5,6 +5,7 @@ import { Cancelled, describeError, HostBusy, isAppError, SecretMissing, Timeout 
 import { sleep } from '../lib/sleep';
 import { AdminRoomClient } from '../matrix/admin-room';
 import { request } from '../matrix/http';
+import { type NoticeOutcome, sendServerNoticeToAll } from '../matrix/server-notices';
 import { readAnyReply } from '../matrix/tuwunel-admin';
 import { expandHome } from '../profile/load';
 import type { Profile } from '../profile/schema';
@@ -70,6 +71,11 @@ export interface RunbookOptions {
    * resolved first (Recovery.run), so the new run's own effect is never taken for the dead run's.
    */
   beforeMutatingRun?: () => Promise<unknown>;
+  /**
+   * Writes the Tuwunel version the profile pins to its file (the upgrade's last word); the runner then sets
+   * it on the profile it holds. Without it only this process's profile changes.
+   */
+  pinProfileVersion?: (version: string) => Promise<void>;
 }
 
 export interface Plan {
@@ -533,6 +539,11 @@ export class Runbook {
       signal: run.abort.signal,
       print: () => {},
       maintenance: this.opts.maintenance.forRun(run.owner),
+      serverNotice: (text) => this.serverNotice(text, run.abort.signal),
+      pinProfileVersion: async (version) => {
+        await this.opts.pinProfileVersion?.(version);
+        this.profile.homeserver.version = version;
+      },
     };
     const mainSteps = action.steps.filter((s) => !s.when || s.when(ctx));
     const finallySteps = action.finally.filter((s) => !s.when || s.when(ctx));
@@ -859,7 +870,7 @@ export class Runbook {
         }
       }
       const verdict = check(out, ctx);
-      if (verdict.ok || !poll) return verdict;
+      if (verdict.ok || !poll || verdict.final) return verdict;
       if (Date.now() + poll.everyMs > deadline) {
         return {
           ...verdict,
@@ -951,7 +962,7 @@ export class Runbook {
           signal: ctx.signal,
           label: `GET ${url}`,
         });
-        if (step.ready(res.status, res.body))
+        if (step.ready(res.status, res.body, ctx))
           return { ok: true, summary: `${url} answers (HTTP ${res.status}).` };
         note = `HTTP ${res.status}`;
       } catch (e) {
@@ -994,6 +1005,31 @@ export class Runbook {
     }
     this.output(run, rec, 'stdout', `${run.redactor.redact(reply)}\n`);
     return (step.check ?? anyReply)(reply, ctx);
+  }
+
+  private async serverNotice(text: string, signal: AbortSignal): Promise<NoticeOutcome | null> {
+    const token = this.opts.secrets
+      ? await this.opts.secrets
+          .get({ profile: this.profile.name, kind: 'matrix-admin-token' })
+          .catch(() => null)
+      : null;
+    if (!token) return null;
+    try {
+      const ca = await this.caCertificate();
+      return await sendServerNoticeToAll({
+        baseUrl: this.profile.publicUrl,
+        serverName: this.profile.serverName,
+        token: token.toString('utf8'),
+        text,
+        ...(ca ? { ca } : {}),
+        timeoutMs: this.settings.adminReplyTimeoutMs,
+        signal,
+      });
+    } catch (e) {
+      return { sent: 0, failed: 0, problem: describeError(e).message };
+    } finally {
+      token.fill(0);
+    }
   }
 
   private async adminRoom(): Promise<AdminRoomClient> {

@@ -77,6 +77,8 @@ export function tuwunelMaintenanceCommand(
   profile: Profile,
   commands: string[],
   timeoutSeconds: number,
+  /** Another release's image than the pinned one, and arguments before the commands (a restore). */
+  options: { version?: string; args?: string[] } = {},
 ): string {
   const { dataDir, configDir } = profile.homeserver;
   return shellCommand(
@@ -91,7 +93,12 @@ export function tuwunelMaintenanceCommand(
     `${configDir}:/etc/tuwunel:ro`,
     '-e',
     'TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml',
-    tuwunelImage(profile),
+    tuwunelImage(
+      options.version
+        ? { ...profile, homeserver: { ...profile.homeserver, version: options.version } }
+        : profile,
+    ),
+    ...(options.args ?? []),
     '--maintenance',
     ...[...commands, 'server shutdown'].flatMap((c) => ['--execute', c]),
   );

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createCore } from '../../../../src-main/app/session';
 import { ProfileInvalid } from '../../../../src-main/core/errors';
+import { parseVersion } from '../../../../src-main/core/lib/version';
 import { parseProfile } from '../../../../src-main/core/profile/load';
 import { type Profile, profileSchema } from '../../../../src-main/core/profile/schema';
 import { CATALOG } from '../../../../src-main/core/runbook/catalog';
@@ -189,10 +190,15 @@ const FIELDS: Field[] = [
   {
     path: 'homeserver.version',
     gen: stringField(fc.stringMatching(/^v?\d{1,3}\.\d{1,3}\.\d{1,3}[A-Za-z0-9.+-]{0,8}$/)),
-    refs: (v) =>
-      typeof v === 'string' && v.startsWith('v')
-        ? ['v9.9.9zqref1', 'v9.9.9zqref2']
-        : ['9.9.9zqref1', '9.9.9zqref2'],
+    // The release decides which steps a plan has (verify-backup and the health check from 1.8.2), so the
+    // references are the same release with build info, or unreadable like the value when it is.
+    refs: (v) => {
+      const prefix = typeof v === 'string' && v.startsWith('v') ? 'v' : '';
+      const release = typeof v === 'string' ? parseVersion(v) : null;
+      return release
+        ? [`${prefix}${release.core}+zqref1`, `${prefix}${release.core}+zqref2`]
+        : [`${prefix}9.9.9zqref1`, `${prefix}9.9.9zqref2`];
+    },
   },
   { path: 'homeserver.dataDir', gen: stringField(remotePath), refs: pathRefs },
   { path: 'homeserver.configDir', gen: stringField(remotePath), refs: pathRefs },
@@ -388,6 +394,7 @@ const PARAMS: Record<string, (p: Profile) => Record<string, unknown>> = {
   'federation.disallow': () => ({ server: 'peer.example' }),
   'logs.follow': (p) => ({ unit: p.units[0] }),
   'token.rotate': () => ({ apply: true }),
+  'tuwunel.upgrade': () => ({ version: 'v999999.0.0' }),
 };
 
 interface Sent {

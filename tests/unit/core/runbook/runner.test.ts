@@ -728,6 +728,7 @@ describe('output, dry run and audit', () => {
       'stack.restart',
       'tuwunel.restart',
       'tuwunel.backup',
+      'tuwunel.upgrade',
       'config.apply',
       'deploy.update',
       'user.make-admin',

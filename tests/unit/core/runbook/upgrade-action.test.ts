@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { canSendServerNotices } from '../../../../src-main/core/matrix/server-notices';
+import { ActionRefused } from '../../../../src-main/core/runbook/errors';
+import { MaintenanceStore } from '../../../../src-main/core/runbook/maintenance';
+import { Runbook } from '../../../../src-main/core/runbook/runner';
+import type { RemoteOutput } from '../../../../src-main/core/runbook/types';
+import {
+  readStartProgress,
+  restoreCommand,
+  restoreVersion,
+  startProgressCommand,
+} from '../../../../src-main/core/runbook/upgrade-action';
+import type { ExecResult, RemoteExec } from '../../../../src-main/core/ssh/types';
+import { MemorySecrets, testProfile } from './test-profile';
+
+const never: RemoteExec = {
+  exec: (): Promise<ExecResult> => Promise.reject(new Error('a plan sends nothing')),
+};
+
+function runbook(version: string, adminToken: boolean) {
+  const profile = testProfile({
+    homeserver: {
+      image: 'ghcr.io/matrix-construct/tuwunel',
+      version,
+      dataDir: '/matrix/tuwunel/data',
+      configDir: '/matrix/tuwunel/config',
+    },
+  });
+  const secrets = new MemorySecrets();
+  if (adminToken) secrets.values.set(`${profile.name}/matrix-admin-token`, 'syt_token');
+  return new Runbook({ profile, exec: never, maintenance: new MaintenanceStore(), secrets });
+}
+
+const out = (stdout: string): RemoteOutput => ({
+  exitCode: 0,
+  signal: null,
+  stdout,
+  stderr: '',
+  stoppedEarly: false,
+});
+
+describe('tuwunel.upgrade as planned', () => {
+  it('an outage with a one-time confirmation, both hosts locked, every phase and the rollback in the plan', async () => {
+    const prepared = await runbook('v1.7.0', true).prepare('tuwunel.upgrade', { version: '1.9.0' });
+    const { plan } = prepared;
+    expect(plan.params).toEqual({ version: 'v1.9.0', notify: true });
+    expect(plan.danger).toBe('outage');
+    expect(plan.confirmation).toEqual(expect.any(String));
+    expect(plan.locks).toEqual(['deploy', 'homeserver']);
+    expect(plan.steps.filter((s) => s.phase === 'main').map((s) => s.id)).toEqual([
+      'read-vars',
+      'read-migration-version',
+      'preflight',
+      'pull-image',
+      'disk-space',
+      'backup-database',
+      'list-backups',
+      'check-backup-files',
+      'notice-before',
+      'begin-apply',
+      'write-pin',
+      'playbook-install-all',
+      'wait-start',
+      'wait-version',
+      'wait-healthy',
+      'verify-federation',
+      'verify-client',
+      'verify-units',
+      'pin-profile',
+      'notice-after',
+    ]);
+    expect(plan.steps.filter((s) => s.phase === 'finally').map((s) => s.id)).toEqual([
+      'rollback-stop',
+      'rollback-restore',
+      'rollback-read-vars',
+      'rollback-repin',
+      'rollback-write-vars',
+      'rollback-apply',
+      'rollback-wait',
+      'rollback-verify',
+      'rollback-notice',
+    ]);
+    // Without the confirmation (or a front that asked), nothing starts.
+    await expect(prepared.start()).rejects.toThrow(/confirm/i);
+  });
+
+  it('from 1.8.2 Tuwunel verifies the backup itself; without a token the backup is CLI mode and Tuwunel is started again', async () => {
+    const plan = await runbook('v1.8.2', false).plan('tuwunel.upgrade', {
+      version: 'v1.9.0',
+      notify: 'false',
+    });
+    const ids = plan.steps.map((s) => s.id);
+    expect(ids).toContain('backup-one-off');
+    expect(ids).not.toContain('check-backup-files');
+    expect(ids).not.toContain('notice-before');
+    expect(ids).toEqual(expect.arrayContaining(['start-tuwunel', 'confirm-tuwunel', 'wait-server-version']));
+    const oneOff = plan.steps.find((s) => s.id === 'backup-one-off');
+    expect(oneOff?.command).toContain("--execute 'server verify-backup'");
+  });
+
+  it('refuses a version that is not newer, before anything is sent', async () => {
+    await expect(
+      runbook('v1.9.0', true).plan('tuwunel.upgrade', { version: 'v1.9.0' }),
+    ).rejects.toBeInstanceOf(ActionRefused);
+    await expect(runbook('v1.9.0', true).plan('tuwunel.upgrade', { version: 'v1.8.0' })).rejects.toThrow(
+      /older than v1\.9\.0: going back is a restore/,
+    );
+    await expect(
+      runbook('v1.7.0', true).plan('tuwunel.upgrade', { version: "1.9.0'; reboot" }),
+    ).rejects.toThrow(/is not a release like v1\.9\.0/);
+  });
+});
+
+describe('the upgrade’s pieces', () => {
+  it('restores with the newest release that can (1.8.2 on), migrations off, ending itself', () => {
+    expect(restoreVersion('v1.7.0', 'v1.9.0')).toBe('v1.9.0');
+    expect(restoreVersion('v1.8.2', 'v1.8.3')).toBe('v1.8.3');
+    expect(restoreVersion('v1.7.0', 'v1.8.0')).toBe('v1.8.2');
+    expect(restoreCommand(testProfile(), 3, 'v1.9.0', 600)).toBe(
+      "timeout 600 docker run --rm -v /matrix/tuwunel/data:/var/lib/tuwunel -v /matrix/tuwunel/config:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.9.0 --restore-backup=3 -O database_migrations=false --maintenance --execute 'server shutdown'",
+    );
+  });
+
+  it('reads the first start from the journal: migrating, listening, or failed (then no more waiting)', () => {
+    expect(startProgressCommand(1700000000)).toBe(
+      "journalctl -u matrix-tuwunel --since @1700000000 -o cat --no-pager | grep -E 'migrations|Listening on|Critical error|Restor' | tail -n 6; systemctl is-active matrix-tuwunel",
+    );
+    expect(
+      readStartProgress(
+        out('… INFO tuwunel_service::migrations::injectivity::scan: Scanning ShortID columns…\nactive\n'),
+      ),
+    ).toEqual({
+      state: 'starting',
+      last: '… INFO tuwunel_service::migrations::injectivity::scan: Scanning ShortID columns…',
+    });
+    expect(readStartProgress(out('x INFO main:run: Listening on [0.0.0.0:6167]\nactive\n'))).toEqual({
+      state: 'listening',
+    });
+    expect(
+      readStartProgress(out('x ERROR main: tuwunel: Critical error running server: I/O error\nfailed\n')),
+    ).toEqual({ state: 'failed', why: 'Critical error running server: I/O error' });
+    expect(readStartProgress(out('failed\n'))).toEqual({ state: 'failed', why: 'matrix-tuwunel is failed' });
+  });
+
+  it('server notices from 1.8.2', () => {
+    expect(canSendServerNotices('v1.8.1')).toBe(false);
+    expect(canSendServerNotices('1.8.2')).toBe(true);
+    expect(canSendServerNotices('latest')).toBe(false);
+  });
+});
