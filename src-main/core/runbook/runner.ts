@@ -170,6 +170,8 @@ interface Run {
   recorded: boolean;
   /** Set when the finally phase starts: retries of finally steps stop here (settings.finallyRetryBudgetMs). */
   finallyDeadline: number | null;
+  /** Steps that found nothing to do (StepBase.needless): the run's sentence does not count them as clean-up done. */
+  needless: Set<StepRecord>;
 }
 
 /** Errors an exec throws before anything runs on the host (the host key check, login, sudo's refusal). */
@@ -394,6 +396,7 @@ export class Runbook {
         at: -1,
       },
       finallyDeadline: null,
+      needless: new Set(),
       // Only a run that changes a host (it locks one) can leave something there to recover from.
       recorded: held.length > 0,
     };
@@ -649,7 +652,7 @@ export class Runbook {
     cancelled: boolean,
   ): string {
     const { action, record } = run;
-    const cleanup = record.steps.filter((s) => s.phase === 'finally');
+    const cleanup = record.steps.filter((s) => s.phase === 'finally' && !run.needless.has(s));
     const cleanupNote = failedFinally
       ? ` Clean-up step "${failedFinally.step.title}" failed${failedFinally.step.attempts > 1 ? ` after ${failedFinally.step.attempts} attempts` : ''}: ${sentenceEnd(failedFinally.verdict.message)}`
       : cleanup.length > 0 && (failed || cancelled)
@@ -693,7 +696,10 @@ export class Runbook {
     this.events.emit('step-started', { runId: run.record.id, step: { ...rec } });
     const needless = step.needless?.(ctx) ?? null;
     // Deciding there is nothing to do is this step's one attempt.
-    if (needless !== null) rec.attempts = 1;
+    if (needless !== null) {
+      rec.attempts = 1;
+      run.needless.add(rec);
+    }
     const verdict: StepVerdict =
       needless === null
         ? await this.retried(run, step, rec, ctx, phase, () => this.attempt(run, step, rec, ctx))

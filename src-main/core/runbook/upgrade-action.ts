@@ -17,7 +17,7 @@ import {
 import { canVerifyBackups } from '../upgrade/tuwunel-backup';
 import { backText, noticeStep } from './announce';
 import { systemctl, TUWUNEL_UNIT, varsFilePath } from './commands';
-import { ActionRefused } from './errors';
+import { ActionRefused, NewReleaseFailed } from './errors';
 import { hostLabel } from './host-label';
 import { flagParam } from './params';
 import { editVersionPin, type PinEdit, topLevelString } from './pin-edit';
@@ -145,9 +145,12 @@ export function readStartProgress(out: RemoteOutput): StartProgress {
   return { state: 'starting', last: journal.at(-1)?.trim() ?? `${TUWUNEL_UNIT} is ${unit || 'unknown'}` };
 }
 
+/** The sticky alert of a rollback that could not finish. */
+export const UPGRADE_ROLLBACK_ALERT = 'upgrade-rollback';
+
 export function rollbackAlert(ctx: Ctx, what: string): StepAlert {
   return {
-    id: 'upgrade-rollback',
+    id: UPGRADE_ROLLBACK_ALERT,
     title: 'The upgrade rollback could not finish',
     message: `Upgrading Tuwunel to ${target(ctx)} failed, and rolling back to ${previous(ctx)} could not finish: ${what}. Matrix on ${hostLabel(ctx.profile, 'homeserver')} may be down or run the new release on a half-restored database. Restore the backup by hand (docker run … --restore-backup=<id> --maintenance -O database_migrations=false --execute "server shutdown"), pin ${previous(ctx)} in vars.yml, then apply the configuration.`,
     fixActionId: 'config.apply',
@@ -429,8 +432,10 @@ const applySteps: Step<UpgradeParams, UpgradeScratch>[] = [
     check: (out) => {
       const p = readStartProgress(out);
       if (p.state === 'listening') return { ok: true, summary: 'Tuwunel listens again.' };
-      if (p.state === 'failed')
-        return { ok: false, message: `the new release did not start: ${p.why}`, final: true };
+      if (p.state === 'failed') {
+        const error = new NewReleaseFailed(p.why);
+        return { ok: false, message: `the new release did not start: ${p.why}`, error, final: true };
+      }
       return { ok: false, message: `Tuwunel did not listen yet (last: ${p.last})` };
     },
   },
@@ -537,13 +542,16 @@ const rollbackSteps: Step<UpgradeParams, UpgradeScratch>[] = [
       };
     },
   },
-  readVarsStep<UpgradeParams, UpgradeScratch>({
-    id: 'rollback-read-vars',
-    title: 'Rollback: read vars.yml',
-    keep: (ctx, read) => {
-      ctx.scratch.rollbackVars = read;
-    },
-  }),
+  {
+    ...readVarsStep<UpgradeParams, UpgradeScratch>({
+      id: 'rollback-read-vars',
+      title: 'Rollback: read vars.yml',
+      keep: (ctx, read) => {
+        ctx.scratch.rollbackVars = read;
+      },
+    }),
+    needless: afterRestoreNeedless,
+  },
   {
     kind: 'local',
     id: 'rollback-repin',
@@ -639,7 +647,7 @@ function bindUpgrade(params: UpgradeParams, profile: Profile): UpgradeParams {
       compareVersions(to, from) === 0
         ? `The profile pins ${profile.homeserver.version} already: there is nothing to upgrade.`
         : `${version} is older than ${profile.homeserver.version}: going back is a restore of a backup, not an upgrade (migrations are not undone).`,
-      'Name a newer release (npm run cli -- whatsnew shows what the playbook offers).',
+      "Name a newer release (What's new shows what the playbook offers).",
     );
   return { version, notify: params.notify };
 }

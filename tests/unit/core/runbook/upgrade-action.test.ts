@@ -111,6 +111,34 @@ describe('tuwunel.upgrade as planned', () => {
   });
 });
 
+describe('tuwunel.upgrade that stops before the apply', () => {
+  it('changes nothing, rolls nothing back, and its sentence claims no clean-up', async () => {
+    const sent: string[] = [];
+    const refusing: RemoteExec = {
+      exec: async (_host, command, options): Promise<ExecResult> => {
+        sent.push(command);
+        // The transport streams what the host wrote; the runner reads it from there.
+        const stderr = 'cat: vars.yml: Permission denied\n';
+        options?.onStderr?.(stderr);
+        return { exitCode: 1, signal: null, stdout: '', stderr, durationMs: 1 };
+      },
+    };
+    const profile = testProfile();
+    const secrets = new MemorySecrets();
+    secrets.values.set(`${profile.name}/matrix-admin-token`, 'syt_token');
+    const rb = new Runbook({ profile, exec: refusing, maintenance: new MaintenanceStore(), secrets });
+    const record = await (await rb.start('tuwunel.upgrade', { version: 'v1.9.0' }, { confirmed: true })).done;
+    expect(record.state).toBe('failed');
+    expect(record.sentence).toBe(
+      'Upgrade Tuwunel failed at "Read vars.yml": could not read /root/matrix-deploy/inventory/host_vars/matrix.lab.test/vars.yml: cat: vars.yml: Permission denied.',
+    );
+    expect(sent).toHaveLength(1);
+    expect(record.steps.filter((s) => s.phase === 'finally').map((s) => s.summary)).toEqual(
+      Array(9).fill('The upgrade stopped before it changed the pin: nothing to roll back.'),
+    );
+  });
+});
+
 describe('the upgrade’s pieces', () => {
   it('restores with the newest release that can (1.8.2 on), migrations off, ending itself', () => {
     expect(restoreVersion('v1.7.0', 'v1.9.0')).toBe('v1.9.0');
