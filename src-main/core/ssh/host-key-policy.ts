@@ -136,6 +136,8 @@ export interface ForgetResult {
 export class HostKeyPolicy {
   private readonly trustedOnce = new Map<HostRole, Buffer[]>();
   private readonly presented = new Map<HostRole, Buffer>();
+  /** Counts trusts, so a check that judged while one was being written judges again. */
+  private trusts = 0;
 
   constructor(private readonly files: HostKeyFiles) {}
 
@@ -153,7 +155,14 @@ export class HostKeyPolicy {
 
   /** The ssh2 verifier's decision: error null accepts; otherwise the key is kept for trust(). */
   async check(target: HostTarget, key: Buffer): Promise<{ verdict: HostKeyVerdict; error: AppError | null }> {
-    const verdict = await this.judge(target, key);
+    // A connection opened while the user trusted this key (onboarding trusts as the first poll connects)
+    // must not keep it as "presented": that would ask the user again about a key already trusted.
+    let verdict: HostKeyVerdict;
+    let before: number;
+    do {
+      before = this.trusts;
+      verdict = await this.judge(target, key);
+    } while (verdict.status !== 'trusted' && before !== this.trusts);
     if (verdict.status !== 'trusted') this.presented.set(target.role, Buffer.from(key));
     return { verdict, error: verdictError(target, key, verdict) };
   }
@@ -198,6 +207,7 @@ export class HostKeyPolicy {
       this.trustedOnce.set(target.role, [...(this.trustedOnce.get(target.role) ?? []), key]);
     }
     this.presented.delete(target.role);
+    this.trusts += 1;
   }
 
   /** Removes this host's pins from the app's own file and this session; reports pins left in the profile's file. */

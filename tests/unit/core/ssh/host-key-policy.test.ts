@@ -108,6 +108,28 @@ describe('HostKeyPolicy', () => {
     expect((await new HostKeyPolicy({ profileFile, appFile }).check(target, current.blob)).error).toBeNull();
   });
 
+  it('connections checked while the key is being trusted leave no question behind about it', async () => {
+    // Onboarding trusts the keys while the first poll connects: that poll must not ask about a trusted key.
+    for (let i = 0; i < 40; i++) {
+      const sub = mkdtempSync(join(dir, 'race-'));
+      const app = join(sub, 'known_hosts');
+      const racing = new HostKeyPolicy({ profileFile, appFile: app });
+      await racing.check(target, current.blob);
+      let trusted = false;
+      const trust = racing.trust(target, sha256Fingerprint(current.blob), true).then(() => {
+        trusted = true;
+      });
+      const checks: Promise<unknown>[] = [];
+      while (!trusted) {
+        checks.push(racing.check(target, current.blob));
+        await new Promise((r) => setImmediate(r));
+      }
+      await Promise.all([trust, ...checks]);
+      expect(racing.presentedKey('homeserver')).toBeNull();
+      expect((await racing.check(target, current.blob)).error).toBeNull();
+    }
+  });
+
   it('trusting once lasts for this policy only and writes nothing', async () => {
     await policy.check(target, current.blob);
     await policy.trust(target, sha256Fingerprint(current.blob), false);
