@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { type TrayMenuItem, trayMenu } from '../src-main/desktop/model/tray-menu';
-import { trayState, trayTooltip } from '../src-main/desktop/model/tray-state';
+import { serversTooltip, worstTrayState } from '../src-main/desktop/model/tray-state';
 import type { ActionInfo, ProfilesList, StatusSnapshot } from '../src-main/ipc/contract';
 import { launchChromium } from '../tests/e2e/harness/chromium';
 import { type DesktopUnderTest, FAST_SETTINGS, startDesktop } from '../tests/e2e/harness/desktop';
@@ -43,10 +43,13 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** A server's submenu is drawn closed, as the menu first opens: its label and an arrow. */
 function menuHtml(items: TrayMenuItem[], icon: string, tooltip: string): string {
   const rows = items
     .map((item) => {
       if (item.type === 'separator') return '<li class="sep" role="separator"></li>';
+      if (item.type === 'submenu')
+        return `<li class="item submenu">${escapeHtml(item.label)}<span>▸</span></li>`;
       const cls = item.type === 'label' ? 'label' : item.enabled ? 'item' : 'item disabled';
       return `<li class="${cls}">${escapeHtml(item.label)}</li>`;
     })
@@ -70,6 +73,7 @@ function menuHtml(items: TrayMenuItem[], icon: string, tooltip: string): string 
     li.label, li.disabled { color: var(--muted); }
     li.label:first-child { color: var(--text); font-weight: 600; }
     li.sep { padding: 0; margin: 5px 0; border-top: 1px solid var(--line); }
+    li.submenu { display: flex; justify-content: space-between; }
   </style></head><body><div class="shot">
     <div class="panel"><span>Tue 14:02</span><img alt="" src="data:image/png;base64,${icon}"></div>
     <div class="tip">${escapeHtml(tooltip)}</div>
@@ -85,16 +89,16 @@ async function shootTray(
   scheme: Scheme,
 ): Promise<void> {
   if (!wanted(name)) return;
-  const snapshot = await desktop.router.handle('status.get', {});
+  const all = await desktop.router.handle('status.all', {});
   const list = await desktop.router.handle('actions.list', {});
-  const status = snapshot.ok ? (snapshot.value as StatusSnapshot) : null;
+  const servers = all.ok ? (all.value as { servers: StatusSnapshot[] }).servers : [];
   const actions = list.ok ? (list.value as { actions: ActionInfo[] }).actions : [];
-  const icon = await readFile(join(REPO_ROOT, 'assets', 'tray', `tray-${trayState(status)}-32@2x.png`));
+  const icon = await readFile(join(REPO_ROOT, 'assets', 'tray', `tray-${worstTrayState(servers)}-32@2x.png`));
   const context = await browser.newContext({ colorScheme: scheme, deviceScaleFactor: 1 });
   try {
     const page = await context.newPage();
     await page.setContent(
-      menuHtml(trayMenu({ status, actions }), icon.toString('base64'), trayTooltip(status)),
+      menuHtml(trayMenu({ servers, actions }), icon.toString('base64'), serversTooltip(servers)),
     );
     const file = join(OUT, `${name}-${scheme}.png`);
     await page.locator('.shot').screenshot({ path: file });
