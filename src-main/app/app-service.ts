@@ -264,7 +264,21 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     for (const server of servers) if (!attached.has(server.core)) attach(server);
   }
 
+  /** The core the window showed last: its log streams end when the window shows another server. */
+  let shown: Core | null = app.core();
+
+  /** The window follows logs of the server it shows; another server's stream would go on unseen. */
+  function endHiddenLogStreams(): void {
+    const now = app.core();
+    if (shown && shown !== now && attached.has(shown)) {
+      const runbook = shown.runbook;
+      for (const r of runbook.list()) if (isLogStream(r) && r.state === 'running') runbook.cancel(r.id);
+    }
+    shown = now;
+  }
+
   async function coreChanged(): Promise<void> {
+    endHiddenLogStreams();
     followServers();
     emit({ channel: 'profiles.changed', payload: await app.profiles.list() });
     for (const { core } of app.servers()) emitStatus(core);
