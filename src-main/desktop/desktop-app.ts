@@ -21,6 +21,8 @@ export interface DesktopApp {
   readonly router: Router;
   /** Loads settings and every profile and starts polling them. */
   start(): Promise<void>;
+  /** Whether the window shows another server than this one (a profile id; null: whichever it shows). */
+  needsSwitch(profileId: string | null): boolean;
   /** Selects this server (a profile id) for the window unless it is selected already; null: leaves it. */
   showServer(profileId: string | null): Promise<void>;
   /** On quit: stop polling and log streams, clear a clipboard that still holds a token. Never throws. */
@@ -53,6 +55,7 @@ export async function createDesktopApp(host: DesktopHost): Promise<DesktopApp> {
       service.dispose();
       await app.close();
     },
+    needsSwitch: (profileId) => profileId !== null && profileId !== app.selectedId(),
     async showServer(profileId) {
       if (profileId === null || profileId === app.selectedId()) return;
       await service.profiles.select(profileId);

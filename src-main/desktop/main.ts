@@ -130,11 +130,14 @@ async function start(): Promise<void> {
 
   const settings = setupSettingsWatch(core);
   // A notification or a tray section about one of several servers opens the window on that server.
-  const showOn = (target: NavigateTarget, profileId: string | null | undefined) =>
+  // The window comes up at once when it already shows that server; otherwise after the switch.
+  const showOn = (target: NavigateTarget, profileId: string | null | undefined) => {
+    if (!core.needsSwitch(profileId ?? null)) return window.show(target);
     void core
       .showServer(profileId ?? null)
       .catch(() => undefined)
       .then(() => window.show(target));
+  };
   const notifier = setupNotifications({
     app: core.service,
     settings,
