@@ -418,8 +418,8 @@ describe('a second server', () => {
       () => tray().icon !== 'tray-ok-32.png' && tray().icon,
     );
     expect(icon).toBe(`tray-${worstTrayState(all)}-32.png`);
-    expect(both.menu).toMatch(/\| lab\.test: all OK \(disabled\) \|/);
-    expect(tray().tooltip).toMatch(/^2 servers: lab\.test (failing|unknown|warning)$/);
+    expect(both.menu).toMatch(/\| Lab \(lab\.test\): all OK \(disabled\) \|/);
+    expect(tray().tooltip).toMatch(/^2 servers: Lab two (failing|unknown|warning)$/);
     const menu = standIn.trayView(d.tray).menu!;
     const first_id = first?.profileId as string;
     // Each section: its own submenu of quick actions, ids named by the server.

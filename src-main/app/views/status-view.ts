@@ -93,6 +93,7 @@ export function statusView(input: StatusViewInput): StatusSnapshot {
   const mode = input.maintenance.find((w) => w.key === MAINTENANCE_MODE_KEY);
   return {
     profileId: input.profileId,
+    profileName: profile.name,
     serverName: profile.serverName,
     overall: snapshot.overall,
     hosts,

@@ -100,7 +100,7 @@ export function trayMenu(input: TrayMenuInput): TrayMenuItem[] {
       {
         type: 'submenu',
         id: `${prefix}actions`,
-        label: clip(`Actions for ${status.serverName}`, MAX_LABEL),
+        label: clip(`Actions for ${status.profileName}`, MAX_LABEL),
         items: [
           ...quickActions(status, actions, prefix),
           { type: 'separator' },
@@ -193,9 +193,9 @@ function header(
   prefix: string,
 ): TrayMenuItem[] {
   const label = (id: string, text: string) => labelItem(`${prefix}${id}`, text);
-  const lines: TrayMenuItem[] = [
-    label('header:server', `${serverLabel(status)}: ${STATE_PHRASE[trayState(status)]}`),
-  ];
+  // A section is named as the window's server switcher names it: by the profile's (unique) name.
+  const name = prefix !== '' && status ? status.profileName : serverLabel(status);
+  const lines: TrayMenuItem[] = [label('header:server', `${name}: ${STATE_PHRASE[trayState(status)]}`)];
   if (!status || status.profileId === null) {
     lines.push(label('header:setup', 'Open the dashboard to set up a server'));
     return lines;

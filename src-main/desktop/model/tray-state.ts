@@ -45,8 +45,8 @@ export function trayTooltip(status: StatusSnapshot | null): string {
 }
 
 /**
- * The tooltip over several servers: how many are not OK, then each server that is not, worst first
- * (a tooltip has one line; the menu has the details).
+ * The tooltip over several servers: how many are not OK, then each server that is not (by its profile's
+ * name, as the menu's sections and the window's switcher say it), worst first: a tooltip has one line.
  */
 export function serversTooltip(servers: readonly StatusSnapshot[]): string {
   if (servers.length <= 1) return trayTooltip(servers[0] ?? null);
@@ -55,7 +55,7 @@ export function serversTooltip(servers: readonly StatusSnapshot[]): string {
     .sort((a, b) => TRAY_STATE_ORDER.indexOf(a.state) - TRAY_STATE_ORDER.indexOf(b.state));
   const notOk = ranked.filter((r) => r.state !== 'ok');
   if (notOk.length === 0) return clip(`${servers.length} servers: all OK`, TOOLTIP_MAX);
-  const parts = notOk.map((r) => `${r.s.serverName} ${STATE_WORD[r.state]}`);
+  const parts = notOk.map((r) => `${r.s.profileName} ${STATE_WORD[r.state]}`);
   return clip(`${servers.length} servers: ${parts.join('; ')}`, TOOLTIP_MAX);
 }
 

@@ -217,7 +217,7 @@ describe('tray menu', () => {
 describe('tray menu of several servers', () => {
   type Submenu = Extract<TrayMenuItem, { type: 'submenu' }>;
   const server = (name: string, partial: Parameters<typeof aStatus>[0] = {}) =>
-    aStatus({ profileId: name, serverName: `${name}.example`, ...partial });
+    aStatus({ profileId: name, profileName: name, serverName: `${name}.example`, ...partial });
   const several = (...servers: ReturnType<typeof aStatus>[]) =>
     trayMenu({ servers, actions: ACTIONS, formatTime: utcClock });
   const submenu = (items: TrayMenuItem[], id: string): Submenu => {
@@ -235,9 +235,9 @@ describe('tray menu of several servers', () => {
     expect(items[0]).toEqual({ type: 'label', id: 'header:all', label: '3 servers: failing' });
     const headers = items.filter((i) => i.type === 'label' && i.id.endsWith('/header:server'));
     expect(headers.map((h) => (h as { label: string }).label)).toEqual([
-      'home.example: all OK',
-      'family.example: failing',
-      'club.example: warnings',
+      'home: all OK',
+      'family: failing',
+      'club: warnings',
     ]);
     expect(labels(items).at(-2)).toBe('Open dashboard');
     expect(labels(items).at(-1)).toBe('Quit Homeserver Tray');
@@ -263,7 +263,7 @@ describe('tray menu of several servers', () => {
       server('family', { maintenance: { on: true, since: at(), reason: null } }),
     );
     const home = submenu(items, 'home/actions');
-    expect(home.label).toBe('Actions for home.example');
+    expect(home.label).toBe('Actions for home');
     expect(item(home.items, 'home/action:stack.stop').command).toEqual({
       kind: 'run',
       actionId: 'stack.stop',

@@ -78,7 +78,7 @@ describe('tray tooltip', () => {
 
 describe('several servers', () => {
   const server = (name: string, partial: Parameters<typeof aStatus>[0] = {}) =>
-    aStatus({ profileId: name, serverName: `${name}.example`, ...partial });
+    aStatus({ profileId: name, profileName: name, serverName: `${name}.example`, ...partial });
   const busy = { runId: 'r', title: 'Restart Tuwunel' };
   const maintenance = { on: true, since: at(), reason: 'upgrade' };
 
@@ -109,7 +109,7 @@ describe('several servers', () => {
     expect(serversTooltip([server('a'), server('b')])).toBe('2 servers: all OK');
     expect(
       serversTooltip([server('a', { overall: 'warn' }), server('b'), server('c', { overall: 'fail' })]),
-    ).toBe('3 servers: c.example failing; a.example warning');
+    ).toBe('3 servers: c failing; a warning');
     // One server keeps the one-server tooltip; none says there is nothing set up.
     expect(serversTooltip([server('a')])).toBe('a.example: all 2 checks OK');
     expect(serversTooltip([])).toBe('Homeserver Tray: no server set up yet');
@@ -119,6 +119,6 @@ describe('several servers', () => {
     const many = Array.from({ length: 10 }, (_, i) => server(`server-${i}`, { overall: 'fail' }));
     const tip = serversTooltip(many);
     expect(Array.from(tip).length).toBe(TOOLTIP_MAX);
-    expect(tip.startsWith('10 servers: server-0.example failing; ')).toBe(true);
+    expect(tip.startsWith('10 servers: server-0 failing; ')).toBe(true);
   });
 });
