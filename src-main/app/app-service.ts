@@ -28,7 +28,7 @@ import type { Plan, RunState } from './views/run-schema';
 import { runSummary } from './views/run-view';
 import type { SecretSlot } from './views/secret-schema';
 import type { StatusSnapshot } from './views/status-schema';
-import { STICKY_CHECK_PREFIX, statusView } from './views/status-view';
+import { STICKY_CHECK_PREFIX, statusView, unwatchedView } from './views/status-view';
 
 /** What only the desktop shell has (Electron); tests and the E2E harness pass their own. */
 export interface AppPorts {
@@ -383,8 +383,16 @@ export function createAppService(app: AppHost, ports: AppPorts) {
 
     status: {
       get: () => status(requireCore()),
-      /** Every watched server's status, in the store's order: the tray's sections, the window's switcher. */
-      all: () => ({ servers: app.servers().map(({ core }) => status(core)) }),
+      /**
+       * Every profile's status, in the store's order: the tray's sections, the window's switcher. A profile
+       * that cannot be watched (a broken file, an unreadable caFile) is there too, unknown, with why.
+       */
+      all: () => ({
+        servers: [
+          ...app.servers().map(({ core }) => status(core)),
+          ...app.unwatched().map((u) => unwatchedView(u, app.settings.get().pollIntervalSeconds)),
+        ],
+      }),
       refresh: async () => {
         const core = requireCore();
         await core.scheduler.refreshNow();

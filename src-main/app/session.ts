@@ -6,7 +6,7 @@ import { InviteClient, InviteService } from '../core/matrix/invites';
 import { dataDir as defaultDataDir } from '../core/paths';
 import { isFileUid, loadProfile } from '../core/profile/load';
 import type { Profile } from '../core/profile/schema';
-import { type ProfileDraft, ProfileStore } from '../core/profile/store';
+import { type ProfileDraft, ProfileStore, type ProfilesList } from '../core/profile/store';
 import { AuditLog } from '../core/runbook/audit';
 import { CATALOG } from '../core/runbook/catalog';
 import { connectMaintenance, MaintenanceStore } from '../core/runbook/maintenance';
@@ -370,6 +370,15 @@ export interface AppOptions {
   core?: Pick<CoreOptions, 'pool' | 'runbook' | 'http'>;
 }
 
+/** A profile whose core could not be built (a broken file, an unreadable caFile): not watched, and why. */
+export interface Unwatched {
+  readonly id: string;
+  /** As the store lists it (the file's name and serverName, as far as they can be read). */
+  readonly name: string;
+  readonly serverName: string;
+  readonly error: { code: string; message: string; nextStep: string };
+}
+
 /** One profile of the store with its core: every homeserver is watched, not only the selected one. */
 export interface Server {
   /** The profile's id in the store (what profiles.select takes, and StatusSnapshot.profileId). */
@@ -392,6 +401,8 @@ export interface AppHost {
   selectedId(): string | null;
   /** Every profile whose core is built, in the store's order (the selected one among them). */
   servers(): readonly Server[];
+  /** Profiles that cannot be watched and why, in the store's order: the fronts say so instead of hiding them. */
+  unwatched(): readonly Unwatched[];
   /** Why the selected profile has no core (a broken profile file, an unreadable caFile); null otherwise. */
   coreError(): { code: string; message: string; nextStep: string } | null;
   /** Called after every change of the selection or of the set of cores, with the selected core (or null). */
@@ -415,6 +426,7 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
   const listeners = new Set<(core: Core | null) => void>();
   const cores = new Map<string, Core>();
   const failures = new Map<string, { error: unknown; info: ReturnType<AppHost['coreError']> }>();
+  let listed: ProfilesList['profiles'] = [];
   let order: string[] = [];
   let selected: string | null = null;
   let started = false;
@@ -444,6 +456,7 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
     const next = queue.then(async () => {
       try {
         const list = await profiles.list();
+        listed = list.profiles;
         order = list.profiles.map((p) => p.id);
         selected = list.selectedId;
         for (const [id, core] of [...cores]) {
@@ -480,6 +493,11 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
     core: () => (selected === null ? null : (cores.get(selected) ?? null)),
     selectedId: () => selected,
     servers: () => order.flatMap((id) => (cores.has(id) ? [{ id, core: cores.get(id) as Core }] : [])),
+    unwatched: () =>
+      listed.flatMap((p) => {
+        const info = failures.get(p.id)?.info;
+        return info ? [{ id: p.id, name: p.name, serverName: p.serverName, error: info }] : [];
+      }),
     coreError: () => (selected === null ? null : (failures.get(selected)?.info ?? null)),
     onCoreChanged(listener) {
       listeners.add(listener);

@@ -113,3 +113,28 @@ export function statusView(input: StatusViewInput): StatusSnapshot {
       : null,
   };
 }
+
+/**
+ * A profile that cannot be watched (its file is broken, its caFile unreadable): unknown, never checked, and
+ * the reason as the snapshot's error, so the tray's section and the window's switcher say it is there and why.
+ */
+export function unwatchedView(
+  profile: { id: string; name: string; serverName: string; error: ErrorInfo },
+  intervalSeconds: number,
+): StatusSnapshot {
+  return {
+    profileId: profile.id,
+    profileName: profile.name,
+    serverName: profile.serverName,
+    overall: 'unknown',
+    hosts: [],
+    checks: [],
+    lastRefresh: null,
+    refreshing: false,
+    intervalSeconds,
+    maintenance: { on: false, since: null, reason: null },
+    stickyAlerts: [],
+    busy: null,
+    error: profile.error,
+  };
+}

@@ -196,8 +196,14 @@ describe('openApp', () => {
     const app = await openApp({ dataDir, secrets });
     expect(await app.start()).toBeNull();
     expect(app.coreError()).toMatchObject({ code: 'ProfileInvalid' });
+    expect(app.unwatched()).toMatchObject([
+      { id: 'broken', name: 'Broken', error: { code: 'ProfileInvalid' } },
+    ]);
     const saved = await app.saveProfile(null, draft);
     expect(app.coreError()).toMatchObject({ code: 'ProfileInvalid' });
+    // The broken one is not watched, and says why; the one saved beside it is.
+    expect(app.servers().map((s) => s.id)).toEqual([saved.id]);
+    expect(app.unwatched().map((u) => u.id)).toEqual(['broken']);
     await app.selectProfile(saved.id);
     expect(app.coreError()).toBeNull();
     expect(app.core()?.profile.name).toBe(lab.profile.name);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { unwatchedView } from '../../../../src-main/app/views/status-view';
 import { findAction } from '../../../../src-main/core/runbook/catalog';
 import {
   localClock,
@@ -328,5 +329,25 @@ describe('tray menu of several servers', () => {
     );
     expect(new Set(ids).size).toBe(ids.length);
     expect(items.filter((i) => i.type === 'submenu')).toHaveLength(10);
+  });
+
+  it('a profile that cannot be watched keeps its section, unknown, saying why', () => {
+    const broken = unwatchedView(
+      {
+        id: 'broken',
+        name: 'Broken',
+        serverName: '',
+        error: { code: 'ProfileInvalid', message: 'broken.yaml is not valid.', nextStep: 'Fix it.' },
+      },
+      30,
+    );
+    const items = several(server('home'), broken);
+    expect(items[0]).toMatchObject({ label: '2 servers: state unknown' });
+    const section = items.filter((i) => i.type === 'label' && i.id.startsWith('broken/'));
+    expect(section.map((i) => (i as { label: string }).label)).toEqual([
+      'Broken: state unknown',
+      'Not checked yet',
+      'Status check broke: broken.yaml is not valid.',
+    ]);
   });
 });
