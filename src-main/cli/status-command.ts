@@ -198,15 +198,18 @@ export async function statusAllCommand(
     snapshots.forEach((snapshot, i) => {
       const server = servers[i] as ServerStatusDeps;
       const { overall } = outcome(snapshot);
-      io.stdout(
-        `${i > 0 ? '\n' : ''}== ${server.profile.name} (${server.profile.serverName}): ${LEVEL_WORD[overall]} ==\n`,
-      );
+      io.stdout(`${i > 0 ? '\n' : ''}== ${serverTitle(server.profile)}: ${LEVEL_WORD[overall]} ==\n`);
       if (snapshot.error) io.stderr(errorText(io, snapshot.error));
       io.stdout(formatStatusTable(snapshot.results, now()));
     });
   }
   for (const snapshot of snapshots) io.stderr(hostAdvice(io, snapshot.hosts));
   return code;
+}
+
+/** The profile's name, and its server name unless the name already says it ("Lab (lab.test)"). */
+function serverTitle(profile: Pick<Profile, 'name' | 'serverName'>): string {
+  return profile.name.includes(profile.serverName) ? profile.name : `${profile.name} (${profile.serverName})`;
 }
 
 const LEVEL_WORD: Record<Level, string> = {
