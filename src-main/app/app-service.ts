@@ -102,7 +102,7 @@ export function createAppService(app: AppHost, ports: AppPorts) {
   const alertListeners = new Set<(alerts: readonly AlertView[], server: ServerRef) => void>();
   const runListeners = new Set<(run: RunState, server: ServerRef) => void>();
   const prompts = new HostKeyPrompts();
-  /** Every followed core: its profile id, its runs as the fronts see them, and how to stop following it. */
+  /** Every followed core: its runs as the fronts see them, and how to stop following it. */
   const attached = new Map<Core, { tracker: RunTracker; detach: () => void }>();
   let disposed = false;
 
@@ -132,8 +132,8 @@ export function createAppService(app: AppHost, ports: AppPorts) {
   }
 
   /** The runs of the selected core as the fronts follow them (attached whenever there is a core). */
-  function requireTracker(core: Core = requireCore()): RunTracker {
-    const tracker = attached.get(core)?.tracker;
+  function requireTracker(): RunTracker {
+    const tracker = attached.get(requireCore())?.tracker;
     if (!tracker) throw new NoProfile(app.dataDir);
     return tracker;
   }
