@@ -61,6 +61,7 @@ const UNITS = ['matrix-tuwunel', 'matrix-traefik', 'matrix-postgres'];
 /** A server where every check passes, shaped like the core's checks (ids, groups and titles). */
 export const greenStatus: StatusSnapshot = {
   profileId: 'rampancy',
+  profileName: 'rampancy.cloud',
   serverName: 'rampancy.cloud',
   overall: 'ok',
   lastRefresh: at(60_000),

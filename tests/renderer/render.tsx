@@ -17,6 +17,7 @@ export function baseHandlers(): Handlers {
     'profiles.list': () => fx.profiles,
     'settings.get': () => fx.settings,
     'status.get': () => fx.greenStatus,
+    'status.all': () => ({ servers: [fx.greenStatus] }),
     'status.refresh': () => fx.greenStatus,
     'actions.list': () => ({ actions: fx.catalog }),
     'runs.list': () => ({ runs: [] }),

@@ -267,6 +267,9 @@ describe('status, actions and runs', () => {
       lastRefresh: s.lastRefresh,
     });
     await until('a status event', () => eventsOf('status.changed').length > 0);
+    // One profile, one server: status.all is the same snapshot, named by its profile.
+    const { servers } = await ok('status.all', {});
+    expect(servers.map((x) => x.profileId)).toEqual(['lab-lab.test']);
   });
 
   it('picks up at its next poll what another process did: its maintenance stop and its alert, told once', async () => {
