@@ -281,7 +281,7 @@ describe('status, actions and runs', () => {
       theirMaintenance.enter({
         key: MAINTENANCE_MODE_KEY,
         units: 'all',
-        reason: 'Maintenance stop (stack.stop)',
+        reason: 'all services stopped',
         persistent: true,
       });
       theirAlerts.raise({
@@ -294,7 +294,7 @@ describe('status, actions and runs', () => {
         raisedAt: new Date().toISOString(),
       });
       const s = await ok('status.refresh', {});
-      expect(s.maintenance).toMatchObject({ on: true, reason: 'Maintenance stop (stack.stop)' });
+      expect(s.maintenance).toMatchObject({ on: true, reason: 'all services stopped' });
       expect(s.stickyAlerts.map((a) => a.id)).toEqual(['tuwunel-stopped']);
       // Shown once, as itself: not also as a check.
       expect(s.checks.some((c) => c.id.startsWith('alert:'))).toBe(false);
