@@ -42,8 +42,11 @@ export interface SpawnTarget {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Starts the detached clearer; it outlives this process. Returns its pid. */
-export function spawnClearLater(job: ClearJob, target: SpawnTarget): number | undefined {
+/**
+ * Starts the detached clearer; it outlives this process. Resolves with its pid once its job is written to
+ * it: this process may exit right after (Ctrl-C), and a job cut short would leave the secret on the clipboard.
+ */
+export function spawnClearLater(job: ClearJob, target: SpawnTarget): Promise<number | undefined> {
   const child = spawn(
     process.execPath,
     [...(target.execArgv ?? process.execArgv), target.entry, CLIPBOARD_CLEAR_COMMAND],
@@ -53,10 +56,15 @@ export function spawnClearLater(job: ClearJob, target: SpawnTarget): number | un
       env: target.env ?? process.env,
     },
   );
-  child.stdin?.on('error', () => {});
-  child.stdin?.end(JSON.stringify(job));
   child.unref();
-  return child.pid;
+  return new Promise((resolve) => {
+    const done = () => resolve(child.pid);
+    // A clearer that could not start or read its job ends by itself; there is nothing more to wait for.
+    child.on('error', done);
+    if (!child.stdin) return done();
+    child.stdin.on('error', done);
+    child.stdin.end(JSON.stringify(job), done);
+  });
 }
 
 /** The detached side: waits, then clears the clipboard if it still holds the secret. */

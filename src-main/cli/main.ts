@@ -13,4 +13,9 @@ const onSignal = () => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-process.exitCode = await runCli(process.argv.slice(2), processIo(stop.signal));
+const code = await runCli(process.argv.slice(2), processIo(stop.signal));
+// After Ctrl-C a command may have stopped waiting for a request it cannot take back (an invite being issued):
+// its answer no longer matters, and waiting for it would make the Ctrl-C look ignored. Cancelled actions have
+// run their finally steps and the cores are closed by now.
+if (stop.signal.aborted) process.exit(code);
+process.exitCode = code;
