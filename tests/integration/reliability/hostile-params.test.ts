@@ -171,7 +171,7 @@ describe(`hostile action parameters (${RUNS} each) never reach a shell`, () => {
     const rollback = await rb.plan('token.rollback', {});
     const problems: string[] = [];
     for (const v of fc.sample(hostileValue, { numRuns: RUNS, seed: 3 })) {
-      const ipc = invokeChannels['token.rotate'].request.safeParse({ apply: v });
+      const ipc = invokeChannels['token.rotate'].request.safeParse({ apply: v, confirmation: null });
       if (ipc.success !== (typeof v === 'boolean'))
         problems.push(`IPC token.rotate {apply: ${JSON.stringify(v)}}: ${ipc.success}`);
       const got = await outcome(() => rb.plan('token.rotate', { apply: v }));
