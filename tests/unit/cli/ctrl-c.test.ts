@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearJob, spawnClearLater } from '../../../src-main/cli/clear-later';
+import { clearJob, runClearJob, spawnClearLater } from '../../../src-main/cli/clear-later';
 import type { CliClipboard } from '../../../src-main/cli/cli-clipboard';
 import { EXIT } from '../../../src-main/cli/exit-codes';
 import { inviteCommand } from '../../../src-main/cli/invite-command';
@@ -110,7 +110,7 @@ describe('Ctrl-C', () => {
       'xclip',
       'invite-token',
       { key: Buffer.alloc(32, 1), digest: Buffer.alloc(32, 2) },
-      30_000,
+      Date.now() + 30_000,
     );
     const pid = await spawnClearLater(job, { entry, execArgv: [] });
     expect(pid).toBeTypeOf('number');
@@ -122,5 +122,24 @@ describe('Ctrl-C', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(JSON.parse(text)).toEqual(job);
+  });
+});
+
+describe('the detached clearer', () => {
+  it('clears at the time the copy named, however late it started; a past time at once', async () => {
+    const now = Date.parse('2026-12-07T08:00:00Z');
+    const job = (clearAt: number) =>
+      JSON.stringify(
+        clearJob('xclip', 'invite-token', { key: Buffer.alloc(32, 1), digest: Buffer.alloc(32, 2) }, clearAt),
+      );
+    const waits: number[] = [];
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+    };
+    // No display: after its wait the clearer cannot reach xclip, which is not what is looked at here.
+    const env = { PATH: process.env.PATH ?? '' };
+    for (const clearAt of [now + 25_000, now - 3_000])
+      await runClearJob(job(clearAt), env, sleep, () => now).catch(() => false);
+    expect(waits).toEqual([25_000, 0]);
   });
 });
