@@ -521,12 +521,15 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     },
 
     secrets: {
-      list: async (): Promise<{ secrets: SecretSlot[] }> => {
+      list: async (): Promise<{ secrets: SecretSlot[]; migration: string | null }> => {
         const core = requireCore();
         const store = writeOnlySecretStore(core.secrets);
         const slots = secretSlots(core.profile);
         const stored = await Promise.all(slots.map((s) => store.has(secretRef(core.profile, s))));
-        return { secrets: slots.map((s, i) => ({ ...s, stored: stored[i] === true })) };
+        return {
+          secrets: slots.map((s, i) => ({ ...s, stored: stored[i] === true })),
+          migration: core.secretsMigration?.sentence ?? null,
+        };
       },
       has: async (kind: SecretKind, host: HostRole | null) => {
         const core = requireCore();

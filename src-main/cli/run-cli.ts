@@ -88,7 +88,8 @@ Exit codes:
   69  no keychain or clipboard tool on this machine
   78  no profile is in use, or the profile file is not valid
   130 interrupted by Ctrl-C: a running action was cancelled after its finally steps ran, a question or
-      prompt was left unanswered (status --watch ends with the last poll's code instead)
+      prompt was left unanswered, or a request to the server was no longer waited for (invite says
+      what the server may still have done); status --watch ends with the last poll's code instead
 `;
 }
 

@@ -21,7 +21,7 @@ export function baseHandlers(): Handlers {
     'status.refresh': () => fx.greenStatus,
     'actions.list': () => ({ actions: fx.catalog }),
     'runs.list': () => ({ runs: [] }),
-    'secrets.list': () => ({ secrets: fx.secrets }),
+    'secrets.list': () => ({ secrets: fx.secrets, migration: null }),
   };
 }
 

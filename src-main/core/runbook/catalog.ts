@@ -179,7 +179,7 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
         ctx.maintenance.enter({
           key: MAINTENANCE_MODE_KEY,
           units: 'all',
-          reason: 'Maintenance stop (stack.stop)',
+          reason: 'all services stopped',
           persistent: true,
         });
         return { ok: true, summary: 'Maintenance mode is on.' };
@@ -326,7 +326,7 @@ const stackRestart = playbookAction({
   downtime: 'About a minute while the services restart.',
   confirm: (ctx) =>
     `Restart all Matrix services with the playbook from ${hostLabel(ctx.profile, ctx.profile.deploy.host)}: Matrix is unavailable for about a minute.`,
-  maintenance: { units: 'all', reason: 'Restarting all services (stack.restart)' },
+  maintenance: { units: 'all', reason: 'restarting all services' },
   steps: [
     playbookStep({
       id: 'playbook-start',
@@ -357,7 +357,7 @@ const tuwunelRestart = defineAction<Record<string, never>>({
   confirm: (ctx) =>
     `Restart matrix-tuwunel on ${hostLabel(ctx.profile, 'homeserver')}: Matrix is unavailable for a few seconds.`,
   locks: () => ['homeserver'],
-  maintenanceWindow: () => ({ units: [TUWUNEL_UNIT], reason: 'Restarting Tuwunel (tuwunel.restart)' }),
+  maintenanceWindow: () => ({ units: [TUWUNEL_UNIT], reason: 'restarting Tuwunel' }),
   steps: [
     {
       kind: 'remote',
@@ -388,7 +388,7 @@ const configApply = playbookAction({
   downtime: 'Services whose configuration changed restart (seconds each).',
   confirm: (ctx) =>
     `Apply the configuration from ${hostLabel(ctx.profile, ctx.profile.deploy.host)} (install-all,start): services whose configuration changed restart.`,
-  maintenance: { units: 'all', reason: 'Applying the configuration (config.apply)' },
+  maintenance: { units: 'all', reason: 'applying the configuration' },
   steps: [configApplyStep({ id: 'playbook-install-all' })],
   success: 'The configuration was applied.',
   interrupted: { left: 'the configuration may be only partly applied', fix: 'config.apply' },
@@ -631,7 +631,9 @@ const userMakeAdmin = defineAction<UserParams, UserCommandScratch>({
       : `Stop matrix-tuwunel on ${hostLabel(ctx.profile, 'homeserver')}, grant ${ctx.params.user} server-admin rights with Tuwunel's CLI, then start it again: Matrix is unavailable for about 30 s.`,
   locks: () => ['homeserver'],
   maintenanceWindow: (ctx) =>
-    ctx.adminRoom ? null : { units: [TUWUNEL_UNIT], reason: `Making ${ctx.params.user} an admin (CLI mode)` },
+    ctx.adminRoom
+      ? null
+      : { units: [TUWUNEL_UNIT], reason: `making ${ctx.params.user} an admin, with Tuwunel stopped` },
   ...userCommandSteps(makeAdminSpec),
   success: (ctx) => `${ctx.params.user} is now a server admin (${downtimeNote(ctx)}).`,
   interrupted: CLI_MODE_INTERRUPTED,
@@ -665,7 +667,9 @@ const userDeactivate = defineAction<DeactivateParams, UserCommandScratch>({
     `Deactivate ${ctx.params.user} permanently (cannot be undone)${ctx.params.leaveRooms ? ' and remove them from all their rooms' : ', keeping them in their rooms as a ghost'}${ctx.adminRoom ? ' (through the admin room; no downtime)' : `; Tuwunel on ${hostLabel(ctx.profile, 'homeserver')} stops for about 30 s (CLI mode)`}.`,
   locks: () => ['homeserver'],
   maintenanceWindow: (ctx) =>
-    ctx.adminRoom ? null : { units: [TUWUNEL_UNIT], reason: `Deactivating ${ctx.params.user} (CLI mode)` },
+    ctx.adminRoom
+      ? null
+      : { units: [TUWUNEL_UNIT], reason: `deactivating ${ctx.params.user}, with Tuwunel stopped` },
   ...userCommandSteps<DeactivateParams>({
     command: (ctx) => deactivateUserCommand(ctx.params.user, ctx.params.leaveRooms),
     read: readDeactivateReply,
@@ -708,7 +712,7 @@ function federationAction(op: AllowlistOp): AnyAction {
         ? `Add ${serverRegex(ctx.params.server)} to the federation allowlist in ${ctx.profile.deploy.varsFile} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)}, then apply the configuration (install-all,start), which restarts Tuwunel.`
         : `Remove ${ctx.params.server} from the federation allowlist in ${ctx.profile.deploy.varsFile} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)}, then apply the configuration (install-all,start), which restarts Tuwunel.`,
     locks: (ctx) => [ctx.profile.deploy.host, 'homeserver'],
-    maintenanceWindow: () => ({ units: 'all', reason: `Applying a federation ${op} (federation.${op})` }),
+    maintenanceWindow: () => ({ units: 'all', reason: 'applying the federation allowlist change' }),
     steps: [
       {
         kind: 'remote',

@@ -13,7 +13,6 @@ import {
   appendKnownHost,
   entriesFor,
   type KnownHostsEntry,
-  knownHostsName,
   readKnownHostsFile,
   removeKnownHost,
 } from './known-hosts';
@@ -73,8 +72,13 @@ export function judgeHostKey(
   return { status: 'unknown', certAuthority: mine.find((e) => e.marker === 'cert-authority') ?? null };
 }
 
+/**
+ * A host as sentences name it: `192.168.1.243`, or `192.168.1.243 port 2222` off port 22 (OpenSSH's
+ * `[host]:port` is known_hosts syntax; inside a sentence's parentheses it reads as noise).
+ */
 export function displayTarget(target: { address: string; port: number }): string {
-  return knownHostsName(target.address, target.port);
+  const host = target.address.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return target.port === 22 ? host : `${host} port ${target.port}`;
 }
 
 export function verdictError(target: HostTarget, key: Buffer, verdict: HostKeyVerdict): AppError | null {

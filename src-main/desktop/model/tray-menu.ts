@@ -213,8 +213,11 @@ function header(
   if (status.busy) lines.push(label('header:busy', `Running: ${status.busy.title}`));
   if (status.maintenance.on) {
     const since = status.maintenance.since ? ` since ${formatTime(status.maintenance.since)}` : '';
-    const reason = status.maintenance.reason ? ` (${status.maintenance.reason})` : '';
-    lines.push(label('header:maintenance', `Maintenance mode${since}${reason}`));
+    lines.push(label('header:maintenance', `Maintenance mode${since}`));
+    // Its own line: beside the time it would be cut off in a tray menu's width.
+    const reason = status.maintenance.reason;
+    if (reason)
+      lines.push(label('header:maintenance-reason', `${reason.charAt(0).toUpperCase()}${reason.slice(1)}`));
   }
   if (status.error) lines.push(label('header:error', `Status check broke: ${status.error.message}`));
   return lines;

@@ -93,7 +93,10 @@ describe('HostKeyPolicy', () => {
     const unknown = error as HostKeyUnknown;
     expect(unknown.keyType).toBe('ssh-ed25519');
     expect(unknown.fingerprint).toBe(sha256Fingerprint(current.blob));
-    expect(unknown.address).toBe('[127.0.0.2]:2222');
+    expect(unknown.address).toBe('127.0.0.2 port 2222');
+    expect(unknown.message).toBe(
+      `The homeserver host (127.0.0.2 port 2222) presented ssh-ed25519 key ${unknown.fingerprint}, which is not trusted yet.`,
+    );
     expect(policy.presentedKey('homeserver')).toEqual({
       keyType: 'ssh-ed25519',
       fingerprint: unknown.fingerprint,
@@ -252,7 +255,7 @@ describe('HostKeyPolicy', () => {
     expect(verdict).toEqual({ status: 'mismatch', expected: sha256Fingerprint(ecdsa.blob) });
     expect(error).toBeInstanceOf(HostKeyMismatch);
     expect(error!.message).toBe(
-      `The homeserver host ([127.0.0.2]:2222) presented ssh-ed25519 key ${sha256Fingerprint(current.blob)}, not ${sha256Fingerprint(ecdsa.blob)} (hosts.homeserver.hostKeyFingerprint in the profile). This can mean someone is intercepting the connection; nothing was sent and nothing was trusted.`,
+      `The homeserver host (127.0.0.2 port 2222) presented ssh-ed25519 key ${sha256Fingerprint(current.blob)}, not ${sha256Fingerprint(ecdsa.blob)} (hosts.homeserver.hostKeyFingerprint in the profile). This can mean someone is intercepting the connection; nothing was sent and nothing was trusted.`,
     );
     await expect(policy.trust(other, sha256Fingerprint(current.blob), true)).rejects.toBeInstanceOf(
       HostKeyMismatch,

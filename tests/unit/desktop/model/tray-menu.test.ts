@@ -133,7 +133,7 @@ describe('tray menu', () => {
   it('offers "Start the stack" instead of "Maintenance stop" in maintenance, without a confirm (it is safe)', () => {
     const status = aStatus({
       overall: 'maintenance',
-      maintenance: { on: true, since: at(-3_600_000), reason: 'Maintenance stop' },
+      maintenance: { on: true, since: at(-3_600_000), reason: 'all services stopped' },
     });
     const items = menu(status);
     expect(items.some((i) => i.type === 'item' && i.id === 'action:stack.stop')).toBe(false);
@@ -142,7 +142,8 @@ describe('tray menu', () => {
       confirm: false,
       enabled: true,
     });
-    expect(header(items)).toContain('Maintenance mode since 13:03 (Maintenance stop)');
+    expect(header(items)).toContain('Maintenance mode since 13:03');
+    expect(header(items)).toContain('All services stopped');
   });
 
   it('disables every action while a mutating run is busy, and says which run', () => {
