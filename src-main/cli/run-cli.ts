@@ -148,6 +148,7 @@ export async function runCli(
           runbook: core.runbook,
           invites: core.inviteClient,
           clearDelaySeconds: core.settings.get().clipboardClearSeconds,
+          acts: core.acts,
         };
       },
       io,

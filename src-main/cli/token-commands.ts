@@ -1,4 +1,5 @@
 import { InvalidInput } from '../core/errors';
+import { type ActLog, recordAct } from '../core/lib/acts';
 import { InviteClient, InviteService, parseDuration } from '../core/matrix/invites';
 import { joiningInstructions } from '../core/matrix/joining-instructions';
 import type { Profile } from '../core/profile/schema';
@@ -52,6 +53,8 @@ export interface TokenCliDeps {
   scheduleClear?: (job: ClearJob) => void;
   invites?: InviteClient;
   now?: () => number;
+  /** The audit trail of the profile: a token copy is recorded (never the token). */
+  acts?: ActLog;
 }
 
 const MAX_SECRET_BYTES = 64 * 1024;
@@ -105,8 +108,21 @@ export async function tokenCopyCommand(args: string[], deps: TokenCliDeps, io: C
     noArguments(args, 'token copy');
     // The clipboard first: without one there is nothing to decrypt for, and nothing gets printed.
     const clipboard = await (deps.clipboard ?? createCliClipboard)();
-    const token = await readRegistrationToken(deps.profile, deps.secrets);
-    const note = await copySecret(deps, clipboard, token, 'registration-token');
+    const note = await recordAct(
+      deps.acts,
+      {
+        action: 'token.copy',
+        params: { to: clipboard.name },
+        done: (n) => `Copied the registration token. ${n}`,
+      },
+      async () =>
+        copySecret(
+          deps,
+          clipboard,
+          await readRegistrationToken(deps.profile, deps.secrets),
+          'registration-token',
+        ),
+    );
     io.stdout(`Copied the registration token of ${deps.profile.name}. ${note}\n`);
     return EXIT.ok;
   } catch (e) {
@@ -207,7 +223,9 @@ async function refuse(): Promise<never> {
   throw new Error('This command does not use the clipboard.');
 }
 
-function usesText(uses: number | null, completed: number): string {
+function usesText(uses: number | null, completed: number | null): string {
+  // Tuwunel before 1.8.1 does not say how often a token was used (the app lists what it issued).
+  if (completed === null) return uses === null ? 'unlimited' : `up to ${uses} uses`;
   return uses === null ? `${completed} used, unlimited` : `${completed} of ${uses} used`;
 }
 

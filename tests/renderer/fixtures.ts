@@ -269,6 +269,7 @@ export function plan(partial: Partial<Plan> & Pick<Plan, 'actionId'>): Plan {
     downtime: null,
     confirm: 'Does it.',
     route: null,
+    routeWhy: null,
     steps: [],
     ...partial,
   };

@@ -1,5 +1,5 @@
 import type { HostRole } from '../profile/schema';
-import type { RunState, STEP_KINDS, StepState } from '../vocab';
+import type { Route, RunState, STEP_KINDS, StepState } from '../vocab';
 import type { AnsibleSummary } from './ansible-output';
 import type { StickyAlert } from './sticky-alerts';
 import type { Danger } from './types';
@@ -44,7 +44,7 @@ export interface RunRecord {
   params: Record<string, unknown>;
   danger: Danger;
   /** user.* actions: which route was taken. */
-  route: 'admin-room' | 'cli' | null;
+  route: Route | null;
   state: RunState;
   /** A sentence a person understands; null while running. */
   sentence: string | null;

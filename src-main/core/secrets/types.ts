@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { SECRET_KINDS, type SecretKind } from '../vocab';
+import { SECRET_KINDS, type SecretKind, STORED_SECRET_KINDS, type StoredSecretKind } from '../vocab';
 
-export { SECRET_KINDS, type SecretKind };
+export { SECRET_KINDS, type SecretKind, type StoredSecretKind };
 export const secretKindSchema = z.enum(SECRET_KINDS);
 
 /** A part of a keychain account: any text but control characters. */
@@ -14,7 +14,7 @@ const accountPart = (max: number) =>
 
 export const secretRefSchema = z.object({
   profile: accountPart(253),
-  kind: secretKindSchema,
+  kind: z.enum(STORED_SECRET_KINDS),
   // A host identity holds user, address, port, pinned key and jump host; a homeserver's, a whole URL.
   host: accountPart(2048).optional(),
 });
@@ -22,14 +22,16 @@ export const secretRefSchema = z.object({
 /**
  * Which secret. The core's parts name the profile (its name) and, for per-host kinds, the host role; the
  * keychain gets the same shape bound to identity (profile-secrets.ts): the profile's uid, and the identity
- * of the host or homeserver. Account = `<profile>/<kind>[/<host>]`.
+ * of the host or homeserver. Account = `<profile>/<kind>[/<host>]`. The app's own entries (APP_SECRET_KINDS)
+ * are refs too, but never one a user names: SecretRef holds the user's kinds only.
  */
-export type SecretRef = z.infer<typeof secretRefSchema>;
+export type StoredSecretRef = z.infer<typeof secretRefSchema>;
+export type SecretRef = StoredSecretRef & { kind: SecretKind };
 
 /** The main process's view of the keychain. Only the main process ever calls `get`. */
 export interface SecretStore {
-  get(ref: SecretRef): Promise<Buffer | null>;
-  set(ref: SecretRef, value: string | Buffer): Promise<void>;
-  has(ref: SecretRef): Promise<boolean>;
-  delete(ref: SecretRef): Promise<boolean>;
+  get(ref: StoredSecretRef): Promise<Buffer | null>;
+  set(ref: StoredSecretRef, value: string | Buffer): Promise<void>;
+  has(ref: StoredSecretRef): Promise<boolean>;
+  delete(ref: StoredSecretRef): Promise<boolean>;
 }

@@ -352,6 +352,14 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
     'GET /_synapse/admin/v2/users': asAdmin((ctx) => adminApi.listUsers(ctx.url.searchParams, false)),
     'GET /_synapse/admin/v3/users': asAdmin((ctx) => adminApi.listUsers(ctx.url.searchParams, true)),
     'GET /_synapse/admin/v1/users/{user_id}/admin': asAdmin((ctx) => adminApi.isAdmin(param(ctx, 0))),
+    'GET /_synapse/admin/v2/users/{user_id}': asAdmin((ctx) => adminApi.getUser(param(ctx, 0))),
+    'PUT /_synapse/admin/v2/users/{user_id}': async (ctx) => {
+      const session = await requireAdmin(ctx);
+      const before = await readUsers(opts.homeserverDir);
+      const result = await adminApi.modifyUser(session.userId, param(ctx, 0), await ctx.body());
+      room.membershipChanges(before, await readUsers(opts.homeserverDir));
+      return result;
+    },
     'POST /_synapse/admin/v1/deactivate/{user_id}': asAdmin((ctx) => adminApi.deactivate(param(ctx, 0))),
     'POST /_synapse/admin/v1/reset_password/{user_id}': asAdmin(async (ctx) =>
       adminApi.resetPassword(param(ctx, 0), await ctx.body()),

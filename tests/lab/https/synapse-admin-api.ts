@@ -109,6 +109,54 @@ export class SynapseAdminApi {
     return ok({ admin: user?.admin ?? false });
   }
 
+  /** `GET /_synapse/admin/v2/users/{user_id}` (get_details.rs): the user's details, 404 for an unknown user. */
+  async getUser(userId: string): Promise<ApiResult> {
+    if (!this.isLocal(userId)) return fail(400, 'M_INVALID_PARAM', 'Can only look up local users');
+    const user = (await readUserRecords(this.homeserverDir)).find((u) => u.userId === userId);
+    if (!user) return fail(404, 'M_NOT_FOUND', 'User not found');
+    return ok(this.details(user));
+  }
+
+  private details(u: { userId: string; admin: boolean; deactivated: boolean; displayName: string }) {
+    return {
+      name: u.userId,
+      displayname: u.displayName || null,
+      admin: u.admin,
+      deactivated: u.deactivated,
+      erased: false,
+      locked: false,
+      suspended: false,
+      shadow_banned: false,
+      is_guest: false,
+      creation_ts: 0,
+      threepids: [],
+      external_ids: [],
+    };
+  }
+
+  /**
+   * `PUT /_synapse/admin/v2/users/{user_id}` (create_or_modify.rs): the lab acts out the admin flag of an
+   * existing user (make_user_admin / revoke_admin; nobody demotes themselves). Creating a user, and the other
+   * fields, answer 501 as every served endpoint the lab does not act out.
+   */
+  async modifyUser(sender: string, userId: string, body: Record<string, unknown>): Promise<ApiResult> {
+    if (!this.isLocal(userId)) return fail(400, 'M_INVALID_PARAM', 'Can only create or modify local users');
+    const users = await readUserRecords(this.homeserverDir);
+    const user = users.find((u) => u.userId === userId);
+    const others = Object.keys(body).filter((k) => k !== 'admin');
+    if (!user || others.length > 0 || typeof body.admin !== 'boolean')
+      return fail(
+        501,
+        'M_UNRECOGNIZED',
+        'The Homeserver Tray lab acts out only the admin flag of an existing user here.',
+      );
+    if (body.admin === false && sender === userId)
+      return fail(400, 'M_INVALID_PARAM', 'You may not demote yourself.');
+    user.admin = body.admin;
+    await writeUserRecords(this.homeserverDir, users);
+    return ok(this.details(user));
+  }
+
   /** `POST /_synapse/admin/v1/deactivate/{user_id}` (deactivate_account.rs): devices go, admin stays. */
   async deactivate(userId: string): Promise<ApiResult> {
     if (!this.isLocal(userId)) return fail(400, 'M_INVALID_PARAM', 'Can only deactivate local users');
