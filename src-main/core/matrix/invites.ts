@@ -73,6 +73,18 @@ export class InviteNotRevocable extends AppError {
   }
 }
 
+/** On the admin-room route the app revokes only what it issued: `token revoke <t>` puts the token into the room. */
+export class InviteNotIssuedHere extends AppError {
+  readonly code = 'InviteNotIssuedHere';
+  readonly nextStep =
+    'Revoke it yourself in the admin room if you must, or upgrade Tuwunel to 1.8.1 or later: its admin API revokes any invite without a trace in the room.';
+  constructor() {
+    super(
+      'That is not an invite this app issued. Without the admin API the app revokes only its own invites, because revoking one sends its token into the admin room’s history.',
+    );
+  }
+}
+
 // ------------------------------------------------------------------ durations
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000, w: 604_800_000 };
@@ -394,6 +406,8 @@ export class InviteClient {
       await this.record.remove([token]);
       return;
     }
+    // The room keeps what is said in it: only an invite the app issued there (already in its history) may be named.
+    if (!(await this.record.tokens()).includes(token)) throw new InviteNotIssuedHere();
     const reply = await this.adminCommand(`token revoke ${token}`);
     if (reply.includes('Token revoked successfully')) {
       await this.record.remove([token]);
