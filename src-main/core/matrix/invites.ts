@@ -143,28 +143,6 @@ export function parseIssueReply(reply: string): InviteToken | null {
   return info ? { token: m[1] as string, ...info } : null;
 }
 
-/** `Found N registration tokens:` then ``- `TOKEN` --- <info>`` lines. */
-export function parseListReply(reply: string): InviteToken[] | null {
-  if (!/Found \d+ registration tokens?:/.test(reply)) return null;
-  const tokens: InviteToken[] = [];
-  for (const line of reply.split(/\r?\n/)) {
-    const m = /^- `([^`]+)` --- (.*)$/.exec(line.trim());
-    if (!m) continue;
-    const info = parseTokenInfo(m[2] ?? '');
-    tokens.push({
-      token: m[1] as string,
-      ...(info ?? {
-        usesAllowed: null,
-        pending: 0,
-        completed: 0,
-        expiresAt: null,
-        source: 'unknown' as const,
-      }),
-    });
-  }
-  return tokens;
-}
-
 /** Whatever Tuwunel answered, with the secrets of this exchange masked, for an error message. */
 function masked(text: string, secrets: string[]): string {
   let out = maskTokenReplies(text);

@@ -40,7 +40,7 @@ function plain(version: string): string {
 }
 
 /** The profile's word for it, for a plan made without asking (a dry run of an action that needs no facts). */
-export function pinnedFacts(profile: Pick<Profile, 'homeserver'>): ServerFacts {
+export function pinnedFacts(profile: { homeserver: Pick<Profile['homeserver'], 'version'> }): ServerFacts {
   return {
     running: null,
     source: null,
@@ -89,7 +89,7 @@ function jsonOf(text: string): unknown {
 }
 
 export interface ProbeOptions {
-  profile: Pick<Profile, 'publicUrl' | 'homeserver'>;
+  profile: Pick<Profile, 'publicUrl'> & { homeserver: Pick<Profile['homeserver'], 'version'> };
   ca?: Buffer | undefined;
   /** Per request; the three run at once. Default 5 s. */
   timeoutMs?: number;

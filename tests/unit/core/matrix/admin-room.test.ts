@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cancelled, Timeout } from '../../../../src-main/core/errors';
 import {
+  AdminCommandRefused,
   AdminReplyTooLong,
   AdminRoomClient,
   MatrixRequestFailed,
+  quotedCommand,
 } from '../../../../src-main/core/matrix/admin-room';
 
 const TOKEN = 'syt_admin_token';
@@ -152,6 +154,44 @@ describe('AdminRoomClient', () => {
     );
     expect(error.nextStep).toMatch(/Log in again/);
     expect(JSON.stringify(error)).not.toContain('wrong-token');
+  });
+});
+
+describe('what the room keeps: the transport refuses for every caller', () => {
+  it('never sends a command that lists all rooms or every token; a token command only from the invite commands', async () => {
+    const room: FakeRoom = {
+      events: [],
+      requests: [],
+      answer: (_body, id) => [notice(`$r-${id}`, id, 'Token revoked successfully.')],
+    };
+    const c = await client(room);
+    for (const command of ['rooms list', '!admin  rooms list 2', 'token list', 'TOKEN LIST']) {
+      const error = await c.run(TOKEN, command, { timeoutMs: 2000 }).catch((e) => e);
+      expect(error, command).toBeInstanceOf(AdminCommandRefused);
+    }
+    const issue = await c.run(TOKEN, 'token issue --once', { timeoutMs: 2000 }).catch((e) => e);
+    expect(issue).toBeInstanceOf(AdminCommandRefused);
+    expect(issue.nextStep).toMatch(/invite/);
+    expect(room.requests).toEqual([]);
+    // The invite commands say they expect a token; then it goes, and only then.
+    const revoked = await c.run(TOKEN, 'token revoke AAAAbbbbCCCCdddd', {
+      timeoutMs: 2000,
+      expectsToken: true,
+    });
+    expect(revoked.body).toBe('Token revoked successfully.');
+    expect(room.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
+  });
+
+  it('never quotes a token of the command in a message', async () => {
+    expect(quotedCommand('!admin token revoke AAAAbbbbCCCCdddd')).toBe('!admin token revoke ••••••');
+    expect(quotedCommand('!admin server uptime')).toBe('!admin server uptime');
+    const c = await client({ events: [], requests: [], answer: () => null });
+    const error = await c
+      .run(TOKEN, 'token revoke AAAAbbbbCCCCdddd', { timeoutMs: 200, expectsToken: true })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(Timeout);
+    expect(error.message).toContain('"!admin token revoke ••••••"');
+    expect(error.message).not.toContain('AAAAbbbbCCCCdddd');
   });
 });
 
