@@ -167,6 +167,26 @@ describe('actions and run', () => {
   });
 });
 
+describe('hostile remote text', () => {
+  it('reaches the terminal escaped: no OSC 52 clipboard write, title change, line overwrite or bidi override', async () => {
+    const hostile =
+      'Job failed.\u001b]52;c;b3duZWQ=\u0007\u001b]0;owned\u0007\r\u001b[2KOK \u202esuccess\u009b2J';
+    t.lab.faults.exit('homeserver', 'systemctl restart*', 1, `${hostile}\n`, 1);
+    try {
+      const r = await t.cli(['run', 'tuwunel.restart', '--yes']);
+      expect(r.code).toBe(1);
+      const printed = r.stdout + r.stderr;
+      expect(printed).toContain(
+        'Job failed.\\x1b]52;c;b3duZWQ=\\x07\\x1b]0;owned\\x07\\r\\x1b[2KOK \\u202esuccess\\u009b2J',
+      );
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is looked for
+      expect(printed).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    } finally {
+      t.lab.faults.clear('homeserver');
+    }
+  });
+});
+
 describe('token and secret commands are wired', () => {
   it('secret delete of something never stored says so', async () => {
     const r = await t.cli(['secret', 'delete', 'matrix-admin-token']);
