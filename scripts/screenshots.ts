@@ -164,8 +164,8 @@ async function panels(browser: Browser, desktop: DesktopUnderTest, scheme: Schem
   await shoot(page, 'actions', scheme);
 
   const card = page.getByRole('article', { name: 'Make someone a server admin', exact: true });
-  await card.getByLabel('User ID', { exact: true }).fill('@bob:elsewhere');
-  await card.getByLabel('User ID', { exact: true }).blur();
+  await card.getByLabel('Their Matrix ID', { exact: true }).fill('@bob:elsewhere');
+  await card.getByLabel('Their Matrix ID', { exact: true }).blur();
   await card.getByText('Details').click();
   await card.scrollIntoViewIfNeeded();
   await shoot(page, 'actions-validation', scheme);
