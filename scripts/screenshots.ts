@@ -170,6 +170,13 @@ async function panels(browser: Browser, desktop: DesktopUnderTest, scheme: Schem
   await card.scrollIntoViewIfNeeded();
   await shoot(page, 'actions-validation', scheme);
 
+  // A user action's confirm says how it reaches Tuwunel and why (here: no admin sign-in, so CLI mode).
+  await card.getByLabel('Their Matrix ID', { exact: true }).fill('bob');
+  await card.getByRole('button', { name: 'Run: Make someone a server admin', exact: true }).click();
+  await page.getByRole('alertdialog').waitFor();
+  await shoot(page, 'confirm-route', scheme);
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
+
   await page
     .getByRole('article', { name: 'Restart Tuwunel', exact: true })
     .getByRole('button', { name: 'Run: Restart Tuwunel', exact: true })
