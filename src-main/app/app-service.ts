@@ -403,10 +403,10 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     actions: {
       list: async () => {
         const core = requireCore();
-        const adminRoom = await core.secrets.has({ profile: core.profile.name, kind: 'matrix-admin-token' });
+        const adminToken = await core.secrets.has({ profile: core.profile.name, kind: 'matrix-admin-token' });
         return {
           actions: core.runbook.catalog.map((a) =>
-            actionInfo(a, { profile: core.profile, settings: core.runbook.settings, adminRoom }),
+            actionInfo(a, { profile: core.profile, settings: core.runbook.settings, adminToken }),
           ),
         };
       },
@@ -562,11 +562,11 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     matrix: {
       login: (userId: string, password: string) => {
         const core = requireCore();
-        return matrixLogin(core.profile, writeOnlySecretStore(core.secrets), userId, password);
+        return matrixLogin(core.profile, writeOnlySecretStore(core.secrets), userId, password, core.acts);
       },
       logout: () => {
         const core = requireCore();
-        return matrixLogout(core.profile, core.secrets);
+        return matrixLogout(core.profile, core.secrets, core.acts);
       },
     },
 

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError, InvalidInput, SecretStoreUnavailable } from '../core/errors';
+import { type ActLog, recordAct } from '../core/lib/acts';
 import { InviteClient, InviteService } from '../core/matrix/invites';
+import { probeServer } from '../core/matrix/server-facts';
 import { dataDir as defaultDataDir } from '../core/paths';
-import { isFileUid, loadProfile } from '../core/profile/load';
+import { expandHome, isFileUid, loadProfile } from '../core/profile/load';
 import type { Profile } from '../core/profile/schema';
 import { type ProfileDraft, ProfileStore, type ProfilesList } from '../core/profile/store';
-import { AuditLog } from '../core/runbook/audit';
+import { AuditLog, auditedSecretStore } from '../core/runbook/audit';
 import { CATALOG } from '../core/runbook/catalog';
 import { connectMaintenance, MaintenanceStore } from '../core/runbook/maintenance';
 import { Recovery } from '../core/runbook/recovery';
@@ -21,6 +24,7 @@ import { type LegacyMigration, migrateLegacySecrets } from '../core/secrets/lega
 import { profileSecretStore } from '../core/secrets/profile-secrets';
 import type { SecretStore } from '../core/secrets/types';
 import { SettingsStore } from '../core/settings/store';
+import type { ForgetResult } from '../core/ssh/host-key-policy';
 import { HostLocks } from '../core/ssh/host-lock';
 import { SshPool, type SshPoolOptions } from '../core/ssh/pool';
 import type { HttpGetter } from '../core/status/https-client';
@@ -30,6 +34,8 @@ import { StatusService } from '../core/status/service';
 import type { CheckResult } from '../core/status/types';
 import { type Clipboard, ClipboardGuard } from '../core/token/clipboard';
 import { RegistrationTokenService } from '../core/token/token-service';
+import { readRegistrationToken } from '../core/vault/vault-file';
+import type { HostRole } from '../core/vocab';
 import { STICKY_CHECK_PREFIX } from './views/status-view';
 
 /**
@@ -85,6 +91,8 @@ export interface Core {
   /** What killed runs left: resolved at every status poll (the first one is at start-up). */
   readonly recovery: Recovery;
   readonly audit: AuditLog;
+  /** This profile's acts on secrets and trust, into the audit trail (the fronts record what the core cannot see). */
+  readonly acts: ActLog;
   readonly runbook: Runbook;
   readonly inviteClient: InviteClient;
   /** Null without a clipboard (the CLI copies with its own tools). */
@@ -97,6 +105,41 @@ export interface Core {
    * token still on the clipboard). Leaves no handle open, so a CLI process exits by itself. Idempotent.
    */
   close(): Promise<void>;
+}
+
+/** The SSH pool with every trust and forget of a host key recorded: the window and the CLI both pass here. */
+class AuditedSshPool extends SshPool {
+  constructor(
+    options: SshPoolOptions,
+    private readonly acts: ActLog,
+  ) {
+    super(options);
+  }
+
+  override trustHostKey(role: HostRole, fingerprint: string, permanent: boolean): Promise<void> {
+    return recordAct(
+      this.acts,
+      {
+        action: 'hostkey.trust',
+        params: { host: role, fingerprint, permanent },
+        done: () =>
+          `Trusted ${fingerprint} for the ${role} host${permanent ? '' : ' for this session only'}.`,
+      },
+      () => super.trustHostKey(role, fingerprint, permanent),
+    );
+  }
+
+  override forgetHostKey(role: HostRole): Promise<ForgetResult> {
+    return recordAct(
+      this.acts,
+      {
+        action: 'hostkey.forget',
+        params: { host: role },
+        done: (r) => `Forgot ${r.removed} trusted key${r.removed === 1 ? '' : 's'} of the ${role} host.`,
+      },
+      () => super.forgetHostKey(role),
+    );
+  }
 }
 
 /**
@@ -178,16 +221,21 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const dir = options.dataDir ?? defaultDataDir();
   const keychain = options.secrets ?? createKeytarSecretStore();
   const secretsMigration = await migrateSecrets(keychain, { profile, uid }, dir);
-  const secrets = profileSecretStore(keychain, { profile, uid });
+  const audit = new AuditLog(dir);
+  const acts = audit.acts(profile.name);
+  const secrets = auditedSecretStore(profileSecretStore(keychain, { profile, uid }), acts);
   const settings = options.settings ?? new SettingsStore(dir);
   const now = options.now ?? Date.now;
 
-  const pool = new SshPool({
-    profile,
-    appKnownHostsFile: join(dir, 'known_hosts'),
-    secret: (kind, host) => secrets.get({ profile: profile.name, kind, host }),
-    ...options.pool,
-  });
+  const pool = new AuditedSshPool(
+    {
+      profile,
+      appKnownHostsFile: join(dir, 'known_hosts'),
+      secret: (kind, host) => secrets.get({ profile: profile.name, kind, host }),
+      ...options.pool,
+    },
+    acts,
+  );
   const locks = new HostLocks(profile, join(dir, 'locks'));
   // Throws InvalidInput('caFile') for an unreadable CA file: nothing has been opened yet.
   const status = new StatusService({
@@ -213,7 +261,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     finallyRetryBudgetMs: s.startRetryMinutes * 60_000,
     ...options.runbook,
   });
-  const audit = new AuditLog(dir);
   if (secretsMigration)
     await audit
       .append({
@@ -230,6 +277,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       .catch(() => {
         // The trail is a record; the fronts tell the user themselves (core.secretsMigration).
       });
+  const inviteClient = new InviteClient({ profile, secrets, now, acts });
   const runbook = new Runbook({
     profile,
     exec: pool,
@@ -240,6 +288,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     alerts,
     activeRuns,
     catalog: [...CATALOG, ...createTokenActions({ secrets })],
+    server: async () =>
+      probeServer({ profile, ca: profile.caFile ? await readFile(expandHome(profile.caFile)) : undefined }),
+    // Besides the keychain's secrets: every token the app issued, and the vault's (a Tuwunel reply may hold them).
+    maskedValues: async () => [
+      ...(await inviteClient.record.tokens()),
+      ...(profile.vault
+        ? await readRegistrationToken(profile, secrets).then(
+            (t) => [t],
+            () => [],
+          )
+        : []),
+    ],
     settings: runbookSettings(),
     // A run from the command line starts from what a killed run left resolved, as a poll would.
     beforeMutatingRun: () => recovery.run(),
@@ -277,7 +337,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // After the machine slept, the first poll goes over fresh connections (sleep breaks them silently).
   const scheduler = new StatusScheduler(shared, pollSettings, { onWake: () => pool.reconnect() });
   const disconnectMaintenance = connectMaintenance(maintenance, scheduler);
-  const inviteClient = new InviteClient({ profile, secrets, now });
   const clipboard = options.clipboard ? new ClipboardGuard(options.clipboard, { now }) : null;
   const clearDelaySeconds = () => settings.get().clipboardClearSeconds;
   const token = clipboard
@@ -287,10 +346,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         guard: clipboard,
         clearDelaySeconds,
         now,
+        acts,
       })
     : null;
   const invites = clipboard
-    ? new InviteService({ client: inviteClient, guard: clipboard, profile: () => profile, clearDelaySeconds })
+    ? new InviteService({
+        client: inviteClient,
+        guard: clipboard,
+        profile: () => profile,
+        clearDelaySeconds,
+        acts,
+      })
     : null;
   const stopFollowingSettings = settings.subscribe((s) => {
     pollSettings.intervalSeconds = s.pollIntervalSeconds;
@@ -328,6 +394,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     alerts,
     recovery,
     audit,
+    acts,
     runbook,
     inviteClient,
     clipboard,

@@ -37,7 +37,9 @@ function dateTime(ms: number): string {
     .replace(/:\d{2}\.\d{3}Z$/, ' UTC');
 }
 
-function usesText(uses: number | null, completed: number): string {
+function usesText(uses: number | null, completed: number | null): string {
+  // Tuwunel before 1.8.1 does not say how often a token was used (the app lists what it issued).
+  if (completed === null) return uses === null ? 'unlimited' : `up to ${uses} ${uses === 1 ? 'use' : 'uses'}`;
   return uses === null ? `${completed} used, unlimited` : `${completed} of ${uses} used`;
 }
 
@@ -80,7 +82,13 @@ async function listed(deps: InviteCliDeps, io: CliIo): Promise<Listed[]> {
 async function list(deps: InviteCliDeps, io: CliIo): Promise<number> {
   const invites = await listed(deps, io);
   if (invites.length === 0) {
-    io.stdout('No registration tokens are valid on the server.\n');
+    // Without the admin API the list is the app's record, not the server's tokens: say which was empty.
+    const { route } = await client(deps).route();
+    io.stdout(
+      route === 'admin-api'
+        ? 'No registration tokens are valid on the server.\n'
+        : 'No invite this app issued is open. (Without the admin API the app lists only the invites it issued.)\n',
+    );
     return EXIT.ok;
   }
   const rows = invites.map(({ id, hint, token: t }) => [

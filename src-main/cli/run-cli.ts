@@ -179,6 +179,7 @@ function tokenDeps(core: Core) {
     secrets: core.secrets,
     runbook: core.runbook,
     clearDelaySeconds: core.settings.get().clipboardClearSeconds,
+    acts: core.acts,
   };
 }
 

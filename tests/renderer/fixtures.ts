@@ -280,6 +280,7 @@ export function plan(partial: Partial<Plan> & Pick<Plan, 'actionId'>): Plan {
     downtime: null,
     confirm: 'Does it.',
     route: null,
+    routeWhy: null,
     steps: [],
     confirmation: partial.danger && partial.danger !== 'safe' ? CONFIRMATION : null,
     ...partial,

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { matrixLogin, matrixLogout } from '../../../src-main/app/matrix-session';
 import { createCore, openApp } from '../../../src-main/app/session';
+import { loadProfile } from '../../../src-main/core/profile/load';
 import { Disconnected } from '../../../src-main/core/ssh/errors';
 import { startLab } from '../../lab/lab';
 import type { Lab } from '../../lab/types';
@@ -125,6 +127,88 @@ describe('createCore', () => {
     expect(clipboard.content).toBe(lab.secrets.registrationToken);
     await core.close();
     expect(clipboard.content).toBe('');
+  });
+
+  it('records every act on secrets and trust in the audit trail, by kind, host and hint, never a value', async () => {
+    const clipboard = new RecordingClipboard();
+    const dataDir = await fresh();
+    // No host trusted yet (an empty known_hosts): trusting the deploy host's key is a real first trust.
+    const knownHostsFile = join(dataDir, 'empty_known_hosts');
+    await writeFile(knownHostsFile, '');
+    const core = await createCore({
+      profile: { ...(await loadProfile(lab.profilePath)), knownHostsFile },
+      dataDir,
+      secrets,
+      clipboard,
+      pool: { agentSocket: undefined },
+    });
+    try {
+      const name = core.profile.name;
+      await core.token?.copy();
+      await core.token?.reveal();
+      await matrixLogin(
+        core.profile,
+        core.secrets,
+        lab.secrets.adminUserId,
+        lab.secrets.adminPassword,
+        core.acts,
+      );
+      const invite = await core.invites?.create({ uses: 1 });
+      const inviteToken = clipboard.content;
+      await core.invites?.list();
+      await core.invites?.copyToken(invite?.invite.id ?? '');
+      await core.invites?.revoke(invite?.invite.id ?? '');
+      await core.secrets.set(
+        { profile: name, kind: 'ssh-password', host: 'deploy' },
+        'an-ssh-password-value',
+      );
+      await core.secrets.delete({ profile: name, kind: 'ssh-password', host: 'deploy' });
+      const scan = await core.pool.scanHostKey('deploy');
+      await core.pool.trustHostKey('deploy', scan.fingerprint, true);
+      await core.pool.forgetHostKey('deploy');
+      await matrixLogout(core.profile, core.secrets, core.acts);
+
+      const trail = await core.audit.read();
+      expect(trail.map((r) => [r.action, r.outcome])).toEqual([
+        ['token.copy', 'ok'],
+        ['token.reveal', 'ok'],
+        ['secret.set', 'ok'],
+        ['matrix.login', 'ok'],
+        ['invite.issue', 'ok'],
+        ['invite.copy', 'ok'],
+        ['invite.revoke', 'ok'],
+        ['secret.set', 'ok'],
+        ['secret.delete', 'ok'],
+        ['hostkey.trust', 'ok'],
+        ['hostkey.forget', 'ok'],
+        ['secret.delete', 'ok'],
+        ['matrix.logout', 'ok'],
+      ]);
+      expect(trail.every((r) => r.runId === null && r.profile === name)).toBe(true);
+      expect(trail.find((r) => r.action === 'secret.set')?.params).toEqual({
+        kind: 'matrix-admin-token',
+        host: null,
+      });
+      expect(trail.find((r) => r.action === 'hostkey.trust')?.params).toEqual({
+        host: 'deploy',
+        fingerprint: scan.fingerprint,
+        permanent: true,
+      });
+      expect(trail.find((r) => r.action === 'invite.revoke')?.params).toEqual({
+        invite: `${inviteToken.slice(0, 4)}…`,
+      });
+      const text = await readFile(core.audit.path, 'utf8');
+      for (const value of [
+        lab.secrets.registrationToken,
+        lab.secrets.adminPassword,
+        lab.secrets.vaultPassword,
+        inviteToken,
+        'an-ssh-password-value',
+      ])
+        expect(text).not.toContain(value);
+    } finally {
+      await core.close();
+    }
   });
 
   it('without a clipboard has no token or invite service', async () => {

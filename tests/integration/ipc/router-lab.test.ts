@@ -324,7 +324,7 @@ describe('status, actions and runs', () => {
     expect(byId.get('user.make-admin')).toMatchObject({ danger: 'outage', requiresAdminToken: false });
     expect(byId.get('user.make-admin')?.params[0]).toMatchObject({
       name: 'user',
-      label: 'User ID',
+      label: 'Their Matrix ID',
       kind: 'text',
       required: true,
       format: 'matrix-user',

@@ -35,7 +35,9 @@ describe('actions', () => {
           .startsWith(a.title),
       ).toBe(true);
     }
-    expect(out.stdout).toMatch(/\n {2}user\.deactivate +Deactivate a user +user=… \[leaveRooms=true\]\n/);
+    expect(out.stdout).toMatch(
+      /\n {2}user\.deactivate +Close someone's account +user=… \[leaveRooms=true\]\n/,
+    );
     expect(out.stdout).toMatch(/^Stack\n/);
     expect(out.stdout).toContain('logs.follow');
     expect(out.stdout).toContain('(read-only)');

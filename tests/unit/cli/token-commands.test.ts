@@ -116,7 +116,7 @@ describe('token copy', () => {
       );
       expect(code).toBe(EXIT.ok);
       expect(io.err.join('')).toBe(
-        'Note: this is the new token of rotation 7e57c0de, pushed but not applied yet: Tuwunel still accepts only the old one, so sign-ups with this one fail until "Apply the rotated registration token" succeeds.\n',
+        'Note: this is the new token of rotation 7e57c0de, pushed but not applied yet: Tuwunel still accepts only the old one, so sign-ups with this one fail until "Make the new sign-up token live" succeeds.\n',
       );
     } finally {
       await writeJournal(folder, { ...journal, stage: 'applied' });
