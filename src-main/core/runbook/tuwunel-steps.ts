@@ -1,3 +1,4 @@
+import { releaseOf } from '../matrix/server-facts';
 import type { Profile } from '../profile/schema';
 import { shellCommand } from '../ssh/quote';
 import { answersAs, dockerHealth, hasHealthCheck, SERVER_VERSION_PATH } from '../upgrade/readiness';
@@ -12,14 +13,16 @@ import {
   readVerifyReply,
   VERIFY_BACKUP,
 } from '../upgrade/tuwunel-backup';
-import { systemctl, TUWUNEL_UNIT, tuwunelImage } from './commands';
+import { systemctl, TUWUNEL_UNIT, tuwunelExecuteCommand } from './commands';
 import { hostLabel } from './host-label';
+import { adminCommandRoute } from './route';
 import type {
   AdminRoomStep,
   HttpWaitStep,
   PlanContext,
   RemoteOutput,
   RemoteStep,
+  RouteChoice,
   Step,
   StepAlert,
   StepContext,
@@ -33,8 +36,8 @@ import type {
  * readiness wait after.
  */
 
-/** The sticky alert of catalog.ts (TUWUNEL_STOPPED_ALERT): one alert, whichever action left Tuwunel down. */
-export const TUWUNEL_STOPPED_ALERT_ID = 'tuwunel-stopped';
+/** One sticky alert, whichever action left Tuwunel down. */
+export const TUWUNEL_STOPPED_ALERT = 'tuwunel-stopped';
 
 /** A backup of a large database copies every table file the first time: far longer than a user command. */
 const BACKUP_BUDGET_MS = 30 * 60_000;
@@ -52,56 +55,27 @@ export interface BackupScratch {
 
 type Ctx<P, S extends BackupScratch> = PlanContext<P, S>;
 
-const viaAdminRoom = <P, S extends BackupScratch>(ctx: Ctx<P, S>) => ctx.adminRoom;
-const viaCli = <P, S extends BackupScratch>(ctx: Ctx<P, S>) => !ctx.adminRoom;
+/**
+ * How a backup reaches Tuwunel: the admin room with the stored sign-in (Tuwunel's admin API has no backup),
+ * else CLI mode on the stopped server, by the same rule as every admin command.
+ */
+export function backupRoute(ctx: PlanContext<unknown, object>): RouteChoice {
+  return adminCommandRoute(ctx, "Tuwunel's admin API has no backup command");
+}
 
-/** The pinned release can verify (1.8.2): the plan follows the profile's version, as every command does. */
-const verifiable = <P, S extends BackupScratch>(ctx: Ctx<P, S>) =>
-  canVerifyBackups(ctx.profile.homeserver.version);
+const viaAdminRoom = <P, S extends BackupScratch>(ctx: Ctx<P, S>) => backupRoute(ctx).via === 'admin-room';
+const viaCli = <P, S extends BackupScratch>(ctx: Ctx<P, S>) => backupRoute(ctx).via === 'cli';
+
+/** The release that runs (as the server says, else the pin) can verify: verify-backup came with 1.8.2. */
+const verifiable = <P, S extends BackupScratch>(ctx: Ctx<P, S>) => canVerifyBackups(releaseOf(ctx.server));
 
 export function tuwunelStoppedAlert(profile: Profile, after: string): StepAlert {
   return {
-    id: TUWUNEL_STOPPED_ALERT_ID,
+    id: TUWUNEL_STOPPED_ALERT,
     title: 'matrix-tuwunel is stopped',
     message: `After ${after}, matrix-tuwunel could not be confirmed running on ${hostLabel(profile, 'homeserver')}: Matrix is down until it is started.`,
     fixActionId: 'stack.start',
   };
-}
-
-/**
- * Tuwunel's documented one-shot form (docs/maintenance.md): a one-off container on the stopped server's
- * data, not listening (`--maintenance`), running the commands and then `server shutdown`, so it ends by
- * itself; `timeout` only guards a hang.
- */
-export function tuwunelMaintenanceCommand(
-  profile: Profile,
-  commands: string[],
-  timeoutSeconds: number,
-  /** Another release's image than the pinned one, and arguments before the commands (a restore). */
-  options: { version?: string; args?: string[] } = {},
-): string {
-  const { dataDir, configDir } = profile.homeserver;
-  return shellCommand(
-    'timeout',
-    String(timeoutSeconds),
-    'docker',
-    'run',
-    '--rm',
-    '-v',
-    `${dataDir}:/var/lib/tuwunel`,
-    '-v',
-    `${configDir}:/etc/tuwunel:ro`,
-    '-e',
-    'TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml',
-    tuwunelImage(
-      options.version
-        ? { ...profile, homeserver: { ...profile.homeserver, version: options.version } }
-        : profile,
-    ),
-    ...(options.args ?? []),
-    '--maintenance',
-    ...[...commands, 'server shutdown'].flatMap((c) => ['--execute', c]),
-  );
 }
 
 function verdictOf<T>(v: BackupVerdict<T>, use: (value: T) => string | undefined): StepVerdict {
@@ -167,7 +141,7 @@ export function adminRoomBackupSteps<P, S extends BackupScratch>(): AdminRoomSte
       kind: 'admin-room',
       id: 'verify-backup',
       title: 'Verify the new backup (server verify-backup)',
-      when: (ctx) => ctx.adminRoom && verifiable(ctx),
+      when: (ctx) => viaAdminRoom(ctx) && verifiable(ctx),
       command: (ctx) => `${VERIFY_BACKUP}${ctx.scratch.backup ? ` ${ctx.scratch.backup.id}` : ''}`,
       timeoutMs,
       check: (reply, ctx) =>
@@ -180,20 +154,27 @@ export function adminRoomBackupSteps<P, S extends BackupScratch>(): AdminRoomSte
 }
 
 /**
- * Exit codes of docker itself, not of the container (docker/cli runStartContainerErr): 125 a daemon
- * error, 126 cannot invoke, 127 not found; `timeout` uses the same three when it cannot run docker.
+ * Exit codes of docker itself, not of the container: docker/cli's `runStartContainerErr` returns 125
+ * for a daemon error, 126 when the command cannot be invoked, 127 when it is not found (after printing
+ * `docker: <error>.`); `timeout` uses the same three when it cannot run docker at all.
  */
 const DOCKER_OWN_EXIT_CODES = new Set([125, 126, 127]);
 
-function oneOffFailure(out: RemoteOutput, timeoutSeconds: number): string | null {
-  if (out.exitCode === 124)
-    return `the one-off container gave no answer within ${timeoutSeconds} s and was stopped`;
+/** docker run's own failure (not the container's), in a sentence; null when docker ran the container. */
+export function dockerRunFailure(out: RemoteOutput): string | null {
   if (out.exitCode === null || !DOCKER_OWN_EXIT_CODES.has(out.exitCode)) return null;
   const lines = out.stderr
     .split('\n')
     .map((l) => l.trim())
-    .filter(Boolean);
-  return `docker run failed (exit ${out.exitCode}): ${lines.find((l) => l.startsWith('docker:')) ?? lines.at(-1) ?? 'no error message'}`;
+    .filter((l) => l !== '');
+  const said = lines.find((l) => l.startsWith('docker:')) ?? lines.at(-1) ?? 'no error message';
+  return `docker run failed (exit ${out.exitCode}): ${said}`;
+}
+
+function oneOffFailure(out: RemoteOutput, timeoutSeconds: number): string | null {
+  if (out.exitCode === 124)
+    return `the one-off container gave no answer within ${timeoutSeconds} s and was stopped`;
+  return dockerRunFailure(out);
 }
 
 /**
@@ -232,7 +213,7 @@ export function cliBackupSteps<P, S extends BackupScratch>(): RemoteStep<P, S>[]
       when: viaCli,
       host: () => 'homeserver',
       privileged: true,
-      command: (ctx) => tuwunelMaintenanceCommand(ctx.profile, commands(ctx), seconds(ctx)),
+      command: (ctx) => tuwunelExecuteCommand(ctx.profile, commands(ctx), seconds(ctx)),
       // The remote `timeout` fires first; this only catches a host that stopped answering.
       timeoutMs: (ctx) => (seconds(ctx) + 30) * 1000,
       check: (out, ctx) => {
@@ -278,11 +259,11 @@ export function serverVersionWait<P, S extends object>(
   };
 }
 
-/** From 1.8.2, until Docker's health check says (healthy); the release is the profile's pin or `target`. */
+/** From 1.8.2, until Docker's health check says (healthy); the release is the one that runs, or `target`. */
 export function dockerHealthyWait<P, S extends object>(
   target?: (ctx: PlanContext<P, S>) => string,
 ): RemoteStep<P, S> {
-  const version = (ctx: PlanContext<P, S>) => target?.(ctx) ?? ctx.profile.homeserver.version;
+  const version = (ctx: PlanContext<P, S>) => target?.(ctx) ?? releaseOf(ctx.server);
   return {
     kind: 'remote',
     id: 'wait-healthy',

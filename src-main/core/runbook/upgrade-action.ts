@@ -2,9 +2,9 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { InvalidInput } from '../errors';
 import { compareVersions, parseVersion, sameVersion } from '../lib/version';
+import { releaseOf, type ServerFacts } from '../matrix/server-facts';
 import type { Profile } from '../profile/schema';
 import { shellCommand, shellQuote } from '../ssh/quote';
-import { configFindings } from '../status/checks/config-lint';
 import { parseDfP } from '../status/checks/disk';
 import { pbsCommand, pbsFinding } from '../status/checks/pbs';
 import { tuwunelBackupsCommand, tuwunelBackupsFinding } from '../status/checks/tuwunel-backups';
@@ -16,24 +16,36 @@ import {
 } from '../upgrade/readiness';
 import { canVerifyBackups } from '../upgrade/tuwunel-backup';
 import { backText, noticeStep } from './announce';
-import { systemctl, TUWUNEL_UNIT, varsFilePath } from './commands';
+import { systemctl, TUWUNEL_UNIT, tuwunelExecuteCommand } from './commands';
 import { ActionRefused, NewReleaseFailed } from './errors';
 import { hostLabel } from './host-label';
 import { flagParam } from './params';
 import { editVersionPin, type PinEdit, topLevelString } from './pin-edit';
-import { configApplyStep, deployHost, readVarsStep, type VarsRead, writeVarsStep } from './playbook-steps';
+import {
+  configApplyStep,
+  deployHost,
+  type LintedVars,
+  lintForApply,
+  readDeployVars,
+  readVarsStep,
+  sha256,
+  type VarsRead,
+  warningsNote,
+  writeVarsStep,
+} from './playbook-steps';
 import {
   adminRoomBackupSteps,
   type BackupScratch,
+  backupRoute,
   cliBackupSteps,
   describeBackup,
   dockerHealthyWait,
   startAgainSteps,
-  tuwunelMaintenanceCommand,
 } from './tuwunel-steps';
 import {
   defineAction,
   type HttpWaitStep,
+  type InspectIo,
   type PlanContext,
   type RemoteOutput,
   type Step,
@@ -59,10 +71,14 @@ export interface UpgradeParams {
 type Stage = 'applying' | 'verified';
 
 interface UpgradeScratch extends BackupScratch {
-  vars: VarsRead;
+  /** vars.yml as the pre-flight read it: the pin is written only while the file is still this one. */
+  read: VarsRead;
   pin: PinEdit;
-  /** The playbook's matrix_playbook_migration_expected_version. */
-  expectedMigration: string | null;
+  /** The file with the new pin, as linted: the apply runs only on exactly this file. */
+  vars: LintedVars;
+  /** matrix_playbook_migration_validated_version in vars.yml (null: this playbook does not check it). */
+  validated: string | null;
+  backupPath: string;
   /** Seconds to add to this computer's clock to get the homeserver's (journalctl --since is the host's). */
   hostClockOffsetS: number;
   /** Where the journal of this run's start begins, in the homeserver's epoch seconds. */
@@ -70,6 +86,8 @@ interface UpgradeScratch extends BackupScratch {
   stage: Stage;
   rollbackVars: VarsRead;
   rollbackText: string;
+  /** The rolled-back file's SHA-256: the rollback's apply runs only on it. */
+  rollbackSha256: string;
   restored: boolean;
   rolledBack: boolean;
 }
@@ -106,7 +124,7 @@ export function restoreCommand(
   version: string,
   timeoutS: number,
 ): string {
-  return tuwunelMaintenanceCommand(profile, [], timeoutS, {
+  return tuwunelExecuteCommand(profile, [], timeoutS, {
     version,
     args: [`--restore-backup=${backupId}`, '-O', 'database_migrations=false'],
   });
@@ -205,89 +223,92 @@ function clientVersionsAnswer(status: number, body: string): boolean {
   }
 }
 
+/** Prints the playbook's matrix_playbook_migration_expected_version from the deploy checkout (read-only). */
+export function expectedMigrationCommand(profile: Profile): string {
+  return shellCommand(
+    'sed',
+    '-n',
+    's/^matrix_playbook_migration_expected_version:[[:space:]]*//p',
+    posix.join(profile.deploy.dir, 'roles/custom/matrix_playbook_migration/defaults/main.yml'),
+  );
+}
+
+/** The playbook's matrix_playbook_migration_expected_version, read from the deploy checkout (null: none). */
+async function expectedMigration(ctx: Ctx, io: InspectIo): Promise<string | null> {
+  const host = deployHost(ctx);
+  const out = await io.exec.exec(host, expectedMigrationCommand(ctx.profile), {
+    sudo: ctx.profile.hosts[host].sudo,
+    timeoutMs: ctx.settings.fileCommandTimeoutMs,
+    label: "Read the playbook's expected migration version",
+  });
+  const value =
+    out.stdout
+      .trim()
+      .split('\n')[0]
+      ?.replace(/^["']|["']$/g, '') ?? '';
+  return out.exitCode === 0 && value ? value : null;
+}
+
+/**
+ * The pre-flight that needs no change to judge, before the plan is made (the dry run shows it, a refusal runs
+ * nothing): vars.yml pins what the profile pins, the playbook will run (its migration-validated version), Tuwunel
+ * can write a backup (its path under the data folder), and the vars.yml the apply will deploy, with the new pin,
+ * passes the runbook's lint for the release that runs now (what a rollback returns to).
+ */
+async function inspectUpgrade(ctx: Ctx, io: InspectIo): Promise<Partial<UpgradeScratch>> {
+  const read = await readDeployVars(ctx, io);
+  const file = ctx.profile.deploy.varsFile;
+  const pin = editVersionPin(read.text, target(ctx), file);
+  if (!sameVersion(pin.from, previous(ctx)))
+    throw new ActionRefused(
+      `${file} pins ${pin.from} but the profile pins ${previous(ctx)}: the app cannot tell which release runs and what a rollback goes back to.`,
+      'Make them agree (homeserver.version in the profile, or vars.yml), then run the upgrade again.',
+    );
+  const validated = topLevelString(read.text, 'matrix_playbook_migration_validated_version');
+  const expected = await expectedMigration(ctx, io);
+  if (expected && (validated === null || validated < expected))
+    throw new ActionRefused(
+      `The playbook refuses to run: matrix_playbook_migration_validated_version is ${validated ?? 'not set'} but it expects ${expected} (breaking changes since).`,
+      `Read the playbook's CHANGELOG up to ${expected}, adapt vars.yml, set matrix_playbook_migration_validated_version: ${expected}, then run the upgrade again.`,
+    );
+  const backupPath = topLevelString(read.text, 'matrix_tuwunel_config_database_backup_path');
+  if (!backupPath?.startsWith('/var/lib/tuwunel/'))
+    throw new ActionRefused(
+      backupPath
+        ? `matrix_tuwunel_config_database_backup_path is ${backupPath}, outside /var/lib/tuwunel (the container's only writable mount): Tuwunel cannot write the backup the upgrade needs.`
+        : 'matrix_tuwunel_config_database_backup_path is not set, so Tuwunel cannot make the backup the upgrade needs.',
+      'Set matrix_tuwunel_config_database_backup_path: /var/lib/tuwunel/backups in vars.yml, apply the configuration, then run the upgrade again.',
+    );
+  return { read, pin, vars: lintForApply(pin.text, ctx), validated: expected ? validated : null, backupPath };
+}
+
 const preflightSteps: Step<UpgradeParams, UpgradeScratch>[] = [
-  readVarsStep<UpgradeParams, UpgradeScratch>({
-    id: 'read-vars',
-    title: 'Read vars.yml',
-    keep: (ctx, read) => {
-      ctx.scratch.vars = read;
-    },
-  }),
-  {
-    kind: 'remote',
-    id: 'read-migration-version',
-    title: "Read the playbook's expected migration version",
-    host: deployHost,
-    privileged: true,
-    command: (ctx) =>
-      shellCommand(
-        'sed',
-        '-n',
-        's/^matrix_playbook_migration_expected_version:[[:space:]]*//p',
-        posix.join(ctx.profile.deploy.dir, 'roles/custom/matrix_playbook_migration/defaults/main.yml'),
-      ),
-    timeoutMs: (ctx) => ctx.settings.fileCommandTimeoutMs,
-    check: (out, ctx) => {
-      const value =
-        out.stdout
-          .trim()
-          .split('\n')[0]
-          ?.replace(/^["']|["']$/g, '') ?? '';
-      ctx.scratch.expectedMigration = out.exitCode === 0 && value ? value : null;
-      return {
-        ok: true,
-        summary: value ? `The playbook expects ${value}.` : 'The playbook names no expected version.',
-      };
-    },
-  },
   {
     kind: 'local',
     id: 'preflight',
     title: 'Check the plan: pin, migration version, backup path, config lint',
-    describe: (ctx) =>
-      `Refuse unless vars.yml pins ${previous(ctx)} (as the profile does), matrix_playbook_migration_validated_version is the playbook's expected one, matrix_tuwunel_config_database_backup_path is under /var/lib/tuwunel, and the config lint passes on vars.yml with ${target(ctx)}; then show the pin's diff.`,
+    describe: (ctx) => {
+      const { pin, vars, validated, backupPath } = ctx.scratch;
+      if (!pin || !vars)
+        return `vars.yml pins ${previous(ctx)} as the profile does, the playbook's migration version is validated, the backup path is under /var/lib/tuwunel, and the lint passes on vars.yml with ${target(ctx)}.`;
+      const lines = [
+        `The playbook's migration version: ${validated ?? 'not checked by this playbook'}.`,
+        `Backups go to ${backupPath}.`,
+        `vars.yml with ${target(ctx)} (sha256 ${vars.sha256.slice(0, 12)}) passes the runbook's checks; the apply runs only on exactly this file.`,
+        ...vars.warnings.map((w) => `Warning: ${w}`),
+        pin.diff.trimEnd(),
+      ];
+      return lines.join('\n');
+    },
     run: (ctx) => {
-      const vars = ctx.scratch.vars as VarsRead;
-      const file = ctx.profile.deploy.varsFile;
-      const pin = editVersionPin(vars.text, target(ctx), file);
-      if (!sameVersion(pin.from, previous(ctx)))
-        throw new ActionRefused(
-          `${file} pins ${pin.from} but the profile pins ${previous(ctx)}: the app cannot tell which release runs and what a rollback goes back to.`,
-          'Make them agree (homeserver.version in the profile, or vars.yml), then run the upgrade again.',
-        );
-      const validated = topLevelString(vars.text, 'matrix_playbook_migration_validated_version');
-      const expected = ctx.scratch.expectedMigration;
-      if (expected && (validated === null || validated < expected))
-        throw new ActionRefused(
-          `The playbook refuses to run: matrix_playbook_migration_validated_version is ${validated ?? 'not set'} but it expects ${expected} (breaking changes since).`,
-          `Read the playbook's CHANGELOG up to ${expected}, adapt vars.yml, set matrix_playbook_migration_validated_version: ${expected}, then run the upgrade again.`,
-        );
+      const { pin, vars, validated, backupPath } = ctx.scratch;
+      if (!pin || !vars) return { ok: false, message: 'vars.yml was not checked before the run' };
       ctx.print(`✓ The playbook's migration version: ${validated ?? 'not checked by this playbook'}.`);
-      const backupPath = topLevelString(vars.text, 'matrix_tuwunel_config_database_backup_path');
-      if (!backupPath?.startsWith('/var/lib/tuwunel/'))
-        throw new ActionRefused(
-          backupPath
-            ? `matrix_tuwunel_config_database_backup_path is ${backupPath}, outside /var/lib/tuwunel (the container's only writable mount): Tuwunel cannot write the backup the upgrade needs.`
-            : 'matrix_tuwunel_config_database_backup_path is not set, so Tuwunel cannot make the backup the upgrade needs.',
-          'Set matrix_tuwunel_config_database_backup_path: /var/lib/tuwunel/backups in vars.yml, apply the configuration, then run the upgrade again.',
-        );
       ctx.print(`✓ Backups go to ${backupPath}.`);
-      const findings = configFindings(pin.text, {
-        serverName: ctx.profile.serverName,
-        pin: target(ctx),
-        path: varsFilePath(ctx.profile),
-      }).filter((f) => f.level === 'fail' || f.level === 'warn');
-      for (const f of findings) ctx.print(`${f.level === 'fail' ? '✗' : '!'} ${f.title}: ${f.detail}`);
-      const failing = findings.find((f) => f.level === 'fail');
-      if (failing)
-        throw new ActionRefused(
-          `The configuration with ${target(ctx)} would not pass the lint: ${failing.detail}`,
-          'Fix vars.yml on the deploy host, then run the upgrade again.',
-        );
-      if (findings.length === 0) ctx.print('✓ The config lint passes on vars.yml with the new pin.');
-      ctx.scratch.pin = pin;
+      for (const w of vars.warnings) ctx.print(`Warning: ${w}`);
+      if (vars.warnings.length === 0) ctx.print('✓ The config lint passes on vars.yml with the new pin.');
       for (const line of pin.diff.trimEnd().split('\n')) ctx.print(line);
-      return { ok: true, summary: `${file}: ${pin.from} → ${target(ctx)}.` };
+      return { ok: true, summary: `${ctx.profile.deploy.varsFile}: ${pin.from} → ${target(ctx)}.` };
     },
   },
   {
@@ -374,7 +395,7 @@ const backupFilesStep: Step<UpgradeParams, UpgradeScratch> = {
   kind: 'remote',
   id: 'check-backup-files',
   title: "Check the backup's files (what verify-backup checks)",
-  when: (ctx) => !canVerifyBackups(previous(ctx)),
+  when: (ctx) => !canVerifyBackups(releaseOf(ctx.server)),
   host: () => 'homeserver',
   privileged: true,
   command: (ctx) => tuwunelBackupsCommand(ctx.profile.homeserver.dataDir, ctx.profile.homeserver.configDir),
@@ -416,7 +437,7 @@ const applySteps: Step<UpgradeParams, UpgradeScratch>[] = [
   writeVarsStep<UpgradeParams, UpgradeScratch>({
     id: 'write-pin',
     title: 'Pin the new version in vars.yml (only if unchanged since read)',
-    read: (ctx) => ctx.scratch.vars,
+    readSha256: (ctx) => ctx.scratch.read?.sha256,
     content: (ctx) => ctx.scratch.pin?.text ?? '',
   }),
   configApplyStep<UpgradeParams, UpgradeScratch>({ id: 'playbook-install-all' }),
@@ -562,6 +583,8 @@ const rollbackSteps: Step<UpgradeParams, UpgradeScratch>[] = [
       const read = ctx.scratch.rollbackVars as VarsRead;
       const pin = editVersionPin(read.text, previous(ctx), ctx.profile.deploy.varsFile);
       ctx.scratch.rollbackText = pin.text;
+      // Not linted: this is the configuration that ran before, and a refused rollback would leave it broken.
+      ctx.scratch.rollbackSha256 = sha256(pin.text);
       if (sameVersion(pin.from, previous(ctx)))
         return { ok: true, summary: `vars.yml pins ${previous(ctx)} still.` };
       for (const line of pin.diff.trimEnd().split('\n')) ctx.print(line);
@@ -572,7 +595,7 @@ const rollbackSteps: Step<UpgradeParams, UpgradeScratch>[] = [
     ...writeVarsStep<UpgradeParams, UpgradeScratch>({
       id: 'rollback-write-vars',
       title: 'Rollback: write vars.yml',
-      read: (ctx) => ctx.scratch.rollbackVars,
+      readSha256: (ctx) => ctx.scratch.rollbackVars?.sha256,
       content: (ctx) => ctx.scratch.rollbackText ?? '',
     }),
     needless: afterRestoreNeedless,
@@ -582,7 +605,10 @@ const rollbackSteps: Step<UpgradeParams, UpgradeScratch>[] = [
     }),
   },
   {
-    ...configApplyStep<UpgradeParams, UpgradeScratch>({ id: 'rollback-apply' }),
+    ...configApplyStep<UpgradeParams, UpgradeScratch>({
+      id: 'rollback-apply',
+      varsSha256: (ctx) => ctx.scratch.rollbackSha256 ?? null,
+    }),
     title: 'Rollback: apply the configuration (ansible-playbook --tags=install-all,start)',
     needless: afterRestoreNeedless,
     alert: (ctx) => ({
@@ -637,10 +663,16 @@ const versionParam = z
   .regex(/^v?\d{1,6}\.\d{1,6}\.\d{1,6}(-[0-9A-Za-z.-]{1,40})?$/, 'is not a release like v1.9.0')
   .describe('The Tuwunel release to upgrade to, e.g. v1.9.0');
 
-function bindUpgrade(params: UpgradeParams, profile: Profile): UpgradeParams {
+function bindUpgrade(params: UpgradeParams, profile: Profile, server: ServerFacts): UpgradeParams {
   const to = parseVersion(params.version);
   const from = parseVersion(profile.homeserver.version);
   if (!to) throw new InvalidInput('version', 'is not a release like v1.9.0');
+  // What a rollback returns to is the pin: it must be what runs.
+  if (server.running && !sameVersion(server.running, profile.homeserver.version))
+    throw new ActionRefused(
+      `The server says it runs Tuwunel ${server.running} but the profile pins ${profile.homeserver.version}: the app cannot tell what the upgrade starts from and what a rollback goes back to.`,
+      'Make the profile pin what runs (homeserver.version), or apply the configuration so the pinned release runs, then run the upgrade again.',
+    );
   const version = `v${to.core}`;
   if (from && compareVersions(to, from) <= 0)
     throw new ActionRefused(
@@ -663,13 +695,17 @@ export const tuwunelUpgrade = defineAction<UpgradeParams, UpgradeScratch>({
   downtime: () =>
     'A few minutes: Tuwunel restarts on the new release and its first start runs one-time migrations (1.8.0, 1.9.0); in CLI mode also while the backup runs.',
   params: z.object({ version: versionParam, notify: flagParam(true) }).strict(),
+  // What runs decides: the route of the backup, whether Tuwunel verifies it, and the lint's texts.
+  asksServer: true,
   bind: bindUpgrade,
+  route: backupRoute,
+  inspect: inspectUpgrade,
   confirm: (ctx) =>
-    `Upgrade Tuwunel on ${hostLabel(ctx.profile, 'homeserver')} from ${previous(ctx)} to ${target(ctx)}: back up first${ctx.adminRoom ? '' : ' (Tuwunel stops for it: no admin token, CLI mode)'}, then pin ${target(ctx)} in ${ctx.profile.deploy.varsFile} and apply the configuration. Matrix is unavailable for a few minutes; a failure restores the backup and ${previous(ctx)}.`,
+    `Upgrade Tuwunel on ${hostLabel(ctx.profile, 'homeserver')} from ${previous(ctx)} to ${target(ctx)}: back up first${backupRoute(ctx).via === 'cli' ? ' (Tuwunel stops for it: CLI mode)' : ''}, then pin ${target(ctx)} in ${ctx.profile.deploy.varsFile} and apply the configuration. Matrix is unavailable for a few minutes; a failure restores the backup and ${previous(ctx)}.${warningsNote(ctx)}`,
   locks: (ctx) => [ctx.profile.deploy.host, 'homeserver'],
   maintenanceWindow: (ctx) => ({
     units: 'all',
-    reason: `Upgrading Tuwunel to ${target(ctx)} (tuwunel.upgrade)`,
+    reason: `upgrading Tuwunel to ${target(ctx)}`,
   }),
   steps: [
     ...preflightSteps,

@@ -16,12 +16,12 @@ export interface Notifier {
 }
 
 /**
- * Desktop notifications: the alert policy's events (one per poll, merged) and failed runs, each opening
- * the window on its item when clicked. Texts come from desktop/model/notifications.ts.
+ * Desktop notifications: the alert policy's events (one per poll of a server, merged) and failed runs of
+ * every watched server, each naming its server and opening the window on its item when clicked. Texts
+ * come from desktop/model/notifications.ts.
  */
 export function setupNotifications(options: {
-  app: Pick<AppService, 'onAlerts' | 'subscribe'>;
-  serverName: () => string;
+  app: Pick<AppService, 'onAlerts' | 'onRunFinished'>;
   settings: () => Settings | null;
   open: (notification: DesktopNotification) => void;
 }): Notifier {
@@ -43,13 +43,12 @@ export function setupNotifications(options: {
     if (kept.length > MAX_KEPT) kept.shift();
     notification.show();
   };
-  options.app.onAlerts((alerts) => {
-    const n = alertNotification(alerts, options.serverName());
+  options.app.onAlerts((alerts, server) => {
+    const n = alertNotification(alerts, server);
     if (n) show(n);
   });
-  options.app.subscribe((event) => {
-    if (event.channel !== 'run.finished') return;
-    const n = runNotification(event.payload);
+  options.app.onRunFinished((run, server) => {
+    const n = runNotification(run, server);
     if (n) show(n);
   });
   return { show };

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { pinnedFacts } from '../../../../src-main/core/matrix/server-facts';
 import { findAction } from '../../../../src-main/core/runbook/catalog';
+import { tuwunelExecuteCommand } from '../../../../src-main/core/runbook/commands';
 import { MaintenanceStore } from '../../../../src-main/core/runbook/maintenance';
 import { Runbook } from '../../../../src-main/core/runbook/runner';
-import {
-  dockerHealthyWait,
-  tuwunelMaintenanceCommand,
-} from '../../../../src-main/core/runbook/tuwunel-steps';
+import { dockerHealthyWait } from '../../../../src-main/core/runbook/tuwunel-steps';
 import {
   DEFAULT_SETTINGS,
   type PlanContext,
@@ -78,9 +77,9 @@ describe('tuwunel.backup ("Back up now") as planned', () => {
 });
 
 describe('the reusable Tuwunel steps', () => {
-  it('the maintenance one-off quotes each command as one word and always ends with server shutdown', () => {
+  it('the CLI-mode one-off quotes each command as one word and always ends with server shutdown', () => {
     const profile = testProfile();
-    expect(tuwunelMaintenanceCommand(profile, ["users deactivate @it's:lab.test"], 60)).toBe(
+    expect(tuwunelExecuteCommand(profile, ["users deactivate @it's:lab.test"], 60)).toBe(
       "timeout 60 docker run --rm -v /matrix/tuwunel/data:/var/lib/tuwunel -v /matrix/tuwunel/config:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.7.0 --maintenance --execute 'users deactivate @it'\\''s:lab.test' --execute 'server shutdown'",
     );
   });
@@ -91,7 +90,8 @@ describe('the reusable Tuwunel steps', () => {
       ({
         profile: testProfile({ homeserver: { version } }),
         params: {},
-        adminRoom: false,
+        adminToken: false,
+        server: pinnedFacts({ homeserver: { version } }),
         settings: DEFAULT_SETTINGS,
         startedAt: new Date(),
         scratch: {},

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canSendServerNotices } from '../../../../src-main/core/matrix/server-notices';
 import { ActionRefused } from '../../../../src-main/core/runbook/errors';
@@ -13,9 +14,46 @@ import {
 import type { ExecResult, RemoteExec } from '../../../../src-main/core/ssh/types';
 import { MemorySecrets, testProfile } from './test-profile';
 
-const never: RemoteExec = {
-  exec: (): Promise<ExecResult> => Promise.reject(new Error('a plan sends nothing')),
-};
+const VARS = [
+  'matrix_domain: lab.test',
+  'matrix_homeserver_implementation: tuwunel',
+  'matrix_playbook_migration_validated_version: v5.0.0',
+  'matrix_tuwunel_config_database_backup_path: /var/lib/tuwunel/backups',
+  'matrix_tuwunel_version: PIN',
+  '',
+].join('\n');
+
+function answer(stdout: string, exitCode = 0, stderr = ''): ExecResult {
+  return { exitCode, signal: null, stdout, stderr, durationMs: 1 };
+}
+
+/**
+ * The deploy host as the pre-flight reads it before the plan (vars.yml with its hash, the playbook's expected
+ * migration version); `rest` answers anything else the run sends, and a plan sends nothing else.
+ */
+function deployHostReads(
+  pin: string,
+  rest: (command: string) => ExecResult = () => {
+    throw new Error('a plan only reads');
+  },
+  sent: string[] = [],
+): RemoteExec {
+  return {
+    exec: async (_host, command, options) => {
+      sent.push(command);
+      let res: ExecResult;
+      if (command.startsWith('f=')) {
+        const text = VARS.replace('PIN', pin);
+        res = answer(`${createHash('sha256').update(text).digest('hex')}  -\n${text}`);
+      } else if (command.startsWith('sed ')) res = answer('v5.0.0\n');
+      else res = rest(command);
+      // The transport streams what the host wrote; the runner reads it from there.
+      if (res.stdout) options?.onStdout?.(res.stdout);
+      if (res.stderr) options?.onStderr?.(res.stderr);
+      return res;
+    },
+  };
+}
 
 function runbook(version: string, adminToken: boolean) {
   const profile = testProfile({
@@ -28,7 +66,12 @@ function runbook(version: string, adminToken: boolean) {
   });
   const secrets = new MemorySecrets();
   if (adminToken) secrets.values.set(`${profile.name}/matrix-admin-token`, 'syt_token');
-  return new Runbook({ profile, exec: never, maintenance: new MaintenanceStore(), secrets });
+  return new Runbook({
+    profile,
+    exec: deployHostReads(version),
+    maintenance: new MaintenanceStore(),
+    secrets,
+  });
 }
 
 const out = (stdout: string): RemoteOutput => ({
@@ -47,9 +90,12 @@ describe('tuwunel.upgrade as planned', () => {
     expect(plan.danger).toBe('outage');
     expect(plan.confirmation).toEqual(expect.any(String));
     expect(plan.locks).toEqual(['deploy', 'homeserver']);
+    expect(plan.route).toBe('admin-room');
+    // The pre-flight ran before the plan: the plan shows the pin's change and what was checked.
+    expect(plan.steps.find((s) => s.id === 'preflight')?.command).toContain(
+      '-matrix_tuwunel_version: v1.7.0\n+matrix_tuwunel_version: v1.9.0',
+    );
     expect(plan.steps.filter((s) => s.phase === 'main').map((s) => s.id)).toEqual([
-      'read-vars',
-      'read-migration-version',
       'preflight',
       'pull-image',
       'disk-space',
@@ -90,6 +136,7 @@ describe('tuwunel.upgrade as planned', () => {
       notify: 'false',
     });
     const ids = plan.steps.map((s) => s.id);
+    expect(plan.route).toBe('cli');
     expect(ids).toContain('backup-one-off');
     expect(ids).not.toContain('check-backup-files');
     expect(ids).not.toContain('notice-before');
@@ -112,27 +159,47 @@ describe('tuwunel.upgrade as planned', () => {
 });
 
 describe('tuwunel.upgrade that stops before the apply', () => {
-  it('changes nothing, rolls nothing back, and its sentence claims no clean-up', async () => {
+  const profile = testProfile();
+  const secrets = new MemorySecrets();
+  secrets.values.set(`${profile.name}/matrix-admin-token`, 'syt_token');
+
+  it('refuses before the plan when vars.yml cannot be read: one read sent, nothing else', async () => {
     const sent: string[] = [];
-    const refusing: RemoteExec = {
-      exec: async (_host, command, options): Promise<ExecResult> => {
+    const unreadable: RemoteExec = {
+      exec: async (_host, command) => {
         sent.push(command);
-        // The transport streams what the host wrote; the runner reads it from there.
-        const stderr = 'cat: vars.yml: Permission denied\n';
-        options?.onStderr?.(stderr);
-        return { exitCode: 1, signal: null, stdout: '', stderr, durationMs: 1 };
+        return answer('', 1, 'cat: vars.yml: Permission denied\n');
       },
     };
-    const profile = testProfile();
-    const secrets = new MemorySecrets();
-    secrets.values.set(`${profile.name}/matrix-admin-token`, 'syt_token');
-    const rb = new Runbook({ profile, exec: refusing, maintenance: new MaintenanceStore(), secrets });
+    const rb = new Runbook({ profile, exec: unreadable, maintenance: new MaintenanceStore(), secrets });
+    await expect(rb.start('tuwunel.upgrade', { version: 'v1.9.0' }, { confirmed: true })).rejects.toThrow(
+      'could not read /root/matrix-deploy/inventory/host_vars/matrix.lab.test/vars.yml: cat: vars.yml: Permission denied',
+    );
+    expect(sent).toHaveLength(1);
+  });
+
+  it('fails at the image, changes nothing, rolls nothing back, and its sentence claims no clean-up', async () => {
+    const sent: string[] = [];
+    const exec = deployHostReads(
+      profile.homeserver.version,
+      (command) =>
+        command.startsWith('docker pull')
+          ? answer('', 1, 'Error response from daemon: manifest unknown\n')
+          : answer(''),
+      sent,
+    );
+    const rb = new Runbook({ profile, exec, maintenance: new MaintenanceStore(), secrets });
     const record = await (await rb.start('tuwunel.upgrade', { version: 'v1.9.0' }, { confirmed: true })).done;
     expect(record.state).toBe('failed');
     expect(record.sentence).toBe(
-      'Upgrade Tuwunel failed at "Read vars.yml": could not read /root/matrix-deploy/inventory/host_vars/matrix.lab.test/vars.yml: cat: vars.yml: Permission denied.',
+      'Upgrade Tuwunel failed at "Pull the new image (it exists in the registry)": ghcr.io/matrix-construct/tuwunel:v1.9.0 could not be pulled (Error response from daemon: manifest unknown); check the version and homeserver.image.',
     );
-    expect(sent).toHaveLength(1);
+    // The two reads of the pre-flight, the pull: nothing written, nothing stopped.
+    expect(sent.map((c) => c.split(' ')[0])).toEqual([
+      'f=/root/matrix-deploy/inventory/host_vars/matrix.lab.test/vars.yml;',
+      'sed',
+      'docker',
+    ]);
     expect(record.steps.filter((s) => s.phase === 'finally').map((s) => s.summary)).toEqual(
       Array(9).fill('The upgrade stopped before it changed the pin: nothing to roll back.'),
     );
