@@ -79,7 +79,7 @@ describe('the release the playbook offers', () => {
     const r = await check('config:tuwunel-release');
     expect(r.level).toBe('warn');
     expect(r.detail).toBe(
-      '1.9.0 available (you pin 1.7.0): 6 newer releases; one-time migrations at first start (1.8.0, 1.8.2 and 1.9.0); security fixes (1.8.1 and 1.9.0); breaking changes (1.7.1, 1.8.0, 1.8.3 and 1.9.0). Next: read what changed with `npm run cli -- whatsnew` (or in the window), run "Back up now", then raise matrix_tuwunel_version in vars.yml and apply the configuration.',
+      '1.9.0 available (you pin 1.7.0): 6 newer releases; one-time migrations at first start (1.8.0, 1.8.2 and 1.9.0); security fixes (1.8.1 and 1.9.0); breaking changes (1.7.1, 1.8.0, 1.8.3 and 1.9.0). Next: read what changed with `npm run cli -- whatsnew` (or in the window), then run "Upgrade Tuwunel" with v1.9.0: it backs up first, and restores that backup if the new release fails.',
     );
   });
 });

@@ -100,7 +100,7 @@ export function releaseFinding(versions: PlaybookVersions, profilePin: string, g
   return {
     ...base,
     level: security ? 'warn' : 'ok',
-    detail: `${offered.core} available (you pin ${pinned.core}): ${parts.join('; ')}. Next: ${READ_NOTES}, run "Back up now", then raise ${VERSION_KEY} in vars.yml and apply the configuration.`,
+    detail: `${offered.core} available (you pin ${pinned.core}): ${parts.join('; ')}. Next: ${READ_NOTES}, then run "Upgrade Tuwunel" with v${offered.core}: it backs up first, and restores that backup if the new release fails.`,
   };
 }
 
