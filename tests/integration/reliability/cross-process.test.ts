@@ -411,6 +411,11 @@ describe('kill -9 of the acting process at each step, then the next poll of anot
 describe('one truth across processes', () => {
   it('a status --watch running while another process runs stack.stop prints no DOWN line (nor RECOVERED)', async () => {
     await reset();
+    // A server as its admin keeps it, whatever ran before: vars.yml pins what runs (an upgrade row killed in
+    // the apply leaves v1.9.0 there), and a backup is in the backup path the upgrade rows configured.
+    await pinVersion(t, 'v1.7.0');
+    const backup = await t.cli(['run', 'tuwunel.backup', '--yes']);
+    expect(backup.code, `${backup.stdout}${backup.stderr}`).toBe(0);
     // Its own profile file, alerting at the first failing poll: any unit it took for down would show.
     const profilePath = join(t.dataDir, '..', 'watch-profile.yaml');
     await writeFile(

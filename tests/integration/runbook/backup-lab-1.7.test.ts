@@ -74,7 +74,7 @@ describe('Back up now on 1.7.0', () => {
     const record = await (await h.runbook().start('tuwunel.backup', {}, { confirmed: true })).done;
     expect(record.state).toBe('ok');
     expect(record.sentence).toMatch(
-      /^Backup #1 \(.* UTC, \d+ MB in \d+ files\) is made; Tuwunel v1\.7\.0 cannot verify backups \(1\.8\.2 can\), the status check looks at its files \(CLI mode; Tuwunel was stopped for \d+ s and is running again\)\. Tuwunel keeps 1 backup/,
+      /^Backup #1 \(.* UTC, \d+ MB in \d+ files\) is made; Tuwunel 1\.7\.0 cannot verify backups \(1\.8\.2 can\), the status check looks at its files \(CLI mode; Tuwunel was stopped for \d+ s and is running again\)\. Tuwunel keeps 1 backup/,
     );
     expect((await backupStatus(h))?.level).toBe('ok');
   });
