@@ -183,7 +183,7 @@ const stackStop = defineAction<NotifyParams, StopScratch>({
     noticeStep<NotifyParams, StopScratch>({
       id: 'notice-before',
       title: 'Tell everyone (server notice)',
-      version: (ctx) => ctx.profile.homeserver.version,
+      version: (ctx) => releaseOf(ctx.server),
       text: (ctx) =>
         beforeStopText(ctx, 'every Matrix service stops for maintenance', 'until the admin starts it again'),
     }),
@@ -307,7 +307,7 @@ const stackStart = defineAction<NotifyParams>({
     noticeStep<NotifyParams, NoScratch>({
       id: 'notice-back',
       title: 'Tell everyone it is back (server notice)',
-      version: (ctx) => ctx.profile.homeserver.version,
+      version: (ctx) => releaseOf(ctx.server),
       text: (ctx) => backText(ctx, 'every service runs again'),
     }),
   ],

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { releaseOf } from '../matrix/server-facts';
 import { expandHome } from '../profile/load';
 import type { HostRole, Profile } from '../profile/schema';
 import { configFindings } from '../status/checks/config-lint';
@@ -399,7 +400,8 @@ function announced<S extends object>(
   notice: NonNullable<PlaybookActionSpec<S>['notice']>,
   steps: Step<Record<string, never>, S>[],
 ): Step<Record<string, never>, S>[] {
-  const version = (ctx: PlanContext<Record<string, never>, S>) => ctx.profile.homeserver.version;
+  // The release that runs delivers the notices (as the server says when the action asks it, else the pin).
+  const version = (ctx: PlanContext<Record<string, never>, S>) => releaseOf(ctx.server);
   return [
     noticeStep<Record<string, never>, S>({
       id: 'notice-before',
