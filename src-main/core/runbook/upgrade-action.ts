@@ -142,7 +142,8 @@ export function startProgressCommand(sinceS: number | string): string {
     'cat',
     '--no-pager',
   );
-  const lines = shellQuote('migrations|Listening on|Critical error|Restor');
+  // Tuwunel's start banner (src/main/server.rs: `… database_path=… log_levels=…`) marks where a start begins.
+  const lines = shellQuote(`${START_BANNER}|migrations|Listening on|Critical error|Restor`);
   return `${journal} | grep -E ${lines} | tail -n 6; ${systemctl('is-active', TUWUNEL_UNIT)}`;
 }
 
@@ -151,10 +152,19 @@ export type StartProgress =
   | { state: 'failed'; why: string }
   | { state: 'starting'; last: string };
 
+/** The field of the line every Tuwunel start logs first. */
+const START_BANNER = 'database_path=';
+
+/**
+ * What the journal says of the latest start: only the lines after its banner count, so a "Listening on" of an
+ * earlier start (a restart just before the upgrade, its lines dated a moment ahead) does not pass for this one.
+ */
 export function readStartProgress(out: RemoteOutput): StartProgress {
   const lines = out.stdout.trim().split('\n');
   const unit = lines.at(-1)?.trim() ?? '';
-  const journal = lines.slice(0, -1);
+  const all = lines.slice(0, -1);
+  const banner = all.findLastIndex((l) => l.includes(START_BANNER));
+  const journal = all.slice(banner + 1);
   const critical = journal.find((l) => l.includes('Critical error'));
   if (critical)
     return { state: 'failed', why: critical.replace(/^.*?Critical error/, 'Critical error').slice(0, 300) };
@@ -279,7 +289,11 @@ async function inspectUpgrade(ctx: Ctx, io: InspectIo): Promise<Partial<UpgradeS
         : 'matrix_tuwunel_config_database_backup_path is not set, so Tuwunel cannot make the backup the upgrade needs.',
       'Set matrix_tuwunel_config_database_backup_path: /var/lib/tuwunel/backups in vars.yml, apply the configuration, then run the upgrade again.',
     );
-  return { read, pin, vars: lintForApply(pin.text, ctx), validated: expected ? validated : null, backupPath };
+  // Linted as the profile will pin it once upgraded (else the lint would warn of the very change it deploys);
+  // the release that runs now still decides the rules that depend on it (a rollback returns to it).
+  const pinned = { ...ctx.profile, homeserver: { ...ctx.profile.homeserver, version: target(ctx) } };
+  const vars = lintForApply(pin.text, { ...ctx, profile: pinned });
+  return { read, pin, vars, validated: expected ? validated : null, backupPath };
 }
 
 const preflightSteps: Step<UpgradeParams, UpgradeScratch>[] = [

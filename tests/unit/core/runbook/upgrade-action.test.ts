@@ -91,6 +91,8 @@ describe('tuwunel.upgrade as planned', () => {
     expect(plan.confirmation).toEqual(expect.any(String));
     expect(plan.locks).toEqual(['deploy', 'homeserver']);
     expect(plan.route).toBe('admin-room');
+    // The file it deploys is linted as the profile will pin it: no warning about the very change it makes.
+    expect(plan.confirm).not.toContain('but the profile pins');
     // The pre-flight ran before the plan: the plan shows the pin's change and what was checked.
     expect(plan.steps.find((s) => s.id === 'preflight')?.command).toContain(
       '-matrix_tuwunel_version: v1.7.0\n+matrix_tuwunel_version: v1.9.0',
@@ -218,7 +220,7 @@ describe('the upgrade’s pieces', () => {
 
   it('reads the first start from the journal: migrating, listening, or failed (then no more waiting)', () => {
     expect(startProgressCommand(1700000000)).toBe(
-      "journalctl -u matrix-tuwunel --since @1700000000 -o cat --no-pager | grep -E 'migrations|Listening on|Critical error|Restor' | tail -n 6; systemctl is-active matrix-tuwunel",
+      "journalctl -u matrix-tuwunel --since @1700000000 -o cat --no-pager | grep -E 'database_path=|migrations|Listening on|Critical error|Restor' | tail -n 6; systemctl is-active matrix-tuwunel",
     );
     expect(
       readStartProgress(
@@ -235,6 +237,23 @@ describe('the upgrade’s pieces', () => {
       readStartProgress(out('x ERROR main: tuwunel: Critical error running server: I/O error\nfailed\n')),
     ).toEqual({ state: 'failed', why: 'Critical error running server: I/O error' });
     expect(readStartProgress(out('failed\n'))).toEqual({ state: 'failed', why: 'matrix-tuwunel is failed' });
+    // A restart just before: its "Listening on" is older than this start's banner, so it does not count.
+    expect(
+      readStartProgress(
+        out(
+          [
+            'x INFO main:run: tuwunel_router::serve::plain: Listening on [0.0.0.0:6167]',
+            'x INFO main: tuwunel::server: tuwunel 1.9.0 server_name="lab.test" database_path="/var/lib/tuwunel"',
+            'x INFO tuwunel_service::migrations::injectivity::scan: Scanning ShortID columns…',
+            'active',
+            '',
+          ].join('\n'),
+        ),
+      ),
+    ).toEqual({
+      state: 'starting',
+      last: 'x INFO tuwunel_service::migrations::injectivity::scan: Scanning ShortID columns…',
+    });
   });
 
   it('server notices from 1.8.2', () => {
