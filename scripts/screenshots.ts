@@ -14,7 +14,15 @@ import { launchChromium } from '../tests/e2e/harness/chromium';
 import { type DesktopUnderTest, FAST_SETTINGS, startDesktop } from '../tests/e2e/harness/desktop';
 import { fillMachinesStep, fillServerStep, labelled } from '../tests/e2e/harness/onboarding-form';
 import { REPO_ROOT } from '../tests/e2e/harness/renderer-build';
-import { closeRunPanel, foldLine, openPanel, refresh, runAction, runOutcome } from '../tests/e2e/harness/ui';
+import {
+  actionCard,
+  closeRunPanel,
+  foldLine,
+  openPanel,
+  refresh,
+  runAction,
+  runOutcome,
+} from '../tests/e2e/harness/ui';
 import { closeRendererServer, openWindow } from '../tests/e2e/harness/window';
 import { startLab } from '../tests/lab/lab';
 import type { Lab } from '../tests/lab/types';
@@ -196,6 +204,8 @@ async function panels(browser: Browser, desktop: DesktopUnderTest, scheme: Schem
   await shoot(page, 'run', scheme);
   await closeRunPanel(page);
 
+  await upgrade(desktop, page, scheme);
+
   await openPanel(page, 'Logs');
   await page
     .getByTestId('log-count')
@@ -229,6 +239,38 @@ async function panels(browser: Browser, desktop: DesktopUnderTest, scheme: Schem
   await tuwunelDown(browser, desktop, page, scheme);
   await stackStopped(browser, desktop, page, scheme);
   await win.close();
+}
+
+const UPGRADE_SHOTS = ['upgrade-plan', 'upgrade-progress', 'upgrade-rollback'];
+
+/**
+ * "Upgrade Tuwunel" 1.7.0 → 1.9.0 with the new release's start failing (the lab's fault switch): the plan in
+ * the confirmation, the run during 1.9.0's one-time migrations, and the rollback's outcome. The rollback
+ * restores 1.7.0, so the next scheme starts from the same server.
+ */
+async function upgrade(desktop: DesktopUnderTest, page: Page, scheme: Scheme): Promise<void> {
+  if (!UPGRADE_SHOTS.some(wanted)) return;
+  desktop.lab.faults.tuwunelStartFails('1.9.0');
+  await openPanel(page, 'Actions');
+  const card = actionCard(page, 'Upgrade Tuwunel');
+  await card.getByLabel('Version', { exact: true }).fill('v1.9.0');
+  await card.getByRole('button', { name: 'Run: Upgrade Tuwunel', exact: true }).click();
+  const dialog = page.getByRole('alertdialog', { name: 'Upgrade Tuwunel?' });
+  await dialog.waitFor();
+  await shoot(page, 'upgrade-plan', scheme);
+  await dialog.getByRole('button', { name: 'Upgrade Tuwunel' }).click();
+  const panel = page.getByRole('complementary', { name: 'Upgrade Tuwunel' });
+  const migrating = panel.getByText(/Scanning ShortID columns/).first();
+  await migrating.waitFor({ timeout: 60_000 });
+  // The running step and the migration's lines as they come, below the list of steps.
+  await migrating.scrollIntoViewIfNeeded();
+  await shoot(page, 'upgrade-progress', scheme);
+  await runOutcome(page, 180_000);
+  // The rollback's steps and the sentence that ends the run.
+  await panel.getByTestId('run-outcome').scrollIntoViewIfNeeded();
+  await shoot(page, 'upgrade-rollback', scheme);
+  desktop.lab.faults.clear();
+  await closeRunPanel(page);
 }
 
 /** Tuwunel failed behind the app's back: two polls (pending, then down), then fixed from its problem. */
@@ -343,7 +385,13 @@ const browser = await launchChromium();
 const desktop = await startDesktop({
   profile: 'none',
   settings: { ...FAST_SETTINGS, pollIntervalSeconds: 3600 },
-  lab: { journalIntervalSeconds: 0.5 },
+  // Backups configured and migrations that take a few seconds: the upgrade pictures show its progress.
+  lab: {
+    journalIntervalSeconds: 0.5,
+    databaseBackupPath: '/var/lib/tuwunel/backups',
+    migrationSeconds: { '1.8.0': 2, '1.9.0': 6 },
+    healthCheckSeconds: 1,
+  },
 });
 try {
   if (FIRST_RUN.some(wanted)) for (const scheme of SCHEMES) await firstRun(browser, desktop, scheme);

@@ -8,6 +8,7 @@ import { InviteClient, InviteService } from '../core/matrix/invites';
 import { probeServer } from '../core/matrix/server-facts';
 import { dataDir as defaultDataDir } from '../core/paths';
 import { expandHome, isFileUid, loadProfile } from '../core/profile/load';
+import { writeProfilePin } from '../core/profile/pin';
 import type { Profile } from '../core/profile/schema';
 import { type ProfileDraft, ProfileStore, type ProfilesList } from '../core/profile/store';
 import { AuditLog, auditedSecretStore } from '../core/runbook/audit';
@@ -49,6 +50,8 @@ export interface CoreOptions {
   profile?: Profile;
   /** …a profile YAML file to load. */
   profilePath?: string;
+  /** Where a given `profile` lives, for what the core writes back to it (the upgrade's new pin). */
+  profileFile?: string;
   /** The folder shared by the app and the CLI; default core/paths.ts dataDir(). */
   dataDir?: string;
   /** The keychain; default the OS's (keytar). The core binds it to the profile's identity (secrets/profile-secrets.ts). */
@@ -303,6 +306,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     settings: runbookSettings(),
     // A run from the command line starts from what a killed run left resolved, as a poll would.
     beforeMutatingRun: () => recovery.run(),
+    pinProfileVersion: async (version) => {
+      const file = options.profilePath ?? options.profileFile;
+      if (file) await writeProfilePin(file, version);
+    },
   });
   const recovery = new Recovery({
     profile,
@@ -505,6 +512,7 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
       const core = await createCore({
         ...options.core,
         profile: await profiles.load(id),
+        profileFile: profiles.fileOf(id),
         dataDir: dir,
         secrets,
         settings,

@@ -52,6 +52,6 @@ export async function resolveProfile(
 
 /** The same core the app builds, for the profile this invocation names. */
 export async function openCore(source: CoreSource): Promise<Core> {
-  const { profile, store } = await resolveProfile(source);
-  return createCore({ ...source.core, profile, dataDir: store.dataDir });
+  const { profile, file, store } = await resolveProfile(source);
+  return createCore({ ...source.core, profile, profileFile: file, dataDir: store.dataDir });
 }

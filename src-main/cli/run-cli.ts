@@ -21,6 +21,7 @@ import { secretDeleteCommand, secretSetCommand } from './secret-commands';
 import { statusAllCommand, statusCommand } from './status-command';
 import { tokenCopyCommand, tokenRollbackCommand, tokenRotateCommand } from './token-commands';
 import { APP_VERSION } from './version';
+import { whatsNewCommand } from './whatsnew-command';
 
 export type { CliIo } from './io';
 
@@ -61,6 +62,8 @@ Actions (the runbook):
                                      run one; output streams as it comes. Actions with downtime need
                                      --yes or a confirmation on a terminal. --dry-run prints the exact
                                      commands and sends nothing. Ctrl-C cancels (finally steps still run)
+  whatsnew [--from V --to V] [--json] the Tuwunel release the pulled playbook offers beside the pin and
+                                     the running version, with the release notes between (shipped, not fetched)
 
 Registration token and invites (a token goes to the clipboard, never to the terminal):
   token copy                         copy the registration token (cleared after the set delay if unchanged)
@@ -139,6 +142,10 @@ const COMMANDS: Record<string, Command | Record<string, Command>> = {
   },
   actions: async (args, ctx, io) => actionsCommand(args, await ctx.core(), io),
   run: async (args, ctx, io) => runCommand(args, await ctx.core(), io),
+  whatsnew: async (args, ctx, io) => {
+    const core = await ctx.core();
+    return whatsNewCommand(args, { profile: core.profile, remote: core.pool }, io);
+  },
   token: {
     copy: async (args, ctx, io) => tokenCopyCommand(args, tokenDeps(await ctx.core()), io),
     rotate: async (args, ctx, io) => tokenRotateCommand(args, tokenDeps(await ctx.core()), io),

@@ -155,6 +155,21 @@ export const SETTINGS_LIMITS = {
   alertChannels: { max: 8 },
 } as const;
 
+/**
+ * What an operator note of a Tuwunel release is about (core/upgrade/release-notes.ts), in the order a
+ * "what's new" list shows them: what the first boot does, then what breaks, then what to change.
+ */
+export const RELEASE_NOTE_KINDS = [
+  'migration',
+  'breaking',
+  'security',
+  'removed',
+  'config',
+  'database',
+  'backup',
+] as const;
+export type ReleaseNoteKind = (typeof RELEASE_NOTE_KINDS)[number];
+
 /** The off-host alert channels (core/alerts): an ntfy topic, a JSON webhook, a Matrix room on another server. */
 export const ALERT_CHANNEL_TYPES = ['ntfy', 'webhook', 'matrix'] as const;
 export type AlertChannelType = (typeof ALERT_CHANNEL_TYPES)[number];

@@ -19,6 +19,7 @@ async function main(): Promise<number> {
       'backup-path': { type: 'string' },
       'playbook-upstream-version': { type: 'string' },
       'migration-seconds': { type: 'string' },
+      pbs: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -26,14 +27,15 @@ async function main(): Promise<number> {
     const usage =
       'Usage: npm run lab -- --dir DIR [--tuwunel-version V] [--jump] [--untrusted-host-keys] [--no-keyring]\n' +
       '         [--seed-users N] [--auto-join-room ROOM]… [--backup-path PATH] [--playbook-upstream-version V]\n' +
-      '         [--migration-seconds S]\n' +
+      '         [--migration-seconds S] [--pbs]\n' +
       'Starts the lab (two sshd, stand-ins, HTTPS, keyring) and keeps it up until Ctrl-C. A folder a running lab\n' +
       'uses is refused.\n' +
       `--tuwunel-version: the release the homeserver runs and answers as, one of ${TUWUNEL_VERSIONS.join(', ')} (default 1.7.0).\n` +
       '--seed-users: that many more people on the server (@member0001 …). --auto-join-room: auto_join_rooms\n' +
       '(e.g. #family:lab.test). --backup-path: database_backup_path (e.g. /var/lib/tuwunel/backups).\n' +
       '--playbook-upstream-version: the playbook upstream defaults to that release (git pull brings it).\n' +
-      '--migration-seconds: how long each one-time migration (1.8.0, 1.9.0) takes on first start.\n';
+      '--migration-seconds: how long each one-time migration (1.8.0, 1.9.0) takes on first start.\n' +
+      "--pbs: the profile checks the lab's Proxmox Backup Server (checks.pbs) from the deploy host.\n";
     process.stdout.write(usage);
     return values.help ? 0 : 2;
   }
@@ -56,6 +58,7 @@ async function main(): Promise<number> {
     databaseBackupPath: values['backup-path'],
     playbookUpstreamTuwunelVersion: values['playbook-upstream-version'],
     migrationSeconds: migration === undefined ? undefined : { '1.8.0': migration, '1.9.0': migration },
+    pbs: values.pbs,
   });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -17,6 +17,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProfileInput } from '../../src-main/core/profile/schema';
 import { shellQuote } from '../../src-main/core/ssh/quote';
+import {
+  LAB_PBS,
+  LAB_PBS_REPOSITORY,
+  pbsPasswordFile,
+  readSnapshots,
+  setupPbs,
+  writeSnapshots,
+} from './deploy/pbs/setup-pbs';
 import { publishPlaybookRelease } from './deploy/playbook-upstream';
 import { setupDeployHost } from './deploy/setup-deploy';
 import { createFaults } from './faults';
@@ -160,6 +168,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     deploy: join(dir, 'deploy'),
   };
   const clientDir = join(dir, 'client');
+  const tuwunelConfigDir = join(hostDirs.homeserver, 'state', 'tuwunel', 'config');
   // Every process the lab starts carries this; the env file a user's shell sources does not (see lab-dir.ts).
   const processMarker = ownerEntry(claimed.owner);
   const marker = { [LAB_OWNER_VAR]: claimed.owner };
@@ -232,7 +241,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         devices: [...labDevices(), ...seededDevices(options.seedUsers ?? 0)],
       }),
     );
-    const deployHostReady = launch(setupHost(hostDirs.deploy, deployHostBin));
+    const deployHostReady = launch(
+      setupHost(hostDirs.deploy, deployHostBin).then(() => setupPbs(hostDirs.deploy, Date.now())),
+    );
     const tlsReady = launch(
       makeLabTls({
         dir: clientDir,
@@ -261,7 +272,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           ? labTuwunelVersion(options.playbookUpstreamTuwunelVersion)
           : undefined,
         cacheDir: LAB_CACHE_DIR,
-        tuwunelConfigDir: join(hostDirs.homeserver, 'state', 'tuwunel', 'config'),
+        tuwunelConfigDir,
       }),
     );
     const keyringReady = launch(
@@ -364,8 +375,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       homeserver: {
         image: 'ghcr.io/matrix-construct/tuwunel',
         version: `v${tuwunelVersion}`,
-        dataDir: '/matrix/tuwunel/data',
-        configDir: '/matrix/tuwunel/config',
+        // The runbook's /matrix/tuwunel/{data,config} are these folders here: checks that read files in them
+        // (tuwunel.toml, the backup folder) find what the stand-ins and the playbook wrote.
+        dataDir: join(hostDirs.homeserver, 'state', 'tuwunel', 'data'),
+        configDir: tuwunelConfigDir,
       },
       deploy: {
         host: 'deploy',
@@ -375,6 +388,20 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         varsFile: deploy.varsFile,
         logDir: deploy.logDir,
       },
+      ...(options.pbs
+        ? {
+            checks: {
+              pbs: {
+                host: 'deploy' as const,
+                repository: LAB_PBS_REPOSITORY,
+                group: LAB_PBS.group,
+                passwordFile: pbsPasswordFile(hostDirs.deploy),
+                fingerprint: LAB_PBS.fingerprint,
+                maxAgeHours: 26,
+              },
+            },
+          }
+        : {}),
       vault: {
         repo: deploy.vaultWorkstation,
         file: deploy.vaultFile,
@@ -452,6 +479,14 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         playbook: deploy.playbookDir,
       },
       faults: createFaults(hostDirs),
+      pbs: {
+        repository: LAB_PBS_REPOSITORY,
+        group: LAB_PBS.group,
+        fingerprint: LAB_PBS.fingerprint,
+        passwordFile: pbsPasswordFile(hostDirs.deploy),
+        snapshots: () => readSnapshots(hostDirs.deploy),
+        setSnapshots: (list) => writeSnapshots(hostDirs.deploy, list),
+      },
       state: {
         unitActive: async (unit) => {
           await settle();

@@ -1,4 +1,5 @@
 import type { ProfileInput } from '../../src-main/core/profile/schema';
+import type { PbsLabSnapshot } from './deploy/pbs/setup-pbs';
 import type { LabMatrixClient } from './matrix-client';
 
 /**
@@ -73,6 +74,12 @@ export interface LabOptions {
    * role defaults name this version, so `git pull` (deploy.update) brings a newer `matrix_tuwunel_version`.
    */
   playbookUpstreamTuwunelVersion?: string;
+  /**
+   * The profile checks the lab's Proxmox Backup Server (checks.pbs: the deploy host's `proxmox-backup-client`
+   * with the API token's secret in a file and the server's fingerprint). The stand-in and its snapshots are
+   * there either way. Default false.
+   */
+  pbs?: boolean;
 }
 
 /** A server notice as `<lab dir>/homeserver/server-notices.jsonl` records it (send_server_notice, 1.8.2). */
@@ -204,6 +211,19 @@ export interface Lab {
     users(): Promise<{ userId: string; admin: boolean; deactivated: boolean }[]>;
     /** The one-time migrations the database has been through (their markers), e.g. after a restore. */
     migrations(): Promise<string[]>;
+  };
+  /**
+   * The Proxmox Backup Server the deploy host's `proxmox-backup-client` stand-in answers for: the runbook's
+   * VM 111 backed up nightly at 02:00 UTC for three nights (the older two verified), and the deploy CT.
+   */
+  pbs: {
+    repository: string;
+    group: string;
+    fingerprint: string;
+    /** The API token's secret on the deploy host (PBS_PASSWORD_FILE). */
+    passwordFile: string;
+    snapshots(): Promise<PbsLabSnapshot[]>;
+    setSnapshots(snapshots: PbsLabSnapshot[]): Promise<void>;
   };
   /** Stops every process the lab started and removes nothing (the dir stays for inspection unless it was a temp dir). */
   stop(): Promise<void>;

@@ -1,6 +1,6 @@
 import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Check, StatusSnapshot } from '../../src-main/ipc/contract';
+import type { ActionInfo, Check, StatusSnapshot } from '../../src-main/ipc/contract';
 import { App } from '../../src-renderer/src/app';
 import { Dashboard } from '../../src-renderer/src/panels/dashboard';
 import * as fx from './fixtures';
@@ -157,6 +157,36 @@ describe('Dashboard: problems first', () => {
     expect(h.fake.callsTo('actions.plan')).toEqual([
       { actionId: 'federation.allow', params: { server: 'rampancy.cloud' } },
     ]);
+  });
+
+  it('offers "Back up now" when Tuwunel has no backup yet', async () => {
+    const backup: Check = {
+      ...(fx.greenStatus.checks.find((c) => c.id === 'disk:tuwunel-data') as Check),
+      id: 'backup:tuwunel',
+      group: 'backup',
+      title: 'Tuwunel backups',
+      level: 'warn',
+      detail: 'There is no Tuwunel backup in /matrix/tuwunel/data/backups yet; run "Back up now".',
+    };
+    const status = {
+      ...fx.greenStatus,
+      overall: 'warn',
+      checks: [...fx.greenStatus.checks, backup],
+    } as StatusSnapshot;
+    const restart = fx.catalog.find((a) => a.id === 'tuwunel.restart');
+    const backUp = {
+      ...restart,
+      id: 'tuwunel.backup',
+      title: 'Back up now',
+      danger: 'disruptive',
+    } as ActionInfo;
+    await show(status, {
+      'actions.list': () => ({ actions: [...fx.catalog, backUp] }),
+      'actions.plan': (r) => fx.plan({ actionId: r.actionId, params: r.params, danger: 'disruptive' }),
+    });
+    const card = screen.getByRole('article', { name: 'Backups need a look' });
+    await act(async () => fireEvent.click(within(card).getByRole('button', { name: 'Back up now' })));
+    expect(h.fake.callsTo('actions.plan')).toEqual([{ actionId: 'tuwunel.backup', params: {} }]);
   });
 
   it('opens the log of the unit a problem is about', async () => {

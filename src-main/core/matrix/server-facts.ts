@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describeError } from '../errors';
+import { compareVersions, parseVersion } from '../lib/version';
 import type { Profile } from '../profile/schema';
-import { compareVersions, parseVersion } from '../status/version';
 import { type HttpRequest, type HttpResponse, request } from './http';
 
 /**

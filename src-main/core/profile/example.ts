@@ -17,4 +17,10 @@ deploy: { host: deploy, dir: /root/matrix-deploy, inventory: inventory/hosts,
           varsFile: inventory/host_vars/matrix.rampancy.cloud/vars.yml }
 vault: { repo: ~/homelab-ansible, file: inventory/group_vars/all/vault.yml,
          key: vault_matrix_registration_token, deployCheckout: /root/homelab-ansible }
+# The nightly PBS snapshot of the VM, listed read-only from the deploy host with proxmox-backup-client
+# (an API token with the DatastoreAudit role; its secret stays in passwordFile on that host).
+checks:
+  pbs: { host: deploy, repository: 'backup@pbs!tray@192.168.1.250:nas-primary', group: vm/111,
+         passwordFile: /root/.pbs-token, maxAgeHours: 26,
+         fingerprint: '64:d3:ff:3a:50:38:53:5a:9b:f7:50:97:ab:11:8e:de:0b:3c:0c:44:f2:47:95:5a:b7:c5:08:a7:e6:b0:7c:66' }
 `;

@@ -72,6 +72,13 @@ export const profileUidSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9-]{7,63}$/, 'must be the id the app gave this profile (letters, digits, -)');
 
+/**
+ * A PBS repository as proxmox-backup-client's --repository takes it: `[[user@realm[!token]@]server[:port]:]datastore`,
+ * the server a host name, an IPv4 address or an [IPv6] address, the datastore a Proxmox safe id.
+ */
+const PBS_REPOSITORY =
+  /^(?:(?:[A-Za-z0-9._-]{1,64}@[A-Za-z0-9._-]{1,32}(?:![A-Za-z0-9._-]{1,64})?@)?(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?:)?[A-Za-z0-9_][A-Za-z0-9._-]{2,31}$/;
+
 /** A unit name as systemd writes them for this deploy (matrix-*). */
 const unitName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9@_.:-]{0,250}$/, 'is not a systemd unit name');
 
@@ -197,6 +204,50 @@ export const profileSchema = z
               .min(1)
               .max(4096)
               .regex(/^[^\0]*$/, 'must not contain a NUL character'),
+            maxAgeHours: z.number().positive().default(26),
+          })
+          .strict()
+          .optional(),
+        /**
+         * Proxmox Backup Server snapshots of the homeserver, listed read-only with `proxmox-backup-client
+         * snapshot list` on a host that has the client (the deploy host by default). Every value becomes one
+         * quoted word of that command; the password stays in a file on that host.
+         */
+        pbs: z
+          .object({
+            host: hostRoleSchema.default('deploy'),
+            /** `[[user@realm[!token]@]server[:port]:]datastore`, as PBS_REPOSITORY takes it. */
+            repository: z
+              .string()
+              .max(300)
+              .regex(
+                PBS_REPOSITORY,
+                'must be a PBS repository like backup@pbs!tray@pbs.lan:datastore (user@realm[!token]@server[:port]:datastore)',
+              ),
+            /** The backup group of the homeserver, e.g. `vm/111` (the runbook's VM). */
+            group: z
+              .string()
+              .regex(
+                /^(vm|ct|host)\/[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/,
+                'must be a backup group like vm/111',
+              ),
+            namespace: z
+              .string()
+              .regex(
+                /^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}(\/[A-Za-z0-9_][A-Za-z0-9._-]{0,31}){0,6}$/,
+                'must be a PBS namespace like site/matrix',
+              )
+              .optional(),
+            /** File on that host holding the password or API token secret (PBS_PASSWORD_FILE). */
+            passwordFile: remotePath.optional(),
+            /** The PBS server certificate's SHA-256 fingerprint, for a self-signed certificate (PBS_FINGERPRINT). */
+            fingerprint: z
+              .string()
+              .regex(
+                /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}$/,
+                'must be the certificate fingerprint PBS shows (32 hex pairs separated by colons)',
+              )
+              .optional(),
             maxAgeHours: z.number().positive().default(26),
           })
           .strict()

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { matrixError, userPath } from '../matrix/admin-api';
 import { checkAdminCommand } from '../matrix/admin-grammar';
-import { adminApiUnusable, describeRelease, releaseOf } from '../matrix/server-facts';
+import { releaseOf } from '../matrix/server-facts';
 import {
   deactivateUserCommand,
   makeUserAdminCommand,
@@ -11,8 +11,9 @@ import {
   readMakeUserAdminReply,
 } from '../matrix/tuwunel-admin';
 import type { HostRole } from '../profile/schema';
+import { backText, beforeStopText, type NotifyParams, noticeStep, notifyParam } from './announce';
+import { tuwunelBackup } from './backup-actions';
 import {
-  FILE_CHANGED_EXIT,
   inDeployDir,
   journalFollowCommand,
   stackRestartCommand,
@@ -20,10 +21,8 @@ import {
   systemctl,
   TUWUNEL_UNIT,
   tuwunelExecuteCommand,
-  varsFilePath,
-  writeIfUnchangedCommand,
 } from './commands';
-import { ActionRefused, RemoteFileChanged } from './errors';
+import { ActionRefused } from './errors';
 import { type AllowlistOp, editAllowlist, serverRegex } from './federation-edit';
 import { hostLabel } from './host-label';
 import { MAINTENANCE_MODE_KEY } from './maintenance';
@@ -47,7 +46,15 @@ import {
   preflightStep,
   readDeployVars,
   warningsNote,
+  writeVarsStep,
 } from './playbook-steps';
+import { adminCommandRoute } from './route';
+import {
+  dockerRunFailure,
+  serverVersionWait,
+  TUWUNEL_STOPPED_ALERT,
+  tuwunelStoppedAlert,
+} from './tuwunel-steps';
 import {
   type AdminApiOutput,
   type AdminApiStep,
@@ -60,26 +67,17 @@ import {
   type RemoteStep,
   type RouteChoice,
   type Step,
-  type StepAlert,
   type StepContext,
   type StepVerdict,
 } from './types';
+import { tuwunelUpgrade } from './upgrade-action';
 
 const homeserver = (): HostRole => 'homeserver';
 
 /** `1 unit`, `9 units`. */
 const unitCount = (n: number): string => `${n} ${n === 1 ? 'unit' : 'units'}`;
 
-export const TUWUNEL_STOPPED_ALERT = 'tuwunel-stopped';
-
-function tuwunelStoppedAlert(ctx: PlanContext<unknown>, after: string): StepAlert {
-  return {
-    id: TUWUNEL_STOPPED_ALERT,
-    title: 'matrix-tuwunel is stopped',
-    message: `After ${after}, matrix-tuwunel could not be confirmed running on ${hostLabel(ctx.profile, 'homeserver')}: Matrix is down until it is started.`,
-    fixActionId: 'stack.start',
-  };
-}
+export { TUWUNEL_STOPPED_ALERT };
 
 /** Every unit `systemctl is-active` listed is in the wanted state (one line per unit, in order). */
 function unitsIn(want: 'active' | 'stopped', units: string[], out: RemoteOutput): StepVerdict {
@@ -168,7 +166,7 @@ interface StopScratch {
  * A stop that never completed leaves maintenance mode on for units that may all still run, and every
  * alert about them would stay quiet: the clean-up looks, and leaves maintenance mode only if all run.
  */
-const stackStop = defineAction<Record<string, never>, StopScratch>({
+const stackStop = defineAction<NotifyParams, StopScratch>({
   id: 'stack.stop',
   title: 'Stop everything for maintenance',
   description:
@@ -177,11 +175,18 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
   host: 'homeserver',
   danger: () => 'outage',
   downtime: () => 'Until you start it again: Matrix is down for everyone.',
-  params: z.object({}).strict(),
+  params: z.object({ notify: notifyParam }).strict(),
   confirm: (ctx) =>
     `Stop all matrix-* services on ${hostLabel(ctx.profile, 'homeserver')}: Matrix is down for everyone until you run "Start all services". Alerts about them are suppressed meanwhile.`,
   locks: () => ['homeserver'],
   steps: [
+    noticeStep<NotifyParams, StopScratch>({
+      id: 'notice-before',
+      title: 'Tell everyone (server notice)',
+      version: (ctx) => releaseOf(ctx.server),
+      text: (ctx) =>
+        beforeStopText(ctx, 'every Matrix service stops for maintenance', 'until the admin starts it again'),
+    }),
     {
       kind: 'local',
       id: 'maintenance-on',
@@ -263,7 +268,7 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
       : null),
 });
 
-const stackStart = defineAction<Record<string, never>>({
+const stackStart = defineAction<NotifyParams>({
   id: 'stack.start',
   title: 'Start all services',
   description: 'Starts every Matrix service, waits until each one runs, then ends maintenance mode.',
@@ -271,7 +276,7 @@ const stackStart = defineAction<Record<string, never>>({
   host: 'homeserver',
   danger: () => 'safe',
   downtime: () => 'None: it starts what is stopped.',
-  params: z.object({}).strict(),
+  params: z.object({ notify: notifyParam }).strict(),
   confirm: (ctx) =>
     `Start ${unitCount(ctx.profile.units.length)} on ${hostLabel(ctx.profile, 'homeserver')}.`,
   locks: () => ['homeserver'],
@@ -286,7 +291,7 @@ const stackStart = defineAction<Record<string, never>>({
       timeoutMs: (ctx) => ctx.settings.unitCommandTimeoutMs,
     },
     unitsSettle('confirm-active', 'Wait until every unit is active', 'active', (ctx) => ctx.profile.units, {
-      alert: (ctx) => ({ ...tuwunelStoppedAlert(ctx, 'starting the stack'), raise: false }),
+      alert: (ctx) => ({ ...tuwunelStoppedAlert(ctx.profile, 'starting the stack'), raise: false }),
     }),
     {
       kind: 'local',
@@ -298,6 +303,13 @@ const stackStart = defineAction<Record<string, never>>({
         return { ok: true, summary: 'Maintenance mode is off.' };
       },
     },
+    serverVersionWait<NotifyParams, NoScratch>({ when: (ctx) => ctx.params.notify }),
+    noticeStep<NotifyParams, NoScratch>({
+      id: 'notice-back',
+      title: 'Tell everyone it is back (server notice)',
+      version: (ctx) => releaseOf(ctx.server),
+      text: (ctx) => backText(ctx, 'every service runs again'),
+    }),
   ],
   finally: [
     {
@@ -347,7 +359,7 @@ const stackRestart = playbookAction({
       command: (ctx) => stackRestartCommand(ctx.profile),
     }),
     federationVersionWait({
-      alert: (ctx) => ({ ...tuwunelStoppedAlert(ctx, 'restarting the services'), raise: false }),
+      alert: (ctx) => ({ ...tuwunelStoppedAlert(ctx.profile, 'restarting the services'), raise: false }),
     }),
   ],
   success: 'All services were restarted and Tuwunel answers again.',
@@ -381,7 +393,7 @@ const tuwunelRestart = defineAction<Record<string, never>>({
       timeoutMs: (ctx) => ctx.settings.unitCommandTimeoutMs,
     },
     federationVersionWait({
-      alert: (ctx) => ({ ...tuwunelStoppedAlert(ctx, 'restarting Tuwunel'), raise: false }),
+      alert: (ctx) => ({ ...tuwunelStoppedAlert(ctx.profile, 'restarting Tuwunel'), raise: false }),
     }),
   ],
   finally: [],
@@ -402,6 +414,11 @@ const configApply = playbookAction({
     `Apply the configuration from ${hostLabel(ctx.profile, ctx.profile.deploy.host)} (install-all,start): services whose configuration changed restart.`,
   maintenance: { units: 'all', reason: 'applying the configuration' },
   deploysVars: true,
+  notice: {
+    why: 'a configuration change is being applied and the services it touches restart',
+    howLong: 'for a minute or two',
+    back: 'the new configuration is applied',
+  },
   steps: [configApplyStep({ id: 'playbook-install-all' })],
   success: 'The configuration was applied.',
   interrupted: { left: 'the configuration may be only partly applied', fix: 'config.apply' },
@@ -474,28 +491,6 @@ function serverUser(profile: { serverName: string }): string {
   return `@conduit:${profile.serverName}`;
 }
 
-/**
- * How a user action reaches Tuwunel, in the order of issue 12: the admin API (Tuwunel 1.8.1 on, when the
- * proxy routes it and the API can do what is asked), the admin room (any release), and only when neither can
- * work, Tuwunel's CLI on the stopped server (an outage). Both of the first need the stored admin sign-in.
- */
-function userRoute(ctx: PlanContext<unknown, object>, apiCannot: string | null): RouteChoice {
-  if (!ctx.adminToken)
-    return {
-      via: 'cli',
-      why: "No Matrix admin sign-in is stored, so neither the admin API nor the admin room can be used: Tuwunel's CLI runs it while Tuwunel is stopped (sign in as the admin in Settings to avoid the outage).",
-    };
-  if (ctx.server.unreachable)
-    return {
-      via: 'cli',
-      why: `The homeserver did not answer (${ctx.server.unreachable}), so neither the admin API nor the admin room can reach it: Tuwunel's CLI runs it on the stopped server.`,
-    };
-  const api = apiCannot ?? adminApiUnusable(ctx.server);
-  if (api === null)
-    return { via: 'admin-api', why: `${describeRelease(ctx.server)} serves the admin API: no downtime.` };
-  return { via: 'admin-room', why: `Through the admin room, with no downtime: ${api}.` };
-}
-
 interface UserCommandSpec<P> {
   /** The admin command (admin room and CLI mode alike). */
   command: (ctx: PlanContext<P, UserCommandScratch>) => string;
@@ -507,23 +502,6 @@ interface UserCommandSpec<P> {
   apiSteps: AdminApiStep<P, UserCommandScratch>[];
   /** …unless the API cannot do what is asked: why not (the end of a sentence). */
   apiCannot?: (ctx: PlanContext<P, UserCommandScratch>) => string | null;
-}
-
-/**
- * Exit codes of docker itself, not of the container: docker/cli's `runStartContainerErr` returns 125
- * for a daemon error, 126 when the command cannot be invoked, 127 when it is not found (after printing
- * `docker: <error>.`); `timeout` uses the same three when it cannot run docker at all.
- */
-const DOCKER_OWN_EXIT_CODES = new Set([125, 126, 127]);
-
-function dockerRunFailure(out: RemoteOutput): string | null {
-  if (out.exitCode === null || !DOCKER_OWN_EXIT_CODES.has(out.exitCode)) return null;
-  const lines = out.stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  const said = lines.find((l) => l.startsWith('docker:')) ?? lines.at(-1) ?? 'no error message';
-  return `docker run failed (exit ${out.exitCode}): ${said}`;
 }
 
 function replyVerdict(v: ReplyVerdict): StepVerdict {
@@ -549,7 +527,7 @@ function apiFailure(out: AdminApiOutput, what: string): StepVerdict {
 
 function userRouteOf<P>(spec: UserCommandSpec<P>) {
   return (ctx: PlanContext<P, UserCommandScratch>): RouteChoice =>
-    userRoute(ctx, spec.apiCannot?.(ctx) ?? null);
+    adminCommandRoute(ctx, spec.apiCannot?.(ctx) ?? null);
 }
 
 /**
@@ -631,11 +609,11 @@ function userCommandSteps<P>(spec: UserCommandSpec<P>): {
         command: () => systemctl('start', TUWUNEL_UNIT),
         timeoutMs: (ctx) => ctx.settings.unitCommandTimeoutMs,
         // A failed start is told at once (the runner raises it while it retries); only the confirm clears it.
-        alert: (ctx) => ({ ...tuwunelStoppedAlert(ctx, spec.doing(ctx)), clear: false }),
+        alert: (ctx) => ({ ...tuwunelStoppedAlert(ctx.profile, spec.doing(ctx)), clear: false }),
       },
       unitsSettle('confirm-tuwunel', 'Confirm matrix-tuwunel is active', 'active', () => [TUWUNEL_UNIT], {
         when: cli,
-        alert: (ctx) => tuwunelStoppedAlert(ctx, spec.doing(ctx)),
+        alert: (ctx) => tuwunelStoppedAlert(ctx.profile, spec.doing(ctx)),
         check: (out, ctx) => {
           const v = unitsIn('active', [TUWUNEL_UNIT], out);
           if (v.ok) ctx.scratch.runningAgainAt = Date.now();
@@ -900,33 +878,13 @@ function federationAction(op: AllowlistOp): AnyAction {
       },
       preflightStep<ServerParams, FederationScratch>(changes),
       {
-        kind: 'remote',
-        id: 'write-vars',
-        title: 'Write vars.yml (only if unchanged since read)',
-        when: changes,
-        host: deployHost,
-        privileged: true,
-        command: (ctx) =>
-          writeIfUnchangedCommand(
-            varsFilePath(ctx.profile),
-            ctx.scratch.sha256 ?? '<sha256 of vars.yml as read>',
-          ),
-        stdin: {
-          describe: 'the edited vars.yml',
+        ...writeVarsStep<ServerParams, FederationScratch>({
+          id: 'write-vars',
+          title: 'Write vars.yml (only if unchanged since read)',
+          readSha256: (ctx) => ctx.scratch.sha256,
           content: (ctx) => ctx.scratch.newText ?? '',
-        },
-        timeoutMs: (ctx) => ctx.settings.fileCommandTimeoutMs,
-        check: (out, ctx) => {
-          if (out.exitCode === 0) return { ok: true, summary: `${ctx.profile.deploy.varsFile} written.` };
-          if (out.exitCode === FILE_CHANGED_EXIT) {
-            const error = new RemoteFileChanged(varsFilePath(ctx.profile));
-            return { ok: false, message: error.message, error };
-          }
-          return {
-            ok: false,
-            message: `writing failed: ${out.stderr.trim().split('\n').at(-1) ?? `exit code ${out.exitCode}`}`,
-          };
-        },
+        }),
+        when: changes,
       },
       configApplyStep<ServerParams, FederationScratch>({ id: 'playbook-install-all', when: changes }),
     ],
@@ -1035,6 +993,8 @@ export const CATALOG: readonly AnyAction[] = [
   stackStart,
   stackRestart,
   tuwunelRestart,
+  tuwunelBackup,
+  tuwunelUpgrade,
   configApply,
   deployUpdate,
   userMakeAdmin,

@@ -26,16 +26,25 @@ export function tuwunelImage(profile: Profile): string {
 
 /**
  * CLI mode as upstream documents it (docs/maintenance.md, src/main/args.rs since 1.7.0): a one-off Tuwunel
- * container on the stopped server's data that does not listen (`--maintenance`), runs the command, then
+ * container on the stopped server's data that does not listen (`--maintenance`), runs the commands, then
  * `server shutdown` and exits by itself. A bare `--execute` keeps serving after the command (the runbook's
- * "hang"); `timeout` stays as the guard should the container not end.
+ * "hang"); `timeout` stays as the guard should the container not end. A restore passes no command, its
+ * `--restore-backup` among `args`, and another release's image than the pinned one (`version`).
  */
 export function tuwunelExecuteCommand(
   profile: Profile,
-  adminCommand: string,
+  adminCommands: string | string[],
   timeoutSeconds: number,
+  options: { version?: string; args?: string[] } = {},
 ): string {
   const { dataDir, configDir } = profile.homeserver;
+  const release = options.version
+    ? { ...profile, homeserver: { ...profile.homeserver, version: options.version } }
+    : profile;
+  const commands = [
+    ...(typeof adminCommands === 'string' ? [adminCommands] : adminCommands),
+    SHUTDOWN_COMMAND,
+  ];
   return shellCommand(
     'timeout',
     String(timeoutSeconds),
@@ -48,12 +57,10 @@ export function tuwunelExecuteCommand(
     `${configDir}:/etc/tuwunel:ro`,
     '-e',
     'TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml',
-    tuwunelImage(profile),
+    tuwunelImage(release),
+    ...(options.args ?? []),
     '--maintenance',
-    '--execute',
-    adminCommand,
-    '--execute',
-    SHUTDOWN_COMMAND,
+    ...commands.flatMap((c) => ['--execute', c]),
   );
 }
 

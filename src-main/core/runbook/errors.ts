@@ -42,3 +42,13 @@ export class RemoteFileChanged extends AppError {
     super(`${path} changed on the host after it was read, so the edit was not written.`);
   }
 }
+
+/** The new Tuwunel release did not start; the upgrade's clean-up rolls back (or says what it could not). */
+export class NewReleaseFailed extends AppError {
+  readonly code = 'NewReleaseFailed';
+  readonly nextStep =
+    "Tuwunel's own lines in the run's output say why it did not start, and the clean-up says whether the previous release runs again; fix the cause (What's new has the release notes), then run the upgrade again.";
+  constructor(why: string) {
+    super(`The new release did not start: ${why}.`);
+  }
+}

@@ -1,18 +1,22 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { releaseOf } from '../matrix/server-facts';
 import { expandHome } from '../profile/load';
 import type { HostRole, Profile } from '../profile/schema';
 import { configFindings } from '../status/checks/config-lint';
 import type { Finding } from '../status/types';
 import { systemGit } from '../vault/git';
 import { advanceJournal } from '../vault/rotation-lock';
+import { backText, beforeStopText, noticeStep, notifyParam } from './announce';
 import { describeAnsibleProblem, parseAnsibleOutput } from './ansible-output';
 import {
   configApplyCommand,
   configApplyLogFile,
+  FILE_CHANGED_EXIT,
   readWithHashCommand,
   VARS_CHANGED_EXIT,
   varsFilePath,
+  writeIfUnchangedCommand,
 } from './commands';
 import { ActionRefused, RemoteFileChanged } from './errors';
 import { rotationUnappliedAlert } from './rotation-alerts';
@@ -233,9 +237,12 @@ export function playbookStep<P, S extends object = NoScratch>(spec: {
 export function configApplyStep<P, S extends Partial<PreflightScratch>>({
   id,
   when,
+  varsSha256 = (ctx) => ctx.scratch.vars?.sha256 ?? null,
 }: {
   id: string;
   when?: (ctx: PlanContext<P, S>) => boolean;
+  /** The vars.yml the apply may run on: the pre-flight's by default (a rollback names the file it wrote). */
+  varsSha256?: (ctx: PlanContext<P, S>) => string | null;
 }): RemoteStep<P, S> {
   return {
     ...playbookStep<P, S>({
@@ -243,7 +250,7 @@ export function configApplyStep<P, S extends Partial<PreflightScratch>>({
       title: 'Apply the configuration',
       tags: 'install-all,start',
       // Exactly the linted file: any other vars.yml (edited since the check) stops it before ansible runs.
-      command: (ctx) => configApplyCommand(ctx.profile, ctx.startedAt, ctx.scratch.vars?.sha256 ?? null),
+      command: (ctx) => configApplyCommand(ctx.profile, ctx.startedAt, varsSha256(ctx)),
       logFile: (ctx) => configApplyLogFile(ctx.profile, ctx.startedAt),
     }),
     ...(when ? { when } : {}),
@@ -276,6 +283,8 @@ interface PlaybookActionSpec<S extends object> {
   success: string | ((ctx: StepContext<Record<string, never>, S>) => string);
   /** What a killed run may have left (Action.interrupted); the token actions leave it to their journal. */
   interrupted?: InterruptedSpec;
+  /** A planned stop: `notify=true` tells everyone before (why, for how long) and once it is back (announce.ts). */
+  notice?: { why: string; howLong: string; back: string };
 }
 
 /** An action that runs the playbook from the deploy host against the homeserver: both hosts locked. */
@@ -291,7 +300,10 @@ export function playbookAction<S extends Partial<PreflightScratch> = NoScratch>(
     host: 'deploy',
     danger: () => 'disruptive',
     downtime: () => spec.downtime,
-    params: z.object({}).strict(),
+    // notify is the only parameter a playbook action takes; the steps read it through noticeStep alone.
+    params: (spec.notice
+      ? z.object({ notify: notifyParam }).strict()
+      : z.object({}).strict()) as unknown as z.ZodType<Record<string, never>, Record<string, unknown>>,
     ...(spec.bind ? { bind: spec.bind } : {}),
     ...(deploys
       ? {
@@ -302,9 +314,107 @@ export function playbookAction<S extends Partial<PreflightScratch> = NoScratch>(
     confirm: (ctx) => `${spec.confirm(ctx)}${deploys ? warningsNote(ctx) : ''}`,
     locks: (ctx) => [ctx.profile.deploy.host, 'homeserver'],
     maintenanceWindow: () => spec.maintenance,
-    steps: deploys ? [preflightStep<Record<string, never>, S>(), ...spec.steps] : spec.steps,
+    // The lint's report first: a notice goes out only for a run the pre-flight let through.
+    steps: [
+      ...(deploys ? [preflightStep<Record<string, never>, S>()] : []),
+      ...(spec.notice ? announced(spec.notice, spec.steps) : spec.steps),
+    ],
     finally: [],
     success: (ctx) => (typeof spec.success === 'string' ? spec.success : spec.success(ctx)),
     ...(spec.interrupted ? { interrupted: spec.interrupted } : {}),
   });
+}
+
+/** vars.yml as a step read it: its text and the SHA-256 a later write checks it against. */
+export interface VarsRead {
+  text: string;
+  sha256: string;
+}
+
+/**
+ * Reads vars.yml on the deploy host with its hash (quietly: it holds the deploy's secrets), and refuses a
+ * file that changed while it was read or is not text. `keep` stores what was read for the later steps.
+ */
+export function readVarsStep<P, S extends object>(spec: {
+  id: string;
+  title: string;
+  keep: (ctx: StepContext<P, S>, read: VarsRead) => void;
+}): RemoteStep<P, S> {
+  return {
+    kind: 'remote',
+    id: spec.id,
+    title: spec.title,
+    host: deployHost,
+    privileged: true,
+    quiet: true,
+    command: (ctx) => readWithHashCommand(varsFilePath(ctx.profile)),
+    timeoutMs: (ctx) => ctx.settings.fileCommandTimeoutMs,
+    check: (out, ctx) => {
+      const read = readVarsOutput(out, varsFilePath(ctx.profile));
+      if ('problem' in read) return { ok: false, message: read.problem };
+      const { text } = read;
+      spec.keep(ctx, read);
+      const lines = text.split('\n').length - 1;
+      return { ok: true, summary: `Read ${lines} ${lines === 1 ? 'line' : 'lines'}.` };
+    },
+  };
+}
+
+/** Writes the edited vars.yml back, only if it is still the file that was read. */
+export function writeVarsStep<P, S extends object>(spec: {
+  id: string;
+  title: string;
+  /** The SHA-256 of vars.yml as it was read: the write happens only while the file still has it. */
+  readSha256: (ctx: PlanContext<P, S>) => string | undefined;
+  content: (ctx: StepContext<P, S>) => string;
+}): RemoteStep<P, S> {
+  return {
+    kind: 'remote',
+    id: spec.id,
+    title: spec.title,
+    host: deployHost,
+    privileged: true,
+    command: (ctx) =>
+      writeIfUnchangedCommand(
+        varsFilePath(ctx.profile),
+        spec.readSha256(ctx) ?? '<sha256 of vars.yml as read>',
+      ),
+    stdin: { describe: 'the edited vars.yml', content: spec.content },
+    timeoutMs: (ctx) => ctx.settings.fileCommandTimeoutMs,
+    check: (out, ctx) => {
+      if (out.exitCode === 0) return { ok: true, summary: `${ctx.profile.deploy.varsFile} written.` };
+      if (out.exitCode === FILE_CHANGED_EXIT) {
+        const error = new RemoteFileChanged(varsFilePath(ctx.profile));
+        return { ok: false, message: error.message, error };
+      }
+      return {
+        ok: false,
+        message: `writing failed: ${out.stderr.trim().split('\n').at(-1) ?? `exit code ${out.exitCode}`}`,
+      };
+    },
+  };
+}
+
+/** The steps between a notice before and a "back" notice after (both only with notify=true). */
+function announced<S extends object>(
+  notice: NonNullable<PlaybookActionSpec<S>['notice']>,
+  steps: Step<Record<string, never>, S>[],
+): Step<Record<string, never>, S>[] {
+  // The release that runs delivers the notices (as the server says when the action asks it, else the pin).
+  const version = (ctx: PlanContext<Record<string, never>, S>) => releaseOf(ctx.server);
+  return [
+    noticeStep<Record<string, never>, S>({
+      id: 'notice-before',
+      title: 'Tell everyone (server notice)',
+      version,
+      text: (ctx) => beforeStopText(ctx, notice.why, notice.howLong),
+    }),
+    ...steps,
+    noticeStep<Record<string, never>, S>({
+      id: 'notice-back',
+      title: 'Tell everyone it is back (server notice)',
+      version,
+      text: (ctx) => backText(ctx, notice.back),
+    }),
+  ];
 }

@@ -288,6 +288,7 @@ export class Recovery {
 export function actedOnHost(run: ActiveRun, spec: InterruptedSpec): boolean {
   if (run.at < 0) return false;
   if (!spec.actsFrom) return true;
-  const from = run.steps.findIndex((s) => s.id === spec.actsFrom && s.phase === 'main');
+  const ids: readonly string[] = typeof spec.actsFrom === 'string' ? [spec.actsFrom] : spec.actsFrom;
+  const from = run.steps.findIndex((s) => ids.includes(s.id) && s.phase === 'main');
   return from >= 0 && run.at >= from;
 }

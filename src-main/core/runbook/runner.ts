@@ -7,6 +7,7 @@ import { adminApiRequest } from '../matrix/admin-api';
 import { AdminRoomClient } from '../matrix/admin-room';
 import { request } from '../matrix/http';
 import { pinnedFacts, type ServerFacts } from '../matrix/server-facts';
+import { type NoticeOutcome, sendServerNoticeToAll } from '../matrix/server-notices';
 import { readAnyReply } from '../matrix/tuwunel-admin';
 import { expandHome } from '../profile/load';
 import type { Profile } from '../profile/schema';
@@ -76,6 +77,11 @@ export interface RunbookOptions {
    * resolved first (Recovery.run), so the new run's own effect is never taken for the dead run's.
    */
   beforeMutatingRun?: () => Promise<unknown>;
+  /**
+   * Writes the Tuwunel version the profile pins to its file (the upgrade's last word); the runner then sets
+   * it on the profile it holds. Without it only this process's profile changes.
+   */
+  pinProfileVersion?: (version: string) => Promise<void>;
 }
 
 export interface Plan {
@@ -172,6 +178,8 @@ interface Run {
   recorded: boolean;
   /** Set when the finally phase starts: retries of finally steps stop here (settings.finallyRetryBudgetMs). */
   finallyDeadline: number | null;
+  /** Steps that found nothing to do (StepBase.needless): the run's sentence does not count them as clean-up done. */
+  needless: Set<StepRecord>;
 }
 
 /** Errors an exec throws before anything runs on the host (the host key check, login, sudo's refusal). */
@@ -402,6 +410,7 @@ export class Runbook {
         at: -1,
       },
       finallyDeadline: null,
+      needless: new Set(),
       // Only a run that changes a host (it locks one) can leave something there to recover from.
       recorded: held.length > 0,
     };
@@ -560,6 +569,11 @@ export class Runbook {
       signal: run.abort.signal,
       print: () => {},
       maintenance: this.opts.maintenance.forRun(run.owner),
+      serverNotice: (text) => this.serverNotice(text, run.abort.signal),
+      pinProfileVersion: async (version) => {
+        await this.opts.pinProfileVersion?.(version);
+        this.profile.homeserver.version = version;
+      },
     };
     const mainSteps = action.steps.filter((s) => !s.when || s.when(ctx));
     const finallySteps = action.finally.filter((s) => !s.when || s.when(ctx));
@@ -665,7 +679,7 @@ export class Runbook {
     cancelled: boolean,
   ): string {
     const { action, record } = run;
-    const cleanup = record.steps.filter((s) => s.phase === 'finally');
+    const cleanup = record.steps.filter((s) => s.phase === 'finally' && !run.needless.has(s));
     const cleanupNote = failedFinally
       ? ` Clean-up step "${failedFinally.step.title}" failed${failedFinally.step.attempts > 1 ? ` after ${failedFinally.step.attempts} attempts` : ''}: ${sentenceEnd(failedFinally.verdict.message)}`
       : cleanup.length > 0 && (failed || cancelled)
@@ -709,7 +723,10 @@ export class Runbook {
     this.events.emit('step-started', { runId: run.record.id, step: { ...rec } });
     const needless = step.needless?.(ctx) ?? null;
     // Deciding there is nothing to do is this step's one attempt.
-    if (needless !== null) rec.attempts = 1;
+    if (needless !== null) {
+      rec.attempts = 1;
+      run.needless.add(rec);
+    }
     const verdict: StepVerdict =
       needless === null
         ? await this.retried(run, step, rec, ctx, phase, () => this.attempt(run, step, rec, ctx))
@@ -888,7 +905,7 @@ export class Runbook {
         }
       }
       const verdict = check(out, ctx);
-      if (verdict.ok || !poll) return verdict;
+      if (verdict.ok || !poll || verdict.final) return verdict;
       if (Date.now() + poll.everyMs > deadline) {
         return {
           ...verdict,
@@ -980,7 +997,7 @@ export class Runbook {
           signal: ctx.signal,
           label: `GET ${url}`,
         });
-        if (step.ready(res.status, res.body))
+        if (step.ready(res.status, res.body, ctx))
           return { ok: true, summary: `${url} answers (HTTP ${res.status}).` };
         note = `HTTP ${res.status}`;
       } catch (e) {
@@ -1023,6 +1040,31 @@ export class Runbook {
     }
     this.output(run, rec, 'stdout', `${run.redactor.redact(reply)}\n`);
     return (step.check ?? anyReply)(reply, ctx);
+  }
+
+  private async serverNotice(text: string, signal: AbortSignal): Promise<NoticeOutcome | null> {
+    const token = this.opts.secrets
+      ? await this.opts.secrets
+          .get({ profile: this.profile.name, kind: 'matrix-admin-token' })
+          .catch(() => null)
+      : null;
+    if (!token) return null;
+    try {
+      const ca = await this.caCertificate();
+      return await sendServerNoticeToAll({
+        baseUrl: this.profile.publicUrl,
+        serverName: this.profile.serverName,
+        token: token.toString('utf8'),
+        text,
+        ...(ca ? { ca } : {}),
+        timeoutMs: this.settings.adminReplyTimeoutMs,
+        signal,
+      });
+    } catch (e) {
+      return { sent: 0, failed: 0, problem: describeError(e).message };
+    } finally {
+      token.fill(0);
+    }
   }
 
   private async adminApiStep(

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { AppError } from '../errors';
 import type { AdminApiMethod } from '../matrix/admin-api';
 import type { ServerFacts } from '../matrix/server-facts';
+import type { NoticeOutcome } from '../matrix/server-notices';
 import type { HostRole, Profile } from '../profile/schema';
 import type { RemoteExec } from '../ssh/types';
 import type { ActionGroup, Danger, Route } from '../vocab';
@@ -28,6 +29,11 @@ export interface RunbookSettings {
   fileCommandTimeoutMs: number;
   /** Waiting for the admin bot's reply. */
   adminReplyTimeoutMs: number;
+  /**
+   * How long an upgraded Tuwunel may take to answer: its first start runs the release's one-time migrations
+   * (1.9.0: four full column scans, "duration is unknown"), so far longer than a restart.
+   */
+  upgradeReadyTimeoutMs: number;
   /** logs.follow ends by itself after this long. */
   logsFollowMaxMs: number;
   /** Between polls of a unit's state or an HTTP endpoint. */
@@ -51,6 +57,7 @@ export const DEFAULT_SETTINGS: RunbookSettings = {
   deployCommandTimeoutMs: 15 * 60_000,
   fileCommandTimeoutMs: 30_000,
   adminReplyTimeoutMs: 60_000,
+  upgradeReadyTimeoutMs: 2 * 60 * 60_000,
   logsFollowMaxMs: 12 * 60 * 60_000,
   pollIntervalMs: 1_000,
   finallyAttempts: 4,
@@ -94,6 +101,13 @@ export interface StepContext<P, S extends object = NoScratch> extends PlanContex
   print(line: string): void;
   /** Maintenance as this run's steps change it: what they enter is marked as the run's (recovery.ts). */
   maintenance: MaintenanceAccess;
+  /**
+   * A server notice to every local user, sent with the stored Matrix admin token (which never leaves the
+   * runner); null when no token is stored. Never throws: a notice is worth a try, never a failed run.
+   */
+  serverNotice(text: string): Promise<NoticeOutcome | null>;
+  /** Sets the Tuwunel version the profile pins (homeserver.version), in its file and in every reader of it. */
+  pinProfileVersion(version: string): Promise<void>;
 }
 
 export type StepVerdict =
@@ -102,7 +116,13 @@ export type StepVerdict =
       summary?: string /** End the run successfully now with this sentence; later main steps are skipped. */;
       finish?: string;
     }
-  | { ok: false; message: string; error?: AppError };
+  | {
+      ok: false;
+      message: string;
+      error?: AppError;
+      /** A polled step stops here rather than waiting on: the failure will not pass (a start that crashed). */
+      final?: boolean;
+    };
 
 export interface RemoteOutput {
   exitCode: number | null;
@@ -177,7 +197,7 @@ export interface HttpWaitStep<P, S extends object = NoScratch> extends StepBase<
   kind: 'http-wait';
   url: (ctx: PlanContext<P, S>) => string;
   /** The answer that ends the wait. */
-  ready: (status: number, body: string) => boolean;
+  ready: (status: number, body: string, ctx: PlanContext<P, S>) => boolean;
   timeoutMs: (ctx: PlanContext<P, S>) => number;
 }
 
@@ -284,8 +304,11 @@ export interface Action<P, S extends object = NoScratch> {
 }
 
 export interface InterruptedSpec {
-  /** Main steps before this one change nothing on a host: a run stopped before it left nothing. */
-  actsFrom?: string;
+  /**
+   * Main steps before this one change nothing on a host: a run stopped before it left nothing. Several ids:
+   * the first of them the run's route planned (e.g. the CLI-mode stop, or the admin-room backup).
+   */
+  actsFrom?: string | readonly string[];
   /**
    * The units the action stops or restarts: every one active shows nothing is left (its maintenance goes,
    * no alert). Without units the hosts cannot show it, and an interrupted run always leaves an alert.

@@ -1,9 +1,17 @@
 import type { Profile } from '../profile/schema';
+import { roleDefaultsPath, versionsCommand } from '../upgrade/playbook-versions';
 import { HOST_ROLES, type HostRole } from '../vocab';
 import { backupFinding } from './checks/backup';
 import { CONFIG_CHECKS, configFindings, varsCommand, varsFilePath } from './checks/config-lint';
 import { containerFindings, containersCommand, imageFinding } from './checks/containers';
 import { diskCommand, diskFinding } from './checks/disk';
+import { PBS_CHECK, pbsCommand, pbsFinding } from './checks/pbs';
+import {
+  TUWUNEL_BACKUPS_CHECK,
+  tuwunelBackupsCommand,
+  tuwunelBackupsFinding,
+} from './checks/tuwunel-backups';
+import { releaseFindingFromOutput, TUWUNEL_RELEASE_CHECK } from './checks/tuwunel-release';
 import { unitFindings, unitsCommand } from './checks/units';
 import { guarded, type Skeleton } from './guard';
 import { type ScriptSection, type SectionOutput, sectionFailureReason } from './remote-script';
@@ -75,6 +83,20 @@ export function planHosts(profile: Profile): HostPlan[] {
     },
   );
 
+  if (tuwunel) {
+    const { dataDir, configDir } = profile.homeserver;
+    probes.homeserver.push({
+      section: {
+        id: 'tuwunel-backups',
+        command: tuwunelBackupsCommand(dataDir, configDir),
+        timeoutSeconds: 15,
+      },
+      label: `the listing of Tuwunel's backup folder (database_backup_path in ${configDir}/tuwunel.toml)`,
+      skeletons: [{ ...TUWUNEL_BACKUPS_CHECK, units: [] }],
+      parse: (out, nowMs) => [tuwunelBackupsFinding(out, configDir, nowMs)],
+    });
+  }
+
   const varsPath = varsFilePath(profile.deploy.dir, profile.deploy.varsFile);
   // vars.yml seldom changes between polls, and parsing it is most of a poll's work on the workstation:
   // the findings of the last text seen are reused while the text stays the same.
@@ -91,6 +113,27 @@ export function planHosts(profile: Profile): HostPlan[] {
       return linted.findings;
     },
   });
+
+  // The release the pulled playbook would deploy, beside the pin: only the one key of each file is read.
+  const versionFiles = { roleDefaults: roleDefaultsPath(profile.deploy.dir), vars: varsPath };
+  // With the playbook's other settings on the dashboard: it is about the deploy checkout, not the running unit.
+  const releaseGroup = 'config';
+  probes[profile.deploy.host].push({
+    section: { id: 'tuwunel-release', command: versionsCommand(versionFiles), timeoutSeconds: 10 },
+    label: `awk over ${versionFiles.roleDefaults} and vars.yml`,
+    skeletons: [{ ...TUWUNEL_RELEASE_CHECK, group: releaseGroup, units: [] }],
+    parse: (out) => [releaseFindingFromOutput(out, versionFiles, profile.homeserver.version, releaseGroup)],
+  });
+
+  const pbs = profile.checks.pbs;
+  if (pbs) {
+    probes[pbs.host].push({
+      section: { id: 'pbs', command: pbsCommand(pbs), timeoutSeconds: 30 },
+      label: `proxmox-backup-client snapshot list ${pbs.group}`,
+      skeletons: [{ ...PBS_CHECK, units: [] }],
+      parse: (out, nowMs) => [pbsFinding(out, pbs, nowMs)],
+    });
+  }
 
   const backup = profile.checks.backup;
   if (backup) {

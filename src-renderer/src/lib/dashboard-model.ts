@@ -265,6 +265,8 @@ function fixFor(
   if (first.id === 'config:allowlist-own-server')
     return byId('federation.allow', { server: serverName }, `Allow ${serverName} again`);
   if (k === 'image') return byId('config.apply');
+  if (first.id === 'backup:tuwunel' && (first.level === 'warn' || first.level === 'fail'))
+    return byId('tuwunel.backup');
   return null;
 }
 

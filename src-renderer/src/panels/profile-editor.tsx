@@ -145,9 +145,45 @@ export const SECTIONS: SectionDef[] = [
     ],
   },
   {
+    title: 'Proxmox Backup Server',
+    help:
+      'Lists the snapshots of the homeserver VM read-only with proxmox-backup-client on the chosen host ' +
+      '(usually the deploy host), and checks that the newest is recent and that a verify job passed. ' +
+      'Use an API token with the DatastoreAudit role; its secret stays in a file on that host.',
+    fields: [
+      {
+        path: 'checks.pbs.repository',
+        label: 'Repository',
+        optional: true,
+        clears: 'checks.pbs',
+        help: 'user@realm!token@server:datastore, as PBS_REPOSITORY takes it.',
+        placeholder: 'backup@pbs!tray@192.168.1.250:nas-primary',
+      },
+      { path: 'checks.pbs.group', label: 'Backup group', placeholder: 'vm/111' },
+      { path: 'checks.pbs.namespace', label: 'Namespace', optional: true, placeholder: 'matrix' },
+      {
+        path: 'checks.pbs.passwordFile',
+        label: 'Token secret file',
+        optional: true,
+        help: 'On that host (PBS_PASSWORD_FILE); the app never reads it.',
+        placeholder: '/root/.pbs-token',
+      },
+      {
+        path: 'checks.pbs.fingerprint',
+        label: 'Server fingerprint',
+        optional: true,
+        help: 'For a self-signed certificate: Dashboard → Show Fingerprint in PBS.',
+        placeholder: '64:d3:ff:…',
+      },
+      // The schema's default host for this check is the deploy host; the select shows it when unset.
+      { path: 'checks.pbs.host', label: 'Runs on', kind: 'host', placeholder: 'deploy' },
+      { path: 'checks.pbs.maxAgeHours', label: 'Fail after (hours)', kind: 'number', placeholder: '26' },
+    ],
+  },
+  {
     title: 'Backup check',
     help:
-      'Shell code that prints the time of the newest backup (epoch seconds or ISO 8601) on its last line. ' +
+      'For other backups: shell code that prints the time of the newest backup (epoch seconds or ISO 8601) on its last line. ' +
       'Every status poll runs it on the chosen host, through sudo when that host uses sudo.',
     fields: [
       {
@@ -247,7 +283,11 @@ export function ProfileField({
     );
   } else if (def.kind === 'host') {
     input = (
-      <select {...common} value={String(shown) || 'homeserver'} onChange={(e) => onChange(e.target.value)}>
+      <select
+        {...common}
+        value={String(shown) || def.placeholder || 'homeserver'}
+        onChange={(e) => onChange(e.target.value)}
+      >
         <option value="homeserver">the homeserver host</option>
         <option value="deploy">the deploy host</option>
       </select>

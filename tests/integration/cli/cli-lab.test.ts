@@ -128,7 +128,7 @@ describe('actions and run', () => {
     expect(r.stdout).toContain("Route: Tuwunel's CLI (Tuwunel stopped) — No Matrix admin sign-in is stored");
     expect(r.stdout).toContain('[homeserver, sudo] $ systemctl stop matrix-tuwunel');
     expect(r.stdout).toContain(
-      "[homeserver, sudo] $ timeout 60 docker run --rm -v /matrix/tuwunel/data:/var/lib/tuwunel -v /matrix/tuwunel/config:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.7.0 --maintenance --execute 'users make-user-admin @bob:lab.test' --execute 'server shutdown'",
+      `[homeserver, sudo] $ timeout 60 docker run --rm -v ${t.lab.profile.homeserver?.dataDir}:/var/lib/tuwunel -v ${t.lab.profile.homeserver?.configDir}:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.7.0 --maintenance --execute 'users make-user-admin @bob:lab.test' --execute 'server shutdown'`,
     );
     expect(r.stdout).toContain('[homeserver, sudo] $ systemctl start matrix-tuwunel');
     expect(homeserverLog().length).toBe(before);

@@ -196,13 +196,54 @@ const ROWS: KillRow[] = [
   // token.apply after an applied rotation: its journal has nothing to say, and its window goes.
   { action: 'token.apply', step: 'pull-deploy', host: 'deploy', pattern: 'git pull*', left: NOTHING },
   { action: 'token.apply', step: 'apply', host: 'deploy', pattern: 'ansible-playbook*', left: NOTHING },
+  ...upgradeRows(),
 ];
+
+/**
+ * The upgrade without an admin token (CLI mode): held while it pulls the image (nothing changed yet), while the
+ * one-off container backs up (Tuwunel stopped), and in the apply (vars.yml pins the new release, Tuwunel still
+ * stopped). Each starts from vars.yml pinning the lab's release again.
+ */
+function upgradeRows(): KillRow[] {
+  const action = 'tuwunel.upgrade';
+  const params = { version: 'v1.9.0' };
+  const before = async (t: CliLab) => pinVersion(t, 'v1.7.0');
+  const left = { alert: interruptedAlertId(action), maintenance: false };
+  return [
+    {
+      action,
+      params,
+      before,
+      step: 'pull-image',
+      host: 'homeserver',
+      pattern: 'docker pull*',
+      left: NOTHING,
+    },
+    { action, params, before, step: 'backup-one-off', host: 'homeserver', pattern: 'docker run*', left },
+    {
+      action,
+      params,
+      before,
+      step: 'playbook-install-all',
+      host: 'deploy',
+      pattern: 'ansible-playbook*',
+      left,
+    },
+  ];
+}
+
+async function pinVersion(t: CliLab, version: string): Promise<void> {
+  const file = join(t.lab.repos.playbook, t.lab.profile.deploy?.varsFile ?? '');
+  const text = await readFile(file, 'utf8');
+  await writeFile(file, text.replace(/^matrix_tuwunel_version: .*$/m, `matrix_tuwunel_version: ${version}`));
+}
 
 let t: CliLab;
 let state: SharedState;
 
 beforeAll(async () => {
-  t = await startCliLab({ playbookSeconds: 0 });
+  // The upgrade's rows need a backup path (its pre-flight refuses without one).
+  t = await startCliLab({ playbookSeconds: 0, databaseBackupPath: '/var/lib/tuwunel/backups' });
   const stored = await t.cli(['secret', 'set', 'vault-password'], {
     input: `${t.lab.secrets.vaultPassword}\n`,
   });
@@ -370,6 +411,11 @@ describe('kill -9 of the acting process at each step, then the next poll of anot
 describe('one truth across processes', () => {
   it('a status --watch running while another process runs stack.stop prints no DOWN line (nor RECOVERED)', async () => {
     await reset();
+    // A server as its admin keeps it, whatever ran before: vars.yml pins what runs (an upgrade row killed in
+    // the apply leaves v1.9.0 there), and a backup is in the backup path the upgrade rows configured.
+    await pinVersion(t, 'v1.7.0');
+    const backup = await t.cli(['run', 'tuwunel.backup', '--yes']);
+    expect(backup.code, `${backup.stdout}${backup.stderr}`).toBe(0);
     // Its own profile file, alerting at the first failing poll: any unit it took for down would show.
     const profilePath = join(t.dataDir, '..', 'watch-profile.yaml');
     await writeFile(

@@ -10,8 +10,9 @@ import type { RunRecord } from '../../../src-main/core/runbook/run-record';
 import type { Runbook, RunbookOptions } from '../../../src-main/core/runbook/runner';
 import { StickyAlerts } from '../../../src-main/core/runbook/sticky-alerts';
 import type { RunbookSettings } from '../../../src-main/core/runbook/types';
+import { UPGRADE_ROLLBACK_ALERT } from '../../../src-main/core/runbook/upgrade-action';
 import type { ExecOptions, ExecResult, RemoteExec } from '../../../src-main/core/ssh/types';
-import type { LabHostRole } from '../../lab/types';
+import type { LabHostRole, LabOptions } from '../../lab/types';
 import { type Harness, startHarness } from '../runbook/harness';
 import { liveProcessesOf } from '../ssh/lab-processes';
 
@@ -96,6 +97,9 @@ export function addAllowedServer(vars: string, server: string): string {
   if (!vars.includes(key)) throw new Error('vars.yml has no flow-list allowlist');
   return vars.replace(key, `${key}'${server}', `);
 }
+
+/** Sticky alerts that say matrix-tuwunel is down: a run's own, or the upgrade's rollback that could not finish. */
+const TUWUNEL_DOWN_ALERTS = [TUWUNEL_STOPPED_ALERT, UPGRADE_ROLLBACK_ALERT];
 
 const STAND_IN_FOR_CUT: Record<LabHostRole, string> = { homeserver: 'systemctl is-active', deploy: 'git' };
 let cuts = 0;
@@ -340,7 +344,7 @@ export async function runCell(
     .filter((unit) => {
       // Stopped on purpose: the maintenance stop keeps alerts quiet until the stack is started again.
       if (maintenanceOn && row.action === 'stack.stop') return false;
-      if (unit === 'matrix-tuwunel' && alerts.list().some((a) => a.id === TUWUNEL_STOPPED_ALERT))
+      if (unit === 'matrix-tuwunel' && alerts.list().some((a) => TUWUNEL_DOWN_ALERTS.includes(a.id)))
         return false;
       // Down before the run and maintenance mode off: the status alerts name it.
       if (!unitsBefore.get(unit) && !maintenanceOn) return false;
@@ -461,13 +465,13 @@ function formatMatrix(title: string, rows: CellResult[][]): string {
 export function describeMatrix(
   title: string,
   rows: Row[],
-  options: { timeoutMs: number; ready?: (h: Harness) => Promise<void> },
+  options: { timeoutMs: number; ready?: (h: Harness) => Promise<void>; lab?: LabOptions },
 ): void {
   let h: Harness | undefined;
   const alerts = new StickyAlerts();
   const results: CellResult[][] = [];
   beforeAll(async () => {
-    h = await startHarness({ playbookSeconds: 0 });
+    h = await startHarness({ playbookSeconds: 0, ...options.lab });
     await options.ready?.(h);
   });
   afterAll(async () => {

@@ -44,7 +44,7 @@ export function homeserverActionsSuite(version: '1.7.0' | '1.9.0'): void {
       );
     const user = async (id: string) => (await h.lab.state.users()).find((u) => u.userId === id);
     const cli = (command: string, seconds = 2) =>
-      `timeout ${seconds} docker run --rm -v /matrix/tuwunel/data:/var/lib/tuwunel -v /matrix/tuwunel/config:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v${version} --maintenance --execute '${command}' --execute 'server shutdown'`;
+      `timeout ${seconds} docker run --rm -v ${h.profile.homeserver.dataDir}:/var/lib/tuwunel -v ${h.profile.homeserver.configDir}:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v${version} --maintenance --execute '${command}' --execute 'server shutdown'`;
 
     describe('user.make-admin / user.deactivate in CLI mode (no admin sign-in stored)', () => {
       it('runs the documented one-shot CLI through sudo: the container ends by itself, Tuwunel runs again', async () => {

@@ -135,7 +135,8 @@ export async function setupHomeserver(o: HomeserverSetup): Promise<void> {
   ]);
   const state = join(o.hostDir, 'state');
   await Promise.all(
-    ['units', 'unit-meta', 'journal', 'tuwunel/config', 'disk', 'host'].map((d) =>
+    // tuwunel/data and tuwunel/config are the folders the container mounts (the profile's dataDir and configDir).
+    ['units', 'unit-meta', 'journal', 'tuwunel/config', 'tuwunel/data', 'disk', 'host'].map((d) =>
       mkdir(join(state, d), { recursive: true }),
     ),
   );

@@ -1,8 +1,8 @@
 import { isMap, parseDocument } from 'yaml';
+import { compareVersions, parseVersion, sameVersion } from '../../lib/version';
 import { shellQuote } from '../../ssh/quote';
 import { clip, describeValue } from '../text';
 import type { Finding } from '../types';
-import { compareVersions, parseVersion, sameVersion } from '../version';
 
 const ALLOWLIST_KEY = 'matrix_tuwunel_config_allowed_remote_server_names';
 const ENV_KEY = 'matrix_tuwunel_environment_variables_extension';

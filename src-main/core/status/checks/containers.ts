@@ -1,7 +1,7 @@
+import { sameVersion } from '../../lib/version';
 import { shellQuote } from '../../ssh/quote';
 import { clip } from '../text';
 import type { Finding } from '../types';
-import { sameVersion } from '../version';
 
 /** The fields of `docker ps --format '{{json .}}'` (docker CLI 28) this check reads. */
 export interface ContainerRow {

@@ -1,8 +1,8 @@
+import { parseVersion, sameVersion } from '../../lib/version';
 import type { Skeleton } from '../guard';
 import type { HttpOutcome } from '../https-client';
 import { clip, describeValue, withoutFinalStop, withoutTrailingSlashes } from '../text';
 import type { Finding } from '../types';
-import { parseVersion, sameVersion } from '../version';
 
 const TLS_ERRORS = new Set([
   'CERT_HAS_EXPIRED',

@@ -103,8 +103,13 @@ critical_line() { # µs, message -> CRITICAL
 }
 
 # tuwunel_settle: a start whose listener time has passed becomes what it was going to be.
+# The file stays in place until its time has come: the HTTPS side reads "no start under way" as listening, so
+# a claim moved aside and back (as any stand-in of a status poll would make) must not let a request through.
 tuwunel_settle() {
   local claim=$STATE/tuwunel/starting.$$ listen since outcome markers
+  read -r listen _ 2>/dev/null <"$STATE/tuwunel/starting" || return 0
+  now_us
+  ((NOW_US < listen)) && return 0
   command mv -f "$STATE/tuwunel/starting" "$claim" 2>/dev/null || return 0
   read -r listen since outcome markers <"$claim"
   now_us

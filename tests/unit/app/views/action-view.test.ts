@@ -115,7 +115,14 @@ describe('paramSpecs', () => {
     });
     // The app passes the run to roll back itself: never a form field.
     expect(specs.get('token.rollback')).toEqual([]);
-    expect(specs.get('stack.stop')).toEqual([]);
+    // The planned stops take one flag: tell everyone before, and once it is back.
+    expect(specs.get('stack.stop')).toEqual([
+      expect.objectContaining({ name: 'notify', kind: 'boolean', default: false, required: false }),
+    ]);
+    expect(specs.get('tuwunel.upgrade')?.map((s) => [s.name, s.required, s.default])).toEqual([
+      ['version', true, undefined],
+      ['notify', false, true],
+    ]);
   });
 
   it('derives the rest from the schema: integers with bounds, labels from camelCase', () => {

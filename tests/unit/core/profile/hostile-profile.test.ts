@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createCore } from '../../../../src-main/app/session';
 import { ProfileInvalid } from '../../../../src-main/core/errors';
+import { parseVersion } from '../../../../src-main/core/lib/version';
 import { parseProfile } from '../../../../src-main/core/profile/load';
 import { type Profile, profileSchema } from '../../../../src-main/core/profile/schema';
 import { CATALOG } from '../../../../src-main/core/runbook/catalog';
@@ -15,6 +16,7 @@ import { readWithHashCommand, varsFilePath } from '../../../../src-main/core/run
 import { MAINTENANCE_MODE_KEY, MaintenanceStore } from '../../../../src-main/core/runbook/maintenance';
 import { Runbook } from '../../../../src-main/core/runbook/runner';
 import { createTokenActions } from '../../../../src-main/core/runbook/token-actions';
+import { expectedMigrationCommand } from '../../../../src-main/core/runbook/upgrade-action';
 import type { RemoteExec } from '../../../../src-main/core/ssh/types';
 import { safeAllowlistEntry } from '../../../../src-main/core/status/checks/config-lint';
 import { planHosts } from '../../../../src-main/core/status/probes';
@@ -191,10 +193,15 @@ const FIELDS: Field[] = [
   {
     path: 'homeserver.version',
     gen: stringField(fc.stringMatching(/^v?\d{1,3}\.\d{1,3}\.\d{1,3}[A-Za-z0-9.+-]{0,8}$/)),
-    refs: (v) =>
-      typeof v === 'string' && v.startsWith('v')
-        ? ['v9.9.9zqref1', 'v9.9.9zqref2']
-        : ['9.9.9zqref1', '9.9.9zqref2'],
+    // The release decides which steps a plan has (verify-backup and the health check from 1.8.2), so the
+    // references are the same release with build info, or unreadable like the value when it is.
+    refs: (v) => {
+      const prefix = typeof v === 'string' && v.startsWith('v') ? 'v' : '';
+      const release = typeof v === 'string' ? parseVersion(v) : null;
+      return release
+        ? [`${prefix}${release.core}+zqref1`, `${prefix}${release.core}+zqref2`]
+        : [`${prefix}9.9.9zqref1`, `${prefix}9.9.9zqref2`];
+    },
   },
   { path: 'homeserver.dataDir', gen: stringField(remotePath), refs: pathRefs },
   { path: 'homeserver.configDir', gen: stringField(remotePath), refs: pathRefs },
@@ -382,17 +389,26 @@ function profileWith(path: string, value: Value): ReturnType<typeof profileSchem
 function varsRead(profile: Profile): string {
   const name = profile.serverName;
   const host = name.startsWith('[') ? name.slice(0, name.indexOf(']') + 1) : name.replace(/:\d+$/, '');
-  const vars = `matrix_tuwunel_config_allowed_remote_server_names: ['${safeAllowlistEntry(host)}']\n`;
+  const vars = [
+    `matrix_tuwunel_config_allowed_remote_server_names: ['${safeAllowlistEntry(host)}']`,
+    // The upgrade's pre-flight: the pin the profile has, and a backup path it can use.
+    `matrix_tuwunel_version: ${JSON.stringify(profile.homeserver.version)}`,
+    'matrix_tuwunel_config_database_backup_path: /var/lib/tuwunel/backups',
+    '',
+  ].join('\n');
   return `${createHash('sha256').update(vars).digest('hex')}  -\n${vars}`;
 }
 
-/** A dry run reads vars.yml (to lint it and show the edit), and nothing else. */
+/** A dry run reads vars.yml (to lint it and show the edit) and the playbook's migration version, nothing else. */
 function readOnlyExec(profile: Profile): RemoteExec {
+  const answer = (stdout: string) =>
+    Promise.resolve({ exitCode: 0, signal: null, stdout, stderr: '', durationMs: 1 });
   return {
-    exec: (_host, command) =>
-      command === readWithHashCommand(varsFilePath(profile))
-        ? Promise.resolve({ exitCode: 0, signal: null, stdout: varsRead(profile), stderr: '', durationMs: 1 })
-        : Promise.reject(new Error('a dry run must not change anything')),
+    exec: (_host, command) => {
+      if (command === readWithHashCommand(varsFilePath(profile))) return answer(varsRead(profile));
+      if (command === expectedMigrationCommand(profile)) return answer('');
+      return Promise.reject(new Error('a dry run must not change anything'));
+    },
   };
 }
 const CATALOG_WITH_TOKEN = [...CATALOG, ...createTokenActions({ secrets: new MemorySecrets() })];
@@ -404,6 +420,7 @@ const PARAMS: Record<string, (p: Profile) => Record<string, unknown>> = {
   'federation.disallow': () => ({ server: 'peer.example' }),
   'logs.follow': (p) => ({ unit: p.units[0] }),
   'token.rotate': () => ({ apply: true }),
+  'tuwunel.upgrade': () => ({ version: 'v999999.0.0' }),
 };
 
 interface Sent {

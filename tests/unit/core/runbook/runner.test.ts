@@ -993,6 +993,8 @@ describe('output, dry run and audit', () => {
       'stack.start',
       'stack.restart',
       'tuwunel.restart',
+      'tuwunel.backup',
+      'tuwunel.upgrade',
       'config.apply',
       'deploy.update',
       'user.make-admin',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compareVersions, parseVersion, sameVersion } from '../../../../src-main/core/lib/version';
 import {
   applyMaintenance,
   applyStaleness,
@@ -7,7 +8,6 @@ import {
 } from '../../../../src-main/core/status/aggregate';
 import type { FreshResult } from '../../../../src-main/core/status/service';
 import { type CheckResult, LEVELS, worstLevel } from '../../../../src-main/core/status/types';
-import { compareVersions, parseVersion, sameVersion } from '../../../../src-main/core/status/version';
 
 const T0 = '2026-05-22T12:00:00.000Z';
 const T1 = '2026-05-22T12:00:30.000Z';

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseVersion } from '../../../../src-main/core/lib/version';
 import { parseBackupTime } from '../../../../src-main/core/status/checks/backup';
 import { parseDockerPs, parseDockerStatus } from '../../../../src-main/core/status/checks/containers';
 import { parseDfP } from '../../../../src-main/core/status/checks/disk';
@@ -10,7 +11,6 @@ import { interpretHost, planHosts } from '../../../../src-main/core/status/probe
 import { publicFindings, type RtcGuess } from '../../../../src-main/core/status/public-checks';
 import type { SectionOutput } from '../../../../src-main/core/status/remote-script';
 import { type Finding, LEVELS } from '../../../../src-main/core/status/types';
-import { parseVersion } from '../../../../src-main/core/status/version';
 import { sweep } from '../../../support/sweep';
 import { testProfile } from '../runbook/test-profile';
 

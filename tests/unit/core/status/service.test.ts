@@ -63,6 +63,14 @@ beforeAll(async () => {
   await writeFile(join(dir, 'show.txt'), SHOW_OK);
   await writeFile(join(dir, 'ps.txt'), PS_OK);
   await writeFile(join(dir, 'vars.yml'), VARS);
+  // The playbook's role defaults and the rendered tuwunel.toml, as the release and backup checks read them.
+  await mkdir(join(dir, 'roles/custom/matrix-tuwunel/defaults'), { recursive: true });
+  await writeFile(
+    join(dir, 'roles/custom/matrix-tuwunel/defaults/main.yml'),
+    'matrix_tuwunel_version: v1.7.0\n',
+  );
+  await mkdir(join(dir, 'config'), { recursive: true });
+  await writeFile(join(dir, 'config', 'tuwunel.toml'), '[global]\nserver_name = "lab.test"\n');
   await writeFile(join(dir, 'args.log'), '');
   await stub('homeserver', 'systemctl', `printf '%s\\n' "$TZ $*" >> ${dir}/args.log; cat ${dir}/show.txt`);
   await stub(
@@ -131,6 +139,7 @@ function profileInput(extra: Partial<ProfileInput> = {}): ProfileInput {
       deploy: { address: '127.0.0.3', user: 'root' },
     },
     units: ['matrix-tuwunel', 'matrix-traefik', 'matrix-livekit-jwt-service'],
+    homeserver: { configDir: join(dir, 'config'), dataDir: join(dir, 'data') },
     deploy: { dir, varsFile: 'vars.yml' },
     ...extra,
   };
@@ -192,7 +201,9 @@ describe('StatusService.refresh', () => {
         'homeserver container:matrix-livekit-jwt-service',
         'homeserver image:tuwunel',
         'homeserver disk:tuwunel-data',
+        'homeserver backup:tuwunel',
         'deploy ssh:deploy',
+        'deploy config:tuwunel-release',
         'deploy config:vars-file',
         'deploy config:allowlist-own-server',
         'deploy backup:age',
