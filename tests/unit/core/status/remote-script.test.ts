@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,13 +14,21 @@ import {
 } from '../../../../src-main/core/status/remote-script';
 import { sweep } from '../../../support/sweep';
 
-/** Runs a built script the way the status service sends it: one `bash -c` command line. */
+/**
+ * Runs a built script the way the status service sends it: one `bash -c` command line. The script never
+ * reads its stdin (its sections get /dev/null), so bash may end before the input is written: that EPIPE
+ * is the script ignoring what it was given, not a failure, and its output stands.
+ */
 function runScript(script: string, stdin = '', env: NodeJS.ProcessEnv = process.env): string {
-  return execFileSync(
+  const result = spawnSync(
     'bash',
     ['--noprofile', '--norc', '-c', `bash --noprofile --norc -c ${shellQuote(script)}`],
     { encoding: 'utf8', input: stdin, env },
   );
+  const error = result.error as NodeJS.ErrnoException | undefined;
+  if (error && error.code !== 'EPIPE') throw error;
+  if (result.status !== 0) throw new Error(`bash exited ${result.status}: ${result.stderr}`);
+  return result.stdout;
 }
 
 /** The files the script writes are removed by its watchdog after the script ends, so wait for them a little. */
