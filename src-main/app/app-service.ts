@@ -11,6 +11,7 @@ import { ClipboardUnavailable } from './errors';
 import { HostKeyPrompts } from './host-key-prompts';
 import { testHost } from './host-test';
 import { matrixLogin, matrixLogout } from './matrix-session';
+import { monitoringUseCases } from './monitoring-service';
 import { draftFromFile, draftFromYaml } from './profile-import';
 import { isLogStream, LOGS_ACTION, type RunEvent, RunTracker } from './run-tracker';
 import { secretRef, secretSlots } from './secret-slots';
@@ -18,6 +19,7 @@ import type { AppHost, Core } from './session';
 import { actionInfo, planView } from './views/action-view';
 import type { AlertView } from './views/alert-view';
 import type { HostKeyInfo } from './views/common-schema';
+import type { MonitorNotice } from './views/monitor-notice';
 import type { ProfileDraft, ProfilesList } from './views/profile-schema';
 import type { Plan } from './views/run-schema';
 import { runSummary } from './views/run-view';
@@ -189,6 +191,22 @@ export function createAppService(app: AppHost, ports: AppPorts) {
   void refreshSelection().catch(() => {});
 
   const validate = (draft: ProfileDraft) => app.profiles.validate(draft);
+
+  // ── history, off-host alert channels and their desktop notices (app/monitoring-service.ts)
+  const monitoring = monitoringUseCases(app, requireCore);
+  const noticeListeners = new Set<(notice: MonitorNotice) => void>();
+  offApp.push(
+    app.monitoring.onNotice((notice) => {
+      if (disposed) return;
+      for (const l of noticeListeners) {
+        try {
+          l(notice);
+        } catch {
+          // Notifications are best effort.
+        }
+      }
+    }),
+  );
 
   async function startRun(
     core: Core,
@@ -430,6 +448,9 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       },
     },
 
+    history: monitoring.history,
+    alerts: monitoring.alerts,
+
     matrix: {
       login: (userId: string, password: string) => {
         const core = requireCore();
@@ -451,6 +472,11 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       alertListeners.add(listener);
       return () => alertListeners.delete(listener);
     },
+    /** Forecasts, failing alert channels, a history that stopped being written (for desktop notifications). */
+    onNotice(listener: (notice: MonitorNotice) => void): () => void {
+      noticeListeners.add(listener);
+      return () => noticeListeners.delete(listener);
+    },
     /** The selected profile's publicUrl (the openExternal allowlist takes its host); null without one. */
     publicUrl: (): string | null => app.core()?.profile.publicUrl ?? null,
     /** Stops telling and drops timers; the app host itself is closed by its owner. */
@@ -461,6 +487,7 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       detachCore = () => {};
       listeners.clear();
       alertListeners.clear();
+      noticeListeners.clear();
     },
   };
 }

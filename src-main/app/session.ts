@@ -25,6 +25,7 @@ import { type SchedulerSettings, StatusScheduler, schedulerSettings } from '../c
 import { StatusService } from '../core/status/service';
 import { type Clipboard, ClipboardGuard } from '../core/token/clipboard';
 import { RegistrationTokenService } from '../core/token/token-service';
+import { type Monitoring, type MonitoringOptions, openMonitoring } from './monitoring';
 
 /**
  * The composition root: the one place that builds the core's services from a profile and wires them
@@ -276,6 +277,8 @@ export interface AppOptions {
   now?: () => number;
   /** Passed on to every core (tests). */
   core?: Pick<CoreOptions, 'pool' | 'runbook' | 'http'>;
+  /** For tests: the network the off-host channels and the RDAP lookups use (app/monitoring.ts). */
+  monitoring?: Pick<MonitoringOptions, 'request' | 'bootstrapUrl' | 'retryDelayMs'>;
 }
 
 /**
@@ -287,6 +290,8 @@ export interface AppHost {
   readonly profiles: ProfileStore;
   readonly settings: SettingsStore;
   readonly alerts: StickyAlerts;
+  /** The uptime history, the off-host alert channels and the forecasts, attached to the core in use. */
+  readonly monitoring: Monitoring;
   /** The selected profile's core; null before start(), when no profile exists (onboarding), or when it could not be built. */
   core(): Core | null;
   /** Why the selected profile has no core (a broken profile file, an unreadable caFile); null otherwise. */
@@ -316,11 +321,23 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
   // Switches run one after the other: two quick clicks must not leave two cores polling.
   let queue: Promise<unknown> = Promise.resolve();
 
+  // ── history, off-host alerts, forecasts: one per app, attached to the core in use (app/monitoring.ts)
+  const monitoring = await openMonitoring({
+    dataDir: dir,
+    settings,
+    keychain: secrets,
+    ...options.monitoring,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  let detachMonitoring: () => void = () => {};
+
   const rebuild = (): Promise<Core | null> => {
     const next = queue.then(async () => {
       const old = current;
       current = null;
       failure = null;
+      detachMonitoring();
+      detachMonitoring = () => {};
       await settle(old?.close());
       try {
         const selected = await profiles.selected();
@@ -336,6 +353,7 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
               ...(options.now ? { now: options.now } : {}),
             })
           : null;
+        if (current) detachMonitoring = monitoring.attach(current);
         if (current && started) current.scheduler.start();
         return current;
       } catch (e) {
@@ -360,6 +378,7 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
     profiles,
     settings,
     alerts,
+    monitoring,
     core: () => current,
     coreError: () => failure,
     onCoreChanged(listener) {
@@ -390,7 +409,10 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
       await queue;
       const old = current;
       current = null;
+      detachMonitoring();
       await settle(old?.close());
+      // After the scheduler stopped: no poll writes to a closed history.
+      await settle(monitoring.close());
     },
   };
 }

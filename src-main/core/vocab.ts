@@ -117,6 +117,10 @@ export type RunState = (typeof RUN_STATES)[number];
 export const PANELS = ['dashboard', 'actions', 'logs', 'tokens', 'settings'] as const;
 export type Panel = (typeof PANELS)[number];
 
+/** The history charts' time ranges (app/history-views.ts gives each its span and bar width). */
+export const HISTORY_RANGES = ['24h', '7d', '30d'] as const;
+export type HistoryRange = (typeof HISTORY_RANGES)[number];
+
 /** What the clipboard may be holding for us, and clears. */
 export const CLIPBOARD_WHATS = ['registration-token', 'invite-token'] as const;
 export type ClipboardWhat = (typeof CLIPBOARD_WHATS)[number];

@@ -51,6 +51,13 @@ export const INVOKE_CHANNEL_NAMES = [
   'secrets.delete',
   'matrix.login',
   'matrix.logout',
+  'history.summary',
+  'history.check',
+  'history.incidents',
+  'alerts.channels',
+  'alerts.setSecret',
+  'alerts.deleteSecret',
+  'alerts.test',
 ] as const;
 
 export const EVENT_CHANNEL_NAMES = [

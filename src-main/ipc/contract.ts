@@ -20,8 +20,10 @@
 import type { z } from 'zod';
 import type { EventChannelName, InvokeChannelName } from './channels';
 import { actionsInvoke } from './contract/actions';
+import { alertsInvoke } from './contract/alerts';
 import { appEvents, appInvoke } from './contract/app';
 import type { Result } from './contract/call';
+import { historyInvoke } from './contract/history';
 import { hostkeyEvents, hostkeyInvoke } from './contract/hostkey';
 import { inviteInvoke } from './contract/invite';
 import { logsEvents, logsInvoke } from './contract/logs';
@@ -34,7 +36,9 @@ import { settingsEvents, settingsInvoke } from './contract/settings';
 import { statusEvents, statusInvoke } from './contract/status';
 import { clipboardEvents, tokenEvents, tokenInvoke } from './contract/token';
 
+export * from '../app/views/alert-channel-schema';
 export * from '../app/views/common-schema';
+export * from '../app/views/history-schema';
 export { paramRules } from '../app/views/param-rules';
 export * from '../app/views/profile-schema';
 export * from '../app/views/run-schema';
@@ -61,6 +65,8 @@ export const invokeChannels = {
   ...inviteInvoke,
   ...secretsInvoke,
   ...matrixInvoke,
+  ...historyInvoke,
+  ...alertsInvoke,
 } as const satisfies Record<InvokeChannelName, { request: z.ZodType; result: z.ZodType }>;
 
 export const eventChannels = {

@@ -99,6 +99,14 @@ export function createRouter(app: AppService, options: RouterOptions = {}): Rout
 
     'matrix.login': ({ userId, password }) => app.matrix.login(userId, password),
     'matrix.logout': () => app.matrix.logout(),
+
+    'history.summary': ({ range }) => app.history.summary(range),
+    'history.check': ({ check, range }) => app.history.check(check, range),
+    'history.incidents': ({ days }) => app.history.incidents(days),
+    'alerts.channels': () => app.alerts.channels(),
+    'alerts.setSecret': ({ channelId, value }) => app.alerts.setSecret(channelId, value),
+    'alerts.deleteSecret': ({ channelId }) => app.alerts.deleteSecret(channelId),
+    'alerts.test': ({ channelId }) => app.alerts.test(channelId),
   };
 
   async function handle(channel: string, request: unknown): Promise<Result<unknown>> {

@@ -4,6 +4,7 @@ import type { Settings } from '../../ipc/contract';
 import {
   alertNotification,
   type DesktopNotification,
+  noticeNotification,
   runNotification,
   shouldShow,
 } from '../model/notifications';
@@ -16,11 +17,12 @@ export interface Notifier {
 }
 
 /**
- * Desktop notifications: the alert policy's events (one per poll, merged) and failed runs, each opening
+ * Desktop notifications: the alert policy's events (one per poll, merged), the monitoring's notices
+ * (forecasts, failing alert channels) and failed runs, each opening
  * the window on its item when clicked. Texts come from desktop/model/notifications.ts.
  */
 export function setupNotifications(options: {
-  app: Pick<AppService, 'onAlerts' | 'subscribe'>;
+  app: Pick<AppService, 'onAlerts' | 'onNotice' | 'subscribe'>;
   serverName: () => string;
   settings: () => Settings | null;
   open: (notification: DesktopNotification) => void;
@@ -47,6 +49,7 @@ export function setupNotifications(options: {
     const n = alertNotification(alerts, options.serverName());
     if (n) show(n);
   });
+  options.app.onNotice((notice) => show(noticeNotification(notice)));
   options.app.subscribe((event) => {
     if (event.channel !== 'run.finished') return;
     const n = runNotification(event.payload);

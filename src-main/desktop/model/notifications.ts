@@ -1,4 +1,5 @@
 import type { AlertView } from '../../app/views/alert-view';
+import type { MonitorNotice } from '../../app/views/monitor-notice';
 import type { ErrorInfo, NavigateTarget, RunState, Settings } from '../../ipc/contract';
 import { clip } from './tray-state';
 
@@ -84,6 +85,20 @@ function single(alert: AlertView, serverName: string): DesktopNotification {
 
 function titles(alerts: readonly AlertView[]): string {
   return alerts.map((a) => a.check.title).join(', ');
+}
+
+/**
+ * What the monitoring tells (a forecast crossing a threshold, an alert channel failing or working again, the
+ * history no longer written): an alert-kind notification, so the notifications setting silences it too.
+ */
+export function noticeNotification(notice: MonitorNotice): DesktopNotification {
+  return {
+    kind: 'alert',
+    title: clip(notice.title, TITLE_MAX),
+    body: clip(notice.text, BODY_MAX),
+    urgency: notice.urgent ? 'critical' : 'normal',
+    target: { panel: notice.panel },
+  };
 }
 
 /** A failed run: its outcome sentence and what to do next; clicking opens the run. Other outcomes: none. */
