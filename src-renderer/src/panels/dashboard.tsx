@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import type { ActionInfo, Check, HostState, StatusSnapshot } from '../../../src-main/ipc/contract';
 import { ErrorText } from '../components/error-text';
 import { HostKeyChanged } from '../components/host-key-changed';
@@ -14,8 +14,12 @@ import {
   type UnitRow,
 } from '../lib/dashboard-model';
 import { clockTime, duration, HOST_TITLE, LEVEL_TEXT, ms } from '../lib/format';
+import { percent } from '../lib/history-model';
 import { useNow } from '../lib/use-now';
 import { useApp } from '../store/store';
+
+// The charts load after the checks: their code and their history do not hold up the first render.
+const HistorySection = lazy(() => import('./history').then((m) => ({ default: m.HistorySection })));
 
 function Since({ iso, now }: { iso: string; now: number }) {
   return (
@@ -42,6 +46,19 @@ function Underlying({ check }: { check: Check }) {
   );
 }
 
+/** How much of the time the check was up, from the history (once the dashboard's history has loaded). */
+function CheckAvailability({ id }: { id: string }) {
+  const row = useApp((s) => s.history?.checks.find((c) => c.check === id));
+  if (!row || row.availability['30d'] === null) return null;
+  const a = row.availability;
+  return (
+    <p className="check-meta muted" data-testid={`availability-${id}`}>
+      Available {percent(a['24h'])} over 24 h, {percent(a['7d'])} over 7 days, {percent(a['30d'])} over 30
+      days.
+    </p>
+  );
+}
+
 /** The full sentence of a check and when it got there: what opening a row shows. */
 function CheckMore({ check, now }: { check: Check; now: number }) {
   return (
@@ -54,6 +71,7 @@ function CheckMore({ check, now }: { check: Check; now: number }) {
         <Underlying check={check} />
         <Since iso={check.since} now={now} />
       </p>
+      <CheckAvailability id={check.id} />
     </div>
   );
 }
@@ -391,6 +409,9 @@ function Overview({ status }: { status: StatusSnapshot }) {
           ))}
         </section>
       )}
+      <Suspense fallback={null}>
+        <HistorySection status={status} />
+      </Suspense>
       <section className="folds" aria-labelledby="folds-title">
         <h2 id="folds-title">{model.problems.length > 0 ? 'Everything else' : 'Your server'}</h2>
         {model.folds.map((f) => (
