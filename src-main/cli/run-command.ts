@@ -46,7 +46,8 @@ export function formatPlan(plan: Omit<Plan, 'action'> & { action: { id: string; 
 }
 
 function planJson(plan: Plan) {
-  const { action, ...rest } = plan;
+  // The confirmation is this process's, for its own start: no use to anyone reading the dry run.
+  const { action, confirmation: _, ...rest } = plan;
   return { actionId: action.id, title: action.title, ...rest };
 }
 
@@ -86,7 +87,8 @@ export async function runCommand(args: string[], deps: RunDeps, io: CliIo): Prom
 }
 
 async function execute(deps: RunDeps, plan: Plan, io: CliIo, json: boolean): Promise<number> {
-  const handle = await deps.runbook.start(plan.action.id, plan.params, { confirmed: true });
+  // --yes or the terminal's answer accepted this plan: its confirmation starts exactly it.
+  const handle = await deps.runbook.start(plan.action.id, plan.params, { confirmation: plan.confirmation });
   const record = await narrateRun(deps.runbook, handle, io, { quiet: json });
   if (json) io.stdout(`${JSON.stringify(record)}\n`);
   else report(io, record);

@@ -2,6 +2,7 @@ import type { Profile } from '../core/profile/schema';
 import {
   ROTATION_UNAPPLIED_ALERT,
   ROTATION_UNPUSHED_ALERT,
+  rotatedTokenNotLive,
   TOKEN_APPLY_ACTION,
   TOKEN_ROLLBACK_ACTION,
   TOKEN_ROTATE_ACTION,
@@ -38,6 +39,9 @@ export async function tokenCopyCommand(args: string[], deps: TokenCliDeps, io: C
     const token = await readRegistrationToken(deps.profile, deps.secrets);
     const note = await copySecret(deps, clipboard, token, 'registration-token');
     io.stdout(`Copied the registration token of ${deps.profile.name}. ${note}\n`);
+    // Read from the rotation journal: a rotation pushed but not applied, here or in any other process.
+    const notLive = await rotatedTokenNotLive(deps.profile);
+    if (notLive) io.stderr(`Note: ${notLive}\n`);
     return EXIT.ok;
   } catch (e) {
     return printError(io, e);
@@ -71,7 +75,11 @@ export async function tokenRotateCommand(args: string[], deps: TokenCliDeps, io:
         return io.stop?.aborted ? EXIT.interrupted : EXIT.failed;
       }
     }
-    const run = await narrateRun(runbook, await prepared.start({ confirmed: true }), io);
+    const run = await narrateRun(
+      runbook,
+      await prepared.start({ confirmation: prepared.plan.confirmation }),
+      io,
+    );
     if (run.state === 'ok') return EXIT.ok;
     const cli = cliName(io);
     if (run.alert?.id === ROTATION_UNPUSHED_ALERT) {

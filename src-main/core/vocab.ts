@@ -130,6 +130,10 @@ export const SETTINGS_LIMITS = {
   /** Seconds until a copied token is cleared (if the clipboard still holds it); null in settings = never. */
   clipboardClearSeconds: { min: 10, max: 300, default: 30 },
   pollIntervalSeconds: { min: 5, max: 3600, default: 30 },
+  /** Maintenance mode left on for longer than this reminds once (minutes). */
+  maintenanceReminderMinutes: { min: 5, max: 24 * 60, default: 60 },
+  /** How long the clean-up keeps retrying to start Tuwunel again after CLI mode, in all (minutes). */
+  startRetryMinutes: { min: 1, max: 30, default: 3 },
   /** Days the poll history (core/history) keeps; polls older than `historyDetailDays` are kept per hour only. */
   historyRetentionDays: { min: 7, max: 365, default: 90 },
   historyDetailDays: { min: 1, max: 30, default: 7 },

@@ -289,7 +289,7 @@ describe('Dashboard: problems first', () => {
     expect(alert.textContent).toContain('matrix-tuwunel is stopped.');
     await act(async () => fireEvent.click(within(alert).getByRole('button', { name: 'Start stack' })));
     expect(h.fake.callsTo('actions.run')).toEqual([
-      { actionId: 'stack.start', params: {}, confirmed: false },
+      { actionId: 'stack.start', params: {}, confirmation: null },
     ]);
   });
 });
@@ -320,7 +320,7 @@ describe('Dashboard: maintenance', () => {
 
     await act(async () => fireEvent.click(within(banner).getByRole('button', { name: 'Start the stack' })));
     expect(h.fake.callsTo('actions.run')).toEqual([
-      { actionId: 'stack.start', params: {}, confirmed: false },
+      { actionId: 'stack.start', params: {}, confirmation: null },
     ]);
   });
 });

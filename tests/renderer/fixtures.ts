@@ -25,6 +25,8 @@ export const appInfo: AppInfo = { version: '0.1.0', platform: 'linux', firstRun:
 export const settings: Settings = {
   clipboardClearSeconds: 30,
   pollIntervalSeconds: 30,
+  maintenanceReminderMinutes: 60,
+  startRetryMinutes: 3,
   notifications: true,
   launchAtLogin: false,
   alertChannels: [],
@@ -271,6 +273,9 @@ export const catalog: ActionInfo[] = [
   }),
 ];
 
+/** The confirmation the main process issues with a plan that needs one (fixtures: always this one). */
+export const CONFIRMATION = 'confirmation-of-the-plan';
+
 export function plan(partial: Partial<Plan> & Pick<Plan, 'actionId'>): Plan {
   return {
     params: {},
@@ -279,6 +284,7 @@ export function plan(partial: Partial<Plan> & Pick<Plan, 'actionId'>): Plan {
     confirm: 'Does it.',
     route: null,
     steps: [],
+    confirmation: partial.danger && partial.danger !== 'safe' ? CONFIRMATION : null,
     ...partial,
   };
 }

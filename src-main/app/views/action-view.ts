@@ -211,5 +211,6 @@ export function planView(plan: CorePlan): Plan {
     confirm: plan.confirm,
     route: plan.route,
     steps: plan.steps.map(plannedStep),
+    confirmation: plan.confirmation ?? null,
   };
 }

@@ -242,6 +242,7 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
   ],
   success: (ctx) =>
     `The stack is stopped (${unitCount(ctx.profile.units.length)}) and maintenance mode is on; run "Start the stack" to bring Matrix back.`,
+  interrupted: { actsFrom: 'stop-all', units: (profile) => profile.units, fix: 'stack.start' },
   leftBehind: (ctx) =>
     ctx.scratch.left ??
     (ctx.maintenance.modeActive
@@ -308,6 +309,12 @@ const stackStart = defineAction<Record<string, never>>({
     ctx.profile.units.length === 1
       ? `${ctx.profile.units[0]} is active and maintenance mode is off.`
       : `All ${ctx.profile.units.length} units are active and maintenance mode is off.`,
+  interrupted: {
+    actsFrom: 'start-units',
+    units: (profile) => profile.units,
+    endsMaintenance: true,
+    fix: 'stack.start',
+  },
 });
 
 const stackRestart = playbookAction({
@@ -332,6 +339,7 @@ const stackRestart = playbookAction({
     }),
   ],
   success: 'All services were restarted and Tuwunel answers again.',
+  interrupted: { units: (profile) => profile.units, fix: 'stack.start' },
 });
 
 // ---------------------------------------------------------------- Homeserver
@@ -366,6 +374,7 @@ const tuwunelRestart = defineAction<Record<string, never>>({
   ],
   finally: [],
   success: () => 'Tuwunel was restarted and answers again.',
+  interrupted: { actsFrom: 'restart', units: () => [TUWUNEL_UNIT], fix: 'stack.start' },
 });
 
 // ---------------------------------------------------------------- Deploy
@@ -382,6 +391,7 @@ const configApply = playbookAction({
   maintenance: { units: 'all', reason: 'Applying the configuration (config.apply)' },
   steps: [configApplyStep({ id: 'playbook-install-all' })],
   success: 'The configuration was applied.',
+  interrupted: { left: 'the configuration may be only partly applied', fix: 'config.apply' },
 });
 
 const deployUpdate = defineAction<Record<string, never>>({
@@ -438,6 +448,10 @@ const deployUpdate = defineAction<Record<string, never>>({
   ],
   finally: [],
   success: () => 'The playbook and its roles are up to date; apply the configuration to roll them out.',
+  interrupted: {
+    left: 'the playbook checkout or its roles (roles/galaxy) may be only partly updated',
+    fix: 'deploy.update',
+  },
 });
 
 // ---------------------------------------------------------------- Users
@@ -526,7 +540,7 @@ function userCommandSteps<P>(spec: UserCommandSpec<P>): {
         // The remote `timeout` fires first; this only catches a host that stopped answering.
         timeoutMs: (ctx) => (ctx.settings.cliExecuteTimeoutSeconds + 30) * 1000,
         // Once Tuwunel has answered, waiting for `timeout` only prolongs the downtime.
-        stopWhen: (stdout, ctx) => spec.read(stdout, spec.user(ctx)).ok || stdout.includes(COMMAND_FAILED),
+        stopWhen: (line, ctx) => spec.read(line, spec.user(ctx)).ok || line.includes(COMMAND_FAILED),
         check: (out, ctx) => {
           const v = spec.read(`${out.stdout}\n${out.stderr}`, spec.user(ctx));
           if (out.stoppedEarly)
@@ -559,6 +573,8 @@ function userCommandSteps<P>(spec: UserCommandSpec<P>): {
         privileged: true,
         command: () => systemctl('start', TUWUNEL_UNIT),
         timeoutMs: (ctx) => ctx.settings.unitCommandTimeoutMs,
+        // A failed start is told at once (the runner raises it while it retries); only the confirm clears it.
+        alert: (ctx) => ({ ...tuwunelStoppedAlert(ctx, spec.doing(ctx)), clear: false }),
       },
       unitsSettle('confirm-tuwunel', 'Confirm matrix-tuwunel is active', 'active', () => [TUWUNEL_UNIT], {
         when: cli,
@@ -580,6 +596,9 @@ function downtimeNote(ctx: StepContext<unknown, UserCommandScratch>): string {
     stoppedAt && runningAgainAt ? Math.max(1, Math.round((runningAgainAt - stoppedAt) / 1000)) : null;
   return `CLI mode; Tuwunel was stopped${seconds ? ` for ${seconds} s` : ''} and is running again`;
 }
+
+/** A CLI-mode command stops Tuwunel first; through the admin room nothing stops (that route has no such step). */
+const CLI_MODE_INTERRUPTED = { actsFrom: 'stop-tuwunel', units: () => [TUWUNEL_UNIT], fix: 'stack.start' };
 
 interface UserParams {
   user: string;
@@ -615,6 +634,7 @@ const userMakeAdmin = defineAction<UserParams, UserCommandScratch>({
     ctx.adminRoom ? null : { units: [TUWUNEL_UNIT], reason: `Making ${ctx.params.user} an admin (CLI mode)` },
   ...userCommandSteps(makeAdminSpec),
   success: (ctx) => `${ctx.params.user} is now a server admin (${downtimeNote(ctx)}).`,
+  interrupted: CLI_MODE_INTERRUPTED,
 });
 
 interface DeactivateParams {
@@ -653,6 +673,7 @@ const userDeactivate = defineAction<DeactivateParams, UserCommandScratch>({
     doing: (ctx) => `deactivating ${ctx.params.user}`,
   }),
   success: (ctx) => `${ctx.params.user} is deactivated (${downtimeNote(ctx)}).`,
+  interrupted: CLI_MODE_INTERRUPTED,
 });
 
 // ---------------------------------------------------------------- Federation
@@ -777,6 +798,11 @@ function federationAction(op: AllowlistOp): AnyAction {
     ],
     finally: [],
     success: (ctx) => `${ctx.scratch.message ?? 'The allowlist was edited.'} The configuration was applied.`,
+    interrupted: {
+      actsFrom: 'write-vars',
+      left: `vars.yml may hold the change without it being applied`,
+      fix: 'config.apply',
+    },
   });
 }
 
@@ -849,6 +875,8 @@ const adminCommand = defineAction<AdminCommandParams>({
   ],
   finally: [],
   success: (ctx) => `The admin bot answered "!admin ${ctx.params.command}".`,
+  // "server restart" and "server shutdown" take Tuwunel down; systemd starts it again (Restart=always).
+  interrupted: { units: () => [TUWUNEL_UNIT], fix: 'stack.start' },
 });
 
 /** The runbook as data. Ids are part of the interface (CLI, IPC, tray menu). */

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { expandHome } from '../profile/load';
 import type { HostRole, Profile } from '../profile/schema';
+import { systemGit } from '../vault/git';
+import { advanceJournal } from '../vault/rotation-lock';
 import { describeAnsibleProblem, parseAnsibleOutput } from './ansible-output';
 import { configApplyCommand, configApplyLogFile } from './commands';
 import { rotationUnappliedAlert } from './rotation-alerts';
@@ -7,6 +10,7 @@ import {
   type ActionGroup,
   type AnyAction,
   defineAction,
+  type InterruptedSpec,
   type NoScratch,
   type PlanContext,
   type RemoteOutput,
@@ -90,6 +94,11 @@ export function configApplyStep<P, S extends object = NoScratch>({
     }),
     ...(when ? { when } : {}),
     alert: (ctx) => ({ ...rotationUnappliedAlert(ctx, 'apply'), raise: false }),
+    // A rotation the deploy host pulled is live once any apply succeeded (token.apply marks its own).
+    recordOutcome: async (ctx, ok) => {
+      if (ok && ctx.profile.vault)
+        await advanceJournal(expandHome(ctx.profile.vault.repo), systemGit, ['pulled'], 'applied', null);
+    },
   };
 }
 
@@ -106,6 +115,8 @@ interface PlaybookActionSpec<S extends object> {
   maintenance: { units: string[] | 'all'; reason: string };
   steps: Step<Record<string, never>, S>[];
   success: string | ((ctx: StepContext<Record<string, never>, S>) => string);
+  /** What a killed run may have left (Action.interrupted); the token actions leave it to their journal. */
+  interrupted?: InterruptedSpec;
 }
 
 /** An action that runs the playbook from the deploy host against the homeserver: both hosts locked. */
@@ -126,5 +137,6 @@ export function playbookAction<S extends object = NoScratch>(spec: PlaybookActio
     steps: spec.steps,
     finally: [],
     success: (ctx) => (typeof spec.success === 'string' ? spec.success : spec.success(ctx)),
+    ...(spec.interrupted ? { interrupted: spec.interrupted } : {}),
   });
 }

@@ -5,6 +5,8 @@ import { SETTINGS_LIMITS } from '../vocab';
 const {
   clipboardClearSeconds,
   pollIntervalSeconds,
+  maintenanceReminderMinutes,
+  startRetryMinutes,
   historyRetentionDays,
   historyDetailDays,
   expiryNotifyDays,
@@ -25,6 +27,14 @@ export const settingsSchema = z
       .max(clipboardClearSeconds.max)
       .nullable(),
     pollIntervalSeconds: z.number().int().min(pollIntervalSeconds.min).max(pollIntervalSeconds.max),
+    /** Maintenance mode on for longer than this reminds once (a sticky alert every instance shows). */
+    maintenanceReminderMinutes: z
+      .number()
+      .int()
+      .min(maintenanceReminderMinutes.min)
+      .max(maintenanceReminderMinutes.max),
+    /** How long starting Tuwunel again after CLI mode is retried, in all, before the run gives up. */
+    startRetryMinutes: z.number().int().min(startRetryMinutes.min).max(startRetryMinutes.max),
     notifications: z.boolean(),
     launchAtLogin: z.boolean(),
     /** Off-host alert channels (ntfy, webhook, Matrix room on another server); ids unique. */
@@ -49,6 +59,8 @@ export type Settings = z.infer<typeof settingsSchema>;
 export const DEFAULT_SETTINGS: Settings = {
   clipboardClearSeconds: clipboardClearSeconds.default,
   pollIntervalSeconds: pollIntervalSeconds.default,
+  maintenanceReminderMinutes: maintenanceReminderMinutes.default,
+  startRetryMinutes: startRetryMinutes.default,
   notifications: true,
   launchAtLogin: false,
   alertChannels: [],

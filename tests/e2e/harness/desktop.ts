@@ -28,6 +28,8 @@ export const FAST_RUNBOOK: Partial<RunbookSettings> = {
 export const FAST_SETTINGS: Settings = {
   clipboardClearSeconds: 10,
   pollIntervalSeconds: 5,
+  maintenanceReminderMinutes: 60,
+  startRetryMinutes: 3,
   notifications: true,
   launchAtLogin: false,
   alertChannels: [],

@@ -155,7 +155,7 @@ export async function resetStack(h: Harness, alerts: StickyAlerts): Promise<void
   h.lab.faults.clear();
   for (const unit of h.profile.units) await h.lab.state.setUnitActive(unit, true);
   for (const w of h.maintenance.list()) h.maintenance.leave(w.key);
-  for (const a of alerts.list()) alerts.clear(a.profile, a.id);
+  for (const a of alerts.list()) alerts.clear(a.id);
 }
 
 /** Both hosts' current keys pinned again after a host-key cell (the profile's known_hosts is the lab's). */

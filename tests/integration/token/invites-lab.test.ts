@@ -13,7 +13,7 @@ import { readTokens } from '../../lab/https/homeserver-state';
 import { RecordingClipboard } from '../../unit/core/token/recording-clipboard';
 import { runCli, useClearDelay } from './cli-process';
 import { startTokenLab, type TokenLab } from './token-lab';
-import { startXvfb, type Xvfb } from './xvfb';
+import { readSettled, startXvfb, type Xvfb } from './xvfb';
 
 /**
  * One-shot invites against the lab's Tuwunel: the admin room's `token issue|list|revoke` on 1.7.0, the
@@ -95,7 +95,13 @@ describe('invites on the lab', () => {
     });
     expect(issued.stderr).toBe('');
     expect(issued.code).toBe(0);
-    const { stdout: token } = await execFileAsync('xclip', ['-selection', 'clipboard', '-out'], { env });
+    const xclipOut = async () =>
+      (
+        await execFileAsync('xclip', ['-selection', 'clipboard', '-out'], { env }).catch(() => ({
+          stdout: '',
+        }))
+      ).stdout;
+    const token = await readSettled(xclipOut, (s) => s !== '');
     expect(token).toMatch(/^[A-Za-z0-9]{16}$/);
     expect(issued.stdout).toMatch(
       new RegExp(

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Batcher, LineSplitter, MAX_LINE_CHARS } from '../../../src-main/app/batcher';
+import { sweep } from '../../support/sweep';
 
 describe('Batcher', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -45,8 +46,8 @@ describe('LineSplitter', () => {
   });
 });
 
-/** Samples per property (tests/support has no shared sample-count helper yet). */
-const numRuns = 300;
+/** Samples per property. */
+const numRuns = sweep(300);
 
 /** What a line becomes: CRLF ends it like LF; past `cap` characters (never half a surrogate pair) it is cut, saying how many bytes went. */
 function expectedLine(raw: string, cap: number): string {

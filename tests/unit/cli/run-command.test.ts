@@ -53,7 +53,8 @@ function step(partial: Partial<StepRecord>): StepRecord {
 /** A runbook that plays a scripted run: the CLI's streaming, outcome and exit code, without a server. */
 function scriptedRunbook(outcome: 'ok' | 'failed', danger: Plan['danger'] = 'outage') {
   const events = new TypedEmitter<RunbookEvents>();
-  const started: { id: string; params: Record<string, unknown>; confirmed: boolean | undefined }[] = [];
+  const started: { id: string; params: Record<string, unknown>; confirmation: string | null | undefined }[] =
+    [];
   let cancelled = false;
   const record = (state: RunRecord['state'], steps: StepRecord[]): RunRecord => ({
     id: 'run-1',
@@ -90,9 +91,14 @@ function scriptedRunbook(outcome: 'ok' | 'failed', danger: Plan['danger'] = 'out
         route: null,
         locks: ['homeserver'],
         steps: [step({})],
+        confirmation: danger === 'safe' ? null : 'confirmation-of-the-plan',
       }) as unknown as Plan,
-    start: async (id: string, params: Record<string, unknown>, options: { confirmed?: boolean } = {}) => {
-      started.push({ id, params, confirmed: options.confirmed });
+    start: async (
+      id: string,
+      params: Record<string, unknown>,
+      options: { confirmation?: string | null } = {},
+    ) => {
+      started.push({ id, params, confirmation: options.confirmation });
       events.emit('run-started', { run: record('running', [step({})]) });
       const done = (async () => {
         await new Promise((r) => setTimeout(r, 5));
@@ -147,7 +153,8 @@ describe('run: confirmation', () => {
     const { runbook, started } = scriptedRunbook('ok');
     const { io } = memoryIo({ tty: true, input: 'yes\n' });
     expect(await runCommand(['stack.stop'], { runbook }, io)).toBe(0);
-    expect(started).toEqual([{ id: 'stack.stop', params: {}, confirmed: true }]);
+    // The terminal's yes starts the very plan it was shown, with the confirmation issued for it.
+    expect(started).toEqual([{ id: 'stack.stop', params: {}, confirmation: 'confirmation-of-the-plan' }]);
   });
 
   it('does not ask for a safe action', async () => {

@@ -19,6 +19,8 @@ import { createTokenActions } from '../../../src-main/core/runbook/token-actions
 import { ClipboardGuard, matches } from '../../../src-main/core/token/clipboard';
 import { NoClipboardTool } from '../../../src-main/core/token/errors';
 import { RegistrationTokenService } from '../../../src-main/core/token/token-service';
+import { systemGit } from '../../../src-main/core/vault/git';
+import { rotationFolder, writeJournal } from '../../../src-main/core/vault/rotation-lock';
 import { LocalExec } from '../core/runbook/local-exec';
 import { RecordingClipboard } from '../core/token/recording-clipboard';
 import { gitEnv, makeVaultRepo, OLD_TOKEN, PASSWORD, type VaultRepo } from '../core/vault/rotation-fixture';
@@ -87,6 +89,34 @@ describe('token copy', () => {
     };
     expect(matches(print, OLD_TOKEN)).toBe(true);
     expect(JSON.stringify(jobs) + io.out.join('') + io.err.join('')).not.toContain(OLD_TOKEN);
+  });
+
+  it('says so beside the copied token when a rotation is pushed but not applied (read from its journal)', async () => {
+    const folder = await rotationFolder(repo.workstation, systemGit);
+    const journal = {
+      runId: '7e57c0de-rotation',
+      startedAt: '2026-11-26T12:00:00.000Z',
+      file: repo.vaultPath,
+      backup: `${repo.vaultPath}.bak.1`,
+      previousHead: 'a'.repeat(40),
+      commit: 'b'.repeat(40),
+      upstream: 'origin/main',
+    };
+    await writeJournal(folder, { ...journal, stage: 'pushed' });
+    try {
+      const io = capture();
+      const code = await tokenCopyCommand(
+        [],
+        deps({ clipboard: async () => recordingCli() as unknown as CliClipboard, scheduleClear: () => {} }),
+        io,
+      );
+      expect(code).toBe(EXIT.ok);
+      expect(io.err.join('')).toBe(
+        'Note: this is the new token of rotation 7e57c0de, pushed but not applied yet: Tuwunel still accepts only the old one, so sign-ups with this one fail until "Apply the rotated registration token" succeeds.\n',
+      );
+    } finally {
+      await writeJournal(folder, { ...journal, stage: 'applied' });
+    }
   });
 
   it('refuses with exit 69 and a sentence when no clipboard tool exists, before decrypting', async () => {

@@ -153,9 +153,11 @@ describe('token.rotate', () => {
     expect(everything).not.toContain(PASSWORD);
     const lockDir = join(repo.workstation, '.git', 'homeserver-tray');
     expect(await readdir(lockDir)).toEqual(['rotation.json']);
+    // Pulled on the deploy host and not applied (apply=false): every process reads that the token is not live.
     expect(JSON.parse(await readFile(join(lockDir, 'rotation.json'), 'utf8'))).toMatchObject({
       runId: run.id,
-      stage: 'pushed',
+      stage: 'pulled',
+      writer: { pid: process.pid },
       commit: head,
       previousHead: headBefore,
       upstream: 'origin/main',

@@ -106,6 +106,7 @@ export function aPlan(partial: Partial<Plan> = {}): Plan {
       'Stop all matrix-* services on admin@192.168.1.243: Matrix is down for everyone until you run "Start the stack".',
     route: null,
     steps: [],
+    confirmation: 'confirmation-of-the-plan',
     ...partial,
   });
 }
