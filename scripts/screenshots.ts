@@ -233,6 +233,12 @@ async function tuwunelDown(
   await problem.getByText('alert sent').waitFor();
   await shoot(page, 'dashboard-failing', scheme);
   await shootTray(browser, desktop, 'tray-failing', scheme);
+  // Muted until it recovers, from its card: still red, a banner says so; the restart below ends it.
+  await problem.getByLabel('Mute alerts about', { exact: false }).click();
+  await problem.getByRole('button', { name: 'until it recovers' }).click();
+  await page.getByTestId('mute-unit:matrix-tuwunel').waitFor();
+  await shoot(page, 'dashboard-muted', scheme);
+  await shootTray(browser, desktop, 'tray-muted', scheme);
   await problem.getByRole('button', { name: 'Restart Tuwunel' }).click();
   await page.getByRole('alertdialog').getByRole('button', { name: 'Restart Tuwunel' }).click();
   await runOutcome(page);

@@ -17,6 +17,7 @@ import { HostKeyPrompts } from './host-key-prompts';
 import { testHost } from './host-test';
 import { matrixLogin, matrixLogout } from './matrix-session';
 import { monitoringUseCases } from './monitoring-service';
+import { clearMute, setMute } from './mutes';
 import { draftFromFile, draftFromYaml } from './profile-import';
 import { isLogStream, LOGS_ACTION, type RunEvent, RunTracker } from './run-tracker';
 import { secretRef, secretSlots } from './secret-slots';
@@ -29,7 +30,7 @@ import type { ProfileDraft, ProfilesList } from './views/profile-schema';
 import type { Plan } from './views/run-schema';
 import { runSummary } from './views/run-view';
 import type { SecretSlot } from './views/secret-schema';
-import type { StatusSnapshot } from './views/status-schema';
+import type { MuteDuration, MuteTarget, StatusSnapshot } from './views/status-schema';
 import { STICKY_CHECK_PREFIX, statusView } from './views/status-view';
 
 /** What only the desktop shell has (Electron); tests and the E2E harness pass their own. */
@@ -497,6 +498,13 @@ export function createAppService(app: AppHost, ports: AppPorts) {
 
     history: monitoring.history,
     alerts: monitoring.alerts,
+
+    mutes: {
+      set: async (target: MuteTarget, duration: MuteDuration) => ({
+        mute: setMute(requireCore(), target, duration),
+      }),
+      clear: async (key: string) => clearMute(requireCore(), key),
+    },
 
     matrix: {
       login: (userId: string, password: string) => {

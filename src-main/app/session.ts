@@ -24,6 +24,7 @@ import { SettingsStore } from '../core/settings/store';
 import { HostLocks } from '../core/ssh/host-lock';
 import { SshPool, type SshPoolOptions } from '../core/ssh/pool';
 import type { HttpGetter } from '../core/status/https-client';
+import { MuteStore } from '../core/status/mutes';
 import { type SchedulerSettings, StatusScheduler, schedulerSettings } from '../core/status/scheduler';
 import type { StatusSource } from '../core/status/service';
 import { StatusService } from '../core/status/service';
@@ -83,6 +84,8 @@ export interface Core {
   readonly maintenance: MaintenanceStore;
   /** This profile's sticky alerts, shared the same way; they stay until the action that fixes them succeeds. */
   readonly alerts: StickyAlerts;
+  /** Muted checks, units or the whole server, shared the same way: every process keeps their alerts quiet. */
+  readonly mutes: MuteStore;
   /** What killed runs left: resolved at every status poll (the first one is at start-up). */
   readonly recovery: Recovery;
   readonly audit: AuditLog;
@@ -209,6 +212,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   adoptLegacyMaintenance(dir, profile.name, maintenanceFile);
   const maintenance = new MaintenanceStore(maintenanceFile);
   const alerts = options.alerts ?? new StickyAlerts(join(stateDir, 'alerts.json'));
+  const mutes = new MuteStore(join(stateDir, 'mutes.json'), now);
   const activeRuns = new ActiveRuns(join(stateDir, 'runs'));
   const runbookSettings = (s = settings.get()): Partial<RunbookSettings> => ({
     finallyRetryBudgetMs: s.startRetryMinutes * 60_000,
@@ -268,6 +272,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       const outcome = await status.refresh(refreshOptions);
       maintenance.reload();
       alerts.reload();
+      mutes.reload();
       const checkedAt = new Date(now()).toISOString();
       return {
         ...outcome,
@@ -276,7 +281,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
   };
   // After the machine slept, the first poll goes over fresh connections (sleep breaks them silently).
-  const scheduler = new StatusScheduler(shared, pollSettings, { onWake: () => pool.reconnect() });
+  const scheduler = new StatusScheduler(shared, pollSettings, {
+    onWake: () => pool.reconnect(),
+    mutes,
+  });
   const disconnectMaintenance = connectMaintenance(maintenance, scheduler);
   const inviteClient = new InviteClient({ profile, secrets, now });
   const clipboard = options.clipboard ? new ClipboardGuard(options.clipboard, { now }) : null;
@@ -327,6 +335,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     scheduler,
     maintenance,
     alerts,
+    mutes,
     recovery,
     audit,
     runbook,

@@ -35,6 +35,10 @@ export type CheckHost = (typeof CHECK_HOSTS)[number];
 export const ALERT_PHASES = ['up', 'pending', 'down', 'maintenance'] as const;
 export type AlertPhase = (typeof ALERT_PHASES)[number];
 
+/** How long a mute lasts: an hour, eight hours, or until what it covers is up again. */
+export const MUTE_DURATIONS = ['1h', '8h', 'recovered'] as const;
+export type MuteDuration = (typeof MUTE_DURATIONS)[number];
+
 /** What the keychain holds for a profile. */
 export const SECRET_KINDS = [
   'ssh-password',

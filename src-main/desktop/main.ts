@@ -132,6 +132,7 @@ async function start(): Promise<void> {
   const settings = setupSettingsWatch(core);
   const notifier = setupNotifications({
     app: core.service,
+    platform,
     serverName: () => serverLabel(shellState.tray?.status() ?? null),
     settings,
     open: (n: DesktopNotification) => window.show(n.target),
@@ -145,6 +146,8 @@ async function start(): Promise<void> {
       void runTrayCommand(command, {
         prepare: (actionId) => core.service.actions.prepare(actionId, {}),
         copyToken: () => core.service.token.copy(),
+        mute: (target, duration) => core.service.mutes.set(target, duration),
+        unmute: (key) => core.service.mutes.clear(key),
         confirm: confirmWithDialog,
         navigate: (target) => window.show(target),
         notify: notifier.show,

@@ -58,6 +58,8 @@ export const INVOKE_CHANNEL_NAMES = [
   'alerts.setSecret',
   'alerts.deleteSecret',
   'alerts.test',
+  'mutes.set',
+  'mutes.clear',
 ] as const;
 
 export const EVENT_CHANNEL_NAMES = [

@@ -28,6 +28,7 @@ import { hostkeyEvents, hostkeyInvoke } from './contract/hostkey';
 import { inviteInvoke } from './contract/invite';
 import { logsEvents, logsInvoke } from './contract/logs';
 import { matrixInvoke } from './contract/matrix';
+import { mutesInvoke } from './contract/mutes';
 import { onboardingInvoke } from './contract/onboarding';
 import { profilesEvents, profilesInvoke } from './contract/profiles';
 import { runEvents, runsInvoke } from './contract/runs';
@@ -67,6 +68,7 @@ export const invokeChannels = {
   ...matrixInvoke,
   ...historyInvoke,
   ...alertsInvoke,
+  ...mutesInvoke,
 } as const satisfies Record<InvokeChannelName, { request: z.ZodType; result: z.ZodType }>;
 
 export const eventChannels = {

@@ -107,6 +107,8 @@ export function createRouter(app: AppService, options: RouterOptions = {}): Rout
     'alerts.setSecret': ({ channelId, value }) => app.alerts.setSecret(channelId, value),
     'alerts.deleteSecret': ({ channelId }) => app.alerts.deleteSecret(channelId),
     'alerts.test': ({ channelId }) => app.alerts.test(channelId),
+    'mutes.set': ({ target, duration }) => app.mutes.set(target, duration),
+    'mutes.clear': ({ key }) => app.mutes.clear(key),
   };
 
   async function handle(channel: string, request: unknown): Promise<Result<unknown>> {

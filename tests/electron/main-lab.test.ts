@@ -243,7 +243,7 @@ describe('a server set up from the window, watched by the tray', () => {
     const green = await until('the tray to turn ok', () => tray().icon === 'tray-ok-32.png' && tray());
     expect(green.tooltip).toMatch(/^lab\.test: all \d+ checks OK$/);
     expect(green.menu).toMatch(
-      /^lab\.test: all OK \(disabled\) \| Last check [^|]+ \(disabled\) \| — \| Restart Tuwunel… \| Restart all services… \| Maintenance stop… \| Apply configuration… \| — \| Copy registration token \| Invite someone… \| — \| Open dashboard \| Open logs \| — \| Quit Homeserver Tray$/,
+      /^lab\.test: all OK \(disabled\) \| Last check [^|]+ \(disabled\) \| — \| Mute alerts for 1 hour \| Mute alerts for 8 hours \| — \| Restart Tuwunel… \| Restart all services… \| Maintenance stop… \| Apply configuration… \| — \| Copy registration token \| Invite someone… \| — \| Open dashboard \| Open logs \| — \| Quit Homeserver Tray$/,
     );
     expect(eventsOf('profiles.changed').at(-1)?.profiles).toHaveLength(1);
     expect(eventsOf('status.changed').at(-1)?.overall).toBe('ok');
@@ -256,7 +256,7 @@ describe('a server set up from the window, watched by the tray', () => {
     const red = await until('the tray to turn red', () => tray().icon === 'tray-fail-32.png' && tray());
     expect(red.tooltip).toBe('lab.test: 2 failing (matrix-static-files unit, matrix-static-files container)');
     expect(red.menu).toMatch(
-      /^lab\.test: failing \(disabled\) \| Last check [^|]* \| — \| Failing: matrix-static-files container \| Failing: matrix-static-files unit \| — \| Restart Tuwunel… \|/,
+      /^lab\.test: failing \(disabled\) \| Last check [^|]* \| — \| Failing: matrix-static-files container \| Failing: matrix-static-files unit \| — \| Mute alerts for 1 hour \| Mute alerts for 8 hours \| Mute alerts until it recovers \| — \| Restart Tuwunel… \|/,
     );
     // The first failing poll is the first try (failuresBeforeDown: 2): pending, no notification yet.
     expect(notifications().length).toBe(shownBefore);

@@ -72,6 +72,7 @@ export const greenStatus: StatusSnapshot = {
   intervalSeconds: 30,
   maintenance: { on: false, since: null, reason: null },
   stickyAlerts: [],
+  mutes: [],
   busy: null,
   error: null,
   hosts: [

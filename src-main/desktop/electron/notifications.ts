@@ -1,9 +1,12 @@
 import { Notification } from 'electron';
 import type { AppService } from '../../app/app-service';
+import { errorInfo } from '../../app/views/error-view';
 import type { Settings } from '../../ipc/contract';
 import {
   alertNotification,
+  commandErrorNotification,
   type DesktopNotification,
+  muteButtons,
   noticeNotification,
   runNotification,
   shouldShow,
@@ -22,7 +25,9 @@ export interface Notifier {
  * the window on its item when clicked. Texts come from desktop/model/notifications.ts.
  */
 export function setupNotifications(options: {
-  app: Pick<AppService, 'onAlerts' | 'onNotice' | 'subscribe'>;
+  app: Pick<AppService, 'onAlerts' | 'onNotice' | 'subscribe' | 'mutes'>;
+  /** process.platform: buttons exist on macOS and Windows only. */
+  platform: string;
   serverName: () => string;
   settings: () => Settings | null;
   open: (notification: DesktopNotification) => void;
@@ -30,13 +35,24 @@ export function setupNotifications(options: {
   const kept: Notification[] = [];
   const show = (n: DesktopNotification) => {
     if (!shouldShow(n, options.settings()) || !Notification.isSupported()) return;
+    const buttons = muteButtons(n, options.platform);
     const notification = new Notification({
       title: n.title,
       body: n.body,
       urgency: n.urgency,
       timeoutType: n.urgency === 'critical' ? 'never' : 'default',
+      ...(buttons.length
+        ? { actions: buttons.map((b) => ({ type: 'button' as const, text: b.label })) }
+        : {}),
     });
     notification.on('click', () => options.open(n));
+    notification.on('action', (details) => {
+      const button = buttons[details.actionIndex];
+      if (!button || !n.mute) return;
+      options.app.mutes.set(n.mute, button.duration).catch((e: unknown) => {
+        show(commandErrorNotification(button.label, errorInfo(e), { panel: 'dashboard' }));
+      });
+    });
     notification.on('close', () => {
       const i = kept.indexOf(notification);
       if (i >= 0) kept.splice(i, 1);

@@ -1,6 +1,8 @@
 import type { AlertView } from '../../app/views/alert-view';
 import type { MonitorNotice } from '../../app/views/monitor-notice';
-import type { ErrorInfo, NavigateTarget, RunState, Settings } from '../../ipc/contract';
+import { STICKY_CHECK_PREFIX } from '../../app/views/status-view';
+import type { MuteDuration } from '../../core/vocab';
+import type { ErrorInfo, MuteTarget, NavigateTarget, RunState, Settings } from '../../ipc/contract';
 import { clip } from './tray-state';
 
 /**
@@ -16,6 +18,23 @@ export interface DesktopNotification {
   urgency: 'low' | 'normal' | 'critical';
   /** Clicking it shows the window on this. */
   target: NavigateTarget;
+  /** A down or still-down alert: what its mute buttons mute (the check, or the server for several). */
+  mute?: MuteTarget;
+}
+
+/** The buttons of a notification that can be muted, in order (the OS reports the index pressed). */
+export const MUTE_BUTTONS: readonly { label: string; duration: MuteDuration }[] = [
+  { label: 'Mute 1 h', duration: '1h' },
+  { label: 'Mute 8 h', duration: '8h' },
+  { label: 'Mute until recovered', duration: 'recovered' },
+];
+
+/**
+ * Electron shows notification buttons on macOS and Windows only; on Linux a click opens the dashboard,
+ * where the same mutes are one click away.
+ */
+export function muteButtons(n: DesktopNotification, platform: string): typeof MUTE_BUTTONS {
+  return n.mute && (platform === 'darwin' || platform === 'win32') ? MUTE_BUTTONS : [];
 }
 
 /** macOS shows about two lines of title; notification daemons on Linux cut long bodies anyway. */
@@ -63,6 +82,7 @@ export function alertNotification(
     body: clip([...lists, next].filter(Boolean).join(' '), BODY_MAX),
     urgency: bad.length ? 'critical' : 'normal',
     target: bad[0] ? { panel: 'dashboard', checkId: bad[0].check.id } : { panel: 'dashboard' },
+    ...(bad.length ? { mute: { kind: 'server' } as const } : {}),
   };
 }
 
@@ -80,6 +100,9 @@ function single(alert: AlertView, serverName: string): DesktopNotification {
     body: clip(alert.check.detail, BODY_MAX),
     urgency: alert.kind === 'recovered' ? 'normal' : 'critical',
     target: { panel: 'dashboard', checkId: alert.check.id },
+    ...(alert.kind === 'recovered' || alert.check.id.startsWith(STICKY_CHECK_PREFIX)
+      ? {}
+      : { mute: { kind: 'check', checkId: alert.check.id } as const }),
   };
 }
 

@@ -1,4 +1,12 @@
-import type { ActionInfo, Check, Level, NavigateTarget, StatusSnapshot } from '../../ipc/contract';
+import type { MuteDuration } from '../../core/vocab';
+import type {
+  ActionInfo,
+  Check,
+  Level,
+  MuteTarget,
+  NavigateTarget,
+  StatusSnapshot,
+} from '../../ipc/contract';
 import { clip, serverLabel, trayState } from './tray-state';
 
 /** What clicking a tray item does; the shell executes it (tray-commands.ts). */
@@ -6,6 +14,8 @@ export type TrayCommand =
   | { kind: 'navigate'; target: NavigateTarget }
   | { kind: 'run'; actionId: string; title: string }
   | { kind: 'copy-token' }
+  | { kind: 'mute'; target: MuteTarget; duration: MuteDuration; title: string }
+  | { kind: 'unmute'; key: string; title: string }
   | { kind: 'quit' };
 
 /** The tray menu as data; desktop/electron/tray.ts turns it into Electron MenuItems. */
@@ -74,6 +84,7 @@ export function trayMenu(input: TrayMenuInput): TrayMenuItem[] {
         ),
     );
     if (problems.length || alerts.length) items.push({ type: 'separator' }, ...problems, ...alerts);
+    items.push({ type: 'separator' }, ...muteLines(status, formatTime));
   }
 
   const maintenanceOn = ready && status.maintenance.on;
@@ -153,6 +164,36 @@ function problemLines(status: StatusSnapshot): TrayMenuItem[] {
       }),
     );
   return shown;
+}
+
+/**
+ * The mutes in force, each with its Unmute, and while the server is not muted as a whole, its mutes: 1 h,
+ * 8 h, and until it recovers when something is failing (mutes of one check or unit are on the dashboard).
+ */
+function muteLines(status: StatusSnapshot, formatTime: (iso: string) => string): TrayMenuItem[] {
+  const lines: TrayMenuItem[] = status.mutes.flatMap((m): TrayMenuItem[] => [
+    label(
+      `muted:${m.key}`,
+      `Muted: ${m.label} ${m.until ? `until ${formatTime(m.until)}` : 'until it recovers'}`,
+    ),
+    plainItem(`unmute:${m.key}`, `Unmute ${m.label}`, true, {
+      kind: 'unmute',
+      key: m.key,
+      title: `Unmute ${m.label}`,
+    }),
+  ]);
+  if (status.mutes.some((m) => m.target.kind === 'server')) return lines;
+  const mute = (duration: MuteDuration, text: string): TrayMenuItem =>
+    plainItem(`mute:server:${duration}`, text, true, {
+      kind: 'mute',
+      target: { kind: 'server' },
+      duration,
+      title: text,
+    });
+  lines.push(mute('1h', 'Mute alerts for 1 hour'), mute('8h', 'Mute alerts for 8 hours'));
+  if (status.checks.some((c) => c.level === 'fail' || c.alert === 'down'))
+    lines.push(mute('recovered', 'Mute alerts until it recovers'));
+  return lines;
 }
 
 function rank(c: Check): number {

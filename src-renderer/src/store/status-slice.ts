@@ -1,4 +1,10 @@
-import type { ErrorInfo, Result, StatusSnapshot } from '../../../src-main/ipc/contract';
+import type {
+  ErrorInfo,
+  MuteDuration,
+  MuteTarget,
+  Result,
+  StatusSnapshot,
+} from '../../../src-main/ipc/contract';
 import { call } from './call';
 import type { SliceCreator } from './types';
 
@@ -11,6 +17,11 @@ export interface StatusSlice {
   loadStatus(answer?: Result<StatusSnapshot> | Promise<Result<StatusSnapshot>>): Promise<void>;
   refreshStatus(): Promise<void>;
   setStatus(snapshot: StatusSnapshot): void;
+  /** Why the last mute or unmute from this window was refused; null after one that worked. */
+  muteError: ErrorInfo | null;
+  /** Mutes through the app (the data folder): the tray, the CLI and this window then show the same mutes. */
+  mute(target: MuteTarget, duration: MuteDuration): Promise<void>;
+  unmute(key: string): Promise<void>;
 }
 
 export const createStatusSlice: SliceCreator<StatusSlice> =
@@ -29,6 +40,7 @@ export const createStatusSlice: SliceCreator<StatusSlice> =
       status: null,
       statusError: null,
       refreshing: false,
+      muteError: null,
 
       async loadStatus(answer) {
         settle(await (answer ?? call(() => api.status.get())));
@@ -41,6 +53,18 @@ export const createStatusSlice: SliceCreator<StatusSlice> =
         } finally {
           set({ refreshing: false });
         }
+      },
+
+      async mute(target, duration) {
+        const r = await call(() => api.mutes.set({ target, duration }));
+        set({ muteError: r.ok ? null : r.error });
+        if (r.ok) await get().loadStatus();
+      },
+
+      async unmute(key) {
+        const r = await call(() => api.mutes.clear({ key }));
+        set({ muteError: r.ok ? null : r.error });
+        if (r.ok) await get().loadStatus();
       },
 
       setStatus(snapshot) {

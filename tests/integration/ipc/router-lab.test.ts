@@ -6,6 +6,7 @@ import type { MonitorNotice } from '../../../src-main/app/views/monitor-notice';
 import { BOOTSTRAP_CACHE_FILE } from '../../../src-main/core/forecast/rdap';
 import { MAINTENANCE_MODE_KEY, MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
 import { StickyAlerts } from '../../../src-main/core/runbook/sticky-alerts';
+import { MuteStore } from '../../../src-main/core/status/mutes';
 import {
   type ContractEvent,
   type EventChannel,
@@ -662,6 +663,82 @@ describe('history, off-host alerts and forecasts (lab receiver)', () => {
     const summary = await ok('history.summary', { range: '24h' });
     expect(summary.bars.bars.at(-1)?.state).toMatch(/^(partial|down)$/);
     expect(summary.server?.availability['24h']).toBeLessThan(1);
+  });
+
+  it('mutes a unit: it fails and keeps its colour, and neither the desktop nor the webhook hears of it', async () => {
+    const told: string[] = [];
+    const off = d.service.onAlerts((alerts) => told.push(...alerts.map((a) => `${a.kind} ${a.check.id}`)));
+    const before = hookBodies().length;
+    const traefik = (s: { checks: { id: string; level: string; alert: string; muted?: boolean }[] }) =>
+      s.checks.find((c) => c.id === 'unit:matrix-traefik');
+    try {
+      // "Until it recovers" needs a failure to end with; this unit is up.
+      expect(
+        await refused('mutes.set', {
+          target: { kind: 'unit', unit: 'matrix-traefik' },
+          duration: 'recovered',
+        }),
+      ).toMatchObject({ code: 'InvalidInput', field: 'duration' });
+      expect(
+        await refused('mutes.set', { target: { kind: 'unit', unit: 'no-such-unit' }, duration: '1h' }),
+      ).toMatchObject({ code: 'InvalidInput', field: 'target.unit' });
+      const { mute } = await ok('mutes.set', {
+        target: { kind: 'unit', unit: 'matrix-traefik' },
+        duration: '1h',
+      });
+      expect(mute).toMatchObject({ key: 'unit:matrix-traefik', label: 'unit matrix-traefik' });
+      expect(Date.parse(mute.until ?? '') - Date.parse(mute.since)).toBe(3_600_000);
+      await until('the mute in the window', () =>
+        eventsOf('status.changed').find((s) => s.mutes.some((m) => m.key === 'unit:matrix-traefik')),
+      );
+
+      await d.lab.state.setUnitState('matrix-traefik', 'failed');
+      const down = await until('matrix-traefik down (alert phase)', async () => {
+        const s = await ok('status.refresh', {});
+        return traefik(s)?.alert === 'down' ? s : undefined;
+      });
+      expect(traefik(down)).toMatchObject({ level: 'fail', muted: true });
+      expect(down.overall).toBe('fail');
+      await ok('status.refresh', {});
+      expect(told.filter((t) => t.includes('matrix-traefik'))).toEqual([]);
+      const offHost = hookBodies()
+        .slice(before)
+        .filter((b) => b.alerts.some((a) => a.check.id.includes('matrix-traefik')));
+      expect(offHost).toEqual([]);
+
+      // Another process of the profile (the CLI) replaces it with a mute of the check until it recovers.
+      const uid = d.app.core()?.profile.uid ?? '';
+      const theirs = new MuteStore(join(profileStateDir(d.dataDir, uid), 'mutes.json'));
+      theirs.release(['unit:matrix-traefik']);
+      theirs.mute({ kind: 'check', checkId: 'unit:matrix-traefik' }, 'recovered');
+      const shared = await ok('status.refresh', {});
+      expect(shared.mutes.map((m) => [m.key, m.until])).toEqual([['check:unit:matrix-traefik', null]]);
+      expect(traefik(shared)?.muted).toBe(true);
+
+      // It recovers: the recovery is told on the desktop and off-host, and the mute is over everywhere.
+      await d.lab.state.setUnitState('matrix-traefik', 'active');
+      const back = await until('matrix-traefik up again', async () => {
+        const s = await ok('status.refresh', {});
+        return traefik(s)?.level === 'ok' ? s : undefined;
+      });
+      expect(back.mutes).toEqual([]);
+      expect(traefik(back)?.muted).toBeUndefined();
+      // Never a down; the recoveries (the container's too: no longer muted once the unit's mute was replaced).
+      const aboutTraefik = told.filter((t) => t.includes('matrix-traefik'));
+      expect(aboutTraefik).toContain('recovered unit:matrix-traefik');
+      expect(aboutTraefik.filter((t) => !t.startsWith('recovered '))).toEqual([]);
+      await until('the recovery at the receiver', () =>
+        hookBodies()
+          .slice(before)
+          .find((b) => b.event === 'recovered' && b.alerts.some((a) => a.check.id === 'unit:matrix-traefik')),
+      );
+      theirs.reload();
+      expect(theirs.list()).toEqual([]);
+      expect(await ok('mutes.clear', { key: 'check:unit:matrix-traefik' })).toEqual({ cleared: false });
+    } finally {
+      off();
+      await d.lab.state.setUnitState('matrix-traefik', 'active');
+    }
   });
 
   it('reads the domain’s registration through RDAP and tells its threshold once, on the desktop and off-host', async () => {

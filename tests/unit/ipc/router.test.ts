@@ -107,6 +107,8 @@ describe('the router before any profile', () => {
       'history.summary': { range: '24h' },
       'history.check': { check: 'http:client-versions', range: '7d' },
       'history.incidents': { days: 7 },
+      'mutes.set': { target: { kind: 'server' }, duration: '1h' },
+      'mutes.clear': { key: 'server' },
     };
     for (const channel of needsProfile) {
       const r = await router.handle(channel, samples[channel] ?? {});

@@ -5,6 +5,7 @@ import {
   BODY_MAX,
   commandErrorNotification,
   type DesktopNotification,
+  muteButtons,
   runNotification,
   shouldShow,
   TITLE_MAX,
@@ -47,7 +48,25 @@ describe('alert notifications', () => {
       body: tuwunelDown.check.detail,
       urgency: 'critical',
       target: { panel: 'dashboard', checkId: 'unit:matrix-tuwunel' },
+      mute: { kind: 'check', checkId: 'unit:matrix-tuwunel' },
     });
+  });
+
+  it('mute buttons: a down check mutes itself, several alerts the server, a recovery has none; macOS and Windows only', () => {
+    const down = alertNotification([tuwunelDown], 'rampancy.cloud');
+    const several = alertNotification([tuwunelDown, federationDown], 'rampancy.cloud');
+    const recovered = alertNotification([tlsRecovered], 'rampancy.cloud');
+    if (!down || !several || !recovered) throw new Error('no notification');
+    expect(several.mute).toEqual({ kind: 'server' });
+    expect(recovered.mute).toBeUndefined();
+    expect(muteButtons(down, 'darwin').map((b) => [b.label, b.duration])).toEqual([
+      ['Mute 1 h', '1h'],
+      ['Mute 8 h', '8h'],
+      ['Mute until recovered', 'recovered'],
+    ]);
+    expect(muteButtons(several, 'win32')).toHaveLength(3);
+    expect(muteButtons(down, 'linux')).toEqual([]);
+    expect(muteButtons(recovered, 'darwin')).toEqual([]);
   });
 
   it('recovered and still down', () => {

@@ -11,6 +11,7 @@ interface Answers {
   plan?: Plan | Error;
   start?: Error;
   copy?: { clearsAt: string | null } | Error;
+  mute?: Error;
 }
 
 /** The app's use cases stand-in: answers from a table and records every call. */
@@ -41,6 +42,13 @@ function harness(answers: Answers, accept = true) {
     copyToken: async () => {
       calls.push('copy-token');
       return answer(answers.copy, 'copyToken');
+    },
+    mute: async (target, duration) => {
+      calls.push(`mute ${JSON.stringify(target)} ${duration}`);
+      if (answers.mute) throw answers.mute;
+    },
+    unmute: async (key) => {
+      calls.push(`unmute ${key}`);
     },
     confirm: async (d) => {
       dialogs.push(d);
@@ -126,6 +134,25 @@ describe('tray commands', () => {
     expect(h.notes[0]).toMatchObject({
       body: `${missing.message} ${missing.nextStep}`,
       target: { panel: 'tokens' },
+    });
+  });
+
+  it('mute and unmute call the use cases; a refused mute is told with its next step', async () => {
+    const h = harness({});
+    const mute = {
+      kind: 'mute',
+      target: { kind: 'server' },
+      duration: '8h',
+      title: 'Mute alerts for 8 hours',
+    } as const;
+    expect(await runTrayCommand(mute, h.deps)).toBe('muted');
+    expect(await runTrayCommand({ kind: 'unmute', key: 'server', title: 'Unmute' }, h.deps)).toBe('unmuted');
+    expect(h.calls).toEqual(['mute {"kind":"server"} 8h', 'unmute server']);
+    const refused = harness({ mute: new SecretMissing('vault-password') });
+    expect(await runTrayCommand(mute, refused.deps)).toBe('refused');
+    expect(refused.notes[0]).toMatchObject({
+      title: 'Mute alerts for 8 hours: not done',
+      target: { panel: 'dashboard' },
     });
   });
 
