@@ -23,6 +23,7 @@ import type { SecretStore } from '../core/secrets/types';
 import { SettingsStore } from '../core/settings/store';
 import { HostLocks } from '../core/ssh/host-lock';
 import { SshPool, type SshPoolOptions } from '../core/ssh/pool';
+import type { Clock } from '../core/status/clock';
 import type { HttpGetter } from '../core/status/https-client';
 import { MuteStore } from '../core/status/mutes';
 import { type SchedulerSettings, StatusScheduler, schedulerSettings } from '../core/status/scheduler';
@@ -56,6 +57,11 @@ export interface CoreOptions {
   /** For tests: sticky alerts kept in memory (default: the profile's file in the data folder). */
   alerts?: StickyAlerts;
   now?: () => number;
+  /**
+   * For the soak test and its benchmark: the status scheduler's clock (an accelerated one runs a day of polls
+   * in minutes). Its now() is the core's time unless `now` is given.
+   */
+  clock?: Clock;
   /** For tests and the benchmark: pool limits, and the ssh-agent socket (default SSH_AUTH_SOCK). */
   pool?: Partial<Omit<SshPoolOptions, 'profile' | 'appKnownHostsFile' | 'secret'>>;
   /** For tests: the runbook's timeouts. */
@@ -184,7 +190,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const secretsMigration = await migrateSecrets(keychain, { profile, uid }, dir);
   const secrets = profileSecretStore(keychain, { profile, uid });
   const settings = options.settings ?? new SettingsStore(dir);
-  const now = options.now ?? Date.now;
+  const clock = options.clock;
+  const now = options.now ?? (clock ? () => clock.now() : Date.now);
 
   const pool = new SshPool({
     profile,
@@ -284,6 +291,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const scheduler = new StatusScheduler(shared, pollSettings, {
     onWake: () => pool.reconnect(),
     mutes,
+    ...(clock ? { clock } : {}),
   });
   const disconnectMaintenance = connectMaintenance(maintenance, scheduler);
   const inviteClient = new InviteClient({ profile, secrets, now });
