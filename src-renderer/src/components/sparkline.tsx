@@ -2,7 +2,7 @@ import type { Sparkline as SparklineData } from '../../../src-main/ipc/contract'
 import { responseTime, sparkGeometry } from '../lib/history-model';
 
 const WIDTH = 160;
-const HEIGHT = 28;
+const HEIGHT = 20;
 
 /** Response times as one small line, breaks where nothing was measured; the numbers beside it say the same. */
 export function Sparkline({ data, label }: { data: SparklineData; label: string }) {

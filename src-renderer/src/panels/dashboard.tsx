@@ -460,12 +460,13 @@ function Overview({ status }: { status: StatusSnapshot }) {
       <header className={`overall overall-${status.overall}`}>
         <h1 id="dash-title">{status.serverName}</h1>
         <LevelBadge level={status.overall} />
-        <p className="overall-sentence" data-testid="overall-sentence">
-          {model.sentence}
-        </p>
+        {/* On the title's line, at its end: the header stays as tall as it was. */}
         {!status.mutes.some((m) => m.target.kind === 'server') && (
           <MuteMenu target={{ kind: 'server' }} failing={failing(status.checks)} what="the whole server" />
         )}
+        <p className="overall-sentence" data-testid="overall-sentence">
+          {model.sentence}
+        </p>
       </header>
       <MaintenanceBanner />
       <MuteBanner />
