@@ -21,17 +21,17 @@ import { clearMute, setMute } from './mutes';
 import { draftFromFile, draftFromYaml } from './profile-import';
 import { isLogStream, LOGS_ACTION, type RunEvent, RunTracker } from './run-tracker';
 import { secretRef, secretSlots } from './secret-slots';
-import type { AppHost, Core } from './session';
+import type { AppHost, Core, Server } from './session';
 import { actionInfo, planView } from './views/action-view';
 import type { AlertView } from './views/alert-view';
 import type { HostKeyInfo } from './views/common-schema';
 import type { MonitorNotice } from './views/monitor-notice';
 import type { ProfileDraft, ProfilesList } from './views/profile-schema';
-import type { Plan } from './views/run-schema';
+import type { Plan, RunState } from './views/run-schema';
 import { runSummary } from './views/run-view';
 import type { SecretSlot } from './views/secret-schema';
 import type { MuteDuration, MuteTarget, StatusSnapshot } from './views/status-schema';
-import { STICKY_CHECK_PREFIX, statusView } from './views/status-view';
+import { STICKY_CHECK_PREFIX, statusView, unwatchedView } from './views/status-view';
 
 /** What only the desktop shell has (Electron); tests and the E2E harness pass their own. */
 export interface AppPorts {
@@ -58,6 +58,12 @@ export type AppEvent =
   | { channel: 'clipboard.cleared'; payload: { what: ClipboardWhat; cleared: boolean } }
   | { channel: 'settings.changed'; payload: Settings }
   | { channel: 'profiles.changed'; payload: ProfilesList };
+
+/** Which homeserver something is about: notifications name it, the tray and the window show it. */
+export interface ServerRef {
+  profileId: string;
+  serverName: string;
+}
 
 /** An action whose plan a front shows (a confirm dialog) before it starts exactly that plan. */
 export interface PreparedAction {
@@ -86,18 +92,21 @@ function stickyAlertView(alert: StickyAlert): AlertView {
 
 /**
  * The use cases the desktop fronts call: the window through the IPC router, the tray and the notifications
- * directly. Each answers from the selected profile's core (NoProfile without one) and returns the views
- * the fronts show; the events say what changed. One instance per app host: every front sees the same runs,
- * output and prompts.
+ * directly. Each answers from the selected profile's core (NoProfile without one), or from the profile the
+ * tray names, and returns the views the fronts show; the events say what changed. Every profile's core is
+ * followed: status.changed comes for each server (its profileId says which), run and log events only for
+ * the selected one (the window shows that one; switching back loads its runs again), alerts and finished
+ * runs of every server reach onAlerts / onRunFinished with the server named. One instance per app host:
+ * every front sees the same runs, output and prompts.
  */
 export function createAppService(app: AppHost, ports: AppPorts) {
   const batchMs = ports.batchMs ?? 50;
   const listeners = new Set<(event: AppEvent) => void>();
-  const alertListeners = new Set<(alerts: readonly AlertView[]) => void>();
+  const alertListeners = new Set<(alerts: readonly AlertView[], server: ServerRef) => void>();
+  const runListeners = new Set<(run: RunState, server: ServerRef) => void>();
   const prompts = new HostKeyPrompts();
-  let tracker: RunTracker | null = null;
-  let selectedId: string | null = null;
-  let detachCore: () => void = () => {};
+  /** Every followed core: its runs as the fronts see them, and how to stop following it. */
+  const attached = new Map<Core, { tracker: RunTracker; detach: () => void }>();
   let disposed = false;
 
   function emit(event: AppEvent): void {
@@ -117,10 +126,28 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     return core;
   }
 
+  /** The core of the profile the tray names (a section of its menu), else the selected one. */
+  function coreFor(profileId: string | null | undefined): Core {
+    if (profileId === null || profileId === undefined) return requireCore();
+    const server = app.servers().find((s) => s.id === profileId);
+    if (!server) throw new InvalidInput('profile', 'is not a server this app watches');
+    return server.core;
+  }
+
   /** The runs of the selected core as the fronts follow them (attached whenever there is a core). */
   function requireTracker(): RunTracker {
+    const tracker = attached.get(requireCore())?.tracker;
     if (!tracker) throw new NoProfile(app.dataDir);
     return tracker;
+  }
+
+  /** The store id of a core the app host holds (null while it is being replaced). */
+  function idOf(core: Core): string | null {
+    return app.servers().find((s) => s.core === core)?.id ?? null;
+  }
+
+  function serverOf(core: Core): ServerRef {
+    return { profileId: idOf(core) ?? '', serverName: core.profile.serverName };
   }
 
   /** A mutating run in progress (the tray shows "busy"). */
@@ -142,7 +169,7 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     return statusView({
       snapshot,
       profile: core.profile,
-      profileId: selectedId,
+      profileId: idOf(core),
       maintenance: core.maintenance.list(),
       stickyAlerts: core.alerts.list(),
       busy: busy(core),
@@ -150,21 +177,44 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     });
   }
 
+  const isSelected = (core: Core): boolean => app.core() === core;
+
   function emitStatus(core: Core, snapshot = core.scheduler.snapshot()): void {
+    if (!attached.has(core)) return;
     const view = status(core, snapshot);
     emit({ channel: 'status.changed', payload: view });
+    // The window trusts a key on the selected server: only its keys are asked about.
+    if (!isSelected(core)) return;
     for (const key of prompts.due(view)) emit({ channel: 'hostkey.prompt', payload: key });
   }
 
   function trackerOptions(core: Core) {
-    return { batchMs, emit, runsChanged: () => emitStatus(core) };
+    return {
+      batchMs,
+      emit: (event: RunEvent) => {
+        if (event.channel === 'run.finished') tellRunFinished(event.payload, serverOf(core));
+        if (isSelected(core)) emit(event);
+      },
+      runsChanged: () => emitStatus(core),
+    };
   }
 
-  function tellAlerts(alerts: readonly AlertView[]): void {
-    if (alerts.length === 0) return;
+  function tellRunFinished(run: RunState, server: ServerRef): void {
+    if (disposed) return;
+    for (const l of runListeners) {
+      try {
+        l(run, server);
+      } catch {
+        // Notifications are best effort.
+      }
+    }
+  }
+
+  function tellAlerts(alerts: readonly AlertView[], server: ServerRef): void {
+    if (alerts.length === 0 || disposed) return;
     for (const l of alertListeners) {
       try {
-        l(alerts);
+        l(alerts, server);
       } catch {
         // Notifications are best effort.
       }
@@ -182,54 +232,71 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       const fresh = alerts.filter((a) => !known.has(a.id));
       known = new Set(alerts.map((a) => a.id));
       emitStatus(core);
-      tellAlerts(fresh.map(stickyAlertView));
+      tellAlerts(fresh.map(stickyAlertView), serverOf(core));
     });
   }
 
-  function attach(core: Core): () => void {
-    const runs = new RunTracker(core, trackerOptions(core));
-    tracker = runs;
+  function attach({ core }: Server): void {
+    const tracker = new RunTracker(core, trackerOptions(core));
     const offs = [
       core.scheduler.subscribe((snapshot, alerts) => {
         emitStatus(core, snapshot);
-        tellAlerts(alerts);
+        tellAlerts(alerts, serverOf(core));
       }),
       followStickyAlerts(core),
       core.token?.onRevealExpired(() => emit({ channel: 'token.revealExpired', payload: {} })) ?? (() => {}),
       core.clipboard?.onCleared((e) => emit({ channel: 'clipboard.cleared', payload: e })) ?? (() => {}),
     ];
-    return () => {
-      for (const off of offs) off();
-      runs.dispose();
-      if (tracker === runs) tracker = null;
-    };
+    attached.set(core, {
+      tracker,
+      detach: () => {
+        for (const off of offs) off();
+        tracker.dispose();
+      },
+    });
   }
 
-  async function refreshSelection(): Promise<void> {
-    selectedId = (await app.profiles.list()).selectedId;
+  /** Follows the cores the app host has now: new ones attached, closed ones let go. */
+  function followServers(): void {
+    const servers = app.servers();
+    for (const [core, entry] of [...attached]) {
+      if (servers.some((s) => s.core === core)) continue;
+      entry.detach();
+      attached.delete(core);
+    }
+    for (const server of servers) if (!attached.has(server.core)) attach(server);
   }
 
-  async function coreChanged(core: Core | null): Promise<void> {
-    detachCore();
-    detachCore = core ? attach(core) : () => {};
-    const list = await app.profiles.list();
-    selectedId = list.selectedId;
-    emit({ channel: 'profiles.changed', payload: list });
-    if (core) emitStatus(core);
+  /** The core the window showed last: its log streams end when the window shows another server. */
+  let shown: Core | null = app.core();
+
+  /** The window follows logs of the server it shows; another server's stream would go on unseen. */
+  function endHiddenLogStreams(): void {
+    const now = app.core();
+    if (shown && shown !== now && attached.has(shown)) {
+      const runbook = shown.runbook;
+      for (const r of runbook.list()) if (isLogStream(r) && r.state === 'running') runbook.cancel(r.id);
+    }
+    shown = now;
+  }
+
+  async function coreChanged(): Promise<void> {
+    endHiddenLogStreams();
+    followServers();
+    emit({ channel: 'profiles.changed', payload: await app.profiles.list() });
+    for (const { core } of app.servers()) emitStatus(core);
   }
 
   const offApp = [
-    app.onCoreChanged((core) => void coreChanged(core).catch(() => {})),
+    app.onCoreChanged(() => void coreChanged().catch(() => {})),
     app.settings.subscribe((s) => emit({ channel: 'settings.changed', payload: s })),
   ];
-  const initial = app.core();
-  if (initial) detachCore = attach(initial);
-  void refreshSelection().catch(() => {});
+  followServers();
 
   const validate = (draft: ProfileDraft) => app.profiles.validate(draft);
 
   // ── history, off-host alert channels and their desktop notices (app/monitoring-service.ts)
-  const monitoring = monitoringUseCases(app, requireCore);
+  const monitoring = monitoringUseCases(app, coreFor);
   const noticeListeners = new Set<(notice: MonitorNotice) => void>();
   offApp.push(
     app.monitoring.onNotice((notice) => {
@@ -303,12 +370,10 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       },
       select: async (id: string) => {
         await app.selectProfile(id);
-        await refreshSelection();
         return app.profiles.list();
       },
       delete: async (id: string) => {
         await app.deleteProfile(id);
-        await refreshSelection();
         return app.profiles.list();
       },
     },
@@ -337,6 +402,16 @@ export function createAppService(app: AppHost, ports: AppPorts) {
 
     status: {
       get: () => status(requireCore()),
+      /**
+       * Every profile's status, in the store's order: the tray's sections, the window's switcher. A profile
+       * that cannot be watched (a broken file, an unreadable caFile) is there too, unknown, with why.
+       */
+      all: () => ({
+        servers: [
+          ...app.servers().map(({ core }) => status(core)),
+          ...app.unwatched().map((u) => unwatchedView(u, app.settings.get().pollIntervalSeconds)),
+        ],
+      }),
       refresh: async () => {
         const core = requireCore();
         await core.scheduler.refreshNow();
@@ -347,19 +422,23 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     actions: {
       list: async () => {
         const core = requireCore();
-        const adminRoom = await core.secrets.has({ profile: core.profile.name, kind: 'matrix-admin-token' });
+        const adminToken = await core.secrets.has({ profile: core.profile.name, kind: 'matrix-admin-token' });
         return {
           actions: core.runbook.catalog.map((a) =>
-            actionInfo(a, { profile: core.profile, settings: core.runbook.settings, adminRoom }),
+            actionInfo(a, { profile: core.profile, settings: core.runbook.settings, adminToken }),
           ),
         };
       },
       plan: async (actionId: string, params: Record<string, unknown>) =>
         planView(await requireCore().runbook.plan(actionId, params)),
       /** The plan, once, and its start: for a front that confirms in between (the tray). */
-      prepare: async (actionId: string, params: Record<string, unknown>): Promise<PreparedAction> => {
+      prepare: async (
+        actionId: string,
+        params: Record<string, unknown>,
+        profileId: string | null = null,
+      ): Promise<PreparedAction> => {
         refuseLogStream(actionId);
-        const prepared = await requireCore().runbook.prepare(actionId, params);
+        const prepared = await coreFor(profileId).runbook.prepare(actionId, params);
         return {
           plan: planView(prepared.plan),
           start: async (confirmed) => ({ runId: (await prepared.start({ confirmed })).id }),
@@ -418,8 +497,8 @@ export function createAppService(app: AppHost, ports: AppPorts) {
 
     token: {
       // The token the vault holds, and whether Tuwunel accepts it yet (a rotation pushed but not applied).
-      copy: async () => {
-        const core = requireCore();
+      copy: async (profileId: string | null = null) => {
+        const core = coreFor(profileId);
         const copied = await needClipboard(core.token).copy();
         return { clearsAt: iso(copied.clearsAt), notLive: await rotatedTokenNotLive(core.profile) };
       },
@@ -461,12 +540,15 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     },
 
     secrets: {
-      list: async (): Promise<{ secrets: SecretSlot[] }> => {
+      list: async (): Promise<{ secrets: SecretSlot[]; migration: string | null }> => {
         const core = requireCore();
         const store = writeOnlySecretStore(core.secrets);
         const slots = secretSlots(core.profile);
         const stored = await Promise.all(slots.map((s) => store.has(secretRef(core.profile, s))));
-        return { secrets: slots.map((s, i) => ({ ...s, stored: stored[i] === true })) };
+        return {
+          secrets: slots.map((s, i) => ({ ...s, stored: stored[i] === true })),
+          migration: core.secretsMigration?.sentence ?? null,
+        };
       },
       has: async (kind: SecretKind, host: HostRole | null) => {
         const core = requireCore();
@@ -499,21 +581,22 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     history: monitoring.history,
     alerts: monitoring.alerts,
 
+    /** Mutes are per server: the one a tray section or a notification names, else the selected one. */
     mutes: {
-      set: async (target: MuteTarget, duration: MuteDuration) => ({
-        mute: setMute(requireCore(), target, duration),
+      set: async (target: MuteTarget, duration: MuteDuration, profileId: string | null = null) => ({
+        mute: setMute(coreFor(profileId), target, duration),
       }),
-      clear: async (key: string) => clearMute(requireCore(), key),
+      clear: async (key: string, profileId: string | null = null) => clearMute(coreFor(profileId), key),
     },
 
     matrix: {
       login: (userId: string, password: string) => {
         const core = requireCore();
-        return matrixLogin(core.profile, writeOnlySecretStore(core.secrets), userId, password);
+        return matrixLogin(core.profile, writeOnlySecretStore(core.secrets), userId, password, core.acts);
       },
       logout: () => {
         const core = requireCore();
-        return matrixLogout(core.profile, core.secrets);
+        return matrixLogout(core.profile, core.secrets, core.acts);
       },
     },
 
@@ -522,8 +605,8 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    /** The alert policy's events of one poll (for desktop notifications); never an empty list. */
-    onAlerts(listener: (alerts: readonly AlertView[]) => void): () => void {
+    /** The alert policy's events of one poll of one server (for desktop notifications); never an empty list. */
+    onAlerts(listener: (alerts: readonly AlertView[], server: ServerRef) => void): () => void {
       alertListeners.add(listener);
       return () => alertListeners.delete(listener);
     },
@@ -532,17 +615,23 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       noticeListeners.add(listener);
       return () => noticeListeners.delete(listener);
     },
+    /** A run of any server finished (the window's run.finished comes only for the selected one). */
+    onRunFinished(listener: (run: RunState, server: ServerRef) => void): () => void {
+      runListeners.add(listener);
+      return () => runListeners.delete(listener);
+    },
     /** The selected profile's publicUrl (the openExternal allowlist takes its host); null without one. */
     publicUrl: (): string | null => app.core()?.profile.publicUrl ?? null,
     /** Stops telling and drops timers; the app host itself is closed by its owner. */
     dispose(): void {
       disposed = true;
       for (const off of offApp) off();
-      detachCore();
-      detachCore = () => {};
+      for (const entry of attached.values()) entry.detach();
+      attached.clear();
       listeners.clear();
       alertListeners.clear();
       noticeListeners.clear();
+      runListeners.clear();
     },
   };
 }

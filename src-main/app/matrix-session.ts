@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { AppError, InvalidInput } from '../core/errors';
+import { type ActLog, recordAct } from '../core/lib/acts';
 import { parseLocalUserId } from '../core/lib/grammar';
 import { MatrixRequestFailed } from '../core/matrix/admin-room';
 import { request } from '../core/matrix/http';
@@ -67,9 +68,28 @@ export async function matrixLogin(
   secrets: Pick<SecretStore, 'set'>,
   userInput: string,
   password: string,
+  acts?: ActLog,
 ): Promise<{ userId: string }> {
   const parsed = parseLocalUserId(userInput, profile.serverName);
   if ('problem' in parsed) throw new InvalidInput('userId', parsed.problem);
+  return recordAct(
+    acts,
+    {
+      action: 'matrix.login',
+      params: { user: parsed.userId },
+      done: (r) => `Signed in as ${r.userId}; the access token is in the keychain.`,
+    },
+    () => login(profile, secrets, parsed.userId, password),
+  );
+}
+
+async function login(
+  profile: Profile,
+  secrets: Pick<SecretStore, 'set'>,
+  userId: string,
+  password: string,
+): Promise<{ userId: string }> {
+  const parsed = { userId };
   const ca = await caOf(profile);
   const res = await request({
     method: 'POST',
@@ -117,6 +137,25 @@ export async function revokeAccessToken(profile: Profile, token: string): Promis
 
 /** Revokes the stored access token on the homeserver, then forgets it. False when none was stored. */
 export async function matrixLogout(
+  profile: Profile,
+  secrets: Pick<SecretStore, 'get' | 'delete'>,
+  acts?: ActLog,
+): Promise<{ revoked: boolean }> {
+  return recordAct(
+    acts,
+    {
+      action: 'matrix.logout',
+      params: {},
+      done: (r) =>
+        r.revoked
+          ? 'Signed out: the access token was revoked on the homeserver and deleted from the keychain.'
+          : 'No admin sign-in was stored; nothing to sign out.',
+    },
+    () => logout(profile, secrets),
+  );
+}
+
+async function logout(
   profile: Profile,
   secrets: Pick<SecretStore, 'get' | 'delete'>,
 ): Promise<{ revoked: boolean }> {

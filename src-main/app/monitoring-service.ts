@@ -20,10 +20,15 @@ export const INCIDENT_DAYS_MAX = 90;
 
 /**
  * The use cases of the history (the dashboard's charts and incident timeline) and of the off-host alert
- * channels (Settings → Alerts), for the window through the router. The history answers for the profile in use;
- * the channels are the app's, whichever profile is in use.
+ * channels (Settings → Alerts), for the window through the router. The history answers for the profile the
+ * window shows (its id; null: the selected one): every watched server is recorded, and an answer names no
+ * other server than the one asked for. The channels are the app's, whichever profile is shown.
  */
-export function monitoringUseCases(app: AppHost, requireCore: () => Core, now: () => number = Date.now) {
+export function monitoringUseCases(
+  app: AppHost,
+  coreFor: (profileId: string | null) => Core,
+  now: () => number = Date.now,
+) {
   function requireHistory(): HistoryStore {
     const history = app.monitoring.history;
     if (history) return history;
@@ -52,16 +57,16 @@ export function monitoringUseCases(app: AppHost, requireCore: () => Core, now: (
 
   return {
     history: {
-      summary: (range: HistoryRange): HistorySummary => {
-        const core = requireCore();
+      summary: (range: HistoryRange, profileId: string | null = null): HistorySummary => {
+        const core = coreFor(profileId);
         return historySummaryView(requireHistory(), historyServer(core.profile).key, range, now());
       },
-      check: (check: string, range: HistoryRange): CheckHistory => {
-        const core = requireCore();
+      check: (check: string, range: HistoryRange, profileId: string | null = null): CheckHistory => {
+        const core = coreFor(profileId);
         return checkHistoryView(requireHistory(), historyServer(core.profile).key, check, range, now());
       },
-      incidents: async (days: number): Promise<IncidentTimeline> => {
-        const core = requireCore();
+      incidents: async (days: number, profileId: string | null = null): Promise<IncidentTimeline> => {
+        const core = coreFor(profileId);
         const history = requireHistory();
         const at = now();
         // The audit trail says what was run between down and recovered; without it the incidents still show.

@@ -44,8 +44,9 @@ export interface MonitoredCore {
 
 /**
  * The history, the off-host alerts and the forecasts around the app's cores: one history file and one
- * dispatcher per app, attached to each profile's scheduler while that profile is in use. A history that cannot
- * be opened leaves the app running without it (historyProblem says why, once, where the charts would be).
+ * dispatcher per app, attached to every watched profile's scheduler (each server is recorded under its uid,
+ * alerted and forecast under its name). A history that cannot be opened leaves the app running without it
+ * (historyProblem says why, once, where the charts would be).
  */
 export interface Monitoring {
   readonly history: HistoryStore | null;
@@ -54,8 +55,11 @@ export interface Monitoring {
   readonly dispatcher: AlertDispatcher;
   /** The channels' secrets as the window may touch them: set, check, delete, never read. */
   readonly channelSecrets: WriteOnlySecretStore;
-  /** Records every poll of this core, sends its alerts off-host and tells its forecasts. Returns detach. */
-  attach(core: MonitoredCore): () => void;
+  /**
+   * Records every poll of this core, sends its alerts off-host and tells its forecasts; `profileId` (the
+   * profile's id in the store) goes on its notices, so a click opens the window on that server. Returns detach.
+   */
+  attach(core: MonitoredCore, profileId?: string): () => void;
   onNotice(listener: (notice: MonitorNotice) => void): () => void;
   /** Stops lookups in flight, waits for the work of the last poll, closes the history. Idempotent. */
   close(): Promise<void>;
@@ -154,10 +158,11 @@ export async function openMonitoring(options: MonitoringOptions): Promise<Monito
     await refreshDomainExpiry(store, server, serverName, { dataDir: options.dataDir, request, now: at });
   }
 
-  function attach(core: MonitoredCore): () => void {
+  function attach(core: MonitoredCore, profileId?: string): () => void {
     if (closed) return () => {};
     const server = historyServer(core.profile);
     const serverName = core.profile.serverName;
+    const about = profileId ? { profileId } : {};
     let lastPoll: string | null = null;
     let lastDomainAttempt = Number.NEGATIVE_INFINITY;
     let domainInFlight = false;
@@ -168,15 +173,16 @@ export async function openMonitoring(options: MonitoringOptions): Promise<Monito
             createHistoryRecorder(history, server, (e) =>
               tell({
                 kind: 'history-failed',
-                title: 'The uptime history is not being written',
+                title: `${serverName}: the uptime history is not being written`,
                 text: `${describeError(e).message} The status goes on without it; the charts show a gap.`,
                 urgent: false,
                 panel: 'dashboard',
+                ...about,
               }),
             ),
           )
         : () => {},
-      // Mute (when it comes) filters the events before this: a muted check is not sent off-host either.
+      // The scheduler leaves muted checks out of `alerts`: a muted check is not sent off-host either.
       core.scheduler.subscribe((_snapshot, alerts) => {
         if (alerts.length > 0 && !closed) track(dispatcher.notify(serverName, alerts));
       }),
@@ -198,6 +204,7 @@ export async function openMonitoring(options: MonitoringOptions): Promise<Monito
             text: n.text,
             urgent: false,
             panel: 'dashboard',
+            ...about,
           });
           track(dispatcher.notifyForecast(serverName, n.title, n.text));
         }

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError, InvalidInput, SecretStoreUnavailable } from '../core/errors';
+import { type ActLog, recordAct } from '../core/lib/acts';
 import { InviteClient, InviteService } from '../core/matrix/invites';
+import { probeServer } from '../core/matrix/server-facts';
 import { dataDir as defaultDataDir } from '../core/paths';
-import { isFileUid, loadProfile } from '../core/profile/load';
+import { expandHome, isFileUid, loadProfile } from '../core/profile/load';
 import type { Profile } from '../core/profile/schema';
-import { type ProfileDraft, ProfileStore } from '../core/profile/store';
-import { AuditLog } from '../core/runbook/audit';
+import { type ProfileDraft, ProfileStore, type ProfilesList } from '../core/profile/store';
+import { AuditLog, auditedSecretStore } from '../core/runbook/audit';
 import { CATALOG } from '../core/runbook/catalog';
 import { connectMaintenance, MaintenanceStore } from '../core/runbook/maintenance';
 import { Recovery } from '../core/runbook/recovery';
@@ -21,6 +24,7 @@ import { type LegacyMigration, migrateLegacySecrets } from '../core/secrets/lega
 import { profileSecretStore } from '../core/secrets/profile-secrets';
 import type { SecretStore } from '../core/secrets/types';
 import { SettingsStore } from '../core/settings/store';
+import type { ForgetResult } from '../core/ssh/host-key-policy';
 import { HostLocks } from '../core/ssh/host-lock';
 import { SshPool, type SshPoolOptions } from '../core/ssh/pool';
 import type { Clock } from '../core/status/clock';
@@ -32,6 +36,8 @@ import { StatusService } from '../core/status/service';
 import type { CheckResult } from '../core/status/types';
 import { type Clipboard, ClipboardGuard } from '../core/token/clipboard';
 import { RegistrationTokenService } from '../core/token/token-service';
+import { readRegistrationToken } from '../core/vault/vault-file';
+import type { HostRole } from '../core/vocab';
 import { type Monitoring, type MonitoringOptions, openMonitoring } from './monitoring';
 import { STICKY_CHECK_PREFIX } from './views/status-view';
 
@@ -95,6 +101,8 @@ export interface Core {
   /** What killed runs left: resolved at every status poll (the first one is at start-up). */
   readonly recovery: Recovery;
   readonly audit: AuditLog;
+  /** This profile's acts on secrets and trust, into the audit trail (the fronts record what the core cannot see). */
+  readonly acts: ActLog;
   readonly runbook: Runbook;
   readonly inviteClient: InviteClient;
   /** Null without a clipboard (the CLI copies with its own tools). */
@@ -107,6 +115,41 @@ export interface Core {
    * token still on the clipboard). Leaves no handle open, so a CLI process exits by itself. Idempotent.
    */
   close(): Promise<void>;
+}
+
+/** The SSH pool with every trust and forget of a host key recorded: the window and the CLI both pass here. */
+class AuditedSshPool extends SshPool {
+  constructor(
+    options: SshPoolOptions,
+    private readonly acts: ActLog,
+  ) {
+    super(options);
+  }
+
+  override trustHostKey(role: HostRole, fingerprint: string, permanent: boolean): Promise<void> {
+    return recordAct(
+      this.acts,
+      {
+        action: 'hostkey.trust',
+        params: { host: role, fingerprint, permanent },
+        done: () =>
+          `Trusted ${fingerprint} for the ${role} host${permanent ? '' : ' for this session only'}.`,
+      },
+      () => super.trustHostKey(role, fingerprint, permanent),
+    );
+  }
+
+  override forgetHostKey(role: HostRole): Promise<ForgetResult> {
+    return recordAct(
+      this.acts,
+      {
+        action: 'hostkey.forget',
+        params: { host: role },
+        done: (r) => `Forgot ${r.removed} trusted key${r.removed === 1 ? '' : 's'} of the ${role} host.`,
+      },
+      () => super.forgetHostKey(role),
+    );
+  }
 }
 
 /**
@@ -188,17 +231,22 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const dir = options.dataDir ?? defaultDataDir();
   const keychain = options.secrets ?? createKeytarSecretStore();
   const secretsMigration = await migrateSecrets(keychain, { profile, uid }, dir);
-  const secrets = profileSecretStore(keychain, { profile, uid });
+  const audit = new AuditLog(dir);
+  const acts = audit.acts(profile.name);
+  const secrets = auditedSecretStore(profileSecretStore(keychain, { profile, uid }), acts);
   const settings = options.settings ?? new SettingsStore(dir);
   const clock = options.clock;
   const now = options.now ?? (clock ? () => clock.now() : Date.now);
 
-  const pool = new SshPool({
-    profile,
-    appKnownHostsFile: join(dir, 'known_hosts'),
-    secret: (kind, host) => secrets.get({ profile: profile.name, kind, host }),
-    ...options.pool,
-  });
+  const pool = new AuditedSshPool(
+    {
+      profile,
+      appKnownHostsFile: join(dir, 'known_hosts'),
+      secret: (kind, host) => secrets.get({ profile: profile.name, kind, host }),
+      ...options.pool,
+    },
+    acts,
+  );
   const locks = new HostLocks(profile, join(dir, 'locks'));
   // Throws InvalidInput('caFile') for an unreadable CA file: nothing has been opened yet.
   const status = new StatusService({
@@ -225,7 +273,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     finallyRetryBudgetMs: s.startRetryMinutes * 60_000,
     ...options.runbook,
   });
-  const audit = new AuditLog(dir);
   if (secretsMigration)
     await audit
       .append({
@@ -242,6 +289,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       .catch(() => {
         // The trail is a record; the fronts tell the user themselves (core.secretsMigration).
       });
+  const inviteClient = new InviteClient({ profile, secrets, now, acts });
   const runbook = new Runbook({
     profile,
     exec: pool,
@@ -252,6 +300,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     alerts,
     activeRuns,
     catalog: [...CATALOG, ...createTokenActions({ secrets })],
+    server: async () =>
+      probeServer({ profile, ca: profile.caFile ? await readFile(expandHome(profile.caFile)) : undefined }),
+    // Besides the keychain's secrets: every token the app issued, and the vault's (a Tuwunel reply may hold them).
+    maskedValues: async () => [
+      ...(await inviteClient.record.tokens()),
+      ...(profile.vault
+        ? await readRegistrationToken(profile, secrets).then(
+            (t) => [t],
+            () => [],
+          )
+        : []),
+    ],
     settings: runbookSettings(),
     // A run from the command line starts from what a killed run left resolved, as a poll would.
     beforeMutatingRun: () => recovery.run(),
@@ -294,7 +354,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(clock ? { clock } : {}),
   });
   const disconnectMaintenance = connectMaintenance(maintenance, scheduler);
-  const inviteClient = new InviteClient({ profile, secrets, now });
   const clipboard = options.clipboard ? new ClipboardGuard(options.clipboard, { now }) : null;
   const clearDelaySeconds = () => settings.get().clipboardClearSeconds;
   const token = clipboard
@@ -304,10 +363,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         guard: clipboard,
         clearDelaySeconds,
         now,
+        acts,
       })
     : null;
   const invites = clipboard
-    ? new InviteService({ client: inviteClient, guard: clipboard, profile: () => profile, clearDelaySeconds })
+    ? new InviteService({
+        client: inviteClient,
+        guard: clipboard,
+        profile: () => profile,
+        clearDelaySeconds,
+        acts,
+      })
     : null;
   const stopFollowingSettings = settings.subscribe((s) => {
     pollSettings.intervalSeconds = s.pollIntervalSeconds;
@@ -346,6 +412,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     mutes,
     recovery,
     audit,
+    acts,
     runbook,
     inviteClient,
     clipboard,
@@ -377,7 +444,7 @@ function waitForRun(runbook: Runbook, runId: string): Promise<void> {
   });
 }
 
-// ------------------------------------------------------------------ the desktop app around one core
+// ------------------------------------------------------------------ the desktop app around every profile's core
 
 export interface AppOptions {
   dataDir?: string;
@@ -390,29 +457,53 @@ export interface AppOptions {
   monitoring?: Pick<MonitoringOptions, 'request' | 'bootstrapUrl' | 'retryDelayMs'>;
 }
 
+/** A profile whose core could not be built (a broken file, an unreadable caFile): not watched, and why. */
+export interface Unwatched {
+  readonly id: string;
+  /** As the store lists it (the file's name and serverName, as far as they can be read). */
+  readonly name: string;
+  readonly serverName: string;
+  readonly error: { code: string; message: string; nextStep: string };
+}
+
+/** One profile of the store with its core: every homeserver is watched, not only the selected one. */
+export interface Server {
+  /** The profile's id in the store (what profiles.select takes, and StatusSnapshot.profileId). */
+  readonly id: string;
+  readonly core: Core;
+}
+
 /**
- * The profile store, the settings and the core of the selected profile. Selecting, saving or deleting a
- * profile closes the old core and builds the new one; listeners re-subscribe in onCoreChanged.
+ * The profile store, the settings and one core per profile, each polling its own homeserver. Selecting a
+ * profile only changes which one the window shows: no core is closed, so each keeps its status, runs and
+ * alerts. Saving a profile rebuilds its core; deleting one closes it. Listeners re-subscribe in onCoreChanged.
  */
 export interface AppHost {
   readonly dataDir: string;
   readonly profiles: ProfileStore;
   readonly settings: SettingsStore;
-  /** The uptime history, the off-host alert channels and the forecasts, attached to the core in use. */
+  /** The uptime history, the off-host alert channels and the forecasts, attached to every profile's core. */
   readonly monitoring: Monitoring;
   /** The selected profile's core; null before start(), when no profile exists (onboarding), or when it could not be built. */
   core(): Core | null;
+  /** The selected profile's id (as the store said at the last change); null without one. */
+  selectedId(): string | null;
+  /** Every profile whose core is built, in the store's order (the selected one among them). */
+  servers(): readonly Server[];
+  /** Profiles that cannot be watched and why, in the store's order: the fronts say so instead of hiding them. */
+  unwatched(): readonly Unwatched[];
   /** Why the selected profile has no core (a broken profile file, an unreadable caFile); null otherwise. */
   coreError(): { code: string; message: string; nextStep: string } | null;
-  /** Called after every switch, with the new core (or null). Returns the unsubscribe function. */
+  /** Called after every change of the selection or of the set of cores, with the selected core (or null). */
   onCoreChanged(listener: (core: Core | null) => void): () => void;
-  /** Builds the selected profile's core and starts its status polling. Never throws: see coreError(). */
+  /** Builds every profile's core and starts their status polling. Never throws: see coreError(). */
   start(): Promise<Core | null>;
+  /** Shows another profile; throws when its core could not be built (the others keep polling). */
   selectProfile(id: string): Promise<Core | null>;
-  /** Saves (ProfileStore.save: a new profile is selected only when it is the first) and rebuilds the core if it is the one in use. */
+  /** Saves (ProfileStore.save: a new profile is selected only when it is the first) and rebuilds its core. */
   saveProfile(id: string | null, draft: ProfileDraft): Promise<{ id: string }>;
   deleteProfile(id: string): Promise<Core | null>;
-  /** Closes the core; never throws. */
+  /** Closes every core; never throws. */
   close(): Promise<void>;
 }
 
@@ -422,13 +513,16 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
   const profiles = new ProfileStore(dir);
   const settings = new SettingsStore(dir);
   const listeners = new Set<(core: Core | null) => void>();
-  let current: Core | null = null;
-  let failure: ReturnType<AppHost['coreError']> = null;
+  const cores = new Map<string, Core>();
+  const failures = new Map<string, { error: unknown; info: ReturnType<AppHost['coreError']> }>();
+  let listed: ProfilesList['profiles'] = [];
+  let order: string[] = [];
+  let selected: string | null = null;
   let started = false;
-  // Switches run one after the other: two quick clicks must not leave two cores polling.
+  // Changes run one after the other: two quick clicks must not leave two cores polling one profile.
   let queue: Promise<unknown> = Promise.resolve();
 
-  // ── history, off-host alerts, forecasts: one per app, attached to the core in use (app/monitoring.ts)
+  // ── history, off-host alerts, forecasts: one per app, attached to every profile's core (app/monitoring.ts)
   const monitoring = await openMonitoring({
     dataDir: dir,
     settings,
@@ -436,41 +530,58 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
     ...options.monitoring,
     ...(options.now ? { now: options.now } : {}),
   });
-  let detachMonitoring: () => void = () => {};
+  /** Each core's detach from the monitoring, by profile id: called before the core closes. */
+  const detaches = new Map<string, () => void>();
 
-  const rebuild = (): Promise<Core | null> => {
+  const build = async (id: string): Promise<void> => {
+    try {
+      const core = await createCore({
+        ...options.core,
+        profile: await profiles.load(id),
+        dataDir: dir,
+        secrets,
+        settings,
+        ...(options.clipboard ? { clipboard: options.clipboard } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      });
+      cores.set(id, core);
+      // Before its first poll: every watched server's polls are recorded, sent off-host and forecast.
+      detaches.set(id, monitoring.attach(core, id));
+      if (started) core.scheduler.start();
+    } catch (e) {
+      failures.set(id, { error: e, info: describeError(e) });
+    }
+  };
+
+  /** Brings the cores in line with the store: `rebuild` names profiles whose file changed. */
+  const sync = (rebuild: readonly string[] = []): Promise<Core | null> => {
     const next = queue.then(async () => {
-      const old = current;
-      current = null;
-      failure = null;
-      detachMonitoring();
-      detachMonitoring = () => {};
-      await settle(old?.close());
       try {
-        const selected = await profiles.selected();
-        current = selected
-          ? await createCore({
-              ...options.core,
-              profile: selected.profile,
-              dataDir: dir,
-              secrets,
-              settings,
-              ...(options.clipboard ? { clipboard: options.clipboard } : {}),
-              ...(options.now ? { now: options.now } : {}),
-            })
-          : null;
-        if (current) detachMonitoring = monitoring.attach(current);
-        if (current && started) current.scheduler.start();
-        return current;
-      } catch (e) {
-        failure = describeError(e);
-        throw e;
+        const list = await profiles.list();
+        listed = list.profiles;
+        order = list.profiles.map((p) => p.id);
+        selected = list.selectedId;
+        for (const [id, core] of [...cores]) {
+          if (order.includes(id) && !rebuild.includes(id)) continue;
+          cores.delete(id);
+          detaches.get(id)?.();
+          detaches.delete(id);
+          await settle(core.close());
+        }
+        for (const id of [...failures.keys()])
+          if (!order.includes(id) || rebuild.includes(id)) failures.delete(id);
+        // Only a profile nothing was tried for yet is built: a broken one stays broken until it is saved.
+        for (const id of order) if (!cores.has(id) && !failures.has(id)) await build(id);
+        const failed = selected === null ? undefined : failures.get(selected);
+        if (failed) throw failed.error;
+        return selected === null ? null : (cores.get(selected) ?? null);
       } finally {
+        const core = selected === null ? null : (cores.get(selected) ?? null);
         for (const listener of listeners) {
           try {
-            listener(current);
+            listener(core);
           } catch {
-            // Listeners are fronts; the switch itself is done.
+            // Listeners are fronts; the change itself is done.
           }
         }
       }
@@ -484,39 +595,52 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
     profiles,
     settings,
     monitoring,
-    core: () => current,
-    coreError: () => failure,
+    core: () => (selected === null ? null : (cores.get(selected) ?? null)),
+    selectedId: () => selected,
+    servers: () => order.flatMap((id) => (cores.has(id) ? [{ id, core: cores.get(id) as Core }] : [])),
+    unwatched: () =>
+      listed.flatMap((p) => {
+        const info = failures.get(p.id)?.info;
+        return info ? [{ id: p.id, name: p.name, serverName: p.serverName, error: info }] : [];
+      }),
+    coreError: () => (selected === null ? null : (failures.get(selected)?.info ?? null)),
     onCoreChanged(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async start() {
       started = true;
-      // A broken selected profile must not keep the app from starting: the window shows coreError().
-      return rebuild().catch(() => null);
+      for (const core of cores.values()) core.scheduler.start();
+      // A broken profile must not keep the app from starting: the window shows coreError().
+      return sync().catch(() => null);
     },
     async selectProfile(id) {
       await profiles.select(id);
-      return rebuild();
+      return sync();
     },
     async saveProfile(id, draft) {
       const saved = await profiles.save(id, draft);
-      // Only the profile in use has a core; one saved beside it waits until the user picks it.
-      if ((await profiles.list()).selectedId === saved.id) await rebuild();
+      // Every profile is watched: a new one gets its core, a changed one a new core. Only the selected
+      // profile's failure is the caller's to hear (as before); another's shows as that server's error.
+      await sync([saved.id]).catch((e: unknown) => {
+        if (selected === saved.id) throw e;
+      });
       return saved;
     },
     async deleteProfile(id) {
       await profiles.delete(id);
-      return rebuild();
+      return sync();
     },
     async close() {
       started = false;
       await queue;
-      const old = current;
-      current = null;
-      detachMonitoring();
-      await settle(old?.close());
-      // After the scheduler stopped: no poll writes to a closed history.
+      const open = [...cores.values()];
+      cores.clear();
+      selected = null;
+      for (const detach of detaches.values()) detach();
+      detaches.clear();
+      await Promise.all(open.map((core) => settle(core.close())));
+      // After the schedulers stopped: no poll writes to a closed history.
       await settle(monitoring.close());
     },
   };

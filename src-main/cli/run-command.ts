@@ -17,6 +17,11 @@ export interface RunDeps {
 }
 
 const DANGER_TEXT = { safe: 'no downtime', disruptive: 'disruptive', outage: 'outage' } as const;
+const ROUTE_TEXT = {
+  'admin-api': 'the admin API',
+  'admin-room': 'the admin room',
+  cli: "Tuwunel's CLI (Tuwunel stopped)",
+} as const;
 
 /** The dry run: what the action would do, every command exactly as it would be sent (secrets masked). */
 export function formatPlan(plan: Omit<Plan, 'action'> & { action: { id: string; title: string } }): string {
@@ -24,7 +29,7 @@ export function formatPlan(plan: Omit<Plan, 'action'> & { action: { id: string; 
   const params = Object.entries(plan.params);
   if (params.length > 0) out.push(`Parameters: ${params.map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
   out.push(`Impact: ${DANGER_TEXT[plan.danger]}${plan.downtime ? ` — ${plan.downtime}` : ''}`);
-  if (plan.route) out.push(`Route: ${plan.route === 'admin-room' ? 'the admin room' : "Tuwunel's CLI"}`);
+  if (plan.route) out.push(`Route: ${ROUTE_TEXT[plan.route]}${plan.routeWhy ? ` — ${plan.routeWhy}` : ''}`);
   if (plan.locks.length > 0) out.push(`Locks: ${plan.locks.join(', ')}`);
   if (plan.danger !== 'safe') out.push(`Confirm: ${plan.confirm}`);
   const steps = (phase: 'main' | 'finally') => plan.steps.filter((s) => s.phase === phase);

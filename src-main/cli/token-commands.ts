@@ -1,3 +1,5 @@
+import { Cancelled } from '../core/errors';
+import { type ActLog, recordAct } from '../core/lib/acts';
 import type { Profile } from '../core/profile/schema';
 import {
   ROTATION_UNAPPLIED_ALERT,
@@ -14,7 +16,7 @@ import { noArguments, parseArgs, UsageError } from './args';
 import { createCliClipboard } from './cli-clipboard';
 import { type ClipboardDeps, copySecret } from './copy-secret';
 import { EXIT } from './exit-codes';
-import { type CliIo, cliName, confirm, printError } from './io';
+import { type CliIo, cliName, confirm, printError, unlessStopped } from './io';
 import { narrateRun } from './narrator';
 import { runExitCode } from './run-command';
 
@@ -29,15 +31,30 @@ export interface TokenCliDeps extends ClipboardDeps {
   secrets: SecretStore;
   /** A runbook whose catalog includes createTokenActions(…) (token rotate / rollback). */
   runbook?: Pick<Runbook, 'prepare' | 'start' | 'events'>;
+  /** The audit trail of the profile: a token copy is recorded (never the token). */
+  acts?: ActLog;
 }
 
 export async function tokenCopyCommand(args: string[], deps: TokenCliDeps, io: CliIo): Promise<number> {
   try {
     noArguments(args, 'token copy');
-    // The clipboard first: without one there is nothing to decrypt for, and nothing gets printed.
-    const clipboard = await (deps.clipboard ?? createCliClipboard)();
-    const token = await readRegistrationToken(deps.profile, deps.secrets);
-    const note = await copySecret(deps, clipboard, token, 'registration-token');
+    const what = 'Copying the registration token';
+    // The clipboard first: without one there is nothing to decrypt for, and nothing gets printed. Ctrl-C
+    // before the copy copies nothing; once copied, the clearer is scheduled before anything else.
+    const clipboard = await unlessStopped(io, what, (deps.clipboard ?? createCliClipboard)());
+    const note = await recordAct(
+      deps.acts,
+      {
+        action: 'token.copy',
+        params: { to: clipboard.name },
+        done: (n) => `Copied the registration token. ${n}`,
+      },
+      async () => {
+        const token = await unlessStopped(io, what, readRegistrationToken(deps.profile, deps.secrets));
+        if (io.stop?.aborted) throw new Cancelled(what);
+        return copySecret(deps, clipboard, token, 'registration-token');
+      },
+    );
     io.stdout(`Copied the registration token of ${deps.profile.name}. ${note}\n`);
     // Read from the rotation journal: a rotation pushed but not applied, here or in any other process.
     const notLive = await rotatedTokenNotLive(deps.profile);

@@ -50,14 +50,21 @@ export const SECRET_KINDS = [
 export type SecretKind = (typeof SECRET_KINDS)[number];
 
 /**
+ * What the app itself keeps in the keychain beside the user's secrets: the tokens of the invites it issued
+ * through the admin room (Tuwunel before 1.8.1 has no API to list them). Never a slot the user sets or
+ * deletes: Settings, the IPC contract and `secret set` take SECRET_KINDS only.
+ */
+export const APP_SECRET_KINDS = ['issued-invites'] as const;
+
+/**
  * What the keychain holds for an off-host alert channel (core/alerts): bound to the channel and where it sends,
  * never to a profile, so none of them is a profile's secret slot.
  */
 export const CHANNEL_SECRET_KINDS = ['ntfy-access-token', 'webhook-secret', 'matrix-room-token'] as const;
 export type ChannelSecretKind = (typeof CHANNEL_SECRET_KINDS)[number];
 
-/** Every kind the keychain may hold: a profile's secrets and the alert channels'. */
-export const KEYCHAIN_KINDS = [...SECRET_KINDS, ...CHANNEL_SECRET_KINDS] as const;
+/** Every kind the keychain may hold: a profile's secrets, the app's own and the alert channels'. */
+export const KEYCHAIN_KINDS = [...SECRET_KINDS, ...APP_SECRET_KINDS, ...CHANNEL_SECRET_KINDS] as const;
 export type KeychainKind = (typeof KEYCHAIN_KINDS)[number];
 
 export function isChannelSecret(kind: KeychainKind): kind is ChannelSecretKind {
@@ -111,7 +118,14 @@ export const ACTION_GROUPS = [
 export type ActionGroup = (typeof ACTION_GROUPS)[number];
 
 export const STEP_PHASES = ['main', 'finally'] as const;
-export const STEP_KINDS = ['remote', 'http-wait', 'admin-room', 'local'] as const;
+export const STEP_KINDS = ['remote', 'http-wait', 'admin-room', 'admin-api', 'local'] as const;
+
+/**
+ * How a user action reaches Tuwunel, in the order they are tried: the Synapse-compatible admin API (from
+ * Tuwunel 1.8.1, when routed), the admin room (any version), Tuwunel's CLI (Tuwunel stopped: an outage).
+ */
+export const ROUTES = ['admin-api', 'admin-room', 'cli'] as const;
+export type Route = (typeof ROUTES)[number];
 export const STEP_STATES = ['pending', 'running', 'ok', 'failed', 'skipped'] as const;
 export const RUN_STATES = ['running', 'ok', 'failed', 'cancelled'] as const;
 export type StepState = (typeof STEP_STATES)[number];

@@ -69,6 +69,7 @@ export function createRouter(app: AppService, options: RouterOptions = {}): Rout
 
     'status.get': () => app.status.get(),
     'status.refresh': () => app.status.refresh(),
+    'status.all': () => app.status.all(),
 
     'actions.list': () => app.actions.list(),
     'actions.plan': ({ actionId, params }) => app.actions.plan(actionId, params),
@@ -100,15 +101,15 @@ export function createRouter(app: AppService, options: RouterOptions = {}): Rout
     'matrix.login': ({ userId, password }) => app.matrix.login(userId, password),
     'matrix.logout': () => app.matrix.logout(),
 
-    'history.summary': ({ range }) => app.history.summary(range),
-    'history.check': ({ check, range }) => app.history.check(check, range),
-    'history.incidents': ({ days }) => app.history.incidents(days),
+    'history.summary': ({ range, profileId }) => app.history.summary(range, profileId ?? null),
+    'history.check': ({ check, range, profileId }) => app.history.check(check, range, profileId ?? null),
+    'history.incidents': ({ days, profileId }) => app.history.incidents(days, profileId ?? null),
     'alerts.channels': () => app.alerts.channels(),
     'alerts.setSecret': ({ channelId, value }) => app.alerts.setSecret(channelId, value),
     'alerts.deleteSecret': ({ channelId }) => app.alerts.deleteSecret(channelId),
     'alerts.test': ({ channelId }) => app.alerts.test(channelId),
-    'mutes.set': ({ target, duration }) => app.mutes.set(target, duration),
-    'mutes.clear': ({ key }) => app.mutes.clear(key),
+    'mutes.set': ({ target, duration, profileId }) => app.mutes.set(target, duration, profileId ?? null),
+    'mutes.clear': ({ key, profileId }) => app.mutes.clear(key, profileId ?? null),
   };
 
   async function handle(channel: string, request: unknown): Promise<Result<unknown>> {

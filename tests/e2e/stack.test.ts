@@ -84,7 +84,7 @@ describe('maintenance', () => {
   });
 
   it('stops the stack after a confirm that names the outage, and shows maintenance, not alerts', async () => {
-    const confirm = await runAction(page, 'Stop the stack (maintenance)');
+    const confirm = await runAction(page, 'Stop everything for maintenance');
     expect(confirm).toMatch(/stop/i);
     expect((await runOutcome(page)).state).toBe('Succeeded');
     await closeRunPanel(page);
@@ -117,7 +117,7 @@ describe('maintenance', () => {
   it('starts the stack from the banner: green again, maintenance over', async () => {
     await page
       .getByRole('status', { name: 'Maintenance' })
-      .getByRole('button', { name: 'Start the stack' })
+      .getByRole('button', { name: 'Start all services' })
       .click();
     expect((await runOutcome(page)).state).toBe('Succeeded');
     await closeRunPanel(page);
@@ -150,7 +150,7 @@ describe('an outage nobody asked for', () => {
     await problem().getByText('alert sent').waitFor();
     const down = alerts.filter((a) => a.kind === 'down');
     expect(down.map((a) => a.check.id)).toContain(TUWUNEL);
-    const note = alertNotification(down, 'lab.test');
+    const note = alertNotification(down, { profileId: 'lab', serverName: 'lab.test' });
     expect(note?.title).toMatch(/down/);
     expect(`${note?.title} ${note?.body}`).toContain('matrix-tuwunel');
     expect(note?.target).toMatchObject({ panel: 'dashboard' });

@@ -41,6 +41,12 @@ import { readSettled, startXvfb, type Xvfb } from './token/xvfb';
  * and the Matrix admin access token. Then every file the app and the lab wrote, every git object, the
  * lab's exec logs, everything captured from outputs and every command line and environment seen in the
  * process list while it all ran are searched for them — and for the tokens the flows made: zero hits.
+ *
+ * The admin room's history (`<lab>/homeserver/admin-room.jsonl`, append-only) is checked after every flow and
+ * at the end: it never holds the vault's registration token, a rotated one, or any other canary. The one
+ * exception is by design and asserted as such: an invite issued through the admin room (Tuwunel before 1.8.1
+ * has no admin API) is Tuwunel's reply to `token issue`, so the room holds that invite token — like Tuwunel's
+ * own token store, and only for those invites.
  */
 const execFileAsync = promisify(execFile);
 const tag = randomBytes(6).toString('hex');
@@ -153,6 +159,19 @@ async function xclip(): Promise<string> {
   ).stdout;
 }
 
+/** The admin room's history as the lab keeps it, one event a line. */
+const adminRoomLog = () => join(t.lab.hosts.homeserver.dir, 'admin-room.jsonl');
+
+/** The vault's registration token (and every rotated one so far) never reached the room: checked after each flow. */
+async function roomHoldsNoRegistrationToken(made: Canary[], after: string): Promise<void> {
+  const registrationTokens = [
+    { name: 'registration token', value: CANARY.registrationToken },
+    ...made.filter((c) => /registration token/.test(c.name)),
+  ];
+  const hits = await searchFiles([adminRoomLog()], registrationTokens);
+  expect(hits, `the admin room after ${after}`).toEqual([]);
+}
+
 /** Runs every flow; returns the secrets the flows themselves created. */
 async function everyFlow(): Promise<Canary[]> {
   const made: Canary[] = [];
@@ -184,6 +203,7 @@ async function everyFlow(): Promise<Canary[]> {
   });
   await tokens.copy();
   expect((await tokens.reveal()).token).toBe(CANARY.registrationToken);
+  await roomHoldsNoRegistrationToken(made, 'token copy and reveal');
 
   // Invites: the CLI and the service on 1.7.0 (admin room), the service on 1.9.0 (admin API).
   expect((await cli(['invite', '--uses', '1', '--expires', '1d'])).code).toBe(0);
@@ -211,6 +231,12 @@ async function everyFlow(): Promise<Canary[]> {
   await invites
     .revoke('no-such-handle')
     .catch((e: unknown) => capture('error', JSON.stringify(describeError(e))));
+  await roomHoldsNoRegistrationToken(made, 'the invites');
+  // `token list` would put the vault's token into the room: refused on every path, the CLI's included.
+  const tokenList = await cli(['run', 'admin.command', '--param', 'command=token list']);
+  expect(tokenList.code).not.toBe(0);
+  expect(tokenList.stderr).toMatch(/Refusing "token list"/);
+  await roomHoldsNoRegistrationToken(made, 'admin.command token list');
 
   // Rotation through the CLI (applied), then in-process: a push the remote rejects, and its rollback.
   const rotated = await cli(['token', 'rotate', '--yes']);
@@ -227,6 +253,7 @@ async function everyFlow(): Promise<Canary[]> {
   made.push({ name: 'rolled-back registration token', value: await vaultToken() });
   await rm(hook);
   expect((await run(runbook, 'token.rollback', { runId: failed.id })).state).toBe('ok');
+  await roomHoldsNoRegistrationToken(made, 'the rotations');
 
   // The runbook's actions: admin room and CLI mode (sudo), the playbook, units, git, logs.
   const outcomes: Record<string, string> = {};
@@ -268,6 +295,7 @@ async function everyFlow(): Promise<Canary[]> {
     'logs.follow': 'cancelled',
     'user.deactivate': 'ok',
   });
+  await roomHoldsNoRegistrationToken(made, 'the runbook’s actions');
   await tokens.dispose();
   return made;
 }
@@ -306,8 +334,15 @@ describe('leak canary', () => {
       join(homeserver, 'state', 'tuwunel', 'config', 'tuwunel.toml'), // registration_token, rendered by the playbook
       join(homeserver, 'state', 'tuwunel', 'tokens'), // Tuwunel's own store of issued tokens
     ]);
+    // The admin room's history: searched below for everything but the invites issued in it.
+    const room = adminRoomLog();
+    const issuedInRoom = made.filter((c) => /\(.*admin room\)/.test(c.name));
+    expect(issuedInRoom.map((c) => c.name)).toEqual([
+      'invite token (CLI, admin room)',
+      'invite token (admin room)',
+    ]);
     const files = [
-      ...(await filesUnder(t.lab.dir, legitimate)),
+      ...(await filesUnder(t.lab.dir, new Set([...legitimate, room]))),
       ...(await filesUnder(t.dataDir)),
       ...(await filesUnder(cliData)),
     ];
@@ -333,6 +368,10 @@ describe('leak canary', () => {
     ];
     const hits: Hit[] = [
       ...(await searchFiles(unique, canaries)),
+      ...(await searchFiles(
+        [room],
+        canaries.filter((c) => !issuedInRoom.includes(c)),
+      )),
       ...(await Promise.all(repos.map((repo) => searchGitObjects(repo, canaries)))).flat(),
       ...searchText(t.lab.hosts.homeserver.execLog().join('\n'), canaries, 'homeserver exec log'),
       ...searchText(t.lab.hosts.deploy.execLog().join('\n'), canaries, 'deploy exec log'),
@@ -352,6 +391,10 @@ describe('leak canary', () => {
     const found = await searchFiles([...legitimate], canaries);
     expect(new Set(found.map((h) => h.canary))).toEqual(
       new Set(['vault password', 'sudo password', 'rotated registration token (CLI)']),
+    );
+    // …and the one exception is what it says: Tuwunel's reply to `token issue` in the room, nothing more.
+    expect(new Set((await searchFiles([room], canaries)).map((h) => h.canary))).toEqual(
+      new Set(issuedInRoom.map((c) => c.name)),
     );
   }, 300_000);
 });

@@ -318,7 +318,9 @@ describe('Dashboard: maintenance', () => {
     const row = screen.getByTestId('check-http:client-versions');
     expect(within(row.querySelector('summary') as HTMLElement).getByText('measured: Failing')).toBeTruthy();
 
-    await act(async () => fireEvent.click(within(banner).getByRole('button', { name: 'Start the stack' })));
+    await act(async () =>
+      fireEvent.click(within(banner).getByRole('button', { name: 'Start all services' })),
+    );
     expect(h.fake.callsTo('actions.run')).toEqual([
       { actionId: 'stack.start', params: {}, confirmation: null },
     ]);

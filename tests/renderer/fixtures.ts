@@ -65,6 +65,7 @@ const UNITS = ['matrix-tuwunel', 'matrix-traefik', 'matrix-postgres'];
 /** A server where every check passes, shaped like the core's checks (ids, groups and titles). */
 export const greenStatus: StatusSnapshot = {
   profileId: 'rampancy',
+  profileName: 'rampancy.cloud',
   serverName: 'rampancy.cloud',
   overall: 'ok',
   lastRefresh: at(60_000),
@@ -181,7 +182,7 @@ export const greenStatus: StatusSnapshot = {
 export const maintenanceStatus: StatusSnapshot = {
   ...greenStatus,
   overall: 'maintenance',
-  maintenance: { on: true, since: at(), reason: 'Maintenance stop (stack.stop)' },
+  maintenance: { on: true, since: at(), reason: 'all services stopped' },
   checks: greenStatus.checks.map((c) =>
     /^(unit|container|http):/.test(c.id) && c.group.startsWith('matrix-')
       ? {
@@ -189,7 +190,7 @@ export const maintenanceStatus: StatusSnapshot = {
           level: 'maintenance',
           underlying: 'fail',
           alert: 'maintenance',
-          detail: `Under maintenance (Maintenance stop (stack.stop)); measured fail: ${c.group} is stopped.`,
+          detail: `Under maintenance (all services stopped); measured fail: ${c.group} is stopped.`,
         }
       : c,
   ),
@@ -284,6 +285,7 @@ export function plan(partial: Partial<Plan> & Pick<Plan, 'actionId'>): Plan {
     downtime: null,
     confirm: 'Does it.',
     route: null,
+    routeWhy: null,
     steps: [],
     confirmation: partial.danger && partial.danger !== 'safe' ? CONFIRMATION : null,
     ...partial,

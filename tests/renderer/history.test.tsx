@@ -81,8 +81,9 @@ describe('Dashboard history: the server’s uptime strip', () => {
     const button = screen.getByRole('button', { name: '7 d' });
     expect(button.getAttribute('aria-pressed')).toBe('false');
     await act(async () => fireEvent.click(button));
-    expect(h.fake.callsTo('history.summary').at(-1)).toEqual({ range: '7d' });
-    expect(h.fake.callsTo('history.incidents').at(-1)).toEqual({ days: 7 });
+    // Asked for the server the window shows (with several, another one's history is not this one's).
+    expect(h.fake.callsTo('history.summary').at(-1)).toEqual({ range: '7d', profileId: 'rampancy' });
+    expect(h.fake.callsTo('history.incidents').at(-1)).toEqual({ days: 7, profileId: 'rampancy' });
     expect(screen.getByRole('button', { name: '7 d' }).getAttribute('aria-pressed')).toBe('true');
     expect(screen.getByTestId('history-server').textContent).toContain('over the last 7 days');
   });

@@ -53,7 +53,9 @@ describe('Dashboard: mute', () => {
     await act(async () => {
       fireEvent.click(within(header).getByRole('button', { name: 'for 8 hours' }));
     });
-    expect(h.fake.callsTo('mutes.set')).toEqual([{ target: { kind: 'server' }, duration: '8h' }]);
+    expect(h.fake.callsTo('mutes.set')).toEqual([
+      { target: { kind: 'server' }, duration: '8h', profileId: 'rampancy' },
+    ]);
   });
 
   it('a failing unit’s card mutes that unit until it recovers', async () => {
@@ -63,7 +65,7 @@ describe('Dashboard: mute', () => {
       fireEvent.click(within(card).getByRole('button', { name: 'until it recovers' }));
     });
     expect(h.fake.callsTo('mutes.set')).toEqual([
-      { target: { kind: 'unit', unit: 'matrix-tuwunel' }, duration: 'recovered' },
+      { target: { kind: 'unit', unit: 'matrix-tuwunel' }, duration: 'recovered', profileId: 'rampancy' },
     ]);
   });
 
@@ -79,7 +81,7 @@ describe('Dashboard: mute', () => {
     await act(async () => {
       fireEvent.click(within(banner).getByRole('button', { name: 'Unmute' }));
     });
-    expect(h.fake.callsTo('mutes.clear')).toEqual([{ key: 'unit:matrix-tuwunel' }]);
+    expect(h.fake.callsTo('mutes.clear')).toEqual([{ key: 'unit:matrix-tuwunel', profileId: 'rampancy' }]);
     // Another process's unmute arrives as a status event: the banner goes.
     act(() => h.fake.emit('status.changed', failing()));
     expect(screen.queryByTestId('mute-unit:matrix-tuwunel')).toBeNull();

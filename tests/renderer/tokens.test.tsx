@@ -106,6 +106,11 @@ describe('Tokens', () => {
     expect(document.body.innerHTML).not.toContain(TOKEN);
   });
 
+  it('an empty list says no invite is open (not that the server holds no token)', async () => {
+    await open({ 'invite.list': () => ({ invites: [] }) });
+    expect(within(section('Invites')).getByText('No open invites.')).toBeTruthy();
+  });
+
   it('without the admin token, invites say so in words and lead to Settings to sign in', async () => {
     const missing = new SecretMissing('matrix-admin-token').toJSON();
     await open({ 'invite.list': () => refuse(missing.code, missing.message, missing.nextStep) });

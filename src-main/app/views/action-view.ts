@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pinnedFacts, type ServerFacts } from '../../core/matrix/server-facts';
 import type { Profile } from '../../core/profile/schema';
 import { adminCommandParam, serverNameParam, unitParam, userParam } from '../../core/runbook/params';
 import type { Plan as CorePlan } from '../../core/runbook/runner';
@@ -9,14 +10,16 @@ import type { ActionInfo, ParamSpec, Plan } from './run-schema';
 import { paramValues, plannedStep } from './run-view';
 
 const LABELS: Record<string, string> = {
-  user: 'User ID',
-  leaveRooms: 'Leave rooms',
+  user: 'Their Matrix ID',
+  leaveRooms: 'Remove them from all their rooms',
   server: 'Server name',
-  unit: 'Unit',
+  unit: 'Service',
   command: 'Command',
-  apply: 'Apply',
-  runId: 'Run ID',
+  apply: 'Make it live on the server now',
 };
+
+/** Parameters the app fills in itself (token.rollback's run, from the failed rotation's alert): never a form field. */
+const NOT_IN_FORMS = new Set(['runId']);
 
 function labelOf(name: string): string {
   const fallback = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
@@ -119,9 +122,11 @@ export function paramSpecs(action: AnyAction, profile: Profile): ParamSpec[] {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
     properties?: Record<string, Record<string, unknown>>;
   };
-  return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) =>
-    paramSpec(name, field, (json.properties?.[name] ?? {}) as Parameters<typeof paramSpec>[2], profile),
-  );
+  return Object.entries(schema.shape as Record<string, z.ZodType>)
+    .filter(([name]) => !NOT_IN_FORMS.has(name))
+    .map(([name, field]) =>
+      paramSpec(name, field, (json.properties?.[name] ?? {}) as Parameters<typeof paramSpec>[2], profile),
+    );
 }
 
 /**
@@ -170,8 +175,10 @@ function downtimeOf(action: AnyAction, ctx: PlanContext<never>): string {
 export interface ActionViewContext {
   profile: Profile;
   settings: RunbookSettings;
-  /** A Matrix admin access token is stored: user actions go through the admin room. */
-  adminRoom: boolean;
+  /** A Matrix admin access token is stored: user actions go through the admin API or the admin room. */
+  adminToken: boolean;
+  /** What the server said; the list uses the profile's pin when it was not asked (the plan always asks). */
+  server?: ServerFacts;
 }
 
 function group(g: string): ActionInfo['group'] {
@@ -181,7 +188,8 @@ function group(g: string): ActionInfo['group'] {
 export function actionInfo(action: AnyAction, ctx: ActionViewContext): ActionInfo {
   const planCtx = {
     profile: ctx.profile,
-    adminRoom: ctx.adminRoom,
+    adminToken: ctx.adminToken,
+    server: ctx.server ?? pinnedFacts(ctx.profile),
     settings: ctx.settings,
     startedAt: new Date(),
     scratch: {},
@@ -210,6 +218,7 @@ export function planView(plan: CorePlan): Plan {
     downtime: plan.downtime,
     confirm: plan.confirm,
     route: plan.route,
+    routeWhy: plan.routeWhy,
     steps: plan.steps.map(plannedStep),
     confirmation: plan.confirmation ?? null,
   };

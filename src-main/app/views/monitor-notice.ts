@@ -11,4 +11,6 @@ export interface MonitorNotice {
   urgent: boolean;
   /** Where the window shows more: the dashboard (forecasts, history) or Settings (channels). */
   panel: 'dashboard' | 'settings';
+  /** The server it is about (a forecast, its polls not written), by profile id: a click opens the window on it. */
+  profileId?: string;
 }

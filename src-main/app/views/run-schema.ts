@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { ACTION_GROUPS, DANGERS, RUN_STATES, STEP_KINDS, STEP_PHASES, STEP_STATES } from '../../core/vocab';
+import {
+  ACTION_GROUPS,
+  DANGERS,
+  ROUTES,
+  RUN_STATES,
+  STEP_KINDS,
+  STEP_PHASES,
+  STEP_STATES,
+} from '../../core/vocab';
 import { errorInfo, hostRole, id, time } from './common-schema';
 
 /**
@@ -106,8 +114,10 @@ export const plan = z.object({
   downtime: z.string().nullable(),
   /** The sentence the user confirms, naming the exact effect. */
   confirm: z.string(),
-  /** user.* actions: through the admin room (no downtime) or the CLI mode (Tuwunel stopped). */
-  route: z.enum(['admin-room', 'cli']).nullable(),
+  /** user.* actions: the admin API or the admin room (no downtime), or the CLI mode (Tuwunel stopped). */
+  route: z.enum(ROUTES).nullable(),
+  /** Why that route: the server's release, the admin API, the stored admin sign-in. */
+  routeWhy: z.string().nullable(),
   steps: z.array(plannedStep),
   /**
    * Issued by the main process with this plan when it needs confirming: the window hands it back to start
@@ -164,7 +174,7 @@ export const runState = z.object({
   /** Parameters as bound (never secrets). */
   params: paramValues,
   danger: z.enum(DANGERS),
-  route: z.enum(['admin-room', 'cli']).nullable(),
+  route: z.enum(ROUTES).nullable(),
   state: z.enum(RUN_STATES),
   startedAt: time,
   endedAt: time.nullable(),

@@ -8,8 +8,9 @@ export const inviteInfo = z.object({
   /** The token's first 4 characters and an ellipsis, to tell invites apart. */
   hint: z.string(),
   usesAllowed: z.number().int().nullable(),
-  pending: z.number().int(),
-  completed: z.number().int(),
+  /** null: not known — an invite from the app's own record, on a Tuwunel without the admin API (before 1.8.1). */
+  pending: z.number().int().nullable(),
+  completed: z.number().int().nullable(),
   expiresAt: time.nullable(),
 });
 export type InviteInfo = z.infer<typeof inviteInfo>;

@@ -2,8 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, type NextStepCode, Timeout } from '../errors';
 import { sleep } from '../lib/sleep';
+import { checkAdminCommand, LATEST_KNOWN_RELEASE } from './admin-grammar';
 import { request } from './http';
 import { ADMIN_PREFIX } from './tuwunel-admin';
+
+/** An admin command the app never sends to the room (on any path), or only from the invite commands. */
+export class AdminCommandRefused extends AppError {
+  readonly code = 'AdminCommandRefused';
+  constructor(
+    message: string,
+    readonly nextStep: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * An admin command as messages may name it: `!admin` and its command words (group and subcommand), none of
@@ -131,16 +143,23 @@ export class AdminRoomClient {
     this.alias = `#admins:${opts.serverName}`;
   }
 
-  /** Sends one admin command (with or without the `!admin` prefix) and waits for its reply. */
+  /**
+   * Sends one admin command (with or without the `!admin` prefix) and waits for its reply. What the room keeps
+   * forever is decided here, for every caller: a command that lists all rooms or every registration token
+   * (the vault's among them) is never sent, and one that carries a token in its text or reply only when the
+   * caller is an invite command that expects it (`expectsToken`).
+   */
   async run(
     accessToken: string,
     command: string,
-    options: { timeoutMs: number; signal?: AbortSignal },
+    options: { timeoutMs: number; signal?: AbortSignal; expectsToken?: boolean },
   ): Promise<AdminRoomReply> {
     const deadline = Date.now() + options.timeoutMs;
-    const body = command.trim().startsWith(ADMIN_PREFIX)
-      ? command.trim()
-      : `${ADMIN_PREFIX} ${command.trim()}`;
+    const check = checkAdminCommand(command, LATEST_KNOWN_RELEASE);
+    if (check.refused) throw new AdminCommandRefused(check.refused.reason, check.refused.nextStep);
+    if (check.carriesToken && !options.expectsToken)
+      throw new AdminCommandRefused(check.carriesToken.reason, check.carriesToken.nextStep);
+    const body = `${ADMIN_PREFIX} ${check.text}`;
     const roomId = await this.resolveRoom(accessToken, options.signal);
     const txnId = `homeserver-tray-${Date.now()}-${randomBytes(6).toString('hex')}`;
     const sending = `Sending the command to ${this.alias}`;

@@ -15,7 +15,7 @@ export class HttpUnreachable extends AppError {
 }
 
 export interface HttpRequest {
-  method: 'GET' | 'PUT' | 'POST';
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   url: string;
   headers?: Record<string, string>;
   /** Serialised as JSON. */

@@ -2,24 +2,27 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { AppError, InvalidInput, SecretMissing } from '../errors';
+import { type ActLog, recordAct } from '../lib/acts';
+import { MASK } from '../lib/mask';
 import { expandHome } from '../profile/load';
 import type { Profile } from '../profile/schema';
 import type { SecretStore } from '../secrets/types';
 import { type ClipboardGuard, type CopyResult, clearDelayMs } from '../token/clipboard';
-import { AdminRoomClient, MatrixRequestFailed } from './admin-room';
-import { type HttpRequest, type HttpResponse, request } from './http';
+import { adminApiFailure, adminApiRequest } from './admin-api';
+import { AdminRoomClient } from './admin-room';
+import type { HttpRequest, HttpResponse } from './http';
+import { InviteRecord } from './invite-record';
 import { joiningInstructions } from './joining-instructions';
-import { COMMAND_FAILED } from './tuwunel-admin';
+import { adminApiUnusable, probeServer, type ServerFacts } from './server-facts';
+import { COMMAND_FAILED, maskTokenReplies } from './tuwunel-admin';
 
 /**
- * One-shot invites: registration tokens issued by Tuwunel itself (not the vault's token). From
- * Tuwunel 1.8.1 on through the Synapse-compatible admin API, before that through the admin room's
- * `token issue|list|revoke`. Not runbook actions on purpose: the runner shows a step's reply, and
- * this reply IS the secret.
+ * One-shot invites: registration tokens issued by Tuwunel itself (not the vault's token). Through the
+ * Synapse-compatible admin API where the server serves it (Tuwunel 1.8.1 on, routed); otherwise through the
+ * admin room's `token issue` and `token revoke`, listed from the app's own record of what it issued — never
+ * with `token list`, whose reply would put the vault's token into the room's history. Not runbook actions on
+ * purpose: the runner shows a step's reply, and this reply IS the secret.
  */
-
-/** The first version with /_synapse/admin/v1/registration_tokens. */
-export const ADMIN_API_SINCE = '1.8.1';
 /** The most an invite may last. */
 const MAX_EXPIRY_MS = 365 * 24 * 3600_000;
 /** Tokens Synapse's API accepts: what may go into a URL path or an admin command as one word. */
@@ -30,12 +33,16 @@ export type InviteRoute = 'admin-api' | 'admin-room';
 export interface InviteToken {
   token: string;
   usesAllowed: number | null;
-  pending: number;
-  completed: number;
+  /** null: not known (an invite from the app's record: Tuwunel before 1.8.1 does not say without `token list`). */
+  pending: number | null;
+  completed: number | null;
   /** Epoch ms, null for never. */
   expiresAt: number | null;
-  /** `config`: tuwunel.toml's registration_token (the vault's), which cannot be revoked. The admin API does not say. */
-  source: 'database' | 'config' | 'unknown';
+  /**
+   * `config`: tuwunel.toml's registration_token (the vault's), which cannot be revoked. `app-record`: listed
+   * from the app's record of the invites it issued. The admin API does not say.
+   */
+  source: 'database' | 'config' | 'unknown' | 'app-record';
 }
 
 export class InviteFailed extends AppError {
@@ -63,6 +70,18 @@ export class InviteNotRevocable extends AppError {
     'Rotate the registration token instead (token rotate): it lives in the vault and tuwunel.toml.';
   constructor() {
     super('That is the registration token from the configuration file, which Tuwunel cannot revoke.');
+  }
+}
+
+/** On the admin-room route the app revokes only what it issued: `token revoke <t>` puts the token into the room. */
+export class InviteNotIssuedHere extends AppError {
+  readonly code = 'InviteNotIssuedHere';
+  readonly nextStep =
+    'Revoke it yourself in the admin room if you must, or upgrade Tuwunel to 1.8.1 or later: its admin API revokes any invite without a trace in the room.';
+  constructor() {
+    super(
+      'That is not an invite this app issued. Without the admin API the app revokes only its own invites, because revoking one sends its token into the admin room’s history.',
+    );
   }
 }
 
@@ -124,34 +143,12 @@ export function parseIssueReply(reply: string): InviteToken | null {
   return info ? { token: m[1] as string, ...info } : null;
 }
 
-/** `Found N registration tokens:` then ``- `TOKEN` --- <info>`` lines. */
-export function parseListReply(reply: string): InviteToken[] | null {
-  if (!/Found \d+ registration tokens?:/.test(reply)) return null;
-  const tokens: InviteToken[] = [];
-  for (const line of reply.split(/\r?\n/)) {
-    const m = /^- `([^`]+)` --- (.*)$/.exec(line.trim());
-    if (!m) continue;
-    const info = parseTokenInfo(m[2] ?? '');
-    tokens.push({
-      token: m[1] as string,
-      ...(info ?? {
-        usesAllowed: null,
-        pending: 0,
-        completed: 0,
-        expiresAt: null,
-        source: 'unknown' as const,
-      }),
-    });
-  }
-  return tokens;
-}
-
 /** Whatever Tuwunel answered, with the secrets of this exchange masked, for an error message. */
 function masked(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('••••••');
+  let out = maskTokenReplies(text);
+  for (const s of secrets) if (s) out = out.split(s).join(MASK);
   return out
-    .replace(/`[^`]{8,}`/g, '`••••••`')
+    .replace(/`[^`]{8,}`/g, `\`${MASK}\``)
     .trim()
     .split('\n')
     .slice(0, 3)
@@ -171,27 +168,13 @@ export interface InviteClientOptions {
   now?: () => number;
   /** The HTTP client (the core's `request`). */
   http?: (req: HttpRequest) => Promise<HttpResponse>;
+  /** The audit trail: every issue and revoke is recorded (by hint, never the token). */
+  acts?: ActLog;
 }
 
-type Method = HttpRequest['method'] | 'DELETE';
+type Method = HttpRequest['method'];
 
 // What the homeserver answers, read defensively: a shape it should not have is a sentence, not a TypeError.
-
-/** JSON text as a value, or undefined when it is not JSON. */
-function jsonOf(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-const synapseVersionSchema = z.object({ server_version: z.string().max(100) });
-const federationVersionSchema = z.object({ server: z.object({ version: z.string().max(100) }) });
-const matrixErrorSchema = z.object({
-  errcode: z.string().max(200).optional().catch(undefined),
-  error: z.string().max(500).optional().catch(undefined),
-});
 const count = z.number().int().nonnegative();
 /** One token as /_synapse/admin/v1/registration_tokens answers (Tuwunel ≥ 1.8.1). */
 const adminTokenSchema = z.object({
@@ -220,36 +203,22 @@ function fromAdminApi(t: z.infer<typeof adminTokenSchema>, source: InviteToken['
   };
 }
 
-function compareVersions(a: string, b: string): number {
-  const pa = a
-    .replace(/^v/, '')
-    .split(/[.+-]/)
-    .map((p) => Number.parseInt(p, 10) || 0);
-  const pb = b
-    .replace(/^v/, '')
-    .split(/[.+-]/)
-    .map((p) => Number.parseInt(p, 10) || 0);
-  for (let i = 0; i < 3; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
 export class InviteClient {
-  private readonly http: (req: HttpRequest) => Promise<HttpResponse>;
-  private readonly now: () => number;
   private ca: Buffer | undefined | null = null;
   private room: AdminRoomClient | null;
+  readonly record: InviteRecord;
 
   constructor(private readonly options: InviteClientOptions) {
-    this.http = options.http ?? request;
-    this.now = options.now ?? Date.now;
     this.room = options.adminRoom ?? null;
+    this.record = new InviteRecord(options.secrets, options.profile.name, options.now);
   }
 
   private get profile(): Profile {
     return this.options.profile;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   private async caFile(): Promise<Buffer | undefined> {
@@ -258,47 +227,16 @@ export class InviteClient {
     return this.ca;
   }
 
-  private async call(
-    method: Method,
-    path: string,
-    what: string,
-    accessToken?: string,
-    json?: unknown,
-  ): Promise<HttpResponse> {
-    const ca = await this.caFile();
-    // Node's http sends any method; the core's request() only lists the ones it has needed so far.
-    return this.http({
-      method: method as HttpRequest['method'],
-      url: `${this.profile.publicUrl}${path}`,
-      headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
-      ...(json === undefined ? {} : { json }),
-      ...(ca ? { ca } : {}),
+  /** Which way this server takes: the admin API where it is served (1.8.1 on, routed), the admin room else. */
+  async route(): Promise<{ route: InviteRoute; version: string | null; why: string | null }> {
+    const facts: ServerFacts = await probeServer({
+      profile: this.profile,
+      ca: await this.caFile(),
       timeoutMs: this.options.requestTimeoutMs ?? 15_000,
-      label: what,
+      ...(this.options.http ? { http: this.options.http } : {}),
     });
-  }
-
-  /** Which way this server takes: the admin API from 1.8.1, the admin room before. */
-  async route(): Promise<{ route: InviteRoute; version: string | null }> {
-    const synapse = await this.call(
-      'GET',
-      '/_synapse/admin/v1/server_version',
-      'Asking the homeserver for its version',
-    );
-    if (synapse.status === 200) {
-      const answer = synapseVersionSchema.safeParse(jsonOf(synapse.body));
-      if (answer.success && compareVersions(answer.data.server_version, ADMIN_API_SINCE) >= 0)
-        return { route: 'admin-api', version: answer.data.server_version };
-    }
-    const federation = await this.call(
-      'GET',
-      '/_matrix/federation/v1/version',
-      'Asking the homeserver for its version',
-    );
-    if (federation.status !== 200)
-      throw new MatrixRequestFailed('Asking the homeserver for its version', federation.status, null, '');
-    const answer = federationVersionSchema.safeParse(jsonOf(federation.body));
-    return { route: 'admin-room', version: answer.success ? answer.data.server.version : null };
+    const why = adminApiUnusable(facts);
+    return { route: why === null ? 'admin-api' : 'admin-room', version: facts.running, why };
   }
 
   private async withAdminToken<T>(use: (token: string) => Promise<T>): Promise<T> {
@@ -312,24 +250,28 @@ export class InviteClient {
   }
 
   private async adminApi(method: Method, path: string, what: string, json?: unknown): Promise<unknown> {
+    const ca = await this.caFile();
     return this.withAdminToken(async (accessToken) => {
-      const res = await this.call(
-        method,
-        `/_synapse/admin/v1/registration_tokens${path}`,
-        what,
+      const answer = await adminApiRequest({
+        baseUrl: this.profile.publicUrl,
         accessToken,
-        json,
-      );
-      const body = jsonOf(res.body);
-      if (res.status === 200) return body;
-      const parsed = matrixErrorSchema.safeParse(body);
-      const error = parsed.success ? parsed.data : {};
-      if (res.status === 404 && error.errcode === 'M_NOT_FOUND') throw new InviteNotFound();
-      if (res.status === 403 && /config file/.test(error.error ?? '')) throw new InviteNotRevocable();
-      throw new MatrixRequestFailed(what, res.status, error.errcode ?? null, error.error ?? '');
+        method,
+        path: `/v1/registration_tokens${path}`,
+        ...(json === undefined ? {} : { json }),
+        ca,
+        timeoutMs: this.options.requestTimeoutMs ?? 15_000,
+        label: what,
+        ...(this.options.http ? { http: this.options.http } : {}),
+      });
+      if (answer.status === 200) return answer.json;
+      const error = adminApiFailure(what, answer);
+      if (answer.status === 404 && error.errcode === 'M_NOT_FOUND') throw new InviteNotFound();
+      if (answer.status === 403 && /config file/.test(error.message)) throw new InviteNotRevocable();
+      throw error;
     });
   }
 
+  /** `token issue` and `token revoke` only: the admin-room transport refuses any other command with a token. */
   private async adminCommand(command: string): Promise<string> {
     if (!this.room) {
       this.room = new AdminRoomClient({
@@ -342,6 +284,7 @@ export class InviteClient {
     return this.withAdminToken(async (accessToken) => {
       const reply = await room.run(accessToken, command, {
         timeoutMs: this.options.replyTimeoutMs ?? 60_000,
+        expectsToken: true,
       });
       return reply.body;
     });
@@ -350,6 +293,19 @@ export class InviteClient {
   async create(options: { uses?: number; expires?: string | null } = {}): Promise<InviteToken> {
     const uses = checkUses(options.uses ?? 1);
     const expiresMs = options.expires ? parseDuration(options.expires) : null;
+    return recordAct(
+      this.options.acts,
+      {
+        action: 'invite.issue',
+        params: { uses, expires: options.expires?.trim() ?? null },
+        done: (t) => `Issued the invite ${tokenHint(t.token)} (${uses} use${uses === 1 ? '' : 's'}).`,
+        learned: (t) => ({ invite: tokenHint(t.token) }),
+      },
+      () => this.issue(uses, options.expires?.trim() ?? null, expiresMs),
+    );
+  }
+
+  private async issue(uses: number, expires: string | null, expiresMs: number | null): Promise<InviteToken> {
     const { route } = await this.route();
     if (route === 'admin-api') {
       const body = adminTokenSchema.safeParse(
@@ -362,14 +318,26 @@ export class InviteClient {
         throw new InviteFailed('Issuing a registration token', 'the answer held no registration token');
       return fromAdminApi(body.data, 'database');
     }
-    const command = `token issue --max-uses ${uses}${options.expires ? ` --max-age ${options.expires.trim()}` : ''}`;
-    const reply = await this.adminCommand(command);
+    const issuedAt = this.now();
+    const reply = await this.adminCommand(
+      `token issue --max-uses ${uses}${expires ? ` --max-age ${expires}` : ''}`,
+    );
     const issued = parseIssueReply(reply);
     if (!issued)
       throw new InviteFailed('Issuing a registration token', `the admin bot answered "${masked(reply, [])}"`);
+    await this.record.add({
+      token: issued.token,
+      usesAllowed: issued.usesAllowed ?? uses,
+      expiresAt: issued.expiresAt ?? (expiresMs === null ? null : issuedAt + expiresMs),
+      issuedAt,
+    });
     return issued;
   }
 
+  /**
+   * The invites the server has: every registration token through the admin API (the record keeps only what it
+   * still lists); without it, the invites this app issued and recorded (their use counts unknown).
+   */
   async list(): Promise<InviteToken[]> {
     const { route } = await this.route();
     if (route === 'admin-api') {
@@ -382,25 +350,52 @@ export class InviteClient {
           'Listing registration tokens',
           'the answer was not a list of registration tokens the app can read',
         );
-      return body.data.registration_tokens.map((t) => fromAdminApi(t, 'unknown'));
+      const tokens = body.data.registration_tokens.map((t) => fromAdminApi(t, 'unknown'));
+      await this.record.keepOnly(tokens.map((t) => t.token));
+      return tokens;
     }
-    const reply = await this.adminCommand('token list');
-    const tokens = parseListReply(reply);
-    if (!tokens)
-      throw new InviteFailed('Listing registration tokens', `the admin bot answered "${masked(reply, [])}"`);
-    return tokens;
+    return (await this.record.list()).map((i) => ({
+      token: i.token,
+      usesAllowed: i.usesAllowed,
+      pending: null,
+      completed: null,
+      expiresAt: i.expiresAt,
+      source: 'app-record' as const,
+    }));
   }
 
   async revoke(token: string): Promise<void> {
     if (!TOKEN_PATTERN.test(token)) throw new InvalidInput('token', 'is not a registration token');
+    await recordAct(
+      this.options.acts,
+      {
+        action: 'invite.revoke',
+        params: { invite: tokenHint(token) },
+        done: () => `Revoked the invite ${tokenHint(token)}.`,
+      },
+      () => this.withdraw(token),
+    );
+  }
+
+  private async withdraw(token: string): Promise<void> {
     const { route } = await this.route();
     if (route === 'admin-api') {
       await this.adminApi('DELETE', `/${encodeURIComponent(token)}`, 'Revoking a registration token');
+      await this.record.remove([token]);
       return;
     }
+    // The room keeps what is said in it: only an invite the app issued there (already in its history) may be named.
+    if (!(await this.record.tokens()).includes(token)) throw new InviteNotIssuedHere();
     const reply = await this.adminCommand(`token revoke ${token}`);
-    if (reply.includes('Token revoked successfully')) return;
-    if (reply.includes(COMMAND_FAILED) && /not found/i.test(reply)) throw new InviteNotFound();
+    if (reply.includes('Token revoked successfully')) {
+      await this.record.remove([token]);
+      return;
+    }
+    if (reply.includes(COMMAND_FAILED) && /not found/i.test(reply)) {
+      // Used up, expired or revoked elsewhere: the record has nothing more to offer about it.
+      await this.record.remove([token]);
+      throw new InviteNotFound();
+    }
     if (reply.includes(COMMAND_FAILED) && /config file/.test(reply)) throw new InviteNotRevocable();
     throw new InviteFailed(
       'Revoking a registration token',
@@ -418,8 +413,8 @@ export interface InviteInfo {
   /** The first 4 characters and an ellipsis, to tell invites apart. */
   hint: string;
   usesAllowed: number | null;
-  pending: number;
-  completed: number;
+  pending: number | null;
+  completed: number | null;
   expiresAt: number | null;
   source: InviteToken['source'];
 }
@@ -429,6 +424,8 @@ export interface InviteServiceOptions {
   guard: ClipboardGuard;
   profile: () => Pick<Profile, 'serverName' | 'publicUrl'>;
   clearDelaySeconds: () => number | null;
+  /** The audit trail: copying an invite's token is recorded (by hint). */
+  acts?: ActLog;
 }
 
 export function tokenHint(token: string): string {
@@ -480,10 +477,15 @@ export class InviteService {
   }
 
   async copyToken(id: string): Promise<CopyResult> {
-    return this.options.guard.copy(
-      this.token(id),
-      'invite-token',
-      clearDelayMs(this.options.clearDelaySeconds()),
+    const token = this.token(id);
+    return recordAct(
+      this.options.acts,
+      {
+        action: 'invite.copy',
+        params: { invite: tokenHint(token), to: 'clipboard' },
+        done: () => `Copied the invite ${tokenHint(token)} to the clipboard.`,
+      },
+      () => this.options.guard.copy(token, 'invite-token', clearDelayMs(this.options.clearDelaySeconds())),
     );
   }
 

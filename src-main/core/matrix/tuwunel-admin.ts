@@ -4,8 +4,13 @@
  * reply texts are Tuwunel's (src/admin/user/commands.rs), errors start with COMMAND_FAILED.
  */
 
+import { MASK } from '../lib/mask';
+
 export const ADMIN_PREFIX = '!admin';
 export const COMMAND_FAILED = 'Command failed with error:';
+
+/** The command that ends Tuwunel's one-off CLI container after the others ran (docs/maintenance.md). */
+export const SHUTDOWN_COMMAND = 'server shutdown';
 
 export function makeUserAdminCommand(userId: string): string {
   return `users make-user-admin ${userId}`;
@@ -80,40 +85,13 @@ export function readAnyReply(text: string): ReplyVerdict {
   return failed ? { ok: false, line: failed } : { ok: true, line: all[0] ?? '' };
 }
 
-export interface AdminCommandCheck {
-  /** The command without the `!admin` prefix, words separated by single spaces. */
-  command: string;
-  /** Set when the command must not be sent at all. */
-  refused?: { reason: string; nextStep: string };
-  /** Set when the command takes the server down and needs the user's explicit confirmation. */
-  outage?: string;
-}
-
 /**
- * Looks at an admin command before it is sent. `rooms list` is refused (the runbook saw it hang for
- * six minutes); `server shutdown` / `server restart` stop the homeserver, so they need confirmation.
+ * Tuwunel's replies that carry registration tokens, with the token masked: ``New registration token issued:
+ * `TOKEN` - …`` (token issue) and ``- `TOKEN` --- …`` (token list, src/admin/token at 1.7.0–1.9.0). Whoever
+ * sent the command, these lines never reach a screen, a log or the audit trail with the token in them.
  */
-export function checkAdminCommand(input: string): AdminCommandCheck {
-  let text = input.trim();
-  if (text.toLowerCase().startsWith(ADMIN_PREFIX)) text = text.slice(ADMIN_PREFIX.length).trim();
-  const words = text.split(/\s+/).filter((w) => w !== '');
-  const command = words.join(' ');
-  const [group, sub] = words.map((w) => w.toLowerCase());
-  if (group === 'rooms' && sub === 'list') {
-    return {
-      command,
-      refused: {
-        reason:
-          'Refusing "rooms list": the runbook saw it hang indefinitely on this deploy (a 6-minute outage before it was killed).',
-        nextStep: 'Use "rooms info <room_id>" for a specific room, or "rooms exists <room_id>".',
-      },
-    };
-  }
-  if (group === 'server' && (sub === 'shutdown' || sub === 'restart')) {
-    return {
-      command,
-      outage: `"server ${sub}" ${sub === 'shutdown' ? 'shuts the homeserver down' : 'restarts the homeserver'}: Matrix is unavailable until it is back${sub === 'shutdown' ? ' (systemd restarts it, as the unit has Restart=always)' : ''}.`,
-    };
-  }
-  return { command };
+export function maskTokenReplies(text: string): string {
+  return text
+    .replace(/(New registration token issued: `)[^`]+(`)/g, `$1${MASK}$2`)
+    .replace(/^(\s*- `)[^`]+(` --- )/gm, `$1${MASK}$2`);
 }

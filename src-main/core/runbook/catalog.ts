@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { matrixError, userPath } from '../matrix/admin-api';
+import { checkAdminCommand } from '../matrix/admin-grammar';
+import { adminApiUnusable, describeRelease, releaseOf } from '../matrix/server-facts';
 import {
-  COMMAND_FAILED,
   deactivateUserCommand,
   makeUserAdminCommand,
   type ReplyVerdict,
@@ -14,7 +15,6 @@ import {
   FILE_CHANGED_EXIT,
   inDeployDir,
   journalFollowCommand,
-  readWithHashCommand,
   stackRestartCommand,
   stopAllCommand,
   systemctl,
@@ -23,7 +23,7 @@ import {
   varsFilePath,
   writeIfUnchangedCommand,
 } from './commands';
-import { RemoteFileChanged } from './errors';
+import { ActionRefused, RemoteFileChanged } from './errors';
 import { type AllowlistOp, editAllowlist, serverRegex } from './federation-edit';
 import { hostLabel } from './host-label';
 import { MAINTENANCE_MODE_KEY } from './maintenance';
@@ -37,8 +37,20 @@ import {
   unitParam,
   userParam,
 } from './params';
-import { configApplyStep, deployHost, playbookAction, playbookStep } from './playbook-steps';
 import {
+  configApplyStep,
+  deployHost,
+  lintForApply,
+  type PreflightScratch,
+  playbookAction,
+  playbookStep,
+  preflightStep,
+  readDeployVars,
+  warningsNote,
+} from './playbook-steps';
+import {
+  type AdminApiOutput,
+  type AdminApiStep,
   type AnyAction,
   defineAction,
   type HttpWaitStep,
@@ -46,6 +58,7 @@ import {
   type PlanContext,
   type RemoteOutput,
   type RemoteStep,
+  type RouteChoice,
   type Step,
   type StepAlert,
   type StepContext,
@@ -157,16 +170,16 @@ interface StopScratch {
  */
 const stackStop = defineAction<Record<string, never>, StopScratch>({
   id: 'stack.stop',
-  title: 'Stop the stack (maintenance)',
+  title: 'Stop everything for maintenance',
   description:
-    "Stops every matrix-* service on the homeserver (sudo systemctl stop 'matrix-*') and turns maintenance mode on: alerts about them stay quiet until the stack is started again. If the stop does not complete while every unit still runs, maintenance mode goes off again.",
+    "Stops all Matrix services and turns on maintenance mode: nobody can use Matrix and you get no alerts about them until you start them again. If the stop doesn't finish, maintenance mode goes off again.",
   group: 'Stack',
   host: 'homeserver',
   danger: () => 'outage',
-  downtime: () => 'Until you start the stack again: Matrix is down for everyone.',
+  downtime: () => 'Until you start it again: Matrix is down for everyone.',
   params: z.object({}).strict(),
   confirm: (ctx) =>
-    `Stop all matrix-* services on ${hostLabel(ctx.profile, 'homeserver')}: Matrix is down for everyone until you run "Start the stack". Alerts about them are suppressed meanwhile.`,
+    `Stop all matrix-* services on ${hostLabel(ctx.profile, 'homeserver')}: Matrix is down for everyone until you run "Start all services". Alerts about them are suppressed meanwhile.`,
   locks: () => ['homeserver'],
   steps: [
     {
@@ -179,7 +192,7 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
         ctx.maintenance.enter({
           key: MAINTENANCE_MODE_KEY,
           units: 'all',
-          reason: 'Maintenance stop (stack.stop)',
+          reason: 'all services stopped',
           persistent: true,
         });
         return { ok: true, summary: 'Maintenance mode is on.' };
@@ -232,7 +245,7 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
           down.length > 1 && down.length === ctx.profile.units.length
             ? `none of the ${down.length} units is active`
             : `${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} not active`;
-        ctx.scratch.left = `Maintenance mode stays on, because ${which}: alerts about the units stay quiet until "Start the stack"`;
+        ctx.scratch.left = `Maintenance mode stays on, because ${which}: alerts about the units stay quiet until "Start all services"`;
         return {
           ok: true,
           summary: `${down.length} of ${ctx.profile.units.length} units ${down.length === 1 ? 'is' : 'are'} not active; maintenance mode stays on.`,
@@ -241,20 +254,19 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
     },
   ],
   success: (ctx) =>
-    `The stack is stopped (${unitCount(ctx.profile.units.length)}) and maintenance mode is on; run "Start the stack" to bring Matrix back.`,
+    `The stack is stopped (${unitCount(ctx.profile.units.length)}) and maintenance mode is on; run "Start all services" to bring Matrix back.`,
   interrupted: { actsFrom: 'stop-all', units: (profile) => profile.units, fix: 'stack.start' },
   leftBehind: (ctx) =>
     ctx.scratch.left ??
     (ctx.maintenance.modeActive
-      ? 'Maintenance mode stays on, because the units could not be checked: alerts about them stay quiet until "Start the stack"'
+      ? 'Maintenance mode stays on, because the units could not be checked: alerts about them stay quiet until "Start all services"'
       : null),
 });
 
 const stackStart = defineAction<Record<string, never>>({
   id: 'stack.start',
-  title: 'Start the stack',
-  description:
-    'Starts every unit of the profile on the homeserver, waits until they are active, then turns maintenance mode off.',
+  title: 'Start all services',
+  description: 'Starts every Matrix service, waits until each one runs, then ends maintenance mode.',
   group: 'Stack',
   host: 'homeserver',
   danger: () => 'safe',
@@ -321,12 +333,12 @@ const stackRestart = playbookAction({
   id: 'stack.restart',
   title: 'Restart all services',
   description:
-    'Restarts every Matrix service from the deploy host with the playbook (ansible-playbook … --tags=start), then waits until Tuwunel answers.',
+    'Restarts every Matrix service and waits until Tuwunel answers again. Matrix is unavailable for about a minute.',
   group: 'Stack',
   downtime: 'About a minute while the services restart.',
   confirm: (ctx) =>
     `Restart all Matrix services with the playbook from ${hostLabel(ctx.profile, ctx.profile.deploy.host)}: Matrix is unavailable for about a minute.`,
-  maintenance: { units: 'all', reason: 'Restarting all services (stack.restart)' },
+  maintenance: { units: 'all', reason: 'restarting all services' },
   steps: [
     playbookStep({
       id: 'playbook-start',
@@ -348,7 +360,7 @@ const tuwunelRestart = defineAction<Record<string, never>>({
   id: 'tuwunel.restart',
   title: 'Restart Tuwunel',
   description:
-    'Restarts matrix-tuwunel on the homeserver (sudo systemctl restart matrix-tuwunel) and waits until its federation version endpoint answers again.',
+    'Restarts the Matrix server itself and waits until it answers. People may notice a pause of a few seconds.',
   group: 'Homeserver',
   host: 'homeserver',
   danger: () => 'disruptive',
@@ -357,7 +369,7 @@ const tuwunelRestart = defineAction<Record<string, never>>({
   confirm: (ctx) =>
     `Restart matrix-tuwunel on ${hostLabel(ctx.profile, 'homeserver')}: Matrix is unavailable for a few seconds.`,
   locks: () => ['homeserver'],
-  maintenanceWindow: () => ({ units: [TUWUNEL_UNIT], reason: 'Restarting Tuwunel (tuwunel.restart)' }),
+  maintenanceWindow: () => ({ units: [TUWUNEL_UNIT], reason: 'restarting Tuwunel' }),
   steps: [
     {
       kind: 'remote',
@@ -381,14 +393,15 @@ const tuwunelRestart = defineAction<Record<string, never>>({
 
 const configApply = playbookAction({
   id: 'config.apply',
-  title: 'Apply the configuration',
+  title: 'Apply configuration changes',
   description:
-    'Runs the playbook with --tags=install-all,start on the deploy host (set -o pipefail, output also saved with tee to a timestamped log), streaming its output, and reports the PLAY RECAP and the first failed task.',
+    'Makes the server match your settings (vars.yml). Services whose settings changed restart for a few seconds each; you see the progress and a summary.',
   group: 'Deploy',
-  downtime: 'Services whose configuration changed restart (seconds each).',
+  downtime: 'Services whose settings changed restart for a few seconds each.',
   confirm: (ctx) =>
     `Apply the configuration from ${hostLabel(ctx.profile, ctx.profile.deploy.host)} (install-all,start): services whose configuration changed restart.`,
-  maintenance: { units: 'all', reason: 'Applying the configuration (config.apply)' },
+  maintenance: { units: 'all', reason: 'applying the configuration' },
+  deploysVars: true,
   steps: [configApplyStep({ id: 'playbook-install-all' })],
   success: 'The configuration was applied.',
   interrupted: { left: 'the configuration may be only partly applied', fix: 'config.apply' },
@@ -396,9 +409,9 @@ const configApply = playbookAction({
 
 const deployUpdate = defineAction<Record<string, never>>({
   id: 'deploy.update',
-  title: 'Update the playbook and roles',
+  title: 'Update the playbook',
   description:
-    'The runbook\'s "pull latest spantaleev + roles": git pull in the playbook checkout, remove roles/galaxy, and install the roles again with ansible-galaxy. Nothing on the homeserver changes until the configuration is applied.',
+    'Fetches the newest playbook and its roles onto the deploy machine. Nothing on the server changes until you apply the configuration.',
   group: 'Deploy',
   host: 'deploy',
   danger: () => 'safe',
@@ -456,12 +469,44 @@ const deployUpdate = defineAction<Record<string, never>>({
 
 // ---------------------------------------------------------------- Users
 
+/** The Tuwunel service account (the admin bot): src/service/globals `server_user`. */
+function serverUser(profile: { serverName: string }): string {
+  return `@conduit:${profile.serverName}`;
+}
+
+/**
+ * How a user action reaches Tuwunel, in the order of issue 12: the admin API (Tuwunel 1.8.1 on, when the
+ * proxy routes it and the API can do what is asked), the admin room (any release), and only when neither can
+ * work, Tuwunel's CLI on the stopped server (an outage). Both of the first need the stored admin sign-in.
+ */
+function userRoute(ctx: PlanContext<unknown, object>, apiCannot: string | null): RouteChoice {
+  if (!ctx.adminToken)
+    return {
+      via: 'cli',
+      why: "No Matrix admin sign-in is stored, so neither the admin API nor the admin room can be used: Tuwunel's CLI runs it while Tuwunel is stopped (sign in as the admin in Settings to avoid the outage).",
+    };
+  if (ctx.server.unreachable)
+    return {
+      via: 'cli',
+      why: `The homeserver did not answer (${ctx.server.unreachable}), so neither the admin API nor the admin room can reach it: Tuwunel's CLI runs it on the stopped server.`,
+    };
+  const api = apiCannot ?? adminApiUnusable(ctx.server);
+  if (api === null)
+    return { via: 'admin-api', why: `${describeRelease(ctx.server)} serves the admin API: no downtime.` };
+  return { via: 'admin-room', why: `Through the admin room, with no downtime: ${api}.` };
+}
+
 interface UserCommandSpec<P> {
-  command: (ctx: PlanContext<P>) => string;
+  /** The admin command (admin room and CLI mode alike). */
+  command: (ctx: PlanContext<P, UserCommandScratch>) => string;
   read: (text: string, userId: string) => ReplyVerdict;
-  user: (ctx: PlanContext<P>) => string;
+  user: (ctx: PlanContext<P, UserCommandScratch>) => string;
   /** For the alert, e.g. "making @bob admin". */
-  doing: (ctx: PlanContext<P>) => string;
+  doing: (ctx: PlanContext<P, UserCommandScratch>) => string;
+  /** The same through the admin API (run when the plan chose it)… */
+  apiSteps: AdminApiStep<P, UserCommandScratch>[];
+  /** …unless the API cannot do what is asked: why not (the end of a sentence). */
+  apiCannot?: (ctx: PlanContext<P, UserCommandScratch>) => string | null;
 }
 
 /**
@@ -485,29 +530,48 @@ function replyVerdict(v: ReplyVerdict): StepVerdict {
   return v.ok ? { ok: true, summary: v.line } : { ok: false, message: `Tuwunel answered: ${v.line}` };
 }
 
-/**
- * The two routes of the runbook's user commands: the admin room when a token is stored, else CLI
- * mode — stop Tuwunel (it holds the RocksDB lock), run the command in a one-off container, and start
- * Tuwunel again in `finally`, confirmed with is-active.
- */
 /** When CLI mode stopped Tuwunel and when it ran again, for the sentence (epoch ms). */
 interface UserCommandScratch {
   stoppedAt: number;
   runningAgainAt: number;
 }
 
+/** The user, read from the admin API's answer (`GET /_synapse/admin/v2/users/{id}`, get_details.rs). */
+const userDetailsSchema = z.object({ admin: z.boolean().optional(), deactivated: z.boolean().optional() });
+
+function apiFailure(out: AdminApiOutput, what: string): StepVerdict {
+  const { errcode, error } = matrixError(out.json);
+  return {
+    ok: false,
+    message: `the admin API answered ${out.status}${errcode ? ` ${errcode}` : ''}${error ? ` (${error})` : ''} to ${what}`,
+  };
+}
+
+function userRouteOf<P>(spec: UserCommandSpec<P>) {
+  return (ctx: PlanContext<P, UserCommandScratch>): RouteChoice =>
+    userRoute(ctx, spec.apiCannot?.(ctx) ?? null);
+}
+
+/**
+ * The three routes' steps; each route's steps run only when the plan chose it. CLI mode stops Tuwunel (it
+ * holds the RocksDB lock), runs the command in a one-off container that ends by itself, and starts Tuwunel
+ * again in `finally`, confirmed with is-active.
+ */
 function userCommandSteps<P>(spec: UserCommandSpec<P>): {
   steps: Step<P, UserCommandScratch>[];
   finally: Step<P, UserCommandScratch>[];
 } {
-  const cli = (ctx: PlanContext<P, UserCommandScratch>) => !ctx.adminRoom;
+  const route = userRouteOf(spec);
+  const via = (r: RouteChoice['via']) => (ctx: PlanContext<P, UserCommandScratch>) => route(ctx).via === r;
+  const cli = via('cli');
   return {
     steps: [
+      ...spec.apiSteps.map((s) => ({ ...s, when: via('admin-api') })),
       {
         kind: 'admin-room',
         id: 'admin-room',
         title: 'Send the command to the admin room',
-        when: (ctx) => ctx.adminRoom,
+        when: via('admin-room'),
         command: spec.command,
         timeoutMs: (ctx) => ctx.settings.adminReplyTimeoutMs,
         check: (reply, ctx) => replyVerdict(spec.read(reply, spec.user(ctx))),
@@ -539,23 +603,16 @@ function userCommandSteps<P>(spec: UserCommandSpec<P>): {
           tuwunelExecuteCommand(ctx.profile, spec.command(ctx), ctx.settings.cliExecuteTimeoutSeconds),
         // The remote `timeout` fires first; this only catches a host that stopped answering.
         timeoutMs: (ctx) => (ctx.settings.cliExecuteTimeoutSeconds + 30) * 1000,
-        // Once Tuwunel has answered, waiting for `timeout` only prolongs the downtime.
-        stopWhen: (line, ctx) => spec.read(line, spec.user(ctx)).ok || line.includes(COMMAND_FAILED),
         check: (out, ctx) => {
           const v = spec.read(`${out.stdout}\n${out.stderr}`, spec.user(ctx));
-          if (out.stoppedEarly)
-            ctx.print(
-              'Tuwunel answered, so its one-off container was stopped instead of waiting for the timeout.',
-            );
+          if (out.exitCode === 124)
+            return {
+              ok: false,
+              message: `Tuwunel's CLI did not end within ${ctx.settings.cliExecuteTimeoutSeconds} s and was stopped (timeout)${v.ok ? `, after answering: ${v.line}` : ''}`,
+            };
           if (v.ok) return { ok: true, summary: v.line };
           const docker = dockerRunFailure(out);
           if (docker) return { ok: false, message: docker };
-          if (out.exitCode === 124) {
-            return {
-              ok: false,
-              message: `Tuwunel's CLI gave no answer within ${ctx.settings.cliExecuteTimeoutSeconds} s and was stopped (timeout)`,
-            };
-          }
           return {
             ok: false,
             message: `Tuwunel answered: ${v.line}${out.exitCode ? ` (exit code ${out.exitCode})` : ''}`,
@@ -589,8 +646,15 @@ function userCommandSteps<P>(spec: UserCommandSpec<P>): {
   };
 }
 
-function downtimeNote(ctx: StepContext<unknown, UserCommandScratch>): string {
-  if (ctx.adminRoom) return 'through the admin room, no downtime';
+const ROUTE_DOWNTIME: Record<RouteChoice['via'], string> = {
+  'admin-api': 'None, through the admin API.',
+  'admin-room': 'None, through the admin room.',
+  cli: 'About 30 seconds while Tuwunel is stopped for the command.',
+};
+
+function downtimeNote(ctx: StepContext<unknown, UserCommandScratch>, via: RouteChoice['via']): string {
+  if (via === 'admin-api') return 'through the admin API, no downtime';
+  if (via === 'admin-room') return 'through the admin room, no downtime';
   const { stoppedAt, runningAgainAt } = ctx.scratch;
   const seconds =
     stoppedAt && runningAgainAt ? Math.max(1, Math.round((runningAgainAt - stoppedAt) / 1000)) : null;
@@ -609,31 +673,72 @@ const makeAdminSpec: UserCommandSpec<UserParams> = {
   read: readMakeUserAdminReply,
   user: (ctx) => ctx.params.user,
   doing: (ctx) => `making ${ctx.params.user} an admin`,
+  apiSteps: [
+    {
+      kind: 'admin-api',
+      id: 'look-up-user',
+      title: 'Look the user up (admin API)',
+      method: 'GET',
+      path: (ctx) => `/v2/users/${userPath(ctx.params.user)}`,
+      timeoutMs: (ctx) => ctx.settings.adminReplyTimeoutMs,
+      // PUT /v2/users/{id} creates a missing user: only someone who exists is made admin.
+      check: (out, ctx) => {
+        if (out.status === 404)
+          return { ok: false, message: `there is no user ${ctx.params.user} on this server` };
+        const user = userDetailsSchema.safeParse(out.json);
+        if (out.status !== 200 || !user.success) return apiFailure(out, `looking up ${ctx.params.user}`);
+        if (user.data.deactivated)
+          return { ok: false, message: `${ctx.params.user} is deactivated and cannot be made an admin` };
+        if (user.data.admin) {
+          const already = `${ctx.params.user} already is a server admin.`;
+          return { ok: true, summary: already, finish: `${already} Nothing was changed.` };
+        }
+        return { ok: true, summary: `${ctx.params.user} exists and is not an admin yet.` };
+      },
+    },
+    {
+      kind: 'admin-api',
+      id: 'grant-admin',
+      title: 'Grant admin rights (admin API)',
+      method: 'PUT',
+      path: (ctx) => `/v2/users/${userPath(ctx.params.user)}`,
+      json: () => ({ admin: true }),
+      timeoutMs: (ctx) => ctx.settings.adminReplyTimeoutMs,
+      check: (out, ctx) => {
+        const user = userDetailsSchema.safeParse(out.json);
+        if (out.status === 200 && user.success && user.data.admin)
+          return { ok: true, summary: `${ctx.params.user} has been granted admin privileges.` };
+        return apiFailure(out, `making ${ctx.params.user} an admin`);
+      },
+    },
+  ],
 };
 
 const userMakeAdmin = defineAction<UserParams, UserCommandScratch>({
   id: 'user.make-admin',
-  title: 'Make a user server admin',
+  title: 'Make someone a server admin',
   description:
-    "Grants a local user server-admin rights: through the admin room when a Matrix admin token is stored (no downtime), otherwise with Tuwunel's CLI as in the runbook (Tuwunel stopped for about 30 s, always started again).",
+    'Gives a person on your server admin rights. With the admin sign-in stored it goes through the admin API or the admin room with no downtime; otherwise Tuwunel stops for about 30 seconds and is always started again.',
   group: 'Users',
   host: 'homeserver',
-  danger: (ctx) => (ctx.adminRoom ? 'disruptive' : 'outage'),
-  downtime: (ctx) =>
-    ctx.adminRoom
-      ? 'None (admin room).'
-      : 'About 30 s: Tuwunel must stop to release its database lock (CLI mode).',
+  asksServer: true,
+  route: userRouteOf(makeAdminSpec),
+  danger: (ctx) => (userRouteOf(makeAdminSpec)(ctx).via === 'cli' ? 'outage' : 'disruptive'),
+  downtime: (ctx) => ROUTE_DOWNTIME[userRouteOf(makeAdminSpec)(ctx).via],
   params: z.object({ user: userParam }).strict(),
   bind: (p, profile) => ({ user: bindLocalUser('user', p.user, profile) }),
   confirm: (ctx) =>
-    ctx.adminRoom
-      ? `Grant ${ctx.params.user} server-admin rights on ${ctx.profile.serverName} (through the admin room; no downtime).`
-      : `Stop matrix-tuwunel on ${hostLabel(ctx.profile, 'homeserver')}, grant ${ctx.params.user} server-admin rights with Tuwunel's CLI, then start it again: Matrix is unavailable for about 30 s.`,
+    userRouteOf(makeAdminSpec)(ctx).via === 'cli'
+      ? `Stop Tuwunel on ${hostLabel(ctx.profile, 'homeserver')}, make ${ctx.params.user} a server admin with Tuwunel's CLI, then start it again: Matrix is down for about 30 seconds.`
+      : `Make ${ctx.params.user} a server admin on ${ctx.profile.serverName} (${ROUTE_DOWNTIME[userRouteOf(makeAdminSpec)(ctx).via].replace(/\.$/, '').toLowerCase()}).`,
   locks: () => ['homeserver'],
   maintenanceWindow: (ctx) =>
-    ctx.adminRoom ? null : { units: [TUWUNEL_UNIT], reason: `Making ${ctx.params.user} an admin (CLI mode)` },
+    userRouteOf(makeAdminSpec)(ctx).via === 'cli'
+      ? { units: [TUWUNEL_UNIT], reason: `making ${ctx.params.user} an admin, with Tuwunel stopped` }
+      : null,
   ...userCommandSteps(makeAdminSpec),
-  success: (ctx) => `${ctx.params.user} is now a server admin (${downtimeNote(ctx)}).`,
+  success: (ctx) =>
+    `${ctx.params.user} is now a server admin (${downtimeNote(ctx, userRouteOf(makeAdminSpec)(ctx).via)}).`,
   interrupted: CLI_MODE_INTERRUPTED,
 });
 
@@ -642,37 +747,70 @@ interface DeactivateParams {
   leaveRooms: boolean;
 }
 
+const deactivateSpec: UserCommandSpec<DeactivateParams> = {
+  command: (ctx) => deactivateUserCommand(ctx.params.user, ctx.params.leaveRooms),
+  read: readDeactivateReply,
+  user: (ctx) => ctx.params.user,
+  doing: (ctx) => `deactivating ${ctx.params.user}`,
+  // POST /v1/deactivate is `users deactivate --no-leave-rooms` (deactivate_account.rs): it cannot take them out.
+  apiCannot: (ctx) => (ctx.params.leaveRooms ? 'the admin API cannot take someone out of their rooms' : null),
+  apiSteps: [
+    {
+      kind: 'admin-api',
+      id: 'deactivate',
+      title: 'Deactivate the account (admin API)',
+      method: 'POST',
+      path: (ctx) => `/v1/deactivate/${userPath(ctx.params.user)}`,
+      json: () => ({ erase: false }),
+      timeoutMs: (ctx) => ctx.settings.adminReplyTimeoutMs,
+      check: (out, ctx) => {
+        if (out.status === 200) return { ok: true, summary: `User ${ctx.params.user} has been deactivated` };
+        if (out.status === 404)
+          return { ok: false, message: `there is no user ${ctx.params.user} on this server` };
+        return apiFailure(out, `deactivating ${ctx.params.user}`);
+      },
+    },
+  ],
+};
+
 const userDeactivate = defineAction<DeactivateParams, UserCommandScratch>({
   id: 'user.deactivate',
-  title: 'Deactivate a user',
+  title: "Close someone's account",
   description:
-    'Deactivates a local user (permanent). By default they leave all rooms; leaveRooms=false keeps them as ghosts (--no-leave-rooms). Through the admin room when a Matrix admin token is stored, otherwise CLI mode as in the runbook.',
+    'Deactivates an account for good: they can no longer sign in. Cannot be undone. With the admin sign-in stored there is no downtime; otherwise Tuwunel stops for about 30 seconds and is always started again.',
   group: 'Users',
   host: 'homeserver',
-  danger: (ctx) => (ctx.adminRoom ? 'disruptive' : 'outage'),
-  downtime: (ctx) =>
-    ctx.adminRoom
-      ? 'None (admin room).'
-      : 'About 30 s: Tuwunel must stop to release its database lock (CLI mode).',
+  asksServer: true,
+  route: userRouteOf(deactivateSpec),
+  danger: (ctx) => (userRouteOf(deactivateSpec)(ctx).via === 'cli' ? 'outage' : 'disruptive'),
+  downtime: (ctx) => ROUTE_DOWNTIME[userRouteOf(deactivateSpec)(ctx).via],
   params: z
     .object({
       user: userParam,
-      leaveRooms: flagParam(true).describe('Remove the user from all rooms (default true)'),
+      leaveRooms: flagParam(true).describe("If unticked they stay listed in their rooms but can't write"),
     })
     .strict(),
-  bind: (p, profile) => ({ user: bindLocalUser('user', p.user, profile), leaveRooms: p.leaveRooms }),
-  confirm: (ctx) =>
-    `Deactivate ${ctx.params.user} permanently (cannot be undone)${ctx.params.leaveRooms ? ' and remove them from all their rooms' : ', keeping them in their rooms as a ghost'}${ctx.adminRoom ? ' (through the admin room; no downtime)' : `; Tuwunel on ${hostLabel(ctx.profile, 'homeserver')} stops for about 30 s (CLI mode)`}.`,
+  bind: (p, profile) => {
+    const user = bindLocalUser('user', p.user, profile);
+    if (user === serverUser(profile))
+      throw new ActionRefused(
+        `${user} is Tuwunel's own service account (the admin bot); deactivating it would break the admin room.`,
+        'Pick the account of a person.',
+      );
+    return { user, leaveRooms: p.leaveRooms };
+  },
+  confirm: (ctx) => {
+    const via = userRouteOf(deactivateSpec)(ctx).via;
+    return `Close ${ctx.params.user}'s account for good (cannot be undone)${ctx.params.leaveRooms ? ' and remove them from all their rooms' : ', leaving them listed in their rooms'}${via === 'cli' ? `; Tuwunel on ${hostLabel(ctx.profile, 'homeserver')} stops for about 30 seconds` : ` (${ROUTE_DOWNTIME[via].replace(/\.$/, '').toLowerCase()})`}.`;
+  },
   locks: () => ['homeserver'],
   maintenanceWindow: (ctx) =>
-    ctx.adminRoom ? null : { units: [TUWUNEL_UNIT], reason: `Deactivating ${ctx.params.user} (CLI mode)` },
-  ...userCommandSteps<DeactivateParams>({
-    command: (ctx) => deactivateUserCommand(ctx.params.user, ctx.params.leaveRooms),
-    read: readDeactivateReply,
-    user: (ctx) => ctx.params.user,
-    doing: (ctx) => `deactivating ${ctx.params.user}`,
-  }),
-  success: (ctx) => `${ctx.params.user} is deactivated (${downtimeNote(ctx)}).`,
+    userRouteOf(deactivateSpec)(ctx).via === 'cli'
+      ? { units: [TUWUNEL_UNIT], reason: `deactivating ${ctx.params.user}, with Tuwunel stopped` }
+      : null,
+  ...userCommandSteps(deactivateSpec),
+  success: (ctx) =>
+    `${ctx.params.user} is deactivated (${downtimeNote(ctx, userRouteOf(deactivateSpec)(ctx).via)}).`,
   interrupted: CLI_MODE_INTERRUPTED,
 });
 
@@ -682,94 +820,90 @@ interface ServerParams {
   server: string;
 }
 
-/** vars.yml as read (and its hash), the edited text to write back, and what the edit did. */
-interface FederationScratch {
-  text: string;
+/**
+ * What the look before the plan found: vars.yml as read (its hash, for the write-if-unchanged), the edited
+ * text, the diff and notes the plan shows, and the lint of the edited text (what the apply deploys). When the
+ * edit changes nothing, `unchanged` says so and the run ends there.
+ */
+interface FederationScratch extends PreflightScratch {
   sha256: string;
   newText: string;
   message: string;
+  diff: string;
+  notes: string[];
+  unchanged: string;
 }
 
 function federationAction(op: AllowlistOp): AnyAction {
+  const changes = (ctx: PlanContext<ServerParams, FederationScratch>) => ctx.scratch.unchanged === undefined;
   return defineAction<ServerParams, FederationScratch>({
     id: `federation.${op}`,
-    title: op === 'allow' ? 'Allow a federation peer' : 'Disallow a federation peer',
+    title: op === 'allow' ? 'Let another server talk to yours' : 'Stop talking to another server',
     description:
       op === 'allow'
-        ? 'Adds a server to matrix_tuwunel_config_allowed_remote_server_names in vars.yml on the deploy host (as an anchored regex, ^chat\\.example\\.org$, keeping comments and order), shows the diff, then applies the configuration.'
-        : 'Removes a server from matrix_tuwunel_config_allowed_remote_server_names in vars.yml on the deploy host (never your own server: runbook lesson #1), shows the diff, then applies the configuration.',
+        ? 'Adds a Matrix server to the servers yours federates with, shows you the change, then applies it (Tuwunel restarts for a few seconds).'
+        : 'Removes a Matrix server from the servers yours federates with, shows you the change, then applies it (Tuwunel restarts for a few seconds). Your own server can never be removed.',
     group: 'Federation',
     host: 'deploy',
+    asksServer: true,
     danger: () => 'disruptive',
-    downtime: () => 'Tuwunel restarts when the configuration is applied (seconds).',
+    downtime: () => 'A few seconds while Tuwunel restarts with the new configuration.',
     params: z.object({ server: serverNameParam }).strict(),
+    // The edit and its lint, before the plan: the plan shows the diff, and a refused edit never runs.
+    inspect: async (ctx, io) => {
+      const read = await readDeployVars(ctx, io);
+      const edit = editAllowlist(
+        read.text,
+        op,
+        ctx.params.server,
+        ctx.profile.serverName,
+        ctx.profile.deploy.varsFile,
+      );
+      if (!edit.changed) return { sha256: read.sha256, unchanged: edit.message, notes: edit.warnings };
+      return {
+        sha256: read.sha256,
+        newText: edit.text,
+        message: edit.message,
+        diff: edit.diff,
+        notes: edit.warnings,
+        vars: lintForApply(edit.text, ctx),
+      };
+    },
     confirm: (ctx) =>
-      op === 'allow'
-        ? `Add ${serverRegex(ctx.params.server)} to the federation allowlist in ${ctx.profile.deploy.varsFile} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)}, then apply the configuration (install-all,start), which restarts Tuwunel.`
-        : `Remove ${ctx.params.server} from the federation allowlist in ${ctx.profile.deploy.varsFile} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)}, then apply the configuration (install-all,start), which restarts Tuwunel.`,
+      `${
+        op === 'allow'
+          ? `Add ${serverRegex(ctx.params.server)} to the federation allowlist in ${ctx.profile.deploy.varsFile} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)}`
+          : `Remove ${ctx.params.server} from the federation allowlist in ${ctx.profile.deploy.varsFile} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)}`
+      }, then apply the configuration (install-all,start), which restarts Tuwunel.${warningsNote(ctx)}`,
     locks: (ctx) => [ctx.profile.deploy.host, 'homeserver'],
-    maintenanceWindow: () => ({ units: 'all', reason: `Applying a federation ${op} (federation.${op})` }),
+    maintenanceWindow: () => ({ units: 'all', reason: 'applying the federation allowlist change' }),
     steps: [
-      {
-        kind: 'remote',
-        id: 'read-vars',
-        title: 'Read vars.yml',
-        host: deployHost,
-        privileged: true,
-        quiet: true,
-        command: (ctx) => readWithHashCommand(varsFilePath(ctx.profile)),
-        timeoutMs: (ctx) => ctx.settings.fileCommandTimeoutMs,
-        check: (out, ctx) => {
-          if (out.exitCode !== 0) {
-            return {
-              ok: false,
-              message: `could not read ${varsFilePath(ctx.profile)}: ${out.stderr.trim().split('\n').at(-1) ?? `exit code ${out.exitCode}`}`,
-            };
-          }
-          const nl = out.stdout.indexOf('\n');
-          const remoteHash = out.stdout.slice(0, nl).split(' ')[0] ?? '';
-          const text = out.stdout.slice(nl + 1);
-          const localHash = createHash('sha256').update(text, 'utf8').digest('hex');
-          if (!/^[0-9a-f]{64}$/.test(remoteHash) || remoteHash !== localHash) {
-            return {
-              ok: false,
-              message: `${varsFilePath(ctx.profile)} could not be read consistently (it changed while being read, or is not UTF-8 text)`,
-            };
-          }
-          ctx.scratch.text = text;
-          ctx.scratch.sha256 = remoteHash;
-          const lines = text.split('\n').length - 1;
-          return { ok: true, summary: `Read ${lines} ${lines === 1 ? 'line' : 'lines'}.` };
-        },
-      },
       {
         kind: 'local',
         id: 'edit',
         title: op === 'allow' ? 'Add the server to the allowlist' : 'Remove the server from the allowlist',
-        describe: (ctx) =>
-          op === 'allow'
+        describe: (ctx) => {
+          if (ctx.scratch.unchanged !== undefined) return `${ctx.scratch.unchanged} Nothing to do.`;
+          if (ctx.scratch.diff !== undefined)
+            return `${ctx.scratch.message} The change (comments and order kept):\n${ctx.scratch.diff.trimEnd()}`;
+          return op === 'allow'
             ? `Append '${serverRegex(ctx.params.server)}' to matrix_tuwunel_config_allowed_remote_server_names (YAML-aware, comments and order kept) and show the diff.`
-            : `Remove the entry for ${ctx.params.server} from matrix_tuwunel_config_allowed_remote_server_names (refused for ${ctx.profile.serverName}) and show the diff.`,
+            : `Remove the entry for ${ctx.params.server} from matrix_tuwunel_config_allowed_remote_server_names (refused for ${ctx.profile.serverName}) and show the diff.`;
+        },
         run: (ctx) => {
-          const edit = editAllowlist(
-            ctx.scratch.text ?? '',
-            op,
-            ctx.params.server,
-            ctx.profile.serverName,
-            ctx.profile.deploy.varsFile,
-          );
-          for (const w of edit.warnings) ctx.print(`Note: ${w}`);
-          if (!edit.changed) return { ok: true, summary: edit.message, finish: edit.message };
-          for (const line of edit.diff.trimEnd().split('\n')) ctx.print(line);
-          ctx.scratch.newText = edit.text;
-          ctx.scratch.message = edit.message;
-          return { ok: true, summary: edit.message };
+          for (const w of ctx.scratch.notes ?? []) ctx.print(`Note: ${w}`);
+          if (ctx.scratch.unchanged !== undefined)
+            return { ok: true, summary: ctx.scratch.unchanged, finish: ctx.scratch.unchanged };
+          for (const line of (ctx.scratch.diff ?? '').trimEnd().split('\n')) ctx.print(line);
+          return { ok: true, summary: ctx.scratch.message ?? 'The allowlist was edited.' };
         },
       },
+      preflightStep<ServerParams, FederationScratch>(changes),
       {
         kind: 'remote',
         id: 'write-vars',
         title: 'Write vars.yml (only if unchanged since read)',
+        when: changes,
         host: deployHost,
         privileged: true,
         command: (ctx) =>
@@ -794,7 +928,7 @@ function federationAction(op: AllowlistOp): AnyAction {
           };
         },
       },
-      configApplyStep<ServerParams>({ id: 'playbook-install-all' }),
+      configApplyStep<ServerParams, FederationScratch>({ id: 'playbook-install-all', when: changes }),
     ],
     finally: [],
     success: (ctx) => `${ctx.scratch.message ?? 'The allowlist was edited.'} The configuration was applied.`,
@@ -814,8 +948,8 @@ interface UnitParams {
 
 const logsFollow = defineAction<UnitParams>({
   id: 'logs.follow',
-  title: 'Follow a service log',
-  description: 'Streams journalctl -fu <unit> from the homeserver until you stop it. Read-only.',
+  title: "Watch a service's log",
+  description: "Shows a service's log live. Changes nothing.",
   group: 'Logs',
   host: 'homeserver',
   danger: () => 'safe',
@@ -845,26 +979,42 @@ interface AdminCommandParams {
   command: string;
 }
 
+/** The command as the running release reads it (its guards were applied when the parameters were bound). */
+const adminCheck = (ctx: PlanContext<AdminCommandParams>) =>
+  checkAdminCommand(ctx.params.command, releaseOf(ctx.server));
+
 const adminCommand = defineAction<AdminCommandParams>({
   id: 'admin.command',
-  title: 'Run an admin command',
+  title: 'Send an admin command',
   description:
-    'Sends any !admin command to the admin room and shows the bot\'s reply. "rooms list" is refused (it hung the server in the runbook); "server shutdown" and "server restart" need confirmation.',
+    "Sends a command to Tuwunel's admin room and shows the reply. Commands that could hang or stop the server are refused or ask first.",
   group: 'Admin',
   host: 'homeserver',
-  danger: (ctx) => (bindAdminCommand(ctx.params.command).outage ? 'outage' : 'safe'),
-  downtime: (ctx) => bindAdminCommand(ctx.params.command).outage ?? 'None.',
+  asksServer: true,
+  danger: (ctx) => (adminCheck(ctx).outage ? 'outage' : 'safe'),
+  downtime: (ctx) => adminCheck(ctx).outage ?? 'None.',
   params: z.object({ command: adminCommandParam }).strict(),
-  bind: (p) => ({ command: bindAdminCommand(p.command).command }),
-  confirm: (ctx) =>
-    bindAdminCommand(ctx.params.command).outage ?? `Send "!admin ${ctx.params.command}" to the admin room.`,
-  locks: (ctx) => (bindAdminCommand(ctx.params.command).outage ? ['homeserver'] : []),
+  bind: (p, _profile, server) => ({ command: bindAdminCommand(p.command, releaseOf(server)).command }),
+  confirm: (ctx) => adminCheck(ctx).outage ?? `Send "!admin ${ctx.params.command}" to the admin room.`,
+  locks: (ctx) => (adminCheck(ctx).outage ? ['homeserver'] : []),
   requiresAdminToken: true,
   steps: [
+    {
+      kind: 'local',
+      id: 'known-stub',
+      title: 'A command Tuwunel has disabled',
+      when: (ctx) => adminCheck(ctx).stub !== undefined,
+      describe: (ctx) => adminCheck(ctx).stub ?? '',
+      run: (ctx) => {
+        const stub = adminCheck(ctx).stub ?? '';
+        return { ok: true, summary: stub, finish: stub };
+      },
+    },
     {
       kind: 'admin-room',
       id: 'admin-room',
       title: 'Send the command to the admin room',
+      when: (ctx) => adminCheck(ctx).stub === undefined,
       command: (ctx) => ctx.params.command,
       timeoutMs: (ctx) => ctx.settings.adminReplyTimeoutMs,
       check: (reply) => {

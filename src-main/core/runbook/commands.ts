@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { SHUTDOWN_COMMAND } from '../matrix/tuwunel-admin';
 import type { Profile } from '../profile/schema';
 import { shellCommand, shellQuote } from '../ssh/quote';
 
@@ -23,7 +24,12 @@ export function tuwunelImage(profile: Profile): string {
   return `${image}:${version.startsWith('v') ? version : `v${version}`}`;
 }
 
-/** The runbook's CLI mode: a one-off Tuwunel container on the stopped server's data, bounded by `timeout`. */
+/**
+ * CLI mode as upstream documents it (docs/maintenance.md, src/main/args.rs since 1.7.0): a one-off Tuwunel
+ * container on the stopped server's data that does not listen (`--maintenance`), runs the command, then
+ * `server shutdown` and exits by itself. A bare `--execute` keeps serving after the command (the runbook's
+ * "hang"); `timeout` stays as the guard should the container not end.
+ */
 export function tuwunelExecuteCommand(
   profile: Profile,
   adminCommand: string,
@@ -43,8 +49,11 @@ export function tuwunelExecuteCommand(
     '-e',
     'TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml',
     tuwunelImage(profile),
+    '--maintenance',
     '--execute',
     adminCommand,
+    '--execute',
+    SHUTDOWN_COMMAND,
   );
 }
 
@@ -82,15 +91,27 @@ export function configApplyLogFile(profile: Profile, at: Date): string {
   return posix.join(profile.deploy.logDir, `config-apply-${logStamp(at)}.log`);
 }
 
+/** Exit code of configApplyCommand when vars.yml is not the file that was checked (ansible-playbook's own are 0–5, 99, 250). */
+export const VARS_CHANGED_EXIT = 75;
+
 /**
  * install-all,start with the output also written to a log on the deploy host, and `set -o pipefail`
  * so a failing playbook is not hidden by `tee` succeeding (the runbook's warning). The SSH pool runs
- * commands under /bin/sh, which may lack pipefail (dash), hence bash.
+ * commands under /bin/sh, which may lack pipefail (dash), hence bash. With `varsSha256`, it runs only
+ * while vars.yml is still the file the pre-flight linted.
  */
-export function configApplyCommand(profile: Profile, at: Date): string {
+export function configApplyCommand(profile: Profile, at: Date, varsSha256: string | null = null): string {
   const logDir = profile.deploy.logDir;
+  const guard =
+    varsSha256 === null
+      ? []
+      : [
+          `h=$(sha256sum < ${shellQuote(varsFilePath(profile))}) || exit 1;`,
+          `if [ "\${h%% *}" != ${shellQuote(varsSha256)} ]; then echo ${shellQuote(`${varsFilePath(profile)} changed since it was checked; the playbook did not run.`)} >&2; exit ${VARS_CHANGED_EXIT}; fi;`,
+        ];
   const script = [
     'set -o pipefail;',
+    ...guard,
     `cd ${shellQuote(profile.deploy.dir)}`,
     `&& mkdir -p ${shellQuote(logDir)}`,
     `&& ${shellCommand(...playbookWords(profile, 'install-all,start'))} 2>&1`,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidInput } from '../errors';
 import { parseLocalUserId, serverNameProblem, userInputProblem } from '../lib/grammar';
-import { checkAdminCommand } from '../matrix/tuwunel-admin';
+import { checkAdminCommand } from '../matrix/admin-grammar';
 import type { Profile } from '../profile/schema';
 import { ActionRefused } from './errors';
 
@@ -19,7 +19,7 @@ export const userParam = z
     const problem = userInputProblem(s);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .describe('A user of this server: @localpart:server or just the localpart');
+  .describe('e.g. @alice:example.org, or just alice');
 
 /**
  * Accepts true/false and the strings the command line passes ("true", "false", "yes", "no"). The
@@ -39,7 +39,7 @@ export const serverNameParam = z
     const problem = serverNameProblem(s);
     if (problem) ctx.addIssue({ code: 'custom', message: `server name ${problem}` });
   })
-  .describe('A Matrix server name: hostname, IPv4 or [IPv6], optional :port (e.g. chat.example.org)');
+  .describe('e.g. chat.example.org');
 
 export const unitParam = z
   .string()
@@ -70,12 +70,16 @@ export function bindProfileUnit(field: string, unit: string, profile: Profile): 
   return unit;
 }
 
-/** Normalises to the command without `!admin`, or refuses `rooms list`. */
-export function bindAdminCommand(input: string): { command: string; outage: string | null } {
-  const check = checkAdminCommand(input);
+/**
+ * Normalises to the command without `!admin`, as the server at `release` reads it, or refuses it: every
+ * spelling of listing all rooms, and the commands whose text or reply carries a registration token.
+ */
+export function bindAdminCommand(input: string, release: string): { command: string; outage: string | null } {
+  const check = checkAdminCommand(input, release);
   if (check.refused) throw new ActionRefused(check.refused.reason, check.refused.nextStep);
-  if (check.command === '') throw new InvalidInput('command', 'is empty after the !admin prefix');
-  return { command: check.command, outage: check.outage ?? null };
+  if (check.carriesToken) throw new ActionRefused(check.carriesToken.reason, check.carriesToken.nextStep);
+  if (check.text === '') throw new InvalidInput('command', 'is empty after the !admin prefix');
+  return { command: check.text, outage: check.outage ?? null };
 }
 
 /** Turns a zod failure into the app's InvalidInput, naming the first bad field. */

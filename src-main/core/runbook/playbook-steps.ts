@@ -1,16 +1,28 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { expandHome } from '../profile/load';
 import type { HostRole, Profile } from '../profile/schema';
+import { configFindings } from '../status/checks/config-lint';
+import type { Finding } from '../status/types';
 import { systemGit } from '../vault/git';
 import { advanceJournal } from '../vault/rotation-lock';
 import { describeAnsibleProblem, parseAnsibleOutput } from './ansible-output';
-import { configApplyCommand, configApplyLogFile } from './commands';
+import {
+  configApplyCommand,
+  configApplyLogFile,
+  readWithHashCommand,
+  VARS_CHANGED_EXIT,
+  varsFilePath,
+} from './commands';
+import { ActionRefused, RemoteFileChanged } from './errors';
 import { rotationUnappliedAlert } from './rotation-alerts';
 import {
   type ActionGroup,
   type AnyAction,
   defineAction,
+  type InspectIo,
   type InterruptedSpec,
+  type LocalStep,
   type NoScratch,
   type PlanContext,
   type RemoteOutput,
@@ -26,6 +38,14 @@ export const deployHost = (ctx: PlanContext<unknown>): HostRole => ctx.profile.d
 
 /** Reads ansible-playbook's output: the RECAP decides, the first failed task explains. */
 function playbookVerdict(out: RemoteOutput, ctx: StepContext<unknown, object>): StepVerdict {
+  if (out.exitCode === VARS_CHANGED_EXIT && out.stderr.includes('changed since it was checked')) {
+    const error = new RemoteFileChanged(varsFilePath(ctx.profile));
+    return {
+      ok: false,
+      message: `${varsFilePath(ctx.profile)} changed after it was checked, so the playbook did not run`,
+      error,
+    };
+  }
   const summary = parseAnsibleOutput(`${out.stdout}\n${out.stderr}`);
   ctx.scratch.ansible = summary;
   for (const h of summary.recap) {
@@ -44,6 +64,139 @@ function playbookVerdict(out: RemoteOutput, ctx: StepContext<unknown, object>): 
   return {
     ok: false,
     message: problem ?? `ansible-playbook exited with code ${out.exitCode ?? `signal ${out.signal}`}`,
+  };
+}
+
+// ---------------------------------------------------------------- pre-flight
+
+/**
+ * The vars.yml an apply deploys, as linted before the plan was made: its SHA-256 (the apply refuses to run on
+ * any other file) and the findings that did not refuse it (warnings and notes, shown in the plan).
+ */
+export interface LintedVars {
+  sha256: string;
+  /** Warnings and what the lint could not tell: they never refuse the apply, the plan shows them. */
+  warnings: string[];
+}
+
+/** What an action that applies the configuration hands from its pre-flight to the apply. */
+export interface PreflightScratch {
+  vars: LintedVars;
+}
+
+/** The file as the deploy host has it, read consistently (the same bytes as its hash), or why not. */
+export function readVarsOutput(
+  out: { exitCode: number | null; stdout: string; stderr: string },
+  path: string,
+): { text: string; sha256: string } | { problem: string } {
+  if (out.exitCode !== 0)
+    return {
+      problem: `could not read ${path}: ${out.stderr.trim().split('\n').at(-1) || `exit code ${out.exitCode}`}`,
+    };
+  const nl = out.stdout.indexOf('\n');
+  const remoteHash = out.stdout.slice(0, nl).split(' ')[0] ?? '';
+  const text = out.stdout.slice(nl + 1);
+  const localHash = sha256(text);
+  if (!/^[0-9a-f]{64}$/.test(remoteHash) || remoteHash !== localHash)
+    return {
+      problem: `${path} could not be read consistently (it changed while being read, or is not UTF-8 text)`,
+    };
+  return { text, sha256: remoteHash };
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Reads vars.yml on the deploy host without changing anything; refuses when it cannot be read. */
+export async function readDeployVars(
+  ctx: PlanContext<unknown, object>,
+  io: InspectIo,
+): Promise<{ text: string; sha256: string }> {
+  const host = deployHost(ctx);
+  const path = varsFilePath(ctx.profile);
+  const out = await io.exec.exec(host, readWithHashCommand(path), {
+    sudo: ctx.profile.hosts[host].sudo,
+    timeoutMs: ctx.settings.fileCommandTimeoutMs,
+    label: 'Read vars.yml to check it before applying',
+  });
+  const read = readVarsOutput(out, path);
+  if ('problem' in read)
+    throw new ActionRefused(
+      `The configuration was not applied: ${read.problem}.`,
+      'Check the playbook checkout on the deploy host (the path in the profile’s deploy.varsFile), then try again.',
+    );
+  return read;
+}
+
+/**
+ * The runbook's lessons about vars.yml, for the exact text an apply deploys: a failing finding (YAML that does
+ * not parse, the own server missing from the allowlist while the pinned or running Tuwunel is below 1.8.0,
+ * registration on without a token) refuses the apply before anything runs on the deploy host; warnings and
+ * notes go into the plan. The texts follow the release the server says it runs.
+ */
+export function lintForApply(text: string, ctx: PlanContext<unknown, object>): LintedVars {
+  const findings = configFindings(text, {
+    serverName: ctx.profile.serverName,
+    pin: ctx.profile.homeserver.version,
+    path: ctx.profile.deploy.varsFile,
+    running: ctx.server.running,
+  });
+  const failing = findings.filter((f) => f.level === 'fail');
+  if (failing.length > 0)
+    throw new ActionRefused(
+      `The configuration was not applied, because vars.yml would break the server: ${failing.map((f) => f.detail).join(' ')}`,
+      'Fix vars.yml on the deploy host as the sentence says, then apply again; nothing ran on the deploy host.',
+    );
+  return { sha256: sha256(text), warnings: findings.filter(isWarning).map((f) => f.detail) };
+}
+
+function isWarning(f: Finding): boolean {
+  return f.level === 'warn' || f.level === 'unknown';
+}
+
+/** The look before the plan of an action that applies vars.yml as the deploy checkout has it. */
+export async function inspectDeployVars(
+  ctx: PlanContext<unknown, object>,
+  io: InspectIo,
+): Promise<PreflightScratch> {
+  return { vars: lintForApply((await readDeployVars(ctx, io)).text, ctx) };
+}
+
+/** The sentence part a confirm dialog adds for the warnings the pre-flight found. */
+export function warningsNote(ctx: PlanContext<unknown, Partial<PreflightScratch>>): string {
+  const warnings = ctx.scratch.vars?.warnings ?? [];
+  if (warnings.length === 0) return '';
+  return ` vars.yml has ${warnings.length} warning${warnings.length === 1 ? '' : 's'} (they do not stop the apply): ${warnings.join(' ')}`;
+}
+
+/** The pre-flight as the plan shows it and the run reports it: what was checked, and every warning. */
+export function preflightStep<P, S extends Partial<PreflightScratch>>(
+  when?: (ctx: PlanContext<P, S>) => boolean,
+): LocalStep<P, S> {
+  return {
+    kind: 'local',
+    id: 'preflight',
+    title: 'Check vars.yml before applying',
+    ...(when ? { when } : {}),
+    describe: (ctx) => {
+      const vars = ctx.scratch.vars;
+      if (!vars) return 'Lint the vars.yml the apply deploys; a failing finding refuses the apply.';
+      const head = `vars.yml (sha256 ${vars.sha256.slice(0, 12)}) passes the runbook's checks; the apply runs only on exactly this file.`;
+      return vars.warnings.length === 0 ? head : `${head} Warnings: ${vars.warnings.join(' ')}`;
+    },
+    run: (ctx) => {
+      const vars = ctx.scratch.vars;
+      if (!vars) return { ok: false, message: 'vars.yml was not checked before the run' };
+      for (const w of vars.warnings) ctx.print(`Warning: ${w}`);
+      return {
+        ok: true,
+        summary:
+          vars.warnings.length === 0
+            ? 'vars.yml passes the checks.'
+            : `vars.yml passes the checks, with ${vars.warnings.length} warning${vars.warnings.length === 1 ? '' : 's'}.`,
+      };
+    },
   };
 }
 
@@ -77,7 +230,7 @@ export function playbookStep<P, S extends object = NoScratch>(spec: {
  * "pushed but not applied" once that checkout is known to have the rotation (the alert raised after a
  * failed pull says which actions may clear it); only the token actions raise it (they override `alert`).
  */
-export function configApplyStep<P, S extends object = NoScratch>({
+export function configApplyStep<P, S extends Partial<PreflightScratch>>({
   id,
   when,
 }: {
@@ -89,7 +242,8 @@ export function configApplyStep<P, S extends object = NoScratch>({
       id,
       title: 'Apply the configuration',
       tags: 'install-all,start',
-      command: (ctx) => configApplyCommand(ctx.profile, ctx.startedAt),
+      // Exactly the linted file: any other vars.yml (edited since the check) stops it before ansible runs.
+      command: (ctx) => configApplyCommand(ctx.profile, ctx.startedAt, ctx.scratch.vars?.sha256 ?? null),
       logFile: (ctx) => configApplyLogFile(ctx.profile, ctx.startedAt),
     }),
     ...(when ? { when } : {}),
@@ -113,6 +267,11 @@ interface PlaybookActionSpec<S extends object> {
   confirm: (ctx: PlanContext<Record<string, never>, S>) => string;
   /** Alerts about these units stay quiet while the playbook restarts them. */
   maintenance: { units: string[] | 'all'; reason: string };
+  /**
+   * It deploys vars.yml (install-*, not just start): the pre-flight lints the deploy checkout's file before the
+   * plan, refuses on a failing finding, and the apply runs only on that exact file.
+   */
+  deploysVars?: boolean;
   steps: Step<Record<string, never>, S>[];
   success: string | ((ctx: StepContext<Record<string, never>, S>) => string);
   /** What a killed run may have left (Action.interrupted); the token actions leave it to their journal. */
@@ -120,7 +279,10 @@ interface PlaybookActionSpec<S extends object> {
 }
 
 /** An action that runs the playbook from the deploy host against the homeserver: both hosts locked. */
-export function playbookAction<S extends object = NoScratch>(spec: PlaybookActionSpec<S>): AnyAction {
+export function playbookAction<S extends Partial<PreflightScratch> = NoScratch>(
+  spec: PlaybookActionSpec<S>,
+): AnyAction {
+  const deploys = spec.deploysVars === true;
   return defineAction<Record<string, never>, S>({
     id: spec.id,
     title: spec.title,
@@ -131,10 +293,16 @@ export function playbookAction<S extends object = NoScratch>(spec: PlaybookActio
     downtime: () => spec.downtime,
     params: z.object({}).strict(),
     ...(spec.bind ? { bind: spec.bind } : {}),
-    confirm: spec.confirm,
+    ...(deploys
+      ? {
+          asksServer: true,
+          inspect: async (ctx, io) => (await inspectDeployVars(ctx, io)) as Partial<S>,
+        }
+      : {}),
+    confirm: (ctx) => `${spec.confirm(ctx)}${deploys ? warningsNote(ctx) : ''}`,
     locks: (ctx) => [ctx.profile.deploy.host, 'homeserver'],
     maintenanceWindow: () => spec.maintenance,
-    steps: spec.steps,
+    steps: deploys ? [preflightStep<Record<string, never>, S>(), ...spec.steps] : spec.steps,
     finally: [],
     success: (ctx) => (typeof spec.success === 'string' ? spec.success : spec.success(ctx)),
     ...(spec.interrupted ? { interrupted: spec.interrupted } : {}),

@@ -1,4 +1,5 @@
 import { HostBusy } from '../errors';
+import { pinnedFacts } from '../matrix/server-facts';
 import { expandHome } from '../profile/load';
 import type { Profile } from '../profile/schema';
 import type { HostLock, HostLocks } from '../ssh/host-lock';
@@ -137,7 +138,8 @@ export class Recovery {
       hosts = action.locks({
         profile: this.opts.profile,
         params: run.params,
-        adminRoom: run.route === 'admin-room',
+        adminToken: run.route !== null && run.route !== 'cli',
+        server: pinnedFacts(this.opts.profile),
         settings: DEFAULT_SETTINGS,
         startedAt: new Date(run.startedAt),
         scratch: {},
@@ -273,7 +275,7 @@ export class Recovery {
       {
         id: MAINTENANCE_REMINDER_ALERT,
         title: 'Maintenance mode is still on',
-        message: `Maintenance mode has been on for ${Math.round(onMs / 60_000)} min (since ${since} UTC: ${mode.reason}): Matrix may be down for everyone, and alerts about its units stay quiet. Run "Start the stack" when the work is done.`,
+        message: `Maintenance mode has been on for ${Math.round(onMs / 60_000)} min (since ${since} UTC: ${mode.reason}): Matrix may be down for everyone, and alerts about its units stay quiet. Run "Start all services" when the work is done.`,
         fixActionId: 'stack.start',
       },
       mode.setBy?.runId ?? MAINTENANCE_MODE_KEY,

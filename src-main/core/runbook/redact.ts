@@ -1,9 +1,13 @@
-/** What a secret is replaced with wherever run output, messages or the audit trail would show it. */
-export const MASK = '••••••';
+import { MASK } from '../lib/mask';
+import { maskTokenReplies } from '../matrix/tuwunel-admin';
+
+export { MASK };
 
 /**
  * Replaces the secret values in play with MASK. Secrets are matched longest first so that a secret
- * containing another is masked whole.
+ * containing another is masked whole. Complete texts also lose the tokens of Tuwunel's token replies
+ * (`token issue`, `token list`), whether the app knows those tokens or not: every run's output, record,
+ * sentence and audit line passes here, whichever front shows it.
  */
 export class Redactor {
   private readonly secrets: string[];
@@ -19,10 +23,10 @@ export class Redactor {
     this.firsts = new Set(this.secrets.map((s) => s[0] as string));
   }
 
-  /** Masks every secret in a complete text. */
+  /** Masks every secret, and every token in a Tuwunel token reply, in a complete text. */
   redact(text: string): string {
-    if (this.secrets.length === 0 || text.length === 0) return text;
-    return this.scan(text, text.length).text;
+    if (text.length === 0) return text;
+    return maskTokenReplies(this.secrets.length === 0 ? text : this.scan(text, text.length).text);
   }
 
   /** Masks every string in a JSON-like value (audit records, step summaries). */

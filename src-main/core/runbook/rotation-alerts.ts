@@ -15,7 +15,7 @@ import type { PlanContext, StepAlert } from './types';
 export const TOKEN_ROTATE_ACTION = 'token.rotate';
 export const TOKEN_APPLY_ACTION = 'token.apply';
 export const TOKEN_ROLLBACK_ACTION = 'token.rollback';
-export const TOKEN_APPLY_TITLE = 'Apply the rotated registration token';
+export const TOKEN_APPLY_TITLE = 'Make the new sign-up token live';
 
 export const ROTATION_UNAPPLIED_ALERT = 'token-rotation-unapplied';
 export const ROTATION_UNPUSHED_ALERT = 'token-rotation-unpushed';

@@ -6,7 +6,7 @@ import type { ErrorInfo } from '../errors';
 import { ownerAlive, processStartOf } from '../lib/lock-file';
 import { readShared, writeShared } from '../lib/shared-file';
 import type { HostRole } from '../profile/schema';
-import type { RunState, STEP_KINDS, StepState } from '../vocab';
+import { ROUTES, type Route, type RunState, type STEP_KINDS, type StepState } from '../vocab';
 import type { AnsibleSummary } from './ansible-output';
 import type { StickyAlert } from './sticky-alerts';
 import type { Danger } from './types';
@@ -51,7 +51,7 @@ export interface RunRecord {
   params: Record<string, unknown>;
   danger: Danger;
   /** user.* actions: which route was taken. */
-  route: 'admin-room' | 'cli' | null;
+  route: Route | null;
   state: RunState;
   /** A sentence a person understands; null while running. */
   sentence: string | null;
@@ -128,7 +128,7 @@ export const activeRunSchema = z.object({
   owner: runOwnerSchema,
   title: z.string(),
   params: z.record(z.string(), z.unknown()),
-  route: z.enum(['admin-room', 'cli']).nullable(),
+  route: z.enum(ROUTES).nullable(),
   startedAt: z.string(),
   /** The planned steps, main then finally. */
   steps: z.array(z.object({ id: z.string(), title: z.string(), phase: z.enum(['main', 'finally']) })),

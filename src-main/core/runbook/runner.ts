@@ -3,8 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { Cancelled, describeError, HostBusy, isAppError, SecretMissing, Timeout } from '../errors';
 import { sleep } from '../lib/sleep';
+import { adminApiRequest } from '../matrix/admin-api';
 import { AdminRoomClient } from '../matrix/admin-room';
 import { request } from '../matrix/http';
+import { pinnedFacts, type ServerFacts } from '../matrix/server-facts';
 import { readAnyReply } from '../matrix/tuwunel-admin';
 import { expandHome } from '../profile/load';
 import type { Profile } from '../profile/schema';
@@ -12,7 +14,7 @@ import type { SecretStore } from '../secrets/types';
 import { type HostLock, HostLocks } from '../ssh/host-lock';
 import { TailBuffer } from '../ssh/tail-buffer';
 import type { RemoteExec } from '../ssh/types';
-import { HOST_ROLES, isPerHostSecret, SECRET_KINDS } from '../vocab';
+import { HOST_ROLES, isPerHostSecret, type Route, SECRET_KINDS } from '../vocab';
 import type { AuditLog, AuditOutcome } from './audit';
 import { CATALOG } from './catalog';
 import { TypedEmitter } from './emitter';
@@ -63,6 +65,10 @@ export interface RunbookOptions {
   catalog?: readonly AnyAction[];
   /** Values to mask besides the profile's stored secrets. */
   extraSecrets?: string[];
+  /** More values to mask, looked up for each plan (the vault's registration token, the invites the app issued). */
+  maskedValues?: () => Promise<string[]>;
+  /** Asks the homeserver what it runs, for actions that plan by it (`asksServer`). Default: the profile's pin. */
+  server?: () => Promise<ServerFacts>;
   /** Where runs in progress are recorded (the data folder), so a killed one can be recovered from. */
   activeRuns?: ActiveRuns;
   /**
@@ -79,7 +85,9 @@ export interface Plan {
   downtime: string;
   /** The sentence the user confirms. */
   confirm: string;
-  route: 'admin-room' | 'cli' | null;
+  /** User actions: how they reach Tuwunel, and why this way. */
+  route: Route | null;
+  routeWhy: string | null;
   /** Hosts the run will lock; empty for read-only actions. */
   locks: string[];
   steps: PlannedStep[];
@@ -266,14 +274,20 @@ export class Runbook {
     issueConfirmation: boolean,
   ): Promise<PreparedRun> {
     const { action, ctx } = await this.bindContext(actionId, rawParams, new Date());
-    const redactor = new Redactor([...(await this.secretValues()), ...(this.opts.extraSecrets ?? [])]);
+    const redactor = new Redactor([
+      ...(await this.secretValues()),
+      ...(this.opts.extraSecrets ?? []),
+      ...((await this.opts.maskedValues?.().catch(() => [])) ?? []),
+    ]);
+    const route = action.route?.(ctx) ?? null;
     const plan: Plan = {
       action,
       params: ctx.params,
       danger: action.danger(ctx),
       downtime: action.downtime(ctx),
       confirm: action.confirm(ctx),
-      route: isUserAction(action) ? (ctx.adminRoom ? 'admin-room' : 'cli') : null,
+      route: route?.via ?? null,
+      routeWhy: route?.why ?? null,
       locks: [...new Set(action.locks(ctx))],
       steps: [
         ...this.planned(action.steps, ctx, 'main'),
@@ -355,7 +369,7 @@ export class Runbook {
       profile: this.profile.name,
       params: redactor.redactValue(ctx.params),
       danger,
-      route: isUserAction(action) ? (ctx.adminRoom ? 'admin-room' : 'cli') : null,
+      route: action.route?.(ctx).via ?? null,
       state: 'running',
       sentence: null,
       startedAt: startedAt.toISOString(),
@@ -442,18 +456,22 @@ export class Runbook {
     const action = this.catalog.find((a) => a.id === actionId);
     if (!action) throw new UnknownAction(actionId);
     const parsed = parseParams(action.params, rawParams);
-    const params = action.bind ? action.bind(parsed, this.profile) : parsed;
-    const adminRoom = await this.hasAdminToken();
-    if (action.requiresAdminToken && !adminRoom) throw new SecretMissing('matrix-admin-token');
+    const server =
+      action.asksServer && this.opts.server ? await this.opts.server() : pinnedFacts(this.profile);
+    const params = action.bind ? action.bind(parsed, this.profile, server) : parsed;
+    const adminToken = await this.hasAdminToken();
+    if (action.requiresAdminToken && !adminToken) throw new SecretMissing('matrix-admin-token');
     const ctx: PlanContext<Record<string, unknown>> = {
       profile: this.profile,
       params,
-      adminRoom,
+      adminToken,
+      server,
       settings: this.settings,
       startedAt,
       scratch: {},
       dryRun: false,
     };
+    if (action.inspect) Object.assign(ctx.scratch, await action.inspect(ctx, { exec: this.opts.exec }));
     return { action, ctx };
   }
 
@@ -462,7 +480,8 @@ export class Runbook {
     ctx: PlanContext<Record<string, unknown>>,
     phase: 'main' | 'finally',
   ): PlannedStep[] {
-    const dry = { ...ctx, dryRun: true, scratch: {} };
+    // What the look before the plan found (inspect) is known to the dry run too; nothing a step sets is.
+    const dry = { ...ctx, dryRun: true, scratch: { ...ctx.scratch } };
     return steps
       .filter((s) => !s.when || s.when(ctx))
       .map((s): PlannedStep => {
@@ -485,6 +504,14 @@ export class Runbook {
           return {
             ...base,
             command: `!admin ${s.command(ctx)}  (in #admins:${this.profile.serverName})`,
+            timeoutMs: s.timeoutMs(ctx),
+          };
+        }
+        if (s.kind === 'admin-api') {
+          const json = s.json?.(dry);
+          return {
+            ...base,
+            command: `${s.method} ${this.profile.publicUrl}/_synapse/admin${s.path(dry)}${json === undefined ? '' : ` ${JSON.stringify(json)}`}  (admin API, with the stored admin token)`,
             timeoutMs: s.timeoutMs(ctx),
           };
         }
@@ -829,6 +856,8 @@ export class Runbook {
         return this.httpWait(step, ctx);
       case 'admin-room':
         return this.adminRoomStep(run, step, rec, ctx);
+      case 'admin-api':
+        return this.adminApiStep(run, step, rec, ctx);
       case 'local':
         return Promise.resolve(step.run(ctx));
     }
@@ -996,6 +1025,45 @@ export class Runbook {
     return (step.check ?? anyReply)(reply, ctx);
   }
 
+  private async adminApiStep(
+    run: Run,
+    step: Extract<Step<Record<string, unknown>>, { kind: 'admin-api' }>,
+    rec: StepRecord,
+    ctx: StepContext<Record<string, unknown>>,
+  ): Promise<StepVerdict> {
+    const token = this.opts.secrets
+      ? await this.opts.secrets.get({ profile: this.profile.name, kind: 'matrix-admin-token' })
+      : null;
+    if (!token) throw new SecretMissing('matrix-admin-token');
+    let answer: { status: number; json: unknown };
+    try {
+      const json = step.json?.(ctx);
+      answer = await adminApiRequest({
+        baseUrl: this.profile.publicUrl,
+        accessToken: token.toString('utf8'),
+        method: step.method,
+        path: step.path(ctx),
+        ...(json === undefined ? {} : { json }),
+        ca: await this.caCertificate(),
+        timeoutMs: step.timeoutMs(ctx),
+        signal: ctx.signal,
+        label: step.title,
+      });
+    } finally {
+      token.fill(0);
+    }
+    this.output(
+      run,
+      rec,
+      'stdout',
+      run.redactor.redact(`HTTP ${answer.status} ${JSON.stringify(answer.json) ?? ''}\n`),
+    );
+    if (step.check) return step.check(answer, ctx);
+    return answer.status === 200
+      ? { ok: true, summary: `The admin API answered HTTP ${answer.status}.` }
+      : { ok: false, message: `the admin API answered HTTP ${answer.status}` };
+  }
+
   private async adminRoom(): Promise<AdminRoomClient> {
     if (!this.adminRoomClient) {
       this.adminRoomClient = new AdminRoomClient({
@@ -1086,10 +1154,6 @@ function exitZero(out: RemoteOutput): StepVerdict {
     ok: false,
     message: `exited with ${out.exitCode === null ? `signal ${out.signal ?? 'unknown'}` : `code ${out.exitCode}`}${tail ? `: ${tail}` : ''}`,
   };
-}
-
-function isUserAction(action: AnyAction): boolean {
-  return action.id.startsWith('user.');
 }
 
 function sentenceEnd(s: string): string {

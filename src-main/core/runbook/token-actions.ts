@@ -9,7 +9,15 @@ import { NothingToRollBack } from '../vault/token-errors';
 import { vaultLocation } from '../vault/vault-file';
 import { hostLabel } from './host-label';
 import { flagParam } from './params';
-import { configApplyStep, deployHost, playbookAction } from './playbook-steps';
+import {
+  configApplyStep,
+  deployHost,
+  inspectDeployVars,
+  type PreflightScratch,
+  playbookAction,
+  preflightStep,
+  warningsNote,
+} from './playbook-steps';
 import {
   rotationUnappliedAlert,
   rotationUnpushedAlert,
@@ -48,8 +56,8 @@ interface RollbackParams {
   runId?: string;
 }
 
-/** token.rotate's one transaction, made by the first step that needs it. */
-interface RotateScratch {
+/** token.rotate's one transaction, made by the first step that needs it; the pre-flight when it applies. */
+interface RotateScratch extends PreflightScratch {
   rotation: TokenRotation;
 }
 
@@ -182,27 +190,28 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
 
   return defineAction<RotateParams, RotateScratch>({
     id: TOKEN_ROTATE_ACTION,
-    title: 'Rotate the registration token',
+    title: 'Make a new sign-up token',
     description:
-      'The runbook\'s "Generate a new registration token" without plaintext on any disk: decrypts the vault in memory, replaces the token with 32 random bytes (hex), keeps a vault.yml.bak.<epoch> backup, writes atomically, verifies, commits and pushes, pulls on the deploy host, then applies the configuration (unless apply=false).',
+      'Replaces the token new people sign up with and makes it live; the old one stops working. The token never shows on screen or on disk.',
     group: 'Users',
     host: 'deploy',
+    asksServer: true,
+    // The apply deploys vars.yml: it is linted before the plan, as every apply's is.
+    inspect: async (ctx, io) => (ctx.params.apply ? inspectDeployVars(ctx, io) : {}),
     danger: () => 'disruptive',
     downtime: (ctx) =>
       ctx.params.apply
         ? 'Services whose configuration changed restart (Tuwunel: seconds). The old token stops working.'
         : 'None now; the old token keeps working until the configuration is applied.',
-    params: z
-      .object({ apply: flagParam(true).describe('Apply the configuration afterwards (default true)') })
-      .strict(),
+    params: z.object({ apply: flagParam(true).describe('Untick to only store it; apply later') }).strict(),
     bind: vaultRequired,
     confirm: (ctx) => {
       const v = vaultLocation(ctx.profile);
-      return `Replace the registration token in ${v.fileInRepo} (${v.repo}), commit and push it, pull it into ${v.deployCheckout} on the ${ctx.profile.deploy.host} host${ctx.params.apply ? ', then apply the configuration (install-all,start): Tuwunel restarts and the old token stops working' : '; the new token takes effect at the next configuration apply'}.`;
+      return `Replace the registration token in ${v.fileInRepo} (${v.repo}), commit and push it, pull it into ${v.deployCheckout} on the ${ctx.profile.deploy.host} host${ctx.params.apply ? ', then apply the configuration (install-all,start): Tuwunel restarts and the old token stops working' : '; the new token takes effect at the next configuration apply'}.${ctx.params.apply ? warningsNote(ctx) : ''}`;
     },
     locks: (ctx) => (ctx.params.apply ? [ctx.profile.deploy.host, 'homeserver'] : [ctx.profile.deploy.host]),
     maintenanceWindow: (ctx) =>
-      ctx.params.apply ? { units: 'all', reason: 'Applying a new registration token (token.rotate)' } : null,
+      ctx.params.apply ? { units: 'all', reason: 'applying a new registration token' } : null,
     steps: [
       local(
         'lock',
@@ -288,8 +297,9 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
         // Pulled is not applied yet: only an apply clears it.
         alert: (ctx) => ({ ...rotationUnappliedAlert(ctx, 'pull'), clear: false }),
       },
+      preflightStep<RotateParams, RotateScratch>((ctx) => ctx.params.apply),
       {
-        ...configApplyStep<RotateParams>({ id: 'apply', when: (ctx) => ctx.params.apply }),
+        ...configApplyStep<RotateParams, RotateScratch>({ id: 'apply', when: (ctx) => ctx.params.apply }),
         alert: (ctx) => rotationUnappliedAlert(ctx, 'apply'),
         recordOutcome: markApplied((ctx) => current(ctx)?.commit ?? undefined, deps),
       },
@@ -316,7 +326,7 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
           if (r?.rollbackOffered)
             return {
               ok: true,
-              summary: `Nothing was pushed: "Roll back the token rotation" puts ${r.backupPath?.split(/[\\/]/).pop()} back and removes the local commit.`,
+              summary: `Nothing was pushed: "Undo the new sign-up token" puts ${r.backupPath?.split(/[\\/]/).pop()} back and removes the local commit.`,
             };
           return { ok: true, summary: 'The vault repository is unlocked.' };
         },
@@ -329,7 +339,7 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
   });
 }
 
-interface ApplyScratch {
+interface ApplyScratch extends PreflightScratch {
   /** The last rotation's pushed commit, null when none is recorded; unset until looked up. */
   commit: string | null;
 }
@@ -345,14 +355,14 @@ export function createTokenApplyAction(deps: TokenActionDeps): AnyAction {
   return playbookAction<ApplyScratch>({
     id: TOKEN_APPLY_ACTION,
     title: TOKEN_APPLY_TITLE,
-    description:
-      'After a rotation that was pushed but not applied: git pull --ff-only in the vault checkout on the deploy host until it has the rotation’s commit, then applies the configuration (install-all,start) there.',
+    description: 'Brings a stored new token to the server and applies it; the old one stops working.',
+    deploysVars: true,
     group: 'Users',
     downtime: 'Services whose configuration changed restart (Tuwunel: seconds). The old token stops working.',
     bind: vaultRequired,
     confirm: (ctx) =>
       `Pull ${vaultLocation(ctx.profile).deployCheckout} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)}, then apply the configuration from there (install-all,start): services whose configuration changed restart and the old registration token stops working.`,
-    maintenance: { units: 'all', reason: 'Applying the rotated registration token (token.apply)' },
+    maintenance: { units: 'all', reason: 'applying the rotated registration token' },
     steps: [
       {
         kind: 'local',
@@ -403,9 +413,8 @@ export function createTokenRollbackAction(deps: RotationDeps): AnyAction {
     (ctx.scratch.rollback ??= new RotationRollback(ctx.profile, deps, ctx.runId));
   return defineAction<RollbackParams, RollbackScratch>({
     id: TOKEN_ROLLBACK_ACTION,
-    title: 'Roll back the token rotation',
-    description:
-      'After a rotation that stopped before it was pushed: puts the vault.yml.bak.<epoch> backup back and removes the rotation’s local commit. Refused once the commit is on the remote.',
+    title: 'Undo the new sign-up token',
+    description: 'After making a new token failed before it was shared: puts the previous one back.',
     group: 'Users',
     host: 'deploy',
     danger: () => 'safe',

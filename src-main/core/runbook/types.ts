@@ -1,11 +1,14 @@
 import type { z } from 'zod';
 import type { AppError } from '../errors';
+import type { AdminApiMethod } from '../matrix/admin-api';
+import type { ServerFacts } from '../matrix/server-facts';
 import type { HostRole, Profile } from '../profile/schema';
-import type { ActionGroup, Danger } from '../vocab';
+import type { RemoteExec } from '../ssh/types';
+import type { ActionGroup, Danger, Route } from '../vocab';
 import type { AnsibleSummary } from './ansible-output';
 import type { MaintenanceAccess } from './maintenance';
 
-export type { ActionGroup, Danger };
+export type { ActionGroup, Danger, Route };
 
 /** Time limits and retry bounds. The defaults are the runbook's; tests pass short ones. */
 export interface RunbookSettings {
@@ -70,8 +73,13 @@ export type NoScratch = Record<never, never>;
 export interface PlanContext<P, S extends object = NoScratch> {
   profile: Profile;
   params: P;
-  /** A Matrix admin access token is stored: user actions go through the admin room, without downtime. */
-  adminRoom: boolean;
+  /** A Matrix admin access token is stored: the admin API and the admin room can be used. */
+  adminToken: boolean;
+  /**
+   * What the homeserver said about itself when the plan was made: its release and whether its admin API
+   * answers. For actions that do not ask (`asksServer`), the profile's pin alone.
+   */
+  server: ServerFacts;
   settings: RunbookSettings;
   startedAt: Date;
   /** Values steps hand to later steps (e.g. the file read, then written back). Empty in a dry run. */
@@ -181,6 +189,24 @@ export interface AdminRoomStep<P, S extends object = NoScratch> extends StepBase
   check?: (reply: string, ctx: StepContext<P, S>) => StepVerdict;
 }
 
+/** What the admin API answered: any status, the body as JSON (undefined when it was not JSON). */
+export interface AdminApiOutput {
+  status: number;
+  json: unknown;
+}
+
+/** One request to Tuwunel's Synapse-compatible admin API, with the stored admin token. */
+export interface AdminApiStep<P, S extends object = NoScratch> extends StepBase<P, S> {
+  kind: 'admin-api';
+  method: AdminApiMethod;
+  /** Below /_synapse/admin, e.g. `/v2/users/%40bob%3Aexample.org`. */
+  path: (ctx: PlanContext<P, S>) => string;
+  json?: (ctx: PlanContext<P, S>) => unknown;
+  timeoutMs: (ctx: PlanContext<P, S>) => number;
+  /** Reads the answer; the default is "HTTP 200". */
+  check?: (out: AdminApiOutput, ctx: StepContext<P, S>) => StepVerdict;
+}
+
 export interface LocalStep<P, S extends object = NoScratch> extends StepBase<P, S> {
   kind: 'local';
   /** What the step does, for the dry run. */
@@ -192,7 +218,19 @@ export type Step<P, S extends object = NoScratch> =
   | RemoteStep<P, S>
   | HttpWaitStep<P, S>
   | AdminRoomStep<P, S>
+  | AdminApiStep<P, S>
   | LocalStep<P, S>;
+
+/** How a user action reaches Tuwunel, and why this way: the plan, the dry run and the confirm dialog say both. */
+export interface RouteChoice {
+  via: Route;
+  why: string;
+}
+
+/** What an action's look before the plan may use: read-only commands on the profile's hosts. */
+export interface InspectIo {
+  exec: RemoteExec;
+}
 
 export interface Action<P, S extends object = NoScratch> {
   id: string;
@@ -206,8 +244,18 @@ export interface Action<P, S extends object = NoScratch> {
   downtime: (ctx: PlanContext<P, S>) => string;
   /** Syntax of the parameters (strings from the CLI are accepted where a boolean is expected). */
   params: z.ZodType<P, Record<string, unknown>>;
-  /** Checks that need the profile (own server, known units) and normalises; throws a typed error. */
-  bind?: (params: P, profile: Profile) => P;
+  /** Checks that need the profile or the server (own server, known units, the release's grammar); throws a typed error. */
+  bind?: (params: P, profile: Profile, server: ServerFacts) => P;
+  /** The plan asks the homeserver for its release and its admin API first (see PlanContext.server). */
+  asksServer?: boolean;
+  /** User actions: which way they reach Tuwunel, and why. */
+  route?: (ctx: PlanContext<P, S>) => RouteChoice;
+  /**
+   * A read-only look before the plan is made, e.g. at the vars.yml a playbook run would deploy, to lint it.
+   * What it returns starts the run's scratch (the dry run sees it too); it throws ActionRefused to refuse
+   * before anything runs.
+   */
+  inspect?: (ctx: PlanContext<P, S>, io: InspectIo) => Promise<Partial<S>>;
   /** The sentence the user confirms, naming the exact effect. */
   confirm: (ctx: PlanContext<P, S>) => string;
   /** Hosts this action changes: one mutating run per host. Empty for read-only actions (not locked). */

@@ -1,7 +1,7 @@
 import { InvalidInput } from '../errors';
 import { HOST_ROLES, type HostRole, type Profile } from '../profile/schema';
 import { isChannelSecret } from '../vocab';
-import type { KeychainRef, SecretKind, SecretRef, SecretStore } from './types';
+import type { KeychainRef, SecretKind, SecretStore } from './types';
 
 /**
  * What a secret is bound to. The keychain holds every secret under the profile's uid (never its name, which
@@ -9,7 +9,8 @@ import type { KeychainRef, SecretKind, SecretRef, SecretStore } from './types';
  * - SSH and sudo secrets: the host as the connection reaches it — user, address and port, the pinned host key
  *   where the profile pins one, and the jump host it goes through. Editing any of these makes the stored
  *   secret not apply any more: the user is asked again instead of it being sent to another machine.
- * - the Matrix admin token: the homeserver — server name and public URL, the only place it is sent.
+ * - the Matrix admin token and the invites the app issued: the homeserver — server name and public URL, the only
+ *   place the token is sent and where the invites are valid.
  * - the vault password: the profile alone (it opens a file on this computer and is never sent).
  */
 
@@ -46,20 +47,20 @@ function isHostRole(host: string | undefined): host is HostRole {
 }
 
 /** The keychain's ref for a ref of the core (profile name, kind, host role). */
-export function keychainRef({ profile, uid }: ProfileIdentity, ref: KeychainRef): SecretRef {
+export function keychainRef({ profile, uid }: ProfileIdentity, ref: KeychainRef): KeychainRef {
   if (ref.profile !== profile.name)
     throw new InvalidInput('secret', `belongs to the profile "${ref.profile}", not to "${profile.name}"`);
   // An alert channel's secret is bound to the channel and where it sends (core/alerts), never to a profile.
   if (isChannelSecret(ref.kind))
     throw new InvalidInput('secret', `a ${ref.kind} belongs to an alert channel, not to a profile`);
-  if (PER_HOST_SECRET_KINDS.includes(ref.kind)) {
+  if ((PER_HOST_SECRET_KINDS as readonly string[]).includes(ref.kind)) {
     if (!isHostRole(ref.host))
       throw new InvalidInput('secret host', `a ${ref.kind} belongs to a host: homeserver or deploy`);
     return { profile: uid, kind: ref.kind, host: hostIdentity(profile, ref.host) };
   }
   if (ref.host !== undefined)
     throw new InvalidInput('secret host', `a ${ref.kind} belongs to the profile, not to a host`);
-  if (ref.kind === 'matrix-admin-token')
+  if (ref.kind === 'matrix-admin-token' || ref.kind === 'issued-invites')
     return { profile: uid, kind: ref.kind, host: homeserverIdentity(profile) };
   return { profile: uid, kind: ref.kind };
 }

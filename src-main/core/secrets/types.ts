@@ -3,7 +3,7 @@ import { KEYCHAIN_KINDS, SECRET_KINDS, type SecretKind } from '../vocab';
 
 export { SECRET_KINDS, type SecretKind };
 export const secretKindSchema = z.enum(SECRET_KINDS);
-/** A profile's kinds and the alert channels' (core/alerts/channel-secrets.ts). */
+/** A profile's kinds, the app's own (issued invites) and the alert channels' (core/alerts/channel-secrets.ts). */
 export const keychainKindSchema = z.enum(KEYCHAIN_KINDS);
 
 /** A part of a keychain account: any text but control characters. */
@@ -24,10 +24,11 @@ export const secretRefSchema = z.object({
 /**
  * Which secret. The core's parts name the profile (its name) and, for per-host kinds, the host role; the
  * keychain gets the same shape bound to identity (profile-secrets.ts): the profile's uid, and the identity
- * of the host or homeserver. Account = `<profile>/<kind>[/<host>]`.
+ * of the host or homeserver. Account = `<profile>/<kind>[/<host>]`. The app's own entries (APP_SECRET_KINDS)
+ * are refs too, but never one a user names: SecretRef holds the user's kinds only.
  */
 export type KeychainRef = z.infer<typeof secretRefSchema>;
-/** A profile's secret (the channels' own refs are KeychainRefs made by core/alerts/channel-secrets.ts). */
+/** A profile's secret as the user names it (the channels' and the app's own refs are KeychainRefs). */
 export type SecretRef = KeychainRef & { kind: SecretKind };
 
 /** The main process's view of the keychain. Only the main process ever calls `get`. */

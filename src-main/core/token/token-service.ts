@@ -1,3 +1,4 @@
+import { type ActLog, recordAct } from '../lib/acts';
 import type { Profile } from '../profile/schema';
 import type { SecretStore } from '../secrets/types';
 import { readRegistrationToken } from '../vault/vault-file';
@@ -15,6 +16,8 @@ export interface RegistrationTokenServiceOptions {
   clearDelaySeconds: () => number | null;
   revealMs?: number;
   now?: () => number;
+  /** The audit trail: every copy and reveal is recorded (never the token). */
+  acts?: ActLog;
 }
 
 /**
@@ -32,18 +35,39 @@ export class RegistrationTokenService {
   }
 
   async copy(): Promise<CopyResult> {
-    const token = await readRegistrationToken(this.options.profile(), this.options.secrets);
-    return this.options.guard.copy(
-      token,
-      'registration-token',
-      clearDelayMs(this.options.clearDelaySeconds()),
+    return recordAct(
+      this.options.acts,
+      {
+        action: 'token.copy',
+        params: { to: 'clipboard' },
+        done: (r) =>
+          r.clearsAt === null
+            ? 'Copied the registration token to the clipboard (never cleared, as set).'
+            : `Copied the registration token to the clipboard, cleared at ${new Date(r.clearsAt).toISOString()} if unchanged.`,
+      },
+      async () => {
+        const token = await readRegistrationToken(this.options.profile(), this.options.secrets);
+        return this.options.guard.copy(
+          token,
+          'registration-token',
+          clearDelayMs(this.options.clearDelaySeconds()),
+        );
+      },
     );
   }
 
   /** The token for one display; `hideAt` is when revealExpired fires and every window drops it. */
   async reveal(): Promise<{ token: string; hideAt: number }> {
-    const token = await readRegistrationToken(this.options.profile(), this.options.secrets);
     const ms = this.options.revealMs ?? REVEAL_MS;
+    const token = await recordAct(
+      this.options.acts,
+      {
+        action: 'token.reveal',
+        params: { seconds: Math.round(ms / 1000) },
+        done: () => `Showed the registration token in the window for ${Math.round(ms / 1000)} s.`,
+      },
+      () => readRegistrationToken(this.options.profile(), this.options.secrets),
+    );
     if (this.revealTimer) clearTimeout(this.revealTimer);
     this.revealTimer = setTimeout(() => {
       this.revealTimer = null;

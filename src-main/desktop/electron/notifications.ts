@@ -20,15 +20,15 @@ export interface Notifier {
 }
 
 /**
- * Desktop notifications: the alert policy's events (one per poll, merged), the monitoring's notices
- * (forecasts, failing alert channels) and failed runs, each opening
- * the window on its item when clicked. Texts come from desktop/model/notifications.ts.
+ * Desktop notifications: the alert policy's events (one per poll of a server, merged), the monitoring's
+ * notices (forecasts, failing alert channels) and failed runs of every watched server, each naming its
+ * server and opening the window on its item when clicked; a down alert's Mute buttons mute the server it
+ * names. Texts come from desktop/model/notifications.ts.
  */
 export function setupNotifications(options: {
-  app: Pick<AppService, 'onAlerts' | 'onNotice' | 'subscribe' | 'mutes'>;
+  app: Pick<AppService, 'onAlerts' | 'onNotice' | 'onRunFinished' | 'mutes'>;
   /** process.platform: buttons exist on macOS and Windows only. */
   platform: string;
-  serverName: () => string;
   settings: () => Settings | null;
   open: (notification: DesktopNotification) => void;
 }): Notifier {
@@ -49,8 +49,9 @@ export function setupNotifications(options: {
     notification.on('action', (details) => {
       const button = buttons[details.actionIndex];
       if (!button || !n.mute) return;
-      options.app.mutes.set(n.mute, button.duration).catch((e: unknown) => {
-        show(commandErrorNotification(button.label, errorInfo(e), { panel: 'dashboard' }));
+      options.app.mutes.set(n.mute, button.duration, n.profileId ?? null).catch((e: unknown) => {
+        const failed = commandErrorNotification(button.label, errorInfo(e), { panel: 'dashboard' });
+        show(n.profileId ? { ...failed, profileId: n.profileId } : failed);
       });
     });
     notification.on('close', () => {
@@ -61,14 +62,13 @@ export function setupNotifications(options: {
     if (kept.length > MAX_KEPT) kept.shift();
     notification.show();
   };
-  options.app.onAlerts((alerts) => {
-    const n = alertNotification(alerts, options.serverName());
+  options.app.onAlerts((alerts, server) => {
+    const n = alertNotification(alerts, server);
     if (n) show(n);
   });
   options.app.onNotice((notice) => show(noticeNotification(notice)));
-  options.app.subscribe((event) => {
-    if (event.channel !== 'run.finished') return;
-    const n = runNotification(event.payload);
+  options.app.onRunFinished((run, server) => {
+    const n = runNotification(run, server);
     if (n) show(n);
   });
   return { show };

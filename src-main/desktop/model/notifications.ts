@@ -16,10 +16,21 @@ export interface DesktopNotification {
   title: string;
   body: string;
   urgency: 'low' | 'normal' | 'critical';
-  /** Clicking it shows the window on this. */
+  /** Clicking it shows the window on this… */
   target: NavigateTarget;
-  /** A down or still-down alert: what its mute buttons mute (the check, or the server for several). */
+  /** …of this server (the profile's id), when it is about one of several. */
+  profileId?: string;
+  /**
+   * A down or still-down alert: what its mute buttons mute (the check, or the server for several), on the
+   * server the notification names (`profileId`).
+   */
   mute?: MuteTarget;
+}
+
+/** The server a notification is about: its title names it, and a click opens the window on it. */
+export interface NotifiedServer {
+  profileId: string;
+  serverName: string;
 }
 
 /** The buttons of a notification that can be muted, in order (the OS reports the index pressed). */
@@ -55,11 +66,13 @@ export function shouldShow(
  */
 export function alertNotification(
   alerts: readonly AlertView[],
-  serverName: string,
+  server: NotifiedServer,
 ): DesktopNotification | null {
   const first = alerts[0];
   if (!first) return null;
-  if (alerts.length === 1) return single(first, serverName);
+  const { serverName } = server;
+  const profileId = server.profileId ? { profileId: server.profileId } : {};
+  if (alerts.length === 1) return { ...single(first, serverName), ...profileId };
 
   const down = alerts.filter((a) => a.kind === 'down');
   const still = alerts.filter((a) => a.kind === 'still-down');
@@ -83,6 +96,7 @@ export function alertNotification(
     urgency: bad.length ? 'critical' : 'normal',
     target: bad[0] ? { panel: 'dashboard', checkId: bad[0].check.id } : { panel: 'dashboard' },
     ...(bad.length ? { mute: { kind: 'server' } as const } : {}),
+    ...profileId,
   };
 }
 
@@ -121,19 +135,24 @@ export function noticeNotification(notice: MonitorNotice): DesktopNotification {
     body: clip(notice.text, BODY_MAX),
     urgency: notice.urgent ? 'critical' : 'normal',
     target: { panel: notice.panel },
+    ...(notice.profileId ? { profileId: notice.profileId } : {}),
   };
 }
 
-/** A failed run: its outcome sentence and what to do next; clicking opens the run. Other outcomes: none. */
-export function runNotification(run: RunState): DesktopNotification | null {
+/**
+ * A failed run: its outcome sentence and what to do next, the server named; clicking opens the run on
+ * that server. Other outcomes: none.
+ */
+export function runNotification(run: RunState, server: NotifiedServer): DesktopNotification | null {
   if (run.state !== 'failed') return null;
   const sentence = run.sentence ?? `${run.title} failed.`;
   return {
     kind: 'run',
-    title: clip(`${run.title} failed`, TITLE_MAX),
+    title: clip(`${run.title} failed (${server.serverName})`, TITLE_MAX),
     body: clip(run.nextStep ? `${sentence} ${run.nextStep}` : sentence, BODY_MAX),
     urgency: 'critical',
     target: { panel: 'actions', runId: run.runId, actionId: run.actionId },
+    ...(server.profileId ? { profileId: server.profileId } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { Dialog } from './dialog';
 import { PlanSteps } from './plan-steps';
 
 const ROUTE_TEXT = {
+  'admin-api': 'Through the admin API: Tuwunel keeps running.',
   'admin-room': 'Sent to the admin room: Tuwunel keeps running.',
   cli: 'Tuwunel is stopped for the command and started again right after.',
 } as const;
@@ -32,7 +33,15 @@ export function ConfirmDialog() {
         {plan.route && (
           <>
             <dt>How</dt>
-            <dd>{ROUTE_TEXT[plan.route]}</dd>
+            <dd>
+              {ROUTE_TEXT[plan.route]}
+              {plan.routeWhy && (
+                <>
+                  <br />
+                  {plan.routeWhy}
+                </>
+              )}
+            </dd>
           </>
         )}
       </dl>

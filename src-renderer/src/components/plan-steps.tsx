@@ -5,6 +5,7 @@ const KIND_TEXT: Record<PlannedStep['kind'], string> = {
   remote: 'remote',
   'http-wait': 'from this computer',
   'admin-room': 'in the admin room',
+  'admin-api': 'through the admin API',
   local: 'on this computer',
 };
 

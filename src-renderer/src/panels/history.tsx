@@ -229,20 +229,22 @@ export function HistorySection({ status }: { status: StatusSnapshot }) {
   const error = useApp((s) => s.historyError);
   const load = useApp((s) => s.loadHistory);
   const range = useApp((s) => s.historyRange);
+  // Another server's charts are not shown under this one's name while its own load answers.
+  const ofShown = useApp((s) => s.historyOf) === status.profileId;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new poll (or another profile) is new history
   useEffect(() => {
     void load();
   }, [load, status.lastRefresh, status.profileId]);
 
-  const current = history?.range === range ? history : null;
+  const current = ofShown && history?.range === range ? history : null;
   return (
     <section className="history card" aria-labelledby="history-title" data-testid="history">
       <div className="history-head">
         <h2 id="history-title">Uptime and response times</h2>
         <RangeSwitch />
       </div>
-      {error && !current ? (
+      {ofShown && error && !current ? (
         <ErrorText error={error} />
       ) : !current ? (
         <p className="muted" role="status">

@@ -102,6 +102,8 @@ function RotateToken() {
 }
 
 function usesText(i: InviteInfo): string {
+  // Tuwunel before 1.8.1 does not say how often a token was used (the app lists what it issued).
+  if (i.completed === null) return i.usesAllowed === null ? 'unlimited' : `up to ${i.usesAllowed}`;
   const used = `${i.completed} used`;
   return i.usesAllowed === null ? `${used}, unlimited` : `${used} of ${i.usesAllowed}`;
 }
@@ -238,7 +240,7 @@ function Invites() {
                   <code>{i.hint}</code>
                 </th>
                 <td>{usesText(i)}</td>
-                <td>{i.pending}</td>
+                <td>{i.pending ?? 'not known'}</td>
                 <td>{i.expiresAt === null ? 'never' : dateTime(i.expiresAt)}</td>
                 <td className="row-actions">
                   <button
@@ -257,7 +259,8 @@ function Invites() {
           </tbody>
         </table>
       )}
-      {invites?.length === 0 && <p className="muted">No registration tokens on the server.</p>}
+      {/* True on both routes: before 1.8.1 the list is what this app issued, not all the server's tokens. */}
+      {invites?.length === 0 && <p className="muted">No open invites.</p>}
       {revoking && (
         <Dialog title="Revoke this invite?" onCancel={() => setRevoking(null)} alert>
           <p className="effect">

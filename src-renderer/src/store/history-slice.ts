@@ -18,8 +18,13 @@ export interface HistorySlice {
   incidents: IncidentTimeline | null;
   /** Why there are no charts (no history on this computer, no profile): shown where they would be. */
   historyError: ErrorInfo | null;
+  /** The server (profile id) `history`, `incidents` and `historyError` are of: another's are not shown. */
+  historyOf: string | null;
   setHistoryRange(range: HistoryRange): void;
-  /** Loads the charts and the incidents of the current range (after each poll, and when the range changes). */
+  /**
+   * Loads the charts and the incidents of the current range for the server the window shows (after each poll,
+   * when the range changes, when the window shows another server).
+   */
   loadHistory(): Promise<void>;
 }
 
@@ -30,6 +35,7 @@ export const createHistorySlice: SliceCreator<HistorySlice> =
     history: null,
     incidents: null,
     historyError: null,
+    historyOf: null,
 
     setHistoryRange(range) {
       if (range === get().historyRange) return;
@@ -39,20 +45,23 @@ export const createHistorySlice: SliceCreator<HistorySlice> =
 
     async loadHistory() {
       const range = get().historyRange;
+      const shown = get().status?.profileId ?? null;
+      const server = shown ? { profileId: shown } : {};
       const [summary, incidents] = await Promise.all([
-        call(() => api.history.summary({ range })),
-        call(() => api.history.incidents({ days: INCIDENT_DAYS[range] })),
+        call(() => api.history.summary({ range, ...server })),
+        call(() => api.history.incidents({ days: INCIDENT_DAYS[range], ...server })),
       ]);
-      // A range switched meanwhile: its own load answers.
-      if (get().historyRange !== range) return;
+      // A range switched, or another server shown, meanwhile: its own load answers.
+      if (get().historyRange !== range || (get().status?.profileId ?? null) !== shown) return;
       if (!summary.ok) {
-        set({ history: null, incidents: null, historyError: summary.error });
+        set({ history: null, incidents: null, historyError: summary.error, historyOf: shown });
         return;
       }
       set({
         history: summary.value,
         incidents: incidents.ok ? incidents.value : null,
         historyError: incidents.ok ? null : incidents.error,
+        historyOf: shown,
       });
     },
   });

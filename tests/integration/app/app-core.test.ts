@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { matrixLogin, matrixLogout } from '../../../src-main/app/matrix-session';
 import { createCore, openApp } from '../../../src-main/app/session';
+import { loadProfile } from '../../../src-main/core/profile/load';
 import { Disconnected } from '../../../src-main/core/ssh/errors';
 import { startLab } from '../../lab/lab';
 import type { Lab } from '../../lab/types';
@@ -127,6 +129,88 @@ describe('createCore', () => {
     expect(clipboard.content).toBe('');
   });
 
+  it('records every act on secrets and trust in the audit trail, by kind, host and hint, never a value', async () => {
+    const clipboard = new RecordingClipboard();
+    const dataDir = await fresh();
+    // No host trusted yet (an empty known_hosts): trusting the deploy host's key is a real first trust.
+    const knownHostsFile = join(dataDir, 'empty_known_hosts');
+    await writeFile(knownHostsFile, '');
+    const core = await createCore({
+      profile: { ...(await loadProfile(lab.profilePath)), knownHostsFile },
+      dataDir,
+      secrets,
+      clipboard,
+      pool: { agentSocket: undefined },
+    });
+    try {
+      const name = core.profile.name;
+      await core.token?.copy();
+      await core.token?.reveal();
+      await matrixLogin(
+        core.profile,
+        core.secrets,
+        lab.secrets.adminUserId,
+        lab.secrets.adminPassword,
+        core.acts,
+      );
+      const invite = await core.invites?.create({ uses: 1 });
+      const inviteToken = clipboard.content;
+      await core.invites?.list();
+      await core.invites?.copyToken(invite?.invite.id ?? '');
+      await core.invites?.revoke(invite?.invite.id ?? '');
+      await core.secrets.set(
+        { profile: name, kind: 'ssh-password', host: 'deploy' },
+        'an-ssh-password-value',
+      );
+      await core.secrets.delete({ profile: name, kind: 'ssh-password', host: 'deploy' });
+      const scan = await core.pool.scanHostKey('deploy');
+      await core.pool.trustHostKey('deploy', scan.fingerprint, true);
+      await core.pool.forgetHostKey('deploy');
+      await matrixLogout(core.profile, core.secrets, core.acts);
+
+      const trail = await core.audit.read();
+      expect(trail.map((r) => [r.action, r.outcome])).toEqual([
+        ['token.copy', 'ok'],
+        ['token.reveal', 'ok'],
+        ['secret.set', 'ok'],
+        ['matrix.login', 'ok'],
+        ['invite.issue', 'ok'],
+        ['invite.copy', 'ok'],
+        ['invite.revoke', 'ok'],
+        ['secret.set', 'ok'],
+        ['secret.delete', 'ok'],
+        ['hostkey.trust', 'ok'],
+        ['hostkey.forget', 'ok'],
+        ['secret.delete', 'ok'],
+        ['matrix.logout', 'ok'],
+      ]);
+      expect(trail.every((r) => r.runId === null && r.profile === name)).toBe(true);
+      expect(trail.find((r) => r.action === 'secret.set')?.params).toEqual({
+        kind: 'matrix-admin-token',
+        host: null,
+      });
+      expect(trail.find((r) => r.action === 'hostkey.trust')?.params).toEqual({
+        host: 'deploy',
+        fingerprint: scan.fingerprint,
+        permanent: true,
+      });
+      expect(trail.find((r) => r.action === 'invite.revoke')?.params).toEqual({
+        invite: `${inviteToken.slice(0, 4)}…`,
+      });
+      const text = await readFile(core.audit.path, 'utf8');
+      for (const value of [
+        lab.secrets.registrationToken,
+        lab.secrets.adminPassword,
+        lab.secrets.vaultPassword,
+        inviteToken,
+        'an-ssh-password-value',
+      ])
+        expect(text).not.toContain(value);
+    } finally {
+      await core.close();
+    }
+  });
+
   it('without a clipboard has no token or invite service', async () => {
     const core = await createCore({ profilePath: lab.profilePath, dataDir: await fresh(), secrets });
     expect(core.token).toBeNull();
@@ -136,7 +220,7 @@ describe('createCore', () => {
 });
 
 describe('openApp', () => {
-  it('has no core without a profile, builds one on save, switches and closes the old one', async () => {
+  it('has no core without a profile, builds one per profile on save, switches without closing any', async () => {
     const app = await openApp({
       dataDir: await fresh(),
       secrets,
@@ -146,24 +230,42 @@ describe('openApp', () => {
     app.onCoreChanged((core) => changes.push(core?.profile.name ?? null));
     expect(await app.start()).toBeNull();
     expect(app.core()).toBeNull();
+    expect(app.servers()).toEqual([]);
 
     await app.saveProfile(null, draft);
     const first = app.core();
     expect(first?.profile.name).toBe(lab.profile.name);
     expect(first?.scheduler.isRunning).toBe(true);
 
-    // A second profile is saved beside the one in use, not switched to: that takes the user's choice.
+    // A second profile is saved beside the one in use, not switched to (that takes the user's choice),
+    // but it is watched from now on: its own core polls.
     const second = await app.saveProfile(null, { ...draft, name: 'Lab copy' });
-    expect(app.core()?.profile.name).toBe(lab.profile.name);
+    expect(app.core()).toBe(first);
+    // In the store's order (by id: lab-copy before lab-lab.test).
+    expect(app.servers().map((s) => s.core.profile.name)).toEqual(['Lab copy', lab.profile.name]);
+    const copy = app.servers().find((s) => s.id === second.id)?.core;
+    expect(copy?.scheduler.isRunning).toBe(true);
+
+    // Switching only changes what is shown: both cores keep polling, neither is rebuilt.
     await app.selectProfile(second.id);
-    expect(app.core()?.profile.name).toBe('Lab copy');
-    expect(first?.scheduler.isRunning).toBe(false);
-    expect(first?.pool.state('homeserver')).not.toBe('connected');
+    expect(app.core()).toBe(copy);
+    expect(app.selectedId()).toBe(second.id);
+    expect(first?.scheduler.isRunning).toBe(true);
+    await app.selectProfile(app.servers().find((s) => s.core === first)?.id as string);
+    expect(app.core()).toBe(first);
 
     await app.deleteProfile(second.id);
-    expect(app.core()?.profile.name).toBe(lab.profile.name);
+    expect(copy?.scheduler.isRunning).toBe(false);
+    expect(app.servers().map((s) => s.core)).toEqual([first]);
     expect((await app.profiles.list()).profiles).toHaveLength(1);
-    expect(changes).toEqual([null, lab.profile.name, 'Lab copy', lab.profile.name]);
+    expect(changes).toEqual([
+      null,
+      lab.profile.name,
+      lab.profile.name,
+      'Lab copy',
+      lab.profile.name,
+      lab.profile.name,
+    ]);
 
     const last = app.core();
     await app.close();
@@ -178,8 +280,14 @@ describe('openApp', () => {
     const app = await openApp({ dataDir, secrets });
     expect(await app.start()).toBeNull();
     expect(app.coreError()).toMatchObject({ code: 'ProfileInvalid' });
+    expect(app.unwatched()).toMatchObject([
+      { id: 'broken', name: 'Broken', error: { code: 'ProfileInvalid' } },
+    ]);
     const saved = await app.saveProfile(null, draft);
     expect(app.coreError()).toMatchObject({ code: 'ProfileInvalid' });
+    // The broken one is not watched, and says why; the one saved beside it is.
+    expect(app.servers().map((s) => s.id)).toEqual([saved.id]);
+    expect(app.unwatched().map((u) => u.id)).toEqual(['broken']);
     await app.selectProfile(saved.id);
     expect(app.coreError()).toBeNull();
     expect(app.core()?.profile.name).toBe(lab.profile.name);

@@ -154,9 +154,11 @@ describe('actions and run', () => {
     const r = await t.cli(['run', 'user.make-admin', '--param', 'user=bob', '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Parameters: user=@bob:lab.test');
+    // No admin sign-in stored: CLI mode, said with its reason, as upstream documents the one-shot form.
+    expect(r.stdout).toContain("Route: Tuwunel's CLI (Tuwunel stopped) — No Matrix admin sign-in is stored");
     expect(r.stdout).toContain('[homeserver, sudo] $ systemctl stop matrix-tuwunel');
     expect(r.stdout).toContain(
-      "[homeserver, sudo] $ timeout 60 docker run --rm -v /matrix/tuwunel/data:/var/lib/tuwunel -v /matrix/tuwunel/config:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.7.0 --execute 'users make-user-admin @bob:lab.test'",
+      "[homeserver, sudo] $ timeout 60 docker run --rm -v /matrix/tuwunel/data:/var/lib/tuwunel -v /matrix/tuwunel/config:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.7.0 --maintenance --execute 'users make-user-admin @bob:lab.test' --execute 'server shutdown'",
     );
     expect(r.stdout).toContain('[homeserver, sudo] $ systemctl start matrix-tuwunel');
     expect(homeserverLog().length).toBe(before);

@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, posix, relative, resolve } from 'node:path';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import { extractFile, listPackage, statFile } from '@electron/asar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -244,13 +244,13 @@ describe('the packaged app (electron-builder --linux dir, stand-in Electron)', (
         ].map((m) => m[1] as string),
       ),
     );
-    // The bundler writes ssh2's addon path relative to the entry's source folder (src-main/desktop), to where
-    // node_modules really is: in a git worktree node_modules is a symlink to the main checkout's.
-    const nodeModules = relative(resolve('src-main/desktop'), realpathSync('node_modules')).replaceAll(
-      '\\',
-      '/',
-    );
-    const optional = ['cpu-features', `${nodeModules}/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node`];
+    // The bundler writes ssh2's addon path relative to the entry's source folder (src-main/desktop), from
+    // where ssh2 really is: ../../node_modules/… in a checkout, further up when node_modules is a link.
+    const ssh2Crypto = realpathSync(join('node_modules', 'ssh2', 'lib', 'protocol', 'crypto'));
+    const optional = [
+      'cpu-features',
+      `${relative(resolve('src-main', 'desktop'), ssh2Crypto).split(sep).join('/')}/build/Release/sshcrypto.node`,
+    ];
     const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     for (const spec of optional)
       expect(bundle, `${spec} is loaded inside try/catch`).toMatch(

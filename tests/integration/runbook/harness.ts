@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { probeServer } from '../../../src-main/core/matrix/server-facts';
+import { expandHome } from '../../../src-main/core/profile/load';
 import { type Profile, profileSchema } from '../../../src-main/core/profile/schema';
 import { AuditLog } from '../../../src-main/core/runbook/audit';
 import { MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
@@ -86,6 +88,12 @@ export async function startHarness(options: LabOptions = {}): Promise<Harness> {
           secrets,
           audit,
           locks,
+          // As the app's core asks: the release the server runs and whether its admin API answers.
+          server: async () =>
+            probeServer({
+              profile,
+              ca: profile.caFile ? await readFile(expandHome(profile.caFile)) : undefined,
+            }),
           ...extra,
           settings: { ...FAST, ...extra.settings },
         }),

@@ -266,6 +266,7 @@ describe('run: dry run and parameters', () => {
       downtime: '',
       confirm: 'Follow the log.',
       route: null,
+      routeWhy: null,
       locks: [],
       steps: [step({ kind: 'remote', sudo: false, command: 'journalctl -fu matrix-tuwunel', stdin: null })],
     });

@@ -82,7 +82,11 @@ describe('token copy', () => {
       /^Copied the registration token of lab\.test\. It is on the clipboard \(the recording clipboard\); it will be cleared at .* if the clipboard still holds it\.\n$/,
     );
     expect(jobs).toHaveLength(1);
-    expect(jobs[0]).toMatchObject({ tool: 'xclip', what: 'registration-token', delayMs: 45_000 });
+    expect(jobs[0]).toMatchObject({
+      tool: 'xclip',
+      what: 'registration-token',
+      clearAt: Date.parse('2026-11-26T12:00:00Z') + 45_000,
+    });
     const print = {
       key: Buffer.from(jobs[0]?.key ?? '', 'hex'),
       digest: Buffer.from(jobs[0]?.digest ?? '', 'hex'),
@@ -112,7 +116,7 @@ describe('token copy', () => {
       );
       expect(code).toBe(EXIT.ok);
       expect(io.err.join('')).toBe(
-        'Note: this is the new token of rotation 7e57c0de, pushed but not applied yet: Tuwunel still accepts only the old one, so sign-ups with this one fail until "Apply the rotated registration token" succeeds.\n',
+        'Note: this is the new token of rotation 7e57c0de, pushed but not applied yet: Tuwunel still accepts only the old one, so sign-ups with this one fail until "Make the new sign-up token live" succeeds.\n',
       );
     } finally {
       await writeJournal(folder, { ...journal, stage: 'applied' });

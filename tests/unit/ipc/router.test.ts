@@ -77,12 +77,14 @@ describe('the router before any profile', () => {
   });
 
   it('answers every channel that needs a profile with NoProfile, never with a throw', async () => {
+    // status.all lists the servers there are: none, without a profile. Alert channels are the app's.
     const needsProfile = Object.keys(invokeChannels).filter(
       (c) =>
         !c.startsWith('app.') &&
         !c.startsWith('settings.') &&
         !c.startsWith('profiles.') &&
-        !c.startsWith('alerts.'),
+        !c.startsWith('alerts.') &&
+        c !== 'status.all',
     );
     const samples: Record<string, unknown> = {
       'onboarding.testHost': { host: 'homeserver' },
@@ -114,6 +116,7 @@ describe('the router before any profile', () => {
       const r = await router.handle(channel, samples[channel] ?? {});
       expect(r, channel).toMatchObject({ ok: false, error: { code: 'NoProfile' } });
     }
+    expect(await router.handle('status.all', {})).toEqual({ ok: true, value: { servers: [] } });
   });
 
   it('answers the alert channels without a profile: they are the app’s, not a server’s', async () => {

@@ -7,6 +7,12 @@ import { compareVersions, parseVersion, sameVersion } from '../version';
 const ALLOWLIST_KEY = 'matrix_tuwunel_config_allowed_remote_server_names';
 const ENV_KEY = 'matrix_tuwunel_environment_variables_extension';
 const VERSION_KEY = 'matrix_tuwunel_version';
+const ALLOW_REGISTRATION_KEY = 'matrix_tuwunel_config_allow_registration';
+const REGISTRATION_TOKEN_KEY = 'matrix_tuwunel_config_registration_token';
+const OPEN_REGISTRATION_KEY =
+  'matrix_tuwunel_config_yes_i_am_very_very_sure_i_want_an_open_registration_server_prone_to_abuse';
+/** The yaml library's own guard against an "alias bomb" (billion laughs); the playbook's parser has none. */
+const MAX_ALIAS_COUNT = 100;
 /** tuwunel#489: before 1.8.0 the allowlist also filters the server's own users' events. */
 const OWN_SERVER_EXEMPT_FROM = parseVersion('1.8.0')!;
 
@@ -137,6 +143,7 @@ export const CONFIG_CHECKS = [
   ['config:allowlist-patterns', 'Federation allowlist patterns'],
   ['config:legacy-media', 'Legacy media for Element Web'],
   ['config:version-pin', 'Tuwunel version in vars.yml'],
+  ['config:registration', 'Registration needs a token'],
 ] as const;
 const LINTS = CONFIG_CHECKS.slice(1);
 
@@ -150,11 +157,13 @@ function notChecked(because: string): Finding[] {
 
 /**
  * Lints the deploy checkout's vars.yml against the runbook's lessons. `pin` is the profile's
- * homeserver.version; the version that decides the allowlist rule is the one vars.yml deploys.
+ * homeserver.version, `running` what the server says it runs (when known). The allowlist rule fails while
+ * either the release vars.yml deploys (else the pin) or the running one is below 1.8.0: from 1.8.0 on, Tuwunel
+ * exempts its own server and the rule is a note.
  */
 export function configFindings(
   varsText: string,
-  opts: { serverName: string; pin: string; path: string },
+  opts: { serverName: string; pin: string; path: string; running?: string | null },
 ): Finding[] {
   const file = opts.path;
   const doc = parseDocument(varsText, { uniqueKeys: false });
@@ -180,7 +189,19 @@ export function configFindings(
       ...notChecked(`${file} is not a mapping of variables`),
     ];
   }
-  const vars = (doc.toJS() ?? {}) as Vars;
+  let vars: Vars;
+  try {
+    vars = (doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {}) as Vars;
+  } catch {
+    return [
+      {
+        ...base(...CONFIG_CHECKS[0]),
+        level: 'fail',
+        detail: `${file} expands YAML aliases more than ${MAX_ALIAS_COUNT} times (an "alias bomb" that makes YAML parsers run out of memory); remove the repeated aliases (*name) from vars.yml before the next playbook run.`,
+      },
+      ...notChecked(`${file} expands YAML aliases beyond any real configuration`),
+    ];
+  }
   const findings: Finding[] = [
     { ...base(...CONFIG_CHECKS[0]), level: 'ok', detail: `${file} parses as YAML.` },
   ];
@@ -190,17 +211,30 @@ export function configFindings(
   const deployedVersion =
     (deployed && !deployed.unresolved ? parseVersion(deployed.text) : null) ?? parseVersion(opts.pin);
 
-  findings.push(...allowlistFindings(vars, opts.serverName, deployedVersion));
+  const running = opts.running ? parseVersion(opts.running) : null;
+  findings.push(...allowlistFindings(vars, opts.serverName, deployedVersion, running));
   findings.push(legacyMediaFinding(vars));
   findings.push(versionPinFinding(deployed, opts.pin));
+  findings.push(registrationFinding(vars));
   return findings;
+}
+
+type Version = NonNullable<ReturnType<typeof parseVersion>>;
+
+/** The older of the two releases that matter (a lint must hold for both the deployed and the running one). */
+function older(a: Version | null, b: Version | null): Version | null {
+  if (!a) return b;
+  if (!b) return a;
+  return compareVersions(a, b) <= 0 ? a : b;
 }
 
 function allowlistFindings(
   vars: Vars,
   serverName: string,
-  version: ReturnType<typeof parseVersion>,
+  deployed: Version | null,
+  running: Version | null,
 ): Finding[] {
+  const version = older(deployed, running);
   const own = base(...CONFIG_CHECKS[1]);
   const pat = base(...CONFIG_CHECKS[2]);
   const raw = vars[ALLOWLIST_KEY];
@@ -237,16 +271,20 @@ function allowlistFindings(
       detail: `The allowlist uses templates the app cannot resolve, so it cannot tell whether ${host} is allowed; add '${safeOwn}' literally.`,
     };
   } else if (version && compareVersions(version, OWN_SERVER_EXEMPT_FROM) < 0) {
+    const which =
+      running && compareVersions(running, OWN_SERVER_EXEMPT_FROM) < 0 && running.core !== deployed?.core
+        ? `Tuwunel ${running.core} (running)`
+        : `Tuwunel ${version.core}`;
     ownFinding = {
       ...own,
       level: 'fail',
-      detail: `The federation allowlist does not admit ${host}, and Tuwunel ${version.core} then silently drops local users' events (tuwunel#489); add '${safeOwn}' to ${ALLOWLIST_KEY} and apply the config.`,
+      detail: `The federation allowlist does not admit ${host}, and ${which} then silently drops local users' events (tuwunel#489); add '${safeOwn}' to ${ALLOWLIST_KEY} and apply the config.`,
     };
   } else {
     ownFinding = {
       ...own,
-      level: 'warn',
-      detail: `The federation allowlist does not admit ${host}; Tuwunel ${version?.core ?? '≥ 1.8.0'} exempts its own server, but add '${safeOwn}' so a downgrade cannot drop local users' events (tuwunel#489).`,
+      level: 'ok',
+      detail: `Note: the federation allowlist does not admit ${host}, which is fine for Tuwunel ${version?.core ?? '1.8.0 or later'}: it exempts its own server since 1.8.0 (tuwunel#489). Add '${safeOwn}' back before any downgrade below 1.8.0.`,
     };
   }
 
@@ -324,5 +362,46 @@ function versionPinFinding(
     ...f,
     level: 'ok',
     detail: `vars.yml pins ${VERSION_KEY}: ${deployed.text}, as the profile does.`,
+  };
+}
+
+function isTemplate(value: unknown): boolean {
+  return typeof value === 'string' && (value.includes('{{') || value.includes('{%'));
+}
+
+function truthy(value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') return ['true', 'yes', 'on', '1'].includes(value.trim().toLowerCase());
+  return value === 1;
+}
+
+/** The playbook's validate_config.yml: registration on needs a token, or open registration acknowledged. */
+function registrationFinding(vars: Vars): Finding {
+  const f = base(...CONFIG_CHECKS[5]);
+  const allow = vars[ALLOW_REGISTRATION_KEY];
+  if (isTemplate(allow))
+    return {
+      ...f,
+      level: 'unknown',
+      detail: `${ALLOW_REGISTRATION_KEY} is a template the app cannot resolve; write true or false to have it checked.`,
+    };
+  if (!truthy(allow)) return { ...f, level: 'ok', detail: 'Registration is off: nobody can sign up.' };
+  const token = vars[REGISTRATION_TOKEN_KEY];
+  if (typeof token === 'string' && token.trim() !== '')
+    return {
+      ...f,
+      level: 'ok',
+      detail: `Registration is on and needs the token ${REGISTRATION_TOKEN_KEY} sets${isTemplate(token) ? ' (from the vault)' : ''}.`,
+    };
+  if (truthy(vars[OPEN_REGISTRATION_KEY]))
+    return {
+      ...f,
+      level: 'warn',
+      detail: `Registration is open to anyone (${OPEN_REGISTRATION_KEY} is true); set ${REGISTRATION_TOKEN_KEY} to require a token.`,
+    };
+  return {
+    ...f,
+    level: 'fail',
+    detail: `${ALLOW_REGISTRATION_KEY} is true but ${REGISTRATION_TOKEN_KEY} is empty, so the playbook stops ("Fail if registration is enabled without a token"); set the token (from the vault) or turn registration off.`,
   };
 }

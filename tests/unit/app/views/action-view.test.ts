@@ -6,6 +6,7 @@ import {
   paramSpecs,
   planView,
 } from '../../../../src-main/app/views/action-view';
+import { pinnedFacts, type ServerFacts } from '../../../../src-main/core/matrix/server-facts';
 import { EXAMPLE_PROFILE_YAML } from '../../../../src-main/core/profile/example';
 import { parseProfile } from '../../../../src-main/core/profile/load';
 import { CATALOG } from '../../../../src-main/core/runbook/catalog';
@@ -23,8 +24,10 @@ const noKeychain: SecretStore = {
   delete: async () => false,
 };
 const catalog = [...CATALOG, ...createTokenActions({ secrets: noKeychain })];
-const info = (adminRoom: boolean) =>
-  catalog.map((a) => actionInfo(a, { profile, settings: DEFAULT_SETTINGS, adminRoom }));
+const info = (adminToken: boolean, server?: ServerFacts) =>
+  catalog.map((a) =>
+    actionInfo(a, { profile, settings: DEFAULT_SETTINGS, adminToken, ...(server ? { server } : {}) }),
+  );
 
 describe('actionInfo', () => {
   it('describes every catalog action in the contract shape', () => {
@@ -35,14 +38,20 @@ describe('actionInfo', () => {
   it('gives danger and downtime for this profile when they do not depend on the request', () => {
     const cli = new Map(info(false).map((a) => [a.id, a]));
     const room = new Map(info(true).map((a) => [a.id, a]));
+    const api = new Map(
+      info(true, { ...pinnedFacts(profile), running: '1.9.0', adminApi: 'served' }).map((a) => [a.id, a]),
+    );
     expect(cli.get('user.make-admin')).toMatchObject({
       danger: 'outage',
-      downtime: expect.stringMatching(/CLI mode/),
+      downtime: 'About 30 seconds while Tuwunel is stopped for the command.',
     });
+    // Without asking the server, the list goes by the pin (1.7.0 in the example): the admin room.
     expect(room.get('user.make-admin')).toMatchObject({
       danger: 'disruptive',
-      downtime: 'None (admin room).',
+      downtime: 'None, through the admin room.',
     });
+    expect(api.get('user.make-admin')).toMatchObject({ downtime: 'None, through the admin API.' });
+    expect(cli.get('user.make-admin')?.title).toBe('Make someone a server admin');
     expect(cli.get('stack.start')).toMatchObject({ danger: 'safe', readOnly: false });
     expect(cli.get('logs.follow')).toMatchObject({ danger: 'safe', readOnly: true });
     // admin.command's impact depends on the command: "per request", never "no downtime".
@@ -66,7 +75,8 @@ describe('paramSpecs', () => {
     expect(specs.get('user.make-admin')).toEqual([
       expect.objectContaining({
         name: 'user',
-        label: 'User ID',
+        label: 'Their Matrix ID',
+        help: 'e.g. @alice:example.org, or just alice',
         kind: 'text',
         required: true,
         format: 'matrix-user',
@@ -90,17 +100,21 @@ describe('paramSpecs', () => {
     });
     expect(specs.get('user.deactivate')?.[1]).toMatchObject({
       name: 'leaveRooms',
-      label: 'Leave rooms',
+      label: 'Remove them from all their rooms',
       kind: 'boolean',
       default: true,
-      help: 'Remove the user from all rooms (default true)',
+      help: "If unticked they stay listed in their rooms but can't write",
     });
-    expect(specs.get('token.rollback')?.[0]).toMatchObject({
-      name: 'runId',
-      label: 'Run ID',
-      required: false,
-      format: 'plain',
+    expect(specs.get('federation.allow')?.[0]).toMatchObject({
+      label: 'Server name',
+      help: 'e.g. chat.example.org',
     });
+    expect(specs.get('token.rotate')?.[0]).toMatchObject({
+      label: 'Make it live on the server now',
+      help: 'Untick to only store it; apply later',
+    });
+    // The app passes the run to roll back itself: never a form field.
+    expect(specs.get('token.rollback')).toEqual([]);
     expect(specs.get('stack.stop')).toEqual([]);
   });
 
@@ -132,6 +146,7 @@ describe('planView', () => {
       downtime: 'Until you start it.',
       confirm: 'Stop everything.',
       route: null,
+      routeWhy: null,
       locks: ['homeserver'],
       steps: [
         {

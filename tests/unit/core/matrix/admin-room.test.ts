@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Cancelled, Timeout } from '../../../../src-main/core/errors';
 import {
+  AdminCommandRefused,
   AdminReplyTooLong,
   AdminRoomClient,
   commandName,
@@ -147,7 +148,7 @@ describe('AdminRoomClient', () => {
   it('names the command without its arguments when it times out or is cancelled: a token revoke carries a live token', async () => {
     const c = await client({ events: [], requests: [], answer: () => null });
     const live = 'Zq8LiveInviteTokenZq8';
-    const timedOut = await c.run(TOKEN, `token revoke ${live}`, { timeoutMs: 300 }).then(
+    const timedOut = await c.run(TOKEN, `token revoke ${live}`, { timeoutMs: 300, expectsToken: true }).then(
       () => new Error('no timeout'),
       (e: Error) => e,
     );
@@ -158,7 +159,11 @@ describe('AdminRoomClient', () => {
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 100);
     const cancelled = await c
-      .run(TOKEN, `!admin token revoke ${live}`, { timeoutMs: 5000, signal: abort.signal })
+      .run(TOKEN, `!admin token revoke ${live}`, {
+        timeoutMs: 5000,
+        signal: abort.signal,
+        expectsToken: true,
+      })
       .then(
         () => new Error('no timeout'),
         (e: Error) => e,
@@ -179,6 +184,32 @@ describe('AdminRoomClient', () => {
     );
     expect(error.nextStep).toMatch(/Log in again/);
     expect(JSON.stringify(error)).not.toContain('wrong-token');
+  });
+});
+
+describe('what the room keeps: the transport refuses for every caller', () => {
+  it('never sends a command that lists all rooms or every token; a token command only from the invite commands', async () => {
+    const room: FakeRoom = {
+      events: [],
+      requests: [],
+      answer: (_body, id) => [notice(`$r-${id}`, id, 'Token revoked successfully.')],
+    };
+    const c = await client(room);
+    for (const command of ['rooms list', '!admin  rooms list 2', 'token list', 'TOKEN LIST']) {
+      const error = await c.run(TOKEN, command, { timeoutMs: 2000 }).catch((e) => e);
+      expect(error, command).toBeInstanceOf(AdminCommandRefused);
+    }
+    const issue = await c.run(TOKEN, 'token issue --once', { timeoutMs: 2000 }).catch((e) => e);
+    expect(issue).toBeInstanceOf(AdminCommandRefused);
+    expect(issue.nextStep).toMatch(/invite/);
+    expect(room.requests).toEqual([]);
+    // The invite commands say they expect a token; then it goes, and only then.
+    const revoked = await c.run(TOKEN, 'token revoke AAAAbbbbCCCCdddd', {
+      timeoutMs: 2000,
+      expectsToken: true,
+    });
+    expect(revoked.body).toBe('Token revoked successfully.');
+    expect(room.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
   });
 });
 

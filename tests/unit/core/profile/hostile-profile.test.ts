@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -11,10 +11,12 @@ import { ProfileInvalid } from '../../../../src-main/core/errors';
 import { parseProfile } from '../../../../src-main/core/profile/load';
 import { type Profile, profileSchema } from '../../../../src-main/core/profile/schema';
 import { CATALOG } from '../../../../src-main/core/runbook/catalog';
+import { readWithHashCommand, varsFilePath } from '../../../../src-main/core/runbook/commands';
 import { MAINTENANCE_MODE_KEY, MaintenanceStore } from '../../../../src-main/core/runbook/maintenance';
 import { Runbook } from '../../../../src-main/core/runbook/runner';
 import { createTokenActions } from '../../../../src-main/core/runbook/token-actions';
 import type { RemoteExec } from '../../../../src-main/core/ssh/types';
+import { safeAllowlistEntry } from '../../../../src-main/core/status/checks/config-lint';
 import { planHosts } from '../../../../src-main/core/status/probes';
 import { buildHostScript } from '../../../../src-main/core/status/remote-script';
 import { fragmentOf, SHELL_BITS, soupOf } from '../../../integration/reliability/hostile-strings';
@@ -376,9 +378,23 @@ function profileWith(path: string, value: Value): ReturnType<typeof profileSchem
 
 // ----------------------------------------------------------------- what the profile makes the app send
 
-const neverExec: RemoteExec = {
-  exec: () => Promise.reject(new Error('a dry run must not execute anything')),
-};
+/** A vars.yml whose allowlist admits the profile's own server (the host without a port), as the lint wants. */
+function varsRead(profile: Profile): string {
+  const name = profile.serverName;
+  const host = name.startsWith('[') ? name.slice(0, name.indexOf(']') + 1) : name.replace(/:\d+$/, '');
+  const vars = `matrix_tuwunel_config_allowed_remote_server_names: ['${safeAllowlistEntry(host)}']\n`;
+  return `${createHash('sha256').update(vars).digest('hex')}  -\n${vars}`;
+}
+
+/** A dry run reads vars.yml (to lint it and show the edit), and nothing else. */
+function readOnlyExec(profile: Profile): RemoteExec {
+  return {
+    exec: (_host, command) =>
+      command === readWithHashCommand(varsFilePath(profile))
+        ? Promise.resolve({ exitCode: 0, signal: null, stdout: varsRead(profile), stderr: '', durationMs: 1 })
+        : Promise.reject(new Error('a dry run must not change anything')),
+  };
+}
 const CATALOG_WITH_TOKEN = [...CATALOG, ...createTokenActions({ secrets: new MemorySecrets() })];
 const ACTIONS = CATALOG_WITH_TOKEN.map((a) => a.id).filter((id) => id !== 'admin.command');
 const PARAMS: Record<string, (p: Profile) => Record<string, unknown>> = {
@@ -395,18 +411,22 @@ interface Sent {
   sudo: boolean;
   command: string;
 }
-/** `<action>:<step>` or `status:<host>:<section>` → what would be sent; the log stamp made constant. */
+/**
+ * `<action>:<step>` or `status:<host>:<section>` → what would be sent; the log stamp made constant, and the
+ * SHA-256 of the vars.yml read (hex, it follows the file the fixture writes for the server name).
+ */
 type Signature = Map<string, Sent>;
 
 /** Marks a status section that is shell code (`bash -c <command>`) rather than a command line. */
 const SHELL_SECTION = '(bash -c) ';
-const stamp = (s: string) => s.replace(/config-apply-\d{8}T\d{6}Z/g, 'config-apply-STAMP');
+const stamp = (s: string) =>
+  s.replace(/config-apply-\d{8}T\d{6}Z/g, 'config-apply-STAMP').replace(/\b[0-9a-f]{64}\b/g, 'SHA256');
 
 async function signature(profile: Profile, actions: readonly string[]): Promise<Signature> {
   const sig: Signature = new Map();
   const rb = new Runbook({
     profile,
-    exec: neverExec,
+    exec: readOnlyExec(profile),
     maintenance: new MaintenanceStore(),
     catalog: CATALOG_WITH_TOKEN,
   });

@@ -2,8 +2,11 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog, type AuditRecord } from '../../../../src-main/core/runbook/audit';
+import { recordAct } from '../../../../src-main/core/lib/acts';
+import { AuditLog, type AuditRecord, auditedSecretStore } from '../../../../src-main/core/runbook/audit';
+import { ActionRefused } from '../../../../src-main/core/runbook/errors';
 import { MASK, Redactor } from '../../../../src-main/core/runbook/redact';
+import { MemorySecrets } from './test-profile';
 
 let dir: string;
 beforeEach(async () => {
@@ -70,5 +73,78 @@ describe('AuditLog', () => {
 
   it('reads nothing when there is no trail yet', async () => {
     expect(await new AuditLog(join(dir, 'missing')).read()).toEqual([]);
+  });
+
+  describe('acts on secrets and trust', () => {
+    it('records each act, done, failed or refused, without a run and without its value', async () => {
+      const log = new AuditLog(dir);
+      const acts = log.acts('lab.test');
+      expect(
+        await recordAct(
+          acts,
+          { action: 'token.copy', params: { to: 'clipboard' }, done: () => 'Copied.' },
+          async () => 42,
+        ),
+      ).toBe(42);
+      await expect(
+        recordAct(
+          acts,
+          { action: 'invite.revoke', params: { invite: 'AAAA…' }, done: () => '' },
+          async () => {
+            throw new ActionRefused('Not this one.', 'Pick another.');
+          },
+        ),
+      ).rejects.toBeInstanceOf(ActionRefused);
+      await expect(
+        recordAct(acts, { action: 'invite.issue', params: { uses: 1 }, done: () => '' }, async () => {
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      const records = await log.read();
+      expect(records.map((r) => [r.action, r.outcome, r.runId, r.failingStep])).toEqual([
+        ['token.copy', 'ok', null, null],
+        ['invite.revoke', 'refused', null, null],
+        ['invite.issue', 'failed', null, null],
+      ]);
+      expect(records[1]?.sentence).toBe('Not this one.');
+      expect(records[2]?.sentence).toMatch(/^Something unexpected went wrong: boom/);
+    });
+
+    it('a trail that cannot be written never changes the outcome of the act', async () => {
+      const broken = { record: () => Promise.reject(new Error('disk full')) };
+      expect(
+        await recordAct(broken, { action: 'token.copy', params: {}, done: () => '' }, async () => 'ok'),
+      ).toBe('ok');
+    });
+
+    it('records every store and delete of a user secret by kind and host; the app’s own entries stay out', async () => {
+      const log = new AuditLog(dir);
+      const store = auditedSecretStore(new MemorySecrets(), log.acts('lab.test'));
+      await store.set(
+        { profile: 'lab.test', kind: 'sudo-password', host: 'homeserver' },
+        'the-sudo-password',
+      );
+      await store.set({ profile: 'lab.test', kind: 'issued-invites' }, '{"invites":[]}');
+      expect(await store.get({ profile: 'lab.test', kind: 'sudo-password', host: 'homeserver' })).toEqual(
+        Buffer.from('the-sudo-password'),
+      );
+      expect(await store.has({ profile: 'lab.test', kind: 'vault-password' })).toBe(false);
+      expect(await store.delete({ profile: 'lab.test', kind: 'vault-password' })).toBe(false);
+      expect(await store.delete({ profile: 'lab.test', kind: 'issued-invites' })).toBe(true);
+      const records = await log.read();
+      expect(records.map((r) => [r.action, r.params, r.sentence])).toEqual([
+        [
+          'secret.set',
+          { kind: 'sudo-password', host: 'homeserver' },
+          'Stored the sudo-password for the homeserver host in the keychain.',
+        ],
+        [
+          'secret.delete',
+          { kind: 'vault-password', host: null },
+          'No vault-password was stored; nothing was deleted.',
+        ],
+      ]);
+      expect(await readFile(log.path, 'utf8')).not.toContain('the-sudo-password');
+    });
   });
 });

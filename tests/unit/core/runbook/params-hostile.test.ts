@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseLocalUserId } from '../../../../src-main/core/lib/grammar';
+import { readWithHashCommand, varsFilePath } from '../../../../src-main/core/runbook/commands';
 import { MaintenanceStore } from '../../../../src-main/core/runbook/maintenance';
 import { Runbook } from '../../../../src-main/core/runbook/runner';
 import type { RemoteExec } from '../../../../src-main/core/ssh/types';
@@ -10,13 +12,24 @@ import { sweep } from '../../../support/sweep';
 import { MemorySecrets, testProfile } from './test-profile';
 
 const profile = testProfile();
-const neverExec: RemoteExec = {
-  exec: () => Promise.reject(new Error('a dry run must not execute anything')),
+const VARS = "matrix_tuwunel_config_allowed_remote_server_names: ['^lab\\.test$']\n";
+/** A dry run reads vars.yml (to lint it and show the edit), and nothing else. */
+const readOnlyExec: RemoteExec = {
+  exec: (_host, command) =>
+    command === readWithHashCommand(varsFilePath(profile))
+      ? Promise.resolve({
+          exitCode: 0,
+          signal: null,
+          stdout: `${createHash('sha256').update(VARS).digest('hex')}  -\n${VARS}`,
+          stderr: '',
+          durationMs: 1,
+        })
+      : Promise.reject(new Error('a dry run must not change anything')),
 };
 const runbook = (secrets?: MemorySecrets) =>
   new Runbook({
     profile,
-    exec: neverExec,
+    exec: readOnlyExec,
     maintenance: new MaintenanceStore(),
     ...(secrets ? { secrets } : {}),
   });
@@ -60,6 +73,7 @@ const cliPrefix = [
   '-e',
   'TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml',
   'ghcr.io/matrix-construct/tuwunel:v1.7.0',
+  '--maintenance',
   '--execute',
 ];
 
@@ -106,6 +120,8 @@ describe(`parameters against ${RUNS} hostile strings each`, () => {
         deactivate
           ? `users deactivate ${i % 4 === 1 ? '' : '--no-leave-rooms '}${userId}`
           : `users make-user-admin ${userId}`,
+        '--execute',
+        'server shutdown',
       ]);
     }
     expect(problems).toEqual([]);
@@ -144,11 +160,16 @@ describe(`parameters against ${RUNS} hostile strings each`, () => {
   it('server (federation): rejected, or never on a command line at all (it travels in the file on stdin)', async () => {
     const rb = runbook();
     const samples = fc.sample(fc.oneof(hostile, fc.domain()), RUNS);
-    // The log file name carries the run's start time; everything else must not depend on the server.
+    // The log file name carries the run's start time, the apply's guard the edited file's SHA-256 (hex);
+    // everything else must not depend on the server.
     const remoteCommands = (plan: Awaited<ReturnType<Runbook['plan']>>) =>
       plan.steps
         .filter((s) => s.kind === 'remote')
-        .map((s) => s.command.replace(/config-apply-\d{8}T\d{6}Z/, 'config-apply-STAMP'))
+        .map((s) =>
+          s.command
+            .replace(/config-apply-\d{8}T\d{6}Z/, 'config-apply-STAMP')
+            .replace(/'[0-9a-f]{64}'|(?<= )[0-9a-f]{64}(?=;| )/g, 'SHA256'),
+        )
         .join('\n');
     const reference = remoteCommands(await rb.plan('federation.allow', { server: 'reference.example' }));
     let accepted = 0;
@@ -178,7 +199,10 @@ describe(`parameters against ${RUNS} hostile strings each`, () => {
       const plan = await planOrRefuse(rb, 'admin.command', { command }, problems);
       if (!plan) {
         const why =
-          /\p{Cc}/u.test(command) || /^\s*(!admin)?\s*$/i.test(command) || /rooms\s+list/i.test(command);
+          /\p{Cc}/u.test(command) ||
+          /^\s*(!admin)?\s*$/i.test(command) ||
+          /rooms\s+list/i.test(command) ||
+          /^\s*(!admin\s+)?token\s+(list|issue|revoke)/i.test(command);
         if (!why) problems.push(`${JSON.stringify(command)} was refused`);
         continue;
       }

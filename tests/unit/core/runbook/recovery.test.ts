@@ -35,7 +35,7 @@ import {
   writeJournal,
 } from '../../../../src-main/core/vault/rotation-lock';
 import { LocalExec } from './local-exec';
-import { MemorySecrets, testProfile } from './test-profile';
+import { deployAt, MemorySecrets, testProfile } from './test-profile';
 
 /**
  * Recovery of what a killed run left, against real processes (a killed child's pid and start time), real
@@ -87,13 +87,16 @@ async function leftRun(
   actionId: string,
   at: string | null,
   route: ActiveRun['route'] = null,
+  p = profile(),
 ): Promise<ActiveRun> {
   const action = CATALOG.find((a) => a.id === actionId);
   if (!action) throw new Error(actionId);
   const secrets = new MemorySecrets();
   if (route === 'admin-room') await secrets.set({ profile: 'lab.test', kind: 'matrix-admin-token' }, 'syt_x');
-  const rb = new Runbook({ profile: profile(), exec, secrets, maintenance: new MaintenanceStore() });
+  const rb = new Runbook({ profile: p, exec, secrets, maintenance: new MaintenanceStore() });
   const plan = await rb.plan(actionId, actionId.startsWith('user.') ? { user: 'bob' } : {});
+  // Planning may read (an apply lints the vars.yml it would deploy): what recovery sends is logged from here.
+  exec.log.length = 0;
   const steps = plan.steps;
   const run: ActiveRun = {
     owner: await deadOwner(`${actionId}-run-1`, actionId),
@@ -164,7 +167,7 @@ describe('a killed stack.stop', () => {
     }).run();
     expect(report).toEqual([
       expect.stringMatching(
-        /^Stop the stack \(maintenance\) \(run stack\.st\) was interrupted, and every unit it touches is active again\.$/,
+        /^Stop everything for maintenance \(run stack\.st\) was interrupted, and every unit it touches is active again\.$/,
       ),
     ]);
     expect(tray.modeActive).toBe(false);
@@ -192,9 +195,9 @@ describe('a killed stack.stop', () => {
     expect(alerts.list()).toEqual([
       expect.objectContaining({
         id: interruptedAlertId('stack.stop'),
-        title: 'Stop the stack (maintenance) was interrupted',
+        title: 'Stop everything for maintenance was interrupted',
         message:
-          'Stop the stack (maintenance) was interrupted: its process ended during "Confirm the units are stopped", before the run finished or cleaned up, and matrix-tuwunel, matrix-traefik are not active. Maintenance mode stays on, so alerts about the units stay quiet. Run "Start the stack" to fix it.',
+          'Stop everything for maintenance was interrupted: its process ended during "Confirm the units are stopped", before the run finished or cleaned up, and matrix-tuwunel, matrix-traefik are not active. Maintenance mode stays on, so alerts about the units stay quiet. Run "Start all services" to fix it.',
         fixActionId: 'stack.start',
         runId: run.owner.runId,
       }),
@@ -234,7 +237,7 @@ describe('a killed stack.stop', () => {
   it('waits while a live run holds the host, and leaves a run that is alive alone', async () => {
     const run = await leftRun('stack.stop', 'stop-all');
     await units(false);
-    const live = locks.acquire('homeserver', 'Start the stack (run 12345678)');
+    const live = locks.acquire('homeserver', 'Start all services (run 12345678)');
     await recovery().run();
     expect(runs.list()).toHaveLength(1);
     expect(alerts.list()).toEqual([]);
@@ -271,7 +274,7 @@ describe('other killed runs', () => {
     await recovery().run();
     expect(maintenance.list()).toEqual([]);
     expect(alerts.list()[0]?.message).toMatch(
-      /during "Run the command with Tuwunel's CLI", before the run finished or cleaned up, and matrix-tuwunel is not active\. Run "Start the stack" to fix it\.$/,
+      /during "Run the command with Tuwunel's CLI", before the run finished or cleaned up, and matrix-tuwunel is not active\. Run "Start all services" to fix it\.$/,
     );
   });
 
@@ -283,7 +286,15 @@ describe('other killed runs', () => {
   });
 
   it('a configuration apply cannot be shown undone: the alert says so and offers the apply again', async () => {
-    const run = await leftRun('config.apply', 'playbook-install-all');
+    // The plan of an apply reads the vars.yml it would deploy, to lint it.
+    const deployDir = join(exec.hostDir('deploy'), 'matrix-deploy');
+    const deployed = profile({ deploy: deployAt(deployDir) });
+    await mkdir(join(deployDir, 'inventory/host_vars/matrix.lab.test'), { recursive: true });
+    await writeFile(
+      join(deployDir, 'inventory/host_vars/matrix.lab.test/vars.yml'),
+      'matrix_domain: lab.test\nmatrix_tuwunel_config_allowed_remote_server_names:\n  - lab.test\n',
+    );
+    const run = await leftRun('config.apply', 'playbook-install-all', null, deployed);
     maintenance.enter({
       key: `run:${run.owner.runId}`,
       units: 'all',
@@ -291,14 +302,14 @@ describe('other killed runs', () => {
       persistent: false,
       setBy: run.owner,
     });
-    await recovery().run();
+    await recovery(deployed).run();
     expect(maintenance.list()).toEqual([]);
     expect(alerts.list()).toEqual([
       expect.objectContaining({
         id: interruptedAlertId('config.apply'),
         fixActionId: 'config.apply',
         message: expect.stringContaining(
-          'and the configuration may be only partly applied. Run "Apply the configuration" to fix it.',
+          'and the configuration may be only partly applied. Run "Apply configuration changes" to fix it.',
         ),
       }),
     ]);
@@ -331,7 +342,7 @@ describe('maintenance reminder', () => {
     maintenance.enter({
       key: MAINTENANCE_MODE_KEY,
       units: 'all',
-      reason: 'Maintenance stop (stack.stop)',
+      reason: 'all services stopped',
       persistent: true,
       since: new Date(now - 30 * 60_000).toISOString(),
     });
@@ -344,7 +355,7 @@ describe('maintenance reminder', () => {
         id: MAINTENANCE_REMINDER_ALERT,
         fixActionId: 'stack.start',
         message: expect.stringMatching(
-          /^Maintenance mode has been on for 61 min \(since \d\d:\d\d UTC: Maintenance stop \(stack\.stop\)\)/,
+          /^Maintenance mode has been on for 61 min \(since \d\d:\d\d UTC: all services stopped\)/,
         ),
       }),
     ]);

@@ -68,6 +68,23 @@ describe('Redactor', () => {
     );
   });
 
+  it('masks the tokens of Tuwunel token replies, known or not, and the known ones anywhere', () => {
+    const vault = 'VaultTokenFromTheConfigFile';
+    const r = new Redactor([vault]);
+    const reply = [
+      'Found 2 registration tokens:',
+      `- \`${vault}\` --- Token defined in config file`,
+      '- `SomeoneElsesInvite1` --- Token used 0 times. Never expires.',
+    ].join('\n');
+    expect(r.redact(reply)).toBe(
+      `Found 2 registration tokens:\n- \`${MASK}\` --- Token defined in config file\n- \`${MASK}\` --- Token used 0 times. Never expires.`,
+    );
+    expect(
+      new Redactor([]).redact('New registration token issued: `Abc123Def456` - Token used 0 times.'),
+    ).toBe(`New registration token issued: \`${MASK}\` - Token used 0 times.`);
+    expect(r.redactValue({ sentence: `apply saw ${vault}` })).toEqual({ sentence: `apply saw ${MASK}` });
+  });
+
   it('passes text through untouched when there is nothing to mask', () => {
     const s = new Redactor([]).stream();
     expect(s.push('abc')).toBe('abc');

@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HostBusy, InvalidInput, SecretMissing } from '../../../../src-main/core/errors';
+import { pinnedFacts } from '../../../../src-main/core/matrix/server-facts';
 import { AuditLog } from '../../../../src-main/core/runbook/audit';
 import { TUWUNEL_STOPPED_ALERT } from '../../../../src-main/core/runbook/catalog';
 import { ActionRefused, ConfirmationRequired, UnknownAction } from '../../../../src-main/core/runbook/errors';
@@ -51,19 +53,22 @@ esac`,
   await exec.script(
     'homeserver',
     'docker',
-    `cmd=\${@: -1}; u=\${cmd##* }
+    `cmds=(); prev=
+for a; do [[ $prev == --execute ]] && cmds+=("$a"); prev=$a; done
+cmd=\${cmds[0]}; u=\${cmd##* }
 if [[ $(cat "$STATE/units/matrix-tuwunel") == active ]]; then echo "Error: IO error: While lock file: /var/lib/tuwunel/LOCK: Resource temporarily unavailable" >&2; exit 1; fi
 mode=$(cat "$STATE/docker-mode" 2>/dev/null)
 case $mode in
   hang) exec sleep 1000 ;;
-  fail) echo "Command failed with error: User $u does not exist" ;;
+  fail) echo "Command failed with error: User $u does not exist"; echo "Error: Execute command #0 failed." >&2; exit 1 ;;
   exit-*) cat "$STATE/docker-stderr" >&2; exit "\${mode#exit-}" ;;
   *) case $cmd in
        "users make-user-admin "*) echo "$u has been granted admin privileges." ;;
        "users deactivate "*) echo "User $u has been deactivated" ;;
      esac ;;
 esac
-# Like Tuwunel, --execute answers and then keeps serving until something stops it.
+# Like Tuwunel: "server shutdown" among the commands ends it; without, --execute keeps serving until stopped.
+for c in "\${cmds[@]}"; do [[ $c == 'server shutdown' ]] && exit 0; done
 exec sleep 1000`,
   );
   await exec.script(
@@ -116,11 +121,13 @@ describe('user.make-admin in CLI mode (no admin token stored)', () => {
     );
     expect(commands()).toEqual([
       'systemctl stop matrix-tuwunel',
-      "timeout 1 docker run --rm -v /matrix/tuwunel/data:/var/lib/tuwunel -v /matrix/tuwunel/config:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.7.0 --execute 'users make-user-admin @bob:lab.test'",
+      "timeout 1 docker run --rm -v /matrix/tuwunel/data:/var/lib/tuwunel -v /matrix/tuwunel/config:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.7.0 --maintenance --execute 'users make-user-admin @bob:lab.test' --execute 'server shutdown'",
       'systemctl start matrix-tuwunel',
       'systemctl is-active matrix-tuwunel',
     ]);
     expect(exec.log.map((l) => l.sudo)).toEqual([true, true, true, false]);
+    // The container ended by itself: no timeout, no early stop.
+    expect(record.steps.find((s) => s.id === 'execute')?.exitCode).toBe(0);
     expect(record.steps.map((s) => [s.id, s.state])).toEqual([
       ['stop-tuwunel', 'ok'],
       ['execute', 'ok'],
@@ -143,24 +150,21 @@ describe('user.make-admin in CLI mode (no admin token stored)', () => {
     expect(record.state).toBe('failed');
     expect(record.failingStep).toBe('execute');
     expect(record.sentence).toBe(
-      'Make a user server admin failed at "Run the command with Tuwunel\'s CLI": Tuwunel\'s CLI gave no answer within 1 s and was stopped (timeout). Clean-up done: start matrix-tuwunel again, confirm matrix-tuwunel is active.',
+      'Make someone a server admin failed at "Run the command with Tuwunel\'s CLI": Tuwunel\'s CLI did not end within 1 s and was stopped (timeout). Clean-up done: start matrix-tuwunel again, confirm matrix-tuwunel is active.',
     );
     expect(record.steps.find((s) => s.id === 'execute')?.exitCode).toBe(124);
     expect(await unit('matrix-tuwunel')).toBe('active');
   });
 
-  it('reads failure from the reply text, and stops the container once Tuwunel has answered', async () => {
+  it('reads failure from the reply text; the failed command ends the container by itself', async () => {
     await exec.setState('homeserver', 'docker-mode', 'fail');
     const rb = runbook({ settings: { ...FAST, cliExecuteTimeoutSeconds: 30 } });
     const record = await (await rb.start('user.make-admin', { user: 'nobody' }, { confirmed: true })).done;
     expect(record.state).toBe('failed');
     const step = record.steps.find((s) => s.id === 'execute');
-    expect(step).toMatchObject({ exitCode: null, state: 'failed' });
-    expect(step?.output).toContain(
-      'Tuwunel answered, so its one-off container was stopped instead of waiting for the timeout.',
-    );
+    expect(step).toMatchObject({ exitCode: 1, state: 'failed' });
     expect(record.sentence).toContain(
-      'Tuwunel answered: Command failed with error: User @nobody:lab.test does not exist',
+      'Tuwunel answered: Command failed with error: User @nobody:lab.test does not exist (exit code 1)',
     );
     expect(record.durationMs).toBeLessThan(5_000);
     expect(await unit('matrix-tuwunel')).toBe('active');
@@ -240,7 +244,7 @@ describe('user.make-admin in CLI mode (no admin token stored)', () => {
     const messages = raised.map((e) => e.alert.message);
     expect(messages[0]).toMatch(/The first attempt failed \(.+\); retrying for up to 3 min\.$/);
     expect(messages.at(-1)).toMatch(/Matrix is down until it is started\.$/);
-    expect(record.sentence).toMatch(/matrix-tuwunel is stopped: use "Start the stack"\.$/);
+    expect(record.sentence).toMatch(/matrix-tuwunel is stopped: use "Start all services"\.$/);
 
     await rm(join(exec.hostDir('homeserver'), 'state', 'start-fails'));
     const start = await (await rb.start('stack.start')).done;
@@ -258,11 +262,113 @@ describe('user.make-admin in CLI mode (no admin token stored)', () => {
     const record = await run.done;
     expect(record.state).toBe('cancelled');
     expect(record.sentence).toMatch(
-      /^Make a user server admin was cancelled during "Run the command with Tuwunel's CLI"\. Clean-up done: start matrix-tuwunel again, confirm matrix-tuwunel is active\.$/,
+      /^Make someone a server admin was cancelled during "Run the command with Tuwunel's CLI"\. Clean-up done: start matrix-tuwunel again, confirm matrix-tuwunel is active\.$/,
     );
     expect(record.steps.map((s) => s.state)).toEqual(['ok', 'failed', 'ok', 'ok']);
     expect(await unit('matrix-tuwunel')).toBe('active');
     expect(record.durationMs).toBeLessThan(10_000);
+  });
+});
+
+describe('the route of user actions: admin API, admin room, CLI mode — and why', () => {
+  const withToken = async () => {
+    const secrets = new MemorySecrets();
+    await secrets.set({ profile: 'lab.test', kind: 'matrix-admin-token' }, 'syt_bGFi_admin_token_0001');
+    return secrets;
+  };
+  const facts = (over: Partial<ReturnType<typeof pinnedFacts>>) => async () => ({
+    ...pinnedFacts(profile),
+    ...over,
+  });
+
+  it('takes the admin API where the server serves it (1.8.1 on, routed), and stops nothing', async () => {
+    const rb = runbook({
+      secrets: await withToken(),
+      server: facts({ running: '1.9.0', source: '/_tuwunel/server_version', adminApi: 'served' }),
+    });
+    const plan = await rb.plan('user.make-admin', { user: 'bob' });
+    expect(plan).toMatchObject({
+      route: 'admin-api',
+      routeWhy: 'Tuwunel 1.9.0 (as the server says) serves the admin API: no downtime.',
+      danger: 'disruptive',
+      downtime: 'None, through the admin API.',
+    });
+    expect(plan.steps.map((s) => [s.id, s.kind, s.command])).toEqual([
+      [
+        'look-up-user',
+        'admin-api',
+        'GET https://matrix.lab.test/_synapse/admin/v2/users/%40bob%3Alab.test  (admin API, with the stored admin token)',
+      ],
+      [
+        'grant-admin',
+        'admin-api',
+        'PUT https://matrix.lab.test/_synapse/admin/v2/users/%40bob%3Alab.test {"admin":true}  (admin API, with the stored admin token)',
+      ],
+    ]);
+    expect(plan.locks).toEqual(['homeserver']);
+  });
+
+  it('takes the admin room when the API cannot: an old release, no route, or a request the API cannot do', async () => {
+    const secrets = await withToken();
+    const old = await runbook({ secrets, server: facts({ running: '1.7.0', adminApi: 'not-served' }) }).plan(
+      'user.make-admin',
+      { user: 'bob' },
+    );
+    expect(old).toMatchObject({
+      route: 'admin-room',
+      routeWhy:
+        'Through the admin room, with no downtime: Tuwunel 1.7.0 (as the server says) has no admin API (it came with Tuwunel 1.8.1).',
+      downtime: 'None, through the admin room.',
+    });
+    const unrouted = await runbook({
+      secrets,
+      server: facts({ running: '1.9.0', adminApi: 'not-routed' }),
+    }).plan('user.make-admin', { user: 'bob' });
+    expect(unrouted.routeWhy).toMatch(
+      /the proxy does not route \/_synapse\/admin to Tuwunel \(set matrix_tuwunel_container_labels_public_client_synapse_admin_api_enabled: true/,
+    );
+    const served = runbook({ secrets, server: facts({ running: '1.9.0', adminApi: 'served' }) });
+    const leaving = await served.plan('user.deactivate', { user: 'bob' });
+    expect(leaving).toMatchObject({ route: 'admin-room' });
+    expect(leaving.routeWhy).toMatch(/the admin API cannot take someone out of their rooms/);
+    expect(leaving.steps.map((s) => s.command)).toEqual([
+      '!admin users deactivate @bob:lab.test  (in #admins:lab.test)',
+    ]);
+    const staying = await served.plan('user.deactivate', { user: 'bob', leaveRooms: false });
+    expect(staying).toMatchObject({ route: 'admin-api', danger: 'disruptive' });
+    expect(staying.steps.map((s) => s.command)).toEqual([
+      'POST https://matrix.lab.test/_synapse/admin/v1/deactivate/%40bob%3Alab.test {"erase":false}  (admin API, with the stored admin token)',
+    ]);
+  });
+
+  it('falls back to CLI mode only when neither can work, and shows it as an outage', async () => {
+    const none = await runbook({ server: facts({ running: '1.9.0', adminApi: 'served' }) }).plan(
+      'user.make-admin',
+      { user: 'bob' },
+    );
+    expect(none).toMatchObject({ route: 'cli', danger: 'outage' });
+    expect(none.routeWhy).toMatch(/^No Matrix admin sign-in is stored/);
+    expect(none.downtime).toBe('About 30 seconds while Tuwunel is stopped for the command.');
+    const down = await runbook({
+      secrets: await withToken(),
+      server: facts({
+        unreachable: 'https://matrix.lab.test/_matrix/federation/v1/version answered HTTP 502',
+      }),
+    }).plan('user.make-admin', { user: 'bob' });
+    expect(down).toMatchObject({ route: 'cli', danger: 'outage' });
+    expect(down.routeWhy).toMatch(/^The homeserver did not answer \(.*HTTP 502\), so neither/);
+    expect(down.steps.map((s) => s.id)).toEqual([
+      'stop-tuwunel',
+      'execute',
+      'start-tuwunel',
+      'confirm-tuwunel',
+    ]);
+  });
+
+  it('never deactivates the admin bot, on any route', async () => {
+    await expect(
+      runbook({ secrets: await withToken() }).plan('user.deactivate', { user: '@conduit:lab.test' }),
+    ).rejects.toThrow(/Tuwunel's own service account/);
   });
 });
 
@@ -274,7 +380,7 @@ describe('guards', () => {
     const refused = await rb.start('tuwunel.restart', {}, { confirmed: true }).catch((e) => e);
     expect(refused).toBeInstanceOf(HostBusy);
     expect(refused.message).toMatch(
-      /^The homeserver host is busy with "Make a user server admin \(run [0-9a-f]{8}\)"\.$/,
+      /^The homeserver host is busy with "Make someone a server admin \(run [0-9a-f]{8}\)"\.$/,
     );
     const logs = await rb.start('logs.follow', { unit: 'matrix-tuwunel' });
     await new Promise((r) => setTimeout(r, 300));
@@ -298,7 +404,7 @@ describe('guards', () => {
     const error = await rb.start('stack.stop').catch((e) => e);
     expect(error).toBeInstanceOf(ConfirmationRequired);
     expect(error.confirm).toBe(
-      'Stop all matrix-* services on the homeserver host (127.0.0.1): Matrix is down for everyone until you run "Start the stack". Alerts about them are suppressed meanwhile.',
+      'Stop all matrix-* services on the homeserver host (127.0.0.1): Matrix is down for everyone until you run "Start all services". Alerts about them are suppressed meanwhile.',
     );
     await expect(rb.start('user.make-admin', { user: '@bob:evil.org' }, { confirmed: true })).rejects.toThrow(
       'user: is on evil.org; only users of lab.test can be managed here',
@@ -312,6 +418,45 @@ describe('guards', () => {
     await expect(rb.start('admin.command', { command: 'server uptime' })).rejects.toBeInstanceOf(
       SecretMissing,
     );
+    expect(exec.log).toEqual([]);
+  });
+
+  it('admin.command: every spelling of listing all rooms, and token commands, are refused; stubs get a sentence', async () => {
+    const secrets = new MemorySecrets();
+    await secrets.set({ profile: 'lab.test', kind: 'matrix-admin-token' }, 'tok');
+    const at = (running: string) =>
+      runbook({ secrets, server: async () => ({ ...pinnedFacts(profile), running }) });
+    for (const spelling of ['rooms list', '!admin   rooms  list 2 --no-details', 'ROOMS LIST'])
+      await expect(at('1.9.0').plan('admin.command', { command: spelling })).rejects.toBeInstanceOf(
+        ActionRefused,
+      );
+    // `help` only prints the command's help: nothing is listed.
+    expect((await at('1.9.0').plan('admin.command', { command: 'help rooms list' })).danger).toBe('safe');
+    const advice = async (running: string) =>
+      (
+        await at(running)
+          .plan('admin.command', { command: 'rooms list' })
+          .catch((e) => e)
+      ).nextStep;
+    expect(await advice('1.7.0')).toMatch(/"rooms info view-room-topic <room_id>"/);
+    expect(await advice('1.7.0')).not.toMatch(/Use "rooms info <room_id>"/);
+    expect(await advice('1.8.3')).toBe(
+      'Use "rooms info <room_id>" for one room, or "rooms exists <room_id>".',
+    );
+    for (const command of ['token list', '!admin token issue --once', 'token revoke abc', 'TOKEN  LIST']) {
+      const refused = await at('1.7.0')
+        .plan('admin.command', { command })
+        .catch((e) => e);
+      expect(refused).toBeInstanceOf(ActionRefused);
+      expect(refused.nextStep).toMatch(/invite/);
+    }
+    const stub = await at('1.9.0').plan('admin.command', { command: 'federation incoming-federation' });
+    expect(stub.steps.map((s) => s.id)).toEqual(['known-stub']);
+    const record = await (
+      await at('1.9.0').start('admin.command', { command: 'federation incoming-federation' })
+    ).done;
+    expect(record).toMatchObject({ state: 'ok' });
+    expect(record.sentence).toMatch(/^"federation incoming-federation" is disabled in Tuwunel 1\.9\.0/);
     expect(exec.log).toEqual([]);
   });
 
@@ -432,7 +577,7 @@ describe('maintenance mode', () => {
       ['maintenance-off-if-running', 'ok'],
     ]);
     expect(stop.sentence).toMatch(
-      /^Stop the stack \(maintenance\) failed at "Stop all matrix-\* units": .* Clean-up done: leave maintenance mode if the units still run\. Every unit is still active, so maintenance mode is off again and alerts about them are on\.$/,
+      /^Stop everything for maintenance failed at "Stop all matrix-\* units": .* Clean-up done: leave maintenance mode if the units still run\. Every unit is still active, so maintenance mode is off again and alerts about them are on\.$/,
     );
   });
 
@@ -443,7 +588,7 @@ describe('maintenance mode', () => {
     expect(partly.state).toBe('failed');
     expect(maintenance.modeActive).toBe(true);
     expect(partly.sentence).toMatch(
-      /Maintenance mode stays on, because matrix-traefik is not active: alerts about the units stay quiet until "Start the stack"\.$/,
+      /Maintenance mode stays on, because matrix-traefik is not active: alerts about the units stay quiet until "Start all services"\.$/,
     );
 
     await exec.setState('homeserver', 'units/matrix-traefik', 'active\n');
@@ -453,7 +598,7 @@ describe('maintenance mode', () => {
     expect(unchecked.steps.at(-1)).toMatchObject({ state: 'failed', attempts: FAST.finallyAttempts });
     expect(maintenance.modeActive).toBe(true);
     expect(unchecked.sentence).toMatch(
-      /Maintenance mode stays on, because the units could not be checked: alerts about them stay quiet until "Start the stack"\.$/,
+      /Maintenance mode stays on, because the units could not be checked: alerts about them stay quiet until "Start all services"\.$/,
     );
   });
 });
@@ -465,6 +610,8 @@ describe('deploy host: config.apply and federation edits', () => {
   let deployDir: string;
   let deployProfile: ReturnType<typeof testProfile>;
   const varsPath = () => join(deployDir, 'inventory/host_vars/matrix.lab.test/vars.yml');
+  const isRead = (command: string) => command.startsWith(`f=${varsPath()};`) && command.includes('cat <');
+  const ran = () => exec.log.filter((l) => !isRead(l.command)).map((l) => l.command.split(' ')[0]);
 
   beforeEach(async () => {
     const fs = await import('node:fs/promises');
@@ -475,20 +622,20 @@ describe('deploy host: config.apply and federation edits', () => {
     await exec.script(
       'deploy',
       'ansible-playbook',
-      'cat "$STATE/playbook-output"; exit "$(cat "$STATE/playbook-rc")"',
+      'echo ran > "$STATE/playbook-ran"; cat "$STATE/playbook-output"; exit "$(cat "$STATE/playbook-rc")"',
     );
     await exec.setState('deploy', 'playbook-output', await fixture('ok1'));
     await exec.setState('deploy', 'playbook-rc', '0');
   });
 
-  it('config.apply on a broken vars.yml ends failed with Ansible’s error; the output is teed to a log', async () => {
+  it('config.apply on a vars.yml Ansible refuses ends failed with Ansible’s error; the output is teed to a log', async () => {
     await exec.setState('deploy', 'playbook-output', await fixture('broken-yaml'));
     await exec.setState('deploy', 'playbook-rc', '4');
     const rb = runbook({ profile: deployProfile });
     const record = await (await rb.start('config.apply', {}, { confirmed: true })).done;
     expect(record.state).toBe('failed');
     expect(record.sentence).toMatch(
-      /^Apply the configuration failed at "Apply the configuration \(ansible-playbook --tags=install-all,start\)": Ansible stopped with an error: We were unable to read either as JSON nor YAML.*Syntax Error while loading YAML\. did not find expected key \(.*vars\.yml, line 4, column 2\)\.$/,
+      /^Apply configuration changes failed at "Apply the configuration \(ansible-playbook --tags=install-all,start\)": Ansible stopped with an error: We were unable to read either as JSON nor YAML.*Syntax Error while loading YAML\. did not find expected key \(.*vars\.yml, line 4, column 2\)\.$/,
     );
     const logs = await (await import('node:fs/promises')).readdir(join(deployDir, 'logs'));
     expect(logs).toEqual([expect.stringMatching(/^config-apply-\d{8}T\d{6}Z\.log$/)]);
@@ -508,19 +655,110 @@ describe('deploy host: config.apply and federation edits', () => {
       'Ansible failed at task "Check allowed list" on matrix.lab.test: Assertion failed.',
     );
     expect(record.ansible?.recap).toEqual([expect.objectContaining({ host: 'matrix.lab.test', failed: 1 })]);
-    expect(record.steps[0]?.output).toContain(
+    expect(record.steps.find((s) => s.id === 'playbook-install-all')?.output).toContain(
       'matrix.lab.test: ok=1 changed=1 unreachable=0 failed=1 skipped=0',
     );
   });
 
+  describe('pre-flight: the vars.yml an apply deploys is linted before anything runs', () => {
+    const WITHOUT_OWN = VARS.replace('  - lab.test # own\n', '');
+    const facts = (running: string | null) => async () => ({
+      ...pinnedFacts(deployProfile),
+      running,
+      source: running ? ('/_tuwunel/server_version' as const) : null,
+    });
+
+    it('refuses config.apply when the own server is missing at 1.7.0, and runs nothing but the read', async () => {
+      await writeFile(varsPath(), WITHOUT_OWN);
+      const rb = runbook({ profile: deployProfile, server: facts('1.7.0') });
+      const refused = await rb.start('config.apply', {}, { confirmed: true }).catch((e) => e);
+      expect(refused).toBeInstanceOf(ActionRefused);
+      expect(refused.message).toMatch(
+        /^The configuration was not applied, because vars\.yml would break the server: The federation allowlist does not admit lab\.test, and Tuwunel 1\.7\.0 then silently drops local users' events \(tuwunel#489\)/,
+      );
+      expect(exec.log.map((l) => isRead(l.command))).toEqual([true]);
+      // The dry run says the same, and the window's plan does too.
+      await expect(rb.plan('config.apply')).rejects.toBeInstanceOf(ActionRefused);
+      expect(ran()).toEqual([]);
+    });
+
+    it('judges by the running release too: pinned 1.9.0 but running 1.7.0 is refused; running 1.9.0 gets a note', async () => {
+      await writeFile(varsPath(), `${WITHOUT_OWN}matrix_tuwunel_version: v1.9.0\n`);
+      const old = runbook({ profile: deployProfile, server: facts('1.7.0') });
+      await expect(old.plan('config.apply')).rejects.toThrow(
+        /Tuwunel 1\.7\.0 \(running\) then silently drops/,
+      );
+      const current = runbook({ profile: deployProfile, server: facts('1.9.0') });
+      const plan = await current.plan('config.apply');
+      expect(plan.steps.map((s) => s.id)).toEqual(['preflight', 'playbook-install-all']);
+      expect(plan.steps[0]?.command).toMatch(
+        /passes the runbook's checks; the apply runs only on exactly this file/,
+      );
+      expect(plan.steps[0]?.command).not.toContain('does not admit lab.test');
+    });
+
+    it('shows warnings in the plan and the run, and applies', async () => {
+      const rb = runbook({ profile: deployProfile, server: facts('1.7.0') });
+      const plan = await rb.plan('config.apply');
+      // VARS has no version pin, no legacy-media flag, and unanchored allowlist entries: warnings, not refusals.
+      expect(plan.confirm).toMatch(/vars\.yml has 3 warnings \(they do not stop the apply\): /);
+      expect(plan.steps[0]?.command).toMatch(/Warnings: .*TUWUNEL_ALLOW_LEGACY_MEDIA=true is missing/);
+      const record = await (await rb.start('config.apply', {}, { confirmed: true })).done;
+      expect(record.state).toBe('ok');
+      expect(record.steps[0]?.output).toMatch(/^Warning: .*unanchored|^Warning: Entries are regexes/m);
+      expect(ran()).toEqual(['bash']);
+    });
+
+    it.each([
+      [
+        'registration on without a token',
+        `${VARS}matrix_tuwunel_config_allow_registration: true\nmatrix_tuwunel_config_registration_token: ''\n`,
+        /matrix_tuwunel_config_allow_registration is true but matrix_tuwunel_config_registration_token is empty/,
+      ],
+      [
+        'YAML that does not parse',
+        `${VARS}broken: [unclosed\n`,
+        /inventory\/host_vars\/matrix\.lab\.test\/vars\.yml is not valid YAML \(line \d+\)/,
+      ],
+      [
+        'an alias bomb',
+        `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`,
+        /vars\.yml expands YAML aliases more than 100 times \(an "alias bomb"/,
+      ],
+    ])('refuses %s, naming vars.yml', async (_name, text, message) => {
+      await writeFile(varsPath(), text);
+      const refused = await runbook({ profile: deployProfile })
+        .start('config.apply', {}, { confirmed: true })
+        .catch((e) => e);
+      expect(refused).toBeInstanceOf(ActionRefused);
+      expect(refused.message).toMatch(message);
+      expect(refused.nextStep).toMatch(/Fix vars\.yml on the deploy host/);
+      expect(ran()).toEqual([]);
+    });
+
+    it('runs the playbook only on the file it linted: an edit after the plan stops it before ansible', async () => {
+      const rb = runbook({ profile: deployProfile });
+      const prepared = await rb.prepare('config.apply');
+      appendFileSync(varsPath(), 'matrix_tuwunel_config_allow_registration: true\n');
+      const record = await (await prepared.start({ confirmed: true })).done;
+      expect(record.state).toBe('failed');
+      expect(record.steps.find((s) => s.id === 'playbook-install-all')?.error?.code).toBe(
+        'RemoteFileChanged',
+      );
+      expect(record.sentence).toMatch(/vars\.yml changed after it was checked, so the playbook did not run/);
+      expect(await exec.state('deploy', 'playbook-ran')).toBe('');
+    });
+  });
+
   it('federation.allow edits vars.yml (comments, order, mode kept), shows the diff, then applies', async () => {
     const fs = await import('node:fs/promises');
+    const rb = runbook({ profile: deployProfile });
+    const plan = await rb.plan('federation.allow', { server: 'chat.example.org' });
+    // The plan shows the change itself, not only what the step will do.
+    expect(plan.steps.find((s) => s.id === 'edit')?.command).toContain("+  - '^chat\\.example\\.org$'");
+    exec.log.length = 0;
     const record = await (
-      await runbook({ profile: deployProfile }).start(
-        'federation.allow',
-        { server: 'chat.example.org' },
-        { confirmed: true },
-      )
+      await rb.start('federation.allow', { server: 'chat.example.org' }, { confirmed: true })
     ).done;
     expect(record.state).toBe('ok');
     expect(record.sentence).toBe(
@@ -536,33 +774,37 @@ describe('deploy host: config.apply and federation edits', () => {
       exec.log.map((l) => (l.command.startsWith(`f=${varsPath()};`) ? 'file' : l.command.split(' ')[0]));
     expect(kinds()).toEqual(['file', 'file', 'bash']);
     expect(exec.log[1]?.stdin).toContain('^chat');
+    // The apply runs on exactly the edited file: its hash is the one the guard names.
+    expect(exec.log[2]?.command).toContain(
+      createHash('sha256')
+        .update(exec.log[1]?.stdin ?? '')
+        .digest('hex'),
+    );
     expect(await fs.readdir(join(deployDir, 'inventory/host_vars/matrix.lab.test'))).toEqual(['vars.yml']);
   });
 
-  it('federation.disallow refuses to drop the own server (lesson #1) and writes nothing', async () => {
+  it('federation.disallow refuses to drop the own server (lesson #1) before the plan, and writes nothing', async () => {
     const rb = runbook({ profile: deployProfile });
-    const record = await (await rb.start('federation.disallow', { server: 'lab.test' }, { confirmed: true }))
-      .done;
-    expect(record.state).toBe('failed');
-    expect(record.sentence).toMatch(/Refusing to remove lab\.test from the allowlist.*lesson #1/);
-    expect(record.steps.map((s) => s.state)).toEqual(['ok', 'failed', 'skipped', 'skipped']);
+    const refused = await rb
+      .start('federation.disallow', { server: 'lab.test' }, { confirmed: true })
+      .catch((e) => e);
+    expect(refused).toBeInstanceOf(ActionRefused);
+    expect(refused.message).toMatch(/Refusing to remove lab\.test from the allowlist.*lesson #1/);
     expect(await readFile(varsPath(), 'utf8')).toBe(VARS);
+    expect(ran()).toEqual([]);
   });
 
-  it('refuses to write when vars.yml changed after it was read', async () => {
+  it('refuses to write when vars.yml changed after the plan read it', async () => {
     const fs = await import('node:fs/promises');
     const rb = runbook({ profile: deployProfile });
-    rb.events.on('step-finished', (e) => {
-      if (e.step.id === 'read-vars') appendFileSync(varsPath(), '# edited by someone else\n');
-    });
-    const record = await (
-      await rb.start('federation.disallow', { server: 'matrix.org' }, { confirmed: true })
-    ).done;
+    const prepared = await rb.prepare('federation.disallow', { server: 'matrix.org' });
+    appendFileSync(varsPath(), '# edited by someone else\n');
+    const record = await (await prepared.start({ confirmed: true })).done;
     expect(record.state).toBe('failed');
     expect(record.failingStep).toBe('write-vars');
     expect(record.steps.find((s) => s.id === 'write-vars')?.error?.code).toBe('RemoteFileChanged');
     expect(await fs.readFile(varsPath(), 'utf8')).toBe(`${VARS}# edited by someone else\n`);
-    expect(exec.log.map((l) => l.command.split(' ')[0])).not.toContain('bash');
+    expect(ran()).not.toContain('bash');
   });
 
   it('nothing to change ends the run early and successfully', async () => {
@@ -577,7 +819,8 @@ describe('deploy host: config.apply and federation edits', () => {
       state: 'ok',
       sentence: 'matrix.org is already in the allowlist (as "^matrix\\.org$"); nothing changed.',
     });
-    expect(record.steps.map((s) => s.state)).toEqual(['ok', 'ok', 'skipped', 'skipped']);
+    expect(record.steps.map((s) => [s.id, s.state])).toEqual([['edit', 'ok']]);
+    expect(ran()).toEqual([]);
   });
 });
 
@@ -682,29 +925,36 @@ describe('output, dry run and audit', () => {
     expect(record.sentence).toContain(MASK);
   });
 
-  it('dry run: the exact commands of each step, without running anything', async () => {
-    const rb = runbook();
+  it('dry run: the exact commands of each step; it reads vars.yml to lint it, and changes nothing', async () => {
+    const dir = join(exec.hostDir('deploy'), 'checkout');
+    const vars = join(dir, 'inventory/host_vars/matrix.lab.test/vars.yml');
+    await mkdir(join(dir, 'inventory/host_vars/matrix.lab.test'), { recursive: true });
+    const text = "matrix_tuwunel_config_allowed_remote_server_names: ['^lab\\.test$']\n";
+    await writeFile(vars, text);
+    const hash = createHash('sha256').update(text).digest('hex');
+    const rb = runbook({ profile: testProfile({ units: UNITS, deploy: deployAt(dir) }) });
     const plan = await rb.plan('config.apply');
     expect(plan.steps).toEqual([
+      expect.objectContaining({ id: 'preflight', kind: 'local', host: null }),
       expect.objectContaining({
         id: 'playbook-install-all',
         host: 'deploy',
         sudo: false,
-        command: expect.stringMatching(
-          /^bash --noprofile --norc -c 'set -o pipefail; cd \/root\/matrix-deploy && mkdir -p \/root\/matrix-deploy\/logs && ansible-playbook -i inventory\/hosts setup\.yml --tags=install-all,start --vault-password-file \/root\/\.vault_pass 2>&1 \| tee \/root\/matrix-deploy\/logs\/config-apply-\d{8}T\d{6}Z\.log'$/,
-        ),
+        command: `bash --noprofile --norc -c 'set -o pipefail; h=$(sha256sum < ${vars}) || exit 1; if [ "\${h%% *}" != ${hash} ]; then echo '\\''${vars} changed since it was checked; the playbook did not run.'\\'' >&2; exit 75; fi; cd ${dir} && mkdir -p ${dir}/logs && ansible-playbook -i inventory/hosts setup.yml --tags=install-all,start --vault-password-file /root/.vault_pass 2>&1 | tee ${dir}/logs/config-apply-${plan.steps[1]?.command.match(/config-apply-(\d{8}T\d{6}Z)\.log/)?.[1]}.log'`,
       }),
     ]);
+    expect(exec.log.map((l) => l.command)).toEqual([`f=${vars}; sha256sum < "$f" && cat < "$f"`]);
+    exec.log.length = 0;
     const restart = await rb.plan('stack.restart');
     expect(restart.steps.map((s) => s.command)).toEqual([
-      'cd /root/matrix-deploy && ansible-playbook -i inventory/hosts setup.yml --tags=start --vault-password-file /root/.vault_pass',
+      `cd ${dir} && ansible-playbook -i inventory/hosts setup.yml --tags=start --vault-password-file /root/.vault_pass`,
       'GET https://matrix.lab.test/_matrix/federation/v1/version until it answers',
     ]);
     const update = await rb.plan('deploy.update');
     expect(update.steps.map((s) => s.command)).toEqual([
-      'cd /root/matrix-deploy && git pull',
-      'cd /root/matrix-deploy && rm -rf roles/galaxy',
-      'cd /root/matrix-deploy && ansible-galaxy install -r requirements.yml -p roles/galaxy/ --force',
+      `cd ${dir} && git pull`,
+      `cd ${dir} && rm -rf roles/galaxy`,
+      `cd ${dir} && ansible-galaxy install -r requirements.yml -p roles/galaxy/ --force`,
     ]);
     const restartTuwunel = await rb.plan('tuwunel.restart');
     expect(restartTuwunel.steps[0]).toMatchObject({
@@ -714,10 +964,26 @@ describe('output, dry run and audit', () => {
     });
     const allow = await rb.plan('federation.allow', { server: 'chat.example.org' });
     expect(allow.confirm).toContain('Add ^chat\\.example\\.org$ to the federation allowlist');
-    expect(allow.steps.map((s) => s.id)).toEqual(['read-vars', 'edit', 'write-vars', 'playbook-install-all']);
+    expect(allow.steps.map((s) => s.id)).toEqual(['edit', 'preflight', 'write-vars', 'playbook-install-all']);
     expect(allow.steps[2]).toMatchObject({ stdin: 'the edited vars.yml' });
-    expect(allow.steps[2]?.command).toContain('<sha256 of vars.yml as read>');
-    expect(exec.log).toEqual([]);
+    expect(allow.steps[2]?.command).toContain(hash);
+    expect(allow.steps[3]?.command).toContain(
+      createHash('sha256')
+        .update(
+          "matrix_tuwunel_config_allowed_remote_server_names: ['^lab\\.test$', '^chat\\.example\\.org$']\n",
+        )
+        .digest('hex'),
+    );
+    expect(allow.steps[3]?.command).toContain(
+      createHash('sha256')
+        .update(
+          "matrix_tuwunel_config_allowed_remote_server_names: ['^lab\\.test$', '^chat\\.example\\.org$']\n",
+        )
+        .digest('hex'),
+    );
+    // Reading vars.yml for the lint and the diff is all a dry run sends.
+    expect(exec.log.map((l) => l.command)).toEqual([`f=${vars}; sha256sum < "$f" && cat < "$f"`]);
+    expect(await readFile(vars, 'utf8')).toBe(text);
   });
 
   it('lists the catalog with the ids of the interface and JSON-schema parameters', () => {

@@ -43,7 +43,7 @@ const opts = {
   path: '/root/matrix-deploy/inventory/host_vars/x/vars.yml',
 };
 
-function lint(text: string, o: Partial<typeof opts> = {}): Record<string, Finding> {
+function lint(text: string, o: Partial<typeof opts> & { running?: string } = {}): Record<string, Finding> {
   return Object.fromEntries(configFindings(text, { ...opts, ...o }).map((f) => [f.id, f]));
 }
 
@@ -56,6 +56,7 @@ describe('config lint of vars.yml', () => {
       'config:allowlist-patterns',
       'config:legacy-media',
       'config:version-pin',
+      'config:registration',
     ]);
     for (const finding of Object.values(f)) expect(finding.level, finding.detail).toBe('ok');
     expect(f['config:allowlist-own-server']!.group).toBe('config');
@@ -70,7 +71,7 @@ describe('config lint of vars.yml', () => {
       new RegExp(`is not valid YAML \\(line ${line}\\): .+; fix it`),
     );
     expect(f['config:allowlist-own-server']).toMatchObject({ level: 'unknown' });
-    expect(Object.keys(f)).toHaveLength(5);
+    expect(Object.keys(f)).toHaveLength(6);
     expect(lint('- a\n- b\n')['config:vars-file']!.level).toBe('fail');
   });
 
@@ -87,12 +88,22 @@ describe('config lint of vars.yml', () => {
       expect(rc['config:allowlist-own-server']!.level).toBe('fail');
     });
 
-    it('warns from Tuwunel 1.8.0 (the version vars.yml deploys decides)', () => {
+    it('is a note from Tuwunel 1.8.0, which exempts its own server (the version vars.yml deploys decides)', () => {
       const f = lint(vars({ allowlist: without, version: 'matrix_tuwunel_version: v1.8.0' }));
-      expect(f['config:allowlist-own-server']!.level).toBe('warn');
-      expect(f['config:allowlist-own-server']!.detail).toMatch(/Tuwunel 1\.8\.0 exempts its own server/);
+      expect(f['config:allowlist-own-server']!.level).toBe('ok');
+      expect(f['config:allowlist-own-server']!.detail).toBe(
+        "Note: the federation allowlist does not admit rampancy.cloud, which is fine for Tuwunel 1.8.0: it exempts its own server since 1.8.0 (tuwunel#489). Add '^rampancy\\.cloud$' back before any downgrade below 1.8.0.",
+      );
       const noVersion = lint(vars({ allowlist: without, version: '' }), { pin: 'v1.9.0' });
-      expect(noVersion['config:allowlist-own-server']!.level).toBe('warn');
+      expect(noVersion['config:allowlist-own-server']!.level).toBe('ok');
+    });
+
+    it('fails while the running release is below 1.8.0, whatever vars.yml pins', () => {
+      const pinned = vars({ allowlist: without, version: 'matrix_tuwunel_version: v1.9.0' });
+      const f = lint(pinned, { running: '1.7.0' })['config:allowlist-own-server']!;
+      expect(f.level).toBe('fail');
+      expect(f.detail).toMatch(/Tuwunel 1\.7\.0 \(running\) then silently drops/);
+      expect(lint(pinned, { running: '1.9.0' })['config:allowlist-own-server']!.level).toBe('ok');
     });
 
     it('accepts the own name however it is written, templates included', () => {
@@ -206,5 +217,42 @@ describe('config lint of vars.yml', () => {
     );
     expect(varsFilePath('/root/matrix-deploy', '/etc/vars.yml')).toBe('/etc/vars.yml');
     expect(varsCommand('/root/my vars.yml')).toBe("cat -- '/root/my vars.yml'");
+  });
+
+  describe('registration needs a token (the playbook’s validate_config.yml)', () => {
+    const reg = (lines: string) => lint(vars({ extra: lines }))['config:registration']!;
+    it('is ok off, or on with a token (a vault template counts)', () => {
+      expect(reg('').level).toBe('ok');
+      expect(reg('matrix_tuwunel_config_allow_registration: false').level).toBe('ok');
+      expect(
+        reg(
+          'matrix_tuwunel_config_allow_registration: true\nmatrix_tuwunel_config_registration_token: "{{ vault_matrix_registration_token }}"',
+        ),
+      ).toMatchObject({ level: 'ok', detail: expect.stringMatching(/from the vault/) });
+    });
+    it('fails on without a token, warns open registration acknowledged', () => {
+      expect(reg('matrix_tuwunel_config_allow_registration: true').level).toBe('fail');
+      expect(
+        reg("matrix_tuwunel_config_allow_registration: true\nmatrix_tuwunel_config_registration_token: ''"),
+      ).toMatchObject({ level: 'fail', detail: expect.stringMatching(/the playbook stops/) });
+      expect(
+        reg(
+          'matrix_tuwunel_config_allow_registration: true\nmatrix_tuwunel_config_yes_i_am_very_very_sure_i_want_an_open_registration_server_prone_to_abuse: true',
+        ).level,
+      ).toBe('warn');
+    });
+  });
+
+  it('names an alias bomb as a vars.yml problem', () => {
+    const bomb = vars({
+      extra:
+        'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+    });
+    const f = lint(bomb);
+    expect(f['config:vars-file']).toMatchObject({
+      level: 'fail',
+      detail: expect.stringMatching(/vars\.yml expands YAML aliases more than 100 times \(an "alias bomb"/),
+    });
+    expect(f['config:registration']!.level).toBe('unknown');
   });
 });

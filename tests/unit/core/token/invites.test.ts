@@ -7,7 +7,6 @@ import {
   type InviteToken,
   parseDuration,
   parseIssueReply,
-  parseListReply,
   parseTokenInfo,
 } from '../../../../src-main/core/matrix/invites';
 import { joiningInstructions } from '../../../../src-main/core/matrix/joining-instructions';
@@ -58,24 +57,6 @@ describe("Tuwunel's token replies", () => {
       source: 'database',
     });
     expect(parseIssueReply('Command failed with error:\n```\nboom\n```')).toBeNull();
-  });
-
-  it('reads the list reply with config and database tokens', () => {
-    const reply = [
-      'Found 3 registration tokens:',
-      '- `vaultTokenFromConfig` --- Token defined in config file',
-      '- `AAAAbbbbCCCCdddd` --- Token used 0 times. Expires after 1 uses.',
-      '- `ZZZZyyyyXXXXwwww` --- Token used 1 times. Expires after 3 uses or in 6.99 days (2026-12-03 10:00:00).',
-      '',
-    ].join('\n');
-    const tokens = parseListReply(reply);
-    expect(tokens?.map((t) => [t.token, t.source, t.usesAllowed, t.completed])).toEqual([
-      ['vaultTokenFromConfig', 'config', null, 0],
-      ['AAAAbbbbCCCCdddd', 'database', 1, 0],
-      ['ZZZZyyyyXXXXwwww', 'database', 3, 1],
-    ]);
-    expect(parseListReply('Found 0 registration tokens:\n')).toEqual([]);
-    expect(parseListReply('Command failed with error: x')).toBeNull();
   });
 
   it('parses durations like --max-age takes them, within a minute and a year', () => {

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Profile } from '../../../../src-main/core/profile/schema';
 import { encryptVault } from '../../../../src-main/core/vault/codec';
-import { MemorySecrets, testProfile } from '../runbook/test-profile';
+import { deployAt, MemorySecrets, testProfile } from '../runbook/test-profile';
 
 /**
  * A vault repository as the runbook keeps it, made of real git: the workstation's checkout, its bare
@@ -83,8 +83,22 @@ export async function makeVaultRepo(
   await mkdir(dirname(deploy), { recursive: true });
   await git(root, 'clone', '--quiet', remote, deploy);
 
+  // The playbook checkout, with the vars.yml every apply lints first (pre-flight): one without findings.
+  const playbook = join(root, 'matrix-deploy');
+  await mkdir(join(playbook, 'inventory/host_vars/matrix.lab.test'), { recursive: true });
+  await writeFile(
+    join(playbook, 'inventory/host_vars/matrix.lab.test/vars.yml'),
+    [
+      'matrix_tuwunel_version: v1.7.0',
+      "matrix_tuwunel_config_allowed_remote_server_names: ['^lab\\.test$']",
+      'matrix_tuwunel_environment_variables_extension: |',
+      '  TUWUNEL_ALLOW_LEGACY_MEDIA=true',
+      '',
+    ].join('\n'),
+  );
   const profile = testProfile({
     vault: { repo: workstation, file: VAULT_FILE, key: TOKEN_KEY, deployCheckout: deploy },
+    deploy: deployAt(playbook),
   });
   const secrets = new MemorySecrets();
   await secrets.set({ profile: profile.name, kind: 'vault-password' }, PASSWORD);

@@ -181,6 +181,7 @@ describe('token.rotate', () => {
       'commit',
       'push',
       'pull-deploy',
+      'preflight',
       'apply',
       'wipe',
       'unlock',
@@ -322,7 +323,7 @@ describe('token.rollback', () => {
     expect(run.steps.find((s) => s.id === 'push')?.error?.code).toBe('GitFailed');
     expect(run.sentence).toContain('push rejected by the test');
     expect(run.steps.find((s) => s.id === 'unlock')?.summary).toMatch(
-      /^Nothing was pushed: "Roll back the token rotation" puts vault\.yml\.bak\.\d+ back and removes the local commit\.$/,
+      /^Nothing was pushed: "Undo the new sign-up token" puts vault\.yml\.bak\.\d+ back and removes the local commit\.$/,
     );
     expect(run.alert?.id).toBe(ROTATION_UNPUSHED_ALERT);
     expect(run.alert?.fixActionId).toBe('token.rollback');
@@ -382,8 +383,8 @@ describe('token.apply', () => {
   let windows: MaintenanceWindow[][];
 
   beforeEach(async () => {
+    // The fixture's playbook checkout, with the vars.yml the pre-flight lints.
     deployDir = join(repo.root, 'matrix-deploy');
-    await mkdir(deployDir, { recursive: true });
     // The deploy host's git, with switches: a pull that fails, or one that finds nothing new (a lagging mirror).
     await exec.script(
       'deploy',
@@ -449,10 +450,10 @@ cat "$STATE/playbook-output"; exit "$(cat "$STATE/playbook-rc")"`,
       clearedOnlyBy: ['token.apply', 'token.rotate'],
     });
     expect(rotated.alert?.message).toContain(
-      `Run "Apply the rotated registration token": it pulls ${repo.deploy} there, then applies the configuration.`,
+      `Run "Make the new sign-up token live": it pulls ${repo.deploy} there, then applies the configuration.`,
     );
     expect(rotated.sentence).toMatch(
-      /The new registration token is pushed but not applied: use "Apply the rotated registration token"\.$/,
+      /The new registration token is pushed but not applied: use "Make the new sign-up token live"\.$/,
     );
     const head = await git(repo.workstation, 'rev-parse', 'HEAD');
 
@@ -464,8 +465,13 @@ cat "$STATE/playbook-output"; exit "$(cat "$STATE/playbook-rc")"`,
 
     const tokenApplied = await run(rb, 'token.apply');
     expect(tokenApplied.state, tokenApplied.sentence ?? '').toBe('ok');
-    expect(stepStates(tokenApplied)).toEqual({ 'find-rotation': 'ok', 'pull-deploy': 'ok', apply: 'ok' });
-    expect(tokenApplied.steps[0]?.summary).toBe(
+    expect(stepStates(tokenApplied)).toEqual({
+      preflight: 'ok',
+      'find-rotation': 'ok',
+      'pull-deploy': 'ok',
+      apply: 'ok',
+    });
+    expect(tokenApplied.steps.find((st) => st.id === 'find-rotation')?.summary).toBe(
       `Rotation ${rotated.id.slice(0, 8)} pushed ${head.slice(0, 10)}.`,
     );
     expect(tokenApplied.sentence).toBe(
@@ -483,7 +489,7 @@ cat "$STATE/playbook-output"; exit "$(cat "$STATE/playbook-rc")"`,
     expect(windows.flat()).toContainEqual(
       expect.objectContaining({
         units: 'all',
-        reason: 'Applying the rotated registration token (token.apply)',
+        reason: 'applying the rotated registration token',
       }),
     );
   });
@@ -495,7 +501,7 @@ cat "$STATE/playbook-output"; exit "$(cat "$STATE/playbook-rc")"`,
     expect(rotated.failingStep).toBe('apply');
     expect(rotated.alert).toMatchObject({ id: ROTATION_UNAPPLIED_ALERT, fixActionId: 'token.apply' });
     expect(rotated.alert?.clearedOnlyBy).toBeUndefined();
-    expect(rotated.alert?.message).toMatch(/Run "Apply the rotated registration token" to make it live\.$/);
+    expect(rotated.alert?.message).toMatch(/Run "Make the new sign-up token live" to make it live\.$/);
     await playbook('ok');
     expect((await run(rb, 'config.apply')).state).toBe('ok');
     expect(await applied()).toBe(await sha256(repo.vaultPath));
@@ -551,7 +557,7 @@ cat "$STATE/playbook-output"; exit "$(cat "$STATE/playbook-rc")"`,
     const rb = withPlaybook();
     const done = await run(rb, 'token.apply');
     expect(done.state, done.sentence ?? '').toBe('ok');
-    expect(done.steps[0]?.summary).toBe(
+    expect(done.steps.find((st) => st.id === 'find-rotation')?.summary).toBe(
       `No pushed rotation is recorded in ${repo.workstation}: the pull only brings the deploy host's checkout up to date.`,
     );
     expect(exec.log.at(-2)?.command).toBe(`cd ${repo.deploy} && git pull --ff-only`);
@@ -566,6 +572,7 @@ cat "$STATE/playbook-output"; exit "$(cat "$STATE/playbook-rc")"`,
     const config = await rb.plan('config.apply');
     expect(plan).toMatchObject({ danger: config.danger, locks: config.locks, route: null });
     expect(plan.steps.map((s) => [s.id, s.kind, s.host])).toEqual([
+      ['preflight', 'local', null],
       ['find-rotation', 'local', null],
       ['pull-deploy', 'remote', 'deploy'],
       ['apply', 'remote', 'deploy'],
@@ -573,14 +580,14 @@ cat "$STATE/playbook-output"; exit "$(cat "$STATE/playbook-rc")"`,
     const rotate = await rb.plan('token.rotate', { apply: true });
     const pull = (p: typeof plan) => p.steps.find((s) => s.id === 'pull-deploy');
     expect(pull(plan)).toEqual(pull(rotate));
-    expect(plan.steps[2]?.command.replace(/\d{8}T\d{6}Z/, 'STAMP')).toBe(
-      config.steps[0]?.command.replace(/\d{8}T\d{6}Z/, 'STAMP'),
+    expect(plan.steps[3]?.command.replace(/\d{8}T\d{6}Z/, 'STAMP')).toBe(
+      config.steps[1]?.command.replace(/\d{8}T\d{6}Z/, 'STAMP'),
     );
     expect(plan.confirm).toBe(
       `Pull ${repo.deploy} on the deploy host (127.0.0.2), then apply the configuration from there (install-all,start): services whose configuration changed restart and the old registration token stops working.`,
     );
     expect(rb.actions().find((a) => a.id === 'token.apply')).toMatchObject({
-      title: 'Apply the rotated registration token',
+      title: 'Make the new sign-up token live',
       group: 'Users',
       host: 'deploy',
       readOnly: false,

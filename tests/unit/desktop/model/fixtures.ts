@@ -34,6 +34,7 @@ export function aCheck(partial: Partial<Check> & Pick<Check, 'id'>): Check {
 export function aStatus(partial: Partial<StatusSnapshot> = {}): StatusSnapshot {
   return statusSnapshot.parse({
     profileId: 'rampancy',
+    profileName: 'rampancy.cloud',
     serverName: 'rampancy.cloud',
     overall: 'ok',
     hosts: [],
@@ -106,6 +107,7 @@ export function aPlan(partial: Partial<Plan> = {}): Plan {
     confirm:
       'Stop all matrix-* services on admin@192.168.1.243: Matrix is down for everyone until you run "Start the stack".',
     route: null,
+    routeWhy: null,
     steps: [],
     confirmation: 'confirmation-of-the-plan',
     ...partial,

@@ -19,7 +19,7 @@ function harness(answers: Answers, accept = true) {
   const calls: string[] = [];
   const dialogs: ConfirmDialog[] = [];
   const notes: DesktopNotification[] = [];
-  const navigated: NavigateTarget[] = [];
+  const navigated: (NavigateTarget & { on?: string })[] = [];
   let quit = 0;
   const answer = <T>(a: T | Error | undefined, what: string): T => {
     if (a === undefined) throw new Error(`unexpected call ${what}`);
@@ -27,8 +27,8 @@ function harness(answers: Answers, accept = true) {
     return a;
   };
   const deps: TrayCommandDeps = {
-    prepare: async (actionId) => {
-      calls.push(`prepare ${actionId}`);
+    prepare: async (actionId, profileId) => {
+      calls.push(profileId === null ? `prepare ${actionId}` : `prepare ${actionId} on ${profileId}`);
       const plan = answer(answers.plan, 'prepare');
       return {
         plan,
@@ -39,22 +39,23 @@ function harness(answers: Answers, accept = true) {
         },
       };
     },
-    copyToken: async () => {
-      calls.push('copy-token');
+    copyToken: async (profileId) => {
+      calls.push(profileId === null ? 'copy-token' : `copy-token on ${profileId}`);
       return answer(answers.copy, 'copyToken');
     },
-    mute: async (target, duration) => {
-      calls.push(`mute ${JSON.stringify(target)} ${duration}`);
+    mute: async (target, duration, profileId) => {
+      const on = profileId === null ? '' : ` on ${profileId}`;
+      calls.push(`mute ${JSON.stringify(target)} ${duration}${on}`);
       if (answers.mute) throw answers.mute;
     },
-    unmute: async (key) => {
-      calls.push(`unmute ${key}`);
+    unmute: async (key, profileId) => {
+      calls.push(profileId === null ? `unmute ${key}` : `unmute ${key} on ${profileId}`);
     },
     confirm: async (d) => {
       dialogs.push(d);
       return accept;
     },
-    navigate: (t) => navigated.push(t),
+    navigate: (t, profileId) => navigated.push(profileId === null ? t : { ...t, on: profileId }),
     notify: (n) => notes.push(n),
     quit: () => {
       quit += 1;
@@ -163,5 +164,39 @@ describe('tray commands', () => {
     expect(h.navigated).toEqual([{ panel: 'logs', unit: 'matrix-tuwunel' }]);
     expect(h.quits()).toBe(1);
     expect(h.calls).toEqual([]);
+  });
+
+  it("a section's item acts on its server, and a refusal opens the window on that server", async () => {
+    const h = harness({ plan: busy, copy: { clearsAt: null } });
+    expect(
+      await runTrayCommand(
+        { kind: 'run', actionId: 'stack.restart', title: 'Restart all services', profileId: 'family' },
+        h.deps,
+      ),
+    ).toBe('refused');
+    expect(h.notes[0]).toMatchObject({ target: { panel: 'actions' }, profileId: 'family' });
+    await runTrayCommand({ kind: 'copy-token', profileId: 'club' }, h.deps);
+    await runTrayCommand({ kind: 'navigate', target: { panel: 'dashboard' }, profileId: 'club' }, h.deps);
+    expect(h.calls).toEqual(['prepare stack.restart on family', 'copy-token on club']);
+    expect(h.navigated).toEqual([{ panel: 'dashboard', on: 'club' }]);
+  });
+
+  it("a section's mute and unmute act on its server; a refusal opens the window on that server", async () => {
+    const h = harness({});
+    const mute = {
+      kind: 'mute',
+      target: { kind: 'server' },
+      duration: '1h',
+      title: 'Mute alerts for 1 hour',
+      profileId: 'family',
+    } as const;
+    expect(await runTrayCommand(mute, h.deps)).toBe('muted');
+    expect(
+      await runTrayCommand({ kind: 'unmute', key: 'server', title: 'Unmute', profileId: 'club' }, h.deps),
+    ).toBe('unmuted');
+    expect(h.calls).toEqual(['mute {"kind":"server"} 1h on family', 'unmute server on club']);
+    const refused = harness({ mute: new SecretMissing('vault-password') });
+    expect(await runTrayCommand(mute, refused.deps)).toBe('refused');
+    expect(refused.notes[0]).toMatchObject({ target: { panel: 'dashboard' }, profileId: 'family' });
   });
 });

@@ -1,0 +1,3 @@
+import { deployActionsSuite } from './deploy-actions-suite';
+
+deployActionsSuite('1.9.0');

@@ -1,0 +1,3 @@
+import { homeserverActionsSuite } from './homeserver-actions-suite';
+
+homeserverActionsSuite('1.9.0');

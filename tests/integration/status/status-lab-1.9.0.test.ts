@@ -1,0 +1,3 @@
+import { statusSuite } from './status-suite';
+
+statusSuite('1.9.0');

@@ -1,0 +1,3 @@
+import { invitesSuite } from './invites-suite';
+
+invitesSuite('1.7.0');
