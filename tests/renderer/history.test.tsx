@@ -124,6 +124,51 @@ describe('Dashboard history: the server’s uptime strip', () => {
   });
 });
 
+describe('Dashboard history of several servers', () => {
+  it("asks for the history of the server shown, and never shows one server's charts under another's name", async () => {
+    const family: StatusSnapshot = { ...fx.greenStatus, profileId: 'family', serverName: 'family.example' };
+    const familyServer = fx.historySummary.server;
+    if (!familyServer) throw new Error('fixture');
+    const familySummary: HistorySummary = {
+      ...fx.historySummary,
+      server: { ...familyServer, availability: { ...familyServer.availability, '24h': 0.5 } },
+    };
+    let selected = 'rampancy';
+    let answerFamily: () => void = () => {};
+    const familyAnswered = new Promise<void>((r) => {
+      answerFamily = r;
+    });
+    const list = () => ({
+      selectedId: selected,
+      profiles: [
+        ...fx.profiles.profiles,
+        { id: 'family', name: 'Family', serverName: 'family.example', file: '/f.yaml', units: [] },
+      ],
+    });
+    await show({
+      'profiles.list': list,
+      'profiles.select': ({ id }) => {
+        selected = id;
+        return list();
+      },
+      'status.get': () => (selected === 'family' ? family : fx.greenStatus),
+      'status.all': () => ({ servers: [fx.greenStatus, family] }),
+      // The family server's history answers late: meanwhile the window has no charts to show for it.
+      'history.summary': async ({ profileId }) =>
+        profileId === 'family' ? familyAnswered.then(() => familySummary) : fx.historySummary,
+    });
+    expect(screen.getByTestId('history-availability').textContent).toBe('99.31 %');
+    expect(h.fake.callsTo('history.summary').every((r) => r.profileId === 'rampancy')).toBe(true);
+
+    await act(() => h.store.getState().selectProfile('family'));
+    await waitFor(() => expect(h.fake.callsTo('history.summary').at(-1)?.profileId).toBe('family'));
+    expect(h.fake.callsTo('history.incidents').at(-1)?.profileId).toBe('family');
+    expect(screen.queryByTestId('history-server')).toBeNull();
+    await act(async () => answerFamily());
+    await waitFor(() => expect(screen.getByTestId('history-availability').textContent).toBe('50.0 %'));
+  });
+});
+
 describe('Dashboard history: the incident timeline', () => {
   it('tells each incident from down to recovered, with the action run and the gap in between, in time order', async () => {
     await show({ 'history.incidents': () => fx.incidents });
