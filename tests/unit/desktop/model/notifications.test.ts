@@ -6,6 +6,7 @@ import {
   commandErrorNotification,
   type DesktopNotification,
   muteButtons,
+  noticeNotification,
   runNotification,
   shouldShow,
   TITLE_MAX,
@@ -236,5 +237,35 @@ describe('feedback and the notifications setting', () => {
     ]);
     expect([shouldShow(alert, on), shouldShow(run, on)]).toEqual([true, true]);
     expect(shouldShow(alert, null)).toBe(true);
+  });
+
+  it("a monitoring notice opens the window on the server it is about; the app's own (a channel) on none", () => {
+    const forecast = noticeNotification({
+      kind: 'forecast',
+      title: 'family.example: domain registration ends in 10 days',
+      text: 'family.example is registered until 2026-12-17. Renew it at the registrar.',
+      urgent: false,
+      panel: 'dashboard',
+      profileId: 'family',
+    });
+    expect(forecast).toEqual({
+      kind: 'alert',
+      title: 'family.example: domain registration ends in 10 days',
+      body: 'family.example is registered until 2026-12-17. Renew it at the registrar.',
+      urgency: 'normal',
+      target: { panel: 'dashboard' },
+      profileId: 'family',
+    });
+    // Nothing to mute: a forecast is told once per threshold.
+    expect(muteButtons(forecast, 'darwin')).toEqual([]);
+    const channel = noticeNotification({
+      kind: 'channel-failed',
+      title: 'Alert channel "Ops" failed',
+      text: 'The webhook answered 503.',
+      urgent: true,
+      panel: 'settings',
+    });
+    expect(channel).toMatchObject({ urgency: 'critical', target: { panel: 'settings' } });
+    expect(channel).not.toHaveProperty('profileId');
   });
 });
