@@ -459,6 +459,32 @@ describe('a second server', () => {
     expect(standIn.clipboard.contents()['text/plain']).not.toBe('');
   });
 
+  it('its section mutes that server only, shows the mute, and its Unmute ends it', async () => {
+    standIn.menus.pick(standIn.trayView(d.tray).menu!, `${second}/mute:server:1h`);
+    const servers = await until('the second server muted', async () => {
+      const r = await d.api.status.all();
+      return (
+        r.ok && r.value.servers.find((s) => s.profileId === second)?.mutes.length === 1 && r.value.servers
+      );
+    });
+    const first = servers.find((s) => s.profileId !== second);
+    expect(first?.mutes).toEqual([]);
+    const menu = await until('the mute in its section', () => {
+      const m = standIn.trayView(d.tray).menu;
+      return m?.getMenuItemById(`${second}/muted:server`) ? m : undefined;
+    });
+    expect(menu.getMenuItemById(`${second}/muted:server`)?.label).toMatch(/^Muted: .* until \S+/);
+    // Muted as a whole, the section offers its Unmute instead; the first server's section still mutes.
+    const actions = (id: string | null | undefined) => menu.getMenuItemById(`${id}/actions`)?.submenu;
+    expect(actions(second)?.getMenuItemById(`${second}/mute:server:1h`)).toBeFalsy();
+    expect(actions(first?.profileId)?.getMenuItemById(`${first?.profileId}/mute:server:1h`)).toBeTruthy();
+    standIn.menus.pick(menu, `${second}/unmute:server`);
+    await until('the mute ended', async () => {
+      const r = await d.api.status.all();
+      return r.ok && r.value.servers.every((s) => s.mutes.length === 0);
+    });
+  });
+
   it('deleted, it is no longer watched: one server, the one-server menu, green', async () => {
     const first = eventsOf('status.changed').find((s) => s.profileId !== second)?.profileId as string;
     await d.api.profiles.select({ id: first });
