@@ -7,11 +7,12 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       // Bundled whole, so the package carries no loose JS dependencies; native addons stay outside
-      // (keytar, and ssh2's optional cpu-features / sshcrypto, which it loads inside try/catch).
+      // (keytar, the SQLite binding of the history, which finds its prebuilt binary beside its own files, and
+      // ssh2's optional cpu-features / sshcrypto, which it loads inside try/catch).
       externalizeDeps: false,
       rollupOptions: {
         input: { main: resolve('src-main/desktop/main.ts') },
-        external: ['keytar', 'cpu-features', /sshcrypto\.node$/],
+        external: ['keytar', '@photostructure/sqlite', 'cpu-features', /sshcrypto\.node$/],
       },
     },
   },

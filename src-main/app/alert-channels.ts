@@ -8,18 +8,7 @@ import { channelSecretRef } from '../core/alerts/channel-secrets';
 import type { AlertDispatcher, Delivery } from '../core/alerts/dispatcher';
 import { InvalidInput } from '../core/errors';
 import type { WriteOnlySecretStore } from '../core/secrets/write-only';
-import type { ChannelSecretKind } from '../core/vocab';
-
-/** A channel as Settings → Alerts shows it: whether its secret is stored, and whether it can outlive the server. */
-export interface ChannelView {
-  channel: AlertChannel;
-  /** The secret this channel sends, if any. */
-  secretKind: ChannelSecretKind | null;
-  /** null when the channel sends no secret. */
-  secretStored: boolean | null;
-  /** Set when the channel depends on a server it watches: then it goes quiet exactly when it is needed. */
-  warning: string | null;
-}
+import type { ChannelView } from './views/alert-channel-schema';
 
 /** A server the app watches, as far as "does this channel depend on it" needs. */
 export interface WatchedServer {
@@ -50,6 +39,7 @@ export function dependsOnWatched(channel: AlertChannel, watched: readonly Watche
   return null;
 }
 
+/** Each channel as Settings → Alerts shows it: whether its secret is stored, and whether it can outlive the server. */
 export async function channelViews(
   channels: readonly AlertChannel[],
   secrets: WriteOnlySecretStore,

@@ -16,6 +16,8 @@ import { ClipboardUnavailable } from './errors';
 import { HostKeyPrompts } from './host-key-prompts';
 import { testHost } from './host-test';
 import { matrixLogin, matrixLogout } from './matrix-session';
+import { monitoringUseCases } from './monitoring-service';
+import { clearMute, setMute } from './mutes';
 import { draftFromFile, draftFromYaml } from './profile-import';
 import { isLogStream, LOGS_ACTION, type RunEvent, RunTracker } from './run-tracker';
 import { secretRef, secretSlots } from './secret-slots';
@@ -23,11 +25,12 @@ import type { AppHost, Core, Server } from './session';
 import { actionInfo, planView } from './views/action-view';
 import type { AlertView } from './views/alert-view';
 import type { HostKeyInfo } from './views/common-schema';
+import type { MonitorNotice } from './views/monitor-notice';
 import type { ProfileDraft, ProfilesList } from './views/profile-schema';
 import type { Plan, RunState } from './views/run-schema';
 import { runSummary } from './views/run-view';
 import type { SecretSlot } from './views/secret-schema';
-import type { StatusSnapshot } from './views/status-schema';
+import type { MuteDuration, MuteTarget, StatusSnapshot } from './views/status-schema';
 import { STICKY_CHECK_PREFIX, statusView, unwatchedView } from './views/status-view';
 
 /** What only the desktop shell has (Electron); tests and the E2E harness pass their own. */
@@ -291,6 +294,22 @@ export function createAppService(app: AppHost, ports: AppPorts) {
   followServers();
 
   const validate = (draft: ProfileDraft) => app.profiles.validate(draft);
+
+  // ── history, off-host alert channels and their desktop notices (app/monitoring-service.ts)
+  const monitoring = monitoringUseCases(app, coreFor);
+  const noticeListeners = new Set<(notice: MonitorNotice) => void>();
+  offApp.push(
+    app.monitoring.onNotice((notice) => {
+      if (disposed) return;
+      for (const l of noticeListeners) {
+        try {
+          l(notice);
+        } catch {
+          // Notifications are best effort.
+        }
+      }
+    }),
+  );
 
   /**
    * Starts a run the window asked for. A disruptive one needs the confirmation this process issued with the
@@ -559,6 +578,17 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       },
     },
 
+    history: monitoring.history,
+    alerts: monitoring.alerts,
+
+    /** Mutes are per server: the one a tray section or a notification names, else the selected one. */
+    mutes: {
+      set: async (target: MuteTarget, duration: MuteDuration, profileId: string | null = null) => ({
+        mute: setMute(coreFor(profileId), target, duration),
+      }),
+      clear: async (key: string, profileId: string | null = null) => clearMute(coreFor(profileId), key),
+    },
+
     matrix: {
       login: (userId: string, password: string) => {
         const core = requireCore();
@@ -580,6 +610,11 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       alertListeners.add(listener);
       return () => alertListeners.delete(listener);
     },
+    /** Forecasts, failing alert channels, a history that stopped being written (for desktop notifications). */
+    onNotice(listener: (notice: MonitorNotice) => void): () => void {
+      noticeListeners.add(listener);
+      return () => noticeListeners.delete(listener);
+    },
     /** A run of any server finished (the window's run.finished comes only for the selected one). */
     onRunFinished(listener: (run: RunState, server: ServerRef) => void): () => void {
       runListeners.add(listener);
@@ -595,6 +630,7 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       attached.clear();
       listeners.clear();
       alertListeners.clear();
+      noticeListeners.clear();
       runListeners.clear();
     },
   };

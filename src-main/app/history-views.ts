@@ -1,8 +1,16 @@
-import { DAY_MS, type HistoryStore, HOUR_MS, type LevelDurations } from '../core/history/history-store';
+import {
+  DAY_MS,
+  type HistoryStore,
+  HOUR_MS,
+  type LevelDurations,
+  SERVER_CHECK,
+} from '../core/history/history-store';
 import type { AuditRecord } from '../core/runbook/audit';
 import type {
   AvailabilityRow,
+  CheckHistory,
   HistoryRange,
+  HistorySummary,
   IncidentTimeline,
   Sparkline,
   UptimeBar,
@@ -147,5 +155,42 @@ export function incidentTimelineView(
       };
     }),
     gaps: history.gaps(serverKey, since, now).map((g) => ({ from: iso(g.from), to: iso(g.to) })),
+  };
+}
+
+/**
+ * What the dashboard draws: the server's uptime strip and availability, every check's availability, and the
+ * response times of the checks that measured any in the range.
+ */
+export function historySummaryView(
+  history: HistoryStore,
+  serverKey: string,
+  range: HistoryRange,
+  now: number,
+): HistorySummary {
+  const rows = availabilityView(history, serverKey, now);
+  const checks = rows.filter((r) => r.check !== SERVER_CHECK);
+  return {
+    range,
+    server: rows.find((r) => r.check === SERVER_CHECK) ?? null,
+    bars: uptimeBarsView(history, serverKey, SERVER_CHECK, range, now),
+    checks,
+    sparklines: checks
+      .map((c) => sparklineView(history, serverKey, c.check, range, now))
+      .filter((s) => s.points.some((p) => p.avgMs !== null)),
+  };
+}
+
+/** One check's uptime strip and response times over a range. */
+export function checkHistoryView(
+  history: HistoryStore,
+  serverKey: string,
+  check: string,
+  range: HistoryRange,
+  now: number,
+): CheckHistory {
+  return {
+    bars: uptimeBarsView(history, serverKey, check, range, now),
+    sparkline: sparklineView(history, serverKey, check, range, now),
   };
 }

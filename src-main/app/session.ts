@@ -28,7 +28,9 @@ import { SettingsStore } from '../core/settings/store';
 import type { ForgetResult } from '../core/ssh/host-key-policy';
 import { HostLocks } from '../core/ssh/host-lock';
 import { SshPool, type SshPoolOptions } from '../core/ssh/pool';
+import type { Clock } from '../core/status/clock';
 import type { HttpGetter } from '../core/status/https-client';
+import { MuteStore } from '../core/status/mutes';
 import { type SchedulerSettings, StatusScheduler, schedulerSettings } from '../core/status/scheduler';
 import type { StatusSource } from '../core/status/service';
 import { StatusService } from '../core/status/service';
@@ -37,6 +39,7 @@ import { type Clipboard, ClipboardGuard } from '../core/token/clipboard';
 import { RegistrationTokenService } from '../core/token/token-service';
 import { readRegistrationToken } from '../core/vault/vault-file';
 import type { HostRole } from '../core/vocab';
+import { type Monitoring, type MonitoringOptions, openMonitoring } from './monitoring';
 import { STICKY_CHECK_PREFIX } from './views/status-view';
 
 /**
@@ -63,6 +66,11 @@ export interface CoreOptions {
   /** For tests: sticky alerts kept in memory (default: the profile's file in the data folder). */
   alerts?: StickyAlerts;
   now?: () => number;
+  /**
+   * For the soak test and its benchmark: the status scheduler's clock (an accelerated one runs a day of polls
+   * in minutes). Its now() is the core's time unless `now` is given.
+   */
+  clock?: Clock;
   /** For tests and the benchmark: pool limits, and the ssh-agent socket (default SSH_AUTH_SOCK). */
   pool?: Partial<Omit<SshPoolOptions, 'profile' | 'appKnownHostsFile' | 'secret'>>;
   /** For tests: the runbook's timeouts. */
@@ -91,6 +99,8 @@ export interface Core {
   readonly maintenance: MaintenanceStore;
   /** This profile's sticky alerts, shared the same way; they stay until the action that fixes them succeeds. */
   readonly alerts: StickyAlerts;
+  /** Muted checks, units or the whole server, shared the same way: every process keeps their alerts quiet. */
+  readonly mutes: MuteStore;
   /** What killed runs left: resolved at every status poll (the first one is at start-up). */
   readonly recovery: Recovery;
   readonly audit: AuditLog;
@@ -228,7 +238,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const acts = audit.acts(profile.name);
   const secrets = auditedSecretStore(profileSecretStore(keychain, { profile, uid }), acts);
   const settings = options.settings ?? new SettingsStore(dir);
-  const now = options.now ?? Date.now;
+  const clock = options.clock;
+  const now = options.now ?? (clock ? () => clock.now() : Date.now);
 
   const pool = new AuditedSshPool(
     {
@@ -259,6 +270,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   adoptLegacyMaintenance(dir, profile.name, maintenanceFile);
   const maintenance = new MaintenanceStore(maintenanceFile);
   const alerts = options.alerts ?? new StickyAlerts(join(stateDir, 'alerts.json'));
+  const mutes = new MuteStore(join(stateDir, 'mutes.json'), now);
   const activeRuns = new ActiveRuns(join(stateDir, 'runs'));
   const runbookSettings = (s = settings.get()): Partial<RunbookSettings> => ({
     finallyRetryBudgetMs: s.startRetryMinutes * 60_000,
@@ -334,6 +346,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       const outcome = await status.refresh(refreshOptions);
       maintenance.reload();
       alerts.reload();
+      mutes.reload();
       const checkedAt = new Date(now()).toISOString();
       return {
         ...outcome,
@@ -342,7 +355,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
   };
   // After the machine slept, the first poll goes over fresh connections (sleep breaks them silently).
-  const scheduler = new StatusScheduler(shared, pollSettings, { onWake: () => pool.reconnect() });
+  const scheduler = new StatusScheduler(shared, pollSettings, {
+    onWake: () => pool.reconnect(),
+    mutes,
+    ...(clock ? { clock } : {}),
+  });
   const disconnectMaintenance = connectMaintenance(maintenance, scheduler);
   const clipboard = options.clipboard ? new ClipboardGuard(options.clipboard, { now }) : null;
   const clearDelaySeconds = () => settings.get().clipboardClearSeconds;
@@ -399,6 +416,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     scheduler,
     maintenance,
     alerts,
+    mutes,
     recovery,
     audit,
     acts,
@@ -442,6 +460,8 @@ export interface AppOptions {
   now?: () => number;
   /** Passed on to every core (tests). */
   core?: Pick<CoreOptions, 'pool' | 'runbook' | 'http'>;
+  /** For tests: the network the off-host channels and the RDAP lookups use (app/monitoring.ts). */
+  monitoring?: Pick<MonitoringOptions, 'request' | 'bootstrapUrl' | 'retryDelayMs'>;
 }
 
 /** A profile whose core could not be built (a broken file, an unreadable caFile): not watched, and why. */
@@ -469,6 +489,8 @@ export interface AppHost {
   readonly dataDir: string;
   readonly profiles: ProfileStore;
   readonly settings: SettingsStore;
+  /** The uptime history, the off-host alert channels and the forecasts, attached to every profile's core. */
+  readonly monitoring: Monitoring;
   /** The selected profile's core; null before start(), when no profile exists (onboarding), or when it could not be built. */
   core(): Core | null;
   /** The selected profile's id (as the store said at the last change); null without one. */
@@ -507,6 +529,17 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
   // Changes run one after the other: two quick clicks must not leave two cores polling one profile.
   let queue: Promise<unknown> = Promise.resolve();
 
+  // ── history, off-host alerts, forecasts: one per app, attached to every profile's core (app/monitoring.ts)
+  const monitoring = await openMonitoring({
+    dataDir: dir,
+    settings,
+    keychain: secrets,
+    ...options.monitoring,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  /** Each core's detach from the monitoring, by profile id: called before the core closes. */
+  const detaches = new Map<string, () => void>();
+
   const build = async (id: string): Promise<void> => {
     try {
       const core = await createCore({
@@ -520,6 +553,8 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
         ...(options.now ? { now: options.now } : {}),
       });
       cores.set(id, core);
+      // Before its first poll: every watched server's polls are recorded, sent off-host and forecast.
+      detaches.set(id, monitoring.attach(core, id));
       if (started) core.scheduler.start();
     } catch (e) {
       failures.set(id, { error: e, info: describeError(e) });
@@ -537,6 +572,8 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
         for (const [id, core] of [...cores]) {
           if (order.includes(id) && !rebuild.includes(id)) continue;
           cores.delete(id);
+          detaches.get(id)?.();
+          detaches.delete(id);
           await settle(core.close());
         }
         for (const id of [...failures.keys()])
@@ -565,6 +602,7 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
     dataDir: dir,
     profiles,
     settings,
+    monitoring,
     core: () => (selected === null ? null : (cores.get(selected) ?? null)),
     selectedId: () => selected,
     servers: () => order.flatMap((id) => (cores.has(id) ? [{ id, core: cores.get(id) as Core }] : [])),
@@ -607,7 +645,11 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
       const open = [...cores.values()];
       cores.clear();
       selected = null;
+      for (const detach of detaches.values()) detach();
+      detaches.clear();
       await Promise.all(open.map((core) => settle(core.close())));
+      // After the schedulers stopped: no poll writes to a closed history.
+      await settle(monitoring.close());
     },
   };
 }

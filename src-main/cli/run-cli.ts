@@ -13,6 +13,7 @@ import { EXIT } from './exit-codes';
 import { hostKeyForgetCommand, hostKeyTrustCommand } from './hostkey-command';
 import { inviteCommand } from './invite-command';
 import { type CliIo, invocationName, printError } from './io';
+import { muteCommand, unmuteCommand } from './mute-command';
 import { openCore, resolveProfile, userCwd } from './open-core';
 import { printing, processIo } from './printer';
 import { profileCommand } from './profile-commands';
@@ -55,6 +56,10 @@ Status:
                                      else needs --yes); --fingerprint: trust only that key (any other
                                      is refused, exit 3); --once: only for this command, nothing written
   hostkey forget <host>              remove the app's trusted key of a host (homeserver or deploy)
+  mute server|unit NAME|check ID [--for 1h|8h|recovered]
+                                     no desktop or off-host alerts about it for that long (default 1h;
+                                     recovered: until everything it covers is up again), in every process
+  unmute server|unit NAME|check ID   end that mute now
 
 Actions (the runbook):
   actions [--json]                   list the actions and their parameters
@@ -140,6 +145,8 @@ const COMMANDS: Record<string, Command | Record<string, Command>> = {
     trust: async (args, ctx, io) => hostKeyTrustCommand(args, hostKeyDeps(await ctx.core()), io),
     forget: async (args, ctx, io) => hostKeyForgetCommand(args, hostKeyDeps(await ctx.core()), io),
   },
+  mute: async (args, ctx, io) => muteCommand(args, await ctx.core(), io),
+  unmute: async (args, ctx, io) => unmuteCommand(args, await ctx.core(), io),
   actions: async (args, ctx, io) => actionsCommand(args, await ctx.core(), io),
   run: async (args, ctx, io) => runCommand(args, await ctx.core(), io),
   whatsnew: async (args, ctx, io) => {

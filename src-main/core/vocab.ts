@@ -35,6 +35,10 @@ export type CheckHost = (typeof CHECK_HOSTS)[number];
 export const ALERT_PHASES = ['up', 'pending', 'down', 'maintenance'] as const;
 export type AlertPhase = (typeof ALERT_PHASES)[number];
 
+/** How long a mute lasts: an hour, eight hours, or until what it covers is up again. */
+export const MUTE_DURATIONS = ['1h', '8h', 'recovered'] as const;
+export type MuteDuration = (typeof MUTE_DURATIONS)[number];
+
 /** What the keychain holds for a profile. */
 export const SECRET_KINDS = [
   'ssh-password',
@@ -130,6 +134,10 @@ export type RunState = (typeof RUN_STATES)[number];
 /** The window's panels: what a notification or the tray can open. */
 export const PANELS = ['dashboard', 'actions', 'logs', 'tokens', 'settings'] as const;
 export type Panel = (typeof PANELS)[number];
+
+/** The history charts' time ranges (app/history-views.ts gives each its span and bar width). */
+export const HISTORY_RANGES = ['24h', '7d', '30d'] as const;
+export type HistoryRange = (typeof HISTORY_RANGES)[number];
 
 /** What the clipboard may be holding for us, and clears. */
 export const CLIPBOARD_WHATS = ['registration-token', 'invite-token'] as const;

@@ -140,6 +140,7 @@ async function start(): Promise<void> {
   };
   const notifier = setupNotifications({
     app: core.service,
+    platform,
     settings,
     open: (n: DesktopNotification) => showOn(n.target, n.profileId),
   });
@@ -152,6 +153,8 @@ async function start(): Promise<void> {
       void runTrayCommand(command, {
         prepare: (actionId, profileId) => core.service.actions.prepare(actionId, {}, profileId),
         copyToken: (profileId) => core.service.token.copy(profileId),
+        mute: (target, duration, profileId) => core.service.mutes.set(target, duration, profileId),
+        unmute: (key, profileId) => core.service.mutes.clear(key, profileId),
         confirm: confirmWithDialog,
         navigate: showOn,
         notify: notifier.show,

@@ -52,6 +52,15 @@ export const INVOKE_CHANNEL_NAMES = [
   'secrets.delete',
   'matrix.login',
   'matrix.logout',
+  'history.summary',
+  'history.check',
+  'history.incidents',
+  'alerts.channels',
+  'alerts.setSecret',
+  'alerts.deleteSecret',
+  'alerts.test',
+  'mutes.set',
+  'mutes.clear',
 ] as const;
 
 export const EVENT_CHANNEL_NAMES = [

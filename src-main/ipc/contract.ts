@@ -20,12 +20,15 @@
 import type { z } from 'zod';
 import type { EventChannelName, InvokeChannelName } from './channels';
 import { actionsInvoke } from './contract/actions';
+import { alertsInvoke } from './contract/alerts';
 import { appEvents, appInvoke } from './contract/app';
 import type { Result } from './contract/call';
+import { historyInvoke } from './contract/history';
 import { hostkeyEvents, hostkeyInvoke } from './contract/hostkey';
 import { inviteInvoke } from './contract/invite';
 import { logsEvents, logsInvoke } from './contract/logs';
 import { matrixInvoke } from './contract/matrix';
+import { mutesInvoke } from './contract/mutes';
 import { onboardingInvoke } from './contract/onboarding';
 import { profilesEvents, profilesInvoke } from './contract/profiles';
 import { runEvents, runsInvoke } from './contract/runs';
@@ -34,7 +37,9 @@ import { settingsEvents, settingsInvoke } from './contract/settings';
 import { statusEvents, statusInvoke } from './contract/status';
 import { clipboardEvents, tokenEvents, tokenInvoke } from './contract/token';
 
+export * from '../app/views/alert-channel-schema';
 export * from '../app/views/common-schema';
+export * from '../app/views/history-schema';
 export { paramRules } from '../app/views/param-rules';
 export * from '../app/views/profile-schema';
 export * from '../app/views/run-schema';
@@ -61,6 +66,9 @@ export const invokeChannels = {
   ...inviteInvoke,
   ...secretsInvoke,
   ...matrixInvoke,
+  ...historyInvoke,
+  ...alertsInvoke,
+  ...mutesInvoke,
 } as const satisfies Record<InvokeChannelName, { request: z.ZodType; result: z.ZodType }>;
 
 export const eventChannels = {

@@ -100,6 +100,16 @@ export function createRouter(app: AppService, options: RouterOptions = {}): Rout
 
     'matrix.login': ({ userId, password }) => app.matrix.login(userId, password),
     'matrix.logout': () => app.matrix.logout(),
+
+    'history.summary': ({ range, profileId }) => app.history.summary(range, profileId ?? null),
+    'history.check': ({ check, range, profileId }) => app.history.check(check, range, profileId ?? null),
+    'history.incidents': ({ days, profileId }) => app.history.incidents(days, profileId ?? null),
+    'alerts.channels': () => app.alerts.channels(),
+    'alerts.setSecret': ({ channelId, value }) => app.alerts.setSecret(channelId, value),
+    'alerts.deleteSecret': ({ channelId }) => app.alerts.deleteSecret(channelId),
+    'alerts.test': ({ channelId }) => app.alerts.test(channelId),
+    'mutes.set': ({ target, duration, profileId }) => app.mutes.set(target, duration, profileId ?? null),
+    'mutes.clear': ({ key, profileId }) => app.mutes.clear(key, profileId ?? null),
   };
 
   async function handle(channel: string, request: unknown): Promise<Result<unknown>> {

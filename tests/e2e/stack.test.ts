@@ -108,7 +108,7 @@ describe('maintenance', () => {
     expect(await foldLine(page, 'services').textContent()).toMatch(/\d+ units stopped for maintenance/);
     // What was measured stays one click away, in the unit's row.
     await foldLine(page, 'services').click();
-    await page.locator('#unit-matrix-tuwunel summary').click();
+    await page.locator('#unit-matrix-tuwunel > details > summary').click();
     await expect.poll(() => page.locator('#unit-matrix-tuwunel').textContent()).toMatch(/measured: Failing/);
     await foldLine(page, 'services').click();
     expect(alerts).toEqual([]);

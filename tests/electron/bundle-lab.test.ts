@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { secureWebPreferences } from '../../src-main/desktop/model/window-security';
@@ -27,6 +28,13 @@ const PACKED_FILES = [
   'node_modules/keytar/package.json',
   'node_modules/keytar/lib/**',
   'node_modules/keytar/build/Release/keytar.node',
+  'node_modules/@photostructure/sqlite/package.json',
+  'node_modules/@photostructure/sqlite/dist/index.mjs',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: electron-builder's own macros, as the yml writes them
+  'node_modules/@photostructure/sqlite/prebuilds/${platform}-${arch}/**',
+  'node_modules/node-gyp-build/package.json',
+  'node_modules/node-gyp-build/index.js',
+  'node_modules/node-gyp-build/node-gyp-build.js',
 ];
 const EXTRA_RESOURCES = [{ from: 'assets', to: 'assets', filter: ['tray/**', 'icons/**'] }];
 
@@ -48,20 +56,43 @@ function packLayout(): void {
   copy('package.json', join(appDir, 'package.json'));
   for (const file of ['package.json', 'lib', 'build/Release/keytar.node'])
     copy(join('node_modules/keytar', file), join(appDir, 'node_modules/keytar', file));
+  // The SQLite binding of the history: its ES entry, and only this platform's prebuilt binary.
+  const sqlite = 'node_modules/@photostructure/sqlite';
+  for (const file of ['package.json', 'dist/index.mjs', `prebuilds/${process.platform}-${process.arch}`])
+    copy(join(sqlite, file), join(appDir, sqlite, file));
+  for (const file of ['package.json', 'index.js', 'node-gyp-build.js'])
+    copy(join('node_modules/node-gyp-build', file), join(appDir, 'node_modules/node-gyp-build', file));
   for (const dir of ['tray', 'icons']) copy(join('assets', dir), join(resources, 'assets', dir));
 }
 
 /** The modules the bundle loads at run time: static imports, import(), and require() through createRequire. */
-function externalsOf(bundle: string): { name: string; guarded: boolean }[] {
+function externalsOf(bundle: string): { name: string; guarded: boolean; esm: boolean }[] {
   const lines = bundle.split('\n');
-  const found: { name: string; guarded: boolean }[] = [];
+  const found: { name: string; guarded: boolean; esm: boolean }[] = [];
   const patterns = [/^import .* from "([^"]+)";$/g, /\bimport\("([^"]+)"\)/g, /\b__require\("([^"]+)"\)/g];
   lines.forEach((line, i) => {
     for (const pattern of patterns)
       for (const m of line.matchAll(pattern))
-        found.push({ name: m[1] as string, guarded: /\btry \{\s*$/.test(lines[i - 1] ?? '') });
+        found.push({
+          name: m[1] as string,
+          guarded: /\btry \{\s*$/.test(lines[i - 1] ?? ''),
+          esm: !pattern.source.includes('__require'),
+        });
   });
   return found;
+}
+
+/**
+ * Where an import of `name` from the package resolves, as Node resolves it for an ES module (the `import`
+ * condition of the package's exports, which require.resolve does not see); null when it does not.
+ */
+function resolveImport(name: string): string | null {
+  const r = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `console.log(import.meta.resolve(${JSON.stringify(name)}))`],
+    { cwd: appDir, encoding: 'utf8' },
+  );
+  return r.status === 0 ? fileURLToPath(r.stdout.trim()) : null;
 }
 
 const isBuiltin = (name: string) => name.startsWith('node:') || builtinModules.includes(name);
@@ -98,11 +129,11 @@ describe('the packed layout', () => {
     expect(externals.length).toBeGreaterThan(10);
     const requireFromApp = createRequire(mainJs);
     const unresolved: string[] = [];
-    for (const { name, guarded } of externals) {
+    for (const { name, guarded, esm } of externals) {
       if (isBuiltin(name) || name === 'electron') continue;
       let resolved: string | null = null;
       try {
-        resolved = requireFromApp.resolve(name);
+        resolved = esm ? resolveImport(name) : requireFromApp.resolve(name);
       } catch {
         resolved = null;
       }

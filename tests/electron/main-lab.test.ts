@@ -244,7 +244,7 @@ describe('a server set up from the window, watched by the tray', () => {
     const green = await until('the tray to turn ok', () => tray().icon === 'tray-ok-32.png' && tray());
     expect(green.tooltip).toMatch(/^lab\.test: all \d+ checks OK$/);
     expect(green.menu).toMatch(
-      /^lab\.test: all OK \(disabled\) \| Last check [^|]+ \(disabled\) \| — \| Restart Tuwunel… \| Restart all services… \| Maintenance stop… \| Apply configuration… \| — \| Copy registration token \| Invite someone… \| — \| Open dashboard \| Open logs \| — \| Quit Homeserver Tray$/,
+      /^lab\.test: all OK \(disabled\) \| Last check [^|]+ \(disabled\) \| — \| Mute alerts for 1 hour \| Mute alerts for 8 hours \| — \| Restart Tuwunel… \| Restart all services… \| Maintenance stop… \| Apply configuration… \| — \| Copy registration token \| Invite someone… \| — \| Open dashboard \| Open logs \| — \| Quit Homeserver Tray$/,
     );
     expect(eventsOf('profiles.changed').at(-1)?.profiles).toHaveLength(1);
     expect(eventsOf('status.changed').at(-1)?.overall).toBe('ok');
@@ -257,7 +257,7 @@ describe('a server set up from the window, watched by the tray', () => {
     const red = await until('the tray to turn red', () => tray().icon === 'tray-fail-32.png' && tray());
     expect(red.tooltip).toBe('lab.test: 2 failing (matrix-static-files unit, matrix-static-files container)');
     expect(red.menu).toMatch(
-      /^lab\.test: failing \(disabled\) \| Last check [^|]* \| — \| Failing: matrix-static-files container \| Failing: matrix-static-files unit \| — \| Restart Tuwunel… \|/,
+      /^lab\.test: failing \(disabled\) \| Last check [^|]* \| — \| Failing: matrix-static-files container \| Failing: matrix-static-files unit \| — \| Mute alerts for 1 hour \| Mute alerts for 8 hours \| Mute alerts until it recovers \| — \| Restart Tuwunel… \|/,
     );
     // The first failing poll is the first try (failuresBeforeDown: 2): pending, no notification yet.
     expect(notifications().length).toBe(shownBefore);
@@ -457,6 +457,32 @@ describe('a second server', () => {
     const note = await until('the refusal', () => notifications()[shownBefore]);
     expect(note.title).toBe('Copy registration token: not done');
     expect(standIn.clipboard.contents()['text/plain']).not.toBe('');
+  });
+
+  it('its section mutes that server only, shows the mute, and its Unmute ends it', async () => {
+    standIn.menus.pick(standIn.trayView(d.tray).menu!, `${second}/mute:server:1h`);
+    const servers = await until('the second server muted', async () => {
+      const r = await d.api.status.all();
+      return (
+        r.ok && r.value.servers.find((s) => s.profileId === second)?.mutes.length === 1 && r.value.servers
+      );
+    });
+    const first = servers.find((s) => s.profileId !== second);
+    expect(first?.mutes).toEqual([]);
+    const menu = await until('the mute in its section', () => {
+      const m = standIn.trayView(d.tray).menu;
+      return m?.getMenuItemById(`${second}/muted:server`) ? m : undefined;
+    });
+    expect(menu.getMenuItemById(`${second}/muted:server`)?.label).toMatch(/^Muted: .* until \S+/);
+    // Muted as a whole, the section offers its Unmute instead; the first server's section still mutes.
+    const actions = (id: string | null | undefined) => menu.getMenuItemById(`${id}/actions`)?.submenu;
+    expect(actions(second)?.getMenuItemById(`${second}/mute:server:1h`)).toBeFalsy();
+    expect(actions(first?.profileId)?.getMenuItemById(`${first?.profileId}/mute:server:1h`)).toBeTruthy();
+    standIn.menus.pick(menu, `${second}/unmute:server`);
+    await until('the mute ended', async () => {
+      const r = await d.api.status.all();
+      return r.ok && r.value.servers.every((s) => s.mutes.length === 0);
+    });
   });
 
   it('deleted, it is no longer watched: one server, the one-server menu, green', async () => {

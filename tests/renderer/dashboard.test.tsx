@@ -368,7 +368,10 @@ describe('the window', () => {
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Refresh' })));
     expect(h.fake.callsTo('status.refresh')).toHaveLength(1);
     await act(async () => fireEvent.click(within(nav).getByRole('button', { name: 'Settings' })));
-    expect(await screen.findByRole('heading', { level: 1, name: 'Settings' })).toBeTruthy();
+    // The Settings panel is a lazy chunk: under load its first import takes longer than findBy's default 1 s.
+    expect(
+      await screen.findByRole('heading', { level: 1, name: 'Settings' }, { timeout: 5000 }),
+    ).toBeTruthy();
   });
 
   it('opens the group and the row a notification points at', async () => {

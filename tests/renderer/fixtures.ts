@@ -1,7 +1,11 @@
 import type {
   ActionInfo,
   AppInfo,
+  AvailabilityRow,
+  ChannelView,
   Check,
+  HistorySummary,
+  IncidentTimeline,
   Plan,
   ProfilesList,
   RunState,
@@ -69,6 +73,7 @@ export const greenStatus: StatusSnapshot = {
   intervalSeconds: 30,
   maintenance: { on: false, since: null, reason: null },
   stickyAlerts: [],
+  mutes: [],
   busy: null,
   error: null,
   hosts: [
@@ -353,4 +358,147 @@ export const secrets: SecretSlot[] = [
   { kind: 'ssh-key-passphrase', host: 'deploy', stored: false },
   { kind: 'vault-password', host: null, stored: true },
   { kind: 'matrix-admin-token', host: null, stored: false },
+];
+
+// ───────────────────────────── history ─────────────────────────────
+
+const HALF_HOUR = 30 * 60_000;
+/** The 24 h range's first bar: 48 half hours ending with the one that holds T0. */
+const BARS_FROM = T0 - (T0 % HALF_HOUR) + HALF_HOUR - 48 * HALF_HOUR;
+const iso = (t: number) => new Date(t).toISOString();
+
+function availability(check: string, title: string, day: number | null, group = 'public'): AvailabilityRow {
+  return {
+    check,
+    title,
+    host: 'public',
+    group,
+    availability: { '24h': day, '7d': day === null ? null : Math.min(1, day + 0.003), '30d': 0.9993 },
+    observed: { '24h': 0.75, '7d': 0.9, '30d': 0.95 },
+  };
+}
+
+/**
+ * A day of history as the main process answers it: asleep for the first 12 half hours (gaps), Tuwunel down for
+ * most of one half hour and part of the next, maintenance once, up otherwise; response times of the client API
+ * and of SSH, the client API not measured while it was down.
+ */
+export const historySummary: HistorySummary = {
+  range: '24h',
+  server: availability('*', 'rampancy.cloud', 0.9931, 'server'),
+  bars: {
+    check: '*',
+    range: '24h',
+    bars: Array.from({ length: 48 }, (_, i) => {
+      const start = BARS_FROM + i * HALF_HOUR;
+      const state =
+        i < 12 ? 'none' : i === 30 ? 'down' : i === 31 ? 'partial' : i === 40 ? 'maintenance' : 'up';
+      const downMs = state === 'down' ? 25 * 60_000 : state === 'partial' ? 5 * 60_000 : 0;
+      return {
+        start: iso(start),
+        end: iso(start + HALF_HOUR),
+        state,
+        availability: state === 'none' || state === 'maintenance' ? null : 1 - downMs / HALF_HOUR,
+        downMs,
+      };
+    }),
+  },
+  checks: [
+    availability('http:client-versions', 'Client API', 0.9931),
+    availability('ssh:homeserver', 'SSH to the homeserver', 1, 'ssh'),
+    availability('unit:matrix-tuwunel', 'matrix-tuwunel unit', 0.9931, 'matrix-tuwunel'),
+    // A check the server no longer has: the history keeps it, the dashboard does not show it.
+    availability('http:old-endpoint', 'A removed check', 1),
+  ],
+  sparklines: [
+    {
+      check: 'http:client-versions',
+      range: '24h',
+      points: Array.from({ length: 48 }, (_, i) => ({
+        at: iso(BARS_FROM + i * HALF_HOUR),
+        avgMs: i < 12 || i === 30 ? null : 40 + (i % 5) * 6,
+        maxMs: i < 12 || i === 30 ? null : 70,
+      })),
+    },
+    {
+      check: 'ssh:homeserver',
+      range: '24h',
+      points: Array.from({ length: 48 }, (_, i) => ({
+        at: iso(BARS_FROM + i * HALF_HOUR),
+        avgMs: i < 12 ? null : 120 + (i % 3) * 10,
+        maxMs: i < 12 ? null : 180,
+      })),
+    },
+    {
+      check: 'http:old-endpoint',
+      range: '24h',
+      points: [{ at: iso(BARS_FROM), avgMs: 10, maxMs: 10 }],
+    },
+  ],
+};
+
+const DOWN_AT = BARS_FROM + 30 * HALF_HOUR + 2 * 60_000;
+
+/** Tuwunel went down, was restarted from the app (the audit trail's record), and recovered; a gap in between. */
+export const incidents: IncidentTimeline = {
+  incidents: [
+    {
+      check: 'unit:matrix-tuwunel',
+      title: 'matrix-tuwunel unit',
+      startedAt: iso(DOWN_AT),
+      endedAt: iso(DOWN_AT + 30 * 60_000),
+      endReason: 'recovered',
+      durationMs: 30 * 60_000,
+      detail: 'matrix-tuwunel is failed (Result: exit-code); restart it.',
+      actions: [
+        {
+          at: iso(DOWN_AT + 20 * 60_000),
+          action: 'tuwunel.restart',
+          outcome: 'ok',
+          sentence: 'Tuwunel was restarted and answers again.',
+        },
+      ],
+    },
+  ],
+  gaps: [
+    { from: iso(BARS_FROM - 60_000), to: iso(BARS_FROM + 12 * HALF_HOUR) },
+    { from: iso(DOWN_AT + 5 * 60_000), to: iso(DOWN_AT + 12 * 60_000) },
+  ],
+};
+
+export const noIncidents: IncidentTimeline = { incidents: [], gaps: [] };
+
+// ───────────────────────────── alert channels ─────────────────────────────
+
+export const channels: ChannelView[] = [
+  {
+    channel: {
+      id: 'phone',
+      name: 'Phone (ntfy)',
+      type: 'ntfy',
+      enabled: true,
+      events: ['down', 'still-down', 'recovered'],
+      serverUrl: 'https://ntfy.sh',
+      topic: 'hstray-rampancy',
+      useAccessToken: true,
+    },
+    secretKind: 'ntfy-access-token',
+    secretStored: false,
+    warning: null,
+  },
+  {
+    channel: {
+      id: 'family',
+      name: 'Family room',
+      type: 'matrix',
+      enabled: true,
+      events: ['down', 'recovered'],
+      homeserverUrl: 'https://matrix.rampancy.cloud',
+      roomId: '!alerts:rampancy.cloud',
+    },
+    secretKind: 'matrix-room-token',
+    secretStored: true,
+    warning:
+      'This Matrix room goes through rampancy.cloud, a server it watches: when that server is down, its alerts cannot arrive. Use one hosted elsewhere.',
+  },
 ];

@@ -22,6 +22,9 @@ export function baseHandlers(): Handlers {
     'actions.list': () => ({ actions: fx.catalog }),
     'runs.list': () => ({ runs: [] }),
     'secrets.list': () => ({ secrets: fx.secrets, migration: null }),
+    'history.summary': () => fx.historySummary,
+    'history.incidents': () => fx.noIncidents,
+    'alerts.channels': () => ({ channels: [] }),
   };
 }
 

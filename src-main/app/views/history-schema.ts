@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { HISTORY_RANGES } from '../../core/vocab';
 import { checkHost, id, time } from './common-schema';
 
 /** The history's views for the dashboard's charts (uptime bars, sparklines, incident timeline). */
 
-export const HISTORY_RANGES = ['24h', '7d', '30d'] as const;
 export const historyRange = z.enum(HISTORY_RANGES);
 export type HistoryRange = z.infer<typeof historyRange>;
 
@@ -85,3 +85,21 @@ export const incidentTimeline = z.object({
   gaps: z.array(gapView),
 });
 export type IncidentTimeline = z.infer<typeof incidentTimeline>;
+
+/** The dashboard's history: the server's uptime strip and availability, every check's, and response times. */
+export const historySummary = z.object({
+  range: historyRange,
+  /** The server as a whole (`*`); null before its first poll was stored. */
+  server: availabilityRow.nullable(),
+  /** The server's uptime strip over the range. */
+  bars: uptimeBars,
+  /** Every check the history knows for this server (the dashboard shows those it still has). */
+  checks: z.array(availabilityRow),
+  /** Response times of the checks that measure one (SSH hosts, HTTP endpoints), with data in the range. */
+  sparklines: z.array(sparkline),
+});
+export type HistorySummary = z.infer<typeof historySummary>;
+
+/** One check's strip and response times, for its row on the dashboard. */
+export const checkHistory = z.object({ bars: uptimeBars, sparkline });
+export type CheckHistory = z.infer<typeof checkHistory>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALERT_PHASES } from '../../core/vocab';
+import { ALERT_PHASES, MUTE_DURATIONS } from '../../core/vocab';
 import { checkHost, errorInfo, id, level, time } from './common-schema';
 
 export const check = z.object({
@@ -18,8 +18,31 @@ export const check = z.object({
   /** What was measured under `maintenance`, or last known under a stale `unknown`. */
   underlying: level.optional(),
   alert: z.enum(ALERT_PHASES),
+  /** A mute covers it: it keeps its colour, its alerts reach neither the desktop nor the off-host channels. */
+  muted: z.boolean().optional(),
 });
 export type Check = z.infer<typeof check>;
+
+/** What a mute silences: one check, the checks of one unit, or the whole server (core/status/mutes.ts). */
+export const muteTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('server') }).strict(),
+  z.object({ kind: z.literal('unit'), unit: z.string().min(1).max(128) }).strict(),
+  z.object({ kind: z.literal('check'), checkId: id }).strict(),
+]);
+export type MuteTarget = z.infer<typeof muteTarget>;
+export const muteDuration = z.enum(MUTE_DURATIONS);
+export type MuteDuration = z.infer<typeof muteDuration>;
+
+export const muteView = z.object({
+  key: z.string(),
+  target: muteTarget,
+  /** What it covers, in words: "the whole server", "unit matrix-tuwunel", a check's title. */
+  label: z.string(),
+  since: time,
+  /** null: until everything it covers is up again. */
+  until: time.nullable(),
+});
+export type MuteView = z.infer<typeof muteView>;
 
 export const hostState = z.object({
   host: checkHost,
@@ -63,6 +86,8 @@ export const statusSnapshot = z.object({
     reason: z.string().nullable(),
   }),
   stickyAlerts: z.array(stickyAlert),
+  /** Mutes in force, shared by every process of the profile. */
+  mutes: z.array(muteView),
   /** A mutating run in progress (the tray shows "busy"). */
   busy: z.object({ runId: id, title: z.string() }).nullable(),
   /** The refresh itself broke (a bug, not a host problem). */

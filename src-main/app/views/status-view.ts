@@ -1,11 +1,12 @@
 import type { HostRole, Profile } from '../../core/profile/schema';
 import { MAINTENANCE_MODE_KEY, type MaintenanceWindow } from '../../core/runbook/maintenance';
 import type { StickyAlert as CoreStickyAlert } from '../../core/runbook/sticky-alerts';
+import { covers, type Mute } from '../../core/status/mutes';
 import type { StatusSnapshot as CoreSnapshot } from '../../core/status/scheduler';
 import type { CheckResult } from '../../core/status/types';
 import { HOST_ROLES, levelRank } from '../../core/vocab';
 import type { ErrorInfo, HostKeyInfo } from './common-schema';
-import type { Check, HostState, StatusSnapshot, StickyAlert } from './status-schema';
+import type { Check, HostState, MuteView, StatusSnapshot, StickyAlert } from './status-schema';
 
 /** The id prefix of the checks that stand for sticky alerts (app/session.ts adds them to every poll). */
 export const STICKY_CHECK_PREFIX = 'alert:';
@@ -43,7 +44,7 @@ function publicReachable(results: readonly CheckResult[]): boolean | null {
   return http.some((r) => levelRank(r.underlying ?? r.level) < levelRank('unknown'));
 }
 
-function check(r: CheckResult, alerts: CoreSnapshot['alerts']): Check {
+function check(r: CheckResult, alerts: CoreSnapshot['alerts'], mutes: readonly Mute[]): Check {
   const c: Check = {
     id: r.id,
     host: r.host,
@@ -56,7 +57,20 @@ function check(r: CheckResult, alerts: CoreSnapshot['alerts']): Check {
     alert: alerts[r.id] ?? 'up',
   };
   if (r.underlying) c.underlying = r.underlying;
+  if (mutes.some((m) => covers(m, r))) c.muted = true;
   return c;
+}
+
+/** A mute as the fronts show it, named by what it covers. */
+export function muteView(m: Mute, results: readonly CheckResult[]): MuteView {
+  const label =
+    m.target.kind === 'server'
+      ? 'the whole server'
+      : m.target.kind === 'unit'
+        ? `unit ${m.target.unit}`
+        : (results.find((r) => m.target.kind === 'check' && r.id === m.target.checkId)?.title ??
+          m.target.checkId);
+  return { key: m.key, target: m.target, label, since: m.since, until: m.until };
 }
 
 function stickyAlert(a: CoreStickyAlert): StickyAlert {
@@ -100,13 +114,14 @@ export function statusView(input: StatusViewInput): StatusSnapshot {
     // Sticky alerts ride along as checks for the command line's table; the window lists them as themselves.
     checks: snapshot.results
       .filter((r) => !r.id.startsWith(STICKY_CHECK_PREFIX))
-      .map((r) => check(r, snapshot.alerts)),
+      .map((r) => check(r, snapshot.alerts, snapshot.mutes)),
     lastRefresh: snapshot.refreshedAt,
     refreshing: snapshot.refreshing,
     intervalSeconds: snapshot.intervalSeconds,
     maintenance: { on: mode !== undefined, since: mode?.since ?? null, reason: mode?.reason ?? null },
     // The core's alerts are this profile's (kept by its uid: a rename keeps them).
     stickyAlerts: input.stickyAlerts.map(stickyAlert),
+    mutes: snapshot.mutes.map((m) => muteView(m, snapshot.results)),
     busy: input.busy,
     error: snapshot.error
       ? { code: snapshot.error.code, message: snapshot.error.message, nextStep: snapshot.error.nextStep }
@@ -134,6 +149,7 @@ export function unwatchedView(
     intervalSeconds,
     maintenance: { on: false, since: null, reason: null },
     stickyAlerts: [],
+    mutes: [],
     busy: null,
     error: profile.error,
   };

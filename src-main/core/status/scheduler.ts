@@ -10,6 +10,7 @@ import {
 } from './aggregate';
 import { type AlertKind, type AlertPhase, type AlertState, stepAlert } from './alert-policy';
 import { type Clock, systemClock } from './clock';
+import { covers, type Mute, type MuteStore, silenced } from './mutes';
 import type { HostOutcome, RefreshOutcome, StatusSource } from './service';
 import { oneSentence } from './text';
 import type { CheckHost, CheckResult, Level } from './types';
@@ -44,6 +45,8 @@ export interface StatusSnapshot {
   refreshing: boolean;
   hosts: Partial<Record<HostRole, HostStatus>>;
   maintenance: Maintenance[];
+  /** The mutes in force: their checks keep their colour, their alerts are not delivered. */
+  mutes: Mute[];
   intervalSeconds: number;
   /** Set when the last refresh itself broke (a bug, not a host problem). */
   error?: { code: string; message: string; nextStep: string };
@@ -98,7 +101,15 @@ export interface SchedulerOptions {
   random?: () => number;
   /** Called on every wake before the first poll after it (the SSH pool drops connections sleep broke). */
   onWake?: () => void;
+  /** The profile's mutes (shared through the data folder): muted checks' alerts are not delivered. */
+  mutes?: Pick<MuteStore, 'list' | 'release' | 'subscribe'>;
 }
+
+const NO_MUTES: NonNullable<SchedulerOptions['mutes']> = {
+  list: () => [],
+  release: () => false,
+  subscribe: () => () => {},
+};
 
 /**
  * Polls a status source on an interval with jitter, refreshes on demand (concurrent requests share
@@ -114,6 +125,8 @@ export class StatusScheduler {
   private readonly maxBackoffMs: number;
   private readonly wakeGraceMs: number;
   private readonly onWake: () => void;
+  private readonly mutes: NonNullable<SchedulerOptions['mutes']>;
+  private unwatchMutes: () => void = () => {};
   private readonly listeners = new Set<StatusListener>();
   private readonly maintenance = new Map<string, Maintenance>();
   private readonly alertStates = new Map<string, AlertState>();
@@ -144,6 +157,7 @@ export class StatusScheduler {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.onWake = options.onWake ?? (() => {});
+    this.mutes = options.mutes ?? NO_MUTES;
     this.jitter = Math.min(Math.max(settings.jitter ?? 0.1, 0), 0.5);
     this.maxBackoffMs = (settings.maxBackoffSeconds ?? 600) * 1000;
     this.wakeGraceMs = (settings.wakeGraceSeconds ?? DEFAULT_WAKE_GRACE_SECONDS) * 1000;
@@ -164,6 +178,7 @@ export class StatusScheduler {
     this.running = true;
     this.paused = false;
     this.unwatchJumps = this.clock.watchJumps(() => this.wake());
+    this.unwatchMutes = this.mutes.subscribe(() => this.emit([]));
     this.arm(0);
   }
 
@@ -173,6 +188,8 @@ export class StatusScheduler {
     this.paused = false;
     this.unwatchJumps();
     this.unwatchJumps = () => {};
+    this.unwatchMutes();
+    this.unwatchMutes = () => {};
     this.clearWakeTimer();
     const inflight = this.abandonPoll();
     this.disarm();
@@ -265,6 +282,7 @@ export class StatusScheduler {
       refreshing: this.inflight !== undefined,
       hosts,
       maintenance: windows,
+      mutes: this.mutes.list(),
       intervalSeconds: this.settings.intervalSeconds,
       ...(this.lastError ? { error: this.lastError } : {}),
     };
@@ -412,10 +430,11 @@ export class StatusScheduler {
     }
     const live = new Set(this.results.map((r) => r.id));
     for (const id of this.alertStates.keys()) if (!live.has(id)) this.alertStates.delete(id);
+    this.releaseRecovered();
 
     this.inflight = undefined;
     const snap = this.snapshot();
-    this.deliver(snap, events);
+    this.deliver(snap, this.unmuted(events));
     return snap;
   }
 
@@ -438,8 +457,33 @@ export class StatusScheduler {
     const alert = this.stepAlert(REFRESH_CHECK.id, 'fail');
     this.inflight = undefined;
     const snap = this.snapshot();
-    this.deliver(snap, alert ? [{ kind: alert, check: failing, at: nowIso }] : []);
+    this.deliver(snap, this.unmuted(alert ? [{ kind: alert, check: failing, at: nowIso }] : []));
     return snap;
+  }
+
+  /** The alerts no mute silences: a muted check still changes colour and phase, nobody is told. */
+  private unmuted(events: AlertEvent[]): AlertEvent[] {
+    const mutes = this.mutes.list();
+    if (mutes.length === 0) return events;
+    const now = this.clock.now();
+    return events.filter((e) => !silenced(mutes, e.kind, e.check, now));
+  }
+
+  /** Ends the mutes "until it recovers" whose checks are all up again (or in maintenance). */
+  private releaseRecovered(): void {
+    const done = this.mutes
+      .list()
+      .filter((m) => m.until === null)
+      .filter((m) =>
+        this.results
+          .filter((r) => covers(m, r))
+          .every((r) => {
+            const phase = this.alertStates.get(r.id)?.phase ?? 'up';
+            return (phase === 'up' || phase === 'maintenance') && r.level !== 'fail';
+          }),
+      )
+      .map((m) => m.key);
+    if (done.length > 0) this.mutes.release(done);
   }
 
   private emit(alerts: AlertEvent[]): void {

@@ -1,9 +1,13 @@
 import { Notification } from 'electron';
 import type { AppService } from '../../app/app-service';
+import { errorInfo } from '../../app/views/error-view';
 import type { Settings } from '../../ipc/contract';
 import {
   alertNotification,
+  commandErrorNotification,
   type DesktopNotification,
+  muteButtons,
+  noticeNotification,
   runNotification,
   shouldShow,
 } from '../model/notifications';
@@ -16,25 +20,40 @@ export interface Notifier {
 }
 
 /**
- * Desktop notifications: the alert policy's events (one per poll of a server, merged) and failed runs of
- * every watched server, each naming its server and opening the window on its item when clicked. Texts
- * come from desktop/model/notifications.ts.
+ * Desktop notifications: the alert policy's events (one per poll of a server, merged), the monitoring's
+ * notices (forecasts, failing alert channels) and failed runs of every watched server, each naming its
+ * server and opening the window on its item when clicked; a down alert's Mute buttons mute the server it
+ * names. Texts come from desktop/model/notifications.ts.
  */
 export function setupNotifications(options: {
-  app: Pick<AppService, 'onAlerts' | 'onRunFinished'>;
+  app: Pick<AppService, 'onAlerts' | 'onNotice' | 'onRunFinished' | 'mutes'>;
+  /** process.platform: buttons exist on macOS and Windows only. */
+  platform: string;
   settings: () => Settings | null;
   open: (notification: DesktopNotification) => void;
 }): Notifier {
   const kept: Notification[] = [];
   const show = (n: DesktopNotification) => {
     if (!shouldShow(n, options.settings()) || !Notification.isSupported()) return;
+    const buttons = muteButtons(n, options.platform);
     const notification = new Notification({
       title: n.title,
       body: n.body,
       urgency: n.urgency,
       timeoutType: n.urgency === 'critical' ? 'never' : 'default',
+      ...(buttons.length
+        ? { actions: buttons.map((b) => ({ type: 'button' as const, text: b.label })) }
+        : {}),
     });
     notification.on('click', () => options.open(n));
+    notification.on('action', (details) => {
+      const button = buttons[details.actionIndex];
+      if (!button || !n.mute) return;
+      options.app.mutes.set(n.mute, button.duration, n.profileId ?? null).catch((e: unknown) => {
+        const failed = commandErrorNotification(button.label, errorInfo(e), { panel: 'dashboard' });
+        show(n.profileId ? { ...failed, profileId: n.profileId } : failed);
+      });
+    });
     notification.on('close', () => {
       const i = kept.indexOf(notification);
       if (i >= 0) kept.splice(i, 1);
@@ -47,6 +66,7 @@ export function setupNotifications(options: {
     const n = alertNotification(alerts, server);
     if (n) show(n);
   });
+  options.app.onNotice((notice) => show(noticeNotification(notice)));
   options.app.onRunFinished((run, server) => {
     const n = runNotification(run, server);
     if (n) show(n);

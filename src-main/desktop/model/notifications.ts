@@ -1,5 +1,8 @@
 import type { AlertView } from '../../app/views/alert-view';
-import type { ErrorInfo, NavigateTarget, RunState, Settings } from '../../ipc/contract';
+import type { MonitorNotice } from '../../app/views/monitor-notice';
+import { STICKY_CHECK_PREFIX } from '../../app/views/status-view';
+import type { MuteDuration } from '../../core/vocab';
+import type { ErrorInfo, MuteTarget, NavigateTarget, RunState, Settings } from '../../ipc/contract';
 import { clip } from './tray-state';
 
 /**
@@ -17,12 +20,32 @@ export interface DesktopNotification {
   target: NavigateTarget;
   /** …of this server (the profile's id), when it is about one of several. */
   profileId?: string;
+  /**
+   * A down or still-down alert: what its mute buttons mute (the check, or the server for several), on the
+   * server the notification names (`profileId`).
+   */
+  mute?: MuteTarget;
 }
 
 /** The server a notification is about: its title names it, and a click opens the window on it. */
 export interface NotifiedServer {
   profileId: string;
   serverName: string;
+}
+
+/** The buttons of a notification that can be muted, in order (the OS reports the index pressed). */
+export const MUTE_BUTTONS: readonly { label: string; duration: MuteDuration }[] = [
+  { label: 'Mute 1 h', duration: '1h' },
+  { label: 'Mute 8 h', duration: '8h' },
+  { label: 'Mute until recovered', duration: 'recovered' },
+];
+
+/**
+ * Electron shows notification buttons on macOS and Windows only; on Linux a click opens the dashboard,
+ * where the same mutes are one click away.
+ */
+export function muteButtons(n: DesktopNotification, platform: string): typeof MUTE_BUTTONS {
+  return n.mute && (platform === 'darwin' || platform === 'win32') ? MUTE_BUTTONS : [];
 }
 
 /** macOS shows about two lines of title; notification daemons on Linux cut long bodies anyway. */
@@ -72,6 +95,7 @@ export function alertNotification(
     body: clip([...lists, next].filter(Boolean).join(' '), BODY_MAX),
     urgency: bad.length ? 'critical' : 'normal',
     target: bad[0] ? { panel: 'dashboard', checkId: bad[0].check.id } : { panel: 'dashboard' },
+    ...(bad.length ? { mute: { kind: 'server' } as const } : {}),
     ...profileId,
   };
 }
@@ -90,11 +114,29 @@ function single(alert: AlertView, serverName: string): DesktopNotification {
     body: clip(alert.check.detail, BODY_MAX),
     urgency: alert.kind === 'recovered' ? 'normal' : 'critical',
     target: { panel: 'dashboard', checkId: alert.check.id },
+    ...(alert.kind === 'recovered' || alert.check.id.startsWith(STICKY_CHECK_PREFIX)
+      ? {}
+      : { mute: { kind: 'check', checkId: alert.check.id } as const }),
   };
 }
 
 function titles(alerts: readonly AlertView[]): string {
   return alerts.map((a) => a.check.title).join(', ');
+}
+
+/**
+ * What the monitoring tells (a forecast crossing a threshold, an alert channel failing or working again, the
+ * history no longer written): an alert-kind notification, so the notifications setting silences it too.
+ */
+export function noticeNotification(notice: MonitorNotice): DesktopNotification {
+  return {
+    kind: 'alert',
+    title: clip(notice.title, TITLE_MAX),
+    body: clip(notice.text, BODY_MAX),
+    urgency: notice.urgent ? 'critical' : 'normal',
+    target: { panel: notice.panel },
+    ...(notice.profileId ? { profileId: notice.profileId } : {}),
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { errorInfo } from '../../app/views/error-view';
-import type { NavigateTarget, Plan } from '../../ipc/contract';
+import type { MuteDuration } from '../../core/vocab';
+import type { MuteTarget, NavigateTarget, Plan } from '../../ipc/contract';
 import { type ConfirmDialog, confirmDialog, needsConfirmation } from './confirm-dialog';
 import { commandErrorNotification, type DesktopNotification, tokenCopiedNotification } from './notifications';
 import type { TrayCommand } from './tray-menu';
@@ -17,6 +18,12 @@ export interface TrayCommandDeps {
    * sentence to show when that token is a rotation Tuwunel does not accept yet.
    */
   copyToken(profileId: string | null): Promise<{ clearsAt: string | null; notLive?: string | null }>;
+  /**
+   * The app's mute use cases (the same the window and the notification buttons call), on the server a
+   * section of the menu names (null: the selected one).
+   */
+  mute(target: MuteTarget, duration: MuteDuration, profileId: string | null): Promise<unknown>;
+  unmute(key: string, profileId: string | null): Promise<unknown>;
   /** Shows the native dialog; true when the user chose the action's button. */
   confirm(dialog: ConfirmDialog): Promise<boolean>;
   /** Shows the window on this (of this server, when a section of the menu names one). */
@@ -26,7 +33,15 @@ export interface TrayCommandDeps {
   formatTime?: (iso: string) => string;
 }
 
-export type TrayCommandOutcome = 'navigated' | 'started' | 'cancelled' | 'refused' | 'copied' | 'quitting';
+export type TrayCommandOutcome =
+  | 'navigated'
+  | 'started'
+  | 'cancelled'
+  | 'refused'
+  | 'copied'
+  | 'muted'
+  | 'unmuted'
+  | 'quitting';
 
 /**
  * Runs what a tray item asks for. An action is planned once (the same plan the window's dialog shows),
@@ -62,6 +77,22 @@ export async function runTrayCommand(
         return 'refused';
       }
     }
+    case 'mute':
+    case 'unmute':
+      try {
+        const profileId = command.profileId ?? null;
+        if (command.kind === 'mute') await deps.mute(command.target, command.duration, profileId);
+        else await deps.unmute(command.key, profileId);
+        return command.kind === 'mute' ? 'muted' : 'unmuted';
+      } catch (e) {
+        deps.notify(
+          withServer(
+            commandErrorNotification(command.title, errorInfo(e), { panel: 'dashboard' }),
+            command.profileId,
+          ),
+        );
+        return 'refused';
+      }
     case 'run': {
       const target: NavigateTarget = { panel: 'actions', actionId: command.actionId };
       try {

@@ -1,4 +1,12 @@
-import type { ActionInfo, Check, Level, NavigateTarget, StatusSnapshot } from '../../ipc/contract';
+import type { MuteDuration } from '../../core/vocab';
+import type {
+  ActionInfo,
+  Check,
+  Level,
+  MuteTarget,
+  NavigateTarget,
+  StatusSnapshot,
+} from '../../ipc/contract';
 import { clip, serverLabel, trayState, worstTrayState } from './tray-state';
 
 /**
@@ -10,6 +18,8 @@ export type TrayCommand =
   | { kind: 'navigate'; target: NavigateTarget; profileId?: string }
   | { kind: 'run'; actionId: string; title: string; profileId?: string }
   | { kind: 'copy-token'; profileId?: string }
+  | { kind: 'mute'; target: MuteTarget; duration: MuteDuration; title: string; profileId?: string }
+  | { kind: 'unmute'; key: string; title: string; profileId?: string }
   | { kind: 'quit' };
 
 /** The tray menu as data; desktop/electron/tray.ts turns it into Electron MenuItems. */
@@ -72,8 +82,10 @@ export function trayMenu(input: TrayMenuInput): TrayMenuItem[] {
   const formatTime = input.formatTime ?? localClock;
   if (servers.length <= 1) {
     const status = servers[0] ?? null;
+    const mutes = status && status.profileId !== null ? muteLines(status, formatTime, '') : [];
     return [
       ...serverLines(status, actions, formatTime, { prefix: '', maxChecks: MAX_CHECK_LINES }),
+      ...(mutes.length ? [{ type: 'separator' } as const, ...mutes] : []),
       { type: 'separator' },
       ...quickActions(status, actions, ''),
       { type: 'separator' },
@@ -94,15 +106,20 @@ export function trayMenu(input: TrayMenuInput): TrayMenuItem[] {
   ];
   for (const status of servers) {
     const prefix = `${status.profileId}/`;
+    // A section says which mutes are in force; muting and unmuting that server sit with its actions.
+    const mutes = status.profileId !== null ? muteLines(status, formatTime, prefix) : [];
+    const muteItems = mutes.filter((m) => m.type === 'item');
     items.push(
       { type: 'separator' },
       ...serverLines(status, actions, formatTime, { prefix, maxChecks: MAX_CHECK_LINES_PER_SERVER }),
+      ...mutes.filter((m) => m.type === 'label'),
       {
         type: 'submenu',
         id: `${prefix}actions`,
         label: clip(`Actions for ${status.profileName}`, MAX_LABEL),
         items: [
           ...quickActions(status, actions, prefix),
+          ...(muteItems.length ? [{ type: 'separator' } as const, ...muteItems] : []),
           { type: 'separator' },
           plainItem(`${prefix}open-logs`, 'Open logs', true, {
             kind: 'navigate',
@@ -253,6 +270,44 @@ function problemLines(status: StatusSnapshot, prefix: string, maxChecks: number)
       }),
     );
   return shown;
+}
+
+/**
+ * The mutes in force, each with its Unmute, and while the server is not muted as a whole, its mutes: 1 h,
+ * 8 h, and until it recovers when something is failing (mutes of one check or unit are on the dashboard).
+ * In a section of the menu of several servers they name that server: a click mutes that server only.
+ */
+function muteLines(
+  status: StatusSnapshot,
+  formatTime: (iso: string) => string,
+  prefix: string,
+): TrayMenuItem[] {
+  const server = profileOf(status, prefix);
+  const lines: TrayMenuItem[] = status.mutes.flatMap((m): TrayMenuItem[] => [
+    labelItem(
+      `${prefix}muted:${m.key}`,
+      `Muted: ${m.label} ${m.until ? `until ${formatTime(m.until)}` : 'until it recovers'}`,
+    ),
+    plainItem(`${prefix}unmute:${m.key}`, `Unmute ${m.label}`, true, {
+      kind: 'unmute',
+      key: m.key,
+      title: `Unmute ${m.label}`,
+      ...server,
+    }),
+  ]);
+  if (status.mutes.some((m) => m.target.kind === 'server')) return lines;
+  const mute = (duration: MuteDuration, text: string): TrayMenuItem =>
+    plainItem(`${prefix}mute:server:${duration}`, text, true, {
+      kind: 'mute',
+      target: { kind: 'server' },
+      duration,
+      title: text,
+      ...server,
+    });
+  lines.push(mute('1h', 'Mute alerts for 1 hour'), mute('8h', 'Mute alerts for 8 hours'));
+  if (status.checks.some((c) => c.level === 'fail' || c.alert === 'down'))
+    lines.push(mute('recovered', 'Mute alerts until it recovers'));
+  return lines;
 }
 
 function rank(c: Check): number {

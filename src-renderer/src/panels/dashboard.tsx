@@ -1,8 +1,15 @@
-import { useEffect, useMemo, useState } from 'react';
-import type { ActionInfo, Check, HostState, StatusSnapshot } from '../../../src-main/ipc/contract';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import type {
+  ActionInfo,
+  Check,
+  HostState,
+  MuteTarget,
+  StatusSnapshot,
+} from '../../../src-main/ipc/contract';
 import { ErrorText } from '../components/error-text';
 import { HostKeyChanged } from '../components/host-key-changed';
 import { LevelBadge } from '../components/level-badge';
+import { MuteMenu } from '../components/mute-menu';
 import { Words } from '../components/words';
 import {
   dashboardModel,
@@ -14,14 +21,60 @@ import {
   type UnitRow,
 } from '../lib/dashboard-model';
 import { clockTime, duration, HOST_TITLE, LEVEL_TEXT, ms } from '../lib/format';
+import { percent } from '../lib/history-model';
 import { useNow } from '../lib/use-now';
 import { useApp } from '../store/store';
+
+// The charts load after the checks: their code and their history do not hold up the first render.
+const HistorySection = lazy(() => import('./history').then((m) => ({ default: m.HistorySection })));
 
 function Since({ iso, now }: { iso: string; now: number }) {
   return (
     <span className="since">
       since {clockTime(iso)} ({duration(now - ms(iso))})
     </span>
+  );
+}
+
+function MutedTag({ muted }: { muted: boolean }) {
+  return muted ? <span className="tag tag-muted">alerts muted</span> : null;
+}
+
+const failing = (checks: readonly Check[]) => checks.some((c) => c.level === 'fail' || c.alert === 'down');
+
+/** What muting a problem card mutes: its unit, its check, or (a host that cannot be reached) the server. */
+function problemMuteTarget(problem: Problem): MuteTarget {
+  if (problem.key.startsWith('unit:')) return { kind: 'unit', unit: problem.key.slice('unit:'.length) };
+  const first = problem.checks[0];
+  if (problem.key.startsWith('check:') && first) return { kind: 'check', checkId: first.id };
+  return { kind: 'server' };
+}
+
+/** The mutes in force (from any process: tray, CLI, this window), each with its end and Unmute. */
+function MuteBanner() {
+  const mutes = useApp((s) => s.status?.mutes);
+  const unmute = useApp((s) => s.unmute);
+  const error = useApp((s) => s.muteError);
+  if (!mutes?.length && !error) return null;
+  return (
+    <>
+      {error && <ErrorText error={error} />}
+      {mutes?.map((m) => (
+        <div key={m.key} className="banner banner-muted" role="status" data-testid={`mute-${m.key}`}>
+          <span className="badge-glyph" aria-hidden="true">
+            ◌
+          </span>
+          <div>
+            <strong>Alerts muted</strong> for {m.label}{' '}
+            {m.until ? `until ${clockTime(m.until)}` : 'until it recovers'}: its checks keep their colour
+            here, no notification and no off-host alert is sent.
+          </div>
+          <button type="button" onClick={() => void unmute(m.key)}>
+            Unmute
+          </button>
+        </div>
+      ))}
+    </>
   );
 }
 
@@ -42,6 +95,19 @@ function Underlying({ check }: { check: Check }) {
   );
 }
 
+/** How much of the time the check was up, from the history (once the dashboard's history has loaded). */
+function CheckAvailability({ id }: { id: string }) {
+  const row = useApp((s) => s.history?.checks.find((c) => c.check === id));
+  if (!row || row.availability['30d'] === null) return null;
+  const a = row.availability;
+  return (
+    <p className="check-meta muted" data-testid={`availability-${id}`}>
+      Available {percent(a['24h'])} over 24 h, {percent(a['7d'])} over 7 days, {percent(a['30d'])} over 30
+      days.
+    </p>
+  );
+}
+
 /** The full sentence of a check and when it got there: what opening a row shows. */
 function CheckMore({ check, now }: { check: Check; now: number }) {
   return (
@@ -51,9 +117,18 @@ function CheckMore({ check, now }: { check: Check; now: number }) {
       </p>
       <p className="check-meta">
         <AlertTag alert={check.alert} />
+        <MutedTag muted={check.muted === true} />
         <Underlying check={check} />
         <Since iso={check.since} now={now} />
       </p>
+      <CheckAvailability id={check.id} />
+      {!check.muted && (
+        <MuteMenu
+          target={{ kind: 'check', checkId: check.id }}
+          failing={failing([check])}
+          what={check.title}
+        />
+      )}
     </div>
   );
 }
@@ -130,8 +205,16 @@ function ProblemCard({
             Open its log
           </button>
         )}
+        {!problem.checks.every((c) => c.muted) && (
+          <MuteMenu
+            target={problemMuteTarget(problem)}
+            failing={failing(problem.checks)}
+            what={problem.headline}
+          />
+        )}
         <span className="problem-meta">
           <AlertTag alert={problem.alert} />
+          <MutedTag muted={problem.checks.every((c) => c.muted)} />
           {problem.since && <Since iso={problem.since} now={now} />}
         </span>
       </div>
@@ -377,11 +460,16 @@ function Overview({ status }: { status: StatusSnapshot }) {
       <header className={`overall overall-${status.overall}`}>
         <h1 id="dash-title">{status.serverName}</h1>
         <LevelBadge level={status.overall} />
+        {/* On the title's line, at its end: the header stays as tall as it was. */}
+        {!status.mutes.some((m) => m.target.kind === 'server') && (
+          <MuteMenu target={{ kind: 'server' }} failing={failing(status.checks)} what="the whole server" />
+        )}
         <p className="overall-sentence" data-testid="overall-sentence">
           {model.sentence}
         </p>
       </header>
       <MaintenanceBanner />
+      <MuteBanner />
       {(model.problems.length > 0 || status.stickyAlerts.length > 0) && (
         <section className="problems" aria-labelledby="problems-title">
           <h2 id="problems-title">Needs your attention</h2>
@@ -391,6 +479,9 @@ function Overview({ status }: { status: StatusSnapshot }) {
           ))}
         </section>
       )}
+      <Suspense fallback={null}>
+        <HistorySection status={status} />
+      </Suspense>
       <section className="folds" aria-labelledby="folds-title">
         <h2 id="folds-title">{model.problems.length > 0 ? 'Everything else' : 'Your server'}</h2>
         {model.folds.map((f) => (

@@ -5,6 +5,7 @@ import { Dialog } from '../components/dialog';
 import { ErrorText } from '../components/error-text';
 import type { DraftResult } from '../store/settings-slice';
 import { useApp } from '../store/store';
+import { AlertChannels } from './alert-channels';
 import { ProfileEditor } from './profile-editor';
 import { SecretsEditor } from './secrets-editor';
 
@@ -277,6 +278,7 @@ export function SettingsPanel() {
           <SecretsEditor />
         </section>
         {settings && <Preferences settings={settings} />}
+        {settings && <AlertChannels />}
       </div>
     </section>
   );

@@ -1,4 +1,10 @@
-import type { ErrorInfo, Result, StatusSnapshot } from '../../../src-main/ipc/contract';
+import type {
+  ErrorInfo,
+  MuteDuration,
+  MuteTarget,
+  Result,
+  StatusSnapshot,
+} from '../../../src-main/ipc/contract';
 import { call } from './call';
 import type { SliceCreator } from './types';
 
@@ -17,6 +23,14 @@ export interface StatusSlice {
   loadServers(answer?: Promise<Result<{ servers: StatusSnapshot[] }>>): Promise<void>;
   /** A status.changed of any server: kept for the switcher, shown when it is the selected server's. */
   setStatus(snapshot: StatusSnapshot): void;
+  /** Why the last mute or unmute from this window was refused; null after one that worked. */
+  muteError: ErrorInfo | null;
+  /**
+   * Mutes the server the window shows, through the app (the data folder): the tray, the CLI and this window
+   * then show the same mutes.
+   */
+  mute(target: MuteTarget, duration: MuteDuration): Promise<void>;
+  unmute(key: string): Promise<void>;
 }
 
 export const createStatusSlice: SliceCreator<StatusSlice> =
@@ -33,11 +47,17 @@ export const createStatusSlice: SliceCreator<StatusSlice> =
     }
     /** The server the window shows: the store's selection, or before it is known the status shown. */
     const shownId = (): string | null => get().profiles?.selectedId ?? get().status?.profileId ?? null;
+    /** Mutes are per server: the window's go to the server whose status it shows. */
+    const shownServer = (): { profileId?: string } => {
+      const id = get().status?.profileId;
+      return id ? { profileId: id } : {};
+    };
     return {
       status: null,
       servers: [],
       statusError: null,
       refreshing: false,
+      muteError: null,
 
       async loadStatus(answer) {
         settle(await (answer ?? call(() => api.status.get())));
@@ -50,6 +70,18 @@ export const createStatusSlice: SliceCreator<StatusSlice> =
         } finally {
           set({ refreshing: false });
         }
+      },
+
+      async mute(target, duration) {
+        const r = await call(() => api.mutes.set({ target, duration, ...shownServer() }));
+        set({ muteError: r.ok ? null : r.error });
+        if (r.ok) await get().loadStatus();
+      },
+
+      async unmute(key) {
+        const r = await call(() => api.mutes.clear({ key, ...shownServer() }));
+        set({ muteError: r.ok ? null : r.error });
+        if (r.ok) await get().loadStatus();
       },
 
       async loadServers(answer) {

@@ -2,7 +2,9 @@ import { createContext, useContext } from 'react';
 import { createStore, type StoreApi, useStore } from 'zustand';
 import type { Api } from '../../../src-main/ipc/contract';
 import { createActionsSlice } from './actions-slice';
+import { createAlertsSlice } from './alerts-slice';
 import { createAppSlice } from './app-slice';
+import { createHistorySlice } from './history-slice';
 import { createLogsSlice } from './logs-slice';
 import { createRunsSlice } from './runs-slice';
 import { createSettingsSlice } from './settings-slice';
@@ -28,6 +30,8 @@ export function createAppStore(api: Api, schedule: StoreDeps['schedule'] = nextF
     ...createLogsSlice(deps)(...a),
     ...createTokensSlice(deps)(...a),
     ...createSettingsSlice(deps)(...a),
+    ...createHistorySlice(deps)(...a),
+    ...createAlertsSlice(deps)(...a),
   }));
 }
 

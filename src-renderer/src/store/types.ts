@@ -1,7 +1,9 @@
 import type { StateCreator } from 'zustand';
 import type { Api } from '../../../src-main/ipc/contract';
 import type { ActionsSlice } from './actions-slice';
+import type { AlertsSlice } from './alerts-slice';
 import type { AppSlice } from './app-slice';
+import type { HistorySlice } from './history-slice';
 import type { LogsSlice } from './logs-slice';
 import type { RunsSlice } from './runs-slice';
 import type { SettingsSlice } from './settings-slice';
@@ -14,7 +16,9 @@ export type AppState = AppSlice &
   RunsSlice &
   LogsSlice &
   TokensSlice &
-  SettingsSlice;
+  SettingsSlice &
+  HistorySlice &
+  AlertsSlice;
 
 export interface StoreDeps {
   api: Api;

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AppService, createAppService } from '../../../src-main/app/app-service';
-import { type AppHost, openApp } from '../../../src-main/app/session';
+import { type AppHost, type AppOptions, openApp } from '../../../src-main/app/session';
 import type { RunbookSettings } from '../../../src-main/core/runbook/types';
 import type { Settings } from '../../../src-main/ipc/contract';
 import { createRouter, type Router } from '../../../src-main/ipc/router';
@@ -48,6 +48,8 @@ export interface DesktopOptions {
    * trusted and its secrets stored, as after onboarding.
    */
   profile?: 'none' | 'saved';
+  /** The network of the off-host channels and the RDAP lookups (default: the real one). */
+  monitoring?: AppOptions['monitoring'];
 }
 
 /** What the shell gives the app in Electron, recorded instead of acted on. */
@@ -94,6 +96,7 @@ export async function startDesktop(options: DesktopOptions = {}): Promise<Deskto
       dataDir,
       clipboard,
       core: { pool: { agentSocket: undefined, killGraceMs: 500 }, runbook: FAST_RUNBOOK },
+      ...(options.monitoring ? { monitoring: options.monitoring } : {}),
     });
     app = opened;
     const hooks: RecordedHooks = { opened: [], nextProfileFile: null, launchAtLogin: [] };

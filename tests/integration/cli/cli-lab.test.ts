@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_UNITS } from '../../../src-main/core/profile/schema';
 import { ProfileStore } from '../../../src-main/core/profile/store';
+import { MuteStore } from '../../../src-main/core/status/mutes';
 import { type CliLab, startCliLab } from './cli-harness';
 
 /**
@@ -91,6 +94,33 @@ describe('status', () => {
     const r = await t.cli(['status', '--json'], { profile: false });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ profile: t.lab.profile.name, exitCode: 0 });
+  });
+});
+
+describe('mute', () => {
+  it('mutes a unit for every process (the data folder), refuses what it cannot mean, and unmutes', async () => {
+    const r = await t.cli(['mute', 'unit', 'matrix-postgres', '--for', '8h']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Alerts about unit matrix-postgres are muted until \d{4}-\d\d-\d\dT/);
+    // What the tray app of this data folder reads at its next poll.
+    const state = join(t.dataDir, 'state');
+    const uid = readdirSync(state).find((d) => existsSync(join(state, d, 'mutes.json')));
+    const file = join(state, uid ?? 'none', 'mutes.json');
+    expect(new MuteStore(file).list().map((m) => m.key)).toEqual(['unit:matrix-postgres']);
+
+    const recovered = await t.cli(['mute', 'server', '--for', 'recovered']);
+    expect(recovered.code).toBe(64);
+    expect(recovered.stderr).toContain('nothing it covers is failing now');
+    expect((await t.cli(['mute', 'unit'])).code).toBe(64);
+    expect((await t.cli(['mute', 'server', '--for', '2d'])).stderr).toContain('must be 1h, 8h, recovered');
+
+    const off = await t.cli(['unmute', 'unit', 'matrix-postgres']);
+    expect(off.stdout).toBe('Unmuted (unit:matrix-postgres): its alerts are told again.\n');
+    expect(new MuteStore(file).list()).toEqual([]);
+    expect((await t.cli(['unmute', 'unit', 'matrix-postgres'])).stdout).toBe(
+      'Nothing was muted as unit:matrix-postgres.\n',
+    );
   });
 });
 

@@ -2,8 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { profileStateDir } from '../../../src-main/app/session';
+import type { MonitorNotice } from '../../../src-main/app/views/monitor-notice';
+import { BOOTSTRAP_CACHE_FILE } from '../../../src-main/core/forecast/rdap';
 import { MAINTENANCE_MODE_KEY, MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
 import { StickyAlerts } from '../../../src-main/core/runbook/sticky-alerts';
+import { MuteStore } from '../../../src-main/core/status/mutes';
 import {
   type ContractEvent,
   type EventChannel,
@@ -15,7 +18,8 @@ import {
   type Result,
   type ValueOf,
 } from '../../../src-main/ipc/contract';
-import { type DesktopUnderTest, startDesktop } from '../../e2e/harness/desktop';
+import { type DesktopUnderTest, FAST_SETTINGS, startDesktop } from '../../e2e/harness/desktop';
+import { type Receiver, startReceiver } from '../../lab/receiver';
 
 /**
  * The router over a real core (openApp → createCore) on the lab: sshd, bash stand-ins, git, ansible-vault,
@@ -24,7 +28,25 @@ import { type DesktopUnderTest, startDesktop } from '../../e2e/harness/desktop';
  * and every event is checked against the contract's own zod schemas.
  */
 let d: DesktopUnderTest;
+let rx: Receiver;
 const events: ContractEvent[] = [];
+const notices: MonitorNotice[] = [];
+const HOOK_SECRET = 'lab-hook-secret-router';
+/** lab.test's registration, as the lab receiver's RDAP registry answers it: ends in 10 days. */
+const DOMAIN_ENDS = new Date(Date.now() + 10 * 86_400_000).toISOString();
+
+/** A webhook at the lab receiver, with its secret in a header. */
+function hookChannel() {
+  return {
+    id: 'ops',
+    name: 'Ops webhook',
+    type: 'webhook' as const,
+    enabled: true,
+    events: ['down', 'still-down', 'recovered'] as ('down' | 'still-down' | 'recovered')[],
+    url: `${rx.url}/hook/alerts`,
+    secretHeader: 'X-Alert-Secret',
+  };
+}
 const called = new Set<string>();
 
 async function call<C extends InvokeChannel>(channel: C, request: RequestOf<C>): Promise<Result<ValueOf<C>>> {
@@ -70,7 +92,19 @@ async function finished(runId: string) {
 }
 
 beforeAll(async () => {
-  d = await startDesktop({ profile: 'none' });
+  rx = await startReceiver({
+    hookSecret: { header: 'X-Alert-Secret', value: HOOK_SECRET },
+    rdapDomains: { 'lab.test': DOMAIN_ENDS },
+  });
+  // The channel and its secret are there from the first poll on: a forecast (told once) finds it.
+  d = await startDesktop({
+    profile: 'none',
+    settings: { ...FAST_SETTINGS, alertChannels: [hookChannel()] },
+    monitoring: { bootstrapUrl: `${rx.url}/rdap/dns.json`, retryDelayMs: 50 },
+  });
+  const stored = await d.router.handle('alerts.setSecret', { channelId: 'ops', value: HOOK_SECRET });
+  if (!stored.ok) throw new Error(`storing the channel secret failed: ${stored.error.message}`);
+  d.service.onNotice((n) => notices.push(n));
   d.router.subscribe((e) => {
     events.push(e);
     expect(eventChannels[e.channel].safeParse(e.payload).success, e.channel).toBe(true);
@@ -79,6 +113,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await d?.stop();
+  await rx?.close();
 });
 
 describe('first run (no profile)', () => {
@@ -537,6 +572,199 @@ describe('the registration token and invites', () => {
 
     expect(await ok('matrix.logout', {})).toEqual({ revoked: true });
     expect(await ok('matrix.logout', {})).toEqual({ revoked: false });
+  });
+});
+
+describe('history, off-host alerts and forecasts (lab receiver)', () => {
+  const hookBodies = () =>
+    rx
+      .requests('hook')
+      .map((r) => r.json as { event: string; title: string; alerts: { check: { id: string } }[] });
+
+  it('keeps every poll in history.sqlite: the server’s strip, its availability, response times per check', async () => {
+    await ok('status.refresh', {});
+    const summary = await ok('history.summary', { range: '24h' });
+    expect(summary.range).toBe('24h');
+    expect(summary.bars.bars).toHaveLength(48);
+    // The lab's allowlist is unanchored (a warning): up, with warnings.
+    expect(summary.bars.bars.at(-1)?.state).toMatch(/^(up|degraded|partial)$/);
+    expect(summary.server?.availability['24h']).toBeGreaterThan(0);
+    const spark = new Set(summary.sparklines.map((s) => s.check));
+    for (const id of ['ssh:homeserver', 'ssh:deploy', 'http:client-versions'])
+      expect(spark, id).toContain(id);
+    expect(summary.checks.map((c) => c.check)).toContain('unit:matrix-tuwunel');
+    const one = await ok('history.check', { check: 'http:client-versions', range: '7d' });
+    expect(one.bars.bars).toHaveLength(42);
+    expect(one.sparkline.points.some((p) => p.avgMs !== null && p.avgMs > 0)).toBe(true);
+  });
+
+  it('lists the channel with its secret stored, sends a test, and tells a failing channel once', async () => {
+    const channel = hookChannel();
+    expect((await ok('alerts.channels', {})).channels).toEqual([
+      { channel, secretKind: 'webhook-secret', secretStored: true, warning: null },
+    ]);
+    const channelNotices = () => notices.filter((n) => n.kind.startsWith('channel-')).map((n) => n.kind);
+    expect(await ok('alerts.test', { channelId: 'ops' })).toEqual({ channelId: 'ops', ok: true });
+    const test = rx.requests('hook').at(-1);
+    expect(test?.headers['x-alert-secret']).toBe(HOOK_SECRET);
+    expect(test?.json).toMatchObject({ source: 'homeserver-tray', event: 'test', server: 'lab.test' });
+
+    // A 5xx is retried once; still failing, it is told once, and once more when it works again.
+    rx.setFault('hook', { status: 503, times: 4 });
+    const failed = await ok('alerts.test', { channelId: 'ops' });
+    expect(failed).toMatchObject({ ok: false, error: { code: 'AlertChannelFailed' } });
+    expect(failed.error?.message).toContain('503');
+    expect(await ok('alerts.test', { channelId: 'ops' })).toMatchObject({ ok: false });
+    expect(channelNotices()).toEqual(['channel-failed']);
+    expect(notices.find((n) => n.kind === 'channel-failed')).toMatchObject({
+      title: 'Alert channel "Ops webhook" failed',
+      urgent: true,
+      panel: 'settings',
+    });
+    expect(await ok('alerts.test', { channelId: 'ops' })).toEqual({ channelId: 'ops', ok: true });
+    expect(channelNotices()).toEqual(['channel-failed', 'channel-works-again']);
+
+    // Deleted, the secret is not sent: the test says what is missing and nothing reaches the receiver.
+    expect(await ok('alerts.deleteSecret', { channelId: 'ops' })).toEqual({ deleted: true });
+    const sent = rx.requests('hook').length;
+    const missing = await ok('alerts.test', { channelId: 'ops' });
+    expect(missing.error?.message).toContain('not in the keychain');
+    expect(rx.requests('hook')).toHaveLength(sent);
+    expect(await ok('alerts.setSecret', { channelId: 'ops', value: HOOK_SECRET })).toEqual({ stored: true });
+    expect(await ok('alerts.test', { channelId: 'ops' })).toMatchObject({ ok: true });
+    expect(notices.map((n) => n.text).join('\n')).not.toContain(HOOK_SECRET);
+  });
+
+  it('sends down and recovered off-host, and the timeline holds the restart run in between', async () => {
+    const before = hookBodies().length;
+    await d.lab.state.setUnitState('matrix-tuwunel', 'failed');
+    await until('a down alert at the receiver', async () => {
+      await ok('status.refresh', {});
+      return hookBodies()
+        .slice(before)
+        .find((b) => b.event === 'down' && b.alerts.some((a) => a.check.id === 'unit:matrix-tuwunel'));
+    });
+    const open = await ok('history.incidents', { days: 1 });
+    const incident = open.incidents.find((i) => i.check === 'unit:matrix-tuwunel');
+    expect(incident).toMatchObject({ endedAt: null, endReason: null });
+    expect(incident?.detail).toMatch(/matrix-tuwunel/);
+
+    const plan = await ok('actions.plan', { actionId: 'tuwunel.restart', params: {} });
+    const { runId } = await ok('actions.run', {
+      actionId: 'tuwunel.restart',
+      params: {},
+      confirmation: plan.confirmation,
+    });
+    expect((await finished(runId)).state).toBe('ok');
+    await until('a recovered alert at the receiver', async () => {
+      await ok('status.refresh', {});
+      return hookBodies()
+        .slice(before)
+        .find((b) => b.event === 'recovered' && b.alerts.some((a) => a.check.id === 'unit:matrix-tuwunel'));
+    });
+    const closed = await ok('history.incidents', { days: 1 });
+    const done = closed.incidents.find((i) => i.check === 'unit:matrix-tuwunel');
+    expect(done).toMatchObject({ endReason: 'recovered' });
+    expect(done?.actions.map((a) => [a.action, a.outcome])).toContainEqual(['tuwunel.restart', 'ok']);
+    const summary = await ok('history.summary', { range: '24h' });
+    expect(summary.bars.bars.at(-1)?.state).toMatch(/^(partial|down)$/);
+    expect(summary.server?.availability['24h']).toBeLessThan(1);
+  });
+
+  it('mutes a unit: it fails and keeps its colour, and neither the desktop nor the webhook hears of it', async () => {
+    const told: string[] = [];
+    const off = d.service.onAlerts((alerts) => told.push(...alerts.map((a) => `${a.kind} ${a.check.id}`)));
+    const before = hookBodies().length;
+    const traefik = (s: { checks: { id: string; level: string; alert: string; muted?: boolean }[] }) =>
+      s.checks.find((c) => c.id === 'unit:matrix-traefik');
+    try {
+      // "Until it recovers" needs a failure to end with; this unit is up.
+      expect(
+        await refused('mutes.set', {
+          target: { kind: 'unit', unit: 'matrix-traefik' },
+          duration: 'recovered',
+        }),
+      ).toMatchObject({ code: 'InvalidInput', field: 'duration' });
+      expect(
+        await refused('mutes.set', { target: { kind: 'unit', unit: 'no-such-unit' }, duration: '1h' }),
+      ).toMatchObject({ code: 'InvalidInput', field: 'target.unit' });
+      const { mute } = await ok('mutes.set', {
+        target: { kind: 'unit', unit: 'matrix-traefik' },
+        duration: '1h',
+      });
+      expect(mute).toMatchObject({ key: 'unit:matrix-traefik', label: 'unit matrix-traefik' });
+      expect(Date.parse(mute.until ?? '') - Date.parse(mute.since)).toBe(3_600_000);
+      await until('the mute in the window', () =>
+        eventsOf('status.changed').find((s) => s.mutes.some((m) => m.key === 'unit:matrix-traefik')),
+      );
+
+      await d.lab.state.setUnitState('matrix-traefik', 'failed');
+      const down = await until('matrix-traefik down (alert phase)', async () => {
+        const s = await ok('status.refresh', {});
+        return traefik(s)?.alert === 'down' ? s : undefined;
+      });
+      expect(traefik(down)).toMatchObject({ level: 'fail', muted: true });
+      expect(down.overall).toBe('fail');
+      await ok('status.refresh', {});
+      expect(told.filter((t) => t.includes('matrix-traefik'))).toEqual([]);
+      const offHost = hookBodies()
+        .slice(before)
+        .filter((b) => b.alerts.some((a) => a.check.id.includes('matrix-traefik')));
+      expect(offHost).toEqual([]);
+
+      // Another process of the profile (the CLI) replaces it with a mute of the check until it recovers.
+      const uid = d.app.core()?.profile.uid ?? '';
+      const theirs = new MuteStore(join(profileStateDir(d.dataDir, uid), 'mutes.json'));
+      theirs.release(['unit:matrix-traefik']);
+      theirs.mute({ kind: 'check', checkId: 'unit:matrix-traefik' }, 'recovered');
+      const shared = await ok('status.refresh', {});
+      expect(shared.mutes.map((m) => [m.key, m.until])).toEqual([['check:unit:matrix-traefik', null]]);
+      expect(traefik(shared)?.muted).toBe(true);
+
+      // It recovers: the recovery is told on the desktop and off-host, and the mute is over everywhere.
+      await d.lab.state.setUnitState('matrix-traefik', 'active');
+      const back = await until('matrix-traefik up again', async () => {
+        const s = await ok('status.refresh', {});
+        return traefik(s)?.level === 'ok' ? s : undefined;
+      });
+      expect(back.mutes).toEqual([]);
+      expect(traefik(back)?.muted).toBeUndefined();
+      // Never a down; the recoveries (the container's too: no longer muted once the unit's mute was replaced).
+      const aboutTraefik = told.filter((t) => t.includes('matrix-traefik'));
+      expect(aboutTraefik).toContain('recovered unit:matrix-traefik');
+      expect(aboutTraefik.filter((t) => !t.startsWith('recovered '))).toEqual([]);
+      await until('the recovery at the receiver', () =>
+        hookBodies()
+          .slice(before)
+          .find((b) => b.event === 'recovered' && b.alerts.some((a) => a.check.id === 'unit:matrix-traefik')),
+      );
+      theirs.reload();
+      expect(theirs.list()).toEqual([]);
+      expect(await ok('mutes.clear', { key: 'check:unit:matrix-traefik' })).toEqual({ cleared: false });
+    } finally {
+      off();
+      await d.lab.state.setUnitState('matrix-traefik', 'active');
+    }
+  });
+
+  it('reads the domain’s registration through RDAP and tells its threshold once, on the desktop and off-host', async () => {
+    // The bootstrap file came from the lab's "IANA" (a newer publication than the shipped one) and named its registry.
+    await until('the refreshed bootstrap file', async () =>
+      (await readFile(join(d.dataDir, BOOTSTRAP_CACHE_FILE), 'utf8').catch(() => '')).includes(rx.url),
+    );
+    await until('the domain lookup', () =>
+      rx.requests('rdap').some((r) => r.path.endsWith('/domain/lab.test')),
+    );
+    const forecast = await until('a forecast notice', async () => {
+      await ok('status.refresh', {});
+      return notices.find((n) => n.kind === 'forecast');
+    });
+    expect(forecast.title).toMatch(/^lab\.test: domain registration ends in (9|10) days$/);
+    expect(forecast.text).toContain(`lab.test is registered until ${DOMAIN_ENDS.slice(0, 10)}`);
+    await until('the forecast at the receiver', () => hookBodies().find((b) => b.event === 'forecast'));
+    await ok('status.refresh', {});
+    expect(notices.filter((n) => n.kind === 'forecast')).toHaveLength(1);
+    expect(hookBodies().filter((b) => b.event === 'forecast')).toHaveLength(1);
   });
 });
 

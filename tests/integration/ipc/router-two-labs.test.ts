@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertView } from '../../../src-main/app/views/alert-view';
+import type { MonitorNotice } from '../../../src-main/app/views/monitor-notice';
 import type { RunState } from '../../../src-main/app/views/run-schema';
 import {
   type ContractEvent,
@@ -10,22 +11,27 @@ import {
   type StatusSnapshot,
   type ValueOf,
 } from '../../../src-main/ipc/contract';
-import { type DesktopUnderTest, startDesktop } from '../../e2e/harness/desktop';
+import { type DesktopUnderTest, FAST_SETTINGS, startDesktop } from '../../e2e/harness/desktop';
 import { startLab } from '../../lab/lab';
+import { type Receiver, startReceiver } from '../../lab/receiver';
 import type { Lab } from '../../lab/types';
 
 /**
  * Two homeservers watched by one app: two labs (each its own sshd, stand-ins, HTTPS and vault repo; the
  * second started in a folder of its own, so it has its own owner), two profiles, one core each. The
- * window's router and the tray's and notifications' direct calls, checked against the contract.
+ * window's router and the tray's and notifications' direct calls, checked against the contract. Both servers
+ * are monitored: their polls recorded in the history, their alerts sent to the off-host channel (a webhook of
+ * the lab receiver), their mutes their own.
  */
 let d: DesktopUnderTest;
 let second: Lab;
+let rx: Receiver;
 let a = '';
 let b = '';
 const events: ContractEvent[] = [];
 const alerts: { server: string; alerts: readonly AlertView[] }[] = [];
 const finishedRuns: { server: string; run: RunState }[] = [];
+const notices: MonitorNotice[] = [];
 
 async function ok<C extends InvokeChannel>(channel: C, request: RequestOf<C>): Promise<ValueOf<C>> {
   const r = await d.router.handle(channel, request);
@@ -53,8 +59,25 @@ const healthy = (s: StatusSnapshot | undefined) =>
 const serverOf = (servers: StatusSnapshot[], id: string) => servers.find((s) => s.profileId === id);
 
 beforeAll(async () => {
+  // Both labs serve lab.test: its registration ends in 10 days (past the 14-day threshold) for both servers.
+  rx = await startReceiver({
+    rdapDomains: { 'lab.test': new Date(Date.now() + 10 * 86_400_000).toISOString() },
+  });
+  const hook = {
+    id: 'ops',
+    name: 'Ops webhook',
+    type: 'webhook' as const,
+    enabled: true,
+    events: ['down' as const, 'recovered' as const],
+    url: `${rx.url}/hook/alerts`,
+    secretHeader: null,
+  };
   [d, second] = await Promise.all([
-    startDesktop({ profile: 'saved' }),
+    startDesktop({
+      profile: 'saved',
+      settings: { ...FAST_SETTINGS, alertChannels: [hook] },
+      monitoring: { bootstrapUrl: `${rx.url}/rdap/dns.json`, retryDelayMs: 50 },
+    }),
     startLab({ keyring: false, trustHostKeys: false }),
   ]);
   a = (await ok('profiles.list', {})).selectedId as string;
@@ -64,12 +87,20 @@ beforeAll(async () => {
   });
   d.service.onAlerts((told, server) => alerts.push({ server: server.profileId, alerts: told }));
   d.service.onRunFinished((run, server) => finishedRuns.push({ server: server.profileId, run }));
+  d.service.onNotice((n) => notices.push(n));
 }, 240_000);
 
 afterAll(async () => {
   await d?.stop();
   await second?.stop();
+  await rx?.close();
 });
+
+/** What the webhook received: one body per delivery. */
+const hookBodies = () =>
+  rx.requests('hook').map((r) => r.json as { event: string; alerts: { check: { id: string } }[] });
+const toldOffHost = (event: string, check: string) =>
+  hookBodies().find((b) => b.event === event && b.alerts.some((a) => a.check.id === check));
 
 describe('two lab servers in one app', () => {
   it('a second profile saved beside the first is watched at once; onboarding it goes through the window', async () => {
@@ -123,6 +154,8 @@ describe('two lab servers in one app', () => {
     expect(first.profileId).toBe(a);
     expect(healthy(first)).toBe(true);
     expect(serverOf((await ok('status.all', {})).servers, b)?.overall).toBe('fail');
+    // The second server is monitored although the window shows the first: its down goes off-host too.
+    await until('the down at the webhook', () => toldOffHost('down', 'unit:matrix-tuwunel'));
   });
 
   it('the tray fixes it on its server while the window shows the other; the run is that server’s', async () => {
@@ -139,6 +172,79 @@ describe('two lab servers in one app', () => {
       healthy(serverOf((await ok('status.all', {})).servers, b)),
     );
     expect(alerts.some((x) => x.server === b && x.alerts.some((al) => al.kind === 'recovered'))).toBe(true);
+    await until('the recovery at the webhook', () => toldOffHost('recovered', 'unit:matrix-tuwunel'));
+  });
+
+  it("each server's history answers for it: the second's incident with its restart, none on the first", async () => {
+    // The window asks for the server it shows by its id; without one, the selected (first) server's.
+    const theirs = await ok('history.incidents', { days: 1, profileId: b });
+    const incident = theirs.incidents.find((i) => i.check === 'unit:matrix-tuwunel');
+    expect(incident).toMatchObject({ endReason: 'recovered' });
+    expect(incident?.actions.map((x) => [x.action, x.outcome])).toContainEqual(['tuwunel.restart', 'ok']);
+    for (const mine of [
+      await ok('history.incidents', { days: 1 }),
+      await ok('history.incidents', { days: 1, profileId: a }),
+    ])
+      expect(mine.incidents.filter((i) => i.check === 'unit:matrix-tuwunel')).toEqual([]);
+    // Tuwunel's availability: below 1 on the second server, which was down; whole on the first.
+    const tuwunel = async (profileId: string) =>
+      (await ok('history.summary', { range: '24h', profileId })).checks.find(
+        (c) => c.check === 'unit:matrix-tuwunel',
+      )?.availability['24h'];
+    expect(await tuwunel(b)).toBeLessThan(1);
+    expect(await tuwunel(a)).toBe(1);
+    const strip = await ok('history.check', { check: 'unit:matrix-tuwunel', range: '24h', profileId: b });
+    expect(strip.bars.bars.some((bar) => bar.state === 'down' || bar.state === 'partial')).toBe(true);
+    expect(
+      await d.router.handle('history.summary', { range: '24h', profileId: 'no-such-server' }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'InvalidInput', field: 'profile' },
+    });
+  });
+
+  it('each server is forecast: its domain notice names it by profile id, so a click opens the window on it', async () => {
+    const forecasts = await until('a domain forecast for each server', () => {
+      const told = notices.filter((n) => n.kind === 'forecast' && n.title.includes('domain registration'));
+      return new Set(told.map((n) => n.profileId)).size === 2 && told;
+    });
+    expect(new Set(forecasts.map((n) => n.profileId))).toEqual(new Set([a, b]));
+    for (const n of forecasts)
+      expect(n.title).toMatch(/^lab\.test: domain registration ends in (9|10) days$/);
+  });
+
+  it('a mute is the server’s it names: the second muted, the first still alerts and shows no mute', async () => {
+    const { mute } = await ok('mutes.set', { target: { kind: 'server' }, duration: '1h', profileId: b });
+    expect(mute.key).toBe('server');
+    const servers = (await ok('status.all', {})).servers;
+    expect(serverOf(servers, b)?.mutes.map((m) => m.key)).toEqual(['server']);
+    expect(serverOf(servers, a)?.mutes).toEqual([]);
+    expect((await ok('status.get', {})).mutes).toEqual([]);
+
+    // Muted, the second server's outage reaches neither the desktop nor the webhook; its status still fails.
+    alerts.length = 0;
+    const sent = hookBodies().length;
+    await second.hosts.homeserver.sh('systemctl stop matrix-tuwunel');
+    try {
+      await until('the second server to fail, muted', async () => {
+        const s = serverOf((await ok('status.all', {})).servers, b);
+        return s?.checks.some((c) => c.id === 'unit:matrix-tuwunel' && c.alert === 'down' && c.muted) && s;
+      });
+      expect(alerts.filter((x) => x.alerts.some((al) => al.kind === 'down'))).toEqual([]);
+      expect(
+        hookBodies()
+          .slice(sent)
+          .filter((x) => x.event === 'down'),
+      ).toEqual([]);
+      // The tray's unmute of that section, as main.ts wires it: the second server's mute ends.
+      expect(await d.service.mutes.clear('server', b)).toEqual({ cleared: true });
+      expect(serverOf((await ok('status.all', {})).servers, b)?.mutes).toEqual([]);
+    } finally {
+      await second.hosts.homeserver.sh('systemctl start matrix-tuwunel');
+    }
+    await until('the second server healthy again', async () =>
+      healthy(serverOf((await ok('status.all', {})).servers, b)),
+    );
   });
 
   it('switching shows what the other core kept: its status at once, its runs; the first keeps polling', async () => {

@@ -8,6 +8,7 @@ import {
   realpathSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ import { ELECTRON_VERSION, FUSES, readFuses, standInElectron } from './stand-in-
 /**
  * The app packed as a release is packed (electron-builder with electron-builder.yml), for `--linux dir`
  * with a stand-in Electron: the offline way TOOLCHAIN.md describes. Checks what a user gets: app.asar with
- * the built app and keytar only, the native module unpacked, the icons beside it, and the fuses flipped.
+ * the built app, keytar and the SQLite binding only, the native modules unpacked, the icons beside it, and the fuses flipped.
  * The e2e build (electron-builder.e2e.yml) is packed too: same files, one fuse different.
  */
 
@@ -108,7 +109,10 @@ function pack(config: string, output: string, electronDist: string): Promise<Pac
       resolve({
         resources,
         asar,
-        files: listPackage(asar, { isPack: false }).map((f) => f.replace(/^[\\/]/, '').replaceAll('\\', '/')),
+        // Files only: the listing also names each folder (node_modules/@photostructure, …).
+        files: listPackage(asar, { isPack: false })
+          .map((f) => f.replace(/^[\\/]/, '').replaceAll('\\', '/'))
+          .filter((f) => !('files' in statFile(asar, f))),
         binary: join(output, 'linux-unpacked', EXECUTABLE),
       });
     });
@@ -159,20 +163,72 @@ describe('the packaged app (electron-builder --linux dir, stand-in Electron)', (
     expect(pkg.type).toBe('module');
   });
 
-  it('the only module beside the bundle is keytar, and its .node file is unpacked next to the archive', () => {
+  it('beside the bundle only keytar and the SQLite binding of the history, their .node files unpacked next to the archive', () => {
     const modules = release.files.filter((f) => f.startsWith('node_modules/'));
-    expect(new Set(modules.map((f) => f.split('/')[1]))).toEqual(new Set(['keytar']));
-    const native = 'node_modules/keytar/build/Release/keytar.node';
+    expect(
+      new Set(
+        modules.map((f) =>
+          f
+            .split('/')
+            .slice(1, f.startsWith('node_modules/@') ? 3 : 2)
+            .join('/'),
+        ),
+      ),
+    ).toEqual(new Set(['keytar', '@photostructure/sqlite', 'node-gyp-build']));
+    const keytar = 'node_modules/keytar/build/Release/keytar.node';
+    // node-gyp-build looks in prebuilds/<platform>-<arch>/ for the binary of this libc: only the target's ship.
+    const prebuilds = `node_modules/@photostructure/sqlite/prebuilds/${process.platform}-${process.arch}`;
+    const sqlite = readdirSync(
+      join('node_modules/@photostructure/sqlite/prebuilds', `${process.platform}-${process.arch}`),
+    )
+      .filter((f) => f.endsWith('.node'))
+      .map((f) => `${prebuilds}/${f}`);
+    expect(sqlite.length).toBeGreaterThan(0);
     expect(modules).toEqual(
       expect.arrayContaining([
         'node_modules/keytar/package.json',
         'node_modules/keytar/lib/keytar.js',
-        native,
+        keytar,
+        'node_modules/@photostructure/sqlite/package.json',
+        'node_modules/@photostructure/sqlite/dist/index.mjs',
+        'node_modules/node-gyp-build/package.json',
+        'node_modules/node-gyp-build/index.js',
+        'node_modules/node-gyp-build/node-gyp-build.js',
       ]),
     );
-    expect(statFile(release.asar, native)).toMatchObject({ unpacked: true });
-    expect(existsSync(join(release.resources, 'app.asar.unpacked', native))).toBe(true);
-    expect(release.files.filter((f) => f.endsWith('.node'))).toEqual([native]);
+    for (const native of [keytar, ...sqlite]) {
+      expect(statFile(release.asar, native), native).toMatchObject({ unpacked: true });
+      expect(existsSync(join(release.resources, 'app.asar.unpacked', native)), native).toBe(true);
+    }
+    expect(release.files.filter((f) => f.endsWith('.node')).sort()).toEqual([keytar, ...sqlite].sort());
+  });
+
+  it('the packed SQLite binding opens a database from where the package puts it', () => {
+    // Node (not Electron) stands in for the app here: both load the same Node-API binary without a rebuild.
+    const root = join(release.resources, 'app.asar.unpacked');
+    const copy = mkdtempSync(join(tmpdir(), 'hst-pack-sqlite-'));
+    try {
+      for (const f of release.files.filter((f) =>
+        /^node_modules\/(@photostructure\/sqlite|node-gyp-build)\//.test(f),
+      )) {
+        const target = join(copy, f);
+        mkdirSync(join(target, '..'), { recursive: true });
+        const unpacked = join(root, f);
+        writeFileSync(target, existsSync(unpacked) ? readFileSync(unpacked) : extractFile(release.asar, f));
+      }
+      const script = `import('@photostructure/sqlite').then(({ DatabaseSync }) => {
+        const db = new DatabaseSync(':memory:');
+        console.log(db.prepare('SELECT sqlite_version() AS v').get().v);
+      })`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: copy,
+        encoding: 'utf8',
+      });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim()).toMatch(/^3\.\d+\.\d+$/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it("every module main.js loads is in the package, built in, or one of ssh2's optional addons it loads in try/catch", () => {

@@ -8,6 +8,7 @@ import {
   clickNotification,
   dismissNotification,
   notificationSupport,
+  pressNotificationAction,
   shownNotifications,
 } from './notification';
 import { type Call, calls } from './recorder';
@@ -121,6 +122,7 @@ export const standIn = {
   notifications: {
     shown: shownNotifications as readonly (typeof shownNotifications)[number][],
     click: clickNotification,
+    press: pressNotificationAction,
     dismiss: dismissNotification,
     setSupported(supported: boolean): void {
       notificationSupport.supported = supported;

@@ -96,3 +96,14 @@ export function dismissNotification(
   s.closed = true;
   notification.emit('close', electronEvent({ reason }));
 }
+
+/**
+ * The user presses one of a notification's buttons (macOS and Windows show them): Electron emits 'action'
+ * with the button's index. Only a shown notification that has that button can be pressed.
+ */
+export function pressNotificationAction(notification: StandInNotification, index: number): void {
+  const s = notification[INSIDE];
+  if (!s.shown || s.closed) throw new Error(`${s.label} is not on screen: its buttons cannot be pressed`);
+  if (!notification.actions[index]) throw new Error(`${s.label} has no button ${index}`);
+  notification.emit('action', electronEvent({ actionIndex: index, selectionIndex: -1 }), index, -1);
+}

@@ -29,6 +29,7 @@ function view(poll: string, deploy: Partial<HostState>, refreshing = false): Sta
     intervalSeconds: 30,
     maintenance: { on: false, since: null, reason: null },
     stickyAlerts: [],
+    mutes: [],
     busy: null,
     error: null,
   };

@@ -96,6 +96,7 @@ function schedulerWith(results: CheckResult[], hosts: StatusSnapshot['hosts'] = 
     refreshing: false,
     hosts,
     maintenance: [],
+    mutes: [],
     intervalSeconds: 30,
   };
   return { refreshNow: async () => snapshot, stop: async () => {} } as unknown as StatusScheduler;

@@ -77,12 +77,13 @@ describe('the router before any profile', () => {
   });
 
   it('answers every channel that needs a profile with NoProfile, never with a throw', async () => {
-    // status.all lists the servers there are: none, without a profile.
+    // status.all lists the servers there are: none, without a profile. Alert channels are the app's.
     const needsProfile = Object.keys(invokeChannels).filter(
       (c) =>
         !c.startsWith('app.') &&
         !c.startsWith('settings.') &&
         !c.startsWith('profiles.') &&
+        !c.startsWith('alerts.') &&
         c !== 'status.all',
     );
     const samples: Record<string, unknown> = {
@@ -105,12 +106,49 @@ describe('the router before any profile', () => {
       'secrets.set': { kind: 'vault-password', host: null, value: 'v' },
       'secrets.delete': { kind: 'vault-password', host: null },
       'matrix.login': { userId: 'admin', password: 'p' },
+      'history.summary': { range: '24h' },
+      'history.check': { check: 'http:client-versions', range: '7d' },
+      'history.incidents': { days: 7 },
+      'mutes.set': { target: { kind: 'server' }, duration: '1h' },
+      'mutes.clear': { key: 'server' },
     };
     for (const channel of needsProfile) {
       const r = await router.handle(channel, samples[channel] ?? {});
       expect(r, channel).toMatchObject({ ok: false, error: { code: 'NoProfile' } });
     }
     expect(await router.handle('status.all', {})).toEqual({ ok: true, value: { servers: [] } });
+  });
+
+  it('answers the alert channels without a profile: they are the app’s, not a server’s', async () => {
+    expect(await router.handle('alerts.channels', {})).toEqual({ ok: true, value: { channels: [] } });
+    const channel = {
+      id: 'phone',
+      name: 'Phone',
+      type: 'ntfy',
+      enabled: true,
+      events: ['down', 'recovered'],
+      serverUrl: 'https://ntfy.sh',
+      topic: 'hstray-test',
+      useAccessToken: false,
+    };
+    await router.handle('settings.set', { patch: { alertChannels: [channel] } });
+    expect(await router.handle('alerts.channels', {})).toEqual({
+      ok: true,
+      value: { channels: [{ channel, secretKind: null, secretStored: null, warning: null }] },
+    });
+    // A channel that sends no secret takes none; an id that is not saved is named.
+    expect(await router.handle('alerts.setSecret', { channelId: 'phone', value: 'tk_x' })).toMatchObject({
+      ok: false,
+      error: { code: 'InvalidInput', field: 'secret' },
+    });
+    expect(await router.handle('alerts.test', { channelId: 'pager' })).toMatchObject({
+      ok: false,
+      error: { code: 'InvalidInput', field: 'channelId' },
+    });
+    expect(await router.handle('history.incidents', { days: 91 })).toMatchObject({
+      ok: false,
+      error: { code: 'InvalidInput' },
+    });
   });
 
   it('does not send an answer the contract does not allow: it says so, and the window gets an error', async () => {

@@ -39,6 +39,7 @@ function snapshot(patch: Partial<CoreSnapshot> = {}): CoreSnapshot {
     refreshing: false,
     hosts: {},
     maintenance: [],
+    mutes: [],
     intervalSeconds: 30,
     ...patch,
   };

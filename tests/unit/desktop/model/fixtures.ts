@@ -47,6 +47,7 @@ export function aStatus(partial: Partial<StatusSnapshot> = {}): StatusSnapshot {
     intervalSeconds: 30,
     maintenance: { on: false, since: null, reason: null },
     stickyAlerts: [],
+    mutes: [],
     busy: null,
     error: null,
     ...partial,

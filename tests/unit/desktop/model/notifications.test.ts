@@ -5,6 +5,8 @@ import {
   BODY_MAX,
   commandErrorNotification,
   type DesktopNotification,
+  muteButtons,
+  noticeNotification,
   runNotification,
   shouldShow,
   TITLE_MAX,
@@ -51,7 +53,28 @@ describe('alert notifications', () => {
       urgency: 'critical',
       target: { panel: 'dashboard', checkId: 'unit:matrix-tuwunel' },
       profileId: 'rampancy',
+      mute: { kind: 'check', checkId: 'unit:matrix-tuwunel' },
     });
+  });
+
+  it('mute buttons: a down check mutes itself, several alerts the server, a recovery has none; macOS and Windows only', () => {
+    const down = alertNotification([tuwunelDown], RAMPANCY);
+    const several = alertNotification([tuwunelDown, federationDown], RAMPANCY);
+    const recovered = alertNotification([tlsRecovered], RAMPANCY);
+    if (!down || !several || !recovered) throw new Error('no notification');
+    expect(several.mute).toEqual({ kind: 'server' });
+    // The buttons mute the server the notification names, not the one the window shows.
+    expect(down.profileId).toBe('rampancy');
+    expect(several.profileId).toBe('rampancy');
+    expect(recovered.mute).toBeUndefined();
+    expect(muteButtons(down, 'darwin').map((b) => [b.label, b.duration])).toEqual([
+      ['Mute 1 h', '1h'],
+      ['Mute 8 h', '8h'],
+      ['Mute until recovered', 'recovered'],
+    ]);
+    expect(muteButtons(several, 'win32')).toHaveLength(3);
+    expect(muteButtons(down, 'linux')).toEqual([]);
+    expect(muteButtons(recovered, 'darwin')).toEqual([]);
   });
 
   it('recovered and still down', () => {
@@ -214,5 +237,35 @@ describe('feedback and the notifications setting', () => {
     ]);
     expect([shouldShow(alert, on), shouldShow(run, on)]).toEqual([true, true]);
     expect(shouldShow(alert, null)).toBe(true);
+  });
+
+  it("a monitoring notice opens the window on the server it is about; the app's own (a channel) on none", () => {
+    const forecast = noticeNotification({
+      kind: 'forecast',
+      title: 'family.example: domain registration ends in 10 days',
+      text: 'family.example is registered until 2026-12-17. Renew it at the registrar.',
+      urgent: false,
+      panel: 'dashboard',
+      profileId: 'family',
+    });
+    expect(forecast).toEqual({
+      kind: 'alert',
+      title: 'family.example: domain registration ends in 10 days',
+      body: 'family.example is registered until 2026-12-17. Renew it at the registrar.',
+      urgency: 'normal',
+      target: { panel: 'dashboard' },
+      profileId: 'family',
+    });
+    // Nothing to mute: a forecast is told once per threshold.
+    expect(muteButtons(forecast, 'darwin')).toEqual([]);
+    const channel = noticeNotification({
+      kind: 'channel-failed',
+      title: 'Alert channel "Ops" failed',
+      text: 'The webhook answered 503.',
+      urgent: true,
+      panel: 'settings',
+    });
+    expect(channel).toMatchObject({ urgency: 'critical', target: { panel: 'settings' } });
+    expect(channel).not.toHaveProperty('profileId');
   });
 });

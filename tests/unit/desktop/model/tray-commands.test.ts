@@ -11,6 +11,7 @@ interface Answers {
   plan?: Plan | Error;
   start?: Error;
   copy?: { clearsAt: string | null } | Error;
+  mute?: Error;
 }
 
 /** The app's use cases stand-in: answers from a table and records every call. */
@@ -41,6 +42,14 @@ function harness(answers: Answers, accept = true) {
     copyToken: async (profileId) => {
       calls.push(profileId === null ? 'copy-token' : `copy-token on ${profileId}`);
       return answer(answers.copy, 'copyToken');
+    },
+    mute: async (target, duration, profileId) => {
+      const on = profileId === null ? '' : ` on ${profileId}`;
+      calls.push(`mute ${JSON.stringify(target)} ${duration}${on}`);
+      if (answers.mute) throw answers.mute;
+    },
+    unmute: async (key, profileId) => {
+      calls.push(profileId === null ? `unmute ${key}` : `unmute ${key} on ${profileId}`);
     },
     confirm: async (d) => {
       dialogs.push(d);
@@ -129,6 +138,25 @@ describe('tray commands', () => {
     });
   });
 
+  it('mute and unmute call the use cases; a refused mute is told with its next step', async () => {
+    const h = harness({});
+    const mute = {
+      kind: 'mute',
+      target: { kind: 'server' },
+      duration: '8h',
+      title: 'Mute alerts for 8 hours',
+    } as const;
+    expect(await runTrayCommand(mute, h.deps)).toBe('muted');
+    expect(await runTrayCommand({ kind: 'unmute', key: 'server', title: 'Unmute' }, h.deps)).toBe('unmuted');
+    expect(h.calls).toEqual(['mute {"kind":"server"} 8h', 'unmute server']);
+    const refused = harness({ mute: new SecretMissing('vault-password') });
+    expect(await runTrayCommand(mute, refused.deps)).toBe('refused');
+    expect(refused.notes[0]).toMatchObject({
+      title: 'Mute alerts for 8 hours: not done',
+      target: { panel: 'dashboard' },
+    });
+  });
+
   it('navigate and quit', async () => {
     const h = harness({});
     await runTrayCommand({ kind: 'navigate', target: { panel: 'logs', unit: 'matrix-tuwunel' } }, h.deps);
@@ -151,5 +179,24 @@ describe('tray commands', () => {
     await runTrayCommand({ kind: 'navigate', target: { panel: 'dashboard' }, profileId: 'club' }, h.deps);
     expect(h.calls).toEqual(['prepare stack.restart on family', 'copy-token on club']);
     expect(h.navigated).toEqual([{ panel: 'dashboard', on: 'club' }]);
+  });
+
+  it("a section's mute and unmute act on its server; a refusal opens the window on that server", async () => {
+    const h = harness({});
+    const mute = {
+      kind: 'mute',
+      target: { kind: 'server' },
+      duration: '1h',
+      title: 'Mute alerts for 1 hour',
+      profileId: 'family',
+    } as const;
+    expect(await runTrayCommand(mute, h.deps)).toBe('muted');
+    expect(
+      await runTrayCommand({ kind: 'unmute', key: 'server', title: 'Unmute', profileId: 'club' }, h.deps),
+    ).toBe('unmuted');
+    expect(h.calls).toEqual(['mute {"kind":"server"} 1h on family', 'unmute server on club']);
+    const refused = harness({ mute: new SecretMissing('vault-password') });
+    expect(await runTrayCommand(mute, refused.deps)).toBe('refused');
+    expect(refused.notes[0]).toMatchObject({ target: { panel: 'dashboard' }, profileId: 'family' });
   });
 });

@@ -27,6 +27,51 @@ const header = (items: TrayMenuItem[]) =>
     .map((i) => (i as { label: string }).label);
 
 describe('tray menu', () => {
+  it('mutes the server for 1 h or 8 h; until it recovers only while something fails', () => {
+    expect(item(menu(), 'mute:server:1h').command).toEqual({
+      kind: 'mute',
+      target: { kind: 'server' },
+      duration: '1h',
+      title: 'Mute alerts for 1 hour',
+    });
+    expect(labels(menu())).not.toContain('Mute alerts until it recovers');
+    const failing = aStatus({
+      overall: 'fail',
+      checks: [aCheck({ id: 'unit:matrix-tuwunel', level: 'fail', alert: 'down' })],
+    });
+    expect(item(menu(failing), 'mute:server:recovered').command).toMatchObject({ duration: 'recovered' });
+  });
+
+  it('shows each mute in force with its end and an Unmute; a muted server is not offered again', () => {
+    const status = aStatus({
+      mutes: [
+        {
+          key: 'unit:matrix-tuwunel',
+          target: { kind: 'unit', unit: 'matrix-tuwunel' },
+          label: 'unit matrix-tuwunel',
+          since: at(),
+          until: at(3_600_000),
+        },
+        { key: 'server', target: { kind: 'server' }, label: 'the whole server', since: at(), until: null },
+      ],
+    });
+    const items = menu(status);
+    expect(labels(items)).toEqual(
+      expect.arrayContaining([
+        'Muted: unit matrix-tuwunel until 15:03',
+        'Unmute unit matrix-tuwunel',
+        'Muted: the whole server until it recovers',
+        'Unmute the whole server',
+      ]),
+    );
+    expect(item(items, 'unmute:server').command).toEqual({
+      kind: 'unmute',
+      key: 'server',
+      title: 'Unmute the whole server',
+    });
+    expect(labels(items).filter((l) => l.startsWith('Mute alerts'))).toEqual([]);
+  });
+
   it('starts with the server, its worst state and the last check time', () => {
     expect(header(menu())).toEqual(['rampancy.cloud: all OK', 'Last check 14:03']);
     const failing = aStatus({
@@ -98,6 +143,8 @@ describe('tray menu', () => {
   it('offers the quick actions in order, outage and disruptive ones marked to confirm', () => {
     const items = menu();
     expect(labels(items).slice(2)).toEqual([
+      'Mute alerts for 1 hour',
+      'Mute alerts for 8 hours',
       'Restart Tuwunel…',
       'Restart all services…',
       'Maintenance stop…',
@@ -277,6 +324,53 @@ describe('tray menu of several servers', () => {
     const family = submenu(items, 'family/actions');
     expect(item(family.items, 'family/action:stack.start').command).toMatchObject({ profileId: 'family' });
     expect(family.items.some((i) => i.type === 'item' && i.id === 'family/action:stack.stop')).toBe(false);
+  });
+
+  it("each server's mutes: its section says what is muted, its submenu mutes and unmutes that server only", () => {
+    const items = several(
+      server('home'),
+      server('family', {
+        overall: 'fail',
+        checks: [aCheck({ id: 'unit:matrix-tuwunel', level: 'fail', alert: 'down' })],
+        mutes: [
+          {
+            key: 'unit:matrix-tuwunel',
+            target: { kind: 'unit', unit: 'matrix-tuwunel' },
+            label: 'unit matrix-tuwunel',
+            since: at(),
+            until: at(3_600_000),
+          },
+        ],
+      }),
+    );
+    const sectionLabels = (name: string) =>
+      items
+        .filter((i) => i.type === 'label' && i.id.startsWith(`${name}/`))
+        .map((i) => (i as { label: string }).label);
+    expect(sectionLabels('family')).toContain('Muted: unit matrix-tuwunel until 15:03');
+    expect(sectionLabels('home').some((l) => l.startsWith('Muted:'))).toBe(false);
+    const family = submenu(items, 'family/actions');
+    expect(item(family.items, 'family/unmute:unit:matrix-tuwunel').command).toEqual({
+      kind: 'unmute',
+      key: 'unit:matrix-tuwunel',
+      title: 'Unmute unit matrix-tuwunel',
+      profileId: 'family',
+    });
+    expect(item(family.items, 'family/mute:server:recovered').command).toEqual({
+      kind: 'mute',
+      target: { kind: 'server' },
+      duration: 'recovered',
+      title: 'Mute alerts until it recovers',
+      profileId: 'family',
+    });
+    // home fails nowhere: 1 h and 8 h only, and they mute home.
+    const home = submenu(items, 'home/actions');
+    expect(item(home.items, 'home/mute:server:1h').command).toMatchObject({
+      kind: 'mute',
+      profileId: 'home',
+    });
+    expect(home.items.some((i) => i.type === 'item' && i.id === 'home/mute:server:recovered')).toBe(false);
+    expect(home.items.some((i) => i.type === 'item' && i.id.includes('unmute:'))).toBe(false);
   });
 
   it('a busy server disables only its own actions', () => {
