@@ -354,7 +354,12 @@ describe('status, actions and runs', () => {
   it('lists the catalog with serialisable parameters and per-profile impact', async () => {
     const { actions } = await ok('actions.list', {});
     const byId = new Map(actions.map((a) => [a.id, a]));
-    expect(byId.get('stack.stop')).toMatchObject({ danger: 'outage', readOnly: false, params: [] });
+    expect(byId.get('stack.stop')).toMatchObject({
+      danger: 'outage',
+      readOnly: false,
+      // Telling people before the stop is asked for, never assumed (issue 17.3).
+      params: [expect.objectContaining({ name: 'notify', kind: 'boolean', default: false, required: false })],
+    });
     // Without an admin token user actions go through the CLI (Tuwunel stopped): an outage.
     expect(byId.get('user.make-admin')).toMatchObject({ danger: 'outage', requiresAdminToken: false });
     expect(byId.get('user.make-admin')?.params[0]).toMatchObject({
