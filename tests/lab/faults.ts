@@ -50,7 +50,10 @@ export function createFaults(hostDirs: Record<LabHostRole, string>): LabFaults {
     for (const name of names.filter((n) => n.endsWith('.rule'))) rmSync(join(dir, name), { force: true });
     for (const name of names.filter((n) => !n.endsWith('.rule'))) rmSync(join(dir, name), { force: true });
     rmSync(join(hostDirs[host], 'faults', 'latency'), { force: true });
+    if (host === 'homeserver') rmSync(startFaultsDir, { recursive: true, force: true });
   };
+  // Read by the Tuwunel stand-in when the service starts (homeserver/lib/tuwunel-boot.sh).
+  const startFaultsDir = join(hostDirs.homeserver, 'state', 'tuwunel', 'start-faults');
 
   return {
     hang(host, pattern, times) {
@@ -68,6 +71,15 @@ export function createFaults(hostDirs: Record<LabHostRole, string>): LabFaults {
       mkdirSync(join(hostDirs[host], 'faults'), { recursive: true });
       if (ms === 0) rmSync(path, { force: true });
       else atomicWrite(path, `${ms}\n`);
+    },
+    tuwunelStartFails(version, message) {
+      const v = version.replace(/^v/, '');
+      if (!/^\d+\.\d+\.\d+$/.test(v))
+        throw new Error(`A Tuwunel version is X.Y.Z, not ${JSON.stringify(version)}`);
+      if (message !== undefined && /[\n\r]/.test(message))
+        throw new Error(`The failure message is one line: ${JSON.stringify(message)}`);
+      mkdirSync(startFaultsDir, { recursive: true });
+      atomicWrite(join(startFaultsDir, v), message === undefined ? '' : `${message}\n`);
     },
     clear(host) {
       for (const h of host ? [host] : (Object.keys(hostDirs) as LabHostRole[])) clearHost(h);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   chmod,
   copyFile,
@@ -13,15 +13,17 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProfileInput } from '../../src-main/core/profile/schema';
 import { shellQuote } from '../../src-main/core/ssh/quote';
+import { publishPlaybookRelease } from './deploy/playbook-upstream';
 import { setupDeployHost } from './deploy/setup-deploy';
 import { createFaults } from './faults';
 import {
   LAB_UNITS,
   readUsers,
+  setDiskFree,
   setDiskPercent,
   setUnits,
   setupHomeserver,
@@ -30,6 +32,8 @@ import {
 import { deployHostBin, hostShell, setupHost } from './host/setup-host';
 import { startHomeserverHttp } from './https/homeserver-http';
 import { startKeyring } from './keyring';
+import { claimLabDir, LAB_OWNER_VAR, ownerEntry } from './lab-dir';
+import { labMatrixClient } from './matrix-client';
 import { sweepProcesses } from './process-sweep';
 import { profileYaml } from './profile-yaml';
 import { type Sshd, startSshd } from './sshd';
@@ -41,6 +45,7 @@ import {
   type LabHost,
   type LabHostRole,
   type LabOptions,
+  type ServerNoticeLogEntry,
   TUWUNEL_VERSIONS,
 } from './types';
 
@@ -59,9 +64,6 @@ export function labTuwunelVersion(version: string | undefined): string {
     );
   return v;
 }
-/** Marks a folder as a lab's, so startLab may wipe it when it is reused (`npm run lab -- --dir D`). */
-const MARKER = '.homeserver-tray-lab';
-
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const LAB_CACHE_DIR = join(repoRoot, 'node_modules', '.cache', 'homeserver-tray-lab');
 
@@ -100,21 +102,6 @@ async function defaultRegistrationToken(): Promise<string> {
   });
   await rm(tmp, { force: true });
   return (await readFile(path, 'utf8')).trim();
-}
-
-async function prepareDir(dir: string | undefined): Promise<{ dir: string; temporary: boolean }> {
-  if (!dir) return { dir: await mkdtemp(join(tmpdir(), 'hst-lab-')), temporary: true };
-  const abs = resolve(dir);
-  const entries = await readdir(abs).catch(() => undefined);
-  if (entries && entries.length > 0) {
-    if (!entries.includes(MARKER))
-      throw new Error(`${abs} is not empty and not a lab folder; give an empty or new folder to --dir.`);
-    // The previous lab's processes must be gone before its files are.
-    await sweepProcesses(`LAB_DIR=${abs}`);
-    await Promise.all(entries.map((e) => rm(join(abs, e), { recursive: true, force: true })));
-  }
-  await mkdir(abs, { recursive: true });
-  return { dir: abs, temporary: false };
 }
 
 /** The client keys take a while to make with a passphrase (bcrypt KDF); they are made once per machine. */
@@ -157,8 +144,9 @@ function shellEnvFile(env: Record<string, string>): string {
 
 /** Starts the lab: see tests/lab/types.ts and README.md "Try it against the lab". */
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
-  const { dir, temporary } = await prepareDir(options.dir);
   const tuwunelVersion = labTuwunelVersion(options.tuwunelVersion);
+  const claimed = await claimLabDir(options.dir, () => mkdtemp(join(tmpdir(), 'hst-lab-')));
+  const { dir, temporary } = claimed;
   const secrets = {
     sudoPassword: options.sudoPassword ?? 'lab-sudo-password',
     vaultPassword: options.vaultPassword ?? 'lab-vault-password',
@@ -172,7 +160,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     deploy: join(dir, 'deploy'),
   };
   const clientDir = join(dir, 'client');
-  const marker = { LAB_DIR: dir };
+  // Every process the lab starts carries this; the env file a user's shell sources does not (see lab-dir.ts).
+  const processMarker = ownerEntry(claimed.owner);
+  const marker = { [LAB_OWNER_VAR]: claimed.owner };
   const addresses: Record<LabHostRole, string> = {
     homeserver: homeserverAddress(),
     deploy: loopbackAddress(),
@@ -193,13 +183,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     stopped = true;
     const errors: unknown[] = [];
     for (const s of stops.reverse()) await s().catch((e) => errors.push(e));
-    await sweepProcesses(`LAB_DIR=${dir}`).catch((e) => errors.push(e));
+    await sweepProcesses(processMarker).catch((e) => errors.push(e));
     if (temporary) await rm(dir, { recursive: true, force: true }).catch((e) => errors.push(e));
+    await claimed.release().catch((e) => errors.push(e));
     if (errors.length > 0) throw new AggregateError(errors, `Stopping the lab in ${dir} failed`);
   };
 
   try {
-    await writeFile(join(dir, MARKER), 'A Homeserver Tray lab (tests/lab). startLab may wipe this folder.\n');
     await mkdir(clientDir, { recursive: true });
 
     const keysReady = launch(clientKeys(clientDir));
@@ -213,6 +203,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         units: LAB_UNITS,
         journalIntervalSeconds: options.journalIntervalSeconds,
         healthCheckSeconds: options.healthCheckSeconds,
+        migrationSeconds: options.migrationSeconds,
         users: [
           {
             userId: ADMIN_USER_ID,
@@ -236,8 +227,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
             password: randomHex(12),
           },
           { userId: `@carol:${SERVER_NAME}`, admin: false, deactivated: true, displayName: 'Carol' },
+          ...seededUsers(options.seedUsers ?? 0),
         ],
-        devices: labDevices(),
+        devices: [...labDevices(), ...seededDevices(options.seedUsers ?? 0)],
       }),
     );
     const deployHostReady = launch(setupHost(hostDirs.deploy, deployHostBin));
@@ -263,6 +255,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           ? labTuwunelVersion(options.playbookTuwunelVersion)
           : undefined,
         synapseAdminApiRouted: options.synapseAdminApiRouted,
+        autoJoinRooms: options.autoJoinRooms,
+        databaseBackupPath: options.databaseBackupPath,
+        upstreamTuwunelVersion: options.playbookUpstreamTuwunelVersion
+          ? labTuwunelVersion(options.playbookUpstreamTuwunelVersion)
+          : undefined,
         cacheDir: LAB_CACHE_DIR,
         tuwunelConfigDir: join(hostDirs.homeserver, 'state', 'tuwunel', 'config'),
       }),
@@ -290,7 +287,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           hostDir: hostDirs[role],
           address: addresses[role],
           authorizedKeysFile: authorizedKeys,
-          sessionEnv: { ...marker, LAB_HOST_DIR: hostDirs[role], HOME: join(hostDirs[role], 'root') },
+          sessionEnv: {
+            ...marker,
+            LAB_DIR: dir,
+            LAB_HOST_DIR: hostDirs[role],
+            HOME: join(hostDirs[role], 'root'),
+          },
           processEnv: marker,
         }).then((s) => {
           stops.push(s.stop);
@@ -307,9 +309,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           certPem: tls.certPem,
           tuwunelVersion,
           adminUserId: secrets.adminUserId,
-          adminPassword: secrets.adminPassword,
           adminAccessToken: secrets.adminAccessToken,
           adminDeviceId: ADMIN_DEVICE_ID,
+          processEnv: marker,
         }).then((h) => {
           stops.push(h.stop);
           return h;
@@ -387,6 +389,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     if (keyring) env.DBUS_SESSION_BUS_ADDRESS = keyring.env.DBUS_SESSION_BUS_ADDRESS;
     await writeFile(join(dir, 'env'), shellEnvFile(env));
 
+    // A Tuwunel start still under way settles when a stand-in next runs (homeserver/lib/tuwunel-boot.sh);
+    // reading its state here runs one first, as anything on the host would.
+    const settle = async () => {
+      if (existsSync(join(hostDirs.homeserver, 'state', 'tuwunel', 'starting')))
+        await hostShell(hostDirs.homeserver, dir, 'systemctl is-active matrix-tuwunel', undefined, marker);
+    };
+
     const makeHost = (role: LabHostRole): LabHost => {
       const hostDir = hostDirs[role];
       const host: LabHost = {
@@ -404,7 +413,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           host.fingerprint = sshds[role].fingerprint;
           host.knownHostsLine = sshds[role].knownHostsLine;
         },
-        sh: (command) => hostShell(hostDir, dir, command),
+        sh: (command) => hostShell(hostDir, dir, command, undefined, marker),
       };
       return host;
     };
@@ -419,6 +428,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       knownHostsPath,
       caCertPath: tls.caCertPath,
       env,
+      processMarker,
       hosts: { homeserver: makeHost('homeserver'), deploy: makeHost('deploy') },
       http: {
         apexUrl: http.apexUrl,
@@ -426,7 +436,14 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         setTuwunelVersion: (v) => http.setTuwunelVersion(labTuwunelVersion(v)),
       },
       adminRoomLogPath: join(hostDirs.homeserver, 'admin-room.jsonl'),
-      adminRoomLog: () => adminRoomLog(join(hostDirs.homeserver, 'admin-room.jsonl')),
+      adminRoomLog: () => jsonLines<AdminRoomLogEvent>(join(hostDirs.homeserver, 'admin-room.jsonl')),
+      serverNotices: () => jsonLines<ServerNoticeLogEntry>(join(hostDirs.homeserver, 'server-notices.jsonl')),
+      client: labMatrixClient(http.publicUrl, await readFile(tls.caCertPath, 'utf8')),
+      publishPlaybookRelease: (version) =>
+        publishPlaybookRelease({
+          playbookRemote: deploy.playbookRemote,
+          tuwunelVersion: labTuwunelVersion(version),
+        }),
       secrets,
       repos: {
         vaultWorkstation: deploy.vaultWorkstation,
@@ -436,12 +453,26 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       },
       faults: createFaults(hostDirs),
       state: {
-        unitActive: async (unit) => (await unitState(hostDirs.homeserver, unit)) === 'active',
+        unitActive: async (unit) => {
+          await settle();
+          return (await unitState(hostDirs.homeserver, unit)) === 'active';
+        },
         setUnitActive: (unit, active) =>
           setUnits(hostDirs.homeserver, active ? 'active' : 'inactive', [unit]),
         setUnitState: (unit, state) => setUnits(hostDirs.homeserver, state, [unit]),
         setDiskPercent: (percent) => setDiskPercent(hostDirs.homeserver, percent),
+        setDiskFree: (bytes) => setDiskFree(hostDirs.homeserver, bytes),
         users: () => readUsers(hostDirs.homeserver),
+        migrations: async () => {
+          await settle();
+          return (
+            await readFile(join(hostDirs.homeserver, 'state', 'tuwunel', 'migrations'), 'utf8').catch(
+              () => '',
+            )
+          )
+            .split('\n')
+            .filter((m) => m !== '');
+        },
       },
       stop,
     };
@@ -480,7 +511,8 @@ function labDevices() {
   ];
 }
 
-function adminRoomLog(path: string): AdminRoomLogEvent[] {
+/** A JSON-lines log of the lab (the admin room's events, server notices), oldest first. */
+function jsonLines<T>(path: string): T[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -490,7 +522,36 @@ function adminRoomLog(path: string): AdminRoomLogEvent[] {
   return text
     .split('\n')
     .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as AdminRoomLogEvent);
+    .map((l) => JSON.parse(l) as T);
+}
+
+/** `@member0001:lab.test` …: seedUsers' people, each with a password (a random one) and one device. */
+function seededUsers(count: number) {
+  return Array.from({ length: count }, (_, i) => {
+    const n = String(i + 1).padStart(4, '0');
+    return {
+      userId: `@member${n}:${SERVER_NAME}`,
+      admin: false,
+      deactivated: false,
+      displayName: `Member ${n}`,
+      password: randomHex(8),
+    };
+  });
+}
+
+function seededDevices(count: number) {
+  const now = Date.now();
+  return Array.from({ length: count }, (_, i) => {
+    const n = String(i + 1).padStart(4, '0');
+    return {
+      userId: `@member${n}:${SERVER_NAME}`,
+      deviceId: `MEMBER${n}`,
+      displayName: 'Element X',
+      // Spread over the last six weeks, most recent first.
+      lastSeenMs: now - ((i * 3_600_000) % (42 * 86_400_000)) - 60_000,
+      lastSeenIp: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+    };
+  });
 }
 
 /** The command lines a host's sshd ran, oldest first (NUL-separated in `<host>/exec.log`). */

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
 /**
- * Every process the lab starts carries a marker in its environment (`LAB_DIR=<dir>`): sshd passes it to
+ * Every process a lab starts carries a marker in its environment (`HOMESERVER_TRAY_LAB_OWNER=<id>`, see
+ * lab-dir.ts; tests that set up hosts by hand use their own, e.g. `LAB_DIR=<temp dir>`): sshd passes it to
  * the sessions it forks, and a process keeps its initial environment in /proc/<pid>/environ even after it
  * was reparented. That finds hung remote commands no pid list knows. (sshd itself overwrites that memory
- * with its process title; its processes are found as descendants of the listener instead.)
+ * with its process title; its processes are found as descendants of the listener instead.) The marker must
+ * be one no user's shell inherits, or a sweep ends what the user runs.
  */
 export async function processesWithEnv(entry: string): Promise<number[]> {
   const needle = Buffer.from(`\0${entry}\0`);

@@ -1,4 +1,5 @@
 import type { ProfileInput } from '../../src-main/core/profile/schema';
+import type { LabMatrixClient } from './matrix-client';
 
 /**
  * The Tuwunel releases the lab plays, each answering as its tag's source does (see README "The lab per
@@ -47,6 +48,40 @@ export interface LabOptions {
   keyring?: boolean;
   /** Seconds between the lines a running container adds to its journal (what `journalctl -f` shows). Default 15. */
   journalIntervalSeconds?: number;
+  /**
+   * How long the one-time migration of a release takes when it first opens an older database (the service's
+   * start, or a one-off container): '1.8.0' the timestamp index, '1.9.0' the repair scans (which 1.9.0 runs
+   * first). While the service migrates, its unit is active but /_tuwunel/server_version and every other
+   * endpoint answer 502 and Docker's health check fails. Default 0 (the lines are still logged).
+   */
+  migrationSeconds?: Partial<Record<'1.8.0' | '1.9.0', number>>;
+  /**
+   * Extra local users, cheaply made (`@member0001:lab.test` …, each with a password and one device seen
+   * over the last weeks): a server with a thousand people for `users list-users` (an m.file from 1.8.2 once
+   * the reply passes ~54 KB, about 1,500 users) and the admin API's paging. Default 0.
+   */
+  seedUsers?: number;
+  /** `matrix_tuwunel_config_auto_join_rooms` in vars.yml and the running config, e.g. ['#family:lab.test']. */
+  autoJoinRooms?: string[];
+  /**
+   * `matrix_tuwunel_config_database_backup_path` in vars.yml and the running config (a container path; only
+   * one under /var/lib/tuwunel is writable). Default: not set, as the playbook's default.
+   */
+  databaseBackupPath?: string;
+  /**
+   * The playbook's upstream remote is one commit ahead of the deploy host's checkout: a release whose Tuwunel
+   * role defaults name this version, so `git pull` (deploy.update) brings a newer `matrix_tuwunel_version`.
+   */
+  playbookUpstreamTuwunelVersion?: string;
+}
+
+/** A server notice as `<lab dir>/homeserver/server-notices.jsonl` records it (send_server_notice, 1.8.2). */
+export interface ServerNoticeLogEntry {
+  user_id: string;
+  room_id: string;
+  sender: string;
+  type: string;
+  content: Record<string, unknown>;
 }
 
 export type LabHostRole = 'homeserver' | 'deploy';
@@ -80,6 +115,14 @@ export interface LabFaults {
   cut(host: LabHostRole, pattern: string, times?: number): void;
   /** Every command on this host starts after `ms` of delay. 0 removes it. */
   latency(host: LabHostRole, ms: number): void;
+  /**
+   * The homeserver's Tuwunel `version` (e.g. '1.9.0') fails once started, every time the matrix-tuwunel
+   * service starts with it: its migrations run (and leave their markers), "Services startup complete.", then
+   * "Critical error running server: <message>" (default: the listener's "I/O error: Address already in use
+   * (os error 98)") and the unit fails. One-off containers in maintenance mode (no listener) still run, so a
+   * backup can be restored with that image. For upgrades whose rollback must be exercised.
+   */
+  tuwunelStartFails(version: string, message?: string): void;
   /** Removes every fault (of one host, or all). */
   clear(host?: LabHostRole): void;
 }
@@ -106,8 +149,16 @@ export interface Lab {
   knownHostsPath: string;
   /** The lab CA (PEM) the profile's caFile names. */
   caCertPath: string;
-  /** Environment a client needs: DBUS_SESSION_BUS_ADDRESS (when the keyring runs), LAB_DIR. Also written to `<dir>/env`. */
+  /**
+   * Environment a client needs: DBUS_SESSION_BUS_ADDRESS (when the keyring runs), LAB_DIR. Also written to
+   * `<dir>/env`. It does not hold `processMarker`: what a shell that sourced it runs is not the lab's.
+   */
   env: Record<string, string>;
+  /**
+   * `HOMESERVER_TRAY_LAB_OWNER=<id>`: the environment entry every process this lab starts carries (sshd and
+   * what its sessions run, the keyring, the admin room's commands). stop() ends the processes that carry it.
+   */
+  processMarker: string;
   hosts: Record<LabHostRole, LabHost>;
   http: {
     apexUrl: string;
@@ -119,6 +170,12 @@ export interface Lab {
   adminRoomLogPath: string;
   /** The admin room's events so far, oldest first. */
   adminRoomLog(): AdminRoomLogEvent[];
+  /** Server notices sent so far (the admin API's send_server_notice), oldest first. */
+  serverNotices(): ServerNoticeLogEntry[];
+  /** A Matrix client of the homeserver (registration with a token, password login), over HTTPS with the lab CA. */
+  client: LabMatrixClient;
+  /** Pushes a playbook release whose Tuwunel role defaults name `version` to the checkout's upstream. */
+  publishPlaybookRelease(version: string): Promise<void>;
   secrets: LabSecrets;
   /** Paths of the git repositories. */
   repos: {
@@ -141,8 +198,12 @@ export interface Lab {
     setUnitState(unit: string, state: 'active' | 'inactive' | 'failed'): Promise<void>;
     /** Percentage the df stand-in reports for the Tuwunel data dir. */
     setDiskPercent(percent: number): Promise<void>;
+    /** Bytes df reports free there instead (Use% follows, as df rounds it); undefined: the percentage again. */
+    setDiskFree(bytes: number | undefined): Promise<void>;
     /** Users the Tuwunel stand-in knows, with admin / deactivated flags. */
     users(): Promise<{ userId: string; admin: boolean; deactivated: boolean }[]>;
+    /** The one-time migrations the database has been through (their markers), e.g. after a restore. */
+    migrations(): Promise<string[]>;
   };
   /** Stops every process the lab started and removes nothing (the dir stays for inspection unless it was a temp dir). */
   stop(): Promise<void>;

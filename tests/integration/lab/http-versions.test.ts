@@ -184,7 +184,6 @@ beforeAll(async () => {
     certPem: tls.certPem,
     tuwunelVersion: '1.7.0',
     adminUserId: ADMIN,
-    adminPassword: 'admin-pw',
     adminAccessToken: ADMIN_TOKEN,
   });
   roomId = (await call('GET', `/_matrix/client/v3/directory/room/${encodeURIComponent(`#admins:${SERVER}`)}`))

@@ -115,7 +115,7 @@ beforeAll(async () => {
     sudoPassword: 'lab-sudo-password',
     units: DEFAULT_UNITS,
     users: [
-      { userId: ADMIN, admin: true, deactivated: false },
+      { userId: ADMIN, admin: true, deactivated: false, password: ADMIN_PASSWORD },
       { userId: `@bob:${SERVER}`, admin: false, deactivated: false },
     ],
   });
@@ -146,7 +146,6 @@ beforeAll(async () => {
     certPem: tls.certPem,
     tuwunelVersion: '1.7.0',
     adminUserId: ADMIN,
-    adminPassword: ADMIN_PASSWORD,
     adminAccessToken: ADMIN_TOKEN,
   });
 });

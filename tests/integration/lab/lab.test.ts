@@ -12,6 +12,7 @@ import { DEFAULT_UNITS } from '../../../src-main/core/profile/schema';
 import { shellQuote } from '../../../src-main/core/ssh/quote';
 import { keyringProcesses, startKeyring } from '../../lab/keyring';
 import { startLab } from '../../lab/lab';
+import { ownerEntry, readLabMarker } from '../../lab/lab-dir';
 import { alive, descendantsOf, processesWithEnv } from '../../lab/process-sweep';
 import { requireTool } from '../../lab/tools';
 import type { Lab } from '../../lab/types';
@@ -19,9 +20,9 @@ import { collect, connect, eventually, exec, httpsStatus, openExec, sleep } from
 
 const execFileAsync = promisify(execFile);
 
-/** Processes of this lab running `argv0` (e.g. the `tail` a hung stand-in waits in). */
-async function labProcesses(dir: string, argv0?: string): Promise<number[]> {
-  const pids = await processesWithEnv(`LAB_DIR=${dir}`);
+/** Processes carrying a lab's marker running `argv0` (e.g. the `tail` a hung stand-in waits in). */
+async function labProcesses(marker: string, argv0?: string): Promise<number[]> {
+  const pids = await processesWithEnv(marker);
   if (!argv0) return pids;
   return pids.filter((pid) => {
     try {
@@ -72,6 +73,8 @@ describe('lab (real sshd, gnome-keyring, ansible-vault, HTTPS)', () => {
     const env = await readFile(join(lab.dir, 'env'), 'utf8');
     expect(env).toContain(`export LAB_DIR=${shellQuote(lab.dir)}`);
     expect(env).toContain(`export DBUS_SESSION_BUS_ADDRESS=${shellQuote(lab.env.DBUS_SESSION_BUS_ADDRESS!)}`);
+    // What marks the lab's own processes stays out of the user's shell.
+    expect(env).not.toContain('HOMESERVER_TRAY_LAB_OWNER');
   });
 
   it('lets ssh2 in with the pinned host key and logs the exact command line', async () => {
@@ -242,11 +245,11 @@ describe('lab (real sshd, gnome-keyring, ansible-vault, HTTPS)', () => {
       const stream = await openExec(hs, 'journalctl -u matrix-tuwunel -n 1 --no-pager');
       const done = collect(stream);
       await sleep(400);
-      expect(await labProcesses(lab.dir, 'tail')).toHaveLength(1);
+      expect(await labProcesses(lab.processMarker, 'tail')).toHaveLength(1);
       stream.close();
       await done;
       await eventually(
-        async () => (await labProcesses(lab.dir, 'tail')).length === 0,
+        async () => (await labProcesses(lab.processMarker, 'tail')).length === 0,
         'the hung command to die',
       );
       lab.faults.clear();
@@ -264,10 +267,10 @@ describe('lab (real sshd, gnome-keyring, ansible-vault, HTTPS)', () => {
       // sshd skips post-auth privilege separation for root and then refuses "signal" requests.
       stream.signal('TERM');
       await sleep(300);
-      expect(await labProcesses(lab.dir, 'tail')).toHaveLength(1);
+      expect(await labProcesses(lab.processMarker, 'tail')).toHaveLength(1);
       c.end();
       await eventually(
-        async () => (await labProcesses(lab.dir, 'tail')).length === 0,
+        async () => (await labProcesses(lab.processMarker, 'tail')).length === 0,
         'the hung command to die',
       );
       expect((await exec(hs, 'df --output=pcent /matrix/tuwunel/data')).stdout).toBe('Use%\n 42%\n');
@@ -389,18 +392,17 @@ describe('lab (real sshd, gnome-keyring, ansible-vault, HTTPS)', () => {
     stream.on('error', () => {});
     await sleep(300);
     const sshdProcesses = [...listeners, ...(await descendantsOf(listeners))];
-    const marked = await labProcesses(lab.dir);
-    const hung = await labProcesses(lab.dir, 'tail');
+    const marked = await labProcesses(lab.processMarker);
+    const hung = await labProcesses(lab.processMarker, 'tail');
     expect(hung).toHaveLength(1);
     // Two listeners, this connection's sshd and the hung command under it.
     expect(sshdProcesses).toEqual(expect.arrayContaining(hung));
     expect(sshdProcesses.length).toBeGreaterThanOrEqual(4);
     // The hung command, dbus-daemon and gnome-keyring-daemon carry the lab's marker.
     expect(marked.length).toBeGreaterThanOrEqual(3);
-    const dir = lab.dir;
     await lab.stop();
     for (const pid of [...sshdProcesses, ...marked]) expect(alive(pid), `pid ${pid}`).toBe(false);
-    expect(await labProcesses(dir)).toEqual([]);
+    expect(await labProcesses(lab.processMarker)).toEqual([]);
   });
 });
 
@@ -449,8 +451,10 @@ describe('npm run lab -- --tuwunel-version (tests/lab/cli.ts)', () => {
       out += c.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    let marker = '';
     try {
       await eventually(() => out.includes('LAB READY'), 'LAB READY', 60_000);
+      marker = ownerEntry((await readLabMarker(dir))?.owner ?? '');
       const profile = parse(await readFile(join(dir, 'profile.yaml'), 'utf8'));
       expect(profile.homeserver.version).toBe('v1.9.0');
       const ca = await readFile(profile.caFile, 'utf8');
@@ -478,7 +482,8 @@ describe('npm run lab -- --tuwunel-version (tests/lab/cli.ts)', () => {
       expect(await exited).toBe(0);
       await rm(dir, { recursive: true, force: true });
     }
-    expect(await labProcesses(dir)).toEqual([]);
+    expect(marker).toMatch(/^HOMESERVER_TRAY_LAB_OWNER=[0-9a-f]{24}$/);
+    expect(await labProcesses(marker)).toEqual([]);
   });
 
   it('refuses a release it does not play, naming the ones it does', async () => {

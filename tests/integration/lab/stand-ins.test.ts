@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_UNITS } from '../../../src-main/core/profile/schema';
 import { createFaults } from '../../lab/faults';
-import { readUsers, setDiskPercent, setUnits, setupHomeserver } from '../../lab/homeserver/setup-homeserver';
+import {
+  readUsers,
+  setDiskFree,
+  setDiskPercent,
+  setUnits,
+  setupHomeserver,
+} from '../../lab/homeserver/setup-homeserver';
 import { hostEnv, hostShell } from '../../lab/host/setup-host';
 import { LAB_CACHE_DIR } from '../../lab/lab';
 import { processesWithEnv, sweepProcesses } from '../../lab/process-sweep';
@@ -510,6 +516,20 @@ describe('homeserver stand-ins (bash)', () => {
         "df: options -P and --output are mutually exclusive\nTry 'df --help' for more information.\n",
       );
       await setDiskPercent(hostDir, 42);
+    });
+
+    it('can report an exact amount free instead (a backup that would not fit), Use% rounded up as df does', async () => {
+      await setDiskFree(hostDir, 150 * 1024 * 1024);
+      expect((await sh('df -P /matrix/tuwunel/data/backups')).stdout).toBe(
+        'Filesystem     1024-blocks     Used Available Capacity Mounted on\n' +
+          '/dev/sda1         63157895 59846400    153600     100% /\n',
+      );
+      await setDiskFree(hostDir, 30_000_000 * 1024);
+      expect((await sh('df --output=avail,pcent /matrix/tuwunel/data')).stdout).toBe(
+        '   Avail Use%\n30000000  50%\n',
+      );
+      await setDiskFree(hostDir, undefined);
+      expect((await sh('df --output=pcent /matrix/tuwunel/data')).stdout).toBe('Use%\n 42%\n');
     });
   });
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -427,5 +427,71 @@ describe("docker ps health (1.8.2's HEALTHCHECK)", () => {
     await writeFile(state('tuwunel/version'), '1.8.2\n');
     expect(await status()).toMatch(/^Up (Less than a second|\d+ seconds?) \(health: starting\)$/);
     await eventually(async () => (await status()).endsWith('(healthy)'), '(healthy)', 6000);
+  });
+});
+
+describe('the first start of a newer release (lib/tuwunel-boot.sh, src/service/migrations)', () => {
+  const status = async () =>
+    (await sh("docker ps --filter name=matrix-tuwunel --format '{{.Status}}'")).stdout.trim();
+  const migrationsFile = () => state('tuwunel/migrations');
+  const startAs = async (version: string, seconds: { '1.8.0': number; '1.9.0': number }) => {
+    await writeFile(migrationsFile(), '');
+    await writeFile(
+      state('tuwunel/migration-seconds'),
+      `1.8.0 ${seconds['1.8.0']}\n1.9.0 ${seconds['1.9.0']}\n`,
+    );
+    await writeFile(state('tuwunel/version'), `${version}\n`);
+    await setUnits(hostDir, 'restart', ['matrix-tuwunel']);
+  };
+  afterAll(async () => {
+    await rm(state('tuwunel/start-faults'), { recursive: true, force: true });
+    await writeFile(state('tuwunel/migration-seconds'), '1.8.0 0\n1.9.0 0\n');
+  });
+
+  it('health fails while it migrates: (health: starting), then (unhealthy) after three probes past the start period', async () => {
+    // Probes every second here; the start period is two intervals.
+    await writeFile(state('tuwunel/health-seconds'), '1\n');
+    await startAs('1.8.2', { '1.8.0': 30, '1.9.0': 0 });
+    expect((await sh('systemctl is-active matrix-tuwunel')).stdout).toBe('active\n');
+    expect(await status()).toMatch(/\(health: starting\)$/);
+    await eventually(async () => (await status()).endsWith('(unhealthy)'), '(unhealthy)', 8000);
+    expect(await readFile(migrationsFile(), 'utf8')).toBe('');
+    // Stopped mid-migration: the marker is never written, the next start migrates again.
+    await setUnits(hostDir, 'inactive', ['matrix-tuwunel']);
+    expect(await readFile(migrationsFile(), 'utf8')).toBe('');
+    await writeFile(state('tuwunel/health-seconds'), '2\n');
+  });
+
+  it('a start fault after a migration: active at first, failed once it would listen', async () => {
+    await mkdir(state('tuwunel/start-faults'), { recursive: true });
+    await writeFile(state('tuwunel/start-faults/1.9.0'), 'I/O error: Permission denied (os error 13)\n');
+    await startAs('1.9.0', { '1.8.0': 0, '1.9.0': 1 });
+    expect((await sh('systemctl is-active matrix-tuwunel')).stdout).toBe('active\n');
+    await eventually(
+      async () => (await sh('systemctl is-active matrix-tuwunel')).stdout === 'failed\n',
+      'the unit to fail',
+      5000,
+    );
+    const journal = (await sh('journalctl -u matrix-tuwunel -o cat -n 4 --no-pager')).stdout;
+    expect(journal).toMatch(
+      /INFO main:start: tuwunel_service::services: Services startup complete\.\n.* ERROR main: tuwunel: Critical error running server: I\/O error: Permission denied \(os error 13\)\nmatrix-tuwunel\.service: Main process exited, code=exited, status=1\/FAILURE\nmatrix-tuwunel\.service: Failed with result 'exit-code'\.\n$/,
+    );
+    expect((await readFile(migrationsFile(), 'utf8')).split('\n').filter(Boolean)).toEqual([
+      'clear_auth_chain_cache',
+      'fix_short_injectivity',
+      'rebuild_roomid_tscount_pducount',
+    ]);
+    expect(await status()).toBe('');
+    // A one-off of that release that would listen fails the same way; in maintenance mode it runs.
+    const listening = await sh(
+      'docker run --rm ghcr.io/matrix-construct/tuwunel:v1.9.0 --execute "server uptime"',
+    );
+    expect(listening.exitCode).toBe(1);
+    expect(listening.stderr).toBe('Error: I/O error: Permission denied (os error 13)\n');
+    const maintenance = await sh(
+      'docker run --rm ghcr.io/matrix-construct/tuwunel:v1.9.0 --maintenance --execute "server shutdown"',
+    );
+    expect(maintenance.exitCode).toBe(0);
+    await setUnits(hostDir, 'inactive', ['matrix-tuwunel']);
   });
 });

@@ -14,6 +14,10 @@ export interface InventoryOptions {
   homeserverDir: string;
   tuwunelConfigDir: string;
   playbookSeconds: number;
+  /** matrix_tuwunel_config_auto_join_rooms, when set. */
+  autoJoinRooms?: readonly string[];
+  /** matrix_tuwunel_config_database_backup_path (a path inside the container), when set. */
+  databaseBackupPath?: string;
 }
 
 /** The inventory's name for the homeserver VM, as in the runbook (matrix.<server name>). */
@@ -90,7 +94,22 @@ matrix_tuwunel_config_registration_token: "{{ vault_matrix_registration_token }}
 # MUST keep ${opts.serverName} in the list: the allowlist applies to local senders too (Lessons #1).
 matrix_tuwunel_config_allowed_remote_server_names: ${flowList(allowedRemoteServerNames(opts.serverName))}
 
-# Element Web falls back to the legacy media endpoints when its service worker fails (Lessons #9).
+${
+  opts.autoJoinRooms && opts.autoJoinRooms.length > 0
+    ? `# New accounts join these rooms on registration (rooms anyone on the server may join).
+matrix_tuwunel_config_auto_join_rooms: ${flowList(opts.autoJoinRooms)}
+
+`
+    : ''
+}${
+  opts.databaseBackupPath
+    ? `# Online backups (!admin server backup-database). A path inside the container: under the data path
+# (/var/lib/tuwunel), the only writable mount of its read-only root.
+matrix_tuwunel_config_database_backup_path: ${opts.databaseBackupPath}
+
+`
+    : ''
+}# Element Web falls back to the legacy media endpoints when its service worker fails (Lessons #9).
 matrix_tuwunel_environment_variables_extension: |
   ${LEGACY_MEDIA_ENVIRONMENT.trimEnd()}
 
@@ -141,7 +160,19 @@ export function renderedLabels(opts: { serverName: string; synapseAdminApiRouted
  * tuwunel.toml as the playbook's template renders it for the lab inventory, so a fresh lab looks as if the
  * last `install-all` already ran (a test checks that the real playbook then reports the file unchanged).
  */
-export function renderedTuwunelToml(opts: { serverName: string; registrationToken: string }): string {
+export function renderedTuwunelToml(opts: {
+  serverName: string;
+  registrationToken: string;
+  autoJoinRooms?: readonly string[];
+  databaseBackupPath?: string;
+}): string {
+  const autoJoin =
+    opts.autoJoinRooms && opts.autoJoinRooms.length > 0
+      ? `auto_join_rooms = ${pyJsonList(opts.autoJoinRooms)}\n`
+      : '';
+  const backups = opts.databaseBackupPath
+    ? `database_backup_path = ${pyJsonString(opts.databaseBackupPath)}\ndatabase_backups_to_keep = 1\n`
+    : '';
   return `### Tuwunel configuration, rendered by the playbook (custom/matrix-tuwunel).
 ### Edits here are overwritten on the next run: change the inventory's vars.yml instead.
 
@@ -151,12 +182,14 @@ address = "0.0.0.0"
 port = 6167
 database_path = "/var/lib/tuwunel"
 
+new_user_displayname_suffix = ""
+
 allow_registration = true
-${opts.registrationToken.length > 0 ? `registration_token = ${pyJsonString(opts.registrationToken)}\n` : ''}
+${opts.registrationToken.length > 0 ? `registration_token = ${pyJsonString(opts.registrationToken)}\n` : ''}${autoJoin}
 allow_federation = true
 trusted_servers = ${pyJsonList(['matrix.org'])}
 allowed_remote_server_names_experimental = ${pyJsonList(allowedRemoteServerNames(opts.serverName))}
-
+${backups}
 grant_admin_to_first_user = true
 log = "info,state_res=warn"
 `;

@@ -252,6 +252,14 @@ export function playbookRepoFiles(opts: { tuwunelVersion: string; galaxyRoleRemo
       "matrix_tuwunel_config_registration_token: ''",
       'matrix_tuwunel_config_yes_i_am_very_very_sure_i_want_an_open_registration_server_prone_to_abuse: false',
       '',
+      '# Suffix appended to new-user displaynames upon registration. Empty disables it.',
+      '# Upstream defaults to a flag glyph; we keep MDAD homeserver behavior consistent and leave this empty.',
+      'matrix_tuwunel_config_new_user_displayname_suffix: ""',
+      '',
+      '# Rooms newly registered users will be auto-joined to.',
+      '# Must be rooms this server has joined at least once and that are public.',
+      'matrix_tuwunel_config_auto_join_rooms: []',
+      '',
       'matrix_tuwunel_config_allow_federation: true',
       'matrix_tuwunel_config_trusted_servers:',
       '  - "matrix.org"',
@@ -394,12 +402,17 @@ address = "0.0.0.0"
 port = {{ matrix_tuwunel_config_port_number }}
 database_path = "/var/lib/tuwunel"
 
+new_user_displayname_suffix = {{ matrix_tuwunel_config_new_user_displayname_suffix | to_json }}
+
 allow_registration = {{ matrix_tuwunel_config_allow_registration | to_json }}
 {% if matrix_tuwunel_config_registration_token | length > 0 %}
 registration_token = {{ matrix_tuwunel_config_registration_token | to_json }}
 {% endif %}
 {% if matrix_tuwunel_config_yes_i_am_very_very_sure_i_want_an_open_registration_server_prone_to_abuse | bool %}
 yes_i_am_very_very_sure_i_want_an_open_registration_server_prone_to_abuse = true
+{% endif %}
+{% if matrix_tuwunel_config_auto_join_rooms | length > 0 %}
+auto_join_rooms = {{ matrix_tuwunel_config_auto_join_rooms | to_json }}
 {% endif %}
 
 allow_federation = {{ matrix_tuwunel_config_allow_federation | to_json }}

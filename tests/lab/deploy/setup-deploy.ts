@@ -13,6 +13,7 @@ import {
   varsYml,
 } from './inventory-files';
 import { GALAXY_ROLE, galaxyRoleFiles, playbookRepoFiles, type RepoFiles } from './playbook-files';
+import { publishPlaybookRelease } from './playbook-upstream';
 import { mustRun } from './run';
 import { encryptedVault, VAULT_FILE, vaultPlaintext } from './vault';
 
@@ -33,6 +34,15 @@ export interface DeployHostOptions {
   cacheDir: string;
   /** The homeserver's Tuwunel config folder, where the playbook renders tuwunel.toml. */
   tuwunelConfigDir: string;
+  /** matrix_tuwunel_config_auto_join_rooms in vars.yml (and the rendered tuwunel.toml). */
+  autoJoinRooms?: readonly string[];
+  /** matrix_tuwunel_config_database_backup_path in vars.yml (and the rendered tuwunel.toml). */
+  databaseBackupPath?: string;
+  /**
+   * The playbook's upstream is one release ahead of the checkout: its Tuwunel role defaults name this version
+   * (without v), so `git pull` on the deploy host (deploy.update) brings a newer default.
+   */
+  upstreamTuwunelVersion?: string;
 }
 
 export interface DeployHost {
@@ -226,6 +236,11 @@ export async function setupDeployHost(opts: DeployHostOptions): Promise<DeployHo
       { from: cached.remote, to: paths.playbookRemote },
       { from: cached.checkout, to: paths.playbookDir, origin: paths.playbookRemote },
     ]);
+    if (opts.upstreamTuwunelVersion)
+      await publishPlaybookRelease({
+        playbookRemote: paths.playbookRemote,
+        tuwunelVersion: opts.upstreamTuwunelVersion,
+      });
     const inventoryOptions = {
       serverName: opts.serverName,
       tuwunelVersion: opts.tuwunelVersion,
@@ -233,6 +248,8 @@ export async function setupDeployHost(opts: DeployHostOptions): Promise<DeployHo
       homeserverDir: opts.homeserverDir,
       tuwunelConfigDir: opts.tuwunelConfigDir,
       playbookSeconds: opts.playbookSeconds,
+      autoJoinRooms: opts.autoJoinRooms,
+      databaseBackupPath: opts.databaseBackupPath,
     };
     await writeRepoFiles(paths.playbookDir, {
       [inventory]: { content: inventoryHosts(inventoryOptions) },
@@ -254,6 +271,8 @@ export async function setupDeployHost(opts: DeployHostOptions): Promise<DeployHo
       content: renderedTuwunelToml({
         serverName: opts.serverName,
         registrationToken: opts.registrationToken,
+        autoJoinRooms: opts.autoJoinRooms,
+        databaseBackupPath: opts.databaseBackupPath,
       }),
     },
     labels: {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cachedDir } from '../deploy/artefact-cache';
@@ -34,6 +34,7 @@ const LIBS = [
   'units.sh',
   'journal.sh',
   'tuwunel.sh',
+  'tuwunel-boot.sh',
   'set-unit',
   'unit-properties',
 ] as const;
@@ -82,6 +83,21 @@ export interface HomeserverSetup {
   journalIntervalSeconds?: number;
   /** Seconds after a container start until Docker's health check passes (Tuwunel ≥ 1.8.2). Default 30. */
   healthCheckSeconds?: number;
+  /** How long each release's one-time migration takes on first start (tuwunel-boot.sh). Default 0. */
+  migrationSeconds?: MigrationSeconds;
+}
+
+/** The one-time migrations (lib/tuwunel-boot.sh): 1.8.0's timestamp index, 1.9.0's repair scans. */
+export type MigrationSeconds = Partial<Record<'1.8.0' | '1.9.0', number>>;
+
+/** The markers a database made by (or migrated to) `version` holds (src/service/migrations). */
+export function migrationMarkers(version: string): string[] {
+  const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
+  const at = (m: number) => major > 1 || (major === 1 && minor >= m);
+  return [
+    ...(at(8) ? ['rebuild_roomid_tscount_pducount'] : []),
+    ...(at(9) ? ['clear_auth_chain_cache', 'fix_short_injectivity'] : []),
+  ];
 }
 
 async function replaceFile(path: string, content: string, mode = 0o644): Promise<void> {
@@ -158,6 +174,16 @@ export async function setupHomeserver(o: HomeserverSetup): Promise<void> {
     writeFile(join(state, 'tuwunel', 'LOCK'), ''),
     writeFile(join(state, 'tuwunel', 'health-seconds'), `${o.healthCheckSeconds ?? 30}\n`),
     writeFile(join(state, 'tuwunel', 'tokens'), ''),
+    writeFile(
+      join(state, 'tuwunel', 'migrations'),
+      migrationMarkers(o.tuwunelVersion)
+        .map((m) => `${m}\n`)
+        .join(''),
+    ),
+    writeFile(
+      join(state, 'tuwunel', 'migration-seconds'),
+      `1.8.0 ${o.migrationSeconds?.['1.8.0'] ?? 0}\n1.9.0 ${o.migrationSeconds?.['1.9.0'] ?? 0}\n`,
+    ),
     writeFile(join(state, 'disk', 'percent'), '42\n'),
     writeFile(join(state, 'journal', 'interval'), `${o.journalIntervalSeconds ?? 15}\n`),
     writeFile(join(state, 'sudo-password'), `${o.sudoPassword}\n`, { mode: 0o600 }),
@@ -214,6 +240,18 @@ export async function setDiskPercent(hostDir: string, percent: number): Promise<
   if (!Number.isInteger(percent) || percent < 0 || percent > 100)
     throw new Error(`percent must be 0..100, not ${percent}`);
   await replaceFile(join(hostDir, 'state', 'disk', 'percent'), `${percent}\n`);
+}
+
+/** Makes df report `bytes` free on the data path's file system (its Use% follows); undefined goes back to the percentage. */
+export async function setDiskFree(hostDir: string, bytes: number | undefined): Promise<void> {
+  const path = join(hostDir, 'state', 'disk', 'avail-kib');
+  if (bytes === undefined) {
+    await rm(path, { force: true });
+    return;
+  }
+  if (!Number.isSafeInteger(bytes) || bytes < 0)
+    throw new Error(`bytes must be a whole number ≥ 0, not ${bytes}`);
+  await replaceFile(path, `${Math.floor(bytes / 1024)}\n`);
 }
 
 export async function readUsers(

@@ -42,17 +42,21 @@ export function hostEnv(hostDir: string, labDir: string): Record<string, string>
   };
 }
 
-/** A command in the host's environment without ssh: its PATH, state and HOME, no exec.log entry. */
+/**
+ * A command in the host's environment without ssh: its PATH, state and HOME, no exec.log entry. `marker`
+ * is the lab's process marker (lab-dir.ts), so what the command leaves running ends with the lab.
+ */
 export function hostShell(
   hostDir: string,
   labDir: string,
   command: string,
   stdin?: string,
+  marker: Record<string, string> = {},
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/bash', ['--noprofile', '--norc', '-c', command], {
       cwd: join(hostDir, 'root'),
-      env: hostEnv(hostDir, labDir),
+      env: { ...hostEnv(hostDir, labDir), ...marker },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

@@ -90,6 +90,8 @@ export interface AdminRoomOptions {
   upload: MediaUpload;
   /** Every event is appended here as one JSON line `{type, sender, content[, state_key]}`. */
   logPath: string;
+  /** Added to the environment of the commands the room runs (the lab's process marker). */
+  processEnv?: Record<string, string>;
 }
 
 /**
@@ -108,6 +110,8 @@ export class AdminRoom {
   private readonly waiters = new Set<() => void>();
   private readonly running = new Set<ChildProcess>();
   private readonly powerLevels: Record<string, number>;
+  /** Users joined to the room besides the server user: its admins. */
+  private readonly joined = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -173,6 +177,7 @@ export class AdminRoom {
       content: { membership: 'join' },
     });
     this.powerLevels[userId] = 100;
+    this.joined.add(userId);
     this.append({
       type: 'm.room.power_levels',
       state_key: '',
@@ -188,6 +193,31 @@ export class AdminRoom {
         format: 'org.matrix.custom.html',
         formatted_body: markdownToHtml(ADMIN_WELCOME_MESSAGE),
       },
+    });
+  }
+
+  /**
+   * A notice from the server user outside any command (service/admin notice(): `notice_markdown`, no reply
+   * relation), e.g. a registration's announce_new_user.
+   */
+  notice(text: string): void {
+    if (this.stopped) return;
+    this.append({ type: 'm.room.message', sender: this.botUserId, content: notice(text, 'markdown') });
+  }
+
+  /** make_user_admin outside a command (the admin API's `admin: true`): as grant.rs, for a new admin only. */
+  grantAdmin(userId: string): void {
+    if (!this.joined.has(userId)) this.grant(userId);
+  }
+
+  /** revoke_admin (grant.rs, 1.8.1): the server user sets the member to leave with the reason "Admin Revoked". */
+  revokeAdmin(userId: string): void {
+    this.joined.delete(userId);
+    this.append({
+      type: 'm.room.member',
+      state_key: userId,
+      sender: this.botUserId,
+      content: { membership: 'leave', reason: 'Admin Revoked' },
     });
   }
 
@@ -255,6 +285,7 @@ export class AdminRoom {
           LAB_HOST_DIR: homeserverDir,
           LAB_DIR: dirname(homeserverDir),
           PATH: `${join(homeserverDir, 'bin')}:/usr/local/bin:/usr/bin:/bin`,
+          ...this.opts.processEnv,
         },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
@@ -299,6 +330,7 @@ export class AdminRoom {
     for (const user of after) {
       if (user.admin && !wasAdmin.has(user.userId)) this.grant(user.userId);
       if (!user.admin && wasAdmin.has(user.userId)) {
+        this.joined.delete(user.userId);
         this.append({
           type: 'm.room.member',
           state_key: user.userId,

@@ -4,12 +4,15 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AdminRoom, type EventFilter, filterAccepts, type RoomEvent } from './admin-room';
+import { ClientAccounts, type Session } from './client-accounts';
 import {
+  readDevices,
   readRooms,
   readStartedConfig,
   readTuwunelVersion,
   readUsers,
   type StartedConfig,
+  tuwunelListening,
   unitActive,
   unitSince,
   writeTuwunelVersion,
@@ -28,10 +31,11 @@ export interface HomeserverHttpOptions {
   /** Without the leading v. Written to state/tuwunel/version when that file is absent. */
   tuwunelVersion: string;
   adminUserId: string;
-  adminPassword: string;
   adminAccessToken: string;
   /** The device the admin access token belongs to (in state/tuwunel/devices). Default random. */
   adminDeviceId?: string;
+  /** Added to the environment of the commands the admin room runs (the lab's process marker). */
+  processEnv?: Record<string, string>;
   /**
    * Where tuwunel.toml lives (its `registration_token` is Tuwunel's config token); default
    * `<homeserverDir>/state/tuwunel/config`, where the homeserver stand-ins read it.
@@ -46,9 +50,14 @@ export interface HomeserverHttp {
   stop(): Promise<void>;
 }
 
-interface Session {
-  userId: string;
-  deviceId: string;
+/**
+ * Tuwunel's ClientIp with `ip_source` unset (the playbook's default): the first X-Forwarded-For entry the edge
+ * proxy set, else the peer address.
+ */
+function clientIp(req: IncomingMessage): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
 }
 
 /** Thrown by a handler to answer with a Matrix error. */
@@ -67,6 +76,8 @@ interface Context {
   url: URL;
   params: string[];
   body(): Promise<Record<string, unknown>>;
+  /** The body, or `{}` when the request has none (ruma's requests whose fields all have defaults). */
+  optionalBody(): Promise<Record<string, unknown>>;
 }
 
 type Handler = (ctx: Context) => Promise<ApiResult>;
@@ -85,8 +96,7 @@ interface Media {
 
 const ok = (body: unknown): ApiResult => ({ status: 200, body });
 const CLIENT = '/_matrix/client/(?:r0|v3)';
-/** src/service/users/device.rs: TOKEN_LENGTH and DEVICE_ID_LENGTH. */
-const ACCESS_TOKEN_LENGTH = 32;
+/** src/service/users/device.rs: DEVICE_ID_LENGTH. */
 const DEVICE_ID_LENGTH = 10;
 /** Tuwunel's client_sync_timeout_{min,default,max} defaults (src/core/config/mod.rs). */
 const SYNC_TIMEOUT = { min: 5000, default: 30000, max: 90000 } as const;
@@ -195,10 +205,15 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
     await writeTuwunelVersion(opts.homeserverDir, opts.tuwunelVersion);
   const version = async () => (await readTuwunelVersion(opts.homeserverDir)) ?? opts.tuwunelVersion;
 
+  const adminDeviceId = opts.adminDeviceId ?? alphanumeric(DEVICE_ID_LENGTH);
+  // The seeded token dies with its device when the lab's state lists that device (a full lab does).
+  const adminDeviceListed = (await readDevices(opts.homeserverDir)).some(
+    (d) => d.userId === opts.adminUserId && d.deviceId === adminDeviceId,
+  );
   const sessions = new Map<string, Session>([
     [
       opts.adminAccessToken,
-      { userId: opts.adminUserId, deviceId: opts.adminDeviceId ?? alphanumeric(DEVICE_ID_LENGTH) },
+      { userId: opts.adminUserId, deviceId: adminDeviceId, checkDevice: adminDeviceListed },
     ],
   ]);
   const filters = new Map<string, unknown>();
@@ -213,6 +228,7 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
     roomId: adminRoomId ?? `!${alphanumeric(18)}:${opts.serverName}`,
     version,
     logPath: join(opts.homeserverDir, 'admin-room.jsonl'),
+    processEnv: opts.processEnv ?? {},
     upload: ({ mediaId, contentType, filename, body }) => {
       media.set(`${opts.serverName}/${mediaId}`, { contentType, filename, body });
       return `mxc://${opts.serverName}/${mediaId}`;
@@ -233,7 +249,19 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
     async () => (await startedConfig()).registrationToken,
     version,
   );
-  const adminApi = new SynapseAdminApi(opts.homeserverDir, opts.serverName);
+  const accounts = new ClientAccounts({
+    homeserverDir: opts.homeserverDir,
+    serverName: opts.serverName,
+    config: startedConfig,
+    notice: (text) => room.notice(text),
+    sessions,
+  });
+  const adminApi = new SynapseAdminApi({
+    homeserverDir: opts.homeserverDir,
+    serverName: opts.serverName,
+    room,
+    serverNoticesLog: join(opts.homeserverDir, 'server-notices.jsonl'),
+  });
 
   const userState = async (userId: string) => {
     const user = (await readUsers(opts.homeserverDir)).find((u) => u.userId === userId);
@@ -248,8 +276,8 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
       : ctx.url.searchParams.get('access_token');
     if (!token) throw new MatrixFailure(401, 'M_MISSING_TOKEN', 'Missing access token.');
     const session = sessions.get(token);
-    // Deactivating a user removes all of its devices, so its tokens become unknown.
-    if (!session || (await userState(session.userId)).deactivated)
+    // Deactivating a user removes all of its devices, and a token dies with its device.
+    if (!session || (await userState(session.userId)).deactivated || !(await accounts.deviceExists(session)))
       throw new MatrixFailure(401, 'M_UNKNOWN_TOKEN', 'Unknown access token.');
     return session;
   };
@@ -352,15 +380,13 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
     'GET /_synapse/admin/v2/users': asAdmin((ctx) => adminApi.listUsers(ctx.url.searchParams, false)),
     'GET /_synapse/admin/v3/users': asAdmin((ctx) => adminApi.listUsers(ctx.url.searchParams, true)),
     'GET /_synapse/admin/v1/users/{user_id}/admin': asAdmin((ctx) => adminApi.isAdmin(param(ctx, 0))),
+    'POST /_synapse/admin/v1/deactivate/{user_id}': asAdmin(async (ctx) =>
+      adminApi.deactivate(param(ctx, 0), await ctx.optionalBody()),
+    ),
     'GET /_synapse/admin/v2/users/{user_id}': asAdmin((ctx) => adminApi.getUser(param(ctx, 0))),
-    'PUT /_synapse/admin/v2/users/{user_id}': async (ctx) => {
-      const session = await requireAdmin(ctx);
-      const before = await readUsers(opts.homeserverDir);
-      const result = await adminApi.modifyUser(session.userId, param(ctx, 0), await ctx.body());
-      room.membershipChanges(before, await readUsers(opts.homeserverDir));
-      return result;
-    },
-    'POST /_synapse/admin/v1/deactivate/{user_id}': asAdmin((ctx) => adminApi.deactivate(param(ctx, 0))),
+    'PUT /_synapse/admin/v2/users/{user_id}': asAdmin(async (ctx) =>
+      adminApi.putUser((await authenticate(ctx)).userId, param(ctx, 0), await ctx.body()),
+    ),
     'POST /_synapse/admin/v1/reset_password/{user_id}': asAdmin(async (ctx) =>
       adminApi.resetPassword(param(ctx, 0), await ctx.body()),
     ),
@@ -445,59 +471,33 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
     {
       method: 'POST',
       pattern: new RegExp(`^${CLIENT}/login$`),
-      handler: async (ctx) => {
-        const body = await ctx.body();
-        if (body.type !== 'm.login.password')
-          throw new MatrixFailure(400, 'M_UNKNOWN', 'Invalid or unsupported login type');
-        const identifier = body.identifier as { type?: string; user?: unknown } | undefined;
-        const user = identifier?.type === 'm.id.user' ? identifier.user : body.user;
-        if (typeof user !== 'string')
-          throw new MatrixFailure(
-            400,
-            'M_UNKNOWN',
-            'Valid identifier or username was not provided (invalid or unsupported login type?)',
-          );
-        const colon = user.indexOf(':');
-        const localpart = user.startsWith('@') ? user.slice(1, colon < 0 ? undefined : colon) : user;
-        if (user.startsWith('@') && user.slice(colon + 1) !== opts.serverName)
-          throw new MatrixFailure(400, 'M_UNKNOWN', 'User ID does not belong to this homeserver');
-        const userId = `@${localpart.toLowerCase()}:${opts.serverName}`;
-        if (userId !== opts.adminUserId)
-          throw new MatrixFailure(403, 'M_FORBIDDEN', 'Wrong username or password.');
-        // A deactivated account has an empty password hash, which Tuwunel checks before the password.
-        if ((await userState(userId)).deactivated)
-          throw new MatrixFailure(403, 'M_USER_DEACTIVATED', 'The user has been deactivated');
-        if (body.password !== opts.adminPassword)
-          throw new MatrixFailure(403, 'M_FORBIDDEN', 'Wrong username or password.');
-        const accessToken = alphanumeric(ACCESS_TOKEN_LENGTH);
-        const deviceId = typeof body.device_id === 'string' ? body.device_id : alphanumeric(DEVICE_ID_LENGTH);
-        sessions.set(accessToken, { userId, deviceId });
-        return ok({
-          user_id: userId,
-          access_token: accessToken,
-          home_server: opts.serverName,
-          device_id: deviceId,
-        });
-      },
+      handler: async (ctx) => accounts.login(await ctx.body(), clientIp(ctx.req)),
     },
     {
       method: 'POST',
       pattern: new RegExp(`^${CLIENT}/logout$`),
-      handler: async (ctx) => {
-        const session = await authenticate(ctx);
-        for (const [token, s] of sessions)
-          if (s.deviceId === session.deviceId && s.userId === session.userId) sessions.delete(token);
-        return ok({});
-      },
+      handler: async (ctx) => accounts.logout(await authenticate(ctx), false),
     },
     {
       method: 'POST',
       pattern: new RegExp(`^${CLIENT}/logout/all$`),
-      handler: async (ctx) => {
-        const session = await authenticate(ctx);
-        for (const [token, s] of sessions) if (s.userId === session.userId) sessions.delete(token);
-        return ok({});
-      },
+      handler: async (ctx) => accounts.logout(await authenticate(ctx), true),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^${CLIENT}/register$`),
+      handler: async (ctx) =>
+        accounts.register(await ctx.body(), ctx.url.searchParams.get('kind'), clientIp(ctx.req)),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^${CLIENT}/register/available$`),
+      handler: async (ctx) => accounts.available(ctx.url.searchParams.get('username')),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/_matrix\/client\/v1\/register\/m\.login\.registration_token\/validity$/,
+      handler: async (ctx) => accounts.tokenValidity(ctx.url.searchParams.get('token')),
     },
     {
       method: 'GET',
@@ -642,7 +642,12 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
       } else sendBadGateway(res);
       return;
     }
-    if (!(await unitActive(opts.homeserverDir, 'matrix-tuwunel'))) return sendBadGateway(res);
+    // Down, still migrating (Type=simple: the unit is active before Tuwunel listens), or failed once started.
+    if (
+      !(await unitActive(opts.homeserverDir, 'matrix-tuwunel')) ||
+      !(await tuwunelListening(opts.homeserverDir))
+    )
+      return sendBadGateway(res);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, CORS_HEADERS);
       res.end();
@@ -674,6 +679,10 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
       req,
       url,
       params: (url.pathname.match(route.pattern) ?? []).slice(1),
+      optionalBody: async () => {
+        bodyText ??= readBody(req);
+        return (await bodyText).trim() === '' ? {} : ctx.body();
+      },
       body: async () => {
         bodyText ??= readBody(req);
         const text = await bodyText;
@@ -715,7 +724,7 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
     if (legacy && !config.allowLegacyMedia) return false;
     try {
       if (!legacy) {
-        await authenticate({ req, url, params: [], body: async () => ({}) });
+        await authenticate({ req, url, params: [], body: async () => ({}), optionalBody: async () => ({}) });
       }
     } catch (error) {
       if (!(error instanceof MatrixFailure)) throw error;

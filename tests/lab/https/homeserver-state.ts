@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -24,6 +24,18 @@ async function replaceFile(path: string, content: string): Promise<void> {
 
 export async function unitActive(homeserverDir: string, unit: string): Promise<boolean> {
   return (await readText(join(homeserverDir, 'state', 'units', unit)))?.trim() === 'active';
+}
+
+/**
+ * Whether Tuwunel's listener is open. A start still under way (homeserver/lib/tuwunel-boot.sh writes
+ * state/tuwunel/starting: `<listening µs> <since µs> <ok|fail> <markers…>`) listens from its listening time,
+ * unless it is going to fail then; the stand-in that next runs settles it.
+ */
+export async function tuwunelListening(homeserverDir: string): Promise<boolean> {
+  const starting = await readText(join(homeserverDir, 'state', 'tuwunel', 'starting'));
+  if (starting === undefined) return true;
+  const [listen = '0', , outcome] = starting.trim().split(' ');
+  return outcome !== 'fail' && Date.now() * 1000 >= Number(listen);
 }
 
 /** When the unit last changed state (its file's mtime): a restart re-reads tuwunel.toml. */
@@ -99,6 +111,45 @@ export async function writeTokens(homeserverDir: string, tokens: readonly Stored
   await replaceFile(tokensPath(homeserverDir), lines.length > 0 ? `${lines.join('\n')}\n` : '');
 }
 
+function tokenValid(t: StoredToken, now: number): boolean {
+  if (t.usesAllowed !== null && t.completed >= t.usesAllowed) return false;
+  return !(t.expiryTimeMs !== null && now > t.expiryTimeMs);
+}
+
+/**
+ * `registration_tokens.check` of a database token (src/service/registration_tokens/data.rs check_token, the
+ * same from 1.7.0 to 1.9.0): an invalid token is deleted and refused; with `consume`, a use is counted and a
+ * token that is then used up (or expired) is deleted, so a one-shot token is gone once it made an account.
+ */
+export async function checkDatabaseToken(
+  homeserverDir: string,
+  token: string,
+  consume: boolean,
+): Promise<boolean> {
+  const tokens = await readTokens(homeserverDir);
+  const found = tokens.find((t) => t.token === token);
+  if (!found) return false;
+  const now = Date.now();
+  if (!tokenValid(found, now)) {
+    await writeTokens(
+      homeserverDir,
+      tokens.filter((t) => t !== found),
+    );
+    return false;
+  }
+  if (consume) {
+    found.completed += 1;
+    await writeTokens(homeserverDir, tokenValid(found, now) ? tokens : tokens.filter((t) => t !== found));
+  }
+  return true;
+}
+
+/** Whether any database token is valid now (registration_tokens.is_enabled, with the config token aside). */
+export async function anyValidDatabaseToken(homeserverDir: string): Promise<boolean> {
+  const now = Date.now();
+  return (await readTokens(homeserverDir)).some((t) => tokenValid(t, now));
+}
+
 /**
  * The `registration_token` of a rendered tuwunel.toml (the playbook writes it as a JSON string), which
  * Tuwunel treats as a "config token": listed, never expiring, neither updatable nor revocable.
@@ -114,6 +165,13 @@ export interface LabUserRecord extends LabUser {
   /** SHA-256 of the password, or '-' for none (a deactivated account). */
   passwordHash: string;
   displayName: string;
+  /** MSC4025 erasure: the database count when the account was erased (users.set_erased, 1.8.1), else null. */
+  erasedCount: number | null;
+}
+
+/** SHA-256 of a password: the lab keeps it where Tuwunel keeps an argon2 hash. */
+export function passwordHash(password: string): string {
+  return createHash('sha256').update(password).digest('hex');
 }
 
 const usersPath = (homeserverDir: string) => join(homeserverDir, 'state', 'tuwunel', 'users');
@@ -124,13 +182,14 @@ export async function readUserRecords(homeserverDir: string): Promise<LabUserRec
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => {
-      const [userId = '', admin, deactivated, hash, displayName] = line.split('\t');
+      const [userId = '', admin, deactivated, hash, displayName, erased] = line.split('\t');
       return {
         userId,
         admin: admin === '1',
         deactivated: deactivated === '1',
         passwordHash: hash || '-',
         displayName: displayName ?? '',
+        erasedCount: erased && erased !== '-' ? Number(erased) : null,
       };
     });
 }
@@ -140,7 +199,14 @@ export async function writeUserRecords(
   users: readonly LabUserRecord[],
 ): Promise<void> {
   const lines = users.map((u) =>
-    [u.userId, u.admin ? 1 : 0, u.deactivated ? 1 : 0, u.passwordHash, u.displayName].join('\t'),
+    [
+      u.userId,
+      u.admin ? 1 : 0,
+      u.deactivated ? 1 : 0,
+      u.passwordHash,
+      u.displayName,
+      u.erasedCount ?? '-',
+    ].join('\t'),
   );
   await replaceFile(usersPath(homeserverDir), lines.length > 0 ? `${lines.join('\n')}\n` : '');
 }
@@ -199,6 +265,14 @@ export async function readRooms(homeserverDir: string): Promise<LabRoom[]> {
     });
 }
 
+export async function writeRooms(homeserverDir: string, rooms: readonly LabRoom[]): Promise<void> {
+  const lines = rooms.map((r) => [r.roomId, r.alias, r.name, r.topic, r.members.join(',')].join('\t'));
+  await replaceFile(
+    join(homeserverDir, 'state', 'tuwunel', 'rooms'),
+    lines.length > 0 ? `${lines.join('\n')}\n` : '',
+  );
+}
+
 /**
  * What Tuwunel and Traefik read from the rendered files when the container starts: tuwunel.toml's
  * federation lists, and the container labels that decide which paths Traefik routes to it
@@ -214,6 +288,24 @@ export interface StartedConfig {
   tuwunelApiRouted: boolean;
   /** TUWUNEL_ALLOW_LEGACY_MEDIA=true in the container's environment file. */
   allowLegacyMedia: boolean;
+  /** `allow_registration` (default false). */
+  allowRegistration: boolean;
+  /** `admin_room_notices` (default true): registrations and the like are posted to the admin room. */
+  adminRoomNotices: boolean;
+  /** `new_user_displayname_suffix` (Tuwunel's default "💕"; the playbook renders "" unless told otherwise). */
+  newUserDisplaynameSuffix: string;
+  /** `auto_join_rooms`: aliases or IDs new accounts join on registration. */
+  autoJoinRooms: string[];
+}
+
+function tomlValue(toml: string | undefined, key: string): unknown {
+  const match = toml?.match(new RegExp(`^${key}\\s*=\\s*(.+?)\\s*$`, 'm'));
+  if (!match?.[1]) return undefined;
+  try {
+    return JSON.parse(match[1]) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function tomlStringList(toml: string | undefined, key: string): string[] {
@@ -244,5 +336,12 @@ export async function readStartedConfig(tuwunelConfigDir: string): Promise<Start
     synapseAdminRouted: router('public-client-synapse-admin-api'),
     tuwunelApiRouted: router('public-tuwunel-api'),
     allowLegacyMedia: /^TUWUNEL_ALLOW_LEGACY_MEDIA=true$/m.test(env ?? ''),
+    allowRegistration: tomlValue(toml, 'allow_registration') === true,
+    adminRoomNotices: tomlValue(toml, 'admin_room_notices') !== false,
+    newUserDisplaynameSuffix: (() => {
+      const v = tomlValue(toml, 'new_user_displayname_suffix');
+      return typeof v === 'string' ? v : '💕';
+    })(),
+    autoJoinRooms: tomlStringList(toml, 'auto_join_rooms'),
   };
 }

@@ -1,13 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import type { AdminRoom } from './admin-room';
 import {
   type LabDevice,
+  type LabUserRecord,
+  passwordHash,
   readDevices,
   readUserRecords,
   writeDevices,
   writeUserRecords,
 } from './homeserver-state';
 import type { ApiResult } from './registration-tokens';
-import { matrixError } from './tuwunel-api';
+import { matrixError, untypedError } from './tuwunel-api';
 
 /**
  * The parts of Tuwunel's Synapse admin API (src/api/client/admin at v1.8.1–v1.9.0) the lab acts out over its
@@ -37,15 +41,33 @@ function alphanumeric(length: number): string {
   return Array.from(randomBytes(length), (b) => chars[b % chars.length]).join('');
 }
 
+/** users.set_password(None) and the reactivation sentinel (users/mod.rs PASSWORD_SENTINEL): no password login. */
+const NO_PASSWORD = '-';
+const PASSWORD_SENTINEL = 'sentinel';
+
+/** The Opened database `sequence` of the lab's journal: the count erasure records (users.set_erased). */
+const DATABASE_COUNT = 184467;
+
+export interface SynapseAdminApiOptions {
+  homeserverDir: string;
+  serverName: string;
+  /** The admin room, for granting and revoking admin. */
+  room: AdminRoom;
+  /** Every server notice sent, one JSON object a line: `{user_id, room_id, sender, type, content}`. */
+  serverNoticesLog: string;
+}
+
 export class SynapseAdminApi {
   /** The server-notice room of each user and the events sent there (send_server_notice.rs). */
   private readonly noticeRooms = new Map<string, string>();
   private readonly noticeTxns = new Map<string, string>();
+  private readonly homeserverDir: string;
+  private readonly serverName: string;
 
-  constructor(
-    private readonly homeserverDir: string,
-    private readonly serverName: string,
-  ) {}
+  constructor(private readonly o: SynapseAdminApiOptions) {
+    this.homeserverDir = o.homeserverDir;
+    this.serverName = o.serverName;
+  }
 
   private isLocal(userId: string): boolean {
     return userId.slice(userId.indexOf(':') + 1) === this.serverName;
@@ -93,7 +115,7 @@ export class SynapseAdminApi {
           displayname: u.displayName || null,
           // Tuwunel keeps no creation time and sends 0 (strict clients reject null).
           creation_ts: 0,
-          erased: false,
+          erased: u.erasedCount !== null,
           last_seen_ts: seen.length > 0 ? Math.max(...seen) : null,
           locked: false,
         };
@@ -109,65 +131,113 @@ export class SynapseAdminApi {
     return ok({ admin: user?.admin ?? false });
   }
 
-  /** `GET /_synapse/admin/v2/users/{user_id}` (get_details.rs): the user's details, 404 for an unknown user. */
-  async getUser(userId: string): Promise<ApiResult> {
-    if (!this.isLocal(userId)) return fail(400, 'M_INVALID_PARAM', 'Can only look up local users');
-    const user = (await readUserRecords(this.homeserverDir)).find((u) => u.userId === userId);
-    if (!user) return fail(404, 'M_NOT_FOUND', 'User not found');
-    return ok(this.details(user));
-  }
-
-  private details(u: { userId: string; admin: boolean; deactivated: boolean; displayName: string }) {
-    return {
-      name: u.userId,
-      displayname: u.displayName || null,
-      admin: u.admin,
-      deactivated: u.deactivated,
-      erased: false,
-      locked: false,
-      suspended: false,
-      shadow_banned: false,
-      is_guest: false,
-      creation_ts: 0,
-      threepids: [],
-      external_ids: [],
-    };
-  }
-
   /**
-   * `PUT /_synapse/admin/v2/users/{user_id}` (create_or_modify.rs): the lab acts out the admin flag of an
-   * existing user (make_user_admin / revoke_admin; nobody demotes themselves). Creating a user, and the other
-   * fields, answer 501 as every served endpoint the lab does not act out.
+   * `POST /_synapse/admin/v1/deactivate/{user_id}` (deactivate_account.rs): users.deactivate_account (devices
+   * go, the password is emptied) without leaving rooms, so an admin stays in the admin room; `erase: true`
+   * also sets the MSC4025 erasure marker (users.set_erased).
    */
-  async modifyUser(sender: string, userId: string, body: Record<string, unknown>): Promise<ApiResult> {
-    if (!this.isLocal(userId)) return fail(400, 'M_INVALID_PARAM', 'Can only create or modify local users');
-    const users = await readUserRecords(this.homeserverDir);
-    const user = users.find((u) => u.userId === userId);
-    const others = Object.keys(body).filter((k) => k !== 'admin');
-    if (!user || others.length > 0 || typeof body.admin !== 'boolean')
-      return fail(
-        501,
-        'M_UNRECOGNIZED',
-        'The Homeserver Tray lab acts out only the admin flag of an existing user here.',
-      );
-    if (body.admin === false && sender === userId)
-      return fail(400, 'M_INVALID_PARAM', 'You may not demote yourself.');
-    user.admin = body.admin;
-    await writeUserRecords(this.homeserverDir, users);
-    return ok(this.details(user));
-  }
-
-  /** `POST /_synapse/admin/v1/deactivate/{user_id}` (deactivate_account.rs): devices go, admin stays. */
-  async deactivate(userId: string): Promise<ApiResult> {
+  async deactivate(userId: string, body: Record<string, unknown>): Promise<ApiResult> {
     if (!this.isLocal(userId)) return fail(400, 'M_INVALID_PARAM', 'Can only deactivate local users');
+    if ('erase' in body && typeof body.erase !== 'boolean')
+      return fail(400, 'M_BAD_JSON', 'Failed to deserialize request: invalid type for `erase`.');
     const users = await readUserRecords(this.homeserverDir);
     const user = users.find((u) => u.userId === userId);
     if (!user) return fail(404, 'M_NOT_FOUND', 'User not found');
     user.deactivated = true;
-    user.passwordHash = '-';
+    user.passwordHash = NO_PASSWORD;
+    if (body.erase === true) user.erasedCount = DATABASE_COUNT + users.length;
     await writeUserRecords(this.homeserverDir, users);
     await this.removeDevices(userId, () => true);
     return ok({ id_server_unbind_result: 'success' });
+  }
+
+  /** user_details (users/mod.rs, 1.8.1) as synapse-admin-api's UserDetails serialises it. */
+  private async details(user: LabUserRecord): Promise<Record<string, unknown>> {
+    const seen = (await readDevices(this.homeserverDir))
+      .filter((d) => d.userId === user.userId && d.lastSeenMs !== null)
+      .map((d) => d.lastSeenMs as number);
+    return {
+      name: user.userId,
+      is_guest: false,
+      admin: user.admin,
+      deactivated: user.deactivated,
+      locked: false,
+      shadow_banned: false,
+      suspended: false,
+      erased: user.erasedCount !== null,
+      consent_ts: null,
+      creation_ts: null,
+      last_seen_ts: seen.length > 0 ? Math.max(...seen) : null,
+      displayname: user.displayName || null,
+    };
+  }
+
+  /** `GET /_synapse/admin/v2/users/{user_id}` (get_details.rs). */
+  async getUser(userId: string): Promise<ApiResult> {
+    if (!this.isLocal(userId)) return fail(400, 'M_INVALID_PARAM', 'Can only look up local users');
+    const user = (await readUserRecords(this.homeserverDir)).find((u) => u.userId === userId);
+    return user ? ok(await this.details(user)) : fail(404, 'M_NOT_FOUND', 'User not found');
+  }
+
+  /**
+   * `PUT /_synapse/admin/v2/users/{user_id}` (create_or_modify.rs, 1.8.1): creates a missing account, or sets
+   * the password (signing out every device unless `logout_devices: false`), the display name, admin (granted
+   * as make_user_admin does, revoked as revoke_admin does) and deactivation. Always 200 with the details.
+   */
+  async putUser(sender: string, userId: string, body: Record<string, unknown>): Promise<ApiResult> {
+    if (!this.isLocal(userId)) return fail(400, 'M_INVALID_PARAM', 'Can only create or modify local users');
+    for (const [key, type] of [
+      ['password', 'string'],
+      ['displayname', 'string'],
+      ['admin', 'boolean'],
+      ['deactivated', 'boolean'],
+      ['locked', 'boolean'],
+      ['logout_devices', 'boolean'],
+    ] as const)
+      if (key in body && typeof body[key] !== type)
+        return fail(400, 'M_BAD_JSON', `Failed to deserialize request: invalid type for \`${key}\`.`);
+    if (body.deactivated === true && body.locked === true)
+      return fail(400, 'M_INVALID_PARAM', 'An account cannot be deactivated and locked');
+    if (body.admin === false && sender === userId)
+      return fail(400, 'M_INVALID_PARAM', 'You may not demote yourself.');
+    const users = await readUserRecords(this.homeserverDir);
+    let user = users.find((u) => u.userId === userId);
+    const password = body.password as string | undefined;
+    if (!user) {
+      user = {
+        userId,
+        admin: false,
+        deactivated: password === undefined,
+        passwordHash: password === undefined ? NO_PASSWORD : passwordHash(password),
+        displayName: userId.slice(1, userId.indexOf(':')),
+        erasedCount: null,
+      };
+      users.push(user);
+    } else if (password !== undefined) {
+      user.passwordHash = passwordHash(password);
+      user.deactivated = false;
+      if (body.logout_devices !== false) await this.removeDevices(userId, () => true);
+    }
+    if (typeof body.displayname === 'string') user.displayName = body.displayname;
+    // What came before the admin step stays done when revoking fails (the route's order).
+    if (body.admin === false && !user.admin) {
+      await writeUserRecords(this.homeserverDir, users);
+      return { status: 500, body: untypedError(`${userId} was never an admin.`) };
+    }
+    if (body.deactivated === true) {
+      user.deactivated = true;
+      user.passwordHash = NO_PASSWORD;
+      await this.removeDevices(userId, () => true);
+    } else if (body.deactivated === false && user.deactivated && password === undefined) {
+      user.deactivated = false;
+      user.passwordHash = PASSWORD_SENTINEL;
+    }
+    const wasAdmin = user.admin;
+    if (typeof body.admin === 'boolean') user.admin = body.admin;
+    await writeUserRecords(this.homeserverDir, users);
+    if (body.admin === true && !wasAdmin) this.o.room.grantAdmin(userId);
+    if (body.admin === false && wasAdmin) this.o.room.revokeAdmin(userId);
+    return ok(await this.details(user));
   }
 
   /** `POST /_synapse/admin/v1/reset_password/{user_id}` (reset_password.rs); logout_devices defaults to true. */
@@ -177,7 +247,7 @@ export class SynapseAdminApi {
     const users = await readUserRecords(this.homeserverDir);
     const user = users.find((u) => u.userId === userId);
     if (!user) return fail(404, 'M_NOT_FOUND', 'User not found');
-    user.passwordHash = createHash('sha256').update(body.new_password).digest('hex');
+    user.passwordHash = passwordHash(body.new_password);
     user.deactivated = false;
     await writeUserRecords(this.homeserverDir, users);
     if (body.logout_devices !== false) await this.removeDevices(userId, () => true);
@@ -269,6 +339,16 @@ export class SynapseAdminApi {
       this.noticeRooms.set(userId, `!${alphanumeric(18)}:${this.serverName}`);
     const eventId = `$${randomBytes(32).toString('base64url')}`;
     if (txn) this.noticeTxns.set(`${txn.sender}\0${txn.txnId}`, eventId);
+    appendFileSync(
+      this.o.serverNoticesLog,
+      `${JSON.stringify({
+        user_id: userId,
+        room_id: this.noticeRooms.get(userId),
+        sender: `@conduit:${this.serverName}`,
+        type: typeof body.type === 'string' ? body.type : 'm.room.message',
+        content: body.content,
+      })}\n`,
+    );
     return ok({ event_id: eventId });
   }
 

@@ -48,3 +48,11 @@ now_us() {
   local t=${EPOCHREALTIME/./}
   NOW_US=$((10#$t))
 }
+
+# A Tuwunel start still under way (a migration, a start that is going to fail) settles before anything reads
+# the state; see tuwunel-boot.sh.
+if [[ -e $STATE/tuwunel/starting && ! ${LAB_SETTLING-} ]]; then
+  LAB_SETTLING=1
+  . "$LIB/tuwunel-boot.sh"
+  tuwunel_settle
+fi

@@ -87,7 +87,10 @@ journal_start_events() { # unit, µs, main pid, container id
   out+=("$((t + 30000))	$unit	$((pid - 1))	6	stdout	$cid")
   out+=("$((t + 90000))	systemd	1	6	journal	Started $unit.service - $desc.")
   container_lines "$unit" start "$((t + 200000))"
+  # A Tuwunel start that migrates or fails (tuwunel-boot.sh): the first two lines, then its own.
+  [[ ${BOOT_ACTIVE-} ]] && LINES=("${LINES[@]:0:2}")
   for l in "${LINES[@]}"; do out+=("$((t + 200000))	$unit	$pid	6	stdout	$l"); done
+  [[ ${BOOT_ACTIVE-} ]] && out+=("${START_NOW[@]}")
   journal_append "$unit" "${out[@]}"
 }
 

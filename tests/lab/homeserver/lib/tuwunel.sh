@@ -85,29 +85,31 @@ parse_local_user() {
 
 # ---------------------------------------------------------------- state helpers
 
-user_row() { # user id -> U_ROW_FOUND U_ROW_ADMIN U_ROW_DEACT U_ROW_HASH U_ROW_NAME
-  U_ROW_FOUND= U_ROW_ADMIN=0 U_ROW_DEACT=0 U_ROW_HASH=- U_ROW_NAME=
-  local id admin deact hash name
+user_row() { # user id -> U_ROW_FOUND U_ROW_ADMIN U_ROW_DEACT U_ROW_HASH U_ROW_NAME U_ROW_ERASED
+  U_ROW_FOUND= U_ROW_ADMIN=0 U_ROW_DEACT=0 U_ROW_HASH=- U_ROW_NAME= U_ROW_ERASED=-
+  local id admin deact hash name erased
   [[ -f $USERS ]] || return 0
-  while IFS=$'\t' read -r id admin deact hash name; do
-    [[ $id == "$1" ]] && U_ROW_FOUND=1 U_ROW_ADMIN=$admin U_ROW_DEACT=$deact U_ROW_HASH=${hash:--} U_ROW_NAME=$name && return 0
+  while IFS=$'\t' read -r id admin deact hash name erased; do
+    [[ $id == "$1" ]] && U_ROW_FOUND=1 U_ROW_ADMIN=$admin U_ROW_DEACT=$deact U_ROW_HASH=${hash:--} U_ROW_NAME=$name U_ROW_ERASED=${erased:--} && return 0
   done <"$USERS"
 }
 
-user_update() { # user id, admin, deactivated, [hash], [display name] (rewrites the row, keeps the order)
-  local id admin deact hash name rows=() seen=
+# user_update ID ADMIN DEACTIVATED [HASH] [DISPLAY NAME] [ERASED]: rewrites the row (or adds it), keeping the
+# order and what is not given.
+user_update() {
+  local id admin deact hash name erased rows=() seen=
   if [[ -f $USERS ]]; then
-    while IFS=$'\t' read -r id admin deact hash name; do
+    while IFS=$'\t' read -r id admin deact hash name erased; do
       [[ $id ]] || continue
       if [[ $id == "$1" ]]; then
-        rows+=("$1	$2	$3	${4:-${hash:--}}	${5:-$name}")
+        rows+=("$1	$2	$3	${4:-${hash:--}}	${5-$name}	${6:-${erased:--}}")
         seen=1
       else
-        rows+=("$id	$admin	$deact	${hash:--}	$name")
+        rows+=("$id	$admin	$deact	${hash:--}	$name	${erased:--}")
       fi
     done <"$USERS"
   fi
-  [[ $seen ]] || rows+=("$1	$2	$3	${4:--}	${5-}")
+  [[ $seen ]] || rows+=("$1	$2	$3	${4:--}	${5-}	${6:--}")
   printf '%s\n' "${rows[@]}" >"$USERS.tmp"
   command mv -f "$USERS.tmp" "$USERS"
 }
@@ -276,20 +278,23 @@ tw_users_delete_device() {
   t_ok "User $user's device $device removed."
 }
 
-# users last-active: per local user the device seen last, newest first, `{ts:?} {ip:<40} {localpart}`.
+# users last-active: per local user the device seen last, newest first, `{ts:?} {ip:<40} {localpart}`. One pass
+# over the devices (a server with a thousand users answers at once).
 tw_users_last_active() {
   local_users
-  local limit=${P[limit]:-48} user dev_user dev name ts ip best_ts best_ip rows=()
+  local limit=${P[limit]:-48} user dev_user dev name ts ip rows=()
+  local -A best_ts=() best_ip=()
+  if [[ -f $DEVICES ]]; then
+    while IFS=$'\t' read -r dev_user dev name ts ip; do
+      [[ $dev_user && $ts && $ts != - ]] || continue
+      # cmp::max over (ts, ip): the later time, then the greater IP.
+      if ((ts > ${best_ts[$dev_user]:-0})) || { ((ts == ${best_ts[$dev_user]:-0})) && [[ $ip > ${best_ip[$dev_user]-} ]]; }; then
+        best_ts[$dev_user]=$ts best_ip[$dev_user]=$ip
+      fi
+    done <"$DEVICES"
+  fi
   for user in "${LOCAL_USERS[@]}"; do
-    best_ts=0 best_ip=
-    if [[ -f $DEVICES ]]; then
-      while IFS=$'\t' read -r dev_user dev name ts ip; do
-        [[ $dev_user == "$user" && $ts && $ts != - ]] || continue
-        # cmp::max over (ts, ip): the later time, then the greater IP.
-        if ((ts > best_ts)) || { ((ts == best_ts)) && [[ $ip > $best_ip ]]; }; then best_ts=$ts best_ip=$ip; fi
-      done <"$DEVICES"
-    fi
-    ((best_ts > 0)) && rows+=("$best_ts	$best_ip	$user")
+    ((${best_ts[$user]:-0} > 0)) && rows+=("${best_ts[$user]}	${best_ip[$user]}	$user")
   done
   T_OUT=
   if ((${#rows[@]})); then
@@ -303,6 +308,21 @@ tw_users_last_active() {
     done < <(printf '%s\n' "${rows[@]}" | sort -t$'\t' -k1,1nr -s)
   fi
   T_KIND=markdown T_STATUS=ok
+}
+
+# users erasure / unerase (1.8.1, src/admin/user/erasure.rs, unerase.rs): the MSC4025 marker the admin API's
+# deactivate with `erase: true` sets; the count it shows is the database count at the time.
+tw_users_erasure() {
+  parse_local_user "${P[user_id]}" || return
+  user_row "$USER_ID"
+  if [[ $U_ROW_ERASED != - ]]; then t_ok "$USER_ID is erased (since count $U_ROW_ERASED)"; else t_ok "$USER_ID is not erased"; fi
+}
+
+tw_users_unerase() {
+  parse_local_user "${P[user_id]}" || return
+  user_row "$USER_ID"
+  [[ $U_ROW_FOUND ]] && user_update "$USER_ID" "$U_ROW_ADMIN" "$U_ROW_DEACT" "$U_ROW_HASH" "$U_ROW_NAME" -
+  t_ok "Cleared the erasure marker of $USER_ID"
 }
 
 tw_users_list_joined_rooms() {
@@ -450,10 +470,17 @@ toml_value() { # key -> TOML_VALUE (a string or a bare value of tuwunel.toml's [
   return 1
 }
 
-# The backup engine needs database_backup_path; src/database/engine/backup.rs.
+# The backup engine needs database_backup_path; src/database/engine/backup.rs. RocksDB's BackupEngine::Open
+# makes the folder: in the playbook's container (--read-only, the data path mounted at /var/lib/tuwunel) only
+# a path under /var/lib/tuwunel can be made, anything else fails as mkdir does on a read-only file system
+# (PosixFileSystem::CreateDirIfMissing, mapped by util.rs map_err to an io::Error: "I/O error: …").
 backup_engine() {
   if ! toml_value database_backup_path || [[ ! $TOML_VALUE ]]; then
     BACKUP_ERROR="There was a problem with the 'database_backup_path' directive in your configuration: Configure path to enable backups"
+    return 1
+  fi
+  if [[ $TOML_VALUE != /var/lib/tuwunel/?* ]]; then
+    BACKUP_ERROR="I/O error: IO error: While mkdir if missing: $TOML_VALUE: Read-only file system"
     return 1
   fi
   [[ -f $BACKUPS ]] || : >"$BACKUPS"
@@ -479,8 +506,9 @@ purge_backups() { # keep
   fi
 }
 
-# What a backup holds of the lab's database: the state files the admin commands and the API change.
-BACKED_UP=(users devices tokens rooms)
+# What a backup holds of the lab's database: the state files the admin commands and the API change, and
+# the markers of the migrations it went through (tuwunel-boot.sh).
+BACKED_UP=(users devices tokens rooms migrations)
 
 create_backup() {
   backup_rows
@@ -515,14 +543,14 @@ tuwunel_restore_backup() { # id (0 = newest)
   local id ts size files
   IFS=$'\t' read -r id ts size files <<<"$row"
   rfc2822 "$ts"
-  printf '%s  WARN main:start: tuwunel_database::engine::backup: Restoring database backup backup_id=%s timestamp=%s size=%s num_files=%s path="/var/lib/tuwunel"\n' "$ISO" "$id" "$RFC2822" "$size" "$files"
+  printf '%s  WARN main:start:open: tuwunel_database::engine::backup: Restoring database backup backup_id=%s timestamp=%s size=%s num_files=%s path="/var/lib/tuwunel"\n' "$ISO" "$id" "$RFC2822" "$size" "$files"
   for f in "${BACKED_UP[@]}"; do
     if [[ -f $STATE/tuwunel/backup-data/$id/$f ]]; then
       command cp -f "$STATE/tuwunel/backup-data/$id/$f" "$STATE/tuwunel/$f.tmp"
       command mv -f "$STATE/tuwunel/$f.tmp" "$STATE/tuwunel/$f"
     fi
   done
-  printf '%s  INFO main:start: tuwunel_database::engine::backup: Restored database backup backup_id=%s\n' "$ISO" "$id"
+  printf '%s  INFO main:start:open: tuwunel_database::engine::backup: Restored database backup backup_id=%s\n' "$ISO" "$id"
 }
 
 tw_server_backup_database() {

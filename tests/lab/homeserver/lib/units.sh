@@ -17,6 +17,9 @@ unit_set() {
   unit_load "$unit"
   now_us
   t=$NOW_US
+  # A start still migrating when the service stops or restarts never finishes: its markers stay unwritten.
+  [[ $unit == matrix-tuwunel && $want != active ]] &&
+    rm -f "$STATE/tuwunel/starting" "$JOURNAL/matrix-tuwunel.later"
   case $want in
   restart)
     [[ $U_STATE == active ]] && journal_stop_events "$unit" "$t" && t=$((t + 400000))
@@ -73,6 +76,11 @@ unit_start() {
   hex64
   local inv=${HEX:0:32}
   pid=$((2000 + RANDOM % 60000))
+  BOOT_ACTIVE=
+  if [[ $unit == matrix-tuwunel ]]; then
+    . "$LIB/tuwunel-boot.sh"
+    boot_service "$t" "$pid"
+  fi
   journal_start_events "$unit" "$t" "$pid" "$cid"
   unit_write "$unit" active "$t" "$pid" "$U_RESTARTS" "$cid" "$t" 0 success "$inv"
 }
