@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describeError, InvalidInput, SecretStoreUnavailable } from '../core/errors';
 import { type ActLog, recordAct } from '../core/lib/acts';
 import { InviteClient, InviteService } from '../core/matrix/invites';
+import { PeopleClient } from '../core/matrix/people';
+import { PeopleService } from '../core/matrix/people-service';
 import { probeServer } from '../core/matrix/server-facts';
 import { dataDir as defaultDataDir } from '../core/paths';
 import { expandHome, isFileUid, loadProfile } from '../core/profile/load';
@@ -88,6 +90,10 @@ export interface Core {
   readonly clipboard: ClipboardGuard | null;
   readonly token: RegistrationTokenService | null;
   readonly invites: InviteService | null;
+  /** Users, devices, deactivation, server notices (issue 16). */
+  readonly peopleClient: PeopleClient;
+  /** Password resets onto the clipboard; null without a clipboard (the CLI copies with its own tools). */
+  readonly people: PeopleService | null;
   /**
    * Stops everything the core started: the scheduler, running runs (cancelled; their finally steps
    * still run and are waited for), SSH connections, the HTTPS agent, the clipboard timer (clearing a
@@ -269,6 +275,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         acts,
       })
     : null;
+  const peopleClient = new PeopleClient({ profile, secrets, acts, now });
+  const people = clipboard
+    ? new PeopleService({ client: peopleClient, guard: clipboard, clearDelaySeconds })
+    : null;
   const stopFollowingSettings = settings.subscribe((s) => {
     pollSettings.intervalSeconds = s.pollIntervalSeconds;
   });
@@ -308,6 +318,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     clipboard,
     token,
     invites,
+    peopleClient,
+    people,
     close,
   };
 }

@@ -9,6 +9,7 @@ import { openCore } from './open-core';
 import { runCommand } from './run-command';
 import { statusCommand } from './status-command';
 import { CLIPBOARD_CLEAR_COMMAND, dispatchTokenCli, TOKEN_CLI_HELP } from './token-commands';
+import { noticeCommand, USERS_CLI_HELP, type UsersCliDeps, usersCommand } from './users-command';
 import { APP_VERSION } from './version';
 
 export type { CliIo } from './io';
@@ -34,6 +35,7 @@ Actions (the runbook):
                                      commands and sends nothing. Ctrl-C cancels (finally steps still run)
 
 ${TOKEN_CLI_HELP}
+${USERS_CLI_HELP}
 Options every command takes:
   --profile FILE                     the homeserver profile (YAML) to use; default: the profile selected
                                      in the app (its data folder, or HOMESERVER_TRAY_DATA_DIR)
@@ -82,7 +84,17 @@ const COMMANDS: Record<string, Command | Record<string, Command>> = {
   },
   actions: (args, core, io) => actionsCommand(args, core, io),
   run: (args, core, io) => runCommand(args, core, io),
+  users: (args, core, io) => usersCommand(args, usersDeps(core), io),
+  notice: (args, core, io) => noticeCommand(args, usersDeps(core), io),
 };
+
+function usersDeps(core: Core): UsersCliDeps {
+  return {
+    profile: core.profile,
+    people: core.peopleClient,
+    clearDelaySeconds: core.settings.get().clipboardClearSeconds,
+  };
+}
 
 function hostKeyDeps(core: Core) {
   return { profile: core.profile, pool: core.pool, knownHostsFile: join(core.dataDir, 'known_hosts') };

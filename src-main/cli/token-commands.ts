@@ -79,8 +79,8 @@ function dateTime(ms: number): string {
 }
 
 /** Copies a secret with the CLI's clipboard and leaves a detached process to clear it if unchanged. */
-async function copySecret(
-  deps: TokenCliDeps,
+export async function copySecret(
+  deps: Pick<TokenCliDeps, 'clearDelaySeconds' | 'scheduleClear' | 'now'>,
   clipboard: CliClipboard,
   secret: string,
   what: ClipboardWhat,
@@ -325,7 +325,7 @@ function secretRef(args: string[], profile: Profile): SecretRef {
 }
 
 /** Reads a line from a terminal without echoing it (raw mode), as a Buffer the caller zeroes. */
-function readHidden(io: CliIo, prompt: string): Promise<Buffer> {
+export function readHidden(io: CliIo, prompt: string): Promise<Buffer> {
   const stdin = io.stdin;
   return new Promise((resolve, reject) => {
     const bytes = Buffer.alloc(MAX_SECRET_BYTES);
@@ -380,7 +380,7 @@ function withoutLineEnd(raw: Buffer): Buffer {
   return Buffer.from(raw.subarray(0, end));
 }
 
-async function readAll(stdin: NodeJS.ReadableStream): Promise<Buffer> {
+export async function readAll(stdin: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stdin) {

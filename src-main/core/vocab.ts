@@ -119,7 +119,7 @@ export const PANELS = ['dashboard', 'actions', 'logs', 'tokens', 'settings'] as 
 export type Panel = (typeof PANELS)[number];
 
 /** What the clipboard may be holding for us, and clears. */
-export const CLIPBOARD_WHATS = ['registration-token', 'invite-token'] as const;
+export const CLIPBOARD_WHATS = ['registration-token', 'invite-token', 'password'] as const;
 export type ClipboardWhat = (typeof CLIPBOARD_WHATS)[number];
 
 /** The app's settings: bounds and defaults (the settings schema and the window's form both use them). */
