@@ -1,6 +1,9 @@
 import { InvalidInput } from '../core/errors';
+import type { InviteInfo as CoreInviteInfo } from '../core/matrix/invites';
+import type { DeviceInfo, UserSummary } from '../core/matrix/people';
 import { EXAMPLE_PROFILE_YAML } from '../core/profile/example';
 import { NoProfile, type ProfileDraft as StoredDraft } from '../core/profile/store';
+import { readAutoJoinRooms } from '../core/runbook/auto-join';
 import { TOKEN_ROLLBACK_ACTION, TOKEN_ROTATE_ACTION } from '../core/runbook/rotation-alerts';
 import { writeOnlySecretStore } from '../core/secrets/write-only';
 import type { Settings } from '../core/settings/schema';
@@ -48,6 +51,7 @@ export type AppEvent =
   | { channel: 'hostkey.prompt'; payload: HostKeyInfo }
   | { channel: 'token.revealExpired'; payload: Record<string, never> }
   | { channel: 'clipboard.cleared'; payload: { what: ClipboardWhat; cleared: boolean } }
+  | { channel: 'invite.ended'; payload: { hint: string; state: 'used' | 'expired'; joined: string[] } }
   | { channel: 'settings.changed'; payload: Settings }
   | { channel: 'profiles.changed'; payload: ProfilesList };
 
@@ -60,7 +64,28 @@ export interface PreparedAction {
 
 export type AppService = ReturnType<typeof createAppService>;
 
+/** How often the invites are followed at most (each look asks the server once per pending invite). */
+const FOLLOW_EVERY_MS = 30_000;
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+const userView = (u: UserSummary) => ({
+  userId: u.userId,
+  displayName: u.displayName,
+  admin: u.admin,
+  deactivated: u.deactivated,
+  lastActiveAt: iso(u.lastActiveAt),
+  deviceCount: u.deviceCount,
+});
+
+const deviceView = (d: DeviceInfo) => ({ ...d, lastSeenAt: iso(d.lastSeenAt) });
+
+const inviteView = (i: CoreInviteInfo) => ({
+  ...i,
+  expiresAt: iso(i.expiresAt),
+  issuedAt: iso(i.issuedAt),
+  endedAt: iso(i.endedAt),
+});
 
 /**
  * The use cases the desktop fronts call: the window through the IPC router, the tray and the notifications
@@ -138,12 +163,33 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     return { batchMs, emit, runsChanged: () => emitStatus(core) };
   }
 
+  /** Follows the invites the app issued, at most every FOLLOW_EVERY_MS, on the status polls: "Alice joined". */
+  function followInvites(core: Core, state: { running: boolean; last: number }): void {
+    if (state.running || Date.now() - state.last < FOLLOW_EVERY_MS) return;
+    state.running = true;
+    state.last = Date.now();
+    void core.inviteClient
+      .follow()
+      .then((ended) => {
+        for (const e of ended)
+          emit({ channel: 'invite.ended', payload: { hint: e.hint, state: e.state, joined: e.joined } });
+      })
+      .catch(() => {
+        // No admin sign-in or the server is down: the status panel says so; the next poll tries again.
+      })
+      .finally(() => {
+        state.running = false;
+      });
+  }
+
   function attach(core: Core): () => void {
     const runs = new RunTracker(core, trackerOptions(core));
     tracker = runs;
+    const following = { running: false, last: 0 };
     const offs = [
       core.scheduler.subscribe((snapshot, alerts) => {
         emitStatus(core, snapshot);
+        followInvites(core, following);
         if (alerts.length === 0) return;
         for (const l of alertListeners) {
           try {
@@ -375,11 +421,11 @@ export function createAppService(app: AppHost, ports: AppPorts) {
           uses,
           expires: expiresInDays === null ? null : `${expiresInDays}d`,
         });
-        return { invite: { ...r.invite, expiresAt: iso(r.invite.expiresAt) }, clearsAt: iso(r.clearsAt) };
+        return { invite: inviteView(r.invite), clearsAt: iso(r.clearsAt) };
       },
       list: async () => {
         const invites = needClipboard(requireCore().invites);
-        return { invites: (await invites.list()).map((i) => ({ ...i, expiresAt: iso(i.expiresAt) })) };
+        return { invites: (await invites.list()).map(inviteView) };
       },
       copyToken: async (id: string) => ({
         clearsAt: iso((await needClipboard(requireCore().invites).copyToken(id)).clearsAt),
@@ -391,6 +437,48 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       revoke: async (id: string) => {
         await needClipboard(requireCore().invites).revoke(id);
         return { revoked: true };
+      },
+      revokeUnused: () => needClipboard(requireCore().invites).revokeUnused(),
+      autoJoinRooms: async () => {
+        const core = requireCore();
+        return readAutoJoinRooms(core.pool, core.profile);
+      },
+    },
+
+    people: {
+      list: async (from: number, limit: number, search: string) => {
+        const page = await requireCore().peopleClient.listUsers({ from, limit, search });
+        return { ...page, users: page.users.map(userView) };
+      },
+      show: async (user: string) => {
+        const u = await requireCore().peopleClient.showUser(user);
+        return {
+          ...userView(u),
+          erased: u.erased,
+          devices: u.devices?.map(deviceView) ?? null,
+          route: u.route,
+        };
+      },
+      devices: async (user: string) => ({
+        devices: (await requireCore().peopleClient.devices(user)).map(deviceView),
+      }),
+      signOut: (user: string, deviceId: string | null) =>
+        requireCore().peopleClient.signOut(user, deviceId === null ? { all: true } : { deviceId }),
+      deactivate: async (user: string, leaveRooms: boolean, erase: boolean) => {
+        await requireCore().peopleClient.deactivate(user, { leaveRooms, erase });
+        return { deactivated: true };
+      },
+      setAdmin: async (user: string, admin: boolean) => {
+        await requireCore().peopleClient.setAdmin(user, admin);
+        return { admin };
+      },
+      resetPassword: async (user: string, signOut: boolean, password: string | null) => {
+        const r = await needClipboard(requireCore().people).resetPassword(user, { password, signOut });
+        return { clearsAt: iso(r.clearsAt), generated: r.generated };
+      },
+      sendNotice: async (text: string) => {
+        const r = await requireCore().peopleClient.sendNotice(text);
+        return { sent: r.sent.length, failed: r.failed };
       },
     },
 

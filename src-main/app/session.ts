@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError, InvalidInput, SecretStoreUnavailable } from '../core/errors';
 import { type ActLog, recordAct } from '../core/lib/acts';
+import { InviteHistory } from '../core/matrix/invite-history';
 import { InviteClient, InviteService } from '../core/matrix/invites';
 import { PeopleClient } from '../core/matrix/people';
 import { PeopleService } from '../core/matrix/people-service';
@@ -230,7 +231,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       .catch(() => {
         // The trail is a record; the fronts tell the user themselves (core.secretsMigration).
       });
-  const inviteClient = new InviteClient({ profile, secrets, now, acts });
+  const inviteClient = new InviteClient({
+    profile,
+    secrets,
+    now,
+    acts,
+    history: new InviteHistory(join(dir, 'invites', `${fileSafe(profile.name)}.json`)),
+  });
   const runbook = new Runbook({
     profile,
     exec: pool,

@@ -254,10 +254,19 @@ export async function inviteCommand(args: string[], deps: TokenCliDeps, io: CliI
     const [sub, ...rest] = positional;
     if (sub === 'list') {
       const invites = await inviteService(deps, null).list();
-      if (invites.length === 0) io.stdout('No registration tokens are valid on the server.\n');
-      for (const i of invites) {
+      const live = invites.filter((i) => i.state === 'pending');
+      if (live.length === 0) io.stdout('No registration tokens are valid on the server.\n');
+      for (const i of live) {
         io.stdout(
           `${i.hint.padEnd(6)}  ${usesText(i.usesAllowed, i.completed).padEnd(18)}  ${i.expiresAt === null ? 'never expires' : `expires ${dateTime(i.expiresAt)}`}${i.source === 'config' ? '  (the configured registration token)' : ''}\n`,
+        );
+      }
+      const ended = invites.filter((i) => i.state !== 'pending');
+      if (ended.length > 0) io.stdout('Ended invites:\n');
+      for (const i of ended) {
+        const who = i.joined.length > 0 ? ` by ${i.joined.join(', ')}` : '';
+        io.stdout(
+          `${i.hint.padEnd(6)}  ${i.state}${who}${i.endedAt === null ? '' : ` (${dateTime(i.endedAt)})`}\n`,
         );
       }
       return EXIT.ok;

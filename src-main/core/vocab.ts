@@ -115,8 +115,12 @@ export type StepState = (typeof STEP_STATES)[number];
 export type RunState = (typeof RUN_STATES)[number];
 
 /** The window's panels: what a notification or the tray can open. */
-export const PANELS = ['dashboard', 'actions', 'logs', 'tokens', 'settings'] as const;
+export const PANELS = ['dashboard', 'actions', 'logs', 'tokens', 'people', 'settings'] as const;
 export type Panel = (typeof PANELS)[number];
+
+/** What became of an invite the app issued (core/matrix/invite-history.ts). */
+export const INVITE_STATES = ['pending', 'used', 'expired', 'revoked'] as const;
+export type InviteState = (typeof INVITE_STATES)[number];
 
 /** What the clipboard may be holding for us, and clears. */
 export const CLIPBOARD_WHATS = ['registration-token', 'invite-token', 'password'] as const;

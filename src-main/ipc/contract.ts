@@ -23,10 +23,11 @@ import { actionsInvoke } from './contract/actions';
 import { appEvents, appInvoke } from './contract/app';
 import type { Result } from './contract/call';
 import { hostkeyEvents, hostkeyInvoke } from './contract/hostkey';
-import { inviteInvoke } from './contract/invite';
+import { inviteEvents, inviteInvoke } from './contract/invite';
 import { logsEvents, logsInvoke } from './contract/logs';
 import { matrixInvoke } from './contract/matrix';
 import { onboardingInvoke } from './contract/onboarding';
+import { peopleInvoke } from './contract/people';
 import { profilesEvents, profilesInvoke } from './contract/profiles';
 import { runEvents, runsInvoke } from './contract/runs';
 import { secretsInvoke } from './contract/secrets';
@@ -59,6 +60,7 @@ export const invokeChannels = {
   ...logsInvoke,
   ...tokenInvoke,
   ...inviteInvoke,
+  ...peopleInvoke,
   ...secretsInvoke,
   ...matrixInvoke,
 } as const satisfies Record<InvokeChannelName, { request: z.ZodType; result: z.ZodType }>;
@@ -70,6 +72,7 @@ export const eventChannels = {
   ...hostkeyEvents,
   ...tokenEvents,
   ...clipboardEvents,
+  ...inviteEvents,
   ...settingsEvents,
   ...profilesEvents,
   ...appEvents,

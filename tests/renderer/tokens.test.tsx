@@ -28,6 +28,10 @@ const invite = {
   pending: 0,
   completed: 0,
   expiresAt: fx.at(7 * 86_400_000),
+  state: 'pending' as const,
+  joined: [],
+  issuedAt: fx.at(0),
+  endedAt: null,
 };
 
 async function open(overrides = {}) {

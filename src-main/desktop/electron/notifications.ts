@@ -4,6 +4,7 @@ import type { Settings } from '../../ipc/contract';
 import {
   alertNotification,
   type DesktopNotification,
+  inviteEndedNotification,
   runNotification,
   shouldShow,
 } from '../model/notifications';
@@ -48,8 +49,12 @@ export function setupNotifications(options: {
     if (n) show(n);
   });
   options.app.subscribe((event) => {
-    if (event.channel !== 'run.finished') return;
-    const n = runNotification(event.payload);
+    const n =
+      event.channel === 'run.finished'
+        ? runNotification(event.payload)
+        : event.channel === 'invite.ended'
+          ? inviteEndedNotification(event.payload)
+          : null;
     if (n) show(n);
   });
   return { show };

@@ -130,3 +130,25 @@ export function tokenCopiedNotification(
     target: { panel: 'tokens' },
   };
 }
+
+/** An invite the app issued was used: "@alice:example.org joined"; clicking opens the People panel. */
+export function inviteEndedNotification(ended: {
+  hint: string;
+  state: 'used' | 'expired';
+  joined: readonly string[];
+}): DesktopNotification | null {
+  if (ended.state !== 'used') return null;
+  const who = ended.joined[0];
+  return {
+    kind: 'alert',
+    title: clip(who ? `${ended.joined.join(', ')} joined` : 'An invite was used', TITLE_MAX),
+    body: clip(
+      who
+        ? `They registered with the invite ${ended.hint}. Say hello, or add them to the family room.`
+        : `Someone registered with the invite ${ended.hint}; the admin room did not say who.`,
+      BODY_MAX,
+    ),
+    urgency: 'normal',
+    target: { panel: 'people' },
+  };
+}

@@ -87,7 +87,14 @@ export function trayMenu(input: TrayMenuInput): TrayMenuItem[] {
     runItem('action:config.apply', 'Apply configuration', 'config.apply', status, actions),
     { type: 'separator' },
     plainItem('copy-token', 'Copy registration token', ready, { kind: 'copy-token' }),
-    plainItem('invite', 'Invite someone…', ready, { kind: 'navigate', target: { panel: 'tokens' } }),
+    plainItem('invite', 'Invite someone…', ready, {
+      kind: 'navigate',
+      target: { panel: 'people', focus: 'invite' },
+    }),
+    plainItem('reset-password', 'Reset a password…', ready, {
+      kind: 'navigate',
+      target: { panel: 'people', focus: 'reset-password' },
+    }),
     { type: 'separator' },
     plainItem('open-dashboard', 'Open dashboard', true, { kind: 'navigate', target: { panel: 'dashboard' } }),
     plainItem('open-logs', 'Open logs', ready, { kind: 'navigate', target: logsTarget(actions) }),

@@ -19,4 +19,20 @@ export const inviteInvoke = {
   /** The runbook's joining block for this server, WITHOUT the token (it goes through a side channel). */
   'invite.copyInstructions': call(empty, z.object({ copied: z.boolean() })),
   'invite.revoke': call(z.object({ id }).strict(), z.object({ revoked: z.boolean() })),
+  /** Revokes every invite the app issued that nobody has used yet, in one go. */
+  'invite.revokeUnused': call(empty, z.object({ revoked: z.number().int() })),
+  /** `matrix_tuwunel_config_auto_join_rooms` of vars.yml on the deploy host: where a new user lands. */
+  'invite.autoJoinRooms': call(
+    empty,
+    z.object({ rooms: z.array(z.string()).nullable(), problem: z.string().nullable() }),
+  ),
+} as const;
+
+export const inviteEvents = {
+  /** An invite the app issued was used up (by `joined`, as far as the admin room tells) or expired. */
+  'invite.ended': z.object({
+    hint: z.string(),
+    state: z.enum(['used', 'expired']),
+    joined: z.array(z.string()),
+  }),
 } as const;

@@ -2,13 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MatrixRequestFailed } from '../../../src-main/core/matrix/admin-room';
+import { InviteHistory } from '../../../src-main/core/matrix/invite-history';
+import { InviteClient, InviteService } from '../../../src-main/core/matrix/invites';
 import { PeopleClient, PeopleRefused } from '../../../src-main/core/matrix/people';
 import { type Profile, profileSchema } from '../../../src-main/core/profile/schema';
 import { AuditLog } from '../../../src-main/core/runbook/audit';
+import { ClipboardGuard } from '../../../src-main/core/token/clipboard';
 import { startLab } from '../../lab/lab';
 import { MatrixClientError } from '../../lab/matrix-client';
 import type { Lab } from '../../lab/types';
 import { MemorySecrets } from '../../unit/core/runbook/test-profile';
+import { RecordingClipboard } from '../../unit/core/token/recording-clipboard';
 
 /**
  * People against the lab's Tuwunel (issue 16): at 1.7.0 through the admin room (`users list-users`,
@@ -186,6 +190,63 @@ export function peopleSuite(version: '1.7.0' | '1.9.0'): void {
         }
       },
     );
+
+    it('follows an invite from issue to "joined": register through the client API, then it is used, by whom', async () => {
+      const clipboard = new RecordingClipboard();
+      const history = new InviteHistory(join(dataDir, 'invites', 'lab.json'));
+      const inviteClient = new InviteClient({ profile, secrets, history, replyTimeoutMs: 15_000 });
+      const invites = new InviteService({
+        client: inviteClient,
+        guard: new ClipboardGuard(clipboard),
+        profile: () => profile,
+        clearDelaySeconds: () => null,
+      });
+      const created = await invites.create({ uses: 1, expires: '7d' });
+      const token = clipboard.content;
+      expect(token).toMatch(/^[A-Za-z0-9]{16}$/);
+      // The second clipboard payload: the joining instructions, without the token.
+      await invites.copyInstructions();
+      expect(clipboard.content).toContain(
+        'When prompted for a registration token, enter the one you were sent separately.',
+      );
+      expect(clipboard.content).not.toContain(token);
+      const spare = await invites.create({ uses: 1, expires: '7d' });
+
+      const pending = await invites.list();
+      expect(pending.find((i) => i.id === created.invite.id)).toMatchObject({ state: 'pending', joined: [] });
+      expect(await inviteClient.follow()).toEqual([]);
+
+      const nana = await lab.client.register({
+        username: 'nana',
+        password: PASSWORD,
+        token,
+        deviceName: 'iPad',
+      });
+      expect(nana.userId).toBe('@nana:lab.test');
+      const ended = await inviteClient.follow();
+      expect(ended).toEqual([
+        { ref: expect.any(String), hint: created.invite.hint, state: 'used', joined: ['@nana:lab.test'] },
+      ]);
+      const listed = await invites.list();
+      expect(listed.find((i) => i.hint === created.invite.hint && i.state === 'used')).toMatchObject({
+        joined: ['@nana:lab.test'],
+        endedAt: expect.any(Number),
+      });
+      // Revoke every unused invite in one go: the spare one; the used one is not touched.
+      expect(await invites.revokeUnused()).toEqual({ revoked: 1 });
+      const after = await invites.list();
+      expect(after.find((i) => i.hint === spare.invite.hint)).toMatchObject({ state: 'revoked' });
+      expect(after.filter((i) => i.state === 'pending' && i.issuedAt !== null)).toEqual([]);
+      const history2 = JSON.stringify(await history.read());
+      expect(history2).not.toContain(token);
+
+      // An invite nobody used before it ran out is expired, not used.
+      const short = await invites.create({ uses: 1, expires: '1m' });
+      const later = new InviteClient({ profile, secrets, history, now: () => Date.now() + 120_000 });
+      expect(await later.follow()).toEqual([
+        { ref: expect.any(String), hint: short.invite.hint, state: 'expired', joined: [] },
+      ]);
+    });
 
     it('an unknown admin token is a sentence with a next step', async () => {
       const other = new MemorySecrets();

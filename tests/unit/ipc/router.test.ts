@@ -100,6 +100,14 @@ describe('the router before any profile', () => {
       'secrets.set': { kind: 'vault-password', host: null, value: 'v' },
       'secrets.delete': { kind: 'vault-password', host: null },
       'matrix.login': { userId: 'admin', password: 'p' },
+      'people.list': { from: 0, limit: 50, search: '' },
+      'people.show': { user: 'mum' },
+      'people.devices': { user: 'mum' },
+      'people.signOut': { user: 'mum', deviceId: null },
+      'people.deactivate': { user: 'mum', leaveRooms: true, erase: false },
+      'people.setAdmin': { user: 'mum', admin: true },
+      'people.resetPassword': { user: 'mum', signOut: false, password: null },
+      'people.sendNotice': { text: 'The server restarts at 21:00.' },
     };
     for (const channel of needsProfile) {
       const r = await router.handle(channel, samples[channel] ?? {});

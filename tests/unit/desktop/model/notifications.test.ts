@@ -5,6 +5,7 @@ import {
   BODY_MAX,
   commandErrorNotification,
   type DesktopNotification,
+  inviteEndedNotification,
   runNotification,
   shouldShow,
   TITLE_MAX,
@@ -186,5 +187,23 @@ describe('feedback and the notifications setting', () => {
     ]);
     expect([shouldShow(alert, on), shouldShow(run, on)]).toEqual([true, true]);
     expect(shouldShow(alert, null)).toBe(true);
+  });
+});
+
+describe('invite notifications', () => {
+  it('says who joined with which invite, and opens the People panel', () => {
+    expect(inviteEndedNotification({ hint: 'ab12…', state: 'used', joined: ['@alice:example.org'] })).toEqual(
+      {
+        kind: 'alert',
+        title: '@alice:example.org joined',
+        body: 'They registered with the invite ab12…. Say hello, or add them to the family room.',
+        urgency: 'normal',
+        target: { panel: 'people' },
+      },
+    );
+    expect(inviteEndedNotification({ hint: 'ab12…', state: 'used', joined: [] })?.title).toBe(
+      'An invite was used',
+    );
+    expect(inviteEndedNotification({ hint: 'ab12…', state: 'expired', joined: [] })).toBeNull();
   });
 });

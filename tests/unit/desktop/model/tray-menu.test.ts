@@ -102,6 +102,7 @@ describe('tray menu', () => {
       'Apply configuration…',
       'Copy registration token',
       'Invite someone…',
+      'Reset a password…',
       'Open dashboard',
       'Open logs',
       'Quit Homeserver Tray',
@@ -111,7 +112,14 @@ describe('tray menu', () => {
       confirm: true,
       command: { kind: 'run', actionId: 'stack.stop', title: 'Stop the stack (maintenance)' },
     });
-    expect(item(items, 'invite').confirm).toBe(false);
+    expect(item(items, 'invite')).toMatchObject({
+      confirm: false,
+      command: { kind: 'navigate', target: { panel: 'people', focus: 'invite' } },
+    });
+    expect(item(items, 'reset-password')).toMatchObject({
+      confirm: false,
+      command: { kind: 'navigate', target: { panel: 'people', focus: 'reset-password' } },
+    });
     expect(item(items, 'copy-token').command).toEqual({ kind: 'copy-token' });
     expect(item(items, 'quit').command).toEqual({ kind: 'quit' });
     expect(item(items, 'open-logs').command).toEqual({

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { replaceFileAtomically } from '../lib/atomic-file';
+import { INVITE_STATES, type InviteState } from '../vocab';
+
+/**
+ * What became of each invite the app issued, kept in the data folder so the window, the tray and the CLI tell
+ * the same story: pending, used (and by whom), expired, revoked. It never holds a token: an invite is known by a
+ * hash of its token (`ref`, which cannot lead back to it) and the first four characters (`hint`).
+ */
+
+export { INVITE_STATES, type InviteState };
+
+const entrySchema = z.object({
+  ref: z.string().regex(/^[0-9a-f]{24}$/),
+  hint: z.string().max(8),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int().nullable(),
+  usesAllowed: z.number().int().positive().nullable(),
+  state: z.enum(INVITE_STATES),
+  endedAt: z.number().int().nullable(),
+  /** Who registered with it, from the admin room's `New user "@u:s" registered …` notices. */
+  joined: z.array(z.string().max(300)).max(1000),
+});
+export type InviteHistoryEntry = z.infer<typeof entrySchema>;
+
+const fileSchema = z.object({ invites: z.array(entrySchema).max(10_000) });
+
+/** Ended invites kept for the panel's history; older ones are dropped. */
+const KEEP_ENDED = 100;
+
+export function inviteRef(token: string): string {
+  return createHash('sha256').update(`homeserver-tray invite ${token}`).digest('hex').slice(0, 24);
+}
+
+export class InviteHistory {
+  constructor(readonly path: string) {}
+
+  async read(): Promise<InviteHistoryEntry[]> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch {
+      return [];
+    }
+    try {
+      const parsed = fileSchema.safeParse(JSON.parse(text));
+      return parsed.success ? parsed.data.invites : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Reads, changes and writes the history (the change returns the new list). */
+  async update(change: (all: InviteHistoryEntry[]) => InviteHistoryEntry[]): Promise<InviteHistoryEntry[]> {
+    const next = change(await this.read());
+    const pending = next.filter((e) => e.state === 'pending');
+    const ended = next
+      .filter((e) => e.state !== 'pending')
+      .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
+      .slice(0, KEEP_ENDED);
+    const kept = [...pending, ...ended].sort((a, b) => b.issuedAt - a.issuedAt);
+    await mkdir(dirname(this.path), { recursive: true });
+    await replaceFileAtomically(this.path, `${JSON.stringify({ invites: kept }, null, 1)}\n`);
+    return kept;
+  }
+
+  async add(entry: InviteHistoryEntry): Promise<void> {
+    await this.update((all) => [...all.filter((e) => e.ref !== entry.ref), entry]);
+  }
+
+  async end(
+    ref: string,
+    state: Exclude<InviteState, 'pending'>,
+    at: number,
+    joined: string[] = [],
+  ): Promise<void> {
+    await this.update((all) =>
+      all.map((e) => (e.ref === ref && e.state === 'pending' ? { ...e, state, endedAt: at, joined } : e)),
+    );
+  }
+}
