@@ -446,8 +446,8 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     },
 
     people: {
-      list: async (from: number, limit: number, search: string) => {
-        const page = await requireCore().peopleClient.listUsers({ from, limit, search });
+      list: async (from: number, limit: number, search: string, devices: boolean) => {
+        const page = await requireCore().peopleClient.listUsers({ from, limit, search, devices });
         return { ...page, users: page.users.map(userView) };
       },
       show: async (user: string) => {

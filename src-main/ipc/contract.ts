@@ -37,6 +37,7 @@ import { clipboardEvents, tokenEvents, tokenInvoke } from './contract/token';
 
 export * from '../app/views/common-schema';
 export { paramRules } from '../app/views/param-rules';
+export * from '../app/views/people-schema';
 export * from '../app/views/profile-schema';
 export * from '../app/views/run-schema';
 export * from '../app/views/secret-schema';

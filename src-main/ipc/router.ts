@@ -94,7 +94,7 @@ export function createRouter(app: AppService, options: RouterOptions = {}): Rout
     'invite.revokeUnused': () => app.invite.revokeUnused(),
     'invite.autoJoinRooms': () => app.invite.autoJoinRooms(),
 
-    'people.list': ({ from, limit, search }) => app.people.list(from, limit, search),
+    'people.list': ({ from, limit, search, devices }) => app.people.list(from, limit, search, devices),
     'people.show': ({ user }) => app.people.show(user),
     'people.devices': ({ user }) => app.people.devices(user),
     'people.signOut': ({ user, deviceId }) => app.people.signOut(user, deviceId),

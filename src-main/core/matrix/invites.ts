@@ -577,7 +577,7 @@ export class InviteService {
 
   constructor(private readonly options: InviteServiceOptions) {}
 
-  private info(t: InviteToken, issued?: InviteHistoryEntry): InviteInfo {
+  private info(t: InviteToken, issuedAt: number | null): InviteInfo {
     const id = createHmac('sha256', this.key).update(t.token).digest('hex').slice(0, 24);
     this.known.set(id, t.token);
     return {
@@ -590,7 +590,7 @@ export class InviteService {
       source: t.source,
       state: 'pending',
       joined: [],
-      issuedAt: issued?.issuedAt ?? null,
+      issuedAt,
       endedAt: null,
     };
   }
@@ -599,8 +599,9 @@ export class InviteService {
   async create(
     options: { uses?: number; expires?: string | null } = {},
   ): Promise<{ invite: InviteInfo } & CopyResult> {
+    const issuedAt = Date.now();
     const token = await this.options.client.create(options);
-    const invite = this.info(token);
+    const invite = this.info(token, issuedAt);
     const copied = await this.options.guard.copy(
       token.token,
       'invite-token',
@@ -619,7 +620,7 @@ export class InviteService {
     const history = await this.options.client.history();
     const byRef = new Map(history.map((e) => [e.ref, e]));
     this.known.clear();
-    const live = tokens.map((t) => this.info(t, byRef.get(inviteRef(t.token))));
+    const live = tokens.map((t) => this.info(t, byRef.get(inviteRef(t.token))?.issuedAt ?? null));
     const ended = history
       .filter((e) => e.state !== 'pending')
       .map(

@@ -3,6 +3,7 @@ import type { Api } from '../../../src-main/ipc/contract';
 import type { ActionsSlice } from './actions-slice';
 import type { AppSlice } from './app-slice';
 import type { LogsSlice } from './logs-slice';
+import type { PeopleSlice } from './people-slice';
 import type { RunsSlice } from './runs-slice';
 import type { SettingsSlice } from './settings-slice';
 import type { StatusSlice } from './status-slice';
@@ -14,6 +15,7 @@ export type AppState = AppSlice &
   RunsSlice &
   LogsSlice &
   TokensSlice &
+  PeopleSlice &
   SettingsSlice;
 
 export interface StoreDeps {

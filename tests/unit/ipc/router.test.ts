@@ -100,7 +100,7 @@ describe('the router before any profile', () => {
       'secrets.set': { kind: 'vault-password', host: null, value: 'v' },
       'secrets.delete': { kind: 'vault-password', host: null },
       'matrix.login': { userId: 'admin', password: 'p' },
-      'people.list': { from: 0, limit: 50, search: '' },
+      'people.list': { from: 0, limit: 50, search: '', devices: true },
       'people.show': { user: 'mum' },
       'people.devices': { user: 'mum' },
       'people.signOut': { user: 'mum', deviceId: null },
