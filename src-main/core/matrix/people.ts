@@ -35,8 +35,8 @@ import {
 
 /** `send_server_notice` came with Tuwunel 1.8.2 (src/api/client/admin/server_notice). */
 export const SERVER_NOTICE_SINCE = '1.8.2';
-/** The most users one page holds; the window asks for 50 at a time. */
-export const MAX_PAGE = 200;
+/** The most users one page holds (one request through the admin API; the window asks for 1,000 at a time). */
+export const MAX_PAGE = 1000;
 const NOTICE_MAX = 4000;
 
 export type PeopleRoute = 'admin-api' | 'admin-room';

@@ -9,7 +9,7 @@ export const peopleInvoke = {
     z
       .object({
         from: z.number().int().min(0).max(1_000_000),
-        limit: z.number().int().min(1).max(200),
+        limit: z.number().int().min(1).max(1000),
         search: z.string().max(200),
         /** Count each listed user's devices (one request per user through the admin API). */
         devices: z.boolean(),

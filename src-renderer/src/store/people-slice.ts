@@ -9,12 +9,13 @@ import type {
 import { call } from './call';
 import type { SliceCreator } from './types';
 
+/** Users asked for at a time: a family server is one answer, a server with 1,000 people two. */
+export const PEOPLE_PAGE = 1000;
 /**
- * The first page comes with each user's device count (one request per user on the server's side); the rest
- * come 200 at a time without, so a server with 1,000 people is six answers, each shown as it comes.
+ * Device counts cost one request per user on the server's side: they come after the list, for the first
+ * users of it (every user's devices are in their details).
  */
-export const FIRST_PAGE = 50;
-export const PEOPLE_PAGE = 200;
+export const COUNTED_DEVICES = 50;
 
 /**
  * The People panel's state: the local users (all pages, shown as they come), the selected user's details,
@@ -67,9 +68,8 @@ export const createPeopleSlice: SliceCreator<PeopleSlice> =
       const users: UserSummaryView[] = [];
       for (let from: number | null = 0; from !== null; ) {
         const start: number = from;
-        const first = start === 0;
         const r: Result<UserPageView> = await call(() =>
-          api.people.list({ from: start, limit: first ? FIRST_PAGE : PEOPLE_PAGE, search, devices: first }),
+          api.people.list({ from: start, limit: PEOPLE_PAGE, search, devices: false }),
         );
         // A newer search started meanwhile: its answer is the one to show.
         if (seq !== loadSeq) return;
@@ -91,6 +91,21 @@ export const createPeopleSlice: SliceCreator<PeopleSlice> =
         });
         from = r.value.nextFrom;
       }
+      // The admin room has no device counts to give (and would be asked everything again).
+      if (get().people.route !== 'admin-api') return;
+      const counted = await call(() =>
+        api.people.list({ from: 0, limit: COUNTED_DEVICES, search, devices: true }),
+      );
+      if (seq !== loadSeq || !counted.ok) return;
+      const byId = new Map(counted.value.users.map((u) => [u.userId, u.deviceCount]));
+      set({
+        people: {
+          ...get().people,
+          users: get().people.users.map((u) =>
+            byId.has(u.userId) ? { ...u, deviceCount: byId.get(u.userId) ?? null } : u,
+          ),
+        },
+      });
     },
 
     async selectUser(userId) {
