@@ -5,10 +5,9 @@ import { Dialog } from '../components/dialog';
 import { ErrorText } from '../components/error-text';
 import { VirtualList } from '../components/virtual-list';
 import { dateTime } from '../lib/format';
+import { RESTART_NOTICE } from '../lib/notice-text';
 import { useApp } from '../store/store';
 
-/** The ready text a maintenance stop or a config apply offers (issue 16.5). */
-export const RESTART_NOTICE = 'The server restarts at 21:00 for about five minutes.';
 const ROW_HEIGHT = 34;
 
 function yesNo(v: boolean | null): string {
@@ -481,10 +480,19 @@ function InviteLifecycle() {
 
 function TellEveryone() {
   const send = useApp((s) => s.sendNotice);
+  const focus = useApp((s) => s.focus?.focus);
   const [text, setText] = useState(RESTART_NOTICE);
   const textId = useId();
+  const ref = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (focus === 'notice') ref.current?.focus();
+  }, [focus]);
   return (
-    <section className="card" aria-labelledby="people-notice-title">
+    <section
+      className="card"
+      aria-labelledby="people-notice-title"
+      data-focused={focus === 'notice' ? 'true' : undefined}
+    >
       <h2 id="people-notice-title">Tell everyone</h2>
       <p className="muted">
         A server notice to every local user (Tuwunel 1.8.2 on): it shows as a message from the server in their
