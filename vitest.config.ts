@@ -1,28 +1,60 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+import { SlowestFirst } from './tests/support/sequencer';
+import { SWEEP_MODE } from './tests/support/sweep';
+
+/**
+ * Test files run in parallel, one more worker than the machine has cores: the lab's files spend much
+ * of their time waiting on sshd, ansible, git and the runbook's timers, so a spare worker keeps the
+ * cores busy. HST_WORKERS sets the number (1 runs one file at a time).
+ */
+function workers(value: string | undefined): number {
+  if (value === undefined || value === '') return availableParallelism() + 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`HST_WORKERS is ${JSON.stringify(value)}; give a whole number ≥ 1.`);
+  return n;
+}
 
 /** Every project: an unhandled rejection or uncaught exception fails the test that left it. */
 const FAIL_ON_UNHANDLED = 'tests/support/fail-on-unhandled.ts';
 
 export default defineConfig({
+  // Vitest records each file's duration here and SlowestFirst orders by it: one record per sweep mode
+  // (after a fast run the full run's slowest files would look quick), kept in the checkout rather than
+  // in node_modules, which several checkouts of the repo may share.
+  cacheDir: `test-results/vitest-${SWEEP_MODE}`,
   test: {
+    maxWorkers: workers(process.env.HST_WORKERS),
+    sequence: { sequencer: SlowestFirst },
     projects: [
       {
         test: {
           name: 'unit',
+          // One module graph per worker, not per file: these files keep no state between them, and loading
+          // it once halves their CPU time. The electron, integration and e2e files stay one per process
+          // (the Electron stand-in and keytar's D-Bus connection are per process).
+          isolate: false,
           setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          // A guard against a hang, not a speed check: many unit tests start real bash, git and node, which
+          // beside other test files on a busy 2-core machine take seconds, not milliseconds.
+          testTimeout: 30_000,
         },
       },
       {
         plugins: [react()],
         test: {
           name: 'renderer',
-          setupFiles: [FAIL_ON_UNHANDLED],
+          isolate: false,
+          setupFiles: [FAIL_ON_UNHANDLED, 'tests/renderer/setup.ts'],
           include: ['tests/renderer/**/*.test.tsx'],
           environment: 'happy-dom',
+          // A whole window rendered and clicked through: seconds, not milliseconds, on a busy machine.
+          testTimeout: 30_000,
         },
       },
       {
@@ -62,13 +94,26 @@ export default defineConfig({
           name: 'electron',
           setupFiles: [FAIL_ON_UNHANDLED],
           include: ['tests/electron/**/*.test.ts'],
+          // main.ts and the built bundle are booted against the lab: out/ must be built, steps take seconds.
+          globalSetup: ['tests/electron/global-setup.ts'],
           environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],
     coverage: {
       provider: 'v8',
-      include: ['src-main/core/**', 'src-main/app/**', 'src-main/ipc/**'],
+      include: [
+        'src-main/core/**',
+        'src-main/app/**',
+        'src-main/ipc/**',
+        // The Electron side, run by the electron project against the stand-in (`npm run test:electron`
+        // reports it alone, into coverage/electron, and holds each file to 85 %).
+        'src-main/desktop/main.ts',
+        'src-main/desktop/preload.ts',
+        'src-main/desktop/electron/**',
+      ],
       reporter: ['text-summary', 'text'],
     },
   },

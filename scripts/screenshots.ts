@@ -163,9 +163,9 @@ async function panels(browser: Browser, desktop: DesktopUnderTest, scheme: Schem
   await openPanel(page, 'Actions');
   await shoot(page, 'actions', scheme);
 
-  const card = page.getByRole('article', { name: 'Make a user server admin', exact: true });
-  await card.getByLabel('User ID', { exact: true }).fill('@bob:elsewhere');
-  await card.getByLabel('User ID', { exact: true }).blur();
+  const card = page.getByRole('article', { name: 'Make someone a server admin', exact: true });
+  await card.getByLabel('Their Matrix ID', { exact: true }).fill('@bob:elsewhere');
+  await card.getByLabel('Their Matrix ID', { exact: true }).blur();
   await card.getByText('Details').click();
   await card.scrollIntoViewIfNeeded();
   await shoot(page, 'actions-validation', scheme);
@@ -247,7 +247,7 @@ async function stackStopped(
   page: Page,
   scheme: Scheme,
 ): Promise<void> {
-  await runAction(page, 'Stop the stack (maintenance)');
+  await runAction(page, 'Stop everything for maintenance');
   await runOutcome(page);
   await closeRunPanel(page);
   await openPanel(page, 'Dashboard');
@@ -257,7 +257,7 @@ async function stackStopped(
   await shootTray(browser, desktop, 'tray-maintenance', scheme);
   await page
     .getByRole('status', { name: 'Maintenance' })
-    .getByRole('button', { name: 'Start the stack' })
+    .getByRole('button', { name: 'Start all services' })
     .click();
   await runOutcome(page);
   await closeRunPanel(page);

@@ -1,21 +1,92 @@
-// `npm test`: typecheck, lint, then every suite (unit, integration, e2e) with coverage of
-// src-main/core and src-main/ipc. Stops at the first step that fails.
-import { spawnSync } from 'node:child_process';
+// `npm test`: the full proof. The build, then side by side the typechecks, lint and every suite (unit,
+// renderer, electron stand-in, integration against the lab, e2e in Chromium) with line coverage of
+// src-main/core and src-main/ipc and every property sweep at its full count.
+// `npm run test:fast` (`--fast`): the build, then side by side the typechecks, lint and the unit, renderer
+// and electron (stand-in) suites, without coverage or the lab, the sweeps at a twentieth of their cases
+// (HST_SWEEP=fast, tests/support/sweep.ts).
+// Further arguments go to vitest. The checks print when the suites are done; it fails if anything failed.
+import { spawn } from 'node:child_process';
 
-const steps = [
-  ['typecheck (main, tests)', 'npx', ['tsc', '-p', 'tsconfig.json']],
-  ['typecheck (renderer)', 'npx', ['tsc', '-p', 'tsconfig.web.json']],
-  ['typecheck (renderer tests)', 'npx', ['tsc', '-p', 'tests/renderer/tsconfig.json']],
+const fast = process.argv[2] === '--fast';
+const vitestArgs = process.argv.slice(fast ? 3 : 2);
+
+// The security tests (unit) read the bundles in out/, the e2e suite loads the built renderer, the
+// packaging test packs out/: they must be this code's.
+const build = ['build', 'npx', ['electron-vite', 'build']];
+
+// Incremental: tsc keeps what it learnt in test-results/tsc and checks again only what changed since.
+const typecheck = (name, project, info) => [
+  `typecheck (${name})`,
+  'npx',
+  ['tsc', '-p', project, '--incremental', '--tsBuildInfoFile', `test-results/tsc/${info}.tsbuildinfo`],
+];
+const checks = [
+  typecheck('main, tests', 'tsconfig.json', 'main'),
+  typecheck('renderer', 'tsconfig.web.json', 'renderer'),
+  typecheck('renderer tests', 'tests/renderer/tsconfig.json', 'renderer-tests'),
   ['lint', 'npx', ['biome', 'check', '.']],
-  ['build', 'npx', ['electron-vite', 'build']],
-  ['suites', 'npx', ['vitest', 'run', '--coverage', ...process.argv.slice(2)]],
 ];
 
-for (const [name, cmd, args] of steps) {
-  console.log(`\n▶ ${name}`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit' });
-  if (r.status !== 0) {
-    console.error(`✗ ${name} failed (exit ${r.status ?? r.signal}).`);
-    process.exit(r.status || 1);
-  }
+const suites = fast
+  ? [
+      'suites (unit, renderer, electron; fast sweeps, no coverage)',
+      'npx',
+      ['vitest', 'run', '--project', 'unit', '--project', 'renderer', '--project', 'electron', ...vitestArgs],
+      { HST_SWEEP: 'fast' },
+    ]
+  : [
+      'suites (all, with coverage)',
+      'npx',
+      ['vitest', 'run', '--coverage', ...vitestArgs],
+      { HST_SWEEP: 'full' },
+    ];
+
+const started = performance.now();
+const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
+/** Runs a step with its output kept, to print it in one piece later. Resolves to its report. */
+function captured([name, cmd, args]) {
+  const since = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '1' },
+    });
+    const chunks = [];
+    child.stdout.on('data', (c) => chunks.push(c));
+    child.stderr.on('data', (c) => chunks.push(c));
+    child.on('error', (error) => chunks.push(Buffer.from(`${error.message}\n`)));
+    child.on('close', (code, signal) => {
+      const ok = code === 0;
+      const output = Buffer.concat(chunks).toString('utf8').trimEnd();
+      const head = `${ok ? '✓' : '✗'} ${name} (${seconds(since)})`;
+      resolve({ ok, text: ok ? head : `${head}\n${output}\n✗ ${name} failed (exit ${code ?? signal}).` });
+    });
+  });
 }
+
+/** The suites print as they go: their progress is the point of watching them. */
+function streamed([name, cmd, args, env]) {
+  const since = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('error', (error) => console.error(error.message));
+    child.on('close', (code, signal) => {
+      const ok = code === 0;
+      resolve({
+        ok,
+        text: ok ? `✓ ${name} (${seconds(since)})` : `✗ ${name} failed (exit ${code ?? signal}).`,
+      });
+    });
+  });
+}
+
+const built = await captured(build);
+console.log(built.text);
+if (!built.ok) process.exit(1);
+console.log(`▶ ${[...checks.map(([name]) => name), suites[0]].join(', ')}: side by side\n`);
+const reports = await Promise.all([...checks.map(captured), streamed(suites)]);
+console.log(`\n${reports.map((r) => r.text).join('\n')}`);
+const ok = reports.every((r) => r.ok);
+console.log(`${ok ? '✓' : '✗'} ${fast ? 'npm run test:fast' : 'npm test'}: ${seconds(started)} in all`);
+process.exit(ok ? 0 : 1);

@@ -4,7 +4,12 @@ import type { DeviceInfo, UserSummary } from '../core/matrix/people';
 import { EXAMPLE_PROFILE_YAML } from '../core/profile/example';
 import { NoProfile, type ProfileDraft as StoredDraft } from '../core/profile/store';
 import { readAutoJoinRooms } from '../core/runbook/auto-join';
-import { TOKEN_ROLLBACK_ACTION, TOKEN_ROTATE_ACTION } from '../core/runbook/rotation-alerts';
+import {
+  rotatedTokenNotLive,
+  TOKEN_ROLLBACK_ACTION,
+  TOKEN_ROTATE_ACTION,
+} from '../core/runbook/rotation-alerts';
+import type { StickyAlert } from '../core/runbook/sticky-alerts';
 import { writeOnlySecretStore } from '../core/secrets/write-only';
 import type { Settings } from '../core/settings/schema';
 import type { Clipboard, ClipboardWhat } from '../core/token/clipboard';
@@ -26,7 +31,7 @@ import type { Plan } from './views/run-schema';
 import { runSummary } from './views/run-view';
 import type { SecretSlot } from './views/secret-schema';
 import type { StatusSnapshot } from './views/status-schema';
-import { statusView } from './views/status-view';
+import { STICKY_CHECK_PREFIX, statusView } from './views/status-view';
 
 /** What only the desktop shell has (Electron); tests and the E2E harness pass their own. */
 export interface AppPorts {
@@ -86,6 +91,20 @@ const inviteView = (i: CoreInviteInfo) => ({
   issuedAt: iso(i.issuedAt),
   endedAt: iso(i.endedAt),
 });
+
+/** A sticky alert as the notifications take alerts: "down", with its message (which ends with the fix). */
+function stickyAlertView(alert: StickyAlert): AlertView {
+  return {
+    kind: 'down',
+    check: {
+      id: `${STICKY_CHECK_PREFIX}${alert.id}`,
+      host: 'public',
+      title: alert.title,
+      detail: alert.message,
+    },
+    at: alert.raisedAt,
+  };
+}
 
 /**
  * The use cases the desktop fronts call: the window through the IPC router, the tray and the notifications
@@ -147,7 +166,7 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       profile: core.profile,
       profileId: selectedId,
       maintenance: core.maintenance.list(),
-      stickyAlerts: app.alerts.list(),
+      stickyAlerts: core.alerts.list(),
       busy: busy(core),
       presentedHostKey: (host) => presentedHostKey(core, host),
     });
@@ -182,6 +201,32 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       });
   }
 
+  function tellAlerts(alerts: readonly AlertView[]): void {
+    if (alerts.length === 0) return;
+    for (const l of alertListeners) {
+      try {
+        l(alerts);
+      } catch {
+        // Notifications are best effort.
+      }
+    }
+  }
+
+  /**
+   * A sticky alert that appears — raised by a run here, by another process (the CLI), or by recovery — is
+   * told once, as an alert of the policy's kind: the tray notifies at once ("matrix-tuwunel is stopped …
+   * retrying"), not a poll later. The ones standing when the profile is opened were told when they came.
+   */
+  function followStickyAlerts(core: Core): () => void {
+    let known = new Set(core.alerts.list().map((a) => a.id));
+    return core.alerts.subscribe((alerts) => {
+      const fresh = alerts.filter((a) => !known.has(a.id));
+      known = new Set(alerts.map((a) => a.id));
+      emitStatus(core);
+      tellAlerts(fresh.map(stickyAlertView));
+    });
+  }
+
   function attach(core: Core): () => void {
     const runs = new RunTracker(core, trackerOptions(core));
     tracker = runs;
@@ -190,15 +235,9 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       core.scheduler.subscribe((snapshot, alerts) => {
         emitStatus(core, snapshot);
         followInvites(core, following);
-        if (alerts.length === 0) return;
-        for (const l of alertListeners) {
-          try {
-            l(alerts);
-          } catch {
-            // Notifications are best effort.
-          }
-        }
+        tellAlerts(alerts);
       }),
+      followStickyAlerts(core),
       core.token?.onRevealExpired(() => emit({ channel: 'token.revealExpired', payload: {} })) ?? (() => {}),
       core.clipboard?.onCleared((e) => emit({ channel: 'clipboard.cleared', payload: e })) ?? (() => {}),
     ];
@@ -225,10 +264,6 @@ export function createAppService(app: AppHost, ports: AppPorts) {
   const offApp = [
     app.onCoreChanged((core) => void coreChanged(core).catch(() => {})),
     app.settings.subscribe((s) => emit({ channel: 'settings.changed', payload: s })),
-    app.alerts.subscribe(() => {
-      const core = app.core();
-      if (core) emitStatus(core);
-    }),
   ];
   const initial = app.core();
   if (initial) detachCore = attach(initial);
@@ -236,13 +271,18 @@ export function createAppService(app: AppHost, ports: AppPorts) {
 
   const validate = (draft: ProfileDraft) => app.profiles.validate(draft);
 
+  /**
+   * Starts a run the window asked for. A disruptive one needs the confirmation this process issued with the
+   * plan the user accepted (actions.plan): good once, for exactly that action, those parameters and that
+   * plan. The window cannot claim a confirmation it was not given.
+   */
   async function startRun(
     core: Core,
     actionId: string,
     params: Record<string, unknown>,
-    confirmed: boolean,
+    confirmation: string | null,
   ): Promise<{ runId: string }> {
-    const handle = await core.runbook.start(actionId, params, { confirmed });
+    const handle = await core.runbook.start(actionId, params, { confirmation });
     return { runId: handle.id };
   }
 
@@ -352,9 +392,9 @@ export function createAppService(app: AppHost, ports: AppPorts) {
           start: async (confirmed) => ({ runId: (await prepared.start({ confirmed })).id }),
         };
       },
-      run: (actionId: string, params: Record<string, unknown>, confirmed: boolean) => {
+      run: (actionId: string, params: Record<string, unknown>, confirmation: string | null) => {
         refuseLogStream(actionId);
-        return startRun(requireCore(), actionId, params, confirmed);
+        return startRun(requireCore(), actionId, params, confirmation);
       },
     },
 
@@ -404,14 +444,21 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     },
 
     token: {
-      copy: async () => ({ clearsAt: iso((await needClipboard(requireCore().token).copy()).clearsAt) }),
+      // The token the vault holds, and whether Tuwunel accepts it yet (a rotation pushed but not applied).
+      copy: async () => {
+        const core = requireCore();
+        const copied = await needClipboard(core.token).copy();
+        return { clearsAt: iso(copied.clearsAt), notLive: await rotatedTokenNotLive(core.profile) };
+      },
       reveal: async () => {
         const r = await needClipboard(requireCore().token).reveal();
         return { token: r.token, hideAt: new Date(r.hideAt).toISOString() };
       },
-      // The Tokens panel's own dialog names the effect; the request is the confirmation.
-      rotate: (apply: boolean) => startRun(requireCore(), TOKEN_ROTATE_ACTION, { apply }, true),
-      rollback: (runId: string) => startRun(requireCore(), TOKEN_ROLLBACK_ACTION, { runId }, true),
+      // The Tokens panel's dialog shows the plan of token.rotate (actions.plan) and hands back its confirmation.
+      rotate: (apply: boolean, confirmation: string | null) =>
+        startRun(requireCore(), TOKEN_ROTATE_ACTION, { apply }, confirmation),
+      // Safe: it only puts back what a rotation that never left this computer changed.
+      rollback: (runId: string) => startRun(requireCore(), TOKEN_ROLLBACK_ACTION, { runId }, null),
     },
 
     invite: {

@@ -131,6 +131,6 @@ export class LineSplitter {
     this.droppedBytes = 0;
     this.droppedHigh = '';
     this.endsWithCr = false;
-    return dropped > 0 ? `${line} … [${dropped} bytes dropped]` : line;
+    return dropped > 0 ? `${line} … [${dropped} ${dropped === 1 ? 'byte' : 'bytes'} dropped]` : line;
   }
 }

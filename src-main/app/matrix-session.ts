@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { InvalidInput } from '../core/errors';
+import { AppError, InvalidInput } from '../core/errors';
 import { type ActLog, recordAct } from '../core/lib/acts';
 import { parseLocalUserId } from '../core/lib/grammar';
 import { MatrixRequestFailed } from '../core/matrix/admin-room';
@@ -9,6 +9,28 @@ import type { Profile } from '../core/profile/schema';
 import type { SecretStore } from '../core/secrets/types';
 
 const DEVICE_NAME = 'Homeserver Tray';
+
+/** The homeserver refused the admin's user and password (or could not sign them in). */
+export class LoginRefused extends AppError {
+  readonly code = 'LoginRefused';
+  readonly nextStep: string;
+  constructor(
+    readonly userId: string,
+    readonly status: number,
+    readonly errcode: string | null,
+    detail: string,
+  ) {
+    super(
+      `Signing in as ${userId} failed: the homeserver answered ${status}${errcode ? ` ${errcode}` : ''}${detail ? ` (${detail})` : ''}.`,
+    );
+    this.nextStep =
+      status === 403 || status === 401
+        ? 'Check the user ID and the password (they are those of the Matrix account, not of an SSH login), then sign in again.'
+        : status >= 500
+          ? 'Check that matrix-tuwunel is running, then sign in again.'
+          : 'Check the public URL in the profile, then sign in again.';
+  }
+}
 const TIMEOUT_MS = 15_000;
 
 function errcodeOf(body: string): { errcode: string | null; error: string } {
@@ -20,6 +42,16 @@ function errcodeOf(body: string): { errcode: string | null; error: string } {
     };
   } catch {
     return { errcode: null, error: '' };
+  }
+}
+
+/** A JSON object, or an empty one for anything else (a hostile or broken answer is no token, not a crash). */
+function jsonObject(body: string): { access_token?: unknown; user_id?: unknown } {
+  try {
+    const value: unknown = JSON.parse(body);
+    return value !== null && typeof value === 'object' ? value : {};
+  } catch {
+    return {};
   }
 }
 
@@ -74,13 +106,33 @@ async function login(
   });
   if (res.status !== 200) {
     const { errcode, error } = errcodeOf(res.body);
-    throw new MatrixRequestFailed(`Logging in as ${parsed.userId}`, res.status, errcode, error);
+    throw new LoginRefused(parsed.userId, res.status, errcode, error);
   }
-  const body = JSON.parse(res.body) as { access_token?: unknown; user_id?: unknown };
+  const body = jsonObject(res.body);
   if (typeof body.access_token !== 'string' || body.access_token === '')
-    throw new MatrixRequestFailed(`Logging in as ${parsed.userId}`, res.status, null, 'no access token');
+    throw new LoginRefused(parsed.userId, res.status, null, 'the answer held no access token');
   await secrets.set({ profile: profile.name, kind: 'matrix-admin-token' }, body.access_token);
   return { userId: typeof body.user_id === 'string' ? body.user_id : parsed.userId };
+}
+
+/**
+ * Revokes an access token on the homeserver (POST /logout). A token the server no longer knows is as good as
+ * revoked. Any other refusal is a MatrixRequestFailed.
+ */
+export async function revokeAccessToken(profile: Profile, token: string): Promise<void> {
+  const ca = await caOf(profile);
+  const res = await request({
+    method: 'POST',
+    url: `${profile.publicUrl}/_matrix/client/v3/logout`,
+    headers: { authorization: `Bearer ${token}` },
+    json: {},
+    timeoutMs: TIMEOUT_MS,
+    label: 'Logging out the admin session',
+    ...(ca ? { ca } : {}),
+  });
+  const { errcode, error } = errcodeOf(res.body);
+  if (res.status !== 200 && errcode !== 'M_UNKNOWN_TOKEN')
+    throw new MatrixRequestFailed('Logging out the admin session', res.status, errcode, error);
 }
 
 /** Revokes the stored access token on the homeserver, then forgets it. False when none was stored. */
@@ -112,20 +164,7 @@ async function logout(
   if (!stored) return { revoked: false };
   const token = stored.toString('utf8');
   stored.fill(0);
-  const ca = await caOf(profile);
-  const res = await request({
-    method: 'POST',
-    url: `${profile.publicUrl}/_matrix/client/v3/logout`,
-    headers: { authorization: `Bearer ${token}` },
-    json: {},
-    timeoutMs: TIMEOUT_MS,
-    label: 'Logging out the admin session',
-    ...(ca ? { ca } : {}),
-  });
-  const { errcode, error } = errcodeOf(res.body);
-  // A token the server no longer knows is as good as revoked: forget it all the same.
-  if (res.status !== 200 && errcode !== 'M_UNKNOWN_TOKEN')
-    throw new MatrixRequestFailed('Logging out the admin session', res.status, errcode, error);
+  await revokeAccessToken(profile, token);
   await secrets.delete(ref);
   return { revoked: true };
 }

@@ -1,5 +1,6 @@
 import type { RunRecord } from '../core/runbook/run-record';
 import { Batcher, LineSplitter } from './batcher';
+import { OutputRing } from './output-ring';
 import type { Core } from './session';
 import type { ErrorInfo } from './views/common-schema';
 import type { OutputChunk, RunState } from './views/run-schema';
@@ -22,8 +23,7 @@ export type RunEvent =
 
 interface RunOutput {
   seq: number;
-  chunks: OutputChunk[];
-  chars: number;
+  kept: OutputRing;
   pending: Batcher<OutputChunk>;
 }
 
@@ -91,9 +91,9 @@ export class RunTracker {
     });
   }
 
-  /** The (redacted) output of a run so far: its last MB. */
+  /** The (redacted) output of a run so far: its last MB, after a line saying how much fell off before it. */
   output(runId: string): OutputChunk[] {
-    return [...(this.outputs.get(runId)?.chunks ?? [])];
+    return this.outputs.get(runId)?.kept.chunks() ?? [];
   }
 
   /** Follows a logs.follow run as a stream of lines. */
@@ -122,8 +122,7 @@ export class RunTracker {
     if (!out) {
       out = {
         seq: 0,
-        chunks: [],
-        chars: 0,
+        kept: new OutputRing(MAX_OUTPUT_CHARS),
         pending: new Batcher(this.options.batchMs, (chunks) =>
           this.options.emit({ channel: 'run.output', payload: { runId, chunks } }),
         ),
@@ -131,11 +130,7 @@ export class RunTracker {
       this.outputs.set(runId, out);
     }
     const chunk: OutputChunk = { seq: out.seq++, stepId, stream, text };
-    out.chunks.push(chunk);
-    out.chars += text.length;
-    while (out.chars > MAX_OUTPUT_CHARS && out.chunks.length > 1) {
-      out.chars -= out.chunks.shift()?.text.length ?? 0;
-    }
+    out.kept.push(chunk);
     out.pending.push(chunk);
   }
 

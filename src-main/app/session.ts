@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError, InvalidInput, SecretStoreUnavailable } from '../core/errors';
@@ -15,8 +16,10 @@ import { type ProfileDraft, ProfileStore } from '../core/profile/store';
 import { AuditLog, auditedSecretStore } from '../core/runbook/audit';
 import { CATALOG } from '../core/runbook/catalog';
 import { connectMaintenance, MaintenanceStore } from '../core/runbook/maintenance';
+import { Recovery } from '../core/runbook/recovery';
+import { ActiveRuns } from '../core/runbook/run-record';
 import { Runbook } from '../core/runbook/runner';
-import { StickyAlerts } from '../core/runbook/sticky-alerts';
+import { type StickyAlert, StickyAlerts } from '../core/runbook/sticky-alerts';
 import { createTokenActions } from '../core/runbook/token-actions';
 import type { RunbookSettings } from '../core/runbook/types';
 import { createKeytarSecretStore } from '../core/secrets/keytar-store';
@@ -29,11 +32,14 @@ import { HostLocks } from '../core/ssh/host-lock';
 import { SshPool, type SshPoolOptions } from '../core/ssh/pool';
 import type { HttpGetter } from '../core/status/https-client';
 import { type SchedulerSettings, StatusScheduler, schedulerSettings } from '../core/status/scheduler';
+import type { StatusSource } from '../core/status/service';
 import { StatusService } from '../core/status/service';
+import type { CheckResult } from '../core/status/types';
 import { type Clipboard, ClipboardGuard } from '../core/token/clipboard';
 import { RegistrationTokenService } from '../core/token/token-service';
 import { readRegistrationToken } from '../core/vault/vault-file';
 import type { HostRole } from '../core/vocab';
+import { STICKY_CHECK_PREFIX } from './views/status-view';
 
 /**
  * The composition root: the one place that builds the core's services from a profile and wires them
@@ -54,7 +60,7 @@ export interface CoreOptions {
   clipboard?: Clipboard;
   /** Default: the settings file in dataDir. */
   settings?: SettingsStore;
-  /** Sticky alerts shared across profile switches (the app keeps one set). */
+  /** For tests: sticky alerts kept in memory (default: the profile's file in the data folder). */
   alerts?: StickyAlerts;
   now?: () => number;
   /** For tests and the benchmark: pool limits, and the ssh-agent socket (default SSH_AUTH_SOCK). */
@@ -81,7 +87,12 @@ export interface Core {
   readonly locks: HostLocks;
   readonly status: StatusService;
   readonly scheduler: StatusScheduler;
+  /** Maintenance mode and run windows, shared through the data folder with every process of this profile. */
   readonly maintenance: MaintenanceStore;
+  /** This profile's sticky alerts, shared the same way; they stay until the action that fixes them succeeds. */
+  readonly alerts: StickyAlerts;
+  /** What killed runs left: resolved at every status poll (the first one is at start-up). */
+  readonly recovery: Recovery;
   readonly audit: AuditLog;
   /** This profile's acts on secrets and trust, into the audit trail (the fronts record what the core cannot see). */
   readonly acts: ActLog;
@@ -135,6 +146,40 @@ class AuditedSshPool extends SshPool {
       },
       () => super.forgetHostKey(role),
     );
+  }
+}
+
+/**
+ * Where one profile's shared state lives: maintenance, sticky alerts and the records of runs in progress,
+ * keyed by the profile's uid (a rename keeps them; a second profile of the same name has its own).
+ */
+export function profileStateDir(dataDir: string, uid: string): string {
+  return join(dataDir, 'state', uid);
+}
+
+/** Sticky alerts as status checks, so every front that shows checks (the CLI's table, JSON and exit code) shows them. */
+function stickyCheck(alert: StickyAlert, checkedAt: string): CheckResult {
+  return {
+    id: `${STICKY_CHECK_PREFIX}${alert.id}`,
+    host: 'public',
+    group: 'alerts',
+    title: alert.title,
+    level: 'warn',
+    detail: alert.message,
+    since: alert.raisedAt,
+    checkedAt,
+    units: [],
+  };
+}
+
+/** Maintenance mode saved by an earlier version, under the profile's name: it moves to the uid's folder once. */
+function adoptLegacyMaintenance(dataDir: string, name: string, file: string): void {
+  const legacy = join(dataDir, 'maintenance', `${fileSafe(name)}.json`);
+  if (existsSync(file) || !existsSync(legacy)) return;
+  try {
+    renameSync(legacy, file);
+  } catch {
+    // Left where it was: maintenance mode starts off, and the status shows what is down.
   }
 }
 
@@ -212,9 +257,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...schedulerSettings(profile, status.polledHosts),
     intervalSeconds: settings.get().pollIntervalSeconds,
   };
-  const scheduler = new StatusScheduler(status, pollSettings);
-  const maintenance = new MaintenanceStore(join(dir, 'maintenance', `${fileSafe(profile.name)}.json`));
-  const disconnectMaintenance = connectMaintenance(maintenance, scheduler);
+  const stateDir = profileStateDir(dir, uid);
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const maintenanceFile = join(stateDir, 'maintenance.json');
+  adoptLegacyMaintenance(dir, profile.name, maintenanceFile);
+  const maintenance = new MaintenanceStore(maintenanceFile);
+  const alerts = options.alerts ?? new StickyAlerts(join(stateDir, 'alerts.json'));
+  const activeRuns = new ActiveRuns(join(stateDir, 'runs'));
+  const runbookSettings = (s = settings.get()): Partial<RunbookSettings> => ({
+    finallyRetryBudgetMs: s.startRetryMinutes * 60_000,
+    ...options.runbook,
+  });
   if (secretsMigration)
     await audit
       .append({
@@ -236,7 +289,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     secrets,
     now,
     acts,
-    history: new InviteHistory(join(dir, 'invites', `${fileSafe(profile.name)}.json`)),
+    history: new InviteHistory(join(stateDir, 'invites.json')),
   });
   const runbook = new Runbook({
     profile,
@@ -245,7 +298,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     secrets,
     audit,
     locks,
-    alerts: options.alerts ?? new StickyAlerts(),
+    alerts,
+    activeRuns,
     catalog: [...CATALOG, ...createTokenActions({ secrets })],
     server: async () =>
       probeServer({ profile, ca: profile.caFile ? await readFile(expandHome(profile.caFile)) : undefined }),
@@ -259,8 +313,43 @@ export async function createCore(options: CoreOptions): Promise<Core> {
           )
         : []),
     ],
-    ...(options.runbook ? { settings: options.runbook } : {}),
+    settings: runbookSettings(),
+    // A run from the command line starts from what a killed run left resolved, as a poll would.
+    beforeMutatingRun: () => recovery.run(),
   });
+  const recovery = new Recovery({
+    profile,
+    catalog: runbook.catalog,
+    maintenance,
+    alerts,
+    activeRuns,
+    locks,
+    exec: pool,
+    settings: () => ({
+      maintenanceReminderMs: settings.get().maintenanceReminderMinutes * 60_000,
+      unitCommandTimeoutMs: runbook.settings.unitCommandTimeoutMs,
+    }),
+    now,
+  });
+  // Each poll first resolves what killed runs left and picks up what other processes changed (maintenance,
+  // alerts), then looks at the hosts, then reads the shared state again: a window another process opened
+  // while the hosts were asked still covers what they answered, so its stop is maintenance, not DOWN.
+  const shared: StatusSource = {
+    async refresh(refreshOptions) {
+      await recovery.run(refreshOptions?.signal);
+      const outcome = await status.refresh(refreshOptions);
+      maintenance.reload();
+      alerts.reload();
+      const checkedAt = new Date(now()).toISOString();
+      return {
+        ...outcome,
+        results: [...outcome.results, ...alerts.list().map((a) => stickyCheck(a, checkedAt))],
+      };
+    },
+  };
+  // After the machine slept, the first poll goes over fresh connections (sleep breaks them silently).
+  const scheduler = new StatusScheduler(shared, pollSettings, { onWake: () => pool.reconnect() });
+  const disconnectMaintenance = connectMaintenance(maintenance, scheduler);
   const clipboard = options.clipboard ? new ClipboardGuard(options.clipboard, { now }) : null;
   const clearDelaySeconds = () => settings.get().clipboardClearSeconds;
   const token = clipboard
@@ -288,6 +377,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     : null;
   const stopFollowingSettings = settings.subscribe((s) => {
     pollSettings.intervalSeconds = s.pollIntervalSeconds;
+    Object.assign(runbook.settings, runbookSettings(s));
   });
 
   let closing: Promise<void> | null = null;
@@ -318,6 +408,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     status,
     scheduler,
     maintenance,
+    alerts,
+    recovery,
     audit,
     acts,
     runbook,
@@ -372,7 +464,6 @@ export interface AppHost {
   readonly dataDir: string;
   readonly profiles: ProfileStore;
   readonly settings: SettingsStore;
-  readonly alerts: StickyAlerts;
   /** The selected profile's core; null before start(), when no profile exists (onboarding), or when it could not be built. */
   core(): Core | null;
   /** Why the selected profile has no core (a broken profile file, an unreadable caFile); null otherwise. */
@@ -394,7 +485,6 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
   const secrets = options.secrets ?? createKeytarSecretStore();
   const profiles = new ProfileStore(dir);
   const settings = new SettingsStore(dir);
-  const alerts = new StickyAlerts();
   const listeners = new Set<(core: Core | null) => void>();
   let current: Core | null = null;
   let failure: ReturnType<AppHost['coreError']> = null;
@@ -417,7 +507,6 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
               dataDir: dir,
               secrets,
               settings,
-              alerts,
               ...(options.clipboard ? { clipboard: options.clipboard } : {}),
               ...(options.now ? { now: options.now } : {}),
             })
@@ -445,7 +534,6 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
     dataDir: dir,
     profiles,
     settings,
-    alerts,
     core: () => current,
     coreError: () => failure,
     onCoreChanged(listener) {

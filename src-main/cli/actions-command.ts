@@ -1,8 +1,7 @@
-import { InvalidInput } from '../core/errors';
 import type { ActionInfo, Runbook } from '../core/runbook/runner';
-import { parseArgs } from './args';
+import { parseArgs, UsageError } from './args';
 import { EXIT } from './exit-codes';
-import { CLI_NAME, type CliIo, printError } from './io';
+import { type CliIo, cliName, printError } from './io';
 
 interface JsonSchemaObject {
   properties?: Record<string, { default?: unknown }>;
@@ -23,7 +22,7 @@ export function paramsText(info: Pick<ActionInfo, 'params'>): string {
 }
 
 /** The catalog grouped as the window shows it: id, title, parameters. */
-export function formatActions(actions: ActionInfo[]): string {
+export function formatActions(actions: ActionInfo[], cli: string): string {
   const idWidth = Math.max(...actions.map((a) => a.id.length));
   const titleWidth = Math.max(...actions.map((a) => a.title.length + (a.readOnly ? 12 : 0)));
   const groups = [...new Set(actions.map((a) => a.group))];
@@ -35,7 +34,7 @@ export function formatActions(actions: ActionInfo[]): string {
       lines.push(`  ${a.id.padEnd(idWidth)}  ${title.padEnd(titleWidth)}  ${paramsText(a)}`.trimEnd());
     }
   }
-  return `${lines.join('\n')}\n\nParameters are passed as --param name=value. See what an action would do: ${CLI_NAME} run <id> --dry-run\n`;
+  return `${lines.join('\n')}\n\nParameters are passed as --param name=value. See what an action would do: ${cli} run <id> --dry-run\n`;
 }
 
 export async function actionsCommand(
@@ -45,9 +44,9 @@ export async function actionsCommand(
 ): Promise<number> {
   try {
     const { positional, flags } = parseArgs(args, { flags: ['json'] });
-    if (positional[0] !== undefined) throw new InvalidInput(positional[0], 'is not an argument of actions');
+    if (positional[0] !== undefined) throw new UsageError(positional[0], 'is not an argument of actions');
     const actions = deps.runbook.actions();
-    io.stdout(flags.has('json') ? `${JSON.stringify(actions)}\n` : formatActions(actions));
+    io.stdout(flags.has('json') ? `${JSON.stringify(actions)}\n` : formatActions(actions, cliName(io)));
     return EXIT.ok;
   } catch (e) {
     return printError(io, e);

@@ -1,4 +1,16 @@
-import { InvalidInput } from '../core/errors';
+import { AppError } from '../core/errors';
+
+/** The command line is not one the command takes: an unknown option, an argument too many or missing. */
+export class UsageError extends AppError {
+  readonly code = 'UsageError';
+  readonly nextStep = 'Run it with --help to see what it takes.';
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
 
 /** What a command accepts: flags without a value, options with one, options that may repeat. */
 export interface ArgSpec {
@@ -35,24 +47,24 @@ export function parseArgs(args: readonly string[], spec: ArgSpec): ParsedArgs {
     const inline = eq < 0 ? undefined : arg.slice(eq + 1);
     const takesValue = spec.options?.includes(name) || spec.repeatable?.includes(name);
     if (spec.flags?.includes(name)) {
-      if (inline !== undefined) throw new InvalidInput(`--${name}`, 'takes no value');
+      if (inline !== undefined) throw new UsageError(`--${name}`, 'takes no value');
       parsed.flags.add(name);
     } else if (takesValue) {
       const value = inline ?? args[++i];
-      if (value === undefined) throw new InvalidInput(`--${name}`, 'needs a value');
+      if (value === undefined) throw new UsageError(`--${name}`, 'needs a value');
       if (spec.repeatable?.includes(name))
         parsed.repeated.set(name, [...(parsed.repeated.get(name) ?? []), value]);
-      else if (parsed.options.has(name)) throw new InvalidInput(`--${name}`, 'is given twice');
+      else if (parsed.options.has(name)) throw new UsageError(`--${name}`, 'is given twice');
       else parsed.options.set(name, value);
     } else {
-      throw new InvalidInput(`--${name}`, 'is not an option of this command (see --help)');
+      throw new UsageError(`--${name}`, 'is not an option of this command (see --help)');
     }
   }
   return parsed;
 }
 
 /** Options of any command whose value is the next word: `--profile` never hides behind one of them. */
-const VALUED = new Set(['--param', '--host', '--uses', '--expires', '--search']);
+const VALUED = new Set(['--param', '--host', '--uses', '--expires', '--user', '--fingerprint', '--search']);
 
 /**
  * Takes the global `--profile FILE` out of argv, wherever it stands (`status --profile p.yaml` and
@@ -74,8 +86,8 @@ export function takeProfileOption(argv: readonly string[]): { profilePath: strin
     }
     if (arg === '--profile' || arg.startsWith('--profile=')) {
       const value = arg === '--profile' ? argv[++i] : arg.slice('--profile='.length);
-      if (!value) throw new InvalidInput('--profile', 'needs a file (a profile YAML)');
-      if (profilePath !== null) throw new InvalidInput('--profile', 'is given twice');
+      if (!value) throw new UsageError('--profile', 'needs a file (a profile YAML)');
+      if (profilePath !== null) throw new UsageError('--profile', 'is given twice');
       profilePath = value;
       continue;
     }
@@ -89,10 +101,17 @@ export function paramPairs(pairs: readonly string[]): Record<string, string> {
   const params: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new InvalidInput('--param', `"${pair}" is not key=value`);
+    if (eq <= 0) throw new UsageError('--param', `"${pair}" is not key=value`);
     const key = pair.slice(0, eq);
-    if (Object.hasOwn(params, key)) throw new InvalidInput('--param', `${key} is given twice`);
+    if (Object.hasOwn(params, key)) throw new UsageError('--param', `${key} is given twice`);
     params[key] = pair.slice(eq + 1);
   }
   return params;
+}
+
+/** A command that takes no positional arguments and no options of its own. */
+export function noArguments(args: string[], command: string): void {
+  const { positional } = parseArgs(args, {});
+  if (positional.length > 0)
+    throw new UsageError(command, `takes no arguments ("${positional[0]}" is one too many)`);
 }

@@ -2,9 +2,9 @@ import { HostKeyMismatch, InvalidInput } from '../core/errors';
 import { type HostRole, hostRoleSchema, type Profile, sha256FingerprintSchema } from '../core/profile/schema';
 import { knownHostsName } from '../core/ssh/known-hosts';
 import type { SshPool } from '../core/ssh/pool';
-import { parseArgs } from './args';
+import { parseArgs, UsageError } from './args';
 import { EXIT } from './exit-codes';
-import { CLI_NAME, type CliIo, confirm, printError } from './io';
+import { type CliIo, cliName, confirm, printError } from './io';
 
 /**
  * `hostkey trust <host> [--once] [--yes] [--fingerprint SHA256:…]` and `hostkey forget <host>`: the
@@ -21,11 +21,11 @@ export interface HostKeyDeps {
   knownHostsFile: string;
 }
 
-function hostArg(positional: string[], command: string): HostRole {
+function hostArg(positional: string[], command: string, cli: string): HostRole {
   if (positional.length !== 1)
-    throw new InvalidInput('host', `give one host: ${CLI_NAME} hostkey ${command} homeserver|deploy`);
+    throw new UsageError('host', `give one host: ${cli} hostkey ${command} homeserver|deploy`);
   const parsed = hostRoleSchema.safeParse(positional[0]);
-  if (!parsed.success) throw new InvalidInput('host', `must be homeserver or deploy, not "${positional[0]}"`);
+  if (!parsed.success) throw new UsageError('host', `must be homeserver or deploy, not "${positional[0]}"`);
   return parsed.data;
 }
 
@@ -48,7 +48,7 @@ export async function hostKeyTrustCommand(args: string[], deps: HostKeyDeps, io:
       flags: ['once', 'yes'],
       options: ['fingerprint'],
     });
-    const host = hostArg(positional, 'trust');
+    const host = hostArg(positional, 'trust', cliName(io));
     const expected = expectedFingerprint(options.get('fingerprint'));
     const scan = await deps.pool.scanHostKey(host);
     io.stdout(
@@ -116,7 +116,7 @@ export async function hostKeyTrustCommand(args: string[], deps: HostKeyDeps, io:
 export async function hostKeyForgetCommand(args: string[], deps: HostKeyDeps, io: CliIo): Promise<number> {
   try {
     const { positional } = parseArgs(args, {});
-    const host = hostArg(positional, 'forget');
+    const host = hostArg(positional, 'forget', cliName(io));
     const { removed, stillPinnedBy } = await deps.pool.forgetHostKey(host);
     io.stdout(
       removed > 0

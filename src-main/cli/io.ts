@@ -1,8 +1,9 @@
-import { describeError, HostKeyChanged, HostKeyUnknown } from '../core/errors';
+import { describeError, type ErrorInfo } from '../core/errors';
 import { exitCodeForError } from './exit-codes';
+import { cliNextStep } from './next-step';
 
-/** How the command line is invoked in hints (the package script runs src-main/cli/main.ts with tsx). */
-export const CLI_NAME = 'npm run cli --';
+/** How the installed command line is called; in a checkout it is `npm run cli --` (invocationName). */
+export const INSTALLED_NAME = 'homeserver-tray';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -11,26 +12,38 @@ export interface CliIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
   /** Aborts on Ctrl-C / SIGTERM: `status --watch` ends, a running action is cancelled (its finally steps still run). */
   stop?: AbortSignal;
+  /** How the user runs this command line, for the commands hints name (default INSTALLED_NAME). */
+  name?: string;
 }
 
-/** What to type next for a host key the pool refused. */
-export function hostKeyHint(error: unknown): string | null {
-  if (error instanceof HostKeyUnknown)
-    return `If the fingerprint is right, trust it with: ${CLI_NAME} hostkey trust ${error.host}`;
-  if (error instanceof HostKeyChanged)
-    return `Only after checking the new key on the machine's console: ${CLI_NAME} hostkey forget ${error.host}, then ${CLI_NAME} hostkey trust ${error.host}`;
-  return null;
+/**
+ * The command as the user typed it: `npm run cli --` when npm runs the package script (a checkout), else
+ * the installed `homeserver-tray`.
+ */
+export function invocationName(env: NodeJS.ProcessEnv): string {
+  return env.npm_lifecycle_event === 'cli' ? 'npm run cli --' : INSTALLED_NAME;
 }
 
-/** Prints a typed error as its sentence and next step (never a stack trace) and returns the exit code. */
-export function printError(io: Pick<CliIo, 'stderr'>, error: unknown): number {
-  const d = describeError(error);
-  const hint = hostKeyHint(error);
-  io.stderr(`${d.message}\n${d.nextStep}\n${hint ? `${hint}\n` : ''}`);
+/** The name hints use for this invocation. */
+export function cliName(io: Pick<CliIo, 'name'>): string {
+  return io.name ?? INSTALLED_NAME;
+}
+
+/** An error's sentence and its next step in the command line's words (never a stack trace). */
+export function errorText(io: Pick<CliIo, 'name'>, info: ErrorInfo): string {
+  return `${info.message}\n${cliNextStep(info, cliName(io))}\n`;
+}
+
+/** Prints a typed error as its sentence and next step and returns the exit code. */
+export function printError(io: Pick<CliIo, 'stderr' | 'name'>, error: unknown): number {
+  io.stderr(errorText(io, describeError(error)));
   return exitCodeForError(error);
 }
 
-/** Asks a yes/no question on the terminal; anything but y/yes is no. */
+/**
+ * Asks a yes/no question on the terminal; anything but y/yes is no, and so is Ctrl-C (the caller tells
+ * the two apart by `io.stop.aborted`).
+ */
 export function confirm(io: CliIo, question: string): Promise<boolean> {
   io.stderr(`${question} [y/N] `);
   return new Promise((resolve) => {
@@ -39,8 +52,9 @@ export function confirm(io: CliIo, question: string): Promise<boolean> {
     const finish = (answer: string) => {
       stdin.off('data', onData);
       stdin.off('end', onEnd);
+      io.stop?.removeEventListener('abort', onStop);
       stdin.pause();
-      resolve(/^y(es)?$/i.test(answer.trim()));
+      resolve(!io.stop?.aborted && /^y(es)?$/i.test(answer.trim()));
     };
     const onData = (chunk: Buffer | string) => {
       text += chunk.toString();
@@ -48,8 +62,14 @@ export function confirm(io: CliIo, question: string): Promise<boolean> {
       if (nl >= 0) finish(text.slice(0, nl));
     };
     const onEnd = () => finish(text);
+    const onStop = () => {
+      io.stderr('\n');
+      finish('');
+    };
+    if (io.stop?.aborted) return finish('');
     stdin.on('data', onData);
     stdin.on('end', onEnd);
+    io.stop?.addEventListener('abort', onStop, { once: true });
     stdin.resume();
   });
 }

@@ -1,7 +1,9 @@
+import { processIo } from './printer';
 import { runCli } from './run-cli';
 
 // Ctrl-C / SIGTERM end `status --watch` and cancel a running action (its finally steps still run); a
-// second Ctrl-C is left to Node's default and ends the process at once.
+// second Ctrl-C is left to Node's default and ends the process at once. The handler stays while the
+// process exits, so a Ctrl-C just after a command finished does not turn its exit code into 130.
 const stop = new AbortController();
 const onSignal = () => {
   process.off('SIGINT', onSignal);
@@ -11,11 +13,4 @@ const onSignal = () => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-  stdin: process.stdin,
-  stop: stop.signal,
-});
-process.off('SIGINT', onSignal);
-process.off('SIGTERM', onSignal);
+process.exitCode = await runCli(process.argv.slice(2), processIo(stop.signal));

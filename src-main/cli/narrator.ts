@@ -8,30 +8,56 @@ export function stepLine(step: Pick<StepRecord, 'kind' | 'command' | 'host' | 's
   return `[${step.host}${step.sudo ? ', sudo' : ''}] $ ${step.command}`;
 }
 
-/** Writes a run's events to the terminal, keeping status lines on lines of their own. */
+/** How a run ended, for a run without a sentence of its own. */
+const RUN_ENDS: Record<RunRecord['state'], string> = {
+  ok: 'is done',
+  failed: 'failed',
+  cancelled: 'was cancelled',
+  running: 'is still running',
+};
+
+/** A line longer than this is shown in parts rather than held back (remote output is bounded, not trusted). */
+const MAX_HELD_CHARS = 16 * 1024;
+
+/**
+ * Writes a run's events to the terminal in whole lines: remote output arrives in chunks that break lines
+ * anywhere (mid-word), so each stream's text is held until its line ends, and a step's unfinished last line
+ * is shown when the step ends.
+ */
 function narrator(io: CliIo) {
-  let atLineStart = true;
-  const write = (text: string) => {
-    if (!text) return;
-    io.stdout(text);
-    atLineStart = text.endsWith('\n');
+  const held: Record<'stdout' | 'stderr' | 'info', string> = { stdout: '', stderr: '', info: '' };
+  const show = (stream: keyof typeof held, lines: string) => {
+    if (stream === 'stderr') io.stderr(lines);
+    else io.stdout(lines);
+  };
+  const flush = () => {
+    for (const stream of ['stdout', 'info', 'stderr'] as const) {
+      if (held[stream]) show(stream, `${held[stream]}\n`);
+      held[stream] = '';
+    }
   };
   const line = (text: string) => {
-    if (!atLineStart) write('\n');
-    write(`${text}\n`);
+    flush();
+    io.stdout(`${text}\n`);
   };
   return {
     started: (s: StepRecord) => line(`→ ${s.title}${s.kind === 'remote' ? `\n  ${stepLine(s)}` : ''}`),
     output: (stream: 'stdout' | 'stderr' | 'info', text: string) => {
-      if (stream === 'stderr') {
-        if (!atLineStart) write('\n');
-        io.stderr(text);
-      } else write(text);
+      const all = held[stream] + text;
+      const end = all.lastIndexOf('\n') + 1;
+      held[stream] = all.slice(end);
+      let whole = all.slice(0, end);
+      if (held[stream].length > MAX_HELD_CHARS) {
+        whole += `${held[stream]}\n`;
+        held[stream] = '';
+      }
+      if (whole) show(stream, whole);
     },
     finished: (s: StepRecord) => {
       if (s.state === 'ok') line(`  ✓ ${s.summary ?? s.title}`);
-      else if (s.state === 'failed') line(`  ✗ ${s.error?.message ?? 'failed'}`);
+      else if (s.state === 'failed') line(`  ✗ ${s.error?.message ?? `${s.title} failed.`}`);
       else if (s.state === 'skipped') line('  – skipped');
+      else flush();
     },
     end: (text: string) => line(text),
   };
@@ -62,7 +88,7 @@ export async function narrateRun(
   io.stop?.addEventListener('abort', onStop, { once: true });
   try {
     const record = await handle.done;
-    if (!options.quiet) say.end(record.sentence ?? `${record.title}: ${record.state}.`);
+    if (!options.quiet) say.end(record.sentence ?? `${record.title} ${RUN_ENDS[record.state]}.`);
     return record;
   } finally {
     io.stop?.removeEventListener('abort', onStop);

@@ -1,21 +1,47 @@
 import { join } from 'node:path';
 import type { Core, CoreOptions } from '../app/session';
+import { dataDir } from '../core/paths';
+import { ProfileStore } from '../core/profile/store';
+import { createKeytarSecretStore } from '../core/secrets/keytar-store';
+import { secretKindSchema } from '../core/secrets/types';
 import { actionsCommand } from './actions-command';
+import { adminLoginCommand, adminLogoutCommand } from './admin-commands';
 import { takeProfileOption } from './args';
+import { CLIPBOARD_CLEAR_COMMAND } from './clear-later';
+import { clipboardClearCommand } from './clipboard-clear-command';
 import { EXIT } from './exit-codes';
 import { hostKeyForgetCommand, hostKeyTrustCommand } from './hostkey-command';
-import { type CliIo, printError } from './io';
-import { openCore } from './open-core';
+import { inviteCommand } from './invite-command';
+import { type CliIo, invocationName, printError } from './io';
+import { openCore, resolveProfile, userCwd } from './open-core';
+import { printing, processIo } from './printer';
+import { profileCommand } from './profile-commands';
 import { runCommand } from './run-command';
+import { secretDeleteCommand, secretSetCommand } from './secret-commands';
 import { statusCommand } from './status-command';
-import { CLIPBOARD_CLEAR_COMMAND, dispatchTokenCli, TOKEN_CLI_HELP } from './token-commands';
+import { tokenCopyCommand, tokenRollbackCommand, tokenRotateCommand } from './token-commands';
 import { noticeCommand, USERS_CLI_HELP, type UsersCliDeps, usersCommand } from './users-command';
 import { APP_VERSION } from './version';
 
 export type { CliIo } from './io';
 
-export const HELP = `homeserver-tray — the Homeserver Tray core from the command line
-(in this checkout: npm run cli -- <command> …)
+/** `--help`, with the command named the way the user runs it (`npm run cli --` or `homeserver-tray`). */
+export function help(cli: string): string {
+  return `${cli} — the Homeserver Tray core from the command line
+
+Getting started:
+  profile add FILE [--yes]           add a profile (YAML) to the app's profiles; it brings no secrets.
+                                     A backup check in it is shown first and needs a confirmation
+  profile list                       the profiles; * marks the one in use
+  profile show [NAME]                a profile's hosts and which of its secrets are stored
+  profile use NAME                   use it when no --profile is given (the app too, from its next start)
+  profile remove NAME [--yes]        remove it and delete its secrets from the keychain
+  secret set <kind> [--host h]       store a secret: typed without echo, or piped on stdin (never an
+                                     argument). Kinds: ${secretKindSchema.options.filter((k) => k !== 'matrix-admin-token').join(', ')}
+  secret delete <kind> [--host h]
+  admin login [--user U]             sign in as the Matrix admin: user and password typed (the password
+                                     without echo) or piped one a line; only the access token is kept
+  admin logout                       revoke that access token on the server and delete it
 
 Status:
   status [--json] [--watch]          the checks as a table (host, check, level, since, detail) or JSON;
@@ -34,41 +60,57 @@ Actions (the runbook):
                                      --yes or a confirmation on a terminal. --dry-run prints the exact
                                      commands and sends nothing. Ctrl-C cancels (finally steps still run)
 
-${TOKEN_CLI_HELP}
+Registration token and invites (a token goes to the clipboard, never to the terminal):
+  token copy                         copy the registration token (cleared after the set delay if unchanged)
+  token rotate [--no-apply] [--yes]  rotate it in the vault, push, pull on the deploy host, apply
+  token rollback                     undo a rotation that stopped before it was pushed
+  invite [--uses N] [--expires 7d]   issue a one-shot registration token and copy it (N: 1–1000;
+                                     without --expires it never expires)
+  invite list                        the valid tokens: id, hint (first characters), uses, expiry
+  invite revoke ID|HINT              revoke one by the id or hint invite list shows (never the token)
+  invite instructions                the joining instructions to send with an invite
+
 ${USERS_CLI_HELP}
 Options every command takes:
-  --profile FILE                     the homeserver profile (YAML) to use; default: the profile selected
-                                     in the app (its data folder, or HOMESERVER_TRAY_DATA_DIR)
+  --profile FILE                     the homeserver profile (YAML) to use; default: the profile in use
+                                     (the data folder's, or HOMESERVER_TRAY_DATA_DIR's). A relative FILE
+                                     is relative to the directory you run the command in
   --help, --version
 
 Exit codes:
   0   done; status: every check is ok
-  1   the action failed or was not confirmed, or another error; status: a check warns
-  2   status: a check fails or cannot tell (unknown); token rotate: not confirmed
-  3   a host key is not trusted yet, has changed or is revoked: nothing was sent
-  64  wrong command line (unknown command or option, invalid parameter)
+  1   the action failed, or was not confirmed and nothing was done; any other error;
+      status: a check warns or is under maintenance
+  2   status: a check fails or cannot tell (unknown), or status could not look at all
+  3   a host key is not trusted yet, has changed, is revoked or is not the expected one: nothing was sent
+  64  wrong command line (unknown command, option or argument, invalid parameter)
   69  no keychain or clipboard tool on this machine
-  78  no profile is selected, or the profile file is not valid
+  78  no profile is in use, or the profile file is not valid
+  130 interrupted by Ctrl-C: a running action was cancelled after its finally steps ran, a question or
+      prompt was left unanswered (status --watch ends with the last poll's code instead)
 `;
+}
 
 export interface CliOptions {
-  /** Where the data folder comes from (HOMESERVER_TRAY_DATA_DIR). Default process.env. */
+  /** Where the data folder, the working directory and the invocation come from. Default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Extra options for the core (tests: short runbook timeouts). */
+  /** Extra options for the core (tests: short runbook timeouts, a keychain of their own). */
   core?: Partial<CoreOptions>;
 }
 
-const processIo: CliIo = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-  stdin: process.stdin,
-};
+/** What a command gets besides its arguments: the core of the invocation's profile, opened when asked for. */
+interface CliContext {
+  core: () => Promise<Core>;
+  dataDir: string;
+  source: Parameters<typeof openCore>[0];
+}
 
-type Command = (args: string[], core: Core, io: CliIo) => Promise<number>;
+type Command = (args: string[], ctx: CliContext, io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, Command | Record<string, Command>> = {
-  status: (args, core, io) =>
-    statusCommand(
+  status: async (args, ctx, io) => {
+    const core = await ctx.core();
+    return statusCommand(
       args,
       {
         profile: core.profile,
@@ -77,15 +119,44 @@ const COMMANDS: Record<string, Command | Record<string, Command>> = {
         ...(io.stop ? { stop: io.stop } : {}),
       },
       io,
-    ),
-  hostkey: {
-    trust: (args, core, io) => hostKeyTrustCommand(args, hostKeyDeps(core), io),
-    forget: (args, core, io) => hostKeyForgetCommand(args, hostKeyDeps(core), io),
+    );
   },
-  actions: (args, core, io) => actionsCommand(args, core, io),
-  run: (args, core, io) => runCommand(args, core, io),
-  users: (args, core, io) => usersCommand(args, usersDeps(core), io),
-  notice: (args, core, io) => noticeCommand(args, usersDeps(core), io),
+  hostkey: {
+    trust: async (args, ctx, io) => hostKeyTrustCommand(args, hostKeyDeps(await ctx.core()), io),
+    forget: async (args, ctx, io) => hostKeyForgetCommand(args, hostKeyDeps(await ctx.core()), io),
+  },
+  actions: async (args, ctx, io) => actionsCommand(args, await ctx.core(), io),
+  run: async (args, ctx, io) => runCommand(args, await ctx.core(), io),
+  token: {
+    copy: async (args, ctx, io) => tokenCopyCommand(args, tokenDeps(await ctx.core()), io),
+    rotate: async (args, ctx, io) => tokenRotateCommand(args, tokenDeps(await ctx.core()), io),
+    rollback: async (args, ctx, io) => tokenRollbackCommand(args, tokenDeps(await ctx.core()), io),
+  },
+  invite: async (args, ctx, io) => {
+    const core = await ctx.core();
+    return inviteCommand(args, { ...tokenDeps(core), dataDir: core.dataDir, invites: core.inviteClient }, io);
+  },
+  secret: {
+    set: async (args, ctx, io) => secretSetCommand(args, await ctx.core(), io),
+    delete: async (args, ctx, io) => secretDeleteCommand(args, await ctx.core(), io),
+  },
+  admin: {
+    login: async (args, ctx, io) => adminLoginCommand(args, await ctx.core(), io),
+    logout: async (args, ctx, io) => adminLogoutCommand(args, await ctx.core(), io),
+  },
+  users: async (args, ctx, io) => usersCommand(args, usersDeps(await ctx.core()), io),
+  notice: async (args, ctx, io) => noticeCommand(args, usersDeps(await ctx.core()), io),
+  profile: (args, ctx, io) =>
+    profileCommand(
+      args,
+      {
+        store: new ProfileStore(ctx.dataDir),
+        cwd: ctx.source.cwd,
+        current: () => resolveProfile(ctx.source),
+        keychain: () => ctx.source.core?.secrets ?? createKeytarSecretStore(),
+      },
+      io,
+    ),
 };
 
 function usersDeps(core: Core): UsersCliDeps {
@@ -100,15 +171,26 @@ function hostKeyDeps(core: Core) {
   return { profile: core.profile, pool: core.pool, knownHostsFile: join(core.dataDir, 'known_hosts') };
 }
 
-/** Runs one CLI invocation and returns its exit code. Every core it opens is closed before it returns. */
-export async function runCli(
-  argv: string[],
-  io: CliIo = processIo,
-  options: CliOptions = {},
-): Promise<number> {
+function tokenDeps(core: Core) {
+  return {
+    profile: core.profile,
+    secrets: core.secrets,
+    runbook: core.runbook,
+    clearDelaySeconds: core.settings.get().clipboardClearSeconds,
+    acts: core.acts,
+  };
+}
+
+/**
+ * Runs one CLI invocation and returns its exit code. Everything it writes goes through the printer
+ * (printer.ts), whatever io it is given; every core it opens is closed before it returns.
+ */
+export async function runCli(argv: string[], given?: CliIo, options: CliOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const io = { ...(given ? printing(given) : processIo()), name: given?.name ?? invocationName(env) };
   const [first] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-    io.stdout(HELP);
+    io.stdout(help(io.name));
     return EXIT.ok;
   }
   if (first === '--version' || first === '-V') {
@@ -116,8 +198,7 @@ export async function runCli(
     return EXIT.ok;
   }
   // The detached clipboard clearer: no profile, no core, only its job on stdin.
-  if (first === CLIPBOARD_CLEAR_COMMAND)
-    return (await dispatchTokenCli(argv, () => never(), io)) ?? EXIT.usage;
+  if (first === CLIPBOARD_CLEAR_COMMAND) return clipboardClearCommand(io);
 
   let profilePath: string | null;
   let rest: string[];
@@ -126,13 +207,17 @@ export async function runCli(
   } catch (e) {
     return printError(io, e);
   }
-  const env = options.env ?? process.env;
+  const source = { profilePath, env, cwd: userCwd(env), ...(options.core ? { core: options.core } : {}) };
   const opened: Core[] = [];
-  const open = async () => {
-    const core = await openCore({ profilePath, env, ...(options.core ? { core: options.core } : {}) });
-    opened.push(core);
-    if (core.secretsMigration?.sentence) io.stderr(`${core.secretsMigration.sentence}\n`);
-    return core;
+  const ctx: CliContext = {
+    dataDir: dataDir(env),
+    source,
+    core: async () => {
+      const core = await openCore(source);
+      opened.push(core);
+      if (core.secretsMigration?.sentence) io.stderr(`${core.secretsMigration.sentence}\n`);
+      return core;
+    },
   };
   try {
     const [name, sub, ...args] = rest;
@@ -141,41 +226,21 @@ export async function runCli(
       return EXIT.usage;
     }
     const entry = COMMANDS[name];
-    if (entry !== undefined) {
-      const command = typeof entry === 'function' ? entry : sub === undefined ? undefined : entry[sub];
-      if (!command) {
-        io.stderr(`Unknown command "${rest.join(' ')}". Run with --help to see what is available.\n`);
-        return EXIT.usage;
-      }
-      const commandArgs = typeof entry === 'function' ? rest.slice(1) : args;
-      return await command(commandArgs, await open(), io);
+    const command = typeof entry === 'function' ? entry : sub === undefined ? undefined : entry?.[sub];
+    if (!command) {
+      const what = entry === undefined || sub === undefined ? name : `${name} ${sub}`;
+      const known =
+        entry !== undefined && typeof entry !== 'function'
+          ? ` (${name}: ${Object.keys(entry).join(', ')})`
+          : '';
+      io.stderr(`Unknown command "${what}"${known}. Run with --help to see what is available.\n`);
+      return EXIT.usage;
     }
-    const token = await dispatchTokenCli(
-      rest,
-      async () => {
-        const core = await open();
-        return {
-          profile: core.profile,
-          secrets: core.secrets,
-          runbook: core.runbook,
-          invites: core.inviteClient,
-          clearDelaySeconds: core.settings.get().clipboardClearSeconds,
-          acts: core.acts,
-        };
-      },
-      io,
-    );
-    if (token !== null) return token;
-    io.stderr(`Unknown command "${name}". Run with --help to see what is available.\n`);
-    return EXIT.usage;
+    return await command(typeof entry === 'function' ? rest.slice(1) : args, ctx, io);
   } catch (e) {
-    // Commands print their own errors; this is for a bug, which still gets a sentence, not a stack.
+    // Opening the core (no profile, a bad file, no keychain) or a bug: a sentence, never a stack.
     return printError(io, e);
   } finally {
     await Promise.all(opened.map((core) => core.close()));
   }
-}
-
-function never(): Promise<never> {
-  return Promise.reject(new Error('the clipboard clearer needs no profile'));
 }

@@ -1,15 +1,15 @@
-import { InvalidInput } from '../core/errors';
 import type { RunRecord } from '../core/runbook/run-record';
 import type { Plan, Runbook } from '../core/runbook/runner';
-import { paramPairs, parseArgs } from './args';
-import { EXIT, isHostKeyProblem } from './exit-codes';
-import { CLI_NAME, type CliIo, confirm, printError } from './io';
+import { paramPairs, parseArgs, UsageError } from './args';
+import { EXIT } from './exit-codes';
+import { type CliIo, cliName, confirm, printError } from './io';
 import { narrateRun, stepLine } from './narrator';
+import { cliNextStep } from './next-step';
 
 /**
  * `run <id> [--param k=v]… [--yes] [--dry-run] [--json]`: one runbook action, its output streamed as
  * it comes. Actions with downtime need --yes or a confirmation on the terminal that names the effect;
- * without either nothing is sent. Exit 0 when the run succeeded, 1 otherwise.
+ * without either nothing is sent. Exit 0 when the run succeeded, 1 otherwise, 130 when Ctrl-C cancelled it.
  */
 
 export interface RunDeps {
@@ -51,7 +51,8 @@ export function formatPlan(plan: Omit<Plan, 'action'> & { action: { id: string; 
 }
 
 function planJson(plan: Plan) {
-  const { action, ...rest } = plan;
+  // The confirmation is this process's, for its own start: no use to anyone reading the dry run.
+  const { action, confirmation: _, ...rest } = plan;
   return { actionId: action.id, title: action.title, ...rest };
 }
 
@@ -63,9 +64,9 @@ export async function runCommand(args: string[], deps: RunDeps, io: CliIo): Prom
     });
     const [actionId, extra] = positional;
     if (actionId === undefined)
-      throw new InvalidInput('action', `give an action id (${CLI_NAME} actions lists them)`);
+      throw new UsageError('action', `give an action id (${cliName(io)} actions lists them)`);
     if (extra !== undefined)
-      throw new InvalidInput(extra, 'is not an argument of run (parameters go as --param name=value)');
+      throw new UsageError(extra, 'is not an argument of run (parameters go as --param name=value)');
     const params = paramPairs(repeated.get('param') ?? []);
     const plan = await deps.runbook.plan(actionId, params);
     const json = flags.has('json');
@@ -80,10 +81,10 @@ export async function runCommand(args: string[], deps: RunDeps, io: CliIo): Prom
       }
       if (!(await confirm(io, `${plan.confirm}\nGo ahead?`))) {
         io.stderr('Nothing was done.\n');
-        return EXIT.failed;
+        return io.stop?.aborted ? EXIT.interrupted : EXIT.failed;
       }
     }
-    if (io.stop?.aborted) return EXIT.failed;
+    if (io.stop?.aborted) return EXIT.interrupted;
     return await execute(deps, plan, io, json);
   } catch (e) {
     return printError(io, e);
@@ -91,22 +92,24 @@ export async function runCommand(args: string[], deps: RunDeps, io: CliIo): Prom
 }
 
 async function execute(deps: RunDeps, plan: Plan, io: CliIo, json: boolean): Promise<number> {
-  const handle = await deps.runbook.start(plan.action.id, plan.params, { confirmed: true });
+  // --yes or the terminal's answer accepted this plan: its confirmation starts exactly it.
+  const handle = await deps.runbook.start(plan.action.id, plan.params, { confirmation: plan.confirmation });
   const record = await narrateRun(deps.runbook, handle, io, { quiet: json });
   if (json) io.stdout(`${JSON.stringify(record)}\n`);
   else report(io, record);
-  return record.state === 'ok' ? EXIT.ok : EXIT.failed;
+  return runExitCode(record, io);
+}
+
+/** 0 for a run that succeeded, 130 for one Ctrl-C cancelled, else 1. */
+export function runExitCode(record: Pick<RunRecord, 'state'>, io: Pick<CliIo, 'stop'>): number {
+  if (record.state === 'ok') return EXIT.ok;
+  return record.state === 'cancelled' && io.stop?.aborted ? EXIT.interrupted : EXIT.failed;
 }
 
 /** After the run's sentence: what to do about a failure, on stderr. */
 function report(io: CliIo, record: RunRecord): void {
   if (record.state === 'ok') return;
   const failing = record.steps.find((s) => s.id === record.failingStep) ?? record.steps.find((s) => s.error);
-  const error = failing?.error;
-  if (error) {
-    io.stderr(`${error.nextStep}\n`);
-    if (isHostKeyProblem(error.code) && failing?.host)
-      io.stderr(`See the key and trust it with: ${CLI_NAME} hostkey trust ${failing.host}\n`);
-  }
+  if (failing?.error) io.stderr(`${cliNextStep(failing.error, cliName(io))}\n`);
   if (record.alert) io.stderr(`${record.alert.title}: ${record.alert.message}\n`);
 }

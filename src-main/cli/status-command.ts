@@ -1,27 +1,22 @@
-import { describeError, InvalidInput } from '../core/errors';
-import type { HostRole, Profile } from '../core/profile/schema';
+import type { Profile } from '../core/profile/schema';
 import type { RemoteExec } from '../core/ssh/types';
 import type { HttpGetter } from '../core/status/https-client';
 import { formatStatusTable, statusExitCode } from '../core/status/report';
 import { StatusScheduler, type StatusSnapshot, schedulerSettings } from '../core/status/scheduler';
 import { StatusService } from '../core/status/service';
 import { worstLevel } from '../core/status/types';
-import { isHostKeyProblem } from './exit-codes';
-import { CLI_NAME } from './io';
+import { HOST_ROLES } from '../core/vocab';
+import { parseArgs, UsageError } from './args';
+import { EXIT, isHostKeyProblem } from './exit-codes';
+import { type CliIo, errorText, printError } from './io';
 
 /**
- * `status [--json] [--watch]`: one refresh (or a live view) of the status checks. Exit code 0 all ok,
- * 1 any warn, 2 any fail or unknown and whenever it could not look (the refresh broke, nothing was
- * measured, or --watch stopped before its first report), 3 when a host key is not trusted yet, changed
- * or revoked (the fingerprint and what to do are printed), 64 on a usage error.
+ * `status [--json] [--watch]`: one refresh (or a live view) of the status checks. Exit codes are the CLI's
+ * (exit-codes.ts): 0 all ok, 1 any warn or maintenance, 2 any fail or unknown and whenever it could not look
+ * (the refresh broke, nothing was measured, or --watch stopped before its first report), 3 when a host key
+ * is not trusted yet, changed or revoked, 64 on a usage error. `--watch` ends on Ctrl-C with the last
+ * poll's code.
  */
-
-export const STATUS_EXIT = { ok: 0, warn: 1, fail: 2, hostKeyUnknown: 3, usage: 64 } as const;
-
-export interface StatusCliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
 
 export interface StatusCliDeps {
   profile: Profile;
@@ -35,47 +30,29 @@ export interface StatusCliDeps {
   now?: () => number;
 }
 
-function parse(args: string[]): { json: boolean; watch: boolean } {
-  const flags = { json: false, watch: false };
-  for (const arg of args) {
-    if (arg === '--json') flags.json = true;
-    else if (arg === '--watch') flags.watch = true;
-    else throw new InvalidInput(arg, 'is not an option of `status` (use --json and/or --watch)');
-  }
-  return flags;
-}
+type StatusIo = Pick<CliIo, 'stdout' | 'stderr' | 'name'>;
 
-type HostErrors = Partial<Record<HostRole, { error?: { code: string; message: string; nextStep: string } }>>;
-
-function hostKeyProblems(hosts: HostErrors) {
-  return (Object.entries(hosts) as [HostRole, HostErrors[HostRole]][]).flatMap(([host, h]) =>
-    h?.error && isHostKeyProblem(h.error.code) ? [{ host, ...h.error }] : [],
-  );
-}
-
-function hostKeyAdvice(k: { host: HostRole; code: string; message: string; nextStep: string }): string {
-  if (k.code === 'HostKeyUnknown')
-    return `${k.message}\nIf it is the right key, trust it with: ${CLI_NAME} hostkey trust ${k.host}\n`;
-  if (k.code === 'HostKeyChanged')
-    return `${k.message}\n${k.nextStep}\nOnly then: ${CLI_NAME} hostkey forget ${k.host} and ${CLI_NAME} hostkey trust ${k.host}\n`;
-  return `${k.message}\n${k.nextStep}\n`;
+/**
+ * What to do about each host that could not be polled, in the command line's words, where the table's
+ * detail names a place of the window (a secret to store, a key to trust).
+ */
+function hostAdvice(io: StatusIo, hosts: StatusSnapshot['hosts']): string {
+  return HOST_ROLES.flatMap((host) => {
+    const error = hosts[host]?.error;
+    return error?.fix ? [errorText(io, error)] : [];
+  }).join('');
 }
 
 function report(
-  io: StatusCliIo,
+  io: StatusIo,
   json: boolean,
   snapshot: Pick<StatusSnapshot, 'profile' | 'results' | 'hosts' | 'error'>,
   nowMs: number,
 ): number {
-  const unknownKeys = hostKeyProblems(snapshot.hosts);
+  const hostKeyRefused = HOST_ROLES.some((h) => isHostKeyProblem(snapshot.hosts[h]?.error?.code ?? ''));
   // A refresh that broke could not look: whatever older results say, that is never OK.
   const couldNotLook = snapshot.error !== undefined || snapshot.results.length === 0;
-  const code =
-    unknownKeys.length > 0
-      ? STATUS_EXIT.hostKeyUnknown
-      : couldNotLook
-        ? STATUS_EXIT.fail
-        : statusExitCode(snapshot.results);
+  const code = hostKeyRefused ? EXIT.hostKey : couldNotLook ? EXIT.fail : statusExitCode(snapshot.results);
   if (json) {
     io.stdout(
       `${JSON.stringify({
@@ -89,18 +66,21 @@ function report(
   } else {
     io.stdout(formatStatusTable(snapshot.results, nowMs));
   }
-  for (const k of unknownKeys) io.stderr(hostKeyAdvice(k));
+  io.stderr(hostAdvice(io, snapshot.hosts));
   return code;
 }
 
-export async function statusCommand(args: string[], deps: StatusCliDeps, io: StatusCliIo): Promise<number> {
-  let flags: { json: boolean; watch: boolean };
+export async function statusCommand(args: string[], deps: StatusCliDeps, io: StatusIo): Promise<number> {
+  let json: boolean;
+  let watching: boolean;
   try {
-    flags = parse(args);
+    const { positional, flags } = parseArgs(args, { flags: ['json', 'watch'] });
+    if (positional[0] !== undefined)
+      throw new UsageError(positional[0], 'is not an argument of status (it takes --json and --watch)');
+    json = flags.has('json');
+    watching = flags.has('watch');
   } catch (e) {
-    const d = describeError(e);
-    io.stderr(`${d.message}\n${d.nextStep}\n`);
-    return STATUS_EXIT.usage;
+    return printError(io, e);
   }
   const now = deps.now ?? Date.now;
   // Without the core's scheduler (and its maintenance windows) a plain one over a service of its own.
@@ -116,12 +96,12 @@ export async function statusCommand(args: string[], deps: StatusCliDeps, io: Sta
     scheduler = new StatusScheduler(service, schedulerSettings(deps.profile, service.polledHosts));
   }
   try {
-    if (!flags.watch) {
+    if (!watching) {
       const snapshot = await scheduler.refreshNow();
-      if (snapshot.error) io.stderr(`${snapshot.error.message}\n${snapshot.error.nextStep}\n`);
-      return report(io, flags.json, snapshot, now());
+      if (snapshot.error) io.stderr(errorText(io, snapshot.error));
+      return report(io, json, snapshot, now());
     }
-    return await watch(scheduler, deps, flags.json, io, now);
+    return await watch(scheduler, deps, json, io, now);
   } finally {
     await scheduler.stop();
     service?.close();
@@ -132,11 +112,11 @@ async function watch(
   scheduler: StatusScheduler,
   deps: StatusCliDeps,
   json: boolean,
-  io: StatusCliIo,
+  io: StatusIo,
   now: () => number,
 ): Promise<number> {
   // Stopped before the first report, it has not looked.
-  let code: number = STATUS_EXIT.fail;
+  let code: number = EXIT.fail;
   const off = scheduler.subscribe((snapshot, alerts) => {
     if (snapshot.refreshing || (snapshot.refreshedAt === null && !snapshot.error)) return;
     if (!json) io.stdout(`\n${new Date(now()).toISOString()}\n`);

@@ -11,9 +11,10 @@ import type { Profile } from '../core/profile/schema';
 import { parseArgs } from './args';
 import type { ClearJob } from './clear-later';
 import { type CliClipboard, createCliClipboard } from './cli-clipboard';
+import { copySecret } from './copy-secret';
 import { EXIT } from './exit-codes';
 import { type CliIo, confirm, printError } from './io';
-import { copySecret, readAll, readHidden } from './token-commands';
+import { readAll, readHidden } from './secret-input';
 
 /**
  * `users …` and `notice send`: the family admin's tasks on people from the command line. A new password goes
@@ -108,10 +109,10 @@ async function confirmed(io: CliIo, yes: boolean, question: string): Promise<boo
 function notConfirmed(io: CliIo, answer: boolean | null): number {
   io.stderr(
     answer === null
-      ? 'Nothing was changed: confirm with --yes (there is no terminal to ask on).\n'
+      ? 'Not confirmed, nothing was changed: run it again with --yes to go ahead (there is no terminal to ask on).\n'
       : 'Nothing was changed.\n',
   );
-  return EXIT.notConfirmed;
+  return io.stop?.aborted ? EXIT.interrupted : EXIT.failed;
 }
 
 async function typedTwice(io: CliIo): Promise<string> {
@@ -121,8 +122,8 @@ async function typedTwice(io: CliIo): Promise<string> {
     raw.fill(0);
     return typedPassword(text);
   }
-  const first = await readHidden(io, 'New password (not shown): ');
-  const second = await readHidden(io, 'Again (not shown): ');
+  const first = await readHidden(io, 'New password (not shown): ', 'the new password');
+  const second = await readHidden(io, 'Again (not shown): ', 'the new password');
   try {
     if (!first.equals(second))
       throw new InvalidInput('password', 'the two entries differ; nothing was changed');

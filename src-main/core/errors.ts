@@ -2,15 +2,58 @@
  * Errors a user can meet. Each carries a sentence that says what happened and what to do next;
  * the UI and the CLI show `message` as is, never a stack trace.
  */
-import type { SecretKind } from './vocab';
+import { HOST_ROLES, type HostRole, type SecretKind } from './vocab';
+
+/**
+ * A next step that happens in a place of the front: storing a secret, signing in, trusting a key. `nextStep`
+ * names the window's place (Settings → Secrets); each other front phrases the code in its own places (the
+ * command line: the command that does it, cli/next-step.ts). It travels with the error through run records
+ * and status snapshots, so a step that failed on a host is phrased as well as an error thrown at once.
+ */
+export type NextStepCode =
+  /** Store (or correct) a secret; the Matrix admin token is not typed in but comes from `admin-login`. */
+  | { do: 'store-secret'; kind: SecretKind; host?: HostRole }
+  /** Sign in once as the Matrix admin (only the access token is kept). */
+  | { do: 'admin-login' }
+  /** The SSH login was refused: the user, the key, the stored password or key passphrase of this host. */
+  | { do: 'check-ssh-login'; host: HostRole }
+  /** Compare the fingerprint on the machine's console, then trust the key. */
+  | { do: 'trust-host-key'; host: string }
+  /** Verify the new key on the console, forget the old one, then trust the new one. */
+  | { do: 'replace-host-key'; host: string }
+  /** Correct the named fields of the profile. */
+  | { do: 'fix-profile' }
+  /** There is no profile yet: create or add one. */
+  | { do: 'add-profile' }
+  /** Look at the server's status (is matrix-tuwunel running?), then try again. */
+  | { do: 'check-status' }
+  /** List the actions and use one of their ids. */
+  | { do: 'list-actions' }
+  /** Do it again: it reconnects. */
+  | { do: 'retry' };
+
+/** What every front gets of an error: the sentence, the next step in the window's words, and its code. */
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  nextStep: string;
+  fix?: NextStepCode;
+}
 
 export abstract class AppError extends Error {
   abstract readonly code: string;
-  /** What the user can do about it, one sentence. */
+  /** What the user can do about it, one sentence (in the window's places). */
   abstract readonly nextStep: string;
+  /** The same next step as a code, when it happens in a place of the front (see NextStepCode). */
+  readonly fix?: NextStepCode;
 
-  toJSON(): { code: string; message: string; nextStep: string } {
-    return { code: this.code, message: this.message, nextStep: this.nextStep };
+  toJSON(): ErrorInfo {
+    return {
+      code: this.code,
+      message: this.message,
+      nextStep: this.nextStep,
+      ...(this.fix ? { fix: this.fix } : {}),
+    };
   }
 }
 
@@ -29,6 +72,7 @@ export class InvalidInput extends AppError {
 export class ProfileInvalid extends AppError {
   readonly code = 'ProfileInvalid';
   readonly nextStep = 'Fix the named fields in the profile file (or in Settings) and load it again.';
+  override readonly fix = { do: 'fix-profile' } as const;
   constructor(
     readonly source: string,
     readonly issues: { field: string; message: string }[],
@@ -45,6 +89,7 @@ export class ProfileInvalid extends AppError {
 export class HostKeyUnknown extends AppError {
   readonly code = 'HostKeyUnknown';
   readonly nextStep: string;
+  override readonly fix: NextStepCode;
   constructor(
     readonly host: string,
     readonly address: string,
@@ -53,12 +98,14 @@ export class HostKeyUnknown extends AppError {
   ) {
     super(`The ${host} host (${address}) presented a ${keyType} key ${fingerprint} that is not yet trusted.`);
     this.nextStep = `Compare the fingerprint with \`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub\` on that machine, then trust it.`;
+    this.fix = { do: 'trust-host-key', host };
   }
 }
 
 export class HostKeyChanged extends AppError {
   readonly code = 'HostKeyChanged';
   readonly nextStep: string;
+  override readonly fix: NextStepCode;
   constructor(
     readonly host: string,
     readonly address: string,
@@ -70,6 +117,7 @@ export class HostKeyChanged extends AppError {
       `The ${host} host (${address}) presented ${keyType} key ${received}, but ${expected.join(', ')} is trusted for it. This can mean someone is intercepting the connection; nothing was sent.`,
     );
     this.nextStep = `If the machine was reinstalled, verify the new fingerprint on its console, then remove the old entry explicitly before trusting the new one.`;
+    this.fix = { do: 'replace-host-key', host };
   }
 }
 
@@ -119,6 +167,7 @@ export class Unsupported extends AppError {
 export class AuthFailed extends AppError {
   readonly code = 'AuthFailed';
   readonly nextStep: string;
+  override readonly fix: NextStepCode | undefined;
   constructor(
     readonly host: string,
     readonly user: string,
@@ -127,6 +176,7 @@ export class AuthFailed extends AppError {
     super(`Logging in to the ${host} host as ${user} failed (${methods}).`);
     this.nextStep =
       'Check the user, the key or password stored in Settings, and that the key is in authorized_keys.';
+    this.fix = isHostRole(host) ? { do: 'check-ssh-login', host } : undefined;
   }
 }
 
@@ -192,6 +242,7 @@ export class RemoteFailed extends AppError {
 export class SudoFailed extends AppError {
   readonly code = 'SudoFailed';
   readonly nextStep: string;
+  override readonly fix: NextStepCode | undefined;
   constructor(
     readonly host: string,
     reason: string,
@@ -199,6 +250,7 @@ export class SudoFailed extends AppError {
     super(`sudo on the ${host} host refused: ${reason}.`);
     this.nextStep =
       'Store the right sudo password in Settings → Secrets, or allow the user passwordless sudo.';
+    this.fix = isHostRole(host) ? { do: 'store-secret', kind: 'sudo-password', host } : undefined;
   }
 }
 
@@ -223,26 +275,37 @@ export class SecretStoreUnavailable extends AppError {
 }
 
 /** The secret kinds (vocab.ts) as the window's Settings → Secrets names them. */
-const SECRET_NAMES: Record<string, string> = {
+export const SECRET_NAMES: Record<SecretKind, string> = {
   'ssh-password': 'SSH password',
   'ssh-key-passphrase': 'SSH key passphrase',
   'sudo-password': 'sudo password',
   'vault-password': 'Ansible Vault password',
   'matrix-admin-token': 'Matrix admin access token',
-} satisfies Record<SecretKind, string>;
+};
 
 export class SecretMissing extends AppError {
   readonly code = 'SecretMissing';
   readonly nextStep: string;
-  constructor(readonly kind: string) {
-    super(`The ${SECRET_NAMES[kind] ?? kind} is not stored in the keychain.`);
-    const cli = `\`homeserver-tray secret set ${kind}\``;
+  override readonly fix: NextStepCode;
+  constructor(
+    readonly kind: SecretKind,
+    readonly host?: HostRole,
+  ) {
+    super(`The ${SECRET_NAMES[kind]}${host ? ` for the ${host} host` : ''} is not stored in the keychain.`);
     // The admin token is not typed in: it comes from signing in once with the admin's password.
     this.nextStep =
       kind === 'matrix-admin-token'
-        ? `Sign in as the Matrix admin under Settings → Secrets (only the access token is kept), or store a token with ${cli}.`
-        : `Set it in Settings → Secrets, or with ${cli}.`;
+        ? 'Sign in as the Matrix admin under Settings → Secrets (only the access token is kept).'
+        : 'Set it in Settings → Secrets.';
+    this.fix =
+      kind === 'matrix-admin-token'
+        ? { do: 'admin-login' }
+        : { do: 'store-secret', kind, ...(host ? { host } : {}) };
   }
+}
+
+function isHostRole(host: string): host is HostRole {
+  return (HOST_ROLES as readonly string[]).includes(host);
 }
 
 export function isAppError(e: unknown): e is AppError {
@@ -250,7 +313,7 @@ export function isAppError(e: unknown): e is AppError {
 }
 
 /** The one way any error becomes user-facing text: typed errors keep their sentence, others get a generic one. */
-export function describeError(e: unknown): { code: string; message: string; nextStep: string } {
+export function describeError(e: unknown): ErrorInfo {
   if (isAppError(e)) return e.toJSON();
   return {
     code: 'Internal',

@@ -51,8 +51,21 @@ export type SecretKind = (typeof SECRET_KINDS)[number];
  * deletes: Settings, the IPC contract and `secret set` take SECRET_KINDS only.
  */
 export const APP_SECRET_KINDS = ['issued-invites'] as const;
-export const STORED_SECRET_KINDS = [...SECRET_KINDS, ...APP_SECRET_KINDS] as const;
-export type StoredSecretKind = (typeof STORED_SECRET_KINDS)[number];
+
+/**
+ * What the keychain holds for an off-host alert channel (core/alerts): bound to the channel and where it sends,
+ * never to a profile, so none of them is a profile's secret slot.
+ */
+export const CHANNEL_SECRET_KINDS = ['ntfy-access-token', 'webhook-secret', 'matrix-room-token'] as const;
+export type ChannelSecretKind = (typeof CHANNEL_SECRET_KINDS)[number];
+
+/** Every kind the keychain may hold: a profile's secrets, the app's own and the alert channels'. */
+export const KEYCHAIN_KINDS = [...SECRET_KINDS, ...APP_SECRET_KINDS, ...CHANNEL_SECRET_KINDS] as const;
+export type KeychainKind = (typeof KEYCHAIN_KINDS)[number];
+
+export function isChannelSecret(kind: KeychainKind): kind is ChannelSecretKind {
+  return (CHANNEL_SECRET_KINDS as readonly string[]).includes(kind);
+}
 
 /** Kinds stored once per host role; the others once per profile. */
 export const PER_HOST_SECRET_KINDS = [
@@ -131,4 +144,25 @@ export const SETTINGS_LIMITS = {
   /** Seconds until a copied token is cleared (if the clipboard still holds it); null in settings = never. */
   clipboardClearSeconds: { min: 10, max: 300, default: 30 },
   pollIntervalSeconds: { min: 5, max: 3600, default: 30 },
+  /** Maintenance mode left on for longer than this reminds once (minutes). */
+  maintenanceReminderMinutes: { min: 5, max: 24 * 60, default: 60 },
+  /** How long the clean-up keeps retrying to start Tuwunel again after CLI mode, in all (minutes). */
+  startRetryMinutes: { min: 1, max: 30, default: 3 },
+  /** Days the poll history (core/history) keeps; polls older than `historyDetailDays` are kept per hour only. */
+  historyRetentionDays: { min: 7, max: 365, default: 90 },
+  historyDetailDays: { min: 1, max: 30, default: 7 },
+  /** Days before a TLS certificate or the domain registration expires at which to notify (each once). */
+  expiryNotifyDays: { min: 1, max: 90, default: [21, 14, 7] },
+  /** Notify when the data disk is forecast to be full within this many days. */
+  diskFullNotifyDays: { min: 1, max: 365, default: 14 },
+  /** At most this many off-host alert channels. */
+  alertChannels: { max: 8 },
 } as const;
+
+/** The off-host alert channels (core/alerts): an ntfy topic, a JSON webhook, a Matrix room on another server. */
+export const ALERT_CHANNEL_TYPES = ['ntfy', 'webhook', 'matrix'] as const;
+export type AlertChannelType = (typeof ALERT_CHANNEL_TYPES)[number];
+
+/** The alert policy's events an off-host channel can be sent (core/status/alert-policy.ts). */
+export const ALERT_KINDS = ['down', 'still-down', 'recovered'] as const;
+export type AlertKindName = (typeof ALERT_KINDS)[number];

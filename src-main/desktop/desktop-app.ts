@@ -23,6 +23,10 @@ export interface DesktopApp {
   start(): Promise<void>;
   /** On quit: stop polling and log streams, clear a clipboard that still holds a token. Never throws. */
   shutdown(): Promise<void>;
+  /** The machine is going to sleep (powerMonitor 'suspend'): polling pauses. */
+  suspend(): void;
+  /** The machine woke (powerMonitor 'resume'): fresh SSH connections, a poll, and the grace before alerts. */
+  resume(): void;
 }
 
 export async function createDesktopApp(host: DesktopHost): Promise<DesktopApp> {
@@ -46,6 +50,12 @@ export async function createDesktopApp(host: DesktopHost): Promise<DesktopApp> {
       router.dispose();
       service.dispose();
       await app.close();
+    },
+    suspend() {
+      app.core()?.scheduler.pause();
+    },
+    resume() {
+      app.core()?.scheduler.wake();
     },
   };
 }

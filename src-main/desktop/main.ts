@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { app, ClipboardItem, clipboard, dialog, ipcMain, session, shell } from 'electron';
+import { app, ClipboardItem, clipboard, dialog, ipcMain, powerMonitor, session, shell } from 'electron';
 import { describeError } from '../core/errors';
 import { dataDir } from '../core/paths';
 import type { Settings } from '../ipc/contract';
@@ -69,6 +69,16 @@ function setupSettingsWatch(core: DesktopApp): () => Settings | null {
   return () => settings;
 }
 
+/**
+ * Sleep and wake: polling pauses while the machine sleeps; on resume the SSH connections are renewed and
+ * failures get a grace period before they alert. Some Linux builds never deliver 'resume': the scheduler
+ * also notices a wake by itself, from the clock (core/status/clock.ts).
+ */
+function setupPower(core: DesktopApp): void {
+  powerMonitor.on('suspend', () => core.suspend());
+  powerMonitor.on('resume', () => core.resume());
+}
+
 async function start(): Promise<void> {
   setupAppMenu(platform, development);
   setupSessionHardening(session.defaultSession);
@@ -99,14 +109,16 @@ async function start(): Promise<void> {
   });
   shellState.core = core;
 
+  // The built app's layout, inside app.asar when packaged (electron.vite.config.ts, electron-builder.yml).
+  const built = join(app.getAppPath(), 'out');
   const renderer = rendererLocation({
     isPackaged: app.isPackaged,
     devServerUrl: process.env.ELECTRON_RENDERER_URL,
-    indexHtml: join(import.meta.dirname, '../renderer/index.html'),
+    indexHtml: join(built, 'renderer', 'index.html'),
   });
   const window = new AppWindow({
     webPreferences: secureWebPreferences({
-      preload: join(import.meta.dirname, '../preload/preload.cjs'),
+      preload: join(built, 'preload', 'preload.cjs'),
       devTools: development,
     }),
     load: renderer.load,
@@ -140,6 +152,7 @@ async function start(): Promise<void> {
       }),
   });
   setupIpc({ ipcMain, router: core.router, window, origin: renderer.origin });
+  setupPower(core);
 
   await core.start();
 }

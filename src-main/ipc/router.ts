@@ -72,7 +72,7 @@ export function createRouter(app: AppService, options: RouterOptions = {}): Rout
 
     'actions.list': () => app.actions.list(),
     'actions.plan': ({ actionId, params }) => app.actions.plan(actionId, params),
-    'actions.run': ({ actionId, params, confirmed }) => app.actions.run(actionId, params, confirmed),
+    'actions.run': ({ actionId, params, confirmation }) => app.actions.run(actionId, params, confirmation),
     'runs.list': () => app.runs.list(),
     'runs.get': ({ runId }) => app.runs.get(runId),
     'runs.cancel': ({ runId }) => app.runs.cancel(runId),
@@ -83,7 +83,7 @@ export function createRouter(app: AppService, options: RouterOptions = {}): Rout
 
     'token.copy': () => app.token.copy(),
     'token.reveal': () => app.token.reveal(),
-    'token.rotate': ({ apply }) => app.token.rotate(apply),
+    'token.rotate': ({ apply, confirmation }) => app.token.rotate(apply, confirmation),
     'token.rollback': ({ runId }) => app.token.rollback(runId),
 
     'invite.create': ({ uses, expiresInDays }) => app.invite.create(uses, expiresInDays),

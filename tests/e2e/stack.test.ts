@@ -84,7 +84,7 @@ describe('maintenance', () => {
   });
 
   it('stops the stack after a confirm that names the outage, and shows maintenance, not alerts', async () => {
-    const confirm = await runAction(page, 'Stop the stack (maintenance)');
+    const confirm = await runAction(page, 'Stop everything for maintenance');
     expect(confirm).toMatch(/stop/i);
     expect((await runOutcome(page)).state).toBe('Succeeded');
     await closeRunPanel(page);
@@ -117,7 +117,7 @@ describe('maintenance', () => {
   it('starts the stack from the banner: green again, maintenance over', async () => {
     await page
       .getByRole('status', { name: 'Maintenance' })
-      .getByRole('button', { name: 'Start the stack' })
+      .getByRole('button', { name: 'Start all services' })
       .click();
     expect((await runOutcome(page)).state).toBe('Succeeded');
     await closeRunPanel(page);

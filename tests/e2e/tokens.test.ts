@@ -47,22 +47,22 @@ async function vaultToken(): Promise<string> {
 describe('make a user server admin', () => {
   it('refuses a bad user ID as it is typed, sending nothing', async () => {
     await openPanel(page, 'Actions');
-    const card = actionCard(page, 'Make a user server admin');
-    const field = card.getByLabel('User ID', { exact: true });
+    const card = actionCard(page, 'Make someone a server admin');
+    const field = card.getByLabel('Their Matrix ID', { exact: true });
     const sentBefore = desktop.lab.hosts.homeserver.execLog().length;
     await field.fill('@bob:elsewhere.example');
     await field.blur();
-    await card.getByText('User ID must be a user of lab.test').waitFor();
+    await card.getByText('Their Matrix ID must be a user of lab.test').waitFor();
     await field.fill('@Bob!:lab.test');
-    await card.getByText(/User ID may only hold a-z, 0-9/).waitFor();
-    await card.getByRole('button', { name: 'Run: Make a user server admin', exact: true }).click();
+    await card.getByText(/Their Matrix ID may only hold a-z, 0-9/).waitFor();
+    await card.getByRole('button', { name: 'Run: Make someone a server admin', exact: true }).click();
     expect(await page.getByRole('alertdialog').count()).toBe(0);
     expect(desktop.lab.hosts.homeserver.execLog().length).toBe(sentBefore);
     expect((await desktop.lab.state.users()).find((u) => u.userId === '@bob:lab.test')?.admin).toBe(false);
   });
 
   it('makes a good one admin after a confirm that names the user and the downtime', async () => {
-    const confirm = await runAction(page, 'Make a user server admin', { 'User ID': 'bob' });
+    const confirm = await runAction(page, 'Make someone a server admin', { 'Their Matrix ID': 'bob' });
     expect(confirm).toContain('@bob:lab.test');
     expect(confirm).toMatch(/about 30 s/);
     expect((await runOutcome(page)).state).toBe('Succeeded');

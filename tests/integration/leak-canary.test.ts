@@ -32,7 +32,7 @@ import {
 } from './token/canary-scan';
 import { type CliRun, runCli, useClearDelay } from './token/cli-process';
 import { startTokenLab, type TokenLab } from './token/token-lab';
-import { startXvfb, type Xvfb } from './token/xvfb';
+import { readSettled, startXvfb, type Xvfb } from './token/xvfb';
 
 /**
  * The leak canary: every flow of issue 5 (secrets set through the CLI, token copy and reveal, the
@@ -151,9 +151,12 @@ async function vaultToken(): Promise<string> {
   return readTopLevelKey(plaintext, 'vault_matrix_registration_token') ?? '';
 }
 
+/** The X clipboard; '' while it is empty (xclip then exits 1). */
 async function xclip(): Promise<string> {
   const env = { ...process.env, DISPLAY: xvfb.display };
-  return (await execFileAsync('xclip', ['-selection', 'clipboard', '-out'], { env })).stdout;
+  return (
+    await execFileAsync('xclip', ['-selection', 'clipboard', '-out'], { env }).catch(() => ({ stdout: '' }))
+  ).stdout;
 }
 
 /** The admin room's history as the lab keeps it, one event a line. */
@@ -187,7 +190,7 @@ async function everyFlow(): Promise<Canary[]> {
 
   // The token out: CLI copy (xclip and its detached clearer), refusal without a display, copy and reveal.
   expect((await cli(['token', 'copy'])).code).toBe(0);
-  expect(await xclip()).toBe(CANARY.registrationToken);
+  expect(await readSettled(xclip, (s) => s === CANARY.registrationToken)).toBe(CANARY.registrationToken);
   expect((await cli(['token', 'copy'], '', false)).code).toBe(69);
   const recording = new RecordingClipboard();
   const guard = new ClipboardGuard(recording);
@@ -204,10 +207,10 @@ async function everyFlow(): Promise<Canary[]> {
 
   // Invites: the CLI and the service on 1.7.0 (admin room), the service on 1.9.0 (admin API).
   expect((await cli(['invite', '--uses', '1', '--expires', '1d'])).code).toBe(0);
-  const cliInvite = await xclip();
+  const cliInvite = await readSettled(xclip, (s) => s !== '' && s !== CANARY.registrationToken);
   made.push({ name: 'invite token (CLI, admin room)', value: cliInvite });
   expect((await cli(['invite', 'list'])).code).toBe(0);
-  expect((await cli(['invite', 'revoke', cliInvite.slice(0, 6)])).code).toBe(0);
+  expect((await cli(['invite', 'revoke', cliInvite.slice(0, 4)])).code).toBe(0);
   const invites = new InviteService({
     client: new InviteClient({ profile: t.profile, secrets: t.secrets }),
     guard,

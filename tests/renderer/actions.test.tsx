@@ -153,7 +153,11 @@ describe('Actions', () => {
     expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Cancel' }));
     await act(async () => fireEvent.click(within(dialog).getByRole('button', { name: 'Make admin' })));
     expect(h.fake.callsTo('actions.run')).toEqual([
-      { actionId: 'user.make-admin', params: { user: '@bob:rampancy.cloud' }, confirmed: true },
+      {
+        actionId: 'user.make-admin',
+        params: { user: '@bob:rampancy.cloud' },
+        confirmation: fx.CONFIRMATION,
+      },
     ]);
     expect(screen.queryByRole('alertdialog')).toBeNull();
   });
@@ -164,6 +168,7 @@ describe('Actions', () => {
         ...makeAdminPlan({ user: '@bob:rampancy.cloud' }),
         danger: 'safe',
         route: 'admin-room',
+        confirmation: null,
       }),
       'actions.run': () => ({ runId: 'run-1' }),
     });
@@ -173,7 +178,7 @@ describe('Actions', () => {
     await run('Make admin');
     expect(screen.queryByRole('alertdialog')).toBeNull();
     expect(h.fake.callsTo('actions.run')).toEqual([
-      { actionId: 'user.make-admin', params: { user: '@bob:rampancy.cloud' }, confirmed: false },
+      { actionId: 'user.make-admin', params: { user: '@bob:rampancy.cloud' }, confirmation: null },
     ]);
   });
 

@@ -289,7 +289,7 @@ describe('Dashboard: problems first', () => {
     expect(alert.textContent).toContain('matrix-tuwunel is stopped.');
     await act(async () => fireEvent.click(within(alert).getByRole('button', { name: 'Start stack' })));
     expect(h.fake.callsTo('actions.run')).toEqual([
-      { actionId: 'stack.start', params: {}, confirmed: false },
+      { actionId: 'stack.start', params: {}, confirmation: null },
     ]);
   });
 });
@@ -318,9 +318,11 @@ describe('Dashboard: maintenance', () => {
     const row = screen.getByTestId('check-http:client-versions');
     expect(within(row.querySelector('summary') as HTMLElement).getByText('measured: Failing')).toBeTruthy();
 
-    await act(async () => fireEvent.click(within(banner).getByRole('button', { name: 'Start the stack' })));
+    await act(async () =>
+      fireEvent.click(within(banner).getByRole('button', { name: 'Start all services' })),
+    );
     expect(h.fake.callsTo('actions.run')).toEqual([
-      { actionId: 'stack.start', params: {}, confirmed: false },
+      { actionId: 'stack.start', params: {}, confirmation: null },
     ]);
   });
 });

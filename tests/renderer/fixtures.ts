@@ -21,8 +21,15 @@ export const appInfo: AppInfo = { version: '0.1.0', platform: 'linux', firstRun:
 export const settings: Settings = {
   clipboardClearSeconds: 30,
   pollIntervalSeconds: 30,
+  maintenanceReminderMinutes: 60,
+  startRetryMinutes: 3,
   notifications: true,
   launchAtLogin: false,
+  alertChannels: [],
+  expiryNotifyDays: [21, 14, 7],
+  diskFullNotifyDays: 14,
+  historyRetentionDays: 90,
+  historyDetailDays: 7,
 };
 
 export const profiles: ProfilesList = {
@@ -262,6 +269,9 @@ export const catalog: ActionInfo[] = [
   }),
 ];
 
+/** The confirmation the main process issues with a plan that needs one (fixtures: always this one). */
+export const CONFIRMATION = 'confirmation-of-the-plan';
+
 export function plan(partial: Partial<Plan> & Pick<Plan, 'actionId'>): Plan {
   return {
     params: {},
@@ -271,6 +281,7 @@ export function plan(partial: Partial<Plan> & Pick<Plan, 'actionId'>): Plan {
     route: null,
     routeWhy: null,
     steps: [],
+    confirmation: partial.danger && partial.danger !== 'safe' ? CONFIRMATION : null,
     ...partial,
   };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLocalUserId, serverNameProblem } from '../../src-main/core/lib/grammar';
 import { type ParamSpec, paramRules } from '../../src-main/ipc/contract';
 import { initialValues, validateParams } from '../../src-renderer/src/lib/param-schema';
+import { sweep } from '../support/sweep';
 
 const user: ParamSpec = {
   name: 'user',
@@ -74,14 +75,14 @@ describe('parameter forms built from the catalog description', () => {
     expect(initialValues([user, uses, leave])).toEqual({ user: '', uses: '1', leaveRooms: true });
   });
 
-  it('never accepts a user ID the Matrix grammar refuses (10 000 hostile strings)', () => {
+  it(`never accepts a user ID the Matrix grammar refuses (${sweep(10_000)} hostile strings)`, () => {
     const alphabet = fc.constantFrom(...'@:abzAZ09._=-/+ \t\n;$`\'"|&\\[]!é'.split(''));
     fc.assert(
       fc.property(fc.string({ unit: alphabet, maxLength: 40 }), (s) => {
         const grammar = parseLocalUserId(s, 'rampancy.cloud');
         if ('problem' in grammar) expect(userError(s)).toBeDefined();
       }),
-      { numRuns: 10_000 },
+      { numRuns: sweep(10_000) },
     );
   });
 
@@ -97,7 +98,7 @@ describe('parameter forms built from the catalog description', () => {
         expect('userId' in parseLocalUserId(s, 'rampancy.cloud')).toBe(true);
         expect(userError(s)).toBeUndefined();
       }),
-      { numRuns: 2000 },
+      { numRuns: sweep(2000) },
     );
   });
 
@@ -111,12 +112,12 @@ describe('parameter forms built from the catalog description', () => {
     };
     const alphabet = fc.constantFrom(...'abz09.-:[]/ _@%$;'.split(''));
     fc.assert(fc.property(fc.string({ unit: alphabet, maxLength: 30 }), refusedByGrammarIsRefused), {
-      numRuns: 10_000,
+      numRuns: sweep(10_000),
     });
     const ipv6ish = fc
       .string({ unit: fc.constantFrom(...'0123456789abcdefABCDEFg:.'.split('')), maxLength: 45 })
       .chain((inner) => fc.constantFrom(`[${inner}]`, `[${inner}]:8448`, `[${inner}`));
-    fc.assert(fc.property(ipv6ish, refusedByGrammarIsRefused), { numRuns: 10_000 });
+    fc.assert(fc.property(ipv6ish, refusedByGrammarIsRefused), { numRuns: sweep(10_000) });
     for (const ok of [
       'matrix.org',
       'chat.dacool.zone',

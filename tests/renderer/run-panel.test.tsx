@@ -128,7 +128,7 @@ describe('Run panel', () => {
     expect(h.fake.callsTo('runs.copyOutput')).toEqual([{ runId: 'run-1' }]);
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Start stack' })));
     expect(h.fake.callsTo('actions.run')).toEqual([
-      { actionId: 'stack.start', params: {}, confirmed: false },
+      { actionId: 'stack.start', params: {}, confirmation: null },
     ]);
   });
 

@@ -149,10 +149,22 @@ describe('Settings', () => {
     expect(screen.getByText('Poll interval must be 5 to 3600 seconds.')).toBeTruthy();
     fireEvent.change(poll, { target: { value: '60' } });
     await act(async () => fireEvent.blur(poll));
+    await act(async () =>
+      fireEvent.change(screen.getByLabelText('Maintenance reminder after'), {
+        target: { value: '120' },
+      }),
+    );
+    await act(async () =>
+      fireEvent.change(screen.getByLabelText('Retry starting Tuwunel for'), {
+        target: { value: '5' },
+      }),
+    );
     expect(h.fake.callsTo('settings.set')).toEqual([
       { patch: { clipboardClearSeconds: null } },
       { patch: { launchAtLogin: true } },
       { patch: { pollIntervalSeconds: 60 } },
+      { patch: { maintenanceReminderMinutes: 120 } },
+      { patch: { startRetryMinutes: 5 } },
     ]);
   });
 

@@ -161,7 +161,7 @@ describe('the store', () => {
     await h.store.getState().requestRun('stack.start', {});
     expect(h.fake.callsTo('actions.plan')).toEqual([{ actionId: 'stack.start', params: {} }]);
     expect(h.fake.callsTo('actions.run')).toEqual([
-      { actionId: 'stack.start', params: {}, confirmed: false },
+      { actionId: 'stack.start', params: {}, confirmation: null },
     ]);
     expect(h.store.getState().activeRunId).toBe('run-1');
     expect(h.store.getState().pendingConfirm).toBeNull();
@@ -178,7 +178,7 @@ describe('the store', () => {
     expect(h.fake.callsTo('actions.run')).toHaveLength(1);
   });
 
-  it('holds a disruptive plan for confirmation, then runs the plan’s bound parameters with confirmed: true', async () => {
+  it('holds a disruptive plan for confirmation, then runs the plan’s bound parameters with its confirmation', async () => {
     h = harness({
       'actions.plan': () =>
         fx.plan({
@@ -197,7 +197,11 @@ describe('the store', () => {
     expect(h.store.getState().pendingConfirm?.plan.confirm).toContain('@bob:rampancy.cloud an admin');
     await h.store.getState().confirmRun();
     expect(h.fake.callsTo('actions.run')).toEqual([
-      { actionId: 'user.make-admin', params: { user: '@bob:rampancy.cloud' }, confirmed: true },
+      {
+        actionId: 'user.make-admin',
+        params: { user: '@bob:rampancy.cloud' },
+        confirmation: fx.CONFIRMATION,
+      },
     ]);
   });
 
@@ -205,7 +209,7 @@ describe('the store', () => {
     h = harness({
       'actions.plan': (r) => fx.plan({ actionId: r.actionId, danger: 'safe' }),
       'actions.run': (r) =>
-        r.confirmed
+        r.confirmation
           ? { runId: 'run-1' }
           : refuse('ConfirmationRequired', 'Confirm first.', 'Confirm the effect.'),
     });
@@ -261,6 +265,29 @@ describe('the store', () => {
     h.fake.emit('run.finished', fx.run({ state: 'ok', sentence: 'Done.' }));
     expect(h.store.getState().runs['run-1']?.state).toBe('ok');
     expect(h.store.getState().recentRuns[0]?.sentence).toBe('Done.');
+  });
+
+  it('keeps the last MB of a chatty run’s output, saying how many bytes went before it', async () => {
+    h = harness({});
+    const line = `${'x'.repeat(1023)}\n`;
+    for (let batch = 0; batch < 30; batch++)
+      h.fake.emit('run.output', {
+        runId: 'run-1',
+        chunks: Array.from({ length: 100 }, (_, i) => ({
+          seq: batch * 100 + i,
+          stepId: 'apply',
+          stream: 'stdout' as const,
+          text: line,
+        })),
+      });
+    const kept = h.store.getState().outputs['run-1'] ?? [];
+    expect(kept[0]).toEqual({
+      seq: 1975,
+      stepId: null,
+      stream: 'info',
+      text: `… ${1976 * 1024} bytes dropped: the output kept here is its last 1024 KB …\n`,
+    });
+    expect(kept.slice(1).map((c) => c.seq)).toEqual(Array.from({ length: 1024 }, (_, i) => 1976 + i));
   });
 
   it('shows the host-key dialog for an unknown key met while testing, and retests after trusting', async () => {
@@ -343,7 +370,7 @@ describe('the store', () => {
 
   it('tracks the clipboard countdown but never holds a token', async () => {
     h = harness({
-      'token.copy': () => ({ clearsAt: fx.at(30_000) }),
+      'token.copy': () => ({ clearsAt: fx.at(30_000), notLive: null }),
       'invite.create': () => ({
         invite: {
           id: 'i1',

@@ -36,7 +36,7 @@ const invite = {
 
 async function open(overrides = {}) {
   h = harness({
-    'token.copy': () => ({ clearsAt: later(30_000) }),
+    'token.copy': () => ({ clearsAt: later(30_000), notLive: null }),
     'token.reveal': () => ({ token: TOKEN, hideAt: later(10_000) }),
     'invite.list': () => ({ invites: [invite] }),
     'invite.create': () => ({
@@ -47,6 +47,7 @@ async function open(overrides = {}) {
     'invite.copyInstructions': () => ({ copied: true }),
     'invite.revoke': () => ({ revoked: true }),
     'token.rotate': () => ({ runId: 'rot-1' }),
+    'actions.plan': (r) => fx.plan({ actionId: r.actionId, params: r.params, danger: 'disruptive' }),
     'runs.get': () => ({
       ...fx.run({ runId: 'rot-1', actionId: 'token.rotate', title: 'Rotate registration token' }),
       output: [],
@@ -78,6 +79,14 @@ describe('Tokens', () => {
     expect(screen.queryByTestId('clipboard-registration-token')).toBeNull();
   });
 
+  it('says so when the copied token is a rotation the server does not accept yet', async () => {
+    const notLive =
+      'this is the new token of rotation 1a2b3c4d, pushed but not applied yet: Tuwunel still accepts only the old one, so sign-ups with this one fail until "Apply the rotated registration token" succeeds.';
+    await open({ 'token.copy': () => ({ clearsAt: later(30_000), notLive }) });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Copy token' })));
+    expect(h.store.getState().notices.map((n) => n.message)).toEqual([notLive]);
+  });
+
   it('reveals the token for 10 s, then forgets it; it never reaches the store or the title', async () => {
     await open();
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Reveal for 10 s' })));
@@ -99,6 +108,11 @@ describe('Tokens', () => {
     expect(screen.getByText(/Hides in 10 s/)).toBeTruthy();
     act(() => h.fake.emit('token.revealExpired', {}));
     expect(document.body.innerHTML).not.toContain(TOKEN);
+  });
+
+  it('an empty list says no invite is open (not that the server holds no token)', async () => {
+    await open({ 'invite.list': () => ({ invites: [] }) });
+    expect(within(section('Invites')).getByText('No open invites.')).toBeTruthy();
   });
 
   it('without the admin token, invites say so in words and lead to Settings to sign in', async () => {
@@ -158,7 +172,9 @@ describe('Tokens', () => {
     const dialog = screen.getByRole('alertdialog', { name: 'Rotate the registration token?' });
     expect(dialog.textContent).toContain('install-all,start');
     await act(async () => fireEvent.click(within(dialog).getByRole('button', { name: 'Rotate token' })));
-    expect(h.fake.callsTo('token.rotate')).toEqual([{ apply: true }]);
+    // The plan of exactly this rotation carries the confirmation the main process requires.
+    expect(h.fake.callsTo('actions.plan')).toEqual([{ actionId: 'token.rotate', params: { apply: true } }]);
+    expect(h.fake.callsTo('token.rotate')).toEqual([{ apply: true, confirmation: fx.CONFIRMATION }]);
     expect(h.store.getState().activeRunId).toBe('rot-1');
   });
 });

@@ -220,5 +220,6 @@ export function planView(plan: CorePlan): Plan {
     route: plan.route,
     routeWhy: plan.routeWhy,
     steps: plan.steps.map(plannedStep),
+    confirmation: plan.confirmation ?? null,
   };
 }

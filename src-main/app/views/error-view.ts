@@ -29,7 +29,9 @@ function hostKeyOf(e: unknown): HostKeyInfo | undefined {
  * of an untyped error's message.
  */
 export function errorInfo(e: unknown): ErrorInfo {
-  const info: ErrorInfo = describeError(e);
+  // The window names its own places in nextStep; the next-step code is for the other fronts.
+  const { code, message, nextStep } = describeError(e);
+  const info: ErrorInfo = { code, message, nextStep };
   if (e instanceof InvalidInput) info.field = e.field;
   if (e instanceof ProfileInvalid)
     info.issues = e.issues.map((i) => ({ field: i.field, message: i.message }));

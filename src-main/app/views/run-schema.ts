@@ -82,6 +82,12 @@ export const federationDiff = z.object({
 });
 export type FederationDiff = z.infer<typeof federationDiff>;
 
+/** A one-time confirmation as the main process issues it (random, URL-safe). */
+export const confirmationToken = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/);
+
 export const plannedStep = z.object({
   id,
   title: z.string(),
@@ -113,6 +119,11 @@ export const plan = z.object({
   /** Why that route: the server's release, the admin API, the stored admin sign-in. */
   routeWhy: z.string().nullable(),
   steps: z.array(plannedStep),
+  /**
+   * Issued by the main process with this plan when it needs confirming: the window hands it back to start
+   * exactly this plan once the user accepted it (good once, for 10 minutes); null when the plan is safe.
+   */
+  confirmation: confirmationToken.nullable(),
 });
 export type Plan = z.infer<typeof plan>;
 

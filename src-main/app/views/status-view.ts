@@ -7,6 +7,9 @@ import { HOST_ROLES, levelRank } from '../../core/vocab';
 import type { ErrorInfo, HostKeyInfo } from './common-schema';
 import type { Check, HostState, StatusSnapshot, StickyAlert } from './status-schema';
 
+/** The id prefix of the checks that stand for sticky alerts (app/session.ts adds them to every poll). */
+export const STICKY_CHECK_PREFIX = 'alert:';
+
 export interface StatusViewInput {
   snapshot: CoreSnapshot;
   profile: Profile;
@@ -93,12 +96,16 @@ export function statusView(input: StatusViewInput): StatusSnapshot {
     serverName: profile.serverName,
     overall: snapshot.overall,
     hosts,
-    checks: snapshot.results.map((r) => check(r, snapshot.alerts)),
+    // Sticky alerts ride along as checks for the command line's table; the window lists them as themselves.
+    checks: snapshot.results
+      .filter((r) => !r.id.startsWith(STICKY_CHECK_PREFIX))
+      .map((r) => check(r, snapshot.alerts)),
     lastRefresh: snapshot.refreshedAt,
     refreshing: snapshot.refreshing,
     intervalSeconds: snapshot.intervalSeconds,
     maintenance: { on: mode !== undefined, since: mode?.since ?? null, reason: mode?.reason ?? null },
-    stickyAlerts: input.stickyAlerts.filter((a) => a.profile === profile.name).map(stickyAlert),
+    // The core's alerts are this profile's (kept by its uid: a rename keeps them).
+    stickyAlerts: input.stickyAlerts.map(stickyAlert),
     busy: input.busy,
     error: snapshot.error
       ? { code: snapshot.error.code, message: snapshot.error.message, nextStep: snapshot.error.nextStep }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, Timeout } from '../errors';
-import { MASK } from '../lib/mask';
+import { AppError, type NextStepCode, Timeout } from '../errors';
 import { sleep } from '../lib/sleep';
 import { checkAdminCommand, LATEST_KNOWN_RELEASE } from './admin-grammar';
 import { request } from './http';
@@ -18,18 +17,25 @@ export class AdminCommandRefused extends AppError {
   }
 }
 
-/** The command as messages may quote it: a registration token in it is masked. */
-export function quotedCommand(body: string): string {
-  const check = checkAdminCommand(body, LATEST_KNOWN_RELEASE);
-  if (!check.carriesToken) return body;
-  const [group, sub] = check.text.split(' ');
-  return `${ADMIN_PREFIX} ${group} ${sub} ${MASK}`;
+/**
+ * An admin command as messages may name it: `!admin` and its command words (group and subcommand), none of
+ * its arguments, e.g. `!admin token revoke` for `!admin token revoke <token>`.
+ */
+export function commandName(body: string): string {
+  const words = body.trim().split(/\s+/);
+  const named = [ADMIN_PREFIX];
+  for (const word of words.slice(words[0] === ADMIN_PREFIX ? 1 : 0)) {
+    if (named.length === 3 || !/^[a-z][a-z-]*$/.test(word)) break;
+    named.push(word);
+  }
+  return named.join(' ');
 }
 
 /** A Matrix client-server request the homeserver refused or could not answer. */
 export class MatrixRequestFailed extends AppError {
   readonly code = 'MatrixRequestFailed';
   readonly nextStep: string;
+  override readonly fix: NextStepCode | undefined;
   constructor(
     readonly what: string,
     readonly status: number,
@@ -47,6 +53,12 @@ export class MatrixRequestFailed extends AppError {
           : errcode === 'M_FORBIDDEN'
             ? 'Make sure the stored token belongs to a server admin who is in the admin room.'
             : 'Check the homeserver URL in the profile and the homeserver logs.';
+    this.fix =
+      errcode === 'M_UNKNOWN_TOKEN' || status === 401
+        ? { do: 'admin-login' }
+        : status >= 500
+          ? { do: 'check-status' }
+          : undefined;
   }
 }
 
@@ -161,7 +173,6 @@ export class AdminRoomClient {
     if (check.carriesToken && !options.expectsToken)
       throw new AdminCommandRefused(check.carriesToken.reason, check.carriesToken.nextStep);
     const body = `${ADMIN_PREFIX} ${check.text}`;
-    const shown = quotedCommand(body);
     const roomId = await this.resolveRoom(accessToken, options.signal);
     const txnId = `homeserver-tray-${Date.now()}-${randomBytes(6).toString('hex')}`;
     const sending = `Sending the command to ${this.alias}`;
@@ -194,10 +205,12 @@ export class AdminRoomClient {
         alias: this.alias,
       });
       if (reply) return { roomId, commandEventId, ...reply };
+      // Named without its arguments: `token revoke <token>` carries a live token, and this becomes a message.
+      const named = commandName(body);
       if (Date.now() + interval > deadline) {
-        throw new Timeout(`Waiting for the admin bot's reply to "${shown}"`, options.timeoutMs);
+        throw new Timeout(`Waiting for the admin bot's reply to "${named}"`, options.timeoutMs);
       }
-      await sleep(interval, options.signal, `Waiting for the reply to "${shown}"`);
+      await sleep(interval, options.signal, `Waiting for the reply to "${named}"`);
     }
   }
 

@@ -54,7 +54,7 @@ export class InviteFailed extends AppError {
     super(`${what} failed: ${reason}.`);
     this.nextStep =
       nextStep ??
-      'Check the homeserver (status panel) and that the stored admin token is a server admin’s, then try again.';
+      'Check that the homeserver is up and that the stored admin token is a server admin’s, then try again.';
   }
 }
 

@@ -214,9 +214,11 @@ export const profileSchema = z
         failuresBeforeDown: z.number().int().min(1).max(20).default(2),
         /** Alert again every N polls while down; 0 = never. */
         realertEvery: z.number().int().min(0).default(0),
+        /** Seconds after this computer wakes from sleep during which a failing check does not alert yet. */
+        wakeGraceSeconds: z.number().int().min(0).max(3600).default(90),
       })
       .strict()
-      .default({ intervalSeconds: 30, failuresBeforeDown: 2, realertEvery: 0 }),
+      .default({ intervalSeconds: 30, failuresBeforeDown: 2, realertEvery: 0, wakeGraceSeconds: 90 }),
   })
   .strict();
 

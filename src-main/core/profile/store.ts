@@ -14,6 +14,7 @@ export class NoProfile extends AppError {
   readonly code = 'NoProfile';
   readonly nextStep =
     'Create one in the app (first-run setup), or pass a profile file with --profile FILE (`npm run lab` prints one for the lab).';
+  override readonly fix = { do: 'add-profile' } as const;
   constructor(dir: string) {
     super(`No homeserver profile is selected in ${dir}.`);
   }
@@ -57,7 +58,7 @@ export function profileSlug(name: string): string {
 }
 
 /** Names that read the same to a person (case, width, spacing) are the same name. */
-function sameName(a: string, b: string): boolean {
+export function sameName(a: string, b: string): boolean {
   const norm = (s: string) => s.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
   return norm(a) === norm(b);
 }

@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Act, type ActLog, recordAct } from '../lib/acts';
-import type { SecretStore, StoredSecretRef } from '../secrets/types';
+import type { KeychainRef, SecretStore } from '../secrets/types';
 import { SECRET_KINDS } from '../vocab';
 import type { Redactor } from './redact';
 
@@ -107,7 +107,7 @@ export class AuditLog {
 const USER_SECRET_KINDS: readonly string[] = SECRET_KINDS;
 
 /** What a secret ref is, in words an audit line may hold: its kind and, for per-host kinds, the host role. */
-function refParams(ref: StoredSecretRef): Act['params'] {
+function refParams(ref: KeychainRef): Act['params'] {
   return { kind: ref.kind, host: ref.host ?? null };
 }
 
@@ -117,7 +117,7 @@ function refParams(ref: StoredSecretRef): Act['params'] {
  * (the invite record) are bookkeeping, not acts of the user, and are not recorded.
  */
 export function auditedSecretStore(store: SecretStore, acts: ActLog): SecretStore {
-  const own = (ref: StoredSecretRef) => !USER_SECRET_KINDS.includes(ref.kind);
+  const own = (ref: KeychainRef) => !USER_SECRET_KINDS.includes(ref.kind);
   return {
     get: (ref) => store.get(ref),
     has: (ref) => store.has(ref),

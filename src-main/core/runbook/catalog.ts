@@ -67,6 +67,9 @@ import {
 
 const homeserver = (): HostRole => 'homeserver';
 
+/** `1 unit`, `9 units`. */
+const unitCount = (n: number): string => `${n} ${n === 1 ? 'unit' : 'units'}`;
+
 export const TUWUNEL_STOPPED_ALERT = 'tuwunel-stopped';
 
 function tuwunelStoppedAlert(ctx: PlanContext<unknown>, after: string): StepAlert {
@@ -245,13 +248,14 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
         ctx.scratch.left = `Maintenance mode stays on, because ${which}: alerts about the units stay quiet until "Start all services"`;
         return {
           ok: true,
-          summary: `${down.length} of ${ctx.profile.units.length} units are not active; maintenance mode stays on.`,
+          summary: `${down.length} of ${ctx.profile.units.length} units ${down.length === 1 ? 'is' : 'are'} not active; maintenance mode stays on.`,
         };
       },
     },
   ],
   success: (ctx) =>
-    `The stack is stopped (${ctx.profile.units.length} units) and maintenance mode is on; run "Start all services" to bring Matrix back.`,
+    `The stack is stopped (${unitCount(ctx.profile.units.length)}) and maintenance mode is on; run "Start all services" to bring Matrix back.`,
+  interrupted: { actsFrom: 'stop-all', units: (profile) => profile.units, fix: 'stack.start' },
   leftBehind: (ctx) =>
     ctx.scratch.left ??
     (ctx.maintenance.modeActive
@@ -268,7 +272,8 @@ const stackStart = defineAction<Record<string, never>>({
   danger: () => 'safe',
   downtime: () => 'None: it starts what is stopped.',
   params: z.object({}).strict(),
-  confirm: (ctx) => `Start ${ctx.profile.units.length} units on ${hostLabel(ctx.profile, 'homeserver')}.`,
+  confirm: (ctx) =>
+    `Start ${unitCount(ctx.profile.units.length)} on ${hostLabel(ctx.profile, 'homeserver')}.`,
   locks: () => ['homeserver'],
   steps: [
     {
@@ -312,7 +317,16 @@ const stackStart = defineAction<Record<string, never>>({
       },
     },
   ],
-  success: (ctx) => `All ${ctx.profile.units.length} units are active and maintenance mode is off.`,
+  success: (ctx) =>
+    ctx.profile.units.length === 1
+      ? `${ctx.profile.units[0]} is active and maintenance mode is off.`
+      : `All ${ctx.profile.units.length} units are active and maintenance mode is off.`,
+  interrupted: {
+    actsFrom: 'start-units',
+    units: (profile) => profile.units,
+    endsMaintenance: true,
+    fix: 'stack.start',
+  },
 });
 
 const stackRestart = playbookAction({
@@ -337,6 +351,7 @@ const stackRestart = playbookAction({
     }),
   ],
   success: 'All services were restarted and Tuwunel answers again.',
+  interrupted: { units: (profile) => profile.units, fix: 'stack.start' },
 });
 
 // ---------------------------------------------------------------- Homeserver
@@ -371,6 +386,7 @@ const tuwunelRestart = defineAction<Record<string, never>>({
   ],
   finally: [],
   success: () => 'Tuwunel was restarted and answers again.',
+  interrupted: { actsFrom: 'restart', units: () => [TUWUNEL_UNIT], fix: 'stack.start' },
 });
 
 // ---------------------------------------------------------------- Deploy
@@ -388,6 +404,7 @@ const configApply = playbookAction({
   deploysVars: true,
   steps: [configApplyStep({ id: 'playbook-install-all' })],
   success: 'The configuration was applied.',
+  interrupted: { left: 'the configuration may be only partly applied', fix: 'config.apply' },
 });
 
 const deployUpdate = defineAction<Record<string, never>>({
@@ -444,6 +461,10 @@ const deployUpdate = defineAction<Record<string, never>>({
   ],
   finally: [],
   success: () => 'The playbook and its roles are up to date; apply the configuration to roll them out.',
+  interrupted: {
+    left: 'the playbook checkout or its roles (roles/galaxy) may be only partly updated',
+    fix: 'deploy.update',
+  },
 });
 
 // ---------------------------------------------------------------- Users
@@ -609,6 +630,8 @@ function userCommandSteps<P>(spec: UserCommandSpec<P>): {
         privileged: true,
         command: () => systemctl('start', TUWUNEL_UNIT),
         timeoutMs: (ctx) => ctx.settings.unitCommandTimeoutMs,
+        // A failed start is told at once (the runner raises it while it retries); only the confirm clears it.
+        alert: (ctx) => ({ ...tuwunelStoppedAlert(ctx, spec.doing(ctx)), clear: false }),
       },
       unitsSettle('confirm-tuwunel', 'Confirm matrix-tuwunel is active', 'active', () => [TUWUNEL_UNIT], {
         when: cli,
@@ -637,6 +660,9 @@ function downtimeNote(ctx: StepContext<unknown, UserCommandScratch>, via: RouteC
     stoppedAt && runningAgainAt ? Math.max(1, Math.round((runningAgainAt - stoppedAt) / 1000)) : null;
   return `CLI mode; Tuwunel was stopped${seconds ? ` for ${seconds} s` : ''} and is running again`;
 }
+
+/** A CLI-mode command stops Tuwunel first; through the admin room nothing stops (that route has no such step). */
+const CLI_MODE_INTERRUPTED = { actsFrom: 'stop-tuwunel', units: () => [TUWUNEL_UNIT], fix: 'stack.start' };
 
 interface UserParams {
   user: string;
@@ -713,6 +739,7 @@ const userMakeAdmin = defineAction<UserParams, UserCommandScratch>({
   ...userCommandSteps(makeAdminSpec),
   success: (ctx) =>
     `${ctx.params.user} is now a server admin (${downtimeNote(ctx, userRouteOf(makeAdminSpec)(ctx).via)}).`,
+  interrupted: CLI_MODE_INTERRUPTED,
 });
 
 interface DeactivateParams {
@@ -784,6 +811,7 @@ const userDeactivate = defineAction<DeactivateParams, UserCommandScratch>({
   ...userCommandSteps(deactivateSpec),
   success: (ctx) =>
     `${ctx.params.user} is deactivated (${downtimeNote(ctx, userRouteOf(deactivateSpec)(ctx).via)}).`,
+  interrupted: CLI_MODE_INTERRUPTED,
 });
 
 // ---------------------------------------------------------------- Federation
@@ -904,6 +932,11 @@ function federationAction(op: AllowlistOp): AnyAction {
     ],
     finally: [],
     success: (ctx) => `${ctx.scratch.message ?? 'The allowlist was edited.'} The configuration was applied.`,
+    interrupted: {
+      actsFrom: 'write-vars',
+      left: `vars.yml may hold the change without it being applied`,
+      fix: 'config.apply',
+    },
   });
 }
 
@@ -992,6 +1025,8 @@ const adminCommand = defineAction<AdminCommandParams>({
   ],
   finally: [],
   success: (ctx) => `The admin bot answered "!admin ${ctx.params.command}".`,
+  // "server restart" and "server shutdown" take Tuwunel down; systemd starts it again (Restart=always).
+  interrupted: { units: () => [TUWUNEL_UNIT], fix: 'stack.start' },
 });
 
 /** The runbook as data. Ids are part of the interface (CLI, IPC, tray menu). */

@@ -27,6 +27,7 @@ export class ConfirmationRequired extends AppError {
 export class UnknownAction extends AppError {
   readonly code = 'UnknownAction';
   readonly nextStep = 'List the actions (`homeserver-tray actions`) and use one of their ids.';
+  override readonly fix = { do: 'list-actions' } as const;
   constructor(readonly actionId: string) {
     super(`There is no action "${actionId}".`);
   }

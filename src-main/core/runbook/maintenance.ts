@@ -1,15 +1,29 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { z } from 'zod';
+import { readShared, updateShared } from '../lib/shared-file';
 import type { Maintenance } from '../status/aggregate';
+import { type RunOwner, runOwnerSchema } from './run-record';
 
 /** The window `stack.stop` opens and `stack.start` closes: every unit, until the admin starts the stack. */
 export const MAINTENANCE_MODE_KEY = 'maintenance-mode';
 
-export type MaintenanceWindow = Maintenance & {
+const windowSchema = z.object({
+  key: z.string().min(1),
+  units: z.union([z.literal('all'), z.array(z.string())]),
+  reason: z.string(),
   /** ISO time it began. */
-  since: string;
-  /** Survives an app restart (maintenance mode); run-scoped windows do not. */
-  persistent: boolean;
+  since: z.string(),
+  /** Maintenance mode: stays after its run, until stack.start. A run's own window ends with the run. */
+  persistent: z.boolean().default(true),
+  /** The run that set it, while that run lasts; null once the run ended as it should (or for a window from an older version). */
+  setBy: runOwnerSchema.nullable().optional(),
+  /** When the reminder that maintenance mode is still on was given; null until then. */
+  remindedAt: z.string().nullable().optional(),
+});
+export type MaintenanceWindow = z.infer<typeof windowSchema>;
+
+export type NewWindow = Omit<MaintenanceWindow, 'since' | 'setBy' | 'remindedAt'> & {
+  since?: string;
+  setBy?: RunOwner | null;
 };
 
 /** What the status side needs (the status scheduler's setMaintenance / clearMaintenance). */
@@ -18,27 +32,31 @@ export interface MaintenanceSink {
   clearMaintenance(key: string): void;
 }
 
+/** What a run's steps may do with maintenance (stack.stop turns the mode on, stack.start off). */
+export interface MaintenanceAccess {
+  readonly modeActive: boolean;
+  get(key: string): MaintenanceWindow | undefined;
+  list(): MaintenanceWindow[];
+  enter(window: NewWindow): void;
+  leave(key: string): boolean;
+}
+
 /**
- * Maintenance windows of one profile: maintenance mode (persisted in a small JSON file so a stopped
- * stack stays "under maintenance" across restarts of the app) and windows that last one run, such as
- * the seconds Tuwunel is stopped for a CLI-mode admin command.
+ * The maintenance windows of one profile: maintenance mode and the windows that last one run (the seconds
+ * Tuwunel is stopped for a CLI-mode command). With a file they live in the data folder, shared by every
+ * process of the profile — the tray app, `status --watch`, a second CLI — which pick up each other's
+ * changes at reload() (every status poll): a stack.stop from the CLI is maintenance for the tray too.
+ * Each window names the run that set it while that run lasts, so a window a killed process left behind
+ * can be told from one in use (recovery.ts).
  */
-export class MaintenanceStore {
-  private readonly windows = new Map<string, MaintenanceWindow>();
+export class MaintenanceStore implements MaintenanceAccess {
+  private windows = new Map<string, MaintenanceWindow>();
   private readonly listeners = new Set<(windows: MaintenanceWindow[]) => void>();
+  /** The file's text as last read or written: reload() tells nobody when it has not changed. */
+  private seen: string | null = null;
 
   constructor(private readonly file?: string) {
-    if (!file) return;
-    let saved: unknown;
-    try {
-      saved = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      return;
-    }
-    if (!Array.isArray(saved)) return;
-    for (const w of saved) {
-      if (isWindow(w)) this.windows.set(w.key, { ...w, persistent: true });
-    }
+    this.reload();
   }
 
   list(): MaintenanceWindow[] {
@@ -54,33 +72,117 @@ export class MaintenanceStore {
     return this.windows.has(MAINTENANCE_MODE_KEY);
   }
 
-  enter(window: Omit<MaintenanceWindow, 'since'> & { since?: string }): void {
-    this.windows.set(window.key, { ...window, since: window.since ?? new Date().toISOString() });
-    this.changed(window.persistent);
+  enter(window: NewWindow): void {
+    const entered: MaintenanceWindow = {
+      ...window,
+      since: window.since ?? new Date().toISOString(),
+      setBy: window.setBy ?? null,
+      remindedAt: null,
+    };
+    this.change((all) => {
+      all.set(entered.key, entered);
+      return true;
+    });
   }
 
   leave(key: string): boolean {
-    const w = this.windows.get(key);
-    if (!w) return false;
-    this.windows.delete(key);
-    this.changed(w.persistent);
+    return this.change((all) => all.delete(key));
+  }
+
+  /** Sets fields of a window that is there; false when it is not. */
+  update(key: string, patch: Partial<Pick<MaintenanceWindow, 'setBy' | 'remindedAt'>>): boolean {
+    return this.change((all) => {
+      const w = all.get(key);
+      if (!w) return false;
+      all.set(key, { ...w, ...patch });
+      return true;
+    });
+  }
+
+  /** Marks the window's reminder as given; false when it is not there or another process gave it already. */
+  claimReminder(key: string, at: string): boolean {
+    return this.change((all) => {
+      const w = all.get(key);
+      if (!w || w.remindedAt) return false;
+      all.set(key, { ...w, remindedAt: at });
+      return true;
+    });
+  }
+
+  /**
+   * The run ended as it should: a window of its own that outlives it (maintenance mode after stack.stop) is
+   * no longer its, and one that lasts only the run is gone.
+   */
+  settle(runId: string): void {
+    this.change((all) => {
+      let changed = false;
+      for (const w of [...all.values()]) {
+        if (w.setBy?.runId !== runId) continue;
+        if (w.persistent) all.set(w.key, { ...w, setBy: null });
+        else all.delete(w.key);
+        changed = true;
+      }
+      return changed;
+    });
+  }
+
+  /** The windows as steps of one run see them: what they enter is marked as that run's. */
+  forRun(owner: RunOwner): MaintenanceAccess {
+    const store = this;
+    return {
+      get modeActive() {
+        return store.modeActive;
+      },
+      get: (key) => store.get(key),
+      list: () => store.list(),
+      enter: (window) => store.enter({ ...window, setBy: owner }),
+      leave: (key) => store.leave(key),
+    };
+  }
+
+  /** Reads the file again; tells the listeners when another process changed it. Returns whether it changed. */
+  reload(): boolean {
+    if (!this.file) return false;
+    let text: string | null;
+    try {
+      text = readShared(this.file);
+    } catch {
+      return false;
+    }
+    if (text === this.seen) return false;
+    this.seen = text;
+    this.windows = parseWindows(text);
+    this.notify();
     return true;
   }
 
-  /** Called with all windows on every change. Returns the unsubscribe function. */
+  /** Called with all windows on every change (this process's or, after reload, another's). Returns the unsubscribe. */
   subscribe(listener: (windows: MaintenanceWindow[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  private changed(persist: boolean): void {
-    if (persist && this.file) {
-      const saved = this.list().filter((w) => w.persistent);
-      mkdirSync(dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
-      renameSync(tmp, this.file);
+  /** Applies `edit` to the file's current windows (or to memory without a file) and tells the listeners. */
+  private change(edit: (all: Map<string, MaintenanceWindow>) => boolean): boolean {
+    if (!this.file) {
+      const changed = edit(this.windows);
+      if (changed) this.notify();
+      return changed;
     }
+    let changed = false;
+    const text = updateShared(this.file, (current) => {
+      const all = parseWindows(current);
+      changed = edit(all);
+      return changed ? `${JSON.stringify([...all.values()], null, 2)}\n` : null;
+    });
+    if (text === this.seen) return changed;
+    this.seen = text;
+    this.windows = parseWindows(text);
+    this.notify();
+    return changed;
+  }
+
+  private notify(): void {
     const all = this.list();
     for (const l of this.listeners) {
       try {
@@ -92,24 +194,34 @@ export class MaintenanceStore {
   }
 }
 
-function isWindow(w: unknown): w is MaintenanceWindow {
-  if (w === null || typeof w !== 'object') return false;
-  const o = w as Record<string, unknown>;
-  return (
-    typeof o.key === 'string' &&
-    typeof o.reason === 'string' &&
-    typeof o.since === 'string' &&
-    (o.units === 'all' || (Array.isArray(o.units) && o.units.every((u) => typeof u === 'string')))
-  );
+/** The windows a file holds; an unreadable file or entry holds none (a window must never block alerts by mistake). */
+function parseWindows(text: string | null): Map<string, MaintenanceWindow> {
+  const windows = new Map<string, MaintenanceWindow>();
+  if (text === null) return windows;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return windows;
+  }
+  if (!Array.isArray(raw)) return windows;
+  for (const entry of raw) {
+    const parsed = windowSchema.safeParse(entry);
+    if (parsed.success) windows.set(parsed.data.key, parsed.data);
+  }
+  return windows;
 }
 
 /** Mirrors the store's windows into the status side (now and on every change). Returns the unsubscribe. */
 export function connectMaintenance(store: MaintenanceStore, sink: MaintenanceSink): () => void {
-  let shown = new Set<string>();
+  let shown = new Map<string, string>();
   const sync = (windows: MaintenanceWindow[]) => {
-    const next = new Set(windows.map((w) => w.key));
-    for (const key of shown) if (!next.has(key)) sink.clearMaintenance(key);
-    for (const w of windows) sink.setMaintenance({ key: w.key, units: w.units, reason: w.reason });
+    const next = new Map(windows.map((w) => [w.key, JSON.stringify([w.units, w.reason])]));
+    for (const key of shown.keys()) if (!next.has(key)) sink.clearMaintenance(key);
+    for (const w of windows) {
+      if (shown.get(w.key) !== next.get(w.key))
+        sink.setMaintenance({ key: w.key, units: w.units, reason: w.reason });
+    }
     shown = next;
   };
   sync(store.list());

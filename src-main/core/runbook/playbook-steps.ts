@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { expandHome } from '../profile/load';
 import type { HostRole, Profile } from '../profile/schema';
 import { configFindings } from '../status/checks/config-lint';
 import type { Finding } from '../status/types';
+import { systemGit } from '../vault/git';
+import { advanceJournal } from '../vault/rotation-lock';
 import { describeAnsibleProblem, parseAnsibleOutput } from './ansible-output';
 import {
   configApplyCommand,
@@ -18,6 +21,7 @@ import {
   type AnyAction,
   defineAction,
   type InspectIo,
+  type InterruptedSpec,
   type LocalStep,
   type NoScratch,
   type PlanContext,
@@ -244,6 +248,11 @@ export function configApplyStep<P, S extends Partial<PreflightScratch>>({
     }),
     ...(when ? { when } : {}),
     alert: (ctx) => ({ ...rotationUnappliedAlert(ctx, 'apply'), raise: false }),
+    // A rotation the deploy host pulled is live once any apply succeeded (token.apply marks its own).
+    recordOutcome: async (ctx, ok) => {
+      if (ok && ctx.profile.vault)
+        await advanceJournal(expandHome(ctx.profile.vault.repo), systemGit, ['pulled'], 'applied', null);
+    },
   };
 }
 
@@ -265,6 +274,8 @@ interface PlaybookActionSpec<S extends object> {
   deploysVars?: boolean;
   steps: Step<Record<string, never>, S>[];
   success: string | ((ctx: StepContext<Record<string, never>, S>) => string);
+  /** What a killed run may have left (Action.interrupted); the token actions leave it to their journal. */
+  interrupted?: InterruptedSpec;
 }
 
 /** An action that runs the playbook from the deploy host against the homeserver: both hosts locked. */
@@ -294,5 +305,6 @@ export function playbookAction<S extends Partial<PreflightScratch> = NoScratch>(
     steps: deploys ? [preflightStep<Record<string, never>, S>(), ...spec.steps] : spec.steps,
     finally: [],
     success: (ctx) => (typeof spec.success === 'string' ? spec.success : spec.success(ctx)),
+    ...(spec.interrupted ? { interrupted: spec.interrupted } : {}),
   });
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { Cancelled, describeError, HostBusy, isAppError, SecretMissing, Timeout } from '../errors';
@@ -21,8 +21,20 @@ import { TypedEmitter } from './emitter';
 import { ConfirmationRequired, UnknownAction } from './errors';
 import type { MaintenanceStore } from './maintenance';
 import { parseParams } from './params';
+import { interruptedAlertId } from './recovery';
 import { Redactor, type StreamRedactor } from './redact';
-import type { PlannedStep, RunbookEvents, RunRecord, StepRecord } from './run-record';
+import {
+  type ActiveRun,
+  type ActiveRuns,
+  ownerOfRun,
+  type PlannedStep,
+  type RunbookEvents,
+  type RunOwner,
+  type RunRecord,
+  runEnded,
+  runStarted,
+  type StepRecord,
+} from './run-record';
 import { StickyAlerts } from './sticky-alerts';
 import {
   type AnyAction,
@@ -33,6 +45,7 @@ import {
   type RemoteStep,
   type RunbookSettings,
   type Step,
+  type StepAlert,
   type StepContext,
   type StepVerdict,
 } from './types';
@@ -56,6 +69,13 @@ export interface RunbookOptions {
   maskedValues?: () => Promise<string[]>;
   /** Asks the homeserver what it runs, for actions that plan by it (`asksServer`). Default: the profile's pin. */
   server?: () => Promise<ServerFacts>;
+  /** Where runs in progress are recorded (the data folder), so a killed one can be recovered from. */
+  activeRuns?: ActiveRuns;
+  /**
+   * Called before a run that locks hosts takes them (never throws): what a killed run left on them is
+   * resolved first (Recovery.run), so the new run's own effect is never taken for the dead run's.
+   */
+  beforeMutatingRun?: () => Promise<unknown>;
 }
 
 export interface Plan {
@@ -71,6 +91,11 @@ export interface Plan {
   /** Hosts the run will lock; empty for read-only actions. */
   locks: string[];
   steps: PlannedStep[];
+  /**
+   * The one-time confirmation of exactly this plan (action, parameters, route, steps), for a front that
+   * shows the plan and starts it once the user accepted it; null when the plan needs no confirmation.
+   */
+  confirmation?: string | null;
 }
 
 export interface ActionInfo {
@@ -86,9 +111,19 @@ export interface ActionInfo {
 }
 
 export interface StartOptions {
-  /** The user confirmed the action's effect (required unless its danger is `safe`). */
+  /**
+   * The plan's confirmation (Plan.confirmation), which the user accepted: required unless the danger is
+   * `safe`. Good once, for that very plan, for CONFIRMATION_TTL_MS.
+   */
+  confirmation?: string | null;
+  /** A front in this process that asked its user itself (the tray's native dialog, a terminal's question). */
   confirmed?: boolean;
 }
+
+/** How long a plan's confirmation may wait for its start (a dialog left open longer plans again). */
+export const CONFIRMATION_TTL_MS = 10 * 60_000;
+/** Confirmations kept at once: plans that were shown and never started fall off the oldest first. */
+const MAX_CONFIRMATIONS = 64;
 
 /**
  * A started run. Its steps begin on the next turn of the event loop, after whoever awaited start() has
@@ -130,6 +165,13 @@ interface Run {
   finallyPhase: boolean;
   /** A step of this run may have taken effect (a remote command may have run, or a local, HTTP or admin-room step ran): until then it cannot have stopped anything. */
   mayHaveActed: boolean;
+  /** The run as other processes see it: what set each state it sets, and its record on disk. */
+  owner: RunOwner;
+  active: ActiveRun;
+  /** Its record is on disk (a run that locks a host). */
+  recorded: boolean;
+  /** Set when the finally phase starts: retries of finally steps stop here (settings.finallyRetryBudgetMs). */
+  finallyDeadline: number | null;
 }
 
 /** Errors an exec throws before anything runs on the host (the host key check, login, sudo's refusal). */
@@ -155,6 +197,7 @@ export class Runbook {
   readonly alerts: StickyAlerts;
   readonly locks: HostLocks;
   private readonly runs = new Map<string, Run>();
+  private readonly confirmations = new Map<string, { digest: string; expiresAt: number }>();
   private adminRoomClient: AdminRoomClient | null;
 
   constructor(private readonly opts: RunbookOptions) {
@@ -187,13 +230,34 @@ export class Runbook {
     return (await this.prepare(actionId, rawParams)).plan;
   }
 
+  /** Whether `confirmation` is one this runbook issued for a plan with `digest`; each is good once. */
+  private redeem(confirmation: string | null | undefined, digest: string): boolean {
+    if (!confirmation) return false;
+    const issued = this.confirmations.get(confirmation);
+    this.confirmations.delete(confirmation);
+    return issued !== undefined && issued.digest === digest && issued.expiresAt > Date.now();
+  }
+
+  private issue(digest: string): string {
+    const now = Date.now();
+    for (const [token, c] of this.confirmations) if (c.expiresAt <= now) this.confirmations.delete(token);
+    while (this.confirmations.size >= MAX_CONFIRMATIONS) {
+      const oldest = this.confirmations.keys().next().value;
+      if (oldest === undefined) break;
+      this.confirmations.delete(oldest);
+    }
+    const token = randomBytes(18).toString('base64url');
+    this.confirmations.set(token, { digest, expiresAt: now + CONFIRMATION_TTL_MS });
+    return token;
+  }
+
   /** Starts a run. Throws (before anything is sent) InvalidInput, ActionRefused, ConfirmationRequired, SecretMissing or HostBusy. */
   async start(
     actionId: string,
     rawParams: Record<string, unknown> = {},
     options: StartOptions = {},
   ): Promise<RunHandle> {
-    return (await this.prepare(actionId, rawParams)).start(options);
+    return (await this.build(actionId, rawParams, false)).start(options);
   }
 
   /**
@@ -201,6 +265,14 @@ export class Runbook {
    * (the tray's confirm dialog). Throws InvalidInput, ActionRefused or SecretMissing.
    */
   async prepare(actionId: string, rawParams: Record<string, unknown> = {}): Promise<PreparedRun> {
+    return this.build(actionId, rawParams, true);
+  }
+
+  private async build(
+    actionId: string,
+    rawParams: Record<string, unknown>,
+    issueConfirmation: boolean,
+  ): Promise<PreparedRun> {
     const { action, ctx } = await this.bindContext(actionId, rawParams, new Date());
     const redactor = new Redactor([
       ...(await this.secretValues()),
@@ -221,14 +293,17 @@ export class Runbook {
         ...this.planned(action.steps, ctx, 'main'),
         ...this.planned(action.finally, ctx, 'finally'),
       ].map((s) => ({ ...s, command: redactor.redact(s.command) })),
+      confirmation: null,
     };
+    const digest = planDigest(plan);
+    if (issueConfirmation && plan.danger !== 'safe') plan.confirmation = this.issue(digest);
     let started = false;
     return {
       plan,
       start: (options = {}) => {
         if (started) return Promise.reject(new Error(`${action.id} was already started from this plan`));
         started = true;
-        return this.startPrepared(action, ctx, redactor, plan.danger, options);
+        return this.startPrepared(action, ctx, redactor, plan.danger, digest, options);
       },
     };
   }
@@ -238,11 +313,13 @@ export class Runbook {
     ctx: PlanContext<Record<string, unknown>>,
     redactor: Redactor,
     danger: Danger,
+    digest: string,
     options: StartOptions,
   ): Promise<RunHandle> {
     const startedAt = new Date();
-    if (danger !== 'safe' && !options.confirmed)
-      throw new ConfirmationRequired(action.id, action.confirm(ctx));
+    const confirmed = options.confirmed === true || this.redeem(options.confirmation, digest);
+    if (danger !== 'safe' && !confirmed) throw new ConfirmationRequired(action.id, action.confirm(ctx));
+    if (action.locks(ctx).length > 0) await this.opts.beforeMutatingRun?.();
     const id = randomUUID();
     const held: HostLock[] = [];
     try {
@@ -303,6 +380,7 @@ export class Runbook {
       alert: null,
       ansible: null,
     };
+    const owner = ownerOfRun(id, action.id);
     const run: Run = {
       record,
       action,
@@ -313,7 +391,22 @@ export class Runbook {
       finishSentence: null,
       finallyPhase: false,
       mayHaveActed: false,
+      owner,
+      active: {
+        owner,
+        title: action.title,
+        params: record.params,
+        route: record.route,
+        startedAt: record.startedAt,
+        steps: steps.map((s) => ({ id: s.id, title: s.title, phase: s.phase })),
+        at: -1,
+      },
+      finallyDeadline: null,
+      // Only a run that changes a host (it locks one) can leave something there to recover from.
+      recorded: held.length > 0,
     };
+    runStarted(id);
+    if (run.recorded) this.recordActive(() => this.opts.activeRuns?.begin(run.active));
     this.runs.set(id, run);
     this.events.emit('run-started', { run: snapshot(record) });
     // The steps start on the next turn, so the caller holds the handle (and its id) before the first step.
@@ -321,6 +414,10 @@ export class Runbook {
       .then(() => this.execute(run))
       .catch((e) => this.crashed(run, e))
       .finally(() => {
+        // What the run set that outlives it is no longer its; then it is no longer in progress anywhere.
+        this.recordActive(() => this.opts.maintenance.settle(id));
+        if (run.recorded) this.recordActive(() => this.opts.activeRuns?.end(id));
+        runEnded(id);
         for (const lock of held) lock.release();
       });
     return {
@@ -455,13 +552,14 @@ export class Runbook {
     const { action, ctx, record } = run;
     const windowKey = `run:${record.id}`;
     const window = action.maintenanceWindow?.(ctx) ?? null;
-    if (window) this.opts.maintenance.enter({ key: windowKey, ...window, persistent: false });
+    if (window)
+      this.opts.maintenance.enter({ key: windowKey, ...window, persistent: false, setBy: run.owner });
     const stepCtx: StepContext<Record<string, unknown>> = {
       ...ctx,
       runId: record.id,
       signal: run.abort.signal,
       print: () => {},
-      maintenance: this.opts.maintenance,
+      maintenance: this.opts.maintenance.forRun(run.owner),
     };
     const mainSteps = action.steps.filter((s) => !s.when || s.when(ctx));
     const finallySteps = action.finally.filter((s) => !s.when || s.when(ctx));
@@ -479,6 +577,7 @@ export class Runbook {
         else if (verdict.finish) run.finishSentence = verdict.finish;
       }
       run.finallyPhase = true;
+      run.finallyDeadline = Date.now() + this.settings.finallyRetryBudgetMs;
       // Finally steps get a signal of their own: a cancel of the run must not stop the clean-up.
       const finallyCtx = { ...stepCtx, signal: new AbortController().signal };
       for (const [j, step] of finallySteps.entries()) {
@@ -495,6 +594,7 @@ export class Runbook {
     record.failingStep = failed?.step.id ?? failedFinally?.step.id ?? null;
     record.ansible = ctx.scratch.ansible ?? null;
     record.sentence = run.redactor.redact(this.sentence(run, stepCtx, failed, failedFinally, cancelled));
+    if (record.state === 'ok') this.clearFixedAlerts(action.id);
     const ended = new Date();
     record.endedAt = ended.toISOString();
     record.durationMs = ended.getTime() - new Date(record.startedAt).getTime();
@@ -515,6 +615,30 @@ export class Runbook {
     const final = snapshot(record);
     this.events.emit('run-finished', { run: final });
     return final;
+  }
+
+  /**
+   * A successful run of the action an alert names as its fix clears the alert, whoever raised it; so does a
+   * successful run of an action whose interruption the alert reports (its work is done now).
+   */
+  private clearFixedAlerts(actionId: string): void {
+    for (const alert of this.alerts.list()) {
+      if (alert.fixActionId !== actionId && alert.id !== interruptedAlertId(actionId)) continue;
+      if (this.recordActive(() => this.alerts.clear(alert.id)))
+        this.events.emit('alert-cleared', { profile: this.profile.name, id: alert.id });
+    }
+  }
+
+  /**
+   * Writes what other processes read (run records, maintenance, alerts): a full disk or a locked file must
+   * not turn a run into a failed one. Returns what `write` returned, or undefined when it threw.
+   */
+  private recordActive<T>(write: () => T): T | undefined {
+    try {
+      return write();
+    } catch {
+      return undefined;
+    }
   }
 
   /** A bug in a step builder must still end the run with a record, not leave it "running" forever. */
@@ -580,13 +704,15 @@ export class Runbook {
     };
     rec.state = 'running';
     rec.startedAt = new Date().toISOString();
+    const index = run.record.steps.indexOf(rec);
+    if (run.recorded) this.recordActive(() => this.opts.activeRuns?.reached(run.active, index));
     this.events.emit('step-started', { runId: run.record.id, step: { ...rec } });
     const needless = step.needless?.(ctx) ?? null;
     // Deciding there is nothing to do is this step's one attempt.
     if (needless !== null) rec.attempts = 1;
     const verdict: StepVerdict =
       needless === null
-        ? await this.retried(rec, ctx, phase, () => this.attempt(run, step, rec, ctx))
+        ? await this.retried(run, step, rec, ctx, phase, () => this.attempt(run, step, rec, ctx))
         : { ok: true, summary: needless };
     rec.state = verdict.ok ? 'ok' : 'failed';
     rec.endedAt = new Date().toISOString();
@@ -599,16 +725,26 @@ export class Runbook {
         message: sentenceEnd(verdict.message),
         nextStep:
           described?.nextStep ?? 'Read the step output for the cause, fix it, and run the action again.',
+        ...(described?.fix ? { fix: described.fix } : {}),
       });
     }
     // A needless step checked nothing, so it says nothing about its alert either.
-    if (needless === null) this.applyAlert(run, step, ctx, verdict.ok);
+    if (needless === null) {
+      this.applyAlert(run, step, ctx, verdict.ok);
+      await this.recordOutcome(step, ctx, verdict.ok);
+    }
     this.events.emit('step-finished', { runId: run.record.id, step: { ...rec } });
     return verdict;
   }
 
-  /** `once` tried once, or (finally steps) up to `finallyAttempts` times, each on a fresh connection if the last dropped. */
+  /**
+   * `once` tried once, or (finally steps) up to `finallyAttempts` times, each on a fresh connection if the last
+   * dropped, while the finally phase's retry budget lasts. A finally step that raises an alert when it fails
+   * raises it at its first failed attempt, saying it is retrying: whoever watches hears at once.
+   */
   private async retried(
+    run: Run,
+    step: Step<Record<string, unknown>>,
     rec: StepRecord,
     ctx: StepContext<Record<string, unknown>>,
     phase: 'main' | 'finally',
@@ -624,12 +760,63 @@ export class Runbook {
         verdict = { ok: false, message: describeError(e).message, ...(isAppError(e) ? { error: e } : {}) };
       }
       if (verdict.ok || attempt === attempts) break;
+      const left = (run.finallyDeadline ?? 0) - Date.now() - this.settings.finallyRetryDelayMs;
+      if (left <= 0) {
+        ctx.print(
+          `Attempt ${attempt} failed (${verdict.message}); no more retries: the clean-up may take ${formatMs(this.settings.finallyRetryBudgetMs)} at most.`,
+        );
+        break;
+      }
+      if (attempt === 1) this.raiseRetrying(run, step, ctx, verdict.message);
       ctx.print(
         `Attempt ${attempt} of ${attempts} failed (${verdict.message}); trying again in ${Math.round(this.settings.finallyRetryDelayMs / 1000)} s.`,
       );
       await sleep(this.settings.finallyRetryDelayMs, undefined, 'Waiting to retry');
     }
     return verdict;
+  }
+
+  /** The alert a failing finally step would raise at its end, raised now, while it retries. */
+  private raiseRetrying(
+    run: Run,
+    step: Step<Record<string, unknown>>,
+    ctx: StepContext<Record<string, unknown>>,
+    failure: string,
+  ): void {
+    if (!step.alert || !run.mayHaveActed) return;
+    const spec = step.alert(ctx);
+    if (spec.raise === false) return;
+    this.raiseAlert(run, {
+      ...spec,
+      message: `${spec.message} The first attempt failed (${sentenceEnd(failure).slice(0, -1)}); retrying for up to ${formatMs(this.settings.finallyRetryBudgetMs)}.`,
+    });
+  }
+
+  private raiseAlert(run: Run, spec: StepAlert): void {
+    const alert = {
+      ...spec,
+      profile: this.profile.name,
+      runId: run.record.id,
+      raisedAt: new Date().toISOString(),
+      raisedBy: run.owner,
+    };
+    if (this.recordActive(() => this.alerts.raise(alert)) === undefined && !this.alerts.get(alert.id)) return;
+    run.record.alert = alert;
+    this.events.emit('alert-raised', { alert });
+  }
+
+  /** The step's bookkeeping for other processes (the rotation journal's stage); a failure is said, not fatal. */
+  private async recordOutcome(
+    step: Step<Record<string, unknown>>,
+    ctx: StepContext<Record<string, unknown>>,
+    ok: boolean,
+  ): Promise<void> {
+    if (!step.recordOutcome) return;
+    try {
+      await step.recordOutcome(ctx, ok);
+    } catch (e) {
+      ctx.print(`Could not record the outcome for other windows and processes: ${describeError(e).message}`);
+    }
   }
 
   private applyAlert(
@@ -642,25 +829,17 @@ export class Runbook {
     const spec = step.alert(ctx);
     if (ok) {
       if (spec.clear === false) return;
-      const raised = this.alerts.get(this.profile.name, spec.id);
+      const raised = this.alerts.get(spec.id);
       if (raised?.clearedOnlyBy && !raised.clearedOnlyBy.includes(run.record.actionId)) return;
       if (run.record.alert?.id === spec.id) run.record.alert = null;
-      if (this.alerts.clear(this.profile.name, spec.id)) {
+      if (this.recordActive(() => this.alerts.clear(spec.id))) {
         this.events.emit('alert-cleared', { profile: this.profile.name, id: spec.id });
       }
       return;
     }
     // A run whose every step was refused before it ran cannot have stopped what the alert would report as stopped.
     if (spec.raise === false || !run.mayHaveActed) return;
-    const alert = {
-      ...spec,
-      profile: this.profile.name,
-      runId: run.record.id,
-      raisedAt: new Date().toISOString(),
-    };
-    this.alerts.raise(alert);
-    run.record.alert = alert;
-    this.events.emit('alert-raised', { alert });
+    this.raiseAlert(run, spec);
   }
 
   private attempt(
@@ -692,8 +871,12 @@ export class Runbook {
   ): Promise<StepVerdict> {
     const check = step.check ?? exitZero;
     const poll = step.poll?.(ctx);
-    const deadline = poll ? Date.now() + poll.forMs : 0;
+    // In the clean-up, a wait ends with the retry budget too (it is checked at least once).
+    const deadline = poll
+      ? Math.min(Date.now() + poll.forMs, run.finallyDeadline ?? Number.POSITIVE_INFINITY)
+      : 0;
     let shown: string | null = null;
+    const started = Date.now();
     for (;;) {
       const out = await this.execRemote(run, step, rec, ctx, !poll);
       if (poll) {
@@ -707,7 +890,10 @@ export class Runbook {
       const verdict = check(out, ctx);
       if (verdict.ok || !poll) return verdict;
       if (Date.now() + poll.everyMs > deadline) {
-        return { ...verdict, message: `${verdict.message} after waiting ${Math.round(poll.forMs / 1000)} s` };
+        return {
+          ...verdict,
+          message: `${verdict.message} after waiting ${Math.round((Date.now() - started) / 1000)} s`,
+        };
       }
       await sleep(poll.everyMs, ctx.signal, step.title);
     }
@@ -729,10 +915,11 @@ export class Runbook {
       stderr: run.redactor.stream(),
     };
     const done = new AbortController();
+    const lines = step.stopWhen ? new LineWatch((line) => step.stopWhen?.(line, ctx) === true) : null;
     const emit = (which: 'stdout' | 'stderr', chunk: string) => {
       (which === 'stdout' ? stdout : stderr).push(chunk);
       if (live) this.output(run, rec, which, redactors[which].push(chunk));
-      if (which === 'stdout' && !done.signal.aborted && step.stopWhen?.(stdout.toString(), ctx)) done.abort();
+      if (which === 'stdout' && lines && !done.signal.aborted && lines.push(chunk)) done.abort();
     };
     const command = step.command(ctx);
     rec.command = run.redactor.redact(command);
@@ -907,6 +1094,52 @@ export class Runbook {
       // A full disk must not turn a finished run into a failed one; the run record still says what happened.
     }
   }
+}
+
+/** The longest line `stopWhen` is shown; a reply line is short, and the rest of a longer one is not looked at. */
+const MAX_WATCHED_LINE = 64 * 1024;
+
+/**
+ * Feeds `stopWhen` each line of stdout once, as it completes: every chunk is scanned once, so a command
+ * printing megabytes costs time in proportion to what it printed, not to its square.
+ */
+class LineWatch {
+  private partial = '';
+
+  constructor(private readonly test: (line: string) => boolean) {}
+
+  /** True once a line satisfied the test. */
+  push(chunk: string): boolean {
+    let from = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', from)) {
+      const line = this.partial + chunk.slice(from, nl);
+      this.partial = '';
+      from = nl + 1;
+      if (this.test(line)) return true;
+    }
+    if (this.partial.length < MAX_WATCHED_LINE)
+      this.partial += chunk.slice(from, from + MAX_WATCHED_LINE - this.partial.length);
+    return false;
+  }
+}
+
+/** Time as the clean-up's sentences say it: "3 min", "45 s". */
+function formatMs(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
+}
+
+/** What a confirmation is bound to: the action, its bound parameters, its danger, and what its steps are. */
+function planDigest(plan: Omit<Plan, 'confirmation'>): string {
+  const facts = {
+    actionId: plan.action.id,
+    params: plan.params,
+    danger: plan.danger,
+    confirm: plan.confirm,
+    route: plan.route,
+    locks: plan.locks,
+    steps: plan.steps.map((s) => [s.id, s.phase, s.kind, s.host, s.sudo]),
+  };
+  return createHash('sha256').update(JSON.stringify(facts)).digest('hex');
 }
 
 function anyReply(reply: string): StepVerdict {

@@ -1,40 +1,79 @@
-import type { StepAlert } from './types';
+import { z } from 'zod';
+import { readShared, updateShared } from '../lib/shared-file';
+import { runOwnerSchema } from './run-record';
 
-export interface StickyAlert extends StepAlert {
-  profile: string;
-  /** The run that raised it. */
-  runId: string;
-  raisedAt: string;
-}
-
-const key = (profile: string, id: string) => `${profile}\n${id}`;
+const stickyAlertSchema = z.object({
+  id: z.string().min(1),
+  title: z.string(),
+  message: z.string(),
+  /** The action that fixes it, offered as one click; its success clears the alert. */
+  fixActionId: z.string().min(1),
+  raise: z.boolean().optional(),
+  clear: z.boolean().optional(),
+  /** Once raised, only a successful step of these actions (or the fix action's success) clears it. */
+  clearedOnlyBy: z.array(z.string()).readonly().optional(),
+  /** The profile's name when it was raised, for the texts. */
+  profile: z.string(),
+  /** The run that raised it, or the run whose interruption it reports. */
+  runId: z.string(),
+  raisedAt: z.string(),
+  /** The process that raised it; null when recovery or a reminder did, for a run no longer there. */
+  raisedBy: runOwnerSchema.nullable().optional(),
+});
+export type StickyAlert = z.infer<typeof stickyAlertSchema>;
 
 /**
- * Alerts that stay until what they describe is fixed (e.g. "matrix-tuwunel is stopped" after a
- * CLI-mode command could not start it again): the step that can tell clears them when it succeeds,
- * or the user dismisses them.
+ * Alerts that stay until what they describe is fixed (e.g. "matrix-tuwunel is stopped" after a CLI-mode
+ * command could not start it again): the step that can tell clears them when it succeeds, and so does a
+ * successful run of the action that fixes them. With a file they live in the data folder (one per profile),
+ * so they survive restarts and every process of the profile shows the same ones: each picks up the others'
+ * changes at reload() (every status poll).
  */
 export class StickyAlerts {
-  private readonly alerts = new Map<string, StickyAlert>();
+  private alerts = new Map<string, StickyAlert>();
   private readonly listeners = new Set<(alerts: StickyAlert[]) => void>();
+  private seen: string | null = null;
+
+  constructor(private readonly file?: string) {
+    this.reload();
+  }
 
   list(): StickyAlert[] {
     return [...this.alerts.values()];
   }
 
-  get(profile: string, id: string): StickyAlert | undefined {
-    return this.alerts.get(key(profile, id));
+  get(id: string): StickyAlert | undefined {
+    return this.alerts.get(id);
   }
 
   raise(alert: StickyAlert): void {
-    this.alerts.set(key(alert.profile, alert.id), alert);
-    this.changed();
+    const raised: StickyAlert = { ...alert, raisedBy: alert.raisedBy ?? null };
+    this.change((all) => {
+      const had = all.get(raised.id);
+      if (had && JSON.stringify(had) === JSON.stringify(raised)) return false;
+      all.set(raised.id, raised);
+      return true;
+    });
   }
 
-  clear(profile: string, id: string): boolean {
-    const had = this.alerts.delete(key(profile, id));
-    if (had) this.changed();
-    return had;
+  clear(id: string): boolean {
+    return this.change((all) => all.delete(id));
+  }
+
+  /** Reads the file again; tells the listeners when another process changed it. Returns whether it changed. */
+  reload(): boolean {
+    if (!this.file) return false;
+    let text: string | null;
+    try {
+      text = readShared(this.file);
+    } catch {
+      return false;
+    }
+    if (text === this.seen) return false;
+    this.seen = text;
+    this.alerts = parseAlerts(text);
+    this.notify();
+    return true;
   }
 
   subscribe(listener: (alerts: StickyAlert[]) => void): () => void {
@@ -42,7 +81,26 @@ export class StickyAlerts {
     return () => this.listeners.delete(listener);
   }
 
-  private changed(): void {
+  private change(edit: (all: Map<string, StickyAlert>) => boolean): boolean {
+    if (!this.file) {
+      const changed = edit(this.alerts);
+      if (changed) this.notify();
+      return changed;
+    }
+    let changed = false;
+    const text = updateShared(this.file, (current) => {
+      const all = parseAlerts(current);
+      changed = edit(all);
+      return changed ? `${JSON.stringify([...all.values()], null, 2)}\n` : null;
+    });
+    if (text === this.seen) return changed;
+    this.seen = text;
+    this.alerts = parseAlerts(text);
+    this.notify();
+    return changed;
+  }
+
+  private notify(): void {
     const all = this.list();
     for (const l of this.listeners) {
       try {
@@ -52,4 +110,21 @@ export class StickyAlerts {
       }
     }
   }
+}
+
+function parseAlerts(text: string | null): Map<string, StickyAlert> {
+  const alerts = new Map<string, StickyAlert>();
+  if (text === null) return alerts;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return alerts;
+  }
+  if (!Array.isArray(raw)) return alerts;
+  for (const entry of raw) {
+    const parsed = stickyAlertSchema.safeParse(entry);
+    if (parsed.success) alerts.set(parsed.data.id, parsed.data);
+  }
+  return alerts;
 }

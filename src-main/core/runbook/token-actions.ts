@@ -4,7 +4,7 @@ import type { Profile } from '../profile/schema';
 import { shellCommand, shellQuote } from '../ssh/quote';
 import { systemGit } from '../vault/git';
 import { type RotationDeps, RotationRollback, type StepIo, TokenRotation } from '../vault/rotation';
-import { readJournal, rotationFolder } from '../vault/rotation-lock';
+import { advanceJournal, readJournal, rotationFolder } from '../vault/rotation-lock';
 import { NothingToRollBack } from '../vault/token-errors';
 import { vaultLocation } from '../vault/vault-file';
 import { hostLabel } from './host-label';
@@ -19,8 +19,8 @@ import {
   warningsNote,
 } from './playbook-steps';
 import {
-  ROTATION_UNPUSHED_ALERT,
   rotationUnappliedAlert,
+  rotationUnpushedAlert,
   TOKEN_APPLY_ACTION,
   TOKEN_APPLY_TITLE,
   TOKEN_ROLLBACK_ACTION,
@@ -107,12 +107,7 @@ function local<P, S extends object, T>(
 }
 
 function unpushedAlert(ctx: PlanContext<unknown, object>): StepAlert {
-  return {
-    id: ROTATION_UNPUSHED_ALERT,
-    title: 'A token rotation stopped before it was pushed',
-    message: `The vault in ${vaultLocation(ctx.profile).repo} was changed by a rotation that did not finish; nothing left this computer. Roll it back (or rotate again).`,
-    fixActionId: TOKEN_ROLLBACK_ACTION,
-  };
+  return rotationUnpushedAlert(ctx.profile);
 }
 
 /** The rotation's commit the deploy checkout must have: undefined while not known (a dry run), null when none is. */
@@ -130,6 +125,7 @@ function pullCommand(deployCheckout: string, commit: string | null | undefined):
  * apply the old token again. Without a commit to wait for, the pull alone decides.
  */
 function deployPullStep<P>(commit: PulledCommit<P>, deps: TokenActionDeps): RemoteStep<P> {
+  const git = deps.git ?? systemGit;
   return {
     kind: 'remote',
     id: 'pull-deploy',
@@ -166,6 +162,22 @@ function deployPullStep<P>(commit: PulledCommit<P>, deps: TokenActionDeps): Remo
           : `git pull in ${vaultLocation(ctx.profile).deployCheckout} failed${tail ? `: ${tail}` : ''}`,
       };
     },
+    // The journal says so for every process: the vault's token is on the deploy host, not applied yet.
+    recordOutcome: async (ctx, ok) => {
+      const wanted = commit(ctx);
+      if (ok && wanted)
+        await advanceJournal(vaultLocation(ctx.profile).repo, git, ['pushed'], 'pulled', wanted);
+    },
+  };
+}
+
+/** Once the apply with the rotation's commit succeeded, the journal says the rotated token is live. */
+function markApplied<P>(commit: PulledCommit<P>, deps: TokenActionDeps) {
+  const git = deps.git ?? systemGit;
+  return async (ctx: StepContext<P>, ok: boolean) => {
+    const wanted = commit(ctx);
+    if (ok && wanted)
+      await advanceJournal(vaultLocation(ctx.profile).repo, git, ['pushed', 'pulled'], 'applied', wanted);
   };
 }
 
@@ -289,6 +301,7 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
       {
         ...configApplyStep<RotateParams, RotateScratch>({ id: 'apply', when: (ctx) => ctx.params.apply }),
         alert: (ctx) => rotationUnappliedAlert(ctx, 'apply'),
+        recordOutcome: markApplied((ctx) => current(ctx)?.commit ?? undefined, deps),
       },
     ],
     finally: [
@@ -313,7 +326,7 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
           if (r?.rollbackOffered)
             return {
               ok: true,
-              summary: `Nothing was pushed: "Roll back the token rotation" puts ${r.backupPath?.split(/[\\/]/).pop()} back and removes the local commit.`,
+              summary: `Nothing was pushed: "Undo the new sign-up token" puts ${r.backupPath?.split(/[\\/]/).pop()} back and removes the local commit.`,
             };
           return { ok: true, summary: 'The vault repository is unlocked.' };
         },
@@ -321,7 +334,7 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
     ],
     success: (ctx) =>
       ctx.params.apply
-        ? 'The registration token was rotated and applied: the old token no longer works. Copy the new one from the Tokens panel.'
+        ? 'The registration token was rotated and applied: the old token no longer works, and copying the token gives the new one.'
         : 'The registration token was rotated, pushed and pulled on the deploy host; apply the configuration to make it live.',
   });
 }
@@ -361,7 +374,7 @@ export function createTokenApplyAction(deps: TokenActionDeps): AnyAction {
           try {
             const { repo } = vaultLocation(ctx.profile);
             const journal = await readJournal(await rotationFolder(repo, git));
-            const commit = journal?.stage === 'pushed' ? journal.commit : null;
+            const commit = journal?.stage === 'pushed' || journal?.stage === 'pulled' ? journal.commit : null;
             ctx.scratch.commit = commit;
             return {
               ok: true,
@@ -383,6 +396,7 @@ export function createTokenApplyAction(deps: TokenActionDeps): AnyAction {
           ...rotationUnappliedAlert(ctx, 'apply'),
           raise: typeof pushed(ctx) === 'string',
         }),
+        recordOutcome: markApplied(pushed, deps),
       },
     ],
     success: (ctx) => {

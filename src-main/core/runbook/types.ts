@@ -6,7 +6,7 @@ import type { HostRole, Profile } from '../profile/schema';
 import type { RemoteExec } from '../ssh/types';
 import type { ActionGroup, Danger, Route } from '../vocab';
 import type { AnsibleSummary } from './ansible-output';
-import type { MaintenanceStore } from './maintenance';
+import type { MaintenanceAccess } from './maintenance';
 
 export type { ActionGroup, Danger, Route };
 
@@ -35,6 +35,11 @@ export interface RunbookSettings {
   /** A `finally` step is tried this many times (fresh connection each time) before it counts as failed. */
   finallyAttempts: number;
   finallyRetryDelayMs: number;
+  /**
+   * How long the clean-up may keep retrying, all its steps together (each still runs once): starting
+   * Tuwunel again after CLI mode gives up, with its alert standing, after this long (setting, 3 min).
+   */
+  finallyRetryBudgetMs: number;
 }
 
 export const DEFAULT_SETTINGS: RunbookSettings = {
@@ -50,6 +55,7 @@ export const DEFAULT_SETTINGS: RunbookSettings = {
   pollIntervalMs: 1_000,
   finallyAttempts: 4,
   finallyRetryDelayMs: 2_000,
+  finallyRetryBudgetMs: 3 * 60_000,
 };
 
 /** What the runner itself reads from every run's scratch: the playbook's summary, kept with the run. */
@@ -86,7 +92,8 @@ export interface StepContext<P, S extends object = NoScratch> extends PlanContex
   signal: AbortSignal;
   /** A line of the app's own commentary in this step's output (redacted like everything else). */
   print(line: string): void;
-  maintenance: MaintenanceStore;
+  /** Maintenance as this run's steps change it: what they enter is marked as the run's (recovery.ts). */
+  maintenance: MaintenanceAccess;
 }
 
 export type StepVerdict =
@@ -136,6 +143,11 @@ interface StepBase<P, S extends object> {
    * ok with that summary and sends nothing), e.g. a clean-up for a failure that did not happen.
    */
   needless?: (ctx: StepContext<P, S>) => string | null;
+  /**
+   * Bookkeeping once the step's verdict is in, for other processes and later starts to read (the rotation
+   * journal's stage). A failure here is printed, and does not change the verdict.
+   */
+  recordOutcome?: (ctx: StepContext<P, S>, ok: boolean) => Promise<void> | void;
 }
 
 export interface RemoteStep<P, S extends object = NoScratch> extends StepBase<P, S> {
@@ -152,10 +164,11 @@ export interface RemoteStep<P, S extends object = NoScratch> extends StepBase<P,
   /** Reads the result; the default is "exit code 0". */
   check?: (out: RemoteOutput, ctx: StepContext<P, S>) => StepVerdict;
   /**
-   * The command has done its job once its stdout satisfies this, and is stopped then rather than
-   * waited for: Tuwunel's `--execute` answers and then keeps serving until `timeout` ends it.
+   * The command has done its job once a line of its stdout satisfies this (each line is shown once, as it
+   * completes), and is stopped then rather than waited for: Tuwunel's `--execute` answers and then keeps
+   * serving until `timeout` ends it.
    */
-  stopWhen?: (stdout: string, ctx: PlanContext<P, S>) => boolean;
+  stopWhen?: (line: string, ctx: PlanContext<P, S>) => boolean;
   /** Re-run until `check` passes, for at most `forMs` (waiting for units to settle). */
   poll?: (ctx: PlanContext<P, S>) => { everyMs: number; forMs: number };
 }
@@ -262,6 +275,28 @@ export interface Action<P, S extends object = NoScratch> {
   leftBehind?: (ctx: StepContext<P, S>) => string | null;
   /** The sentence for a cancelled run when cancelling is the normal way to end it (logs.follow). */
   cancelled?: (ctx: StepContext<P, S>) => string;
+  /**
+   * What a run of it whose process was killed may have left, for recovery (recovery.ts) at the next start-up
+   * or status poll. Without it an interrupted run leaves nothing to name (read-only actions; the token
+   * actions, whose rotation journal says where they stopped).
+   */
+  interrupted?: InterruptedSpec;
+}
+
+export interface InterruptedSpec {
+  /** Main steps before this one change nothing on a host: a run stopped before it left nothing. */
+  actsFrom?: string;
+  /**
+   * The units the action stops or restarts: every one active shows nothing is left (its maintenance goes,
+   * no alert). Without units the hosts cannot show it, and an interrupted run always leaves an alert.
+   */
+  units?: (profile: Profile) => string[];
+  /** stack.start: its clean-up turns maintenance mode off whatever happened, so recovery does too. */
+  endsMaintenance?: boolean;
+  /** What it may have left where the hosts cannot show it, e.g. "the configuration may be only partly applied". */
+  left?: string;
+  /** The action that fixes what it left; its success clears the alert. */
+  fix: string;
 }
 
 /** The catalog holds actions of many parameter and scratch types; builders only ever see their own. */

@@ -1,5 +1,5 @@
 import { InvalidInput } from '../errors';
-import { type SecretRef, secretRefSchema } from './types';
+import { type KeychainRef, secretRefSchema } from './types';
 
 /** The keychain service every item of this app is stored under (libsecret attribute `service`). */
 export const SECRET_SERVICE = 'homeserver-tray';
@@ -13,7 +13,7 @@ function escapePart(part: string): string {
 }
 
 /** `<profile>/<kind>[/<host>]`; throws InvalidInput for a ref that does not validate. */
-export function secretAccount(ref: SecretRef): string {
+export function secretAccount(ref: KeychainRef): string {
   const parsed = secretRefSchema.safeParse(ref);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

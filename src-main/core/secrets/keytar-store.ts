@@ -1,6 +1,6 @@
 import { InvalidInput, SecretStoreUnavailable } from '../errors';
 import { SECRET_SERVICE, secretAccount } from './account';
-import type { SecretRef, SecretStore } from './types';
+import type { KeychainRef, SecretStore } from './types';
 import { decodeSecretValue, encodeSecretValue } from './value-encoding';
 
 type Keytar = Pick<typeof import('keytar'), 'getPassword' | 'setPassword' | 'deletePassword'>;
@@ -58,13 +58,13 @@ async function call<T>(run: (keytar: Keytar) => Promise<T>, value?: string): Pro
  */
 export function createKeytarSecretStore(): SecretStore {
   return {
-    async get(ref: SecretRef): Promise<Buffer | null> {
+    async get(ref: KeychainRef): Promise<Buffer | null> {
       const account = secretAccount(ref);
       const stored = await call((k) => k.getPassword(SECRET_SERVICE, account));
       return stored === null ? null : decodeSecretValue(stored);
     },
 
-    async set(ref: SecretRef, value: string | Buffer): Promise<void> {
+    async set(ref: KeychainRef, value: string | Buffer): Promise<void> {
       const account = secretAccount(ref);
       const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
       try {
@@ -77,12 +77,12 @@ export function createKeytarSecretStore(): SecretStore {
       }
     },
 
-    async has(ref: SecretRef): Promise<boolean> {
+    async has(ref: KeychainRef): Promise<boolean> {
       const account = secretAccount(ref);
       return (await call((k) => k.getPassword(SECRET_SERVICE, account))) !== null;
     },
 
-    async delete(ref: SecretRef): Promise<boolean> {
+    async delete(ref: KeychainRef): Promise<boolean> {
       const account = secretAccount(ref);
       return call((k) => k.deletePassword(SECRET_SERVICE, account));
     },

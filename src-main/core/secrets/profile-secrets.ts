@@ -1,6 +1,7 @@
 import { InvalidInput } from '../errors';
 import { HOST_ROLES, type HostRole, type Profile } from '../profile/schema';
-import type { SecretKind, SecretStore, StoredSecretRef } from './types';
+import { isChannelSecret } from '../vocab';
+import type { KeychainRef, SecretKind, SecretStore } from './types';
 
 /**
  * What a secret is bound to. The keychain holds every secret under the profile's uid (never its name, which
@@ -46,9 +47,12 @@ function isHostRole(host: string | undefined): host is HostRole {
 }
 
 /** The keychain's ref for a ref of the core (profile name, kind, host role). */
-export function keychainRef({ profile, uid }: ProfileIdentity, ref: StoredSecretRef): StoredSecretRef {
+export function keychainRef({ profile, uid }: ProfileIdentity, ref: KeychainRef): KeychainRef {
   if (ref.profile !== profile.name)
     throw new InvalidInput('secret', `belongs to the profile "${ref.profile}", not to "${profile.name}"`);
+  // An alert channel's secret is bound to the channel and where it sends (core/alerts), never to a profile.
+  if (isChannelSecret(ref.kind))
+    throw new InvalidInput('secret', `a ${ref.kind} belongs to an alert channel, not to a profile`);
   if ((PER_HOST_SECRET_KINDS as readonly string[]).includes(ref.kind)) {
     if (!isHostRole(ref.host))
       throw new InvalidInput('secret host', `a ${ref.kind} belongs to a host: homeserver or deploy`);
@@ -66,7 +70,7 @@ export function keychainRef({ profile, uid }: ProfileIdentity, ref: StoredSecret
  * role, and reach only the entries bound to this profile's identity (see above).
  */
 export function profileSecretStore(keychain: SecretStore, identity: ProfileIdentity): SecretStore {
-  const at = (ref: StoredSecretRef) => keychainRef(identity, ref);
+  const at = (ref: KeychainRef) => keychainRef(identity, ref);
   return {
     get: async (ref) => keychain.get(at(ref)),
     set: async (ref, value) => keychain.set(at(ref), value),

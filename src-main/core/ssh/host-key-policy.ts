@@ -107,7 +107,7 @@ export function verdictError(target: HostTarget, key: Buffer, verdict: HostKeyVe
       if (verdict.certAuthority) {
         return new Unsupported(
           `The ${target.role} host (${where}) is vouched for by an @cert-authority line in ${verdict.certAuthority.file}:${verdict.certAuthority.line}, but host certificates are not supported.`,
-          `Add the host's plain key instead: compare ${keyType} ${fingerprint} with \`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub\` on that machine, then trust it in the app.`,
+          `Add the host's plain key instead: compare ${keyType} ${fingerprint} with \`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub\` on that machine, then trust that key.`,
         );
       }
       return new HostKeyUnknown(target.role, where, keyType, fingerprint);

@@ -85,7 +85,7 @@ interface HostSlot {
    */
   orphans: Orphan[];
   /** Execs in flight, so disconnect() can stop them and wait until their kills are done. */
-  running: Set<{ stop: (error: AppError) => void; done: Promise<void> }>;
+  running: Set<{ stop: (error: AppError) => void; stopping: () => boolean; done: Promise<void> }>;
 }
 
 interface Orphan {
@@ -106,13 +106,18 @@ function copy(secret: Buffer | null): Buffer | null {
 /** What stops a command early: its own timeout or the caller's abort signal. */
 class StopTrigger {
   readonly fired: Promise<AppError>;
+  /** Set at once when it fires (the promise tells only a microtask later). */
+  hasFired = false;
   private timer: NodeJS.Timeout | undefined;
   private cleanup: () => void = () => {};
   private fire!: (error: AppError) => void;
 
   constructor(label: string, options: ExecOptions) {
     this.fired = new Promise((resolve) => {
-      this.fire = resolve;
+      this.fire = (error) => {
+        this.hasFired = true;
+        resolve(error);
+      };
     });
     if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
       const ms = options.timeoutMs;
@@ -439,6 +444,7 @@ export class SshPool implements RemoteExec {
     let finished!: () => void;
     const entry = {
       stop: (error: AppError) => trigger.trigger(error),
+      stopping: () => trigger.hasFired,
       done: new Promise<void>((resolve) => {
         finished = resolve;
       }),
@@ -587,6 +593,28 @@ export class SshPool implements RemoteExec {
       client?.end();
       this.setState(r, 'disconnected');
     }
+  }
+
+  /**
+   * After the machine slept: a warm connection may be dead without knowing it (no keepalive ran while it
+   * slept, and a dead peer is noticed only a minute later), and earlier failures would make the next
+   * attempt wait. Every idle connection is closed, so the next command opens a fresh one at once; so is
+   * one whose commands are all being stopped (a poll abandoned at the wake): their kill runs on the next
+   * connection. A connection with commands still running (or carrying one, as a jump host) stays: closing
+   * it would stop them, and its keepalive tells within a minute if the sleep broke it. Hosts closed by
+   * disconnect() stay closed.
+   */
+  reconnect(): void {
+    for (const [role, slot] of this.slots) {
+      slot.failures = 0;
+      if (slot.userClosed || !slot.client || this.busy(role)) continue;
+      this.discard(role, slot.client);
+    }
+  }
+
+  private busy(role: HostRole): boolean {
+    const running = [...(this.slots.get(role)?.running ?? [])];
+    return running.some((e) => !e.stopping()) || this.dependents(role).some((r) => this.busy(r));
   }
 
   private dependents(role: HostRole): HostRole[] {

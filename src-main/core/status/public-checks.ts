@@ -99,16 +99,28 @@ export async function publicFindings(
 
   const check = (skeleton: Skeleton, source: string, build: () => Finding) =>
     guarded([skeleton], source, () => [build()]);
+  // The response time of an endpoint that answered, whatever the check made of the answer.
+  const timed = (o: HttpOutcome, findings: Finding[]): Finding[] =>
+    o.ok ? findings.map((f) => ({ ...f, metrics: { ...f.metrics, responseMs: o.durationMs } })) : findings;
   const tlsPublic = { id: 'tls:public', title: `TLS certificate of ${pubHost}` };
   const tlsApex = { id: 'tls:apex', title: `TLS certificate of ${apexHost}` };
   return [
-    ...check(PUBLIC_CHECKS.wellKnownServer(), server.url, () => wellKnownServerFinding(server, pub)),
-    ...clientFindings,
-    ...check(PUBLIC_CHECKS.clientVersions(proxied), versions.url, () =>
-      clientVersionsFinding(versions, proxied),
+    ...timed(
+      server,
+      check(PUBLIC_CHECKS.wellKnownServer(), server.url, () => wellKnownServerFinding(server, pub)),
     ),
-    ...check(PUBLIC_CHECKS.federationVersion(proxied), federation.url, () =>
-      federationVersionFinding(federation, profile.homeserver.version, proxied),
+    ...clientFindings,
+    ...timed(
+      versions,
+      check(PUBLIC_CHECKS.clientVersions(proxied), versions.url, () =>
+        clientVersionsFinding(versions, proxied),
+      ),
+    ),
+    ...timed(
+      federation,
+      check(PUBLIC_CHECKS.federationVersion(proxied), federation.url, () =>
+        federationVersionFinding(federation, profile.homeserver.version, proxied),
+      ),
     ),
     ...check(PUBLIC_CHECKS.tls(tlsPublic.id, tlsPublic.title), pubHost, () =>
       tlsFinding(federation, { ...tlsPublic, ...tlsLimits }),

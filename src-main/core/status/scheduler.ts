@@ -69,6 +69,11 @@ export interface SchedulerSettings {
   jitter?: number;
   /** Cap of the per-host backoff while a host cannot be reached. */
   maxBackoffSeconds?: number;
+  /**
+   * After the machine wakes from sleep, how long a failing check stays pending instead of raising "down":
+   * the network, the VPN and the SSH connections come back meanwhile. A failure that outlasts it alerts.
+   */
+  wakeGraceSeconds?: number;
 }
 
 export function schedulerSettings(profile: Profile, hosts: HostRole[]): SchedulerSettings {
@@ -78,19 +83,37 @@ export function schedulerSettings(profile: Profile, hosts: HostRole[]): Schedule
     intervalSeconds: profile.status.intervalSeconds,
     failuresBeforeDown: profile.status.failuresBeforeDown,
     realertEvery: profile.status.realertEvery,
+    wakeGraceSeconds: profile.status.wakeGraceSeconds,
   };
+}
+
+/** A pause (the OS said it is going to sleep) lasts at most this much awake time: the wake was missed. */
+export const PAUSE_LIMIT_MS = 60_000;
+/** A second wake this soon after the first is the same one, told twice (the resume event and the clock). */
+const SAME_WAKE_MS = 10_000;
+const DEFAULT_WAKE_GRACE_SECONDS = 90;
+
+export interface SchedulerOptions {
+  clock?: Clock;
+  random?: () => number;
+  /** Called on every wake before the first poll after it (the SSH pool drops connections sleep broke). */
+  onWake?: () => void;
 }
 
 /**
  * Polls a status source on an interval with jitter, refreshes on demand (concurrent requests share
  * the poll in flight), backs off per host while a host cannot be reached, runs the alert policy and
- * hands snapshots to subscribers. Time and randomness are injected; stop() leaves no timer behind.
+ * hands snapshots to subscribers. Sleep and wake: pause() when the OS announces sleep; wake() when it
+ * resumes, or by itself when the clock jumps ahead; after a wake, failures get a grace period before they
+ * alert. Time and randomness are injected; stop() leaves no timer behind.
  */
 export class StatusScheduler {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly jitter: number;
   private readonly maxBackoffMs: number;
+  private readonly wakeGraceMs: number;
+  private readonly onWake: () => void;
   private readonly listeners = new Set<StatusListener>();
   private readonly maintenance = new Map<string, Maintenance>();
   private readonly alertStates = new Map<string, AlertState>();
@@ -99,20 +122,31 @@ export class StatusScheduler {
   private refreshedAt: string | null = null;
   private lastError: StatusSnapshot['error'];
   private timer: unknown;
+  /** While paused: the wake that comes by itself after PAUSE_LIMIT_MS of awake time. */
+  private wakeTimer: unknown;
   private running = false;
-  /** Bumped by stop(): a poll that started in an older epoch is discarded. */
+  /** Set by pause(): no polls until wake(). */
+  private paused = false;
+  /** Wall-clock time until which a check that would go down stays pending (after a wake). */
+  private graceUntil = 0;
+  /** Wall-clock time of the last wake: the resume event and the clock watch may both tell of one wake. */
+  private lastWakeAt = Number.NEGATIVE_INFINITY;
+  private unwatchJumps: () => void = () => {};
+  /** Bumped when a poll is abandoned (stop, pause, wake): a poll that started in an older epoch is discarded. */
   private epoch = 0;
   private inflight: { promise: Promise<StatusSnapshot>; controller: AbortController } | undefined;
 
   constructor(
     private readonly source: StatusSource,
     private readonly settings: SchedulerSettings,
-    options: { clock?: Clock; random?: () => number } = {},
+    options: SchedulerOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
+    this.onWake = options.onWake ?? (() => {});
     this.jitter = Math.min(Math.max(settings.jitter ?? 0.1, 0), 0.5);
     this.maxBackoffMs = (settings.maxBackoffSeconds ?? 600) * 1000;
+    this.wakeGraceMs = (settings.wakeGraceSeconds ?? DEFAULT_WAKE_GRACE_SECONDS) * 1000;
     for (const h of settings.hosts) this.hostStatus.set(h, { ok: null, failures: 0 });
   }
 
@@ -120,23 +154,72 @@ export class StatusScheduler {
     return this.running;
   }
 
-  /** Starts polling now, then every interval. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Starts polling now, then every interval, and watches the clock for a wake nobody announced. */
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.paused = false;
+    this.unwatchJumps = this.clock.watchJumps(() => this.wake());
     this.arm(0);
   }
 
-  /** Stops polling: clears the timer, aborts the poll in flight and waits for it to settle. */
+  /** Stops polling: clears the timers, aborts the poll in flight and waits for it to settle. */
   async stop(): Promise<void> {
     this.running = false;
-    this.epoch++;
+    this.paused = false;
+    this.unwatchJumps();
+    this.unwatchJumps = () => {};
+    this.clearWakeTimer();
+    const inflight = this.abandonPoll();
     this.disarm();
-    const inflight = this.inflight;
-    if (inflight) {
-      inflight.controller.abort();
-      await inflight.promise.catch(() => undefined);
+    await inflight?.catch(() => undefined);
+  }
+
+  /**
+   * The machine is going to sleep: no polls until wake(), and the poll in flight is dropped (its answers
+   * would arrive after the wake, about connections the sleep broke). If no wake comes within PAUSE_LIMIT_MS
+   * of awake time, the scheduler wakes itself: the OS did not sleep after all, or its resume went unheard.
+   */
+  pause(): void {
+    if (!this.running || this.paused) return;
+    this.paused = true;
+    this.abandonPoll();
+    this.disarm();
+    this.wakeTimer = this.clock.setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wake();
+    }, PAUSE_LIMIT_MS);
+    this.emit([]);
+  }
+
+  /**
+   * The machine woke (the OS said so, or the clock jumped ahead): the onWake hook runs (the SSH pool
+   * drops the connections sleep broke), hosts are tried again without their backoff, and a poll starts
+   * now. Until the grace period ends no check raises "down"; one still failing then does.
+   */
+  wake(): void {
+    if (!this.running) return;
+    const now = this.clock.now();
+    if (!this.paused && now - this.lastWakeAt < SAME_WAKE_MS) return;
+    this.paused = false;
+    this.clearWakeTimer();
+    this.lastWakeAt = now;
+    this.graceUntil = now + this.wakeGraceMs;
+    for (const [host, status] of this.hostStatus) {
+      const { nextAttemptAt: _, ...rest } = status;
+      this.hostStatus.set(host, { ...rest, failures: 0 });
     }
+    this.abandonPoll();
+    try {
+      this.onWake();
+    } catch {
+      // The hook is best effort: the poll below still tells what is up.
+    }
+    this.arm(0);
   }
 
   /** A poll of every host now (ignoring backoff), or the one already in flight. */
@@ -187,12 +270,26 @@ export class StatusScheduler {
     };
   }
 
+  /** Aborts the poll in flight and forgets it (its outcome is discarded); returns it to wait for. */
+  private abandonPoll(): Promise<StatusSnapshot> | undefined {
+    this.epoch++;
+    const inflight = this.inflight;
+    this.inflight = undefined;
+    inflight?.controller.abort();
+    return inflight?.promise;
+  }
+
   private arm(ms: number): void {
     this.disarm();
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       void this.poll(false);
     }, ms);
+  }
+
+  private clearWakeTimer(): void {
+    if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
   }
 
   private disarm(): void {
@@ -202,7 +299,26 @@ export class StatusScheduler {
 
   private nextDelayMs(): number {
     const base = this.settings.intervalSeconds * 1000;
-    return Math.round(base * (1 + this.jitter * (2 * this.random() - 1)));
+    const delay = Math.round(base * (1 + this.jitter * (2 * this.random() - 1)));
+    // A failure the grace holds back is judged when the grace ends, not up to an interval later.
+    const graceLeft = this.graceUntil - this.clock.now();
+    const heldBack = [...this.alertStates.values()].some((s) => s.phase === 'pending');
+    return heldBack && graceLeft > 0 && graceLeft < delay ? graceLeft : delay;
+  }
+
+  private inGrace(): boolean {
+    return this.clock.now() < this.graceUntil;
+  }
+
+  /** The alert policy, except that during the grace after a wake a check that would go down stays pending. */
+  private stepAlert(id: string, level: Level): AlertKind | null {
+    const { state, alert } = stepAlert(this.alertStates.get(id), level, this.settings);
+    if (alert === 'down' && this.inGrace()) {
+      this.alertStates.set(id, { ...state, phase: 'pending' });
+      return null;
+    }
+    this.alertStates.set(id, state);
+    return alert;
   }
 
   private poll(onDemand: boolean): Promise<StatusSnapshot> {
@@ -230,7 +346,7 @@ export class StatusScheduler {
       .catch((error: unknown) => (epoch === this.epoch ? this.absorbFailure(error) : this.snapshot()))
       .finally(() => {
         if (this.inflight?.promise === promise) this.inflight = undefined;
-        if (this.running && epoch === this.epoch) this.arm(this.nextDelayMs());
+        if (this.running && !this.paused && epoch === this.epoch) this.arm(this.nextDelayMs());
       });
     this.inflight = { promise, controller };
     this.emit([]);
@@ -246,6 +362,14 @@ export class StatusScheduler {
       if (!o) continue;
       if (o.ok) {
         this.hostStatus.set(h, { ok: true, failures: 0, durationMs: o.durationMs });
+      } else if (this.inGrace()) {
+        // Right after a wake the host is tried every poll: the network may need a moment to come back.
+        this.hostStatus.set(h, {
+          ok: false,
+          failures: 0,
+          durationMs: o.durationMs,
+          ...(o.error ? { error: o.error } : {}),
+        });
       } else {
         const failures = prev.failures + 1;
         const backoff = Math.min(this.settings.intervalSeconds * 1000 * 2 ** failures, this.maxBackoffMs);
@@ -275,8 +399,7 @@ export class StatusScheduler {
     for (const r of this.results) {
       if (!freshIds.has(r.id)) continue;
       const level = isUnderMaintenance(r, windows) ? 'maintenance' : r.level;
-      const { state, alert } = stepAlert(this.alertStates.get(r.id), level, this.settings);
-      this.alertStates.set(r.id, state);
+      const alert = this.stepAlert(r.id, level);
       if (alert) events.push({ kind: alert, check: r, at: nowIso });
     }
     const refreshState = this.alertStates.get(REFRESH_CHECK.id);
@@ -312,8 +435,7 @@ export class StatusScheduler {
       checkedAt: nowIso,
     };
     this.results = [...this.results.filter((r) => r.id !== REFRESH_CHECK.id), failing];
-    const { state, alert } = stepAlert(this.alertStates.get(REFRESH_CHECK.id), 'fail', this.settings);
-    this.alertStates.set(REFRESH_CHECK.id, state);
+    const alert = this.stepAlert(REFRESH_CHECK.id, 'fail');
     this.inflight = undefined;
     const snap = this.snapshot();
     this.deliver(snap, alert ? [{ kind: alert, check: failing, at: nowIso }] : []);

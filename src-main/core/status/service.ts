@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describeError, InvalidInput } from '../errors';
+import { describeError, type ErrorInfo, InvalidInput } from '../errors';
 import { expandHome } from '../profile/load';
 import type { HostRole, Profile } from '../profile/schema';
 import { shellQuote } from '../ssh/quote';
@@ -18,7 +18,7 @@ export type FreshResult = Omit<CheckResult, 'since'> & { since?: string };
 export interface HostOutcome {
   ok: boolean;
   /** The typed error as the UI shows it, when the host could not be polled at all. */
-  error?: { code: string; message: string; nextStep: string };
+  error?: ErrorInfo;
   durationMs: number;
 }
 
@@ -118,6 +118,7 @@ export class StatusService implements StatusSource {
       units: f.units,
       checkedAt,
       ...(f.sinceMs === undefined ? {} : { since: new Date(f.sinceMs).toISOString() }),
+      ...(f.metrics ? { metrics: f.metrics } : {}),
     });
     const hosts: Partial<Record<HostRole, HostOutcome>> = {};
     const results: FreshResult[] = [];
@@ -184,7 +185,8 @@ export class StatusService implements StatusSource {
           {
             ...sshBase,
             level: 'ok',
-            detail: `Connected and ran ${sections.length} probes in one command (${durationMs} ms).`,
+            detail: `Connected and ran ${sections.length} ${sections.length === 1 ? 'probe' : 'probes'} in one command (${durationMs} ms).`,
+            metrics: { responseMs: durationMs },
           },
           ...findings,
         ],

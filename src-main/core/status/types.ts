@@ -6,6 +6,20 @@ export { CHECK_HOSTS, type CheckHost, LEVELS, type Level, levelRank, worstLevel 
 export const levelSchema = z.enum(LEVELS);
 export const checkHostSchema = z.enum(CHECK_HOSTS);
 
+/** Numbers a check measured, for the history and its forecasts (core/history, core/forecast). */
+export const checkMetricsSchema = z
+  .object({
+    /** How long the request or the host's status script took. */
+    responseMs: z.number().nonnegative().optional(),
+    /** ISO 8601: when the certificate the check read stops being valid. */
+    expiresAt: z.string().optional(),
+    /** The file system holding the data folder, as df reports it. */
+    diskUsedBytes: z.number().nonnegative().optional(),
+    diskAvailableBytes: z.number().nonnegative().optional(),
+  })
+  .strict();
+export type CheckMetrics = z.infer<typeof checkMetricsSchema>;
+
 export const checkResultSchema = z.object({
   /** Stable across polls, e.g. `unit:matrix-tuwunel`, `http:federation-version`. */
   id: z.string(),
@@ -24,6 +38,7 @@ export const checkResultSchema = z.object({
   units: z.array(z.string()),
   /** The measured level hidden under `maintenance` or `unknown` (stale), kept for the detail view. */
   underlying: levelSchema.optional(),
+  metrics: checkMetricsSchema.optional(),
 });
 export type CheckResult = z.infer<typeof checkResultSchema>;
 
@@ -37,4 +52,5 @@ export interface Finding {
   units: string[];
   /** Epoch ms when the source itself knows since when (systemd's StateChangeTimestamp). */
   sinceMs?: number;
+  metrics?: CheckMetrics;
 }

@@ -9,6 +9,7 @@ export class WrongVaultPassword extends AppError {
   readonly code = 'WrongVaultPassword';
   readonly nextStep =
     "Store the vault password the deploy host's vault password file holds in Settings → Secrets, then try again; if it is right, restore the file from git.";
+  override readonly fix = { do: 'store-secret', kind: 'vault-password' } as const;
   constructor(readonly source?: string) {
     super(
       `${subject(source)} does not open with the stored vault password (or it was changed after it was encrypted).`,

@@ -187,7 +187,10 @@ export class TokenRotation {
     this.folder = await rotationFolder(this.location.repo, this.git);
     this.lock = await acquireRotationLock(this.folder, this.location.repo, this.runId);
     const stale = await removeStaleTemps(this.location.file);
-    if (stale.length > 0) io.print?.(`Removed ${stale.length} temporary file(s) an interrupted run left.`);
+    if (stale.length > 0)
+      io.print?.(
+        `Removed ${stale.length === 1 ? 'a temporary file' : `${stale.length} temporary files`} an interrupted run left.`,
+      );
     return `Locked ${this.location.repo} for this rotation.`;
   }
 

@@ -9,14 +9,14 @@ import type { AppWindow } from './window';
 /**
  * The one place IPC is registered: every invoke channel of the contract, each checked for its sender
  * before the router sees the payload (the router validates the payload itself). Events from the app go to
- * the window only. Returns the undo, for tests and reloads.
+ * the window only.
  */
 export function setupIpc(options: {
   ipcMain: IpcMain;
   router: Router;
   window: AppWindow;
   origin: RendererOrigin;
-}): () => void {
+}): void {
   const { ipcMain, router, window, origin } = options;
   const channels = Object.keys(invokeChannels) as InvokeChannel[];
   for (const channel of channels) {
@@ -26,11 +26,7 @@ export function setupIpc(options: {
       return router.handle(channel, payload).catch((e: unknown) => ({ ok: false, error: describeError(e) }));
     });
   }
-  const off = router.subscribe((event) => window.send(event.channel, event.payload));
-  return () => {
-    off();
-    for (const channel of channels) ipcMain.removeHandler(channel);
-  };
+  router.subscribe((event) => window.send(event.channel, event.payload));
 }
 
 function senderFacts(event: IpcMainInvokeEvent, window: AppWindow): SenderFacts {

@@ -78,10 +78,6 @@ export class AppWindow {
     return !this.win.isDestroyed() && contents === this.win.webContents;
   }
 
-  get webContents(): WebContents {
-    return this.win.webContents;
-  }
-
   /** From now on a close really closes (app quit). */
   allowClose(): void {
     this.quitting = true;

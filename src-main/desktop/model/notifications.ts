@@ -114,11 +114,24 @@ export function commandErrorNotification(
   };
 }
 
-/** The answer to "Copy registration token" in the tray, which has no window to show a countdown in. */
+/**
+ * The answer to "Copy registration token" in the tray, which has no window to show a countdown in. A token
+ * Tuwunel does not accept yet (a rotation pushed but not applied) is said first: the tray never hands one
+ * out silently.
+ */
 export function tokenCopiedNotification(
   clearsAt: string | null,
   formatTime: (iso: string) => string,
+  notLive: string | null = null,
 ): DesktopNotification {
+  if (notLive)
+    return {
+      kind: 'feedback',
+      title: 'Copied a token the server does not accept yet',
+      body: clip(notLive.charAt(0).toUpperCase() + notLive.slice(1), BODY_MAX),
+      urgency: 'normal',
+      target: { panel: 'tokens' },
+    };
   return {
     kind: 'feedback',
     title: 'Registration token copied',

@@ -9,8 +9,11 @@ import { localClock } from './tray-menu';
 export interface TrayCommandDeps {
   /** Validates the action and works out its plan once; `start` runs exactly that plan. */
   prepare(actionId: string): Promise<{ plan: Plan; start(confirmed: boolean): Promise<unknown> }>;
-  /** Copies the registration token in the main process; when the clipboard is cleared (null: never). */
-  copyToken(): Promise<{ clearsAt: string | null }>;
+  /**
+   * Copies the registration token in the main process; when the clipboard is cleared (null: never), and the
+   * sentence to show when that token is a rotation Tuwunel does not accept yet.
+   */
+  copyToken(): Promise<{ clearsAt: string | null; notLive?: string | null }>;
   /** Shows the native dialog; true when the user chose the action's button. */
   confirm(dialog: ConfirmDialog): Promise<boolean>;
   /** Shows the window on this. */
@@ -42,7 +45,9 @@ export async function runTrayCommand(
     case 'copy-token': {
       try {
         const copied = await deps.copyToken();
-        deps.notify(tokenCopiedNotification(copied.clearsAt, deps.formatTime ?? localClock));
+        deps.notify(
+          tokenCopiedNotification(copied.clearsAt, deps.formatTime ?? localClock, copied.notLive ?? null),
+        );
         return 'copied';
       } catch (e) {
         deps.notify(commandErrorNotification('Copy registration token', errorInfo(e), { panel: 'tokens' }));

@@ -177,7 +177,7 @@ export function MaintenanceBanner() {
         disabled={busy !== null}
         onClick={() => void requestRun('stack.start', {})}
       >
-        Start the stack
+        Start all services
       </button>
     </div>
   );

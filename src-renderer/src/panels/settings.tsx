@@ -17,11 +17,31 @@ const CLEAR_CHOICES: { value: string; label: string }[] = [
   { value: 'never', label: 'Never' },
 ];
 
+const REMINDER_CHOICES = [30, 60, 120, 240, 480].map((m) => ({
+  value: m,
+  label: m < 60 ? `${m} minutes` : `${m / 60} hour${m === 60 ? '' : 's'}`,
+}));
+const RETRY_CHOICES = [1, 3, 5, 10].map((m) => ({ value: m, label: `${m} minute${m === 1 ? '' : 's'}` }));
+
+/** A choice list that still shows a value set outside it (by hand in settings.json). */
+function withValue(choices: { value: number; label: string }[], value: number, unit: string) {
+  return choices.some((c) => c.value === value)
+    ? choices
+    : [...choices, { value, label: `${value} ${unit}` }];
+}
+
 function Preferences({ settings }: { settings: Settings }) {
   const save = useApp((s) => s.saveSettings);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [poll, setPoll] = useState(String(settings.pollIntervalSeconds));
-  const ids = { clear: useId(), poll: useId(), notify: useId(), login: useId() };
+  const ids = {
+    clear: useId(),
+    poll: useId(),
+    reminder: useId(),
+    retry: useId(),
+    notify: useId(),
+    login: useId(),
+  };
   const pollN = Number(poll);
   const { min, max } = SETTINGS_LIMITS.pollIntervalSeconds;
   const pollProblem =
@@ -86,6 +106,36 @@ function Preferences({ settings }: { settings: Settings }) {
               {pollProblem}
             </p>
           )}
+        </div>
+        <div className="field">
+          <label htmlFor={ids.reminder}>Maintenance reminder after</label>
+          <select
+            id={ids.reminder}
+            value={settings.maintenanceReminderMinutes}
+            onChange={(e) => void apply({ maintenanceReminderMinutes: Number(e.target.value) })}
+          >
+            {withValue(REMINDER_CHOICES, settings.maintenanceReminderMinutes, 'minutes').map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+          <p className="field-help">Once, in the tray, the window and the command line alike.</p>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.retry}>Retry starting Tuwunel for</label>
+          <select
+            id={ids.retry}
+            value={settings.startRetryMinutes}
+            onChange={(e) => void apply({ startRetryMinutes: Number(e.target.value) })}
+          >
+            {withValue(RETRY_CHOICES, settings.startRetryMinutes, 'minutes').map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+          <p className="field-help">After a command that stops it; you are told at the first failed start.</p>
         </div>
       </div>
       <div className="check-stack">

@@ -259,7 +259,8 @@ function Invites() {
           </tbody>
         </table>
       )}
-      {invites?.length === 0 && <p className="muted">No registration tokens on the server.</p>}
+      {/* True on both routes: before 1.8.1 the list is what this app issued, not all the server's tokens. */}
+      {invites?.length === 0 && <p className="muted">No open invites.</p>}
       {revoking && (
         <Dialog title="Revoke this invite?" onCancel={() => setRevoking(null)} alert>
           <p className="effect">

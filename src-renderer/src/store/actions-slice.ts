@@ -59,15 +59,20 @@ export const createActionsSlice: SliceCreator<ActionsSlice> =
     async function planFor(action: ActionInfo, params: ParamValues): Promise<void> {
       const r = await call(() => api.actions.plan({ actionId: action.id, params }));
       if (!r.ok) return refused(action.id, r.error);
-      if (r.value.danger === 'safe') return start(action, r.value.params, false);
+      if (r.value.danger === 'safe') return start(action, r.value.params, null);
       set({ pendingConfirm: { action, plan: r.value } });
     }
 
-    async function start(action: ActionInfo, params: ParamValues, confirmed: boolean): Promise<void> {
-      const r = await call(() => api.actions.run({ actionId: action.id, params, confirmed }));
+    /** `confirmation`: the one the main process issued with the plan the user accepted; null for a safe plan. */
+    async function start(
+      action: ActionInfo,
+      params: ParamValues,
+      confirmation: string | null,
+    ): Promise<void> {
+      const r = await call(() => api.actions.run({ actionId: action.id, params, confirmation }));
       if (!r.ok) {
-        // The plan said safe but the run disagrees (a secret changed in between): ask after all.
-        if (r.error.code === 'ConfirmationRequired' && !confirmed) return planAndConfirm(action, params);
+        // The plan changed since it was shown (a secret changed in between, or it waited too long): ask again.
+        if (r.error.code === 'ConfirmationRequired') return planAndConfirm(action, params);
         return refused(action.id, r.error);
       }
       await get().openRun(r.value.runId);
@@ -109,7 +114,7 @@ export const createActionsSlice: SliceCreator<ActionsSlice> =
         }
         set({ runError: null, requesting: actionId });
         try {
-          if (action.readOnly) await start(action, params, false);
+          if (action.readOnly) await start(action, params, null);
           else await planFor(action, params);
         } finally {
           set({ requesting: null });
@@ -120,7 +125,7 @@ export const createActionsSlice: SliceCreator<ActionsSlice> =
         const pending = get().pendingConfirm;
         if (!pending) return;
         set({ pendingConfirm: null });
-        await start(pending.action, pending.plan.params, true);
+        await start(pending.action, pending.plan.params, pending.plan.confirmation);
       },
 
       cancelConfirm() {

@@ -30,15 +30,49 @@ export interface RunsSlice {
   followUp(runId: string, followUp: FollowUp): Promise<void>;
 }
 
-/** Keeps chunks in seq order without duplicates (events can overlap a runs.get answer). */
+/** Output the window keeps per run, as the main process does (app/run-tracker.ts): the rest is said, not kept. */
+const MAX_OUTPUT_CHARS = 1024 * 1024;
+const DROPPED = /^… (\d+) bytes dropped/;
+
+/**
+ * Keeps chunks in seq order without duplicates (events can overlap a runs.get answer), and only the last
+ * MAX_OUTPUT_CHARS of them: a chatty run costs the window a bounded array, with a first line saying how many
+ * bytes went before it.
+ */
 function merge(held: OutputChunk[], incoming: OutputChunk[]): OutputChunk[] {
   if (incoming.length === 0) return held;
   const last = held.at(-1)?.seq ?? -1;
   if (incoming.every((c, i) => c.seq > last && (i === 0 || c.seq > (incoming[i - 1]?.seq ?? -1))))
-    return held.concat(incoming);
+    return bounded(held.concat(incoming));
   const bySeq = new Map(held.map((c) => [c.seq, c]));
   for (const c of incoming) bySeq.set(c.seq, c);
-  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  return bounded([...bySeq.values()].sort((a, b) => a.seq - b.seq));
+}
+
+function bounded(chunks: OutputChunk[]): OutputChunk[] {
+  let chars = 0;
+  let from = chunks.length;
+  while (from > 0 && chars + (chunks[from - 1]?.text.length ?? 0) <= MAX_OUTPUT_CHARS) {
+    from -= 1;
+    chars += chunks[from]?.text.length ?? 0;
+  }
+  if (from === 0) return chunks;
+  // The newest chunk stays even when it alone is over the cap: it is what the run says now.
+  if (from === chunks.length) from -= 1;
+  let dropped = 0;
+  for (const c of chunks.slice(0, from)) {
+    const said = c.stream === 'info' ? DROPPED.exec(c.text) : null;
+    dropped += said ? Number(said[1]) : new TextEncoder().encode(c.text).length;
+  }
+  const kept = chunks.slice(from);
+  const first = kept[0] as OutputChunk;
+  const note: OutputChunk = {
+    seq: first.seq - 1,
+    stepId: null,
+    stream: 'info',
+    text: `… ${dropped} bytes dropped: the output kept here is its last ${MAX_OUTPUT_CHARS / 1024} KB …\n`,
+  };
+  return [note, ...kept];
 }
 
 function summary(run: RunState): RunSummary {

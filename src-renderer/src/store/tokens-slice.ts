@@ -36,8 +36,10 @@ export const createTokensSlice: SliceCreator<TokensSlice> =
 
     async copyToken() {
       const r = await call(() => api.token.copy());
-      if (r.ok) set({ clipboard: { what: 'registration-token', clearsAt: r.value.clearsAt } });
-      else get().notifyError(r.error);
+      if (!r.ok) return get().notifyError(r.error);
+      set({ clipboard: { what: 'registration-token', clearsAt: r.value.clearsAt } });
+      // A rotated token the server does not accept yet is said, not handed out silently.
+      if (r.value.notLive) get().notify('error', r.value.notLive);
     },
 
     clipboardCleared(event) {
@@ -84,7 +86,10 @@ export const createTokensSlice: SliceCreator<TokensSlice> =
     },
 
     async rotateToken(apply) {
-      const r = await call(() => api.token.rotate({ apply }));
+      // The plan of what the dialog just confirmed carries the confirmation the main process requires.
+      const plan = await call(() => api.actions.plan({ actionId: 'token.rotate', params: { apply } }));
+      if (!plan.ok) return get().notifyError(plan.error);
+      const r = await call(() => api.token.rotate({ apply, confirmation: plan.value.confirmation }));
       if (!r.ok) return get().notifyError(r.error);
       set({ rotationRunId: r.value.runId });
       await get().openRun(r.value.runId);

@@ -28,8 +28,15 @@ export const FAST_RUNBOOK: Partial<RunbookSettings> = {
 export const FAST_SETTINGS: Settings = {
   clipboardClearSeconds: 10,
   pollIntervalSeconds: 5,
+  maintenanceReminderMinutes: 60,
+  startRetryMinutes: 3,
   notifications: true,
   launchAtLogin: false,
+  alertChannels: [],
+  expiryNotifyDays: [21, 14, 7],
+  diskFullNotifyDays: 14,
+  historyRetentionDays: 90,
+  historyDetailDays: 7,
 };
 
 export interface DesktopOptions {

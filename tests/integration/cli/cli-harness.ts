@@ -44,7 +44,8 @@ export async function startCliLab(options: LabOptions = {}): Promise<CliLab> {
   const scratch = await mkdtemp(join(tmpdir(), 'cli-it-'));
   const dataDir = join(scratch, 'data');
   process.env.DBUS_SESSION_BUS_ADDRESS = lab.env.DBUS_SESSION_BUS_ADDRESS;
-  const env = { ...process.env, HOMESERVER_TRAY_DATA_DIR: dataDir, ...lab.env };
+  // As `npm run cli` in a checkout sets it: hints name the command as `npm run cli -- …`.
+  const env = { ...process.env, HOMESERVER_TRAY_DATA_DIR: dataDir, ...lab.env, npm_lifecycle_event: 'cli' };
   const printed: string[] = [];
   const cli: CliLab['cli'] = async (args, o = {}) => {
     const { io, out } = memoryIo({

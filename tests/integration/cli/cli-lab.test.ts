@@ -124,9 +124,11 @@ describe('actions and run', () => {
     const r = await t.cli(['run', 'user.make-admin', '--param', 'user=bob', '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Parameters: user=@bob:lab.test');
+    // No admin sign-in stored: CLI mode, said with its reason, as upstream documents the one-shot form.
+    expect(r.stdout).toContain("Route: Tuwunel's CLI (Tuwunel stopped) — No Matrix admin sign-in is stored");
     expect(r.stdout).toContain('[homeserver, sudo] $ systemctl stop matrix-tuwunel');
     expect(r.stdout).toContain(
-      "[homeserver, sudo] $ timeout 60 docker run --rm -v /matrix/tuwunel/data:/var/lib/tuwunel -v /matrix/tuwunel/config:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.7.0 --execute 'users make-user-admin @bob:lab.test'",
+      "[homeserver, sudo] $ timeout 60 docker run --rm -v /matrix/tuwunel/data:/var/lib/tuwunel -v /matrix/tuwunel/config:/etc/tuwunel:ro -e TUWUNEL_CONFIG=/etc/tuwunel/tuwunel.toml ghcr.io/matrix-construct/tuwunel:v1.7.0 --maintenance --execute 'users make-user-admin @bob:lab.test' --execute 'server shutdown'",
     );
     expect(r.stdout).toContain('[homeserver, sudo] $ systemctl start matrix-tuwunel');
     expect(homeserverLog().length).toBe(before);
@@ -161,6 +163,26 @@ describe('actions and run', () => {
       expect(r.code).toBe(1);
       expect(r.stdout).toContain('✗');
       expect(r.stderr.length).toBeGreaterThan(0);
+    } finally {
+      t.lab.faults.clear('homeserver');
+    }
+  });
+});
+
+describe('hostile remote text', () => {
+  it('reaches the terminal escaped: no OSC 52 clipboard write, title change, line overwrite or bidi override', async () => {
+    const hostile =
+      'Job failed.\u001b]52;c;b3duZWQ=\u0007\u001b]0;owned\u0007\r\u001b[2KOK \u202esuccess\u009b2J';
+    t.lab.faults.exit('homeserver', 'systemctl restart*', 1, `${hostile}\n`, 1);
+    try {
+      const r = await t.cli(['run', 'tuwunel.restart', '--yes']);
+      expect(r.code).toBe(1);
+      const printed = r.stdout + r.stderr;
+      expect(printed).toContain(
+        'Job failed.\\x1b]52;c;b3duZWQ=\\x07\\x1b]0;owned\\x07\\r\\x1b[2KOK \\u202esuccess\\u009b2J',
+      );
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is looked for
+      expect(printed).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
     } finally {
       t.lab.faults.clear('homeserver');
     }

@@ -1,6 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { profileStateDir } from '../../../src-main/app/session';
+import { MAINTENANCE_MODE_KEY, MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
+import { StickyAlerts } from '../../../src-main/core/runbook/sticky-alerts';
 import {
   type ContractEvent,
   type EventChannel,
@@ -266,6 +269,47 @@ describe('status, actions and runs', () => {
     await until('a status event', () => eventsOf('status.changed').length > 0);
   });
 
+  it('picks up at its next poll what another process did: its maintenance stop and its alert, told once', async () => {
+    const uid = d.app.core()?.profile.uid ?? '';
+    const shared = profileStateDir(d.dataDir, uid);
+    // Another process of the same profile (a CLI): its own stores on the same files.
+    const theirMaintenance = new MaintenanceStore(join(shared, 'maintenance.json'));
+    const theirAlerts = new StickyAlerts(join(shared, 'alerts.json'));
+    const told: string[] = [];
+    const off = d.service.onAlerts((alerts) => told.push(...alerts.map((a) => `${a.kind} ${a.check.title}`)));
+    try {
+      theirMaintenance.enter({
+        key: MAINTENANCE_MODE_KEY,
+        units: 'all',
+        reason: 'Maintenance stop (stack.stop)',
+        persistent: true,
+      });
+      theirAlerts.raise({
+        id: 'tuwunel-stopped',
+        title: 'matrix-tuwunel is stopped',
+        message: 'After making @bob:lab.test an admin, matrix-tuwunel could not be confirmed running.',
+        fixActionId: 'stack.start',
+        profile: 'lab.test',
+        runId: 'run-in-another-process',
+        raisedAt: new Date().toISOString(),
+      });
+      const s = await ok('status.refresh', {});
+      expect(s.maintenance).toMatchObject({ on: true, reason: 'Maintenance stop (stack.stop)' });
+      expect(s.stickyAlerts.map((a) => a.id)).toEqual(['tuwunel-stopped']);
+      // Shown once, as itself: not also as a check.
+      expect(s.checks.some((c) => c.id.startsWith('alert:'))).toBe(false);
+      await ok('status.refresh', {});
+      expect(told).toEqual(['down matrix-tuwunel is stopped']);
+    } finally {
+      off();
+      theirMaintenance.leave(MAINTENANCE_MODE_KEY);
+      theirAlerts.clear('tuwunel-stopped');
+    }
+    const after = await ok('status.refresh', {});
+    expect(after.maintenance.on).toBe(false);
+    expect(after.stickyAlerts).toEqual([]);
+  });
+
   it('lists the catalog with serialisable parameters and per-profile impact', async () => {
     const { actions } = await ok('actions.list', {});
     const byId = new Map(actions.map((a) => [a.id, a]));
@@ -274,7 +318,7 @@ describe('status, actions and runs', () => {
     expect(byId.get('user.make-admin')).toMatchObject({ danger: 'outage', requiresAdminToken: false });
     expect(byId.get('user.make-admin')?.params[0]).toMatchObject({
       name: 'user',
-      label: 'User ID',
+      label: 'Their Matrix ID',
       kind: 'text',
       required: true,
       format: 'matrix-user',
@@ -315,23 +359,41 @@ describe('status, actions and runs', () => {
       code: 'UnknownAction',
     });
     expect(
-      await refused('actions.run', { actionId: 'logs.follow', params: {}, confirmed: false }),
+      await refused('actions.run', { actionId: 'logs.follow', params: {}, confirmation: null }),
     ).toMatchObject({
       code: 'InvalidInput',
       field: 'actionId',
     });
   });
 
-  it('runs maintenance stop only once confirmed, with live output, then start', async () => {
+  it('runs maintenance stop only with the confirmation of its plan, with live output, then start', async () => {
     const unconfirmed = await refused('actions.run', {
       actionId: 'stack.stop',
       params: {},
-      confirmed: false,
+      confirmation: null,
     });
     expect(unconfirmed.code).toBe('ConfirmationRequired');
+    // A window that makes up a confirmation, or brings one of another plan, is refused the same way.
+    const forged = await refused('actions.run', {
+      actionId: 'stack.stop',
+      params: {},
+      confirmation: 'made-up',
+    });
+    expect(forged.code).toBe('ConfirmationRequired');
+    const other = await ok('actions.plan', { actionId: 'tuwunel.restart', params: {} });
+    expect(
+      (await refused('actions.run', { actionId: 'stack.stop', params: {}, confirmation: other.confirmation }))
+        .code,
+    ).toBe('ConfirmationRequired');
     expect(await d.lab.state.unitActive('matrix-tuwunel')).toBe(true);
 
-    const { runId } = await ok('actions.run', { actionId: 'stack.stop', params: {}, confirmed: true });
+    const plan = await ok('actions.plan', { actionId: 'stack.stop', params: {} });
+    expect(plan.confirmation).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const { runId } = await ok('actions.run', {
+      actionId: 'stack.stop',
+      params: {},
+      confirmation: plan.confirmation,
+    });
     const run = await finished(runId);
     expect(run).toMatchObject({ state: 'ok', actionId: 'stack.stop' });
     expect(eventsOf('run.updated').some((r) => r.runId === runId && r.state === 'running')).toBe(true);
@@ -354,7 +416,12 @@ describe('status, actions and runs', () => {
       concealed: false,
     });
 
-    const start = await ok('actions.run', { actionId: 'stack.start', params: {}, confirmed: false });
+    // Good once: the same confirmation does not stop the stack a second time.
+    expect(
+      (await refused('actions.run', { actionId: 'stack.stop', params: {}, confirmation: plan.confirmation }))
+        .code,
+    ).toBe('ConfirmationRequired');
+    const start = await ok('actions.run', { actionId: 'stack.start', params: {}, confirmation: null });
     expect((await finished(start.runId)).state).toBe('ok');
     expect(await d.lab.state.unitActive('matrix-tuwunel')).toBe(true);
     expect((await ok('status.get', {})).maintenance.on).toBe(false);
@@ -374,7 +441,7 @@ describe('status, actions and runs', () => {
 
   it('cancels a run; unknown run ids are refused', async () => {
     d.lab.faults.hang('deploy', 'git pull*', 1);
-    const { runId } = await ok('actions.run', { actionId: 'deploy.update', params: {}, confirmed: true });
+    const { runId } = await ok('actions.run', { actionId: 'deploy.update', params: {}, confirmation: null });
     await until('the pull to start', () =>
       eventsOf('run.updated').find((r) => r.runId === runId && r.steps.some((s) => s.state === 'running')),
     );
@@ -417,7 +484,11 @@ describe('the registration token and invites', () => {
     expect(shown.token).toBe(d.lab.secrets.registrationToken);
     expect(Date.parse(shown.hideAt) - Date.now()).toBeGreaterThan(8_000);
 
-    const rotate = await ok('token.rotate', { apply: false });
+    expect((await refused('token.rotate', { apply: false, confirmation: null })).code).toBe(
+      'ConfirmationRequired',
+    );
+    const plan = await ok('actions.plan', { actionId: 'token.rotate', params: { apply: false } });
+    const rotate = await ok('token.rotate', { apply: false, confirmation: plan.confirmation });
     const run = await finished(rotate.runId);
     expect(run).toMatchObject({ state: 'ok', actionId: 'token.rotate', followUps: [] });
     expect(run.sentence).toMatch(/rotated, pushed and pulled/);
@@ -435,7 +506,7 @@ describe('the registration token and invites', () => {
 
   it('logs the admin in (wrong password refused), makes invites, and logs out', async () => {
     const wrong = await refused('matrix.login', { userId: 'admin', password: 'wrong' });
-    expect(wrong).toMatchObject({ code: 'MatrixRequestFailed' });
+    expect(wrong).toMatchObject({ code: 'LoginRefused' });
     expect(wrong.message).toMatch(/403 M_FORBIDDEN/);
     expect(await refused('matrix.login', { userId: '@admin:elsewhere.org', password: 'x' })).toMatchObject({
       field: 'userId',

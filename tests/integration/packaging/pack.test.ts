@@ -179,9 +179,10 @@ describe('the packaged app (electron-builder --linux dir, stand-in Electron)', (
         ].map((m) => m[1] as string),
       ),
     );
+    // The bundler writes ssh2's addon path relative to the entry's source folder (src-main/desktop).
     const optional = [
       'cpu-features',
-      '../node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node',
+      '../../node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node',
     ];
     const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     for (const spec of optional)

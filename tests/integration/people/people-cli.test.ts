@@ -63,8 +63,8 @@ describe('the CLI users and notice commands against Tuwunel 1.9.0', () => {
 
   it('resets a password onto the clipboard: never printed, never audited, never in the room', async () => {
     const refused = await cli(['users', 'reset-password', 'mum', '--sign-out']);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/Nothing was changed: confirm with --yes/);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Not confirmed, nothing was changed: run it again with --yes/);
     await t.lab.client.login('mum', PASSWORD);
 
     const r = await cli(['users', 'reset-password', 'mum', '--sign-out', '--yes']);

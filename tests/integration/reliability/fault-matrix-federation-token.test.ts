@@ -123,7 +123,7 @@ const ROWS: Row[] = [
           if (!raised || record.alert?.id !== ROTATION_UNAPPLIED_ALERT)
             problems.push(`no sticky "${ROTATION_UNAPPLIED_ALERT}" alert (${record.alert?.id ?? 'none'})`);
           const says =
-            'The new registration token is pushed but not applied: use "Apply the rotated registration token".';
+            'The new registration token is pushed but not applied: use "Make the new sign-up token live".';
           if (!record.sentence?.endsWith(says))
             problems.push(`the sentence does not end "${says}": ${record.sentence}`);
           return problems;

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionLost } from '../../../src-main/core/errors';
+import { ConnectionLost, HostKeyChanged } from '../../../src-main/core/errors';
 import type { HostRole } from '../../../src-main/core/profile/schema';
 import { TUWUNEL_STOPPED_ALERT } from '../../../src-main/core/runbook/catalog';
 import { MAINTENANCE_MODE_KEY } from '../../../src-main/core/runbook/maintenance';
@@ -62,7 +62,8 @@ export interface Row {
 export interface CellResult {
   action: string;
   fault: Fault;
-  record: RunRecord;
+  /** null: refused before a run began (an apply's pre-flight look at vars.yml met the changed host key). */
+  record: RunRecord | null;
   /** How the fault was made: a fault switch on a command, or the link cut between two steps. */
   how: string;
   effect: boolean;
@@ -155,7 +156,7 @@ export async function resetStack(h: Harness, alerts: StickyAlerts): Promise<void
   h.lab.faults.clear();
   for (const unit of h.profile.units) await h.lab.state.setUnitActive(unit, true);
   for (const w of h.maintenance.list()) h.maintenance.leave(w.key);
-  for (const a of alerts.list()) alerts.clear(a.profile, a.id);
+  for (const a of alerts.list()) alerts.clear(a.id);
 }
 
 /** Both hosts' current keys pinned again after a host-key cell (the profile's known_hosts is the lab's). */
@@ -285,11 +286,18 @@ export async function runCell(
   const unitsBefore = await unitStates(h);
   const logBefore = h.lab.hosts[row.host].execLog().length;
 
-  const run = await rb.start(row.action, row.params?.(cell) ?? {}, { confirmed: true });
-  const record = await run.done;
+  let refusal: unknown = null;
+  const run = await rb
+    .start(row.action, row.params?.(cell) ?? {}, { confirmed: true })
+    .catch((e: unknown) => {
+      refusal = e;
+      return null;
+    });
+  const record = run === null ? null : await run.done;
   h.lab.faults.clear();
   const sentToHost = h.lab.hosts[row.host].execLog().length - logBefore;
   if (fault === 'host-key') await pinCurrentHostKeys(h);
+  if (record === null) return refusedCell(h, row, fault, how, refusal, effects, unitsBefore, sentToHost);
 
   const problems: string[] = expectedFailure(fault, row, record, how, sentToHost);
   if (effects.check) problems.push(...(await effects.check(record, fault, alerts)));
@@ -372,10 +380,53 @@ export async function runCell(
   };
 }
 
+/**
+ * An action whose plan looks at a host first (an apply lints the vars.yml it would deploy) meets a changed
+ * host key at that look: refused before any run begins. Only that is expected, and it must leave the lab as
+ * it was: nothing reached the host, nothing changed, nothing left running.
+ */
+async function refusedCell(
+  h: Harness,
+  row: Row,
+  fault: Fault,
+  how: string,
+  error: unknown,
+  effects: Effects,
+  unitsBefore: Map<string, boolean>,
+  sentToHost: number,
+): Promise<CellResult> {
+  const problems: string[] = [];
+  if (fault !== 'host-key' || !(error instanceof HostKeyChanged))
+    problems.push(`refused before the run began: ${error instanceof Error ? error.message : String(error)}`);
+  if (sentToHost !== 0) problems.push(`${sentToHost} command(s) reached the host with the new key`);
+  const effect = await effects.main();
+  if (effect) problems.push('refused, yet the main effect is there');
+  const unitsOk = isDeepStrictEqual(await unitStates(h), unitsBefore);
+  if (!unitsOk) problems.push('refused, yet a unit changed state');
+  for (const role of ['homeserver', 'deploy'] as const) {
+    const left = await leftovers(h.lab.hosts[role].dir);
+    if (left.length > 0) problems.push(`left running on the ${role} host: ${left.join(' | ')}`);
+  }
+  return {
+    action: row.action,
+    fault,
+    record: null,
+    how,
+    effect,
+    truthful: !effect,
+    finallyRan: null,
+    unitsOk,
+    // No run, so no run line: the refusal is the plan's.
+    auditOk: true,
+    problems,
+  };
+}
+
 const mark = (v: boolean | null) => (v === null ? '–' : v ? '✓' : '✗');
 
 /** `failed@execute f✓ u✓ a✓ t✓`: outcome, finally ran, units ok, audit ok, outcome true to the lab. */
 export function cellText(c: CellResult): string {
+  if (c.record === null) return `refused@plan u${mark(c.unitsOk)} t${mark(c.truthful)}`;
   const outcome = c.record.state === 'ok' ? 'ok' : `${c.record.state}@${c.record.failingStep ?? '?'}`;
   return `${outcome} f${mark(c.finallyRan)} u${mark(c.unitsOk)} a${mark(c.auditOk)} t${mark(c.truthful)}`;
 }
@@ -388,7 +439,9 @@ function formatMatrix(title: string, rows: CellResult[][]): string {
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' │ ');
   const details = rows
     .flat()
-    .map((c) => `  ${c.action} × ${c.fault}: ${c.how} → ${c.record.sentence}`)
+    .map(
+      (c) => `  ${c.action} × ${c.fault}: ${c.how} → ${c.record?.sentence ?? 'refused before the run began'}`,
+    )
     .join('\n');
   return [
     `Fault matrix — ${title}`,

@@ -14,7 +14,12 @@ export interface LabProcess {
  * other test runs on the same machine. The sshd processes themselves do not carry it.
  */
 export function liveProcessesOf(hostDir: string): LabProcess[] {
-  const needle = `\0LAB_HOST_DIR=${hostDir}\0`;
+  return liveProcessesWithEnv(`LAB_HOST_DIR=${hostDir}`);
+}
+
+/** Processes still alive (zombies excluded) whose environment holds `entry` (`NAME=value`). */
+export function liveProcessesWithEnv(entry: string): LabProcess[] {
+  const needle = `\0${entry}\0`;
   const found: LabProcess[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;

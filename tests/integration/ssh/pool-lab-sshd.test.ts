@@ -422,6 +422,43 @@ describe('commands (lab with pinned keys)', () => {
     expect((await pool.exec('deploy', 'echo back')).stdout).toBe('back\n');
   });
 
+  it('reconnect() after a sleep: idle connections are replaced at once, busy ones and closed hosts are left', async () => {
+    const { pool } = makePool(lab);
+    const client = async (role: HostRole) => (await pool.exec(role, 'echo "$SSH_CONNECTION"')).stdout;
+    const before = await client('homeserver');
+    expect(await client('homeserver')).toBe(before);
+    await pool.exec('deploy', 'true');
+    await pool.disconnect('deploy');
+    const busy = pool.exec('homeserver', 'sleep 1; echo "$SSH_CONNECTION"');
+    await new Promise((r) => setTimeout(r, 300));
+    pool.reconnect();
+    // The running command's connection stays, and the command finishes on it.
+    expect(await client('homeserver')).toBe(before);
+    expect((await busy).stdout).toBe(before);
+    expect(await rejection(pool.exec('deploy', 'true'))).toBeInstanceOf(Disconnected);
+
+    pool.reconnect();
+    expect(pool.state('homeserver')).toBe('idle');
+    const after = await client('homeserver');
+    expect(after).not.toBe(before);
+    expect(after.split(' ')[2]).toBe(before.split(' ')[2]);
+    expect(pool.state('homeserver')).toBe('connected');
+  });
+
+  it('reconnect() does not wait for a command being stopped (a poll abandoned at the wake): it is killed from the next connection', async () => {
+    const { pool } = makePool(lab);
+    const before = (await pool.exec('homeserver', 'echo "$SSH_CONNECTION"')).stdout;
+    const abandon = new AbortController();
+    const abandoned = pool.exec('homeserver', 'echo started; sleep 30', { signal: abandon.signal });
+    await until(() => liveProcessesOf(lab.hosts.homeserver.dir).some((p) => p.command.includes('sleep 30')));
+    abandon.abort();
+    pool.reconnect();
+    expect(pool.state('homeserver')).toBe('idle');
+    expect(await rejection(abandoned)).toBeInstanceOf(Cancelled);
+    expect((await pool.exec('homeserver', 'echo "$SSH_CONNECTION"')).stdout).not.toBe(before);
+    await until(() => !liveProcessesOf(lab.hosts.homeserver.dir).some((p) => p.command.includes('sleep 30')));
+  });
+
   it('logs in with a passphrase-protected key, with the passphrase from the secrets provider', async () => {
     const passphraseKey = withHost('homeserver', { identityFile: lab.passphraseKeyPath, agent: false });
     const good = makePool(lab, {
@@ -565,6 +602,19 @@ describe('jump host (lab with jumpThroughDeploy)', () => {
     expect(await rejection(pool.exec('homeserver', 'true'))).toBeInstanceOf(Disconnected);
     await pool.connect('homeserver');
     expect((await pool.exec('homeserver', 'echo again')).stdout).toBe('again\n');
+  });
+
+  it('reconnect() keeps the jump host while a command runs through it', async () => {
+    const { pool } = makePool(lab);
+    const through = await pool.exec('homeserver', 'echo "$SSH_CONNECTION"');
+    const running = pool.exec('homeserver', 'sleep 1; echo still here');
+    await new Promise((r) => setTimeout(r, 300));
+    pool.reconnect();
+    expect(pool.state('deploy')).toBe('connected');
+    expect((await running).stdout).toBe('still here\n');
+    pool.reconnect();
+    expect(pool.state('deploy')).toBe('idle');
+    expect((await pool.exec('homeserver', 'echo "$SSH_CONNECTION"')).stdout).not.toBe(through.stdout);
   });
 
   it('kills a hung command on the far side of the jump', async () => {

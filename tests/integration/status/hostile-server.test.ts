@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { STATUS_EXIT, statusCommand } from '../../../src-main/cli/status-command';
+import { EXIT } from '../../../src-main/cli/exit-codes';
+import { statusCommand } from '../../../src-main/cli/status-command';
 import { type Profile, profileSchema } from '../../../src-main/core/profile/schema';
 import { SshPool } from '../../../src-main/core/ssh/pool';
 import { type AlertEvent, StatusScheduler, schedulerSettings } from '../../../src-main/core/status/scheduler';
@@ -118,7 +119,7 @@ describe('status against a hostile public side', () => {
     await lab.state.setUnitState('matrix-tuwunel', 'failed');
     const { profile, pool } = setup();
     const a = io();
-    expect(await statusCommand([], { profile, remote: pool }, a.io)).toBe(STATUS_EXIT.fail);
+    expect(await statusCommand([], { profile, remote: pool }, a.io)).toBe(EXIT.fail);
     expect(a.out.stdout).toMatch(/\nhomeserver +matrix-tuwunel unit +FAIL +/);
     expect(a.out.stdout).toMatch(
       /\npublic +MatrixRTC \(LiveKit JWT service\) +FAIL +\d+ s +The client well-known names the MatrixRTC foci "livekit-jwt\.lab\.test", "http:\/\/plain\.lab\.test\/livekit-jwt-service", which are not absolute https URLs/,
@@ -156,7 +157,7 @@ describe('status against a hostile public side', () => {
       },
     );
     service.close();
-    expect(code).toBe(STATUS_EXIT.fail);
+    expect(code).toBe(EXIT.fail);
     const lines = a.out.stdout
       .trim()
       .split('\n')

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { STATUS_EXIT, statusCommand } from '../../../src-main/cli/status-command';
+import { EXIT } from '../../../src-main/cli/exit-codes';
+import { statusCommand } from '../../../src-main/cli/status-command';
 import { type Profile, type ProfileInput, profileSchema } from '../../../src-main/core/profile/schema';
 import { SshPool } from '../../../src-main/core/ssh/pool';
 import { varsFilePath } from '../../../src-main/core/status/checks/config-lint';
@@ -347,7 +348,7 @@ export function statusSuite(version: '1.7.0' | '1.9.0'): void {
       it('prints a table and exits 1 for the runbook’s warn, 2 once something fails', async () => {
         const a = io();
         expect(await statusCommand([], { profile: sharedProfile, remote: pools[0]! }, a.io)).toBe(
-          STATUS_EXIT.warn,
+          EXIT.failed,
         );
         expect(a.out.stdout).toMatch(/^HOST {8}CHECK +LEVEL +SINCE +DETAIL\n/);
         expect(a.out.stdout).toMatch(
@@ -356,9 +357,7 @@ export function statusSuite(version: '1.7.0' | '1.9.0'): void {
         expect(a.out.stdout).toMatch(/\nOverall: WARN\n$/);
         await stopUnit('matrix-tuwunel');
         const b = io();
-        expect(await statusCommand([], { profile: sharedProfile, remote: pools[0]! }, b.io)).toBe(
-          STATUS_EXIT.fail,
-        );
+        expect(await statusCommand([], { profile: sharedProfile, remote: pools[0]! }, b.io)).toBe(EXIT.fail);
       });
 
       it('prints JSON with every result', async () => {
@@ -383,10 +382,10 @@ export function statusSuite(version: '1.7.0' | '1.9.0'): void {
         const { profile } = makeService((p) => ({ ...p, knownHostsFile: empty }));
         const pool = pools.at(-1)!;
         const a = io();
-        expect(await statusCommand([], { profile, remote: pool }, a.io)).toBe(STATUS_EXIT.hostKeyUnknown);
+        expect(await statusCommand([], { profile, remote: pool }, a.io)).toBe(EXIT.hostKey);
         expect(a.out.stderr).toContain(lab.hosts.homeserver.fingerprint);
-        expect(a.out.stderr).toContain('npm run cli -- hostkey trust homeserver');
-        expect(a.out.stderr).toContain('npm run cli -- hostkey trust deploy');
+        expect(a.out.stderr).toContain('homeserver-tray hostkey trust homeserver');
+        expect(a.out.stderr).toContain('homeserver-tray hostkey trust deploy');
       });
 
       it('watches until stopped, one report per poll', async () => {
@@ -410,9 +409,9 @@ export function statusSuite(version: '1.7.0' | '1.9.0'): void {
       it('refuses unknown options', async () => {
         const a = io();
         expect(await statusCommand(['--yaml'], { profile: sharedProfile, remote: pools[0]! }, a.io)).toBe(
-          STATUS_EXIT.usage,
+          EXIT.usage,
         );
-        expect(a.out.stderr).toMatch(/^--yaml: is not an option of `status`/);
+        expect(a.out.stderr).toMatch(/^--yaml: is not an option of this command/);
       });
     });
   });

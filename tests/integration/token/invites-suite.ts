@@ -15,7 +15,7 @@ import { readTokens } from '../../lab/https/homeserver-state';
 import { RecordingClipboard } from '../../unit/core/token/recording-clipboard';
 import { runCli, useClearDelay } from './cli-process';
 import { startTokenLab, type TokenLab } from './token-lab';
-import { startXvfb, type Xvfb } from './xvfb';
+import { readSettled, startXvfb, type Xvfb } from './xvfb';
 
 /**
  * One-shot invites against the lab's Tuwunel: at 1.7.0 through the admin room's `token issue|revoke` (listed
@@ -154,11 +154,17 @@ export function invitesSuite(version: '1.7.0' | '1.9.0'): void {
       });
       expect(issued.stderr).toBe('');
       expect(issued.code).toBe(0);
-      const { stdout: token } = await execFileAsync('xclip', ['-selection', 'clipboard', '-out'], { env });
+      const xclipOut = async () =>
+        (
+          await execFileAsync('xclip', ['-selection', 'clipboard', '-out'], { env }).catch(() => ({
+            stdout: '',
+          }))
+        ).stdout;
+      const token = await readSettled(xclipOut, (s) => s !== '');
       expect(token).toMatch(/^[A-Za-z0-9]{16}$/);
       expect(issued.stdout).toMatch(
         new RegExp(
-          `^Issued the invite ${token.slice(0, 4)}… for 3 registrations, valid until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\. It is on the clipboard \\(xclip\\) and stays there: clearing is set to never\\.\\n`,
+          `^Issued the invite [0-9a-f]{8} \\(${token.slice(0, 4)}…\\) for 3 registrations, valid until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\. It is on the clipboard \\(xclip\\) and stays there: clearing is set to never\\.\\n`,
         ),
       );
       expect(issued.stdout).not.toContain(token);
@@ -166,21 +172,25 @@ export function invitesSuite(version: '1.7.0' | '1.9.0'): void {
 
       const list = await runCli(['--profile', t.profilePath, 'invite', 'list'], { env });
       expect(list.code).toBe(0);
-      expect(list.stdout).toMatch(
-        new RegExp(
-          `^${token.slice(0, 4)}… +${viaApi ? '0 of 3 used' : 'up to 3 uses'} +expires \\d{4}-`,
-          'm',
-        ),
-      );
+      const row = new RegExp(
+        `^([0-9a-f]{8}) +${token.slice(0, 4)}… +${viaApi ? '0 of 3 used' : 'up to 3 uses'} +expires \\d{4}-`,
+        'm',
+      ).exec(list.stdout);
+      expect(row, list.stdout).not.toBeNull();
+      const id = row?.[1] ?? '';
+      expect(issued.stdout).toContain(`Issued the invite ${id} (`);
       expect(list.stdout).not.toContain(token);
       expect(list.stdout).not.toContain(t.lab.secrets.registrationToken);
 
-      const revoked = await runCli(['--profile', t.profilePath, 'invite', 'revoke', token.slice(0, 8)], {
-        env,
-      });
+      // Never by the token: a command line stays in `ps` and the shell history.
+      const refused = await runCli(['--profile', t.profilePath, 'invite', 'revoke', token], { env });
+      expect(refused.code).toBe(64);
+      expect(refused.stderr).not.toContain(token);
+      expect((await stored()).some((s) => s.token === token)).toBe(true);
+      const revoked = await runCli(['--profile', t.profilePath, 'invite', 'revoke', id], { env });
       expect(revoked.stderr).toBe('');
       expect(revoked.stdout).toBe(
-        `Revoked the invite ${token.slice(0, 4)}…; it can no longer be used to register.\n`,
+        `Revoked the invite ${id} (${token.slice(0, 4)}…); it can no longer be used to register.\n`,
       );
       expect((await stored()).some((s) => s.token === token)).toBe(false);
       // The CLI's acts are in its own data folder's audit trail.

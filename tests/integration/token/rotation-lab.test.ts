@@ -177,7 +177,7 @@ describe('token.rotate on the lab', () => {
     expect(rotated.failingStep).toBe('apply');
     expect(rotated.alert).toMatchObject({ id: ROTATION_UNAPPLIED_ALERT, fixActionId: 'token.apply' });
     expect(rotated.alert?.message).toBe(
-      'The new registration token is pushed but not applied: Tuwunel still accepts only the old token, while the Tokens panel (which reads the vault on this computer) hands out the new one. Run "Make the new sign-up token live" to make it live.',
+      'The new registration token is pushed but not applied: Tuwunel still accepts only the old token, while copying the token (which reads the vault on this computer) hands out the new one. Run "Make the new sign-up token live" to make it live.',
     );
     const sentence =
       'Make a new sign-up token failed at "Apply the configuration (ansible-playbook --tags=install-all,start)": Ansible stopped with an error: the playbook: setup.yml could not be found. Clean-up done: forget the decrypted vault, unlock the vault repository. The new registration token is pushed but not applied: use "Make the new sign-up token live".';

@@ -38,3 +38,20 @@ export function startXvfb(): Promise<Xvfb> {
     child.once('error', reject);
   });
 }
+
+/**
+ * Reads the X clipboard with `read` until `settled` holds, for at most 5 s, and returns the last read.
+ * xclip's copy exits before its background process owns the selection (Xlib sends the ownership request
+ * with that process's first flush), so a read right after a copy may still get the previous owner's text.
+ */
+export async function readSettled(
+  read: () => Promise<string>,
+  settled: (text: string) => boolean,
+): Promise<string> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const text = await read();
+    if (settled(text) || Date.now() >= deadline) return text;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

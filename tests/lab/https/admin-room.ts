@@ -321,11 +321,8 @@ export class AdminRoom {
     });
   }
 
-  /**
-   * Admins who joined (make-user-admin, or the admin API's admin flag) or left the room (deactivated, leaving
-   * their rooms).
-   */
-  membershipChanges(before: readonly LabUser[], after: readonly LabUser[]): void {
+  /** Admins who joined (make-user-admin) or left the room (deactivated, leaving their rooms). */
+  private membershipChanges(before: readonly LabUser[], after: readonly LabUser[]): void {
     const wasAdmin = new Set(before.filter((u) => u.admin).map((u) => u.userId));
     for (const user of after) {
       if (user.admin && !wasAdmin.has(user.userId)) this.grant(user.userId);

@@ -12,6 +12,7 @@ import {
 } from './notification';
 import { type Call, calls } from './recorder';
 import { readiness } from './registry';
+import { runSandboxedPreload } from './sandboxed-preload';
 import { checkDevicePermission, checkPermission, receiveHeaders, requestPermission } from './session';
 import { power, safeStorage, shell } from './system';
 import { clickTray, trays, trayView } from './tray';
@@ -85,8 +86,11 @@ export const standIn = {
     window.close();
   },
 
-  /** The page side: the preload runs in this frame; returns its main world (the page's `window`). */
-  page: { connect: connectPage, world: mainWorld },
+  /**
+   * The page side: connect(frame) makes the preload run in that frame and returns its main world (the
+   * page's `window`); runPreload(file) runs a built preload there as a sandboxed renderer does.
+   */
+  page: { connect: connectPage, world: mainWorld, runPreload: runSandboxedPreload },
 
   frames: { child: childFrame, contentsOf },
 

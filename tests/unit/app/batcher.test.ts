@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Batcher, LineSplitter, MAX_LINE_CHARS } from '../../../src-main/app/batcher';
+import { sweep } from '../../support/sweep';
 
 describe('Batcher', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -45,15 +46,17 @@ describe('LineSplitter', () => {
   });
 });
 
-/** Samples per property (tests/support has no shared sample-count helper yet). */
-const numRuns = 300;
+/** Samples per property. */
+const numRuns = sweep(300);
 
 /** What a line becomes: CRLF ends it like LF; past `cap` characters (never half a surrogate pair) it is cut, saying how many bytes went. */
 function expectedLine(raw: string, cap: number): string {
   if (raw.length <= cap) return raw.endsWith('\r') ? raw.slice(0, -1) : raw;
   const cut = /[\uD800-\uDBFF]/.test(raw[cap - 1] ?? '') ? cap - 1 : cap;
   const dropped = Buffer.byteLength(raw.slice(cut)) - (raw.endsWith('\r') ? 1 : 0);
-  return dropped > 0 ? `${raw.slice(0, cut)} … [${dropped} bytes dropped]` : raw.slice(0, cut);
+  return dropped > 0
+    ? `${raw.slice(0, cut)} … [${dropped} ${dropped === 1 ? 'byte' : 'bytes'} dropped]`
+    : raw.slice(0, cut);
 }
 
 describe('LineSplitter bounds what a host prints', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { actionsCommand, formatActions, paramsText } from '../../../src-main/cli/actions-command';
+import { EXIT } from '../../../src-main/cli/exit-codes';
 import { statusCommand } from '../../../src-main/cli/status-command';
-import { HostKeyChanged, HostKeyUnknown } from '../../../src-main/core/errors';
+import { HostKeyChanged, HostKeyUnknown, SudoFailed } from '../../../src-main/core/errors';
 import { MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
 import { Runbook } from '../../../src-main/core/runbook/runner';
 import { StatusScheduler, type StatusSnapshot } from '../../../src-main/core/status/scheduler';
@@ -62,10 +63,11 @@ describe('actions', () => {
       }),
     ).toBe('a=… [b=3] [c=…]');
     expect(
-      formatActions([
-        { id: 'x.y', title: 'X', description: '', group: 'G', host: 'deploy', readOnly: false, params: {} },
-      ]),
-    ).toMatch(/^G\n {2}x\.y {2}X\n/);
+      formatActions(
+        [{ id: 'x.y', title: 'X', description: '', group: 'G', host: 'deploy', readOnly: false, params: {} }],
+        'npm run cli --',
+      ),
+    ).toMatch(/^G\n {2}x\.y {2}X\n[\s\S]*See what an action would do: npm run cli -- run <id> --dry-run\n$/);
   });
 });
 
@@ -122,9 +124,10 @@ describe('status exit codes', () => {
       deploy: { ok: false, failures: 1, error: e.toJSON() },
     });
     const { io, out } = memoryIo();
+    io.name = 'npm run cli --';
     expect(await statusCommand([], { profile, remote: refuse, scheduler }, io)).toBe(3);
     expect(out.stderr).toBe(
-      `${e.message}\nIf it is the right key, trust it with: npm run cli -- hostkey trust deploy\n`,
+      `${e.message}\nCompare the fingerprint with \`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub\` on that machine; if it is the same, trust it with \`npm run cli -- hostkey trust deploy\`.\n`,
     );
   });
 
@@ -140,16 +143,37 @@ describe('status exit codes', () => {
       homeserver: { ok: false, failures: 1, error: e.toJSON() },
     });
     const { io, out } = memoryIo();
+    io.name = 'npm run cli --';
     expect(await statusCommand([], { profile, remote: refuse, scheduler }, io)).toBe(3);
     expect(out.stderr).toContain(e.message);
-    expect(out.stderr).toContain('hostkey forget homeserver and npm run cli -- hostkey trust homeserver');
+    expect(out.stderr).toContain(
+      'only then run `npm run cli -- hostkey forget homeserver` and `npm run cli -- hostkey trust homeserver`',
+    );
   });
 
-  it('refuses an unknown option with 64', async () => {
-    const { io } = memoryIo();
+  it('a host refused for a secret says which command stores it, not where the window keeps it', async () => {
+    const e = new SudoFailed('homeserver', 'a password is required');
+    const scheduler = schedulerWith([result('ssh:homeserver', 'fail')], {
+      homeserver: { ok: false, failures: 1, error: e.toJSON() },
+    });
+    const { io, out } = memoryIo();
+    expect(await statusCommand([], { profile, remote: refuse, scheduler }, io)).toBe(2);
+    expect(out.stderr).toBe(
+      `${e.message}\nStore the sudo password for the homeserver host with \`homeserver-tray secret set sudo-password --host homeserver\` (typed without echo, or piped on stdin), then run the command again.\n`,
+    );
+  });
+
+  it('refuses an unknown option or an argument with 64, naming it', async () => {
+    const { io, out } = memoryIo();
     expect(
       await statusCommand(['--jsn'], { profile, remote: refuse, scheduler: schedulerWith([]) }, io),
-    ).toBe(64);
+    ).toBe(EXIT.usage);
+    expect(out.stderr).toContain('--jsn: is not an option of this command');
+    const extra = memoryIo();
+    expect(
+      await statusCommand(['all'], { profile, remote: refuse, scheduler: schedulerWith([]) }, extra.io),
+    ).toBe(EXIT.usage);
+    expect(extra.out.stderr).toContain('all: is not an argument of status');
   });
 });
 

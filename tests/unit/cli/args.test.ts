@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paramPairs, parseArgs, takeProfileOption } from '../../../src-main/cli/args';
-import { InvalidInput } from '../../../src-main/core/errors';
+import { paramPairs, parseArgs, takeProfileOption, UsageError } from '../../../src-main/cli/args';
 
 describe('parseArgs', () => {
   const spec = { flags: ['yes', 'json'], options: ['host'], repeatable: ['param'] };
@@ -25,7 +24,7 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--yes=no'], spec)).toThrow(/takes no value/);
     expect(() => parseArgs(['--host'], spec)).toThrow(/--host: needs a value/);
     expect(() => parseArgs(['--host', 'a', '--host', 'b'], spec)).toThrow(/given twice/);
-    expect(() => parseArgs(['--yse'], spec)).toThrow(InvalidInput);
+    expect(() => parseArgs(['--yse'], spec)).toThrow(UsageError);
   });
 });
 

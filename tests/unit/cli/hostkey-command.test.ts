@@ -138,7 +138,7 @@ describe('hostkey trust', () => {
     const { io, out } = memoryIo();
     expect(await hostKeyTrustCommand(['homeserver', '--yes'], deps(pool), io)).toBe(3);
     expect(out.stderr).toContain(error.message);
-    expect(out.stderr).toContain('npm run cli -- hostkey forget homeserver');
+    expect(out.stderr).toContain('homeserver-tray hostkey forget homeserver');
     expect(calls).toEqual(['scan homeserver']);
   });
 

@@ -1,9 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliClipboard } from '../../../src-main/cli/cli-clipboard';
 import { EXIT } from '../../../src-main/cli/exit-codes';
+import { type InviteCliDeps, inviteCommand } from '../../../src-main/cli/invite-command';
 import type { CliIo } from '../../../src-main/cli/io';
-import { inviteCommand, type TokenCliDeps } from '../../../src-main/cli/token-commands';
 import type { HttpRequest, HttpResponse } from '../../../src-main/core/matrix/http';
 import { InviteClient } from '../../../src-main/core/matrix/invites';
 import { MemorySecrets, testProfile } from '../core/runbook/test-profile';
@@ -16,6 +19,14 @@ import { RecordingClipboard } from '../core/token/recording-clipboard';
  */
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
+
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'invite-options-'));
+});
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
 
 async function invite(args: string[]) {
   const profile = testProfile();
@@ -39,9 +50,10 @@ async function invite(args: string[]) {
     };
   };
   const clipboard = Object.assign(new RecordingClipboard(false), { tool: 'xclip' as const });
-  const deps: TokenCliDeps = {
+  const deps: InviteCliDeps = {
     profile,
     secrets,
+    dataDir,
     invites: new InviteClient({ profile, secrets, http, now: () => NOW }),
     clipboard: async () => clipboard as unknown as CliClipboard,
     scheduleClear: () => {},

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../../src-main/cli/exit-codes';
 import { formatPlan, runCommand } from '../../../src-main/cli/run-command';
 import { TypedEmitter } from '../../../src-main/core/runbook/emitter';
 import { MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
@@ -52,7 +53,8 @@ function step(partial: Partial<StepRecord>): StepRecord {
 /** A runbook that plays a scripted run: the CLI's streaming, outcome and exit code, without a server. */
 function scriptedRunbook(outcome: 'ok' | 'failed', danger: Plan['danger'] = 'outage') {
   const events = new TypedEmitter<RunbookEvents>();
-  const started: { id: string; params: Record<string, unknown>; confirmed: boolean | undefined }[] = [];
+  const started: { id: string; params: Record<string, unknown>; confirmation: string | null | undefined }[] =
+    [];
   let cancelled = false;
   const record = (state: RunRecord['state'], steps: StepRecord[]): RunRecord => ({
     id: 'run-1',
@@ -89,9 +91,14 @@ function scriptedRunbook(outcome: 'ok' | 'failed', danger: Plan['danger'] = 'out
         route: null,
         locks: ['homeserver'],
         steps: [step({})],
+        confirmation: danger === 'safe' ? null : 'confirmation-of-the-plan',
       }) as unknown as Plan,
-    start: async (id: string, params: Record<string, unknown>, options: { confirmed?: boolean } = {}) => {
-      started.push({ id, params, confirmed: options.confirmed });
+    start: async (
+      id: string,
+      params: Record<string, unknown>,
+      options: { confirmation?: string | null } = {},
+    ) => {
+      started.push({ id, params, confirmation: options.confirmation });
       events.emit('run-started', { run: record('running', [step({})]) });
       const done = (async () => {
         await new Promise((r) => setTimeout(r, 5));
@@ -146,7 +153,8 @@ describe('run: confirmation', () => {
     const { runbook, started } = scriptedRunbook('ok');
     const { io } = memoryIo({ tty: true, input: 'yes\n' });
     expect(await runCommand(['stack.stop'], { runbook }, io)).toBe(0);
-    expect(started).toEqual([{ id: 'stack.stop', params: {}, confirmed: true }]);
+    // The terminal's yes starts the very plan it was shown, with the confirmation issued for it.
+    expect(started).toEqual([{ id: 'stack.stop', params: {}, confirmation: 'confirmation-of-the-plan' }]);
   });
 
   it('does not ask for a safe action', async () => {
@@ -198,7 +206,7 @@ describe('run: output and exit code', () => {
     const code = runCommand(['stack.stop', '--yes'], { runbook }, io);
     await new Promise((r) => setTimeout(r, 1));
     stop.abort();
-    expect(await code).toBe(1);
+    expect(await code).toBe(EXIT.interrupted);
     expect(out.stdout).toContain('Stopping the stack was cancelled.');
   });
 });

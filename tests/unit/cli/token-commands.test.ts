@@ -6,12 +6,11 @@ import type { ClearJob } from '../../../src-main/cli/clear-later';
 import type { CliClipboard } from '../../../src-main/cli/cli-clipboard';
 import { EXIT } from '../../../src-main/cli/exit-codes';
 import type { CliIo } from '../../../src-main/cli/io';
+import { secretDeleteCommand, secretSetCommand } from '../../../src-main/cli/secret-commands';
 import {
-  dispatchTokenCli,
-  secretDeleteCommand,
-  secretSetCommand,
   type TokenCliDeps,
   tokenCopyCommand,
+  tokenRollbackCommand,
   tokenRotateCommand,
 } from '../../../src-main/cli/token-commands';
 import { MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
@@ -20,6 +19,8 @@ import { createTokenActions } from '../../../src-main/core/runbook/token-actions
 import { ClipboardGuard, matches } from '../../../src-main/core/token/clipboard';
 import { NoClipboardTool } from '../../../src-main/core/token/errors';
 import { RegistrationTokenService } from '../../../src-main/core/token/token-service';
+import { systemGit } from '../../../src-main/core/vault/git';
+import { rotationFolder, writeJournal } from '../../../src-main/core/vault/rotation-lock';
 import { LocalExec } from '../core/runbook/local-exec';
 import { RecordingClipboard } from '../core/token/recording-clipboard';
 import { gitEnv, makeVaultRepo, OLD_TOKEN, PASSWORD, type VaultRepo } from '../core/vault/rotation-fixture';
@@ -90,6 +91,34 @@ describe('token copy', () => {
     expect(JSON.stringify(jobs) + io.out.join('') + io.err.join('')).not.toContain(OLD_TOKEN);
   });
 
+  it('says so beside the copied token when a rotation is pushed but not applied (read from its journal)', async () => {
+    const folder = await rotationFolder(repo.workstation, systemGit);
+    const journal = {
+      runId: '7e57c0de-rotation',
+      startedAt: '2026-11-26T12:00:00.000Z',
+      file: repo.vaultPath,
+      backup: `${repo.vaultPath}.bak.1`,
+      previousHead: 'a'.repeat(40),
+      commit: 'b'.repeat(40),
+      upstream: 'origin/main',
+    };
+    await writeJournal(folder, { ...journal, stage: 'pushed' });
+    try {
+      const io = capture();
+      const code = await tokenCopyCommand(
+        [],
+        deps({ clipboard: async () => recordingCli() as unknown as CliClipboard, scheduleClear: () => {} }),
+        io,
+      );
+      expect(code).toBe(EXIT.ok);
+      expect(io.err.join('')).toBe(
+        'Note: this is the new token of rotation 7e57c0de, pushed but not applied yet: Tuwunel still accepts only the old one, so sign-ups with this one fail until "Make the new sign-up token live" succeeds.\n',
+      );
+    } finally {
+      await writeJournal(folder, { ...journal, stage: 'applied' });
+    }
+  });
+
   it('refuses with exit 69 and a sentence when no clipboard tool exists, before decrypting', async () => {
     const io = capture();
     const get = vi.spyOn(repo.secrets, 'get');
@@ -121,8 +150,13 @@ describe('token copy', () => {
     );
     expect(code).toBe(EXIT.failed);
     expect(io.err.join('')).toBe(
-      'The Ansible Vault password is not stored in the keychain.\nSet it in Settings → Secrets, or with `homeserver-tray secret set vault-password`.\n',
+      'The Ansible Vault password is not stored in the keychain.\nStore the Ansible Vault password with `homeserver-tray secret set vault-password` (typed without echo, or piped on stdin), then run the command again.\n',
     );
+    const named = capture();
+    named.name = 'npm run cli --';
+    await tokenCopyCommand([], deps({ secrets, clipboard: async () => recordingCli() as never }), named);
+    expect(named.err.join('')).toContain('`npm run cli -- secret set vault-password`');
+    expect(named.err.join('')).not.toContain('Settings');
   });
 });
 
@@ -202,7 +236,8 @@ describe('secret set / delete', () => {
     const done = secretSetCommand(['sudo-password', '--host', 'deploy'], deps(), io);
     await new Promise((r) => setImmediate(r));
     io.input.write('abc\u0003');
-    expect(await done).toBe(EXIT.usage);
+    expect(await done).toBe(EXIT.interrupted);
+    expect(io.err.join('')).toContain('Typing the sudo password for the deploy host was cancelled.');
     expect((await repo.secrets.get(ref('deploy')))?.equals(before ?? Buffer.alloc(0))).toBe(true);
 
     const empty = capture();
@@ -218,6 +253,29 @@ describe('secret set / delete', () => {
       io2.input.end('x');
       expect(await secretSetCommand(args, deps(), io2), args.join(' ')).toBe(EXIT.usage);
     }
+  });
+
+  it('refuses a value given as an argument, naming it by place, never printing it, storing nothing', async () => {
+    const before = await repo.secrets.get(ref('deploy'));
+    const io = capture();
+    io.name = 'npm run cli --';
+    io.input.end('');
+    const code = await secretSetCommand(['sudo-password', 'hunter2-secret', '--host', 'deploy'], deps(), io);
+    expect(code).toBe(EXIT.usage);
+    const err = io.err.join('');
+    expect(err).toContain(
+      'secret set sudo-password: takes no value after the kind (the argument after "sudo-password" was refused and not stored)',
+    );
+    expect(err).toContain('secrets come on stdin');
+    expect(err).toContain('\nRun it with --help to see what it takes.\n');
+    expect(err).toContain(`printf '%s\\n' "$SECRET" | npm run cli -- secret set sudo-password --host deploy`);
+    expect(err + io.out.join('')).not.toContain('hunter2');
+    expect((await repo.secrets.get(ref('deploy')))?.equals(before ?? Buffer.alloc(0))).toBe(true);
+
+    const misplaced = capture();
+    expect(await secretSetCommand(['hunter2-secret'], deps(), misplaced)).toBe(EXIT.usage);
+    expect(misplaced.err.join('')).toContain('the kind must be one of ssh-password');
+    expect(misplaced.err.join('')).not.toContain('hunter2');
   });
 
   it('deletes and says whether something was there', async () => {
@@ -271,11 +329,7 @@ describe('token rotate', () => {
       expect(failed.err.join('')).toBe('To undo it: homeserver-tray token rollback\n');
       const undo = capture();
       expect(
-        await dispatchTokenCli(
-          ['token', 'rollback'],
-          async () => ({ profile: own.profile, secrets: own.secrets, runbook }),
-          undo,
-        ),
+        await tokenRollbackCommand([], { profile: own.profile, secrets: own.secrets, runbook }, undo),
       ).toBe(EXIT.ok);
       expect(undo.out.join('').trimEnd().split('\n').at(-1)).toBe(
         'The rotation was rolled back: the vault and the branch are as they were before it.',
@@ -298,8 +352,10 @@ describe('token rotate', () => {
       });
       const io = capture();
       io.input.end();
-      expect(await tokenRotateCommand([], deps({ runbook }), io)).toBe(EXIT.notConfirmed);
-      expect(io.err.join('')).toContain('Not confirmed: run it again with --yes to go ahead.');
+      expect(await tokenRotateCommand([], deps({ runbook }), io)).toBe(EXIT.failed);
+      expect(io.err.join('')).toContain(
+        'Not confirmed, nothing was changed: run it again with --yes to go ahead.',
+      );
       expect(runbook.list()).toEqual([]);
       const usage = capture();
       expect(await tokenRotateCommand(['--apply-later'], deps({ runbook }), usage)).toBe(EXIT.usage);
@@ -308,14 +364,4 @@ describe('token rotate', () => {
       await exec.cleanup();
     }
   });
-});
-
-it('dispatches only its own commands', async () => {
-  const io = capture();
-  expect(await dispatchTokenCli(['status'], async () => deps(), io)).toBeNull();
-  expect(await dispatchTokenCli(['token', 'frobnicate'], async () => deps(), io)).toBe(EXIT.usage);
-  expect(io.err.join('')).toContain('token rotate [--no-apply] [--yes]');
-  const instructions = capture();
-  expect(await dispatchTokenCli(['invite', 'instructions'], async () => deps(), instructions)).toBe(EXIT.ok);
-  expect(instructions.out.join('')).toContain('Joining the lab.test Matrix server');
 });

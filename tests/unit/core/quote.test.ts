@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { shellCommand, shellQuote } from '../../../src-main/core/ssh/quote';
+import { sweep } from '../../support/sweep';
 
 /** Asks a real bash what words it sees in a command line. */
 function wordsSeenByBash(line: string): string[] {
@@ -33,7 +34,7 @@ describe('shellQuote', () => {
       fc.property(fc.array(printable, { minLength: 1, maxLength: 3 }), (words) => {
         expect(wordsSeenByBash(shellCommand(...words))).toEqual(words);
       }),
-      { numRuns: 200 },
+      { numRuns: sweep(200) },
     );
   });
 });

@@ -297,7 +297,10 @@ function allowlistFindings(
       ? {
           ...pat,
           level: 'ok',
-          detail: `All ${entries.length} allowlist entries are anchored regexes with escaped dots.`,
+          detail:
+            entries.length === 1
+              ? 'The allowlist entry is an anchored regex with escaped dots.'
+              : `All ${entries.length} allowlist entries are anchored regexes with escaped dots.`,
         }
       : {
           ...pat,
@@ -352,7 +355,7 @@ function versionPinFinding(
     return {
       ...f,
       level: 'warn',
-      detail: `vars.yml deploys ${VERSION_KEY} ${clip(deployed.text, 80)} but the profile pins ${pin}; make them agree (Settings or vars.yml) before applying the config.`,
+      detail: `vars.yml deploys ${VERSION_KEY} ${clip(deployed.text, 80)} but the profile pins ${pin}; make them agree (homeserver.version in the profile, or vars.yml) before applying the config.`,
     };
   }
   return {

@@ -201,7 +201,7 @@ export function imageFinding(
     return {
       ...base,
       level: 'warn',
-      detail: `${container} runs ${clip(tag, 60)} but the profile pins ${pin.version}; update the pin in Settings if the upgrade was meant, or apply the config to go back.`,
+      detail: `${container} runs ${clip(tag, 60)} but the profile pins ${pin.version}; update the pin in the profile (homeserver.version) if the upgrade was meant, or apply the config to go back.`,
     };
   }
   return { ...base, level: 'ok', detail: `${container} runs ${row.image}, the pinned version.` };

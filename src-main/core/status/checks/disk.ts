@@ -72,11 +72,13 @@ export function diskFinding(
     };
   }
   const where = `${dataDir} (${clip(row.mountedOn)}) is ${row.percent} % full with ${humanKiB(row.availableK)} free`;
+  const metrics = { diskUsedBytes: row.usedK * 1024, diskAvailableBytes: row.availableK * 1024 };
   if (row.percent >= limits.failPercent) {
     return {
       ...base,
       level: 'fail',
       detail: `${where}; free space now (old media, journal, docker images) or grow the disk before RocksDB stops writing.`,
+      metrics,
     };
   }
   if (row.percent >= limits.warnPercent) {
@@ -84,7 +86,8 @@ export function diskFinding(
       ...base,
       level: 'warn',
       detail: `${where}; plan to free space (old media, journal, docker images) or grow the disk.`,
+      metrics,
     };
   }
-  return { ...base, level: 'ok', detail: `${where}.` };
+  return { ...base, level: 'ok', detail: `${where}.`, metrics };
 }

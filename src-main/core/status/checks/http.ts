@@ -322,7 +322,7 @@ export function rtcFinding(
     return {
       ...base,
       level: 'warn',
-      detail: `${answers}; the client well-known lists ${foci.skipped} more foci, which the app did not probe (it probes at most ${MAX_RTC_FOCI}); list only the foci you run.`,
+      detail: `${answers}; the client well-known lists ${foci.skipped} more ${foci.skipped === 1 ? 'focus' : 'foci'}, which the app did not probe (it probes at most ${MAX_RTC_FOCI}); list only the foci you run.`,
     };
   }
   return { ...base, level: 'ok', detail: `${answers}.` };
@@ -375,7 +375,7 @@ export function federationVersionFinding(o: HttpOutcome, pin: string, units: str
     return {
       ...base,
       level: 'warn',
-      detail: `Tuwunel ${parseVersion(version)?.core ?? clip(version, 60)} answers but the profile pins ${pin}; update the pin in Settings if the upgrade was meant, or apply the config.`,
+      detail: `Tuwunel ${parseVersion(version)?.core ?? clip(version, 60)} answers but the profile pins ${pin}; update the pin in the profile (homeserver.version) if the upgrade was meant, or apply the config.`,
     };
   }
   return { ...base, level: 'ok', detail: `Tuwunel ${version} answers federation requests, as pinned.` };
@@ -403,6 +403,7 @@ export function tlsFinding(
     };
   }
   const daysLeft = (Date.parse(o.cert.validTo) - opts.nowMs) / 86_400_000;
+  const metrics = { expiresAt: o.cert.validTo };
   const shown =
     daysLeft < 1 ? `${Math.max(0, Math.round(daysLeft * 24))} hours` : `${Math.floor(daysLeft)} days`;
   const until = o.cert.validTo.slice(0, 10);
@@ -411,6 +412,7 @@ export function tlsFinding(
       ...base,
       level: 'fail',
       detail: `The certificate of ${at} expires in ${shown} (${until}); renew it at the edge proxy now.`,
+      metrics,
     };
   }
   if (daysLeft < opts.warnDays) {
@@ -418,7 +420,13 @@ export function tlsFinding(
       ...base,
       level: 'warn',
       detail: `The certificate of ${at} expires in ${shown} (${until}); check that automatic renewal works.`,
+      metrics,
     };
   }
-  return { ...base, level: 'ok', detail: `The certificate of ${at} is valid for ${shown} (until ${until}).` };
+  return {
+    ...base,
+    level: 'ok',
+    detail: `The certificate of ${at} is valid for ${shown} (until ${until}).`,
+    metrics,
+  };
 }

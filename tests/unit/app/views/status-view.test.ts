@@ -142,7 +142,7 @@ describe('statusView', () => {
     expect(v.error).toEqual({ code: 'Internal', message: 'x.', nextStep: 'y.' });
   });
 
-  it('shows the sticky alerts of this profile only, and the busy run', () => {
+  it('lists the sticky alerts (not as checks) and the busy run', () => {
     const alert = {
       id: 'tuwunel-stopped',
       title: 't',
@@ -153,14 +153,18 @@ describe('statusView', () => {
     };
     const v = statusView({
       ...base,
-      snapshot: snapshot({ results: [result('http:client-versions', 'public', 'ok')] }),
-      stickyAlerts: [
-        { ...alert, profile: profile.name },
-        { ...alert, id: 'other', profile: 'another server' },
-      ],
+      snapshot: snapshot({
+        results: [
+          result('http:client-versions', 'public', 'ok'),
+          // The core adds each sticky alert as a check for the command line; the window shows it once.
+          result('alert:tuwunel-stopped', 'public', 'warn'),
+        ],
+      }),
+      stickyAlerts: [{ ...alert, profile: 'the name before a rename' }],
       busy: { runId: 'r', title: 'Restart Tuwunel' },
     });
     expect(v.stickyAlerts).toEqual([alert]);
+    expect(v.checks.map((c) => c.id)).toEqual(['http:client-versions']);
     expect(v.busy).toEqual({ runId: 'r', title: 'Restart Tuwunel' });
     expect(v.hosts[2]?.reachable).toBe(true);
   });

@@ -6,9 +6,10 @@ import {
   MAX_PAGE_EVENTS,
   MAX_REPLY_PARTS,
 } from '../../../../src-main/core/matrix/admin-room';
+import { sweep } from '../../../support/sweep';
 
-/** Samples per property (tests/support has no shared sample-count helper yet). */
-const numRuns = 500;
+/** Samples per property. */
+const numRuns = sweep(500);
 
 const BOT = { userId: '@conduit:lab.test', alias: '#admins:lab.test' };
 const COMMAND = '$command';
@@ -83,7 +84,7 @@ describe('findBotReply over any page a server sends', () => {
         const found = findBotReply([...filler, reply], COMMAND, BOT);
         expect(found === null).toBe(extra >= MAX_PAGE_EVENTS);
       }),
-      { numRuns: 50 },
+      { numRuns: sweep(50) },
     );
   });
 });

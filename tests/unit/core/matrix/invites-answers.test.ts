@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../../src-main/core/errors';
 import type { HttpRequest, HttpResponse } from '../../../../src-main/core/matrix/http';
 import { InviteClient, type InviteToken } from '../../../../src-main/core/matrix/invites';
+import { sweep } from '../../../support/sweep';
 import { MemorySecrets, testProfile } from '../runbook/test-profile';
 
 /**
@@ -10,8 +11,8 @@ import { MemorySecrets, testProfile } from '../runbook/test-profile';
  * reads well-typed tokens or fails with a typed error and a sentence, never a TypeError.
  */
 
-/** Samples per property (tests/support has no shared sample-count helper yet). */
-const numRuns = 300;
+/** Samples per property. */
+const numRuns = sweep(300);
 
 const { value: jsonValue } = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(

@@ -21,6 +21,7 @@ import { planHosts } from '../../../../src-main/core/status/probes';
 import { buildHostScript } from '../../../../src-main/core/status/remote-script';
 import { fragmentOf, SHELL_BITS, soupOf } from '../../../integration/reliability/hostile-strings';
 import { recordCommands } from '../../../integration/reliability/shell-records';
+import { sweep } from '../../../support/sweep';
 import { MemorySecrets } from '../runbook/test-profile';
 import { REMOTE_PATH_FIELDS } from './remote-paths';
 
@@ -32,7 +33,7 @@ import { REMOTE_PATH_FIELDS } from './remote-paths';
  * mistyped YAML: a ProfileInvalid naming the field (or the line), never a crash.
  */
 
-const CASES = 10_000;
+const CASES = sweep(10_000);
 const MISSING = Symbol('missing');
 type Value = unknown;
 
@@ -493,10 +494,10 @@ const keyOf = (v: Value) =>
 const REMOTE_PATHS = new Set<string>(REMOTE_PATH_FIELDS);
 
 /** Bash-checked values per field that reaches a command line; every one for fields with fewer. */
-const CHECKED_PER_COMMAND_FIELD = 500;
+const CHECKED_PER_COMMAND_FIELD = sweep(500);
 /** Fields that reach no command: a sample re-planned in full, to show it stays that way. */
-const CHECKED_PER_OTHER_FIELD = 25;
-const NESTED_PER_FIELD = 150;
+const CHECKED_PER_OTHER_FIELD = sweep(25);
+const NESTED_PER_FIELD = sweep(150);
 
 interface Verdicts {
   accepted: Map<string, Value[]>;
@@ -508,6 +509,8 @@ interface Verdicts {
 describe(`every profile field against ${CASES} hostile values`, () => {
   const verdicts: Verdicts = { accepted: new Map(), problems: [] };
 
+  // The two sweeps' timeouts guard against a hang and check no speed: alone on a core a sweep takes
+  // about a minute, beside other test files on a busy 2-core machine several.
   it('parseProfile refuses exactly the hostile values, naming their fields, and never crashes', () => {
     const gens = FIELDS.map((f) => fc.sample(f.gen, { numRuns: CASES, seed: 7 + FIELDS.indexOf(f) }));
     const schemas = new Map(FIELDS.map((f) => [f.path, fieldSchema(f.path)]));
@@ -559,7 +562,7 @@ describe(`every profile field against ${CASES} hostile values`, () => {
     }
     expect(problems).toEqual([]);
     expect(refusedDocs).toBeGreaterThan(CASES / 2);
-  }, 120_000);
+  }, 600_000);
 
   it('an accepted value reaches a command line only as the words a plain value would be', async () => {
     // Fed by the test above: the values parseProfile accepted.
@@ -728,8 +731,8 @@ describe(`every profile field against ${CASES} hostile values`, () => {
       if (problems.length > 20) break;
     }
     expect(problems).toEqual([]);
-    expect(readByBash).toBeGreaterThan(5_000);
-  }, 180_000);
+    expect(readByBash).toBeGreaterThan(10 * CHECKED_PER_COMMAND_FIELD);
+  }, 600_000);
 
   it('an accepted profile name can name the per-profile state files', async () => {
     const names = [...new Set((verdicts.accepted.get('name') ?? []) as string[])]
@@ -868,7 +871,7 @@ describe('malformed, oversized and mistyped profile YAML', () => {
           refusal(after ? `${VALID}${junk}` : junk);
         },
       ),
-      { numRuns: 1_000 },
+      { numRuns: sweep(1_000) },
     );
   }, 60_000);
 
@@ -929,7 +932,7 @@ describe('malformed, oversized and mistyped profile YAML', () => {
     );
     const problems: string[] = [];
     for (const section of sections) {
-      for (const value of fc.sample(notObject, { numRuns: 300, seed: sections.indexOf(section) })) {
+      for (const value of fc.sample(notObject, { numRuns: sweep(300), seed: sections.indexOf(section) })) {
         if (section === 'units' && Array.isArray(value) && value.length === 0) continue;
         const values: Record<string, Value> = {};
         for (const [path, v] of Object.entries({ ...BASE, caFile: MISSING }))

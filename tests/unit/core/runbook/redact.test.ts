@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MASK, Redactor } from '../../../../src-main/core/runbook/redact';
+import { sweep } from '../../../support/sweep';
 
 describe('Redactor', () => {
   it('masks every occurrence, longest secret first', () => {
@@ -63,7 +64,7 @@ describe('Redactor', () => {
           for (const secret of secrets) expect(out.includes(secret)).toBe(false);
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: sweep(2000) },
     );
   });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -16,7 +16,7 @@ import {
   type MaintenanceWindow,
 } from '../../../../src-main/core/runbook/maintenance';
 import { MASK } from '../../../../src-main/core/runbook/redact';
-import type { RunbookEvents } from '../../../../src-main/core/runbook/run-record';
+import { ActiveRuns, type RunbookEvents } from '../../../../src-main/core/runbook/run-record';
 import { Runbook } from '../../../../src-main/core/runbook/runner';
 import { type AnyAction, DEFAULT_SETTINGS, defineAction } from '../../../../src-main/core/runbook/types';
 import { LocalExec } from './local-exec';
@@ -240,7 +240,10 @@ describe('user.make-admin in CLI mode (no admin token stored)', () => {
       fixActionId: 'stack.start',
     });
     expect(rb.alerts.list()).toHaveLength(1);
-    expect(raised).toHaveLength(1);
+    // Raised at the first failed start, saying it retries; then once more when the retries are over.
+    const messages = raised.map((e) => e.alert.message);
+    expect(messages[0]).toMatch(/The first attempt failed \(.+\); retrying for up to 3 min\.$/);
+    expect(messages.at(-1)).toMatch(/Matrix is down until it is started\.$/);
     expect(record.sentence).toMatch(/matrix-tuwunel is stopped: use "Start all services"\.$/);
 
     await rm(join(exec.hostDir('homeserver'), 'state', 'start-fails'));
@@ -1011,5 +1014,147 @@ describe('output, dry run and audit', () => {
   it('uses the runbook defaults unless told otherwise', () => {
     expect(new Runbook({ profile, exec, maintenance }).settings).toEqual(DEFAULT_SETTINGS);
     expect(DEFAULT_SETTINGS.cliExecuteTimeoutSeconds).toBe(60);
+  });
+});
+
+describe('confirmations of a plan', () => {
+  it('start exactly the confirmed plan, once; a made-up, reused or other plan’s confirmation is refused', async () => {
+    const rb = runbook();
+    expect((await rb.plan('stack.start')).confirmation).toBeNull();
+    const stop = await rb.plan('stack.stop');
+    const restart = await rb.plan('tuwunel.restart');
+    expect(stop.confirmation).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    await expect(rb.start('stack.stop', {}, { confirmation: 'made-up' })).rejects.toBeInstanceOf(
+      ConfirmationRequired,
+    );
+    await expect(rb.start('stack.stop', {}, { confirmation: restart.confirmation })).rejects.toBeInstanceOf(
+      ConfirmationRequired,
+    );
+    // Refused attempts spend a confirmation: the other plan's is gone too.
+    await expect(
+      rb.start('tuwunel.restart', {}, { confirmation: restart.confirmation }),
+    ).rejects.toBeInstanceOf(ConfirmationRequired);
+    expect(exec.log).toEqual([]);
+    const run = await rb.start('stack.stop', {}, { confirmation: stop.confirmation });
+    expect((await run.done).state).toBe('ok');
+    await expect(rb.start('stack.stop', {}, { confirmation: stop.confirmation })).rejects.toBeInstanceOf(
+      ConfirmationRequired,
+    );
+  });
+
+  it('is bound to the parameters and to the route the plan showed', async () => {
+    const secrets = new MemorySecrets();
+    const rb = runbook({ secrets });
+    const bob = await rb.plan('user.make-admin', { user: 'bob' });
+    expect(bob.route).toBe('cli');
+    await expect(
+      rb.start('user.make-admin', { user: 'carol' }, { confirmation: bob.confirmation }),
+    ).rejects.toBeInstanceOf(ConfirmationRequired);
+    const again = await rb.plan('user.make-admin', { user: 'bob' });
+    // The admin token was stored meanwhile: the run would take another route than the one confirmed.
+    await secrets.set({ profile: 'lab.test', kind: 'matrix-admin-token' }, 'tok');
+    await expect(
+      rb.start('user.make-admin', { user: '@bob:lab.test' }, { confirmation: again.confirmation }),
+    ).rejects.toBeInstanceOf(ConfirmationRequired);
+  });
+});
+
+describe('what a run leaves for other processes', () => {
+  it('records itself while it runs, marks its windows and alerts as its own, and removes its record at the end', async () => {
+    const runs = new ActiveRuns(join(dataDir, 'runs'));
+    const rb = runbook({ activeRuns: runs });
+    const seen: { at: number; step: string | undefined; window: unknown }[] = [];
+    rb.events.on('step-started', (e) => {
+      const [record] = runs.list();
+      seen.push({
+        at: record?.at ?? -2,
+        step: record?.steps[record.at]?.id,
+        window: maintenance.get(`run:${e.runId}`)?.setBy?.runId,
+      });
+    });
+    const run = await rb.start('user.make-admin', { user: 'bob' }, { confirmed: true });
+    expect(runs.list()[0]?.owner).toEqual({
+      runId: run.id,
+      actionId: 'user.make-admin',
+      pid: process.pid,
+      host: hostname(),
+      processStart: expect.any(String),
+    });
+    await run.done;
+    expect(seen.map((s) => s.step)).toEqual(['stop-tuwunel', 'execute', 'start-tuwunel', 'confirm-tuwunel']);
+    expect(seen.map((s) => s.at)).toEqual([0, 1, 2, 3]);
+    expect(seen.every((s) => s.window === run.id)).toBe(true);
+    expect(runs.list()).toEqual([]);
+    expect(maintenance.list()).toEqual([]);
+  });
+
+  it('a read-only run (no host lock) is not recorded', async () => {
+    const runs = new ActiveRuns(join(dataDir, 'runs'));
+    const run = await runbook({ activeRuns: runs }).start('logs.follow', { unit: 'matrix-tuwunel' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(runs.list()).toEqual([]);
+    run.cancel();
+    await run.done;
+  });
+
+  it('shows stopWhen each line of stdout once, however the chunks are cut', async () => {
+    const lines: string[] = [];
+    const action = defineAction({
+      id: 'test.lines',
+      title: 'Lines',
+      description: 'Prints lines in small chunks.',
+      group: 'Admin',
+      host: 'homeserver',
+      danger: () => 'safe',
+      downtime: () => 'None.',
+      params: z.object({}).strict(),
+      confirm: () => 'Lines.',
+      locks: () => [],
+      steps: [
+        {
+          kind: 'remote',
+          id: 'print',
+          title: 'Print',
+          host: () => 'homeserver',
+          privileged: false,
+          command: () =>
+            "for i in $(seq 1 400); do printf 'line %s\\n' $i; done; printf 'DONE\\n'; printf 'after\\n'; sleep 5",
+          timeoutMs: () => 10_000,
+          stopWhen: (line) => {
+            lines.push(line);
+            return line === 'DONE';
+          },
+          check: (out) => (out.stoppedEarly ? { ok: true } : { ok: false, message: 'it was not stopped' }),
+        },
+      ],
+      finally: [],
+      success: () => 'Done.',
+    });
+    const record = await (await runbook({ catalog: [action] }).start('test.lines')).done;
+    expect(record.state).toBe('ok');
+    expect(lines).toEqual([...Array.from({ length: 400 }, (_, i) => `line ${i + 1}`), 'DONE']);
+  });
+
+  it('bounds the clean-up’s retries by the retry budget, and raises the alert at the first failure', async () => {
+    await exec.setState('homeserver', 'start-fails', '1');
+    const rb = runbook({
+      settings: {
+        ...FAST,
+        finallyAttempts: 50,
+        finallyRetryDelayMs: 20,
+        tuwunelReadyTimeoutMs: 200,
+        finallyRetryBudgetMs: 600,
+      },
+    });
+    const raised: string[] = [];
+    rb.events.on('alert-raised', (e) => raised.push(e.alert.message));
+    const record = await (await rb.start('user.make-admin', { user: 'bob' }, { confirmed: true })).done;
+    expect(record.state).toBe('failed');
+    const start = record.steps.find((s) => s.id === 'start-tuwunel');
+    expect(start?.attempts).toBeGreaterThan(1);
+    expect(start?.attempts).toBeLessThan(50);
+    expect(start?.output).toMatch(/no more retries: the clean-up may take 1 s at most\./);
+    expect(raised[0]).toMatch(/retrying for up to 1 s\.$/);
+    expect(rb.alerts.list().map((a) => a.id)).toEqual([TUWUNEL_STOPPED_ALERT]);
   });
 });

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { type Profile, profileSchema } from '../../../../src-main/core/profile/schema';
-import type { SecretStore, StoredSecretRef } from '../../../../src-main/core/secrets/types';
+import type { KeychainRef, SecretStore } from '../../../../src-main/core/secrets/types';
 
 /** The profile's deploy section for a playbook checkout at `dir` (tests that run the playbook's stand-in point it at a temp folder). */
 export function deployAt(dir: string) {
@@ -37,20 +37,20 @@ export function testProfile(overrides: Record<string, unknown> = {}): Profile {
 /** The keychain's interface over a Map: unit tests only; integration tests use gnome-keyring. */
 export class MemorySecrets implements SecretStore {
   readonly values = new Map<string, string>();
-  private key(ref: StoredSecretRef): string {
+  private key(ref: KeychainRef): string {
     return `${ref.profile}/${ref.kind}${ref.host ? `/${ref.host}` : ''}`;
   }
-  async get(ref: StoredSecretRef): Promise<Buffer | null> {
+  async get(ref: KeychainRef): Promise<Buffer | null> {
     const v = this.values.get(this.key(ref));
     return v === undefined ? null : Buffer.from(v);
   }
-  async set(ref: StoredSecretRef, value: string | Buffer): Promise<void> {
+  async set(ref: KeychainRef, value: string | Buffer): Promise<void> {
     this.values.set(this.key(ref), value.toString());
   }
-  async has(ref: StoredSecretRef): Promise<boolean> {
+  async has(ref: KeychainRef): Promise<boolean> {
     return this.values.has(this.key(ref));
   }
-  async delete(ref: StoredSecretRef): Promise<boolean> {
+  async delete(ref: KeychainRef): Promise<boolean> {
     return this.values.delete(this.key(ref));
   }
 }

@@ -9,6 +9,7 @@ import {
   wrapCommand,
 } from '../../../../src-main/core/ssh/remote-command';
 import { TailBuffer } from '../../../../src-main/core/ssh/tail-buffer';
+import { sweep } from '../../../support/sweep';
 
 /** Cuts `text` at the given positions, as TCP may deliver it. */
 function splitAt(text: string, cuts: number[]): string[] {
@@ -78,6 +79,7 @@ describe('StdoutUnwrapper', () => {
           ...(sudo ? [{ kind: 'sudo-ok' }] : []),
         ]);
       }),
+      { numRuns: sweep(100) },
     );
   });
 
@@ -145,7 +147,7 @@ describe('StdoutUnwrapper bounds what it holds', () => {
           expect(passed + unwrapper.flush().length).toBe(stream.length - lines.length);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: sweep(300) },
     );
   });
 
@@ -171,6 +173,7 @@ describe('PromptWatcher', () => {
         expect(watcher.count).toBe(times);
         expect(text).toBe(`lecture\n${'Sorry, try again.\n'.repeat(times)}hst tail`);
       }),
+      { numRuns: sweep(100) },
     );
   });
 });
@@ -213,6 +216,7 @@ describe('TailBuffer', () => {
           expect(buffer.droppedChars).toBe(Math.max(0, all.length - limit));
         },
       ),
+      { numRuns: sweep(100) },
     );
   });
 });

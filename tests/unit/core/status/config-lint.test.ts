@@ -203,7 +203,7 @@ describe('config lint of vars.yml', () => {
     const drift = lint(vars({ version: 'matrix_tuwunel_version: v1.9.0' }))['config:version-pin']!;
     expect(drift).toMatchObject({ level: 'warn' });
     expect(drift.detail).toBe(
-      'vars.yml deploys matrix_tuwunel_version v1.9.0 but the profile pins v1.7.0; make them agree (Settings or vars.yml) before applying the config.',
+      'vars.yml deploys matrix_tuwunel_version v1.9.0 but the profile pins v1.7.0; make them agree (homeserver.version in the profile, or vars.yml) before applying the config.',
     );
     expect(lint(vars({ version: '' }))['config:version-pin']!.level).toBe('warn');
     expect(

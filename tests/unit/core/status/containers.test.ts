@@ -176,7 +176,7 @@ describe('Tuwunel image vs the pin', () => {
     const drift = imageFinding(PS, { ...pin, version: 'v1.8.0' });
     expect(drift.level).toBe('warn');
     expect(drift.detail).toBe(
-      'matrix-tuwunel runs v1.7.0 but the profile pins v1.8.0; update the pin in Settings if the upgrade was meant, or apply the config to go back.',
+      'matrix-tuwunel runs v1.7.0 but the profile pins v1.8.0; update the pin in the profile (homeserver.version) if the upgrade was meant, or apply the config to go back.',
     );
     expect(imageFinding(PS, { ...pin, image: 'ghcr.io/girlbossceo/conduwuit' }).level).toBe('warn');
   });

@@ -21,6 +21,15 @@ describe('df -P', () => {
     expect(parseDfP('Filesystem     1024-blocks     Used Available Capacity Mounted on\n')).toBeUndefined();
   });
 
+  it('keeps the used and free bytes for the disk forecast, whatever the level', () => {
+    const used = Math.round((30787492 * 96) / 100);
+    expect(diskFinding('/matrix/tuwunel/data', dfP(96), limits).metrics).toEqual({
+      diskUsedBytes: used * 1024,
+      diskAvailableBytes: (30787492 - used) * 1024,
+    });
+    expect(diskFinding('/matrix/tuwunel/data', 'no df line', limits).metrics).toBeUndefined();
+  });
+
   it('grades at the profile limits, inclusive', () => {
     expect(diskFinding('/matrix/tuwunel/data', dfP(84), limits).level).toBe('ok');
     expect(diskFinding('/matrix/tuwunel/data', dfP(85), limits).level).toBe('warn');

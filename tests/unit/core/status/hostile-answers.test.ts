@@ -11,6 +11,7 @@ import { publicFindings, type RtcGuess } from '../../../../src-main/core/status/
 import type { SectionOutput } from '../../../../src-main/core/status/remote-script';
 import { type Finding, LEVELS } from '../../../../src-main/core/status/types';
 import { parseVersion } from '../../../../src-main/core/status/version';
+import { sweep } from '../../../support/sweep';
 import { testProfile } from '../runbook/test-profile';
 
 /**
@@ -19,8 +20,8 @@ import { testProfile } from '../runbook/test-profile';
  * a server document cannot make a poll send more requests than the cap allows.
  */
 
-/** Samples per property (tests/support has no shared sample-count helper yet). */
-const numRuns = 200;
+/** Samples per property. */
+const numRuns = sweep(200);
 
 /** Longest detail a check may show: quoted remote values are clipped, so a sentence stays a sentence. */
 const MAX_DETAIL = 1200;

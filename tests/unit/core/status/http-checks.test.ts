@@ -230,6 +230,15 @@ describe('TLS certificate', () => {
       },
     });
 
+  it('keeps the end of validity for the notify-before thresholds', () => {
+    expect(tlsFinding(withCert(60), opts).metrics).toEqual({
+      expiresAt: new Date(now + 60 * 86_400_000).toISOString(),
+    });
+    expect(tlsFinding(withCert(2), opts).metrics?.expiresAt).toBe(
+      new Date(now + 2 * 86_400_000).toISOString(),
+    );
+  });
+
   it('grades days left at the profile limits', () => {
     expect(tlsFinding(withCert(60), opts)).toMatchObject({
       level: 'ok',

@@ -12,6 +12,7 @@ import {
   sectionFailureReason,
   splitHostOutput,
 } from '../../../../src-main/core/status/remote-script';
+import { sweep } from '../../../support/sweep';
 
 /** Runs a built script the way the status service sends it: one `bash -c` command line. */
 function runScript(script: string, stdin = '', env: NodeJS.ProcessEnv = process.env): string {
@@ -193,7 +194,7 @@ describe('buildHostScript + splitHostOutput', () => {
         });
         expect(out.get('y')).toMatchObject({ ran: true, stdout: 'y\n' });
       }),
-      { numRuns: 60 },
+      { numRuns: sweep(60) },
     );
   });
 

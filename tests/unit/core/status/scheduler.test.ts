@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HostRole } from '../../../../src-main/core/profile/schema';
 import {
   type AlertEvent,
+  PAUSE_LIMIT_MS,
   StatusScheduler,
   type StatusSnapshot,
 } from '../../../../src-main/core/status/scheduler';
@@ -104,6 +105,8 @@ function setup(
     realertEvery?: number;
     maxBackoffSeconds?: number;
     failuresBeforeDown?: number;
+    wakeGraceSeconds?: number;
+    onWake?: () => void;
   } = {},
 ) {
   const clock = new FakeClock();
@@ -116,8 +119,9 @@ function setup(
       failuresBeforeDown: opts.failuresBeforeDown ?? 2,
       ...(opts.jitter === undefined ? {} : { jitter: opts.jitter }),
       ...(opts.maxBackoffSeconds === undefined ? {} : { maxBackoffSeconds: opts.maxBackoffSeconds }),
+      ...(opts.wakeGraceSeconds === undefined ? {} : { wakeGraceSeconds: opts.wakeGraceSeconds }),
     },
-    { clock, random: opts.random ?? (() => 0.5) },
+    { clock, random: opts.random ?? (() => 0.5), ...(opts.onWake ? { onWake: opts.onWake } : {}) },
   );
   const snapshots: StatusSnapshot[] = [];
   const alerts: AlertEvent[] = [];
@@ -421,5 +425,169 @@ describe('StatusScheduler alerts and maintenance', () => {
     const changed = s.snapshot().results.find((r) => r.id === 'http:client-versions')!;
     expect(changed.since).toBe(new Date(clock.now()).toISOString());
     expect(changed.since).not.toBe(first);
+  });
+});
+
+describe('StatusScheduler sleep and wake', () => {
+  it('polls nothing while paused; wake reconnects first, then polls at once', async () => {
+    const order: string[] = [];
+    const { clock, source, s } = setup({ onWake: () => order.push('reconnect') });
+    const refresh = source.refresh.bind(source);
+    source.refresh = (options) => {
+      order.push('poll');
+      return refresh(options);
+    };
+    s.start();
+    await clock.advance(0);
+    s.pause();
+    expect(s.isPaused).toBe(true);
+    await clock.advance(50_000);
+    expect(source.calls).toHaveLength(1);
+    await clock.sleep(3_600_000, { noticed: false });
+    s.wake();
+    await clock.advance(0);
+    expect(s.isPaused).toBe(false);
+    expect(order).toEqual(['poll', 'reconnect', 'poll']);
+    expect(clock.nextTimerIn()).toBe(30_000);
+  });
+
+  it('drops the poll in flight when the machine goes to sleep: its answer is about broken connections', async () => {
+    const { clock, source, s, snapshots } = setup();
+    s.start();
+    await clock.advance(0);
+    source.holdNext();
+    const hold = source.hold!;
+    await clock.advance(30_000);
+    const signal = source.calls[1]!.signal!;
+    s.pause();
+    expect(signal.aborted).toBe(true);
+    expect(s.snapshot().refreshing).toBe(false);
+    hold.release();
+    await settle();
+    const emitted = snapshots.length;
+    await clock.advance(30_000);
+    expect(snapshots.length).toBe(emitted);
+    expect(source.calls).toHaveLength(2);
+  });
+
+  it('notices a wake by itself when the clock jumps ahead, without any resume event', async () => {
+    let reconnects = 0;
+    const { clock, source, s } = setup({ onWake: () => reconnects++ });
+    s.start();
+    await clock.advance(0);
+    expect(clock.jumpWatchers).toBe(1);
+    await clock.sleep(3_600_000, { noticed: true });
+    await clock.advance(0);
+    expect(reconnects).toBe(1);
+    expect(source.calls).toHaveLength(2);
+  });
+
+  it('takes the resume event and the clock watch of the same wake as one wake', async () => {
+    let reconnects = 0;
+    const { clock, source, s } = setup({ onWake: () => reconnects++ });
+    s.start();
+    await clock.advance(0);
+    s.pause();
+    await clock.sleep(600_000, { noticed: true });
+    s.wake();
+    await clock.advance(1_000);
+    expect(reconnects).toBe(1);
+    expect(source.calls).toHaveLength(2);
+    // A later sleep is another wake.
+    s.pause();
+    s.wake();
+    await clock.advance(0);
+    expect(reconnects).toBe(2);
+  });
+
+  it('wakes by itself after a minute of awake time when the resume event never comes', async () => {
+    const { clock, source, s } = setup();
+    s.start();
+    await clock.advance(0);
+    s.pause();
+    await clock.sleep(20_000, { noticed: false });
+    await clock.advance(PAUSE_LIMIT_MS - 1);
+    expect(source.calls).toHaveLength(1);
+    await clock.advance(1);
+    expect(s.isPaused).toBe(false);
+    expect(source.calls).toHaveLength(2);
+  });
+
+  it('raises no down alert during the grace after a wake; a failure that outlasts it alerts when it ends', async () => {
+    const { clock, source, s, alerts } = setup({ wakeGraceSeconds: 90 });
+    s.start();
+    await clock.advance(0);
+    s.pause();
+    await clock.sleep(3_600_000, { noticed: false });
+    source.levels['http:client-versions'] = 'fail';
+    s.wake();
+    await clock.advance(0);
+    const wokeAt = clock.now();
+    await clock.advance(60_000);
+    expect(source.calls).toHaveLength(4);
+    expect(alerts).toEqual([]);
+    expect(s.snapshot().alerts['http:client-versions']).toBe('pending');
+    // The next poll comes when the grace ends, not an interval later.
+    expect(clock.nextTimerIn()).toBe(30_000);
+    await clock.advance(30_000);
+    expect(alerts.map((a) => [a.kind, a.check.id, Date.parse(a.at) - wokeAt])).toEqual([
+      ['down', 'http:client-versions', 90_000],
+    ]);
+  });
+
+  it('stays silent when the failure ends within the grace: no down, and no recovery of what never went down', async () => {
+    const { clock, source, s, alerts } = setup({ wakeGraceSeconds: 90 });
+    s.start();
+    await clock.advance(0);
+    s.pause();
+    source.unreachable.add('homeserver');
+    source.levels['http:client-versions'] = 'fail';
+    s.wake();
+    await clock.advance(60_000);
+    expect(s.snapshot().hosts.homeserver).toMatchObject({ ok: false, failures: 0 });
+    // Tried on every poll during the grace: no backoff while the network comes back.
+    expect(source.calls.slice(1).map((c) => c.hosts)).toEqual([
+      ['homeserver'],
+      ['homeserver'],
+      ['homeserver'],
+    ]);
+    source.unreachable.clear();
+    source.levels['http:client-versions'] = 'ok';
+    await clock.advance(30_000 * 4);
+    expect(alerts).toEqual([]);
+    expect(s.snapshot().overall).toBe('ok');
+  });
+
+  it('forgets the backoff of a host that was unreachable before the sleep', async () => {
+    const { clock, source, s } = setup({ maxBackoffSeconds: 600 });
+    source.unreachable.add('homeserver');
+    s.start();
+    await clock.advance(30_000 * 6);
+    expect(s.snapshot().hosts.homeserver?.nextAttemptAt).toBeDefined();
+    source.unreachable.clear();
+    s.pause();
+    s.wake();
+    await clock.advance(0);
+    expect(source.calls.at(-1)!.hosts).toEqual(['homeserver']);
+    expect(s.snapshot().hosts.homeserver).toEqual({ ok: true, failures: 0, durationMs: 5 });
+  });
+
+  it('ignores pause and wake while stopped, and stop leaves no timer or watcher behind', async () => {
+    let reconnects = 0;
+    const { clock, source, s } = setup({ onWake: () => reconnects++ });
+    s.pause();
+    s.wake();
+    await clock.advance(60_000);
+    expect(source.calls).toHaveLength(0);
+    s.start();
+    await clock.advance(0);
+    s.pause();
+    await s.stop();
+    expect(clock.pendingTimers).toBe(0);
+    expect(clock.jumpWatchers).toBe(0);
+    await clock.sleep(3_600_000, { noticed: true });
+    await clock.advance(120_000);
+    expect(reconnects).toBe(0);
+    expect(source.calls).toHaveLength(1);
   });
 });

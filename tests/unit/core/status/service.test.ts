@@ -209,6 +209,13 @@ describe('StatusService.refresh', () => {
     expect(unit.since).toBe('2026-05-21T16:37:49.000Z');
     expect(outcome.hosts.homeserver?.ok).toBe(true);
     expect(http.urls).toHaveLength(5);
+    // What the history keeps: how long the host script and each answering endpoint took, the disk's bytes.
+    const metrics = (id: string) => outcome.results.find((r) => r.id === id)?.metrics;
+    expect(metrics('ssh:homeserver')?.responseMs).toBe(outcome.hosts.homeserver?.durationMs);
+    for (const id of ['http:well-known-server', 'http:client-versions', 'http:federation-version'])
+      expect(metrics(id)?.responseMs, id).toBeGreaterThanOrEqual(0);
+    expect(metrics('disk:tuwunel-data')?.diskAvailableBytes).toBeGreaterThan(0);
+    expect(metrics('unit:matrix-tuwunel')).toBeUndefined();
   });
 
   it('passes profile values to the tools as they are, systemctl in UTC', async () => {

@@ -10,6 +10,7 @@ import {
   UnsupportedVault,
   WrongVaultPassword,
 } from '../../../../src-main/core/vault/errors';
+import { sweep } from '../../../support/sweep';
 
 // Made by the real ansible-vault 2.14 (`encrypt --vault-password-file` with the file holding GOLDEN_PASSWORD).
 const GOLDEN_PASSWORD = 'golden-password';
@@ -238,7 +239,7 @@ describe('encryptVault', () => {
           expect(out.label).toBe(label === 'default' ? null : label);
         },
       ),
-      { numRuns: 25 },
+      { numRuns: sweep(25) },
     );
     const a = await encryptVault('same', password);
     const b = await encryptVault('same', password);

@@ -7,6 +7,7 @@ import {
   replaceTopLevelKey,
   requireTopLevelKey,
 } from '../../../../src-main/core/vault/yaml-key';
+import { sweep } from '../../../support/sweep';
 
 const KEY = 'vault_matrix_registration_token';
 const NEW = `${KEY}: "${'ab'.repeat(32)}"`;
@@ -89,6 +90,7 @@ describe('replaceTopLevelKey', () => {
           expect(out).toBe(`${head}${NEW}${eol}${tail}`);
         },
       ),
+      { numRuns: sweep(100) },
     );
   });
 });

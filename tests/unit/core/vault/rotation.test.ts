@@ -153,9 +153,11 @@ describe('token.rotate', () => {
     expect(everything).not.toContain(PASSWORD);
     const lockDir = join(repo.workstation, '.git', 'homeserver-tray');
     expect(await readdir(lockDir)).toEqual(['rotation.json']);
+    // Pulled on the deploy host and not applied (apply=false): every process reads that the token is not live.
     expect(JSON.parse(await readFile(join(lockDir, 'rotation.json'), 'utf8'))).toMatchObject({
       runId: run.id,
-      stage: 'pushed',
+      stage: 'pulled',
+      writer: { pid: process.pid },
       commit: head,
       previousHead: headBefore,
       upstream: 'origin/main',
@@ -321,7 +323,7 @@ describe('token.rollback', () => {
     expect(run.steps.find((s) => s.id === 'push')?.error?.code).toBe('GitFailed');
     expect(run.sentence).toContain('push rejected by the test');
     expect(run.steps.find((s) => s.id === 'unlock')?.summary).toMatch(
-      /^Nothing was pushed: "Roll back the token rotation" puts vault\.yml\.bak\.\d+ back and removes the local commit\.$/,
+      /^Nothing was pushed: "Undo the new sign-up token" puts vault\.yml\.bak\.\d+ back and removes the local commit\.$/,
     );
     expect(run.alert?.id).toBe(ROTATION_UNPUSHED_ALERT);
     expect(run.alert?.fixActionId).toBe('token.rollback');

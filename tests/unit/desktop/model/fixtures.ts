@@ -107,6 +107,7 @@ export function aPlan(partial: Partial<Plan> = {}): Plan {
     route: null,
     routeWhy: null,
     steps: [],
+    confirmation: 'confirmation-of-the-plan',
     ...partial,
   });
 }

@@ -174,6 +174,20 @@ describe('feedback and the notifications setting', () => {
     expect(tokenCopiedNotification(null, utcClock).body).toMatch(/until you copy something else/);
   });
 
+  it('a copied token the server does not accept yet says so, first', () => {
+    const n = tokenCopiedNotification(
+      at(30_000),
+      utcClock,
+      'this is the new token of rotation 1a2b3c4d, pushed but not applied yet: Tuwunel still accepts only the old one, so sign-ups with this one fail until "Apply the rotated registration token" succeeds.',
+    );
+    expect(n).toMatchObject({
+      title: 'Copied a token the server does not accept yet',
+      urgency: 'normal',
+      target: { panel: 'tokens' },
+    });
+    expect(n.body).toMatch(/^This is the new token of rotation 1a2b3c4d, pushed but not applied yet/);
+  });
+
   it('the setting silences alerts and run outcomes, not the answer to a click', () => {
     const off = { notifications: false };
     const on = { notifications: true };
