@@ -528,6 +528,33 @@ describe('the registration token and invites', () => {
     expect(d.clipboard.content).toContain('lab.test');
     expect(await ok('invite.revoke', { id: made.invite.id })).toEqual({ revoked: true });
     expect(await refused('invite.copyToken', { id: made.invite.id })).toMatchObject({ field: 'invite' });
+    const spare = await ok('invite.create', { uses: 1, expiresInDays: 1 });
+    expect(await ok('invite.revokeUnused', {})).toEqual({ revoked: 1 });
+    expect((await ok('invite.list', {})).invites.find((i) => i.hint === spare.invite.hint)).toMatchObject({
+      state: 'revoked',
+    });
+    expect(await ok('invite.autoJoinRooms', {})).toEqual({ rooms: [], problem: null });
+
+    // People on Tuwunel 1.7.0: the admin room lists; what would leave a secret in it, or cannot be, is refused.
+    const page = await ok('people.list', { from: 0, limit: 50, search: '', devices: true });
+    expect(page).toMatchObject({ route: 'admin-room', nextFrom: null });
+    expect(page.users.map((u) => u.userId)).toContain('@bob:lab.test');
+    expect(await ok('people.show', { user: 'bob' })).toMatchObject({
+      userId: '@bob:lab.test',
+      devices: null,
+    });
+    const clipboardBefore = d.clipboard.content;
+    for (const [channel, request] of [
+      ['people.devices', { user: 'bob' }],
+      ['people.signOut', { user: 'bob', deviceId: null }],
+      ['people.resetPassword', { user: 'bob', signOut: false, password: null }],
+      ['people.sendNotice', { text: 'The server restarts at 21:00 for about five minutes.' }],
+      ['people.setAdmin', { user: 'bob', admin: false }],
+      ['people.deactivate', { user: 'bob', leaveRooms: true, erase: true }],
+    ] as const)
+      expect(await refused(channel, request), channel).toMatchObject({ code: 'PeopleRefused' });
+    expect(d.clipboard.content).toBe(clipboardBefore);
+    expect(await refused('people.show', { user: '@bob:elsewhere.org' })).toMatchObject({ field: 'user' });
 
     expect(await ok('matrix.logout', {})).toEqual({ revoked: true });
     expect(await ok('matrix.logout', {})).toEqual({ revoked: false });
