@@ -31,6 +31,9 @@ export interface UsersCliDeps {
   now?: () => number;
 }
 
+/** Up to this many users, `users list` counts each one's devices (one request per user through the admin API). */
+const COUNT_DEVICES_UP_TO = 200;
+
 export const USERS_CLI_HELP = `People (local users of the homeserver; admin API from Tuwunel 1.8.1, else the admin room):
   users list [--search S] [--json]   who is on the server: display name, admin, deactivated, last
                                      active, devices (what the route can tell)
@@ -143,16 +146,22 @@ export async function usersCommand(args: string[], deps: UsersCliDeps, io: CliIo
         if (a.positional.length > 0) throw new InvalidInput('users list', 'takes no arguments');
         const users: UserSummary[] = [];
         let note: string | null = null;
+        const search = a.options.get('search') ?? '';
+        // Device counts cost a request per user: counted for a family-sized answer, not for a big server (the
+        // admin room has none to give, and is not asked twice).
+        const viaApi = (await deps.people.route()).route === 'admin-api';
+        const total = viaApi
+          ? (await deps.people.listUsers({ from: 0, limit: 1, search, devices: false })).total
+          : 0;
+        const devices = viaApi && total <= COUNT_DEVICES_UP_TO;
         for (let from: number | null = 0; from !== null; ) {
-          const page = await deps.people.listUsers({
-            from,
-            limit: 200,
-            search: a.options.get('search') ?? '',
-          });
+          const page = await deps.people.listUsers({ from, limit: 1000, search, devices });
           users.push(...page.users);
           note = page.note;
           from = page.nextFrom;
         }
+        if (viaApi && !devices)
+          note = `${note ? `${note} ` : ''}Devices are counted for up to ${COUNT_DEVICES_UP_TO} users; see one with users devices <user>.`;
         if (a.flags.has('json')) io.stdout(`${JSON.stringify({ users, note })}\n`);
         else
           io.stdout(
