@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { type TrayMenuItem, trayMenu } from '../src-main/desktop/model/tray-menu';
-import { trayState, trayTooltip } from '../src-main/desktop/model/tray-state';
+import { serversTooltip, worstTrayState } from '../src-main/desktop/model/tray-state';
 import type { ActionInfo, ProfilesList, StatusSnapshot } from '../src-main/ipc/contract';
 import { launchChromium } from '../tests/e2e/harness/chromium';
 import { type DesktopUnderTest, FAST_SETTINGS, startDesktop } from '../tests/e2e/harness/desktop';
@@ -16,6 +16,8 @@ import { fillMachinesStep, fillServerStep, labelled } from '../tests/e2e/harness
 import { REPO_ROOT } from '../tests/e2e/harness/renderer-build';
 import { closeRunPanel, foldLine, openPanel, refresh, runAction, runOutcome } from '../tests/e2e/harness/ui';
 import { closeRendererServer, openWindow } from '../tests/e2e/harness/window';
+import { startLab } from '../tests/lab/lab';
+import type { Lab } from '../tests/lab/types';
 
 const OUT = join(REPO_ROOT, 'docs', 'screenshots');
 const SCHEMES = ['light', 'dark'] as const;
@@ -43,10 +45,13 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** A server's submenu is drawn closed, as the menu first opens: its label and an arrow. */
 function menuHtml(items: TrayMenuItem[], icon: string, tooltip: string): string {
   const rows = items
     .map((item) => {
       if (item.type === 'separator') return '<li class="sep" role="separator"></li>';
+      if (item.type === 'submenu')
+        return `<li class="item submenu">${escapeHtml(item.label)}<span>▸</span></li>`;
       const cls = item.type === 'label' ? 'label' : item.enabled ? 'item' : 'item disabled';
       return `<li class="${cls}">${escapeHtml(item.label)}</li>`;
     })
@@ -70,6 +75,7 @@ function menuHtml(items: TrayMenuItem[], icon: string, tooltip: string): string 
     li.label, li.disabled { color: var(--muted); }
     li.label:first-child { color: var(--text); font-weight: 600; }
     li.sep { padding: 0; margin: 5px 0; border-top: 1px solid var(--line); }
+    li.submenu { display: flex; justify-content: space-between; }
   </style></head><body><div class="shot">
     <div class="panel"><span>Tue 14:02</span><img alt="" src="data:image/png;base64,${icon}"></div>
     <div class="tip">${escapeHtml(tooltip)}</div>
@@ -85,16 +91,16 @@ async function shootTray(
   scheme: Scheme,
 ): Promise<void> {
   if (!wanted(name)) return;
-  const snapshot = await desktop.router.handle('status.get', {});
+  const all = await desktop.router.handle('status.all', {});
   const list = await desktop.router.handle('actions.list', {});
-  const status = snapshot.ok ? (snapshot.value as StatusSnapshot) : null;
+  const servers = all.ok ? (all.value as { servers: StatusSnapshot[] }).servers : [];
   const actions = list.ok ? (list.value as { actions: ActionInfo[] }).actions : [];
-  const icon = await readFile(join(REPO_ROOT, 'assets', 'tray', `tray-${trayState(status)}-32@2x.png`));
+  const icon = await readFile(join(REPO_ROOT, 'assets', 'tray', `tray-${worstTrayState(servers)}-32@2x.png`));
   const context = await browser.newContext({ colorScheme: scheme, deviceScaleFactor: 1 });
   try {
     const page = await context.newPage();
     await page.setContent(
-      menuHtml(trayMenu({ status, actions }), icon.toString('base64'), trayTooltip(status)),
+      menuHtml(trayMenu({ servers, actions }), icon.toString('base64'), serversTooltip(servers)),
     );
     const file = join(OUT, `${name}-${scheme}.png`);
     await page.locator('.shot').screenshot({ path: file });
@@ -169,6 +175,13 @@ async function panels(browser: Browser, desktop: DesktopUnderTest, scheme: Schem
   await card.getByText('Details').click();
   await card.scrollIntoViewIfNeeded();
   await shoot(page, 'actions-validation', scheme);
+
+  // A user action's confirm says how it reaches Tuwunel and why (here: no admin sign-in, so CLI mode).
+  await card.getByLabel('Their Matrix ID', { exact: true }).fill('bob');
+  await card.getByRole('button', { name: 'Run: Make someone a server admin', exact: true }).click();
+  await page.getByRole('alertdialog').waitFor();
+  await shoot(page, 'confirm-route', scheme);
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
 
   await page
     .getByRole('article', { name: 'Restart Tuwunel', exact: true })
@@ -261,6 +274,66 @@ async function stackStopped(
     .click();
   await runOutcome(page);
   await closeRunPanel(page);
+}
+
+// ───────────────────────────── several servers ─────────────────────────────
+
+const SEVERAL = ['servers', 'tray-servers'];
+
+/**
+ * Three homeservers watched at once: the desktop's lab and two more labs (each its own hosts), saved as
+ * profiles "Family" and "Friends" with their keys trusted and secrets stored, as the window onboards them.
+ * Tuwunel has failed on Friends: the tray icon is the worst server, one menu section each; the window's
+ * row of servers shows each level, and a click switches to Friends. The added profiles are deleted after.
+ */
+async function severalServers(browser: Browser, desktop: DesktopUnderTest): Promise<void> {
+  if (!SEVERAL.some(wanted)) return;
+  const ok = async (channel: string, request: unknown) => {
+    const r = await desktop.router.handle(channel, request);
+    if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
+    return r.value;
+  };
+  const first = ((await ok('profiles.list', {})) as ProfilesList).selectedId as string;
+  const labs = await Promise.all([startLab({ keyring: false }), startLab({ keyring: false })]);
+  const added: string[] = [];
+  try {
+    for (const [i, lab] of labs.entries()) {
+      const { id } = (await ok('profiles.save', {
+        id: null,
+        draft: { ...lab.profile, name: ['Family', 'Friends'][i] },
+      })) as { id: string };
+      added.push(id);
+      await ok('profiles.select', { id });
+      const core = desktop.app.core();
+      for (const host of ['homeserver', 'deploy'] as const) {
+        await core?.pool.scanHostKey(host);
+        await ok('hostkey.trust', { host, fingerprint: lab.hosts[host].fingerprint, permanent: true });
+      }
+      await ok('secrets.set', { kind: 'sudo-password', host: 'homeserver', value: lab.secrets.sudoPassword });
+      await ok('secrets.set', { kind: 'vault-password', host: null, value: lab.secrets.vaultPassword });
+    }
+    await (labs[1] as Lab).state.setUnitState('matrix-tuwunel', 'failed');
+    await ok('profiles.select', { id: first });
+    // Two polls each: the failure goes from pending to down, as the scheduler would over two intervals.
+    for (let i = 0; i < 2; i++)
+      await Promise.all(desktop.app.servers().map(({ core }) => core.scheduler.refreshNow()));
+    for (const scheme of SCHEMES) {
+      await shootTray(browser, desktop, 'tray-servers', scheme);
+      const win = await openWindow(browser, desktop.router, { colorScheme: scheme, viewport: VIEWPORT });
+      const servers = win.page.getByRole('navigation', { name: 'Servers' });
+      await servers.getByRole('button', { name: /Friends/ }).waitFor();
+      await shoot(win.page, 'servers', scheme);
+      await servers.getByRole('button', { name: /Friends/ }).click();
+      await win.page.getByTestId('problem-unit:matrix-tuwunel').waitFor();
+      await shoot(win.page, 'servers-switched', scheme);
+      await ok('profiles.select', { id: first });
+      await win.close();
+    }
+  } finally {
+    await desktop.router.handle('profiles.select', { id: first });
+    for (const id of added) await desktop.router.handle('profiles.delete', { id });
+    await Promise.all(labs.map((lab) => lab.stop()));
+  }
 }
 
 const FIRST_RUN = ['tray-setup', 'onboarding', 'onboarding-machines', 'onboarding-hostkey'];
@@ -357,6 +430,7 @@ try {
   if (ONLY.length === 0 || ONLY.some((o) => !FIRST_RUN.some((n) => n.startsWith(o)))) {
     await desktop.saveLabProfile();
     for (const scheme of SCHEMES) await panels(browser, desktop, scheme);
+    await severalServers(browser, desktop);
   }
   if (ONLY.length === 0)
     console.log('people-*: not in this run (a 1.9.0 lab of their own): npm run screenshots people');

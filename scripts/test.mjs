@@ -3,7 +3,8 @@
 // src-main/core and src-main/ipc and every property sweep at its full count.
 // `npm run test:fast` (`--fast`): the build, then side by side the typechecks, lint and the unit, renderer
 // and electron (stand-in) suites, without coverage or the lab, the sweeps at a twentieth of their cases
-// (HST_SWEEP=fast, tests/support/sweep.ts).
+// (HST_SWEEP=fast, tests/support/sweep.ts). The electron files that boot the app on the lab (*-lab.test.ts:
+// main.ts, the bundle, sleep and wake, whose grace periods are real minutes) are left to `npm test`.
 // Further arguments go to vitest. The checks print when the suites are done; it fails if anything failed.
 import { spawn } from 'node:child_process';
 
@@ -29,9 +30,21 @@ const checks = [
 
 const suites = fast
   ? [
-      'suites (unit, renderer, electron; fast sweeps, no coverage)',
+      'suites (unit, renderer, electron stand-in; fast sweeps, no coverage, no lab)',
       'npx',
-      ['vitest', 'run', '--project', 'unit', '--project', 'renderer', '--project', 'electron', ...vitestArgs],
+      [
+        'vitest',
+        'run',
+        '--project',
+        'unit',
+        '--project',
+        'renderer',
+        '--project',
+        'electron',
+        '--exclude',
+        'tests/electron/*-lab.test.ts',
+        ...vitestArgs,
+      ],
       { HST_SWEEP: 'fast' },
     ]
   : [

@@ -22,16 +22,16 @@ import { matrixLogin, matrixLogout } from './matrix-session';
 import { draftFromFile, draftFromYaml } from './profile-import';
 import { isLogStream, LOGS_ACTION, type RunEvent, RunTracker } from './run-tracker';
 import { secretRef, secretSlots } from './secret-slots';
-import type { AppHost, Core } from './session';
+import type { AppHost, Core, Server } from './session';
 import { actionInfo, planView } from './views/action-view';
 import type { AlertView } from './views/alert-view';
 import type { HostKeyInfo } from './views/common-schema';
 import type { ProfileDraft, ProfilesList } from './views/profile-schema';
-import type { Plan } from './views/run-schema';
+import type { Plan, RunState } from './views/run-schema';
 import { runSummary } from './views/run-view';
 import type { SecretSlot } from './views/secret-schema';
 import type { StatusSnapshot } from './views/status-schema';
-import { STICKY_CHECK_PREFIX, statusView } from './views/status-view';
+import { STICKY_CHECK_PREFIX, statusView, unwatchedView } from './views/status-view';
 
 /** What only the desktop shell has (Electron); tests and the E2E harness pass their own. */
 export interface AppPorts {
@@ -56,9 +56,22 @@ export type AppEvent =
   | { channel: 'hostkey.prompt'; payload: HostKeyInfo }
   | { channel: 'token.revealExpired'; payload: Record<string, never> }
   | { channel: 'clipboard.cleared'; payload: { what: ClipboardWhat; cleared: boolean } }
-  | { channel: 'invite.ended'; payload: { hint: string; state: 'used' | 'expired'; joined: string[] } }
+  | { channel: 'invite.ended'; payload: InviteEnded }
   | { channel: 'settings.changed'; payload: Settings }
   | { channel: 'profiles.changed'; payload: ProfilesList };
+
+/** An invite the app issued that was used (by whom, when the server says) or expired since the last look. */
+export interface InviteEnded {
+  hint: string;
+  state: 'used' | 'expired';
+  joined: string[];
+}
+
+/** Which homeserver something is about: notifications name it, the tray and the window show it. */
+export interface ServerRef {
+  profileId: string;
+  serverName: string;
+}
 
 /** An action whose plan a front shows (a confirm dialog) before it starts exactly that plan. */
 export interface PreparedAction {
@@ -108,18 +121,22 @@ function stickyAlertView(alert: StickyAlert): AlertView {
 
 /**
  * The use cases the desktop fronts call: the window through the IPC router, the tray and the notifications
- * directly. Each answers from the selected profile's core (NoProfile without one) and returns the views
- * the fronts show; the events say what changed. One instance per app host: every front sees the same runs,
- * output and prompts.
+ * directly. Each answers from the selected profile's core (NoProfile without one), or from the profile the
+ * tray names, and returns the views the fronts show; the events say what changed. Every profile's core is
+ * followed: status.changed comes for each server (its profileId says which), run and log events only for
+ * the selected one (the window shows that one; switching back loads its runs again), alerts and finished
+ * runs and ended invites of every server reach onAlerts / onRunFinished / onInviteEnded with the server named. One instance per app host:
+ * every front sees the same runs, output and prompts.
  */
 export function createAppService(app: AppHost, ports: AppPorts) {
   const batchMs = ports.batchMs ?? 50;
   const listeners = new Set<(event: AppEvent) => void>();
-  const alertListeners = new Set<(alerts: readonly AlertView[]) => void>();
+  const alertListeners = new Set<(alerts: readonly AlertView[], server: ServerRef) => void>();
+  const runListeners = new Set<(run: RunState, server: ServerRef) => void>();
+  const inviteListeners = new Set<(ended: InviteEnded, server: ServerRef) => void>();
   const prompts = new HostKeyPrompts();
-  let tracker: RunTracker | null = null;
-  let selectedId: string | null = null;
-  let detachCore: () => void = () => {};
+  /** Every followed core: its runs as the fronts see them, and how to stop following it. */
+  const attached = new Map<Core, { tracker: RunTracker; detach: () => void }>();
   let disposed = false;
 
   function emit(event: AppEvent): void {
@@ -139,10 +156,28 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     return core;
   }
 
+  /** The core of the profile the tray names (a section of its menu), else the selected one. */
+  function coreFor(profileId: string | null | undefined): Core {
+    if (profileId === null || profileId === undefined) return requireCore();
+    const server = app.servers().find((s) => s.id === profileId);
+    if (!server) throw new InvalidInput('profile', 'is not a server this app watches');
+    return server.core;
+  }
+
   /** The runs of the selected core as the fronts follow them (attached whenever there is a core). */
   function requireTracker(): RunTracker {
+    const tracker = attached.get(requireCore())?.tracker;
     if (!tracker) throw new NoProfile(app.dataDir);
     return tracker;
+  }
+
+  /** The store id of a core the app host holds (null while it is being replaced). */
+  function idOf(core: Core): string | null {
+    return app.servers().find((s) => s.core === core)?.id ?? null;
+  }
+
+  function serverOf(core: Core): ServerRef {
+    return { profileId: idOf(core) ?? '', serverName: core.profile.serverName };
   }
 
   /** A mutating run in progress (the tray shows "busy"). */
@@ -164,7 +199,7 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     return statusView({
       snapshot,
       profile: core.profile,
-      profileId: selectedId,
+      profileId: idOf(core),
       maintenance: core.maintenance.list(),
       stickyAlerts: core.alerts.list(),
       busy: busy(core),
@@ -172,17 +207,32 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     });
   }
 
+  const isSelected = (core: Core): boolean => app.core() === core;
+
   function emitStatus(core: Core, snapshot = core.scheduler.snapshot()): void {
+    if (!attached.has(core)) return;
     const view = status(core, snapshot);
     emit({ channel: 'status.changed', payload: view });
+    // The window trusts a key on the selected server: only its keys are asked about.
+    if (!isSelected(core)) return;
     for (const key of prompts.due(view)) emit({ channel: 'hostkey.prompt', payload: key });
   }
 
   function trackerOptions(core: Core) {
-    return { batchMs, emit, runsChanged: () => emitStatus(core) };
+    return {
+      batchMs,
+      emit: (event: RunEvent) => {
+        if (event.channel === 'run.finished') tellRunFinished(event.payload, serverOf(core));
+        if (isSelected(core)) emit(event);
+      },
+      runsChanged: () => emitStatus(core),
+    };
   }
 
-  /** Follows the invites the app issued, at most every FOLLOW_EVERY_MS, on the status polls: "Alice joined". */
+  /**
+   * Follows the invites the app issued on one server, at most every FOLLOW_EVERY_MS, on its status polls:
+   * "Alice joined" is told for every watched server; the window hears it only for the one it shows.
+   */
   function followInvites(core: Core, state: { running: boolean; last: number }): void {
     if (state.running || Date.now() - state.last < FOLLOW_EVERY_MS) return;
     state.running = true;
@@ -190,8 +240,11 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     void core.inviteClient
       .follow()
       .then((ended) => {
-        for (const e of ended)
-          emit({ channel: 'invite.ended', payload: { hint: e.hint, state: e.state, joined: e.joined } });
+        for (const e of ended) {
+          const payload: InviteEnded = { hint: e.hint, state: e.state, joined: e.joined };
+          tellInviteEnded(payload, serverOf(core));
+          if (isSelected(core)) emit({ channel: 'invite.ended', payload });
+        }
       })
       .catch(() => {
         // No admin sign-in or the server is down: the status panel says so; the next poll tries again.
@@ -201,11 +254,33 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       });
   }
 
-  function tellAlerts(alerts: readonly AlertView[]): void {
-    if (alerts.length === 0) return;
+  function tellInviteEnded(ended: InviteEnded, server: ServerRef): void {
+    if (disposed) return;
+    for (const l of inviteListeners) {
+      try {
+        l(ended, server);
+      } catch {
+        // Notifications are best effort.
+      }
+    }
+  }
+
+  function tellRunFinished(run: RunState, server: ServerRef): void {
+    if (disposed) return;
+    for (const l of runListeners) {
+      try {
+        l(run, server);
+      } catch {
+        // Notifications are best effort.
+      }
+    }
+  }
+
+  function tellAlerts(alerts: readonly AlertView[], server: ServerRef): void {
+    if (alerts.length === 0 || disposed) return;
     for (const l of alertListeners) {
       try {
-        l(alerts);
+        l(alerts, server);
       } catch {
         // Notifications are best effort.
       }
@@ -223,51 +298,68 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       const fresh = alerts.filter((a) => !known.has(a.id));
       known = new Set(alerts.map((a) => a.id));
       emitStatus(core);
-      tellAlerts(fresh.map(stickyAlertView));
+      tellAlerts(fresh.map(stickyAlertView), serverOf(core));
     });
   }
 
-  function attach(core: Core): () => void {
-    const runs = new RunTracker(core, trackerOptions(core));
-    tracker = runs;
+  function attach({ core }: Server): void {
+    const tracker = new RunTracker(core, trackerOptions(core));
     const following = { running: false, last: 0 };
     const offs = [
       core.scheduler.subscribe((snapshot, alerts) => {
         emitStatus(core, snapshot);
         followInvites(core, following);
-        tellAlerts(alerts);
+        tellAlerts(alerts, serverOf(core));
       }),
       followStickyAlerts(core),
       core.token?.onRevealExpired(() => emit({ channel: 'token.revealExpired', payload: {} })) ?? (() => {}),
       core.clipboard?.onCleared((e) => emit({ channel: 'clipboard.cleared', payload: e })) ?? (() => {}),
     ];
-    return () => {
-      for (const off of offs) off();
-      runs.dispose();
-      if (tracker === runs) tracker = null;
-    };
+    attached.set(core, {
+      tracker,
+      detach: () => {
+        for (const off of offs) off();
+        tracker.dispose();
+      },
+    });
   }
 
-  async function refreshSelection(): Promise<void> {
-    selectedId = (await app.profiles.list()).selectedId;
+  /** Follows the cores the app host has now: new ones attached, closed ones let go. */
+  function followServers(): void {
+    const servers = app.servers();
+    for (const [core, entry] of [...attached]) {
+      if (servers.some((s) => s.core === core)) continue;
+      entry.detach();
+      attached.delete(core);
+    }
+    for (const server of servers) if (!attached.has(server.core)) attach(server);
   }
 
-  async function coreChanged(core: Core | null): Promise<void> {
-    detachCore();
-    detachCore = core ? attach(core) : () => {};
-    const list = await app.profiles.list();
-    selectedId = list.selectedId;
-    emit({ channel: 'profiles.changed', payload: list });
-    if (core) emitStatus(core);
+  /** The core the window showed last: its log streams end when the window shows another server. */
+  let shown: Core | null = app.core();
+
+  /** The window follows logs of the server it shows; another server's stream would go on unseen. */
+  function endHiddenLogStreams(): void {
+    const now = app.core();
+    if (shown && shown !== now && attached.has(shown)) {
+      const runbook = shown.runbook;
+      for (const r of runbook.list()) if (isLogStream(r) && r.state === 'running') runbook.cancel(r.id);
+    }
+    shown = now;
+  }
+
+  async function coreChanged(): Promise<void> {
+    endHiddenLogStreams();
+    followServers();
+    emit({ channel: 'profiles.changed', payload: await app.profiles.list() });
+    for (const { core } of app.servers()) emitStatus(core);
   }
 
   const offApp = [
-    app.onCoreChanged((core) => void coreChanged(core).catch(() => {})),
+    app.onCoreChanged(() => void coreChanged().catch(() => {})),
     app.settings.subscribe((s) => emit({ channel: 'settings.changed', payload: s })),
   ];
-  const initial = app.core();
-  if (initial) detachCore = attach(initial);
-  void refreshSelection().catch(() => {});
+  followServers();
 
   const validate = (draft: ProfileDraft) => app.profiles.validate(draft);
 
@@ -330,12 +422,10 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       },
       select: async (id: string) => {
         await app.selectProfile(id);
-        await refreshSelection();
         return app.profiles.list();
       },
       delete: async (id: string) => {
         await app.deleteProfile(id);
-        await refreshSelection();
         return app.profiles.list();
       },
     },
@@ -364,6 +454,16 @@ export function createAppService(app: AppHost, ports: AppPorts) {
 
     status: {
       get: () => status(requireCore()),
+      /**
+       * Every profile's status, in the store's order: the tray's sections, the window's switcher. A profile
+       * that cannot be watched (a broken file, an unreadable caFile) is there too, unknown, with why.
+       */
+      all: () => ({
+        servers: [
+          ...app.servers().map(({ core }) => status(core)),
+          ...app.unwatched().map((u) => unwatchedView(u, app.settings.get().pollIntervalSeconds)),
+        ],
+      }),
       refresh: async () => {
         const core = requireCore();
         await core.scheduler.refreshNow();
@@ -384,9 +484,13 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       plan: async (actionId: string, params: Record<string, unknown>) =>
         planView(await requireCore().runbook.plan(actionId, params)),
       /** The plan, once, and its start: for a front that confirms in between (the tray). */
-      prepare: async (actionId: string, params: Record<string, unknown>): Promise<PreparedAction> => {
+      prepare: async (
+        actionId: string,
+        params: Record<string, unknown>,
+        profileId: string | null = null,
+      ): Promise<PreparedAction> => {
         refuseLogStream(actionId);
-        const prepared = await requireCore().runbook.prepare(actionId, params);
+        const prepared = await coreFor(profileId).runbook.prepare(actionId, params);
         return {
           plan: planView(prepared.plan),
           start: async (confirmed) => ({ runId: (await prepared.start({ confirmed })).id }),
@@ -445,8 +549,8 @@ export function createAppService(app: AppHost, ports: AppPorts) {
 
     token: {
       // The token the vault holds, and whether Tuwunel accepts it yet (a rotation pushed but not applied).
-      copy: async () => {
-        const core = requireCore();
+      copy: async (profileId: string | null = null) => {
+        const core = coreFor(profileId);
         const copied = await needClipboard(core.token).copy();
         return { clearsAt: iso(copied.clearsAt), notLive: await rotatedTokenNotLive(core.profile) };
       },
@@ -530,12 +634,15 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     },
 
     secrets: {
-      list: async (): Promise<{ secrets: SecretSlot[] }> => {
+      list: async (): Promise<{ secrets: SecretSlot[]; migration: string | null }> => {
         const core = requireCore();
         const store = writeOnlySecretStore(core.secrets);
         const slots = secretSlots(core.profile);
         const stored = await Promise.all(slots.map((s) => store.has(secretRef(core.profile, s))));
-        return { secrets: slots.map((s, i) => ({ ...s, stored: stored[i] === true })) };
+        return {
+          secrets: slots.map((s, i) => ({ ...s, stored: stored[i] === true })),
+          migration: core.secretsMigration?.sentence ?? null,
+        };
       },
       has: async (kind: SecretKind, host: HostRole | null) => {
         const core = requireCore();
@@ -581,10 +688,20 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    /** The alert policy's events of one poll (for desktop notifications); never an empty list. */
-    onAlerts(listener: (alerts: readonly AlertView[]) => void): () => void {
+    /** The alert policy's events of one poll of one server (for desktop notifications); never an empty list. */
+    onAlerts(listener: (alerts: readonly AlertView[], server: ServerRef) => void): () => void {
       alertListeners.add(listener);
       return () => alertListeners.delete(listener);
+    },
+    /** A run of any server finished (the window's run.finished comes only for the selected one). */
+    onRunFinished(listener: (run: RunState, server: ServerRef) => void): () => void {
+      runListeners.add(listener);
+      return () => runListeners.delete(listener);
+    },
+    /** An invite the app issued on any server ended (the window's invite.ended comes only for the selected one). */
+    onInviteEnded(listener: (ended: InviteEnded, server: ServerRef) => void): () => void {
+      inviteListeners.add(listener);
+      return () => inviteListeners.delete(listener);
     },
     /** The selected profile's publicUrl (the openExternal allowlist takes its host); null without one. */
     publicUrl: (): string | null => app.core()?.profile.publicUrl ?? null,
@@ -592,10 +709,12 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     dispose(): void {
       disposed = true;
       for (const off of offApp) off();
-      detachCore();
-      detachCore = () => {};
+      for (const entry of attached.values()) entry.detach();
+      attached.clear();
       listeners.clear();
       alertListeners.clear();
+      runListeners.clear();
+      inviteListeners.clear();
     },
   };
 }

@@ -1,6 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InvalidInput } from '../core/errors';
+import { anchorLocalPaths } from '../core/profile/load';
 import type { FieldIssue } from './views/common-schema';
 import type { ProfileDraft } from './views/profile-schema';
 
@@ -35,7 +37,11 @@ export function draftFromYaml(text: string, validate: (draft: ProfileDraft) => F
   return { draft, issues: validate(draft) };
 }
 
-/** A profile file the user chose, read as draftFromYaml reads text; refused when it cannot be a profile. */
+/**
+ * A profile file the user chose, read as draftFromYaml reads text; refused when it cannot be a profile. Its
+ * relative local paths (caFile, identityFile, …) become absolute against the file's folder: the saved copy
+ * lives elsewhere, in the data folder.
+ */
 export async function draftFromFile(
   file: string,
   validate: (draft: ProfileDraft) => FieldIssue[],
@@ -45,5 +51,8 @@ export async function draftFromFile(
       'file',
       `is larger than ${MAX_IMPORT_BYTES / 1_000_000} MB; a profile is a few kB`,
     );
-  return draftFromYaml(await readFile(file, 'utf8'), validate);
+  const imported = draftFromYaml(await readFile(file, 'utf8'), validate);
+  if (Object.keys(imported.draft).length === 0) return imported;
+  const draft = anchorLocalPaths(imported.draft, dirname(resolve(file)));
+  return { draft, issues: validate(draft) };
 }

@@ -12,7 +12,7 @@ import { probeServer } from '../core/matrix/server-facts';
 import { dataDir as defaultDataDir } from '../core/paths';
 import { expandHome, isFileUid, loadProfile } from '../core/profile/load';
 import type { Profile } from '../core/profile/schema';
-import { type ProfileDraft, ProfileStore } from '../core/profile/store';
+import { type ProfileDraft, ProfileStore, type ProfilesList } from '../core/profile/store';
 import { AuditLog, auditedSecretStore } from '../core/runbook/audit';
 import { CATALOG } from '../core/runbook/catalog';
 import { connectMaintenance, MaintenanceStore } from '../core/runbook/maintenance';
@@ -445,7 +445,7 @@ function waitForRun(runbook: Runbook, runId: string): Promise<void> {
   });
 }
 
-// ------------------------------------------------------------------ the desktop app around one core
+// ------------------------------------------------------------------ the desktop app around every profile's core
 
 export interface AppOptions {
   dataDir?: string;
@@ -456,9 +456,26 @@ export interface AppOptions {
   core?: Pick<CoreOptions, 'pool' | 'runbook' | 'http'>;
 }
 
+/** A profile whose core could not be built (a broken file, an unreadable caFile): not watched, and why. */
+export interface Unwatched {
+  readonly id: string;
+  /** As the store lists it (the file's name and serverName, as far as they can be read). */
+  readonly name: string;
+  readonly serverName: string;
+  readonly error: { code: string; message: string; nextStep: string };
+}
+
+/** One profile of the store with its core: every homeserver is watched, not only the selected one. */
+export interface Server {
+  /** The profile's id in the store (what profiles.select takes, and StatusSnapshot.profileId). */
+  readonly id: string;
+  readonly core: Core;
+}
+
 /**
- * The profile store, the settings and the core of the selected profile. Selecting, saving or deleting a
- * profile closes the old core and builds the new one; listeners re-subscribe in onCoreChanged.
+ * The profile store, the settings and one core per profile, each polling its own homeserver. Selecting a
+ * profile only changes which one the window shows: no core is closed, so each keeps its status, runs and
+ * alerts. Saving a profile rebuilds its core; deleting one closes it. Listeners re-subscribe in onCoreChanged.
  */
 export interface AppHost {
   readonly dataDir: string;
@@ -466,17 +483,24 @@ export interface AppHost {
   readonly settings: SettingsStore;
   /** The selected profile's core; null before start(), when no profile exists (onboarding), or when it could not be built. */
   core(): Core | null;
+  /** The selected profile's id (as the store said at the last change); null without one. */
+  selectedId(): string | null;
+  /** Every profile whose core is built, in the store's order (the selected one among them). */
+  servers(): readonly Server[];
+  /** Profiles that cannot be watched and why, in the store's order: the fronts say so instead of hiding them. */
+  unwatched(): readonly Unwatched[];
   /** Why the selected profile has no core (a broken profile file, an unreadable caFile); null otherwise. */
   coreError(): { code: string; message: string; nextStep: string } | null;
-  /** Called after every switch, with the new core (or null). Returns the unsubscribe function. */
+  /** Called after every change of the selection or of the set of cores, with the selected core (or null). */
   onCoreChanged(listener: (core: Core | null) => void): () => void;
-  /** Builds the selected profile's core and starts its status polling. Never throws: see coreError(). */
+  /** Builds every profile's core and starts their status polling. Never throws: see coreError(). */
   start(): Promise<Core | null>;
+  /** Shows another profile; throws when its core could not be built (the others keep polling). */
   selectProfile(id: string): Promise<Core | null>;
-  /** Saves (ProfileStore.save: a new profile is selected only when it is the first) and rebuilds the core if it is the one in use. */
+  /** Saves (ProfileStore.save: a new profile is selected only when it is the first) and rebuilds its core. */
   saveProfile(id: string | null, draft: ProfileDraft): Promise<{ id: string }>;
   deleteProfile(id: string): Promise<Core | null>;
-  /** Closes the core; never throws. */
+  /** Closes every core; never throws. */
   close(): Promise<void>;
 }
 
@@ -486,42 +510,60 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
   const profiles = new ProfileStore(dir);
   const settings = new SettingsStore(dir);
   const listeners = new Set<(core: Core | null) => void>();
-  let current: Core | null = null;
-  let failure: ReturnType<AppHost['coreError']> = null;
+  const cores = new Map<string, Core>();
+  const failures = new Map<string, { error: unknown; info: ReturnType<AppHost['coreError']> }>();
+  let listed: ProfilesList['profiles'] = [];
+  let order: string[] = [];
+  let selected: string | null = null;
   let started = false;
-  // Switches run one after the other: two quick clicks must not leave two cores polling.
+  // Changes run one after the other: two quick clicks must not leave two cores polling one profile.
   let queue: Promise<unknown> = Promise.resolve();
 
-  const rebuild = (): Promise<Core | null> => {
+  const build = async (id: string): Promise<void> => {
+    try {
+      const core = await createCore({
+        ...options.core,
+        profile: await profiles.load(id),
+        dataDir: dir,
+        secrets,
+        settings,
+        ...(options.clipboard ? { clipboard: options.clipboard } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      });
+      cores.set(id, core);
+      if (started) core.scheduler.start();
+    } catch (e) {
+      failures.set(id, { error: e, info: describeError(e) });
+    }
+  };
+
+  /** Brings the cores in line with the store: `rebuild` names profiles whose file changed. */
+  const sync = (rebuild: readonly string[] = []): Promise<Core | null> => {
     const next = queue.then(async () => {
-      const old = current;
-      current = null;
-      failure = null;
-      await settle(old?.close());
       try {
-        const selected = await profiles.selected();
-        current = selected
-          ? await createCore({
-              ...options.core,
-              profile: selected.profile,
-              dataDir: dir,
-              secrets,
-              settings,
-              ...(options.clipboard ? { clipboard: options.clipboard } : {}),
-              ...(options.now ? { now: options.now } : {}),
-            })
-          : null;
-        if (current && started) current.scheduler.start();
-        return current;
-      } catch (e) {
-        failure = describeError(e);
-        throw e;
+        const list = await profiles.list();
+        listed = list.profiles;
+        order = list.profiles.map((p) => p.id);
+        selected = list.selectedId;
+        for (const [id, core] of [...cores]) {
+          if (order.includes(id) && !rebuild.includes(id)) continue;
+          cores.delete(id);
+          await settle(core.close());
+        }
+        for (const id of [...failures.keys()])
+          if (!order.includes(id) || rebuild.includes(id)) failures.delete(id);
+        // Only a profile nothing was tried for yet is built: a broken one stays broken until it is saved.
+        for (const id of order) if (!cores.has(id) && !failures.has(id)) await build(id);
+        const failed = selected === null ? undefined : failures.get(selected);
+        if (failed) throw failed.error;
+        return selected === null ? null : (cores.get(selected) ?? null);
       } finally {
+        const core = selected === null ? null : (cores.get(selected) ?? null);
         for (const listener of listeners) {
           try {
-            listener(current);
+            listener(core);
           } catch {
-            // Listeners are fronts; the switch itself is done.
+            // Listeners are fronts; the change itself is done.
           }
         }
       }
@@ -534,37 +576,49 @@ export async function openApp(options: AppOptions = {}): Promise<AppHost> {
     dataDir: dir,
     profiles,
     settings,
-    core: () => current,
-    coreError: () => failure,
+    core: () => (selected === null ? null : (cores.get(selected) ?? null)),
+    selectedId: () => selected,
+    servers: () => order.flatMap((id) => (cores.has(id) ? [{ id, core: cores.get(id) as Core }] : [])),
+    unwatched: () =>
+      listed.flatMap((p) => {
+        const info = failures.get(p.id)?.info;
+        return info ? [{ id: p.id, name: p.name, serverName: p.serverName, error: info }] : [];
+      }),
+    coreError: () => (selected === null ? null : (failures.get(selected)?.info ?? null)),
     onCoreChanged(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async start() {
       started = true;
-      // A broken selected profile must not keep the app from starting: the window shows coreError().
-      return rebuild().catch(() => null);
+      for (const core of cores.values()) core.scheduler.start();
+      // A broken profile must not keep the app from starting: the window shows coreError().
+      return sync().catch(() => null);
     },
     async selectProfile(id) {
       await profiles.select(id);
-      return rebuild();
+      return sync();
     },
     async saveProfile(id, draft) {
       const saved = await profiles.save(id, draft);
-      // Only the profile in use has a core; one saved beside it waits until the user picks it.
-      if ((await profiles.list()).selectedId === saved.id) await rebuild();
+      // Every profile is watched: a new one gets its core, a changed one a new core. Only the selected
+      // profile's failure is the caller's to hear (as before); another's shows as that server's error.
+      await sync([saved.id]).catch((e: unknown) => {
+        if (selected === saved.id) throw e;
+      });
       return saved;
     },
     async deleteProfile(id) {
       await profiles.delete(id);
-      return rebuild();
+      return sync();
     },
     async close() {
       started = false;
       await queue;
-      const old = current;
-      current = null;
-      await settle(old?.close());
+      const open = [...cores.values()];
+      cores.clear();
+      selected = null;
+      await Promise.all(open.map((core) => settle(core.close())));
     },
   };
 }

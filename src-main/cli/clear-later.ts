@@ -18,11 +18,11 @@ export const clearJobSchema = z
     what: z.enum(CLIPBOARD_WHATS),
     key: hex,
     digest: hex,
-    delayMs: z
-      .number()
-      .int()
-      .min(0)
-      .max(24 * 3600_000),
+    /**
+     * When to clear (epoch ms): the time the copying command told the user. Not a delay from the clearer's
+     * start, which on a busy machine comes seconds after the copy.
+     */
+    clearAt: z.number().int().min(0),
   })
   .strict();
 export type ClearJob = z.infer<typeof clearJobSchema>;
@@ -31,9 +31,9 @@ export function clearJob(
   tool: CliClipboardTool,
   what: ClipboardWhat,
   print: SecretFingerprint,
-  delayMs: number,
+  clearAt: number,
 ): ClearJob {
-  return { tool, what, key: print.key.toString('hex'), digest: print.digest.toString('hex'), delayMs };
+  return { tool, what, key: print.key.toString('hex'), digest: print.digest.toString('hex'), clearAt };
 }
 
 export interface SpawnTarget {
@@ -43,8 +43,11 @@ export interface SpawnTarget {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Starts the detached clearer; it outlives this process. Returns its pid. */
-export function spawnClearLater(job: ClearJob, target: SpawnTarget): number | undefined {
+/**
+ * Starts the detached clearer; it outlives this process. Resolves with its pid once its job is written to
+ * it: this process may exit right after (Ctrl-C), and a job cut short would leave the secret on the clipboard.
+ */
+export function spawnClearLater(job: ClearJob, target: SpawnTarget): Promise<number | undefined> {
   const child = spawn(
     process.execPath,
     [...(target.execArgv ?? process.execArgv), target.entry, CLIPBOARD_CLEAR_COMMAND],
@@ -54,20 +57,29 @@ export function spawnClearLater(job: ClearJob, target: SpawnTarget): number | un
       env: target.env ?? process.env,
     },
   );
-  child.stdin?.on('error', () => {});
-  child.stdin?.end(JSON.stringify(job));
   child.unref();
-  return child.pid;
+  return new Promise((resolve) => {
+    const done = () => resolve(child.pid);
+    // A clearer that could not start or read its job ends by itself; there is nothing more to wait for.
+    child.on('error', done);
+    if (!child.stdin) return done();
+    child.stdin.on('error', done);
+    child.stdin.end(JSON.stringify(job), done);
+  });
 }
 
-/** The detached side: waits, then clears the clipboard if it still holds the secret. */
+/** The longest a clearer waits: the settings allow no longer delay. */
+const MAX_WAIT_MS = 24 * 3600_000;
+
+/** The detached side: waits until the job's time, then clears the clipboard if it still holds the secret. */
 export async function runClearJob(
   input: string,
   env: NodeJS.ProcessEnv = process.env,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  now: () => number = Date.now,
 ): Promise<boolean> {
   const job = clearJobSchema.parse(JSON.parse(input));
-  await sleep(job.delayMs);
+  await sleep(Math.min(MAX_WAIT_MS, Math.max(0, job.clearAt - now())));
   const clipboard = await cliClipboardFor(job.tool, env);
   return clearIfUnchanged(clipboard, {
     key: Buffer.from(job.key, 'hex'),

@@ -13,8 +13,8 @@ export interface ClipboardDeps {
   clipboard?: () => Promise<CliClipboard>;
   /** Settings' clipboard delay in seconds, null = never. Default 30. */
   clearDelaySeconds?: number | null;
-  /** Starts the detached clear-if-unchanged; default: this CLI again with `__clipboard-clear`. */
-  scheduleClear?: (job: ClearJob) => void;
+  /** Starts the detached clear-if-unchanged; default: this CLI again with `__clipboard-clear`. Awaited. */
+  scheduleClear?: (job: ClearJob) => unknown;
   now?: () => number;
 }
 
@@ -43,7 +43,8 @@ export async function copySecret(
     return `It is on the clipboard (${clipboard.name})${concealNote} and stays there: clearing is set to never.`;
   const schedule =
     deps.scheduleClear ?? ((job: ClearJob) => spawnClearLater(job, { entry: process.argv[1] ?? '' }));
-  schedule(clearJob(clipboard.tool, what, outstanding.print, delay));
+  // One time: the one said here is the one the clearer keeps, however long it takes to start.
   const at = (deps.now ?? Date.now)() + delay;
+  await schedule(clearJob(clipboard.tool, what, outstanding.print, at));
   return `It is on the clipboard (${clipboard.name})${concealNote}; it will be cleared at ${clockTime(at)} if the clipboard still holds it.`;
 }

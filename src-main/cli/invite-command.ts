@@ -1,4 +1,4 @@
-import { InvalidInput } from '../core/errors';
+import { Cancelled, InvalidInput } from '../core/errors';
 import {
   InviteClient,
   InviteNotFound,
@@ -14,7 +14,7 @@ import { createCliClipboard } from './cli-clipboard';
 import { type ClipboardDeps, copySecret } from './copy-secret';
 import { EXIT } from './exit-codes';
 import { INVITE_ID_PATTERN, inviteId, inviteIdKey } from './invite-ids';
-import { type CliIo, cliName, printError } from './io';
+import { type CliIo, cliName, printError, unlessStopped } from './io';
 
 /**
  * `invite [--uses N] [--expires 7d]`, `invite list`, `invite revoke ID|HINT`, `invite instructions`. An
@@ -70,9 +70,9 @@ interface Listed {
   token: InviteToken;
 }
 
-async function listed(deps: InviteCliDeps): Promise<Listed[]> {
+async function listed(deps: InviteCliDeps, io: CliIo): Promise<Listed[]> {
   const key = await inviteIdKey(deps.dataDir);
-  return (await client(deps).list()).map((token) => ({
+  return (await unlessStopped(io, 'Listing the invites', client(deps).list())).map((token) => ({
     id: inviteId(key, token.token),
     hint: tokenHint(token.token),
     token,
@@ -93,11 +93,16 @@ async function printEnded(deps: InviteCliDeps, io: CliIo): Promise<void> {
 }
 
 async function list(deps: InviteCliDeps, io: CliIo): Promise<number> {
-  // An invite used or expired since the last look shows as ended, not as open; a failed look changes nothing.
-  await client(deps)
-    .follow()
-    .catch(() => []);
-  const invites = await listed(deps);
+  // An invite used or expired since the last look shows as ended, not as open; a failed look changes
+  // nothing, Ctrl-C stops waiting for it.
+  await unlessStopped(
+    io,
+    'Following the invites',
+    client(deps)
+      .follow()
+      .catch(() => []),
+  );
+  const invites = await listed(deps, io);
   if (invites.length === 0) {
     // Without the admin API the list is the app's record, not the server's tokens: say which was empty.
     const { route } = await client(deps).route();
@@ -127,6 +132,15 @@ async function list(deps: InviteCliDeps, io: CliIo): Promise<number> {
   );
   await printEnded(deps, io);
   return EXIT.ok;
+}
+
+/** Ctrl-C while a request was on its way: what the server may still do, said instead of "cancelled". */
+class StoppedWaiting extends Error {}
+
+function stoppedWaiting(error: unknown, io: CliIo, sentence: string): never {
+  if (!(error instanceof Cancelled) || !io.stop?.aborted) throw error;
+  io.stderr(`${sentence}\n`);
+  throw new StoppedWaiting(sentence);
 }
 
 /** The invite an argument of `invite revoke` names: an id as listed, or a hint (4 characters, the … optional). */
@@ -159,8 +173,14 @@ async function revoke(deps: InviteCliDeps, rest: string[], io: CliIo): Promise<n
       'invite revoke',
       `takes one id or hint as \`${cliName(io)} invite list\` shows them${rest.length > 1 ? ` (${rest.length} were given)` : ''}`,
     );
-  const chosen = pick(await listed(deps), rest[0] as string);
-  await client(deps).revoke(chosen.token.token);
+  const chosen = pick(await listed(deps, io), rest[0] as string);
+  await unlessStopped(io, 'Revoking the invite', client(deps).revoke(chosen.token.token)).catch((e) =>
+    stoppedWaiting(
+      e,
+      io,
+      `Stopped waiting for the server to revoke the invite ${chosen.id}; it may have revoked it all the same: \`${cliName(io)} invite list\` shows whether it is still there.`,
+    ),
+  );
   io.stdout(`Revoked the invite ${chosen.id} (${chosen.hint}); it can no longer be used to register.\n`);
   return EXIT.ok;
 }
@@ -192,8 +212,15 @@ export async function inviteCommand(args: string[], deps: InviteCliDeps, io: Cli
     const expiresGiven = options.get('expires');
     const uses = usesGiven === undefined ? 1 : usesOption(usesGiven);
     const expires = expiresGiven === undefined ? null : expiresOption(expiresGiven);
-    const clipboard = await (deps.clipboard ?? createCliClipboard)();
-    const token = await client(deps).create({ uses, expires });
+    const what = 'Issuing the invite';
+    const clipboard = await unlessStopped(io, what, (deps.clipboard ?? createCliClipboard)());
+    const token = await unlessStopped(io, what, client(deps).create({ uses, expires })).catch((e) =>
+      stoppedWaiting(
+        e,
+        io,
+        `Stopped waiting for the server to issue the invite; it may have issued it all the same: \`${cliName(io)} invite list\` shows it, and \`${cliName(io)} invite revoke ID\` takes it back. Nothing was copied.`,
+      ),
+    );
     const note = await copySecret(deps, clipboard, token.token, 'invite-token');
     const id = inviteId(await inviteIdKey(deps.dataDir), token.token);
     io.stdout(
@@ -201,6 +228,7 @@ export async function inviteCommand(args: string[], deps: InviteCliDeps, io: Cli
     );
     return EXIT.ok;
   } catch (e) {
+    if (e instanceof StoppedWaiting) return EXIT.interrupted;
     return printError(io, e);
   }
 }

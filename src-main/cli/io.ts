@@ -1,4 +1,4 @@
-import { describeError, type ErrorInfo } from '../core/errors';
+import { Cancelled, describeError, type ErrorInfo } from '../core/errors';
 import { exitCodeForError } from './exit-codes';
 import { cliNextStep } from './next-step';
 
@@ -71,5 +71,32 @@ export function confirm(io: CliIo, question: string): Promise<boolean> {
     stdin.on('end', onEnd);
     io.stop?.addEventListener('abort', onStop, { once: true });
     stdin.resume();
+  });
+}
+
+/**
+ * `work`, unless Ctrl-C (or SIGTERM) comes first: then Cancelled(what), exit 130, at once. For a step that
+ * has no way to be stopped on its way (a request the server may already be answering): the command stops
+ * waiting, and whatever the step still does is the caller's to say. Already stopped: it does not start waiting.
+ */
+export function unlessStopped<T>(io: Pick<CliIo, 'stop'>, what: string, work: Promise<T>): Promise<T> {
+  const stop = io.stop;
+  if (!stop) return work;
+  // Whatever becomes of the abandoned step must not count as unhandled.
+  work.catch(() => {});
+  if (stop.aborted) return Promise.reject(new Cancelled(what));
+  return new Promise<T>((resolve, reject) => {
+    const onStop = () => reject(new Cancelled(what));
+    stop.addEventListener('abort', onStop, { once: true });
+    work.then(
+      (value) => {
+        stop.removeEventListener('abort', onStop);
+        resolve(value);
+      },
+      (error: unknown) => {
+        stop.removeEventListener('abort', onStop);
+        reject(error);
+      },
+    );
   });
 }

@@ -1,4 +1,4 @@
-import { processIo } from './printer';
+import { processIo, processOutputWritten } from './printer';
 import { runCli } from './run-cli';
 
 // Ctrl-C / SIGTERM end `status --watch` and cancel a running action (its finally steps still run); a
@@ -13,4 +13,12 @@ const onSignal = () => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-process.exitCode = await runCli(process.argv.slice(2), processIo(stop.signal));
+const code = await runCli(process.argv.slice(2), processIo(stop.signal));
+// After Ctrl-C a command may have stopped waiting for a request it cannot take back (an invite being issued):
+// its answer no longer matters, and waiting for it would make the Ctrl-C look ignored. Cancelled actions have
+// run their finally steps and the cores are closed by now.
+process.exitCode = code;
+if (stop.signal.aborted) {
+  await processOutputWritten();
+  process.exit(code);
+}

@@ -51,3 +51,8 @@ export function processIo(stop?: AbortSignal): CliIo {
     ...(stop ? { stop } : {}),
   });
 }
+
+/** Resolves once everything printed to this process's stdout and stderr is written (pipes are asynchronous on macOS). */
+export function processOutputWritten(): Promise<void> {
+  return new Promise((resolve) => process.stdout.write('', () => process.stderr.write('', () => resolve())));
+}

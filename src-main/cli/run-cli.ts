@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import type { Core, CoreOptions } from '../app/session';
+import { type Core, type CoreOptions, createCore } from '../app/session';
 import { dataDir } from '../core/paths';
-import { ProfileStore } from '../core/profile/store';
+import { NoProfile, ProfileStore } from '../core/profile/store';
 import { createKeytarSecretStore } from '../core/secrets/keytar-store';
 import { secretKindSchema } from '../core/secrets/types';
 import { actionsCommand } from './actions-command';
 import { adminLoginCommand, adminLogoutCommand } from './admin-commands';
-import { takeProfileOption } from './args';
+import { takeProfileOption, UsageError } from './args';
 import { CLIPBOARD_CLEAR_COMMAND } from './clear-later';
 import { clipboardClearCommand } from './clipboard-clear-command';
 import { EXIT } from './exit-codes';
@@ -18,7 +18,7 @@ import { printing, processIo } from './printer';
 import { profileCommand } from './profile-commands';
 import { runCommand } from './run-command';
 import { secretDeleteCommand, secretSetCommand } from './secret-commands';
-import { statusCommand } from './status-command';
+import { statusAllCommand, statusCommand } from './status-command';
 import { tokenCopyCommand, tokenRollbackCommand, tokenRotateCommand } from './token-commands';
 import { noticeCommand, USERS_CLI_HELP, type UsersCliDeps, usersCommand } from './users-command';
 import { APP_VERSION } from './version';
@@ -47,6 +47,9 @@ Status:
   status [--json] [--watch]          the checks as a table (host, check, level, since, detail) or JSON;
                                      --watch polls at the app's poll interval (its settings) until
                                      Ctrl-C, one table or JSON line per poll
+  status --all [--json]              every profile of the data folder at once, as the window shows
+                                     them: a table per server (JSON: one object, "servers"); the exit
+                                     code is the worst server's
   hostkey trust <host> [--once] [--yes] [--fingerprint SHA256:…]
                                      show a host's key fingerprint and trust it (asks on a terminal,
                                      else needs --yes); --fingerprint: trust only that key (any other
@@ -87,7 +90,8 @@ Exit codes:
   69  no keychain or clipboard tool on this machine
   78  no profile is in use, or the profile file is not valid
   130 interrupted by Ctrl-C: a running action was cancelled after its finally steps ran, a question or
-      prompt was left unanswered (status --watch ends with the last poll's code instead)
+      prompt was left unanswered, or a request to the server was no longer waited for (invite says
+      what the server may still have done); status --watch ends with the last poll's code instead
 `;
 }
 
@@ -101,6 +105,8 @@ export interface CliOptions {
 /** What a command gets besides its arguments: the core of the invocation's profile, opened when asked for. */
 interface CliContext {
   core: () => Promise<Core>;
+  /** A core for every profile of the data folder, in the store's order (status --all). */
+  cores: () => Promise<{ id: string; core: Core }[]>;
   dataDir: string;
   source: Parameters<typeof openCore>[0];
 }
@@ -109,6 +115,14 @@ type Command = (args: string[], ctx: CliContext, io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, Command | Record<string, Command>> = {
   status: async (args, ctx, io) => {
+    if (args.includes('--all')) {
+      const servers = (await ctx.cores()).map(({ id, core }) => ({
+        id,
+        profile: core.profile,
+        scheduler: core.scheduler,
+      }));
+      return statusAllCommand(args, servers, io);
+    }
     const core = await ctx.core();
     return statusCommand(
       args,
@@ -217,6 +231,24 @@ export async function runCli(argv: string[], given?: CliIo, options: CliOptions 
       opened.push(core);
       if (core.secretsMigration?.sentence) io.stderr(`${core.secretsMigration.sentence}\n`);
       return core;
+    },
+    cores: async () => {
+      if (source.profilePath !== null)
+        throw new UsageError('--all', 'polls every profile of the data folder: leave out --profile');
+      const store = new ProfileStore(dataDir(env));
+      const { profiles } = await store.list();
+      if (profiles.length === 0) throw new NoProfile(store.dataDir);
+      const servers: { id: string; core: Core }[] = [];
+      for (const { id } of profiles) {
+        const core = await createCore({
+          ...source.core,
+          profile: await store.load(id),
+          dataDir: store.dataDir,
+        });
+        opened.push(core);
+        servers.push({ id, core });
+      }
+      return servers;
     },
   };
   try {

@@ -1,3 +1,4 @@
+import { Cancelled } from '../core/errors';
 import { type ActLog, recordAct } from '../core/lib/acts';
 import type { Profile } from '../core/profile/schema';
 import {
@@ -15,7 +16,7 @@ import { noArguments, parseArgs, UsageError } from './args';
 import { createCliClipboard } from './cli-clipboard';
 import { type ClipboardDeps, copySecret } from './copy-secret';
 import { EXIT } from './exit-codes';
-import { type CliIo, cliName, confirm, printError } from './io';
+import { type CliIo, cliName, confirm, printError, unlessStopped } from './io';
 import { narrateRun } from './narrator';
 import { runExitCode } from './run-command';
 
@@ -37,8 +38,10 @@ export interface TokenCliDeps extends ClipboardDeps {
 export async function tokenCopyCommand(args: string[], deps: TokenCliDeps, io: CliIo): Promise<number> {
   try {
     noArguments(args, 'token copy');
-    // The clipboard first: without one there is nothing to decrypt for, and nothing gets printed.
-    const clipboard = await (deps.clipboard ?? createCliClipboard)();
+    const what = 'Copying the registration token';
+    // The clipboard first: without one there is nothing to decrypt for, and nothing gets printed. Ctrl-C
+    // before the copy copies nothing; once copied, the clearer is scheduled before anything else.
+    const clipboard = await unlessStopped(io, what, (deps.clipboard ?? createCliClipboard)());
     const note = await recordAct(
       deps.acts,
       {
@@ -46,13 +49,11 @@ export async function tokenCopyCommand(args: string[], deps: TokenCliDeps, io: C
         params: { to: clipboard.name },
         done: (n) => `Copied the registration token. ${n}`,
       },
-      async () =>
-        copySecret(
-          deps,
-          clipboard,
-          await readRegistrationToken(deps.profile, deps.secrets),
-          'registration-token',
-        ),
+      async () => {
+        const token = await unlessStopped(io, what, readRegistrationToken(deps.profile, deps.secrets));
+        if (io.stop?.aborted) throw new Cancelled(what);
+        return copySecret(deps, clipboard, token, 'registration-token');
+      },
     );
     io.stdout(`Copied the registration token of ${deps.profile.name}. ${note}\n`);
     // Read from the rotation journal: a rotation pushed but not applied, here or in any other process.

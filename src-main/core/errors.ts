@@ -96,7 +96,7 @@ export class HostKeyUnknown extends AppError {
     readonly keyType: string,
     readonly fingerprint: string,
   ) {
-    super(`The ${host} host (${address}) presented a ${keyType} key ${fingerprint} that is not yet trusted.`);
+    super(`The ${host} host (${address}) presented ${keyType} key ${fingerprint}, which is not trusted yet.`);
     this.nextStep = `Compare the fingerprint with \`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub\` on that machine, then trust it.`;
     this.fix = { do: 'trust-host-key', host };
   }

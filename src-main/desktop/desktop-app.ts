@@ -12,15 +12,19 @@ export interface DesktopHost extends Omit<AppPorts, 'clipboard' | 'batchMs'> {
 }
 
 /**
- * The desktop app: the app host (profiles, settings, the selected profile's core), its use cases, and the
+ * The desktop app: the app host (profiles, settings, every profile's core), its use cases, and the
  * IPC router the window talks to. The tray and the notifications call the use cases directly; the window
  * reaches the same ones through the router, so no two of them can disagree.
  */
 export interface DesktopApp {
   readonly service: AppService;
   readonly router: Router;
-  /** Loads settings and the selected profile and starts polling. */
+  /** Loads settings and every profile and starts polling them. */
   start(): Promise<void>;
+  /** Whether the window shows another server than this one (a profile id; null: whichever it shows). */
+  needsSwitch(profileId: string | null): boolean;
+  /** Selects this server (a profile id) for the window unless it is selected already; null: leaves it. */
+  showServer(profileId: string | null): Promise<void>;
   /** On quit: stop polling and log streams, clear a clipboard that still holds a token. Never throws. */
   shutdown(): Promise<void>;
   /** The machine is going to sleep (powerMonitor 'suspend'): polling pauses. */
@@ -51,11 +55,16 @@ export async function createDesktopApp(host: DesktopHost): Promise<DesktopApp> {
       service.dispose();
       await app.close();
     },
+    needsSwitch: (profileId) => profileId !== null && profileId !== app.selectedId(),
+    async showServer(profileId) {
+      if (profileId === null || profileId === app.selectedId()) return;
+      await service.profiles.select(profileId);
+    },
     suspend() {
-      app.core()?.scheduler.pause();
+      for (const { core } of app.servers()) core.scheduler.pause();
     },
     resume() {
-      app.core()?.scheduler.wake();
+      for (const { core } of app.servers()) core.scheduler.wake();
     },
   };
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { app, ClipboardItem, clipboard, dialog, ipcMain, powerMonitor, session, shell } from 'electron';
 import { describeError } from '../core/errors';
 import { dataDir } from '../core/paths';
-import type { Settings } from '../ipc/contract';
+import type { NavigateTarget, Settings } from '../ipc/contract';
 import { createDesktopApp, type DesktopApp } from './desktop-app';
 import { setupAppMenu } from './electron/app-menu';
 import { setupClipboard } from './electron/clipboard';
@@ -20,7 +20,6 @@ import type { DesktopNotification } from './model/notifications';
 import { rendererLocation } from './model/renderer-origin';
 import { runTrayCommand } from './model/tray-commands';
 import { appIconFile, assetsDir } from './model/tray-icons';
-import { serverLabel } from './model/tray-state';
 import { secureWebPreferences } from './model/window-security';
 
 /**
@@ -130,11 +129,19 @@ async function start(): Promise<void> {
   app.on('before-quit', () => window.allowClose());
 
   const settings = setupSettingsWatch(core);
+  // A notification or a tray section about one of several servers opens the window on that server.
+  // The window comes up at once when it already shows that server; otherwise after the switch.
+  const showOn = (target: NavigateTarget, profileId: string | null | undefined) => {
+    if (!core.needsSwitch(profileId ?? null)) return window.show(target);
+    void core
+      .showServer(profileId ?? null)
+      .catch(() => undefined)
+      .then(() => window.show(target));
+  };
   const notifier = setupNotifications({
     app: core.service,
-    serverName: () => serverLabel(shellState.tray?.status() ?? null),
     settings,
-    open: (n: DesktopNotification) => window.show(n.target),
+    open: (n: DesktopNotification) => showOn(n.target, n.profileId),
   });
   shellState.tray = setupTray({
     app: core.service,
@@ -143,10 +150,10 @@ async function start(): Promise<void> {
     onClick: () => window.show(),
     onCommand: (command) =>
       void runTrayCommand(command, {
-        prepare: (actionId) => core.service.actions.prepare(actionId, {}),
-        copyToken: () => core.service.token.copy(),
+        prepare: (actionId, profileId) => core.service.actions.prepare(actionId, {}, profileId),
+        copyToken: (profileId) => core.service.token.copy(profileId),
         confirm: confirmWithDialog,
-        navigate: (target) => window.show(target),
+        navigate: showOn,
         notify: notifier.show,
         quit: () => app.quit(),
       }),

@@ -27,6 +27,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'hostkey.forget',
   'status.get',
   'status.refresh',
+  'status.all',
   'actions.list',
   'actions.plan',
   'actions.run',

@@ -69,6 +69,7 @@ export function createRouter(app: AppService, options: RouterOptions = {}): Rout
 
     'status.get': () => app.status.get(),
     'status.refresh': () => app.status.refresh(),
+    'status.all': () => app.status.all(),
 
     'actions.list': () => app.actions.list(),
     'actions.plan': ({ actionId, params }) => app.actions.plan(actionId, params),

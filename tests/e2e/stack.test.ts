@@ -150,7 +150,7 @@ describe('an outage nobody asked for', () => {
     await problem().getByText('alert sent').waitFor();
     const down = alerts.filter((a) => a.kind === 'down');
     expect(down.map((a) => a.check.id)).toContain(TUWUNEL);
-    const note = alertNotification(down, 'lab.test');
+    const note = alertNotification(down, { profileId: 'lab', serverName: 'lab.test' });
     expect(note?.title).toMatch(/down/);
     expect(`${note?.title} ${note?.body}`).toContain('matrix-tuwunel');
     expect(note?.target).toMatchObject({ panel: 'dashboard' });

@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InvalidInput } from '../../src-main/core/errors';
 import { applyLaunchAtLogin } from '../../src-main/desktop/electron/login-item';
@@ -92,6 +92,8 @@ describe('launch at login', () => {
     expect(readFileSync(entry, 'utf8')).toContain(
       `\nExec="/home/me/Apps/Homeserver Tray-0.1.0.AppImage" ${HIDDEN_FLAG}\n`,
     );
+    // Written whole through a temporary name, which is gone: the folder holds the one entry.
+    expect(readdirSync(dirname(entry))).toEqual([AUTOSTART_FILE]);
     await applyLaunchAtLogin(app as never, true);
     await applyLaunchAtLogin(app as never, false);
     expect(existsSync(entry)).toBe(false);

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { APP_ID, HIDDEN_FLAG } from '../../src-main/desktop/model/app-identity';
 import { AUTOSTART_FILE } from '../../src-main/desktop/model/login-item';
+import { worstTrayState } from '../../src-main/desktop/model/tray-state';
 import { RENDERER_CSP, secureWebPreferences } from '../../src-main/desktop/model/window-security';
 import { eventMethodName } from '../../src-main/ipc/channels';
 import {
@@ -389,6 +390,86 @@ describe('the tray menu acts', () => {
     expect(contents['text/plain']).toBe(d.lab.secrets.registrationToken);
     expect(Object.keys(contents).length).toBeGreaterThan(1);
     expect(note.body).not.toContain(d.lab.secrets.registrationToken);
+  });
+});
+
+describe('a second server', () => {
+  let second = '';
+
+  it('saved from the window, it is watched at once: the icon is the worst server, the menu has a section each', async () => {
+    const saved = await d.api.profiles.save({ id: null, draft: { ...d.lab.profile, name: 'Lab two' } });
+    if (!saved.ok) throw new Error(saved.error.message);
+    second = saved.value.id;
+    // Its secrets are not stored yet: its homeserver cannot be polled, the first one stays green.
+    const both = await until(
+      'the tray to show two sections',
+      () => tray().menu.startsWith('2 servers:') && tray(),
+    );
+    const all = await until('the second server polled', async () => {
+      const r = await d.api.status.all();
+      return r.ok && r.value.servers.every((s) => s.lastRefresh !== null) && r.value.servers;
+    });
+    const first = all.find((s) => s.profileId !== second);
+    const other = all.find((s) => s.profileId === second);
+    expect(first?.overall).toBe('ok');
+    expect(other?.overall).not.toBe('ok');
+    const icon = await until(
+      'the icon of the worst server',
+      () => tray().icon !== 'tray-ok-32.png' && tray().icon,
+    );
+    expect(icon).toBe(`tray-${worstTrayState(all)}-32.png`);
+    expect(both.menu).toMatch(/\| Lab \(lab\.test\): all OK \(disabled\) \|/);
+    expect(tray().tooltip).toMatch(/^2 servers: Lab two (failing|unknown|warning)$/);
+    const menu = standIn.trayView(d.tray).menu!;
+    const first_id = first?.profileId as string;
+    // Each section: its own submenu of quick actions, ids named by the server.
+    expect(
+      menu
+        .getMenuItemById(`${first_id}/actions`)
+        ?.submenu?.getMenuItemById(`${first_id}/action:tuwunel.restart`),
+    ).toBeTruthy();
+    expect(
+      menu.getMenuItemById(`${second}/actions`)?.submenu?.getMenuItemById(`${second}/copy-token`),
+    ).toBeTruthy();
+    // The window still shows the first server.
+    expect((await d.api.profiles.list()).ok && eventsOf('profiles.changed').at(-1)?.selectedId).toBe(
+      first_id,
+    );
+  });
+
+  it("an item of the second server's section opens the window on that server", async () => {
+    standIn.closeWindow(d.window);
+    const before = eventsOf('app.navigate').length;
+    standIn.menus.pick(standIn.trayView(d.tray).menu!, `${second}/open-logs`);
+    const target = await until('the page to be told where to go', () => eventsOf('app.navigate')[before]);
+    expect(target.panel).toBe('logs');
+    expect(windowView()).toMatchObject({ visible: true });
+    await until('the window to show the second server', () =>
+      eventsOf('profiles.changed').some((p) => p.selectedId === second),
+    );
+    const shown = await d.api.status.get();
+    expect(shown.ok && shown.value.profileId).toBe(second);
+  });
+
+  it('copying its token from its section is refused for that server (no vault password), and says so', async () => {
+    const shownBefore = notifications().length;
+    standIn.menus.pick(standIn.trayView(d.tray).menu!, `${second}/copy-token`);
+    const note = await until('the refusal', () => notifications()[shownBefore]);
+    expect(note.title).toBe('Copy registration token: not done');
+    expect(standIn.clipboard.contents()['text/plain']).not.toBe('');
+  });
+
+  it('deleted, it is no longer watched: one server, the one-server menu, green', async () => {
+    const first = eventsOf('status.changed').find((s) => s.profileId !== second)?.profileId as string;
+    await d.api.profiles.select({ id: first });
+    const removed = await d.api.profiles.delete({ id: second });
+    expect(removed.ok).toBe(true);
+    await until(
+      'the one-server menu',
+      () => tray().menu.startsWith('lab.test: ') && tray().icon === 'tray-ok-32.png',
+    );
+    const all = await d.api.status.all();
+    expect(all.ok && all.value.servers.map((s) => s.profileId)).toEqual([first]);
   });
 });
 

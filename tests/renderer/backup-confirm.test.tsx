@@ -115,7 +115,7 @@ describe('Saving a profile with a backup command', () => {
         saved = r.draft as ProfileDraft;
         return { id: 'rampancy' };
       },
-      'secrets.list': () => ({ secrets: fx.secrets }),
+      'secrets.list': () => ({ secrets: fx.secrets, migration: null }),
     });
     await h.store.getState().boot();
     renderWith(h, <SettingsPanel />);
@@ -146,7 +146,7 @@ describe('Saving a profile with a backup command', () => {
     h = harness({
       'profiles.example': () => ({ draft: profile('echo 1700000000\u202E # harmless') }),
       'profiles.validate': () => ({ issues: [] }),
-      'secrets.list': () => ({ secrets: fx.secrets }),
+      'secrets.list': () => ({ secrets: fx.secrets, migration: null }),
     });
     await h.store.getState().boot();
     renderWith(h, <SettingsPanel />);

@@ -61,6 +61,7 @@ const UNITS = ['matrix-tuwunel', 'matrix-traefik', 'matrix-postgres'];
 /** A server where every check passes, shaped like the core's checks (ids, groups and titles). */
 export const greenStatus: StatusSnapshot = {
   profileId: 'rampancy',
+  profileName: 'rampancy.cloud',
   serverName: 'rampancy.cloud',
   overall: 'ok',
   lastRefresh: at(60_000),
@@ -176,7 +177,7 @@ export const greenStatus: StatusSnapshot = {
 export const maintenanceStatus: StatusSnapshot = {
   ...greenStatus,
   overall: 'maintenance',
-  maintenance: { on: true, since: at(), reason: 'Maintenance stop (stack.stop)' },
+  maintenance: { on: true, since: at(), reason: 'all services stopped' },
   checks: greenStatus.checks.map((c) =>
     /^(unit|container|http):/.test(c.id) && c.group.startsWith('matrix-')
       ? {
@@ -184,7 +185,7 @@ export const maintenanceStatus: StatusSnapshot = {
           level: 'maintenance',
           underlying: 'fail',
           alert: 'maintenance',
-          detail: `Under maintenance (Maintenance stop (stack.stop)); measured fail: ${c.group} is stopped.`,
+          detail: `Under maintenance (all services stopped); measured fail: ${c.group} is stopped.`,
         }
       : c,
   ),

@@ -17,10 +17,11 @@ export function baseHandlers(): Handlers {
     'profiles.list': () => fx.profiles,
     'settings.get': () => fx.settings,
     'status.get': () => fx.greenStatus,
+    'status.all': () => ({ servers: [fx.greenStatus] }),
     'status.refresh': () => fx.greenStatus,
     'actions.list': () => ({ actions: fx.catalog }),
     'runs.list': () => ({ runs: [] }),
-    'secrets.list': () => ({ secrets: fx.secrets }),
+    'secrets.list': () => ({ secrets: fx.secrets, migration: null }),
   };
 }
 

@@ -66,6 +66,7 @@ describe('Settings', () => {
     await open({
       'secrets.list': () => ({
         secrets: fx.secrets.map((x) => (x.kind === 'matrix-admin-token' ? { ...x, stored } : x)),
+        migration: null,
       }),
       'matrix.login': () => {
         stored = true;
@@ -124,6 +125,13 @@ describe('Settings', () => {
       fireEvent.click(screen.getByRole('button', { name: 'Delete Ansible Vault password' })),
     );
     expect(h.fake.callsTo('secrets.delete')).toEqual([{ kind: 'vault-password', host: null }]);
+  });
+
+  it('says what became of the secrets an earlier version stored under the profile name', async () => {
+    const left =
+      'Left 2 secrets that an earlier version stored under the name "home" in the keychain: 2 profiles are named "home", so they could belong to any of them.';
+    await open({ 'secrets.list': () => ({ secrets: fx.secrets, migration: left }) });
+    expect(screen.getByTestId('secrets-migration').textContent).toBe(left);
   });
 
   it('shows a keychain problem as a sentence naming what to install', async () => {

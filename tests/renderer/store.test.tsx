@@ -39,7 +39,15 @@ describe('the store', () => {
     expect(s.catalog?.map((a) => a.id)).toContain('user.make-admin');
     expect(s.settings?.clipboardClearSeconds).toBe(30);
     expect(h.fake.calls.map((c) => c.channel).sort()).toEqual(
-      ['actions.list', 'app.info', 'profiles.list', 'runs.list', 'settings.get', 'status.get'].sort(),
+      [
+        'actions.list',
+        'app.info',
+        'profiles.list',
+        'runs.list',
+        'settings.get',
+        'status.all',
+        'status.get',
+      ].sort(),
     );
   });
 
@@ -51,13 +59,22 @@ describe('the store', () => {
       'profiles.list': () => held(fx.profiles),
       'settings.get': () => held(fx.settings),
       'status.get': () => held(fx.greenStatus),
+      'status.all': () => held({ servers: [fx.greenStatus] }),
       'actions.list': () => held({ actions: fx.catalog }),
       'runs.list': () => held({ runs: [] }),
     });
     const booted = h.store.getState().boot();
     await Promise.resolve();
     expect(h.fake.calls.map((c) => c.channel).sort()).toEqual(
-      ['actions.list', 'app.info', 'profiles.list', 'runs.list', 'settings.get', 'status.get'].sort(),
+      [
+        'actions.list',
+        'app.info',
+        'profiles.list',
+        'runs.list',
+        'settings.get',
+        'status.all',
+        'status.get',
+      ].sort(),
     );
     answers.resolve();
     await booted;

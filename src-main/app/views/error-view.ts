@@ -7,9 +7,9 @@ import {
 } from '../../core/errors';
 import { type ErrorInfo, type HostKeyInfo, hostRole } from './common-schema';
 
-/** `HostKeyUnknown.address` is `[addr]:port` for a non-default port, else the bare address. */
+/** `HostKeyUnknown.address` is `addr port N` for a non-default port, else the bare address (displayTarget). */
 function splitAddress(address: string): { address: string; port?: number } {
-  const m = /^\[(.+)\]:(\d+)$/.exec(address);
+  const m = /^(.+) port (\d+)$/.exec(address);
   return m ? { address: m[1] as string, port: Number(m[2]) } : { address };
 }
 

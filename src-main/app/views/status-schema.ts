@@ -47,6 +47,8 @@ export type StickyAlert = z.infer<typeof stickyAlert>;
 
 export const statusSnapshot = z.object({
   profileId: id.nullable(),
+  /** The profile's name, unique among profiles: what the server switcher and the tray's sections say. */
+  profileName: z.string(),
   serverName: z.string(),
   overall: level,
   hosts: z.array(hostState),

@@ -93,6 +93,7 @@ export function statusView(input: StatusViewInput): StatusSnapshot {
   const mode = input.maintenance.find((w) => w.key === MAINTENANCE_MODE_KEY);
   return {
     profileId: input.profileId,
+    profileName: profile.name,
     serverName: profile.serverName,
     overall: snapshot.overall,
     hosts,
@@ -110,5 +111,30 @@ export function statusView(input: StatusViewInput): StatusSnapshot {
     error: snapshot.error
       ? { code: snapshot.error.code, message: snapshot.error.message, nextStep: snapshot.error.nextStep }
       : null,
+  };
+}
+
+/**
+ * A profile that cannot be watched (its file is broken, its caFile unreadable): unknown, never checked, and
+ * the reason as the snapshot's error, so the tray's section and the window's switcher say it is there and why.
+ */
+export function unwatchedView(
+  profile: { id: string; name: string; serverName: string; error: ErrorInfo },
+  intervalSeconds: number,
+): StatusSnapshot {
+  return {
+    profileId: profile.id,
+    profileName: profile.name,
+    serverName: profile.serverName,
+    overall: 'unknown',
+    hosts: [],
+    checks: [],
+    lastRefresh: null,
+    refreshing: false,
+    intervalSeconds,
+    maintenance: { on: false, since: null, reason: null },
+    stickyAlerts: [],
+    busy: null,
+    error: profile.error,
   };
 }

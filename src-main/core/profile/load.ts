@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { CST, Lexer, parse } from 'yaml';
 import { ProfileInvalid } from '../errors';
 import { type Profile, profileSchema } from './schema';
@@ -10,6 +11,42 @@ const MAX_PROFILE_BYTES = 256 * 1024;
 
 export function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
+}
+
+/** The profile's paths on this computer (the hosts' paths are remote, relative to the login directory). */
+const LOCAL_PATHS = [
+  ['caFile'],
+  ['knownHostsFile'],
+  ['hosts', 'homeserver', 'identityFile'],
+  ['hosts', 'deploy', 'identityFile'],
+  ['vault', 'repo'],
+] as const;
+
+/**
+ * A profile (or a draft of one) whose relative local paths are made absolute against `dir`, the folder of the
+ * file they were written in: `caFile: ca.pem` beside the profile is that file, whichever directory the app or
+ * the command line was started in. `~/…` and absolute paths stay as written.
+ */
+export function anchorLocalPaths<T>(profile: T, dir: string): T {
+  const copy = structuredClone(profile);
+  for (const path of LOCAL_PATHS) {
+    let parent: unknown = copy;
+    for (const key of path.slice(0, -1))
+      parent = parent && typeof parent === 'object' ? (parent as Record<string, unknown>)[key] : undefined;
+    if (!parent || typeof parent !== 'object') continue;
+    const holder = parent as Record<string, unknown>;
+    const key = path[path.length - 1] as string;
+    const value = holder[key];
+    if (
+      typeof value === 'string' &&
+      value !== '' &&
+      value !== '~' &&
+      !value.startsWith('~/') &&
+      !isAbsolute(value)
+    )
+      holder[key] = resolve(dir, value);
+  }
+  return copy;
 }
 
 /** Far deeper than a profile (a handful of levels), far shallower than what exhausts the parser's stack. */
@@ -123,6 +160,7 @@ export function isFileUid(uid: string): boolean {
  * secrets by carrying its uid.
  */
 export async function loadProfile(path: string): Promise<ProfileWithUid> {
-  const profile = parseProfile(await readFile(expandHome(path), 'utf8'), path);
+  const file = resolve(expandHome(path));
+  const profile = anchorLocalPaths(parseProfile(await readFile(file, 'utf8'), path), dirname(file));
   return { ...profile, uid: await fileUid(path) };
 }

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { Document, isMap, isNode, parseDocument } from 'yaml';
 import { AppError, InvalidInput, ProfileInvalid } from '../errors';
 import { replaceFileAtomically } from '../lib/atomic-file';
-import { expandHome, fileUid, type ProfileWithUid, parseProfile } from './load';
+import { anchorLocalPaths, expandHome, fileUid, type ProfileWithUid, parseProfile } from './load';
 import { DEFAULT_UNITS, profileSchema, profileUidSchema } from './schema';
 
 export type { ProfileWithUid } from './load';
@@ -176,7 +176,7 @@ export class ProfileStore {
   async load(id: string): Promise<ProfileWithUid> {
     const file = this.fileOf(id);
     const text = await this.readText(id);
-    const profile = parseProfile(text, file);
+    const profile = anchorLocalPaths(parseProfile(text, file), dirname(file));
     if (profile.uid) {
       const twin = await this.otherFileWithUid(id, profile.uid);
       if (twin !== null)

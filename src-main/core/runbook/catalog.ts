@@ -192,7 +192,7 @@ const stackStop = defineAction<Record<string, never>, StopScratch>({
         ctx.maintenance.enter({
           key: MAINTENANCE_MODE_KEY,
           units: 'all',
-          reason: 'Maintenance stop (stack.stop)',
+          reason: 'all services stopped',
           persistent: true,
         });
         return { ok: true, summary: 'Maintenance mode is on.' };
@@ -338,7 +338,7 @@ const stackRestart = playbookAction({
   downtime: 'About a minute while the services restart.',
   confirm: (ctx) =>
     `Restart all Matrix services with the playbook from ${hostLabel(ctx.profile, ctx.profile.deploy.host)}: Matrix is unavailable for about a minute.`,
-  maintenance: { units: 'all', reason: 'Restarting all services (stack.restart)' },
+  maintenance: { units: 'all', reason: 'restarting all services' },
   steps: [
     playbookStep({
       id: 'playbook-start',
@@ -369,7 +369,7 @@ const tuwunelRestart = defineAction<Record<string, never>>({
   confirm: (ctx) =>
     `Restart matrix-tuwunel on ${hostLabel(ctx.profile, 'homeserver')}: Matrix is unavailable for a few seconds.`,
   locks: () => ['homeserver'],
-  maintenanceWindow: () => ({ units: [TUWUNEL_UNIT], reason: 'Restarting Tuwunel (tuwunel.restart)' }),
+  maintenanceWindow: () => ({ units: [TUWUNEL_UNIT], reason: 'restarting Tuwunel' }),
   steps: [
     {
       kind: 'remote',
@@ -400,7 +400,7 @@ const configApply = playbookAction({
   downtime: 'Services whose settings changed restart for a few seconds each.',
   confirm: (ctx) =>
     `Apply the configuration from ${hostLabel(ctx.profile, ctx.profile.deploy.host)} (install-all,start): services whose configuration changed restart.`,
-  maintenance: { units: 'all', reason: 'Applying the configuration (config.apply)' },
+  maintenance: { units: 'all', reason: 'applying the configuration' },
   deploysVars: true,
   steps: [configApplyStep({ id: 'playbook-install-all' })],
   success: 'The configuration was applied.',
@@ -734,7 +734,7 @@ const userMakeAdmin = defineAction<UserParams, UserCommandScratch>({
   locks: () => ['homeserver'],
   maintenanceWindow: (ctx) =>
     userRouteOf(makeAdminSpec)(ctx).via === 'cli'
-      ? { units: [TUWUNEL_UNIT], reason: `Making ${ctx.params.user} an admin (CLI mode)` }
+      ? { units: [TUWUNEL_UNIT], reason: `making ${ctx.params.user} an admin, with Tuwunel stopped` }
       : null,
   ...userCommandSteps(makeAdminSpec),
   success: (ctx) =>
@@ -806,7 +806,7 @@ const userDeactivate = defineAction<DeactivateParams, UserCommandScratch>({
   locks: () => ['homeserver'],
   maintenanceWindow: (ctx) =>
     userRouteOf(deactivateSpec)(ctx).via === 'cli'
-      ? { units: [TUWUNEL_UNIT], reason: `Deactivating ${ctx.params.user} (CLI mode)` }
+      ? { units: [TUWUNEL_UNIT], reason: `deactivating ${ctx.params.user}, with Tuwunel stopped` }
       : null,
   ...userCommandSteps(deactivateSpec),
   success: (ctx) =>
@@ -876,7 +876,7 @@ function federationAction(op: AllowlistOp): AnyAction {
           : `Remove ${ctx.params.server} from the federation allowlist in ${ctx.profile.deploy.varsFile} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)}`
       }, then apply the configuration (install-all,start), which restarts Tuwunel.${warningsNote(ctx)}`,
     locks: (ctx) => [ctx.profile.deploy.host, 'homeserver'],
-    maintenanceWindow: () => ({ units: 'all', reason: `Applying a federation ${op} (federation.${op})` }),
+    maintenanceWindow: () => ({ units: 'all', reason: 'applying the federation allowlist change' }),
     steps: [
       {
         kind: 'local',

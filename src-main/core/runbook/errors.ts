@@ -26,7 +26,8 @@ export class ConfirmationRequired extends AppError {
 
 export class UnknownAction extends AppError {
   readonly code = 'UnknownAction';
-  readonly nextStep = 'List the actions (`homeserver-tray actions`) and use one of their ids.';
+  readonly nextStep =
+    'Use one of the actions the app lists (the Actions panel, or `actions` on the command line).';
   override readonly fix = { do: 'list-actions' } as const;
   constructor(readonly actionId: string) {
     super(`There is no action "${actionId}".`);

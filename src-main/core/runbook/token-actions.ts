@@ -211,7 +211,7 @@ export function createTokenRotateAction(deps: TokenActionDeps): AnyAction {
     },
     locks: (ctx) => (ctx.params.apply ? [ctx.profile.deploy.host, 'homeserver'] : [ctx.profile.deploy.host]),
     maintenanceWindow: (ctx) =>
-      ctx.params.apply ? { units: 'all', reason: 'Applying a new registration token (token.rotate)' } : null,
+      ctx.params.apply ? { units: 'all', reason: 'applying a new registration token' } : null,
     steps: [
       local(
         'lock',
@@ -362,7 +362,7 @@ export function createTokenApplyAction(deps: TokenActionDeps): AnyAction {
     bind: vaultRequired,
     confirm: (ctx) =>
       `Pull ${vaultLocation(ctx.profile).deployCheckout} on ${hostLabel(ctx.profile, ctx.profile.deploy.host)}, then apply the configuration from there (install-all,start): services whose configuration changed restart and the old registration token stops working.`,
-    maintenance: { units: 'all', reason: 'Applying the rotated registration token (token.apply)' },
+    maintenance: { units: 'all', reason: 'applying the rotated registration token' },
     steps: [
       {
         kind: 'local',

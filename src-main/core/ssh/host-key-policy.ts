@@ -13,7 +13,6 @@ import {
   appendKnownHost,
   entriesFor,
   type KnownHostsEntry,
-  knownHostsName,
   readKnownHostsFile,
   removeKnownHost,
 } from './known-hosts';
@@ -73,8 +72,13 @@ export function judgeHostKey(
   return { status: 'unknown', certAuthority: mine.find((e) => e.marker === 'cert-authority') ?? null };
 }
 
+/**
+ * A host as sentences name it: `192.168.1.243`, or `192.168.1.243 port 2222` off port 22 (OpenSSH's
+ * `[host]:port` is known_hosts syntax; inside a sentence's parentheses it reads as noise).
+ */
 export function displayTarget(target: { address: string; port: number }): string {
-  return knownHostsName(target.address, target.port);
+  const host = target.address.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return target.port === 22 ? host : `${host} port ${target.port}`;
 }
 
 export function verdictError(target: HostTarget, key: Buffer, verdict: HostKeyVerdict): AppError | null {
@@ -136,6 +140,8 @@ export interface ForgetResult {
 export class HostKeyPolicy {
   private readonly trustedOnce = new Map<HostRole, Buffer[]>();
   private readonly presented = new Map<HostRole, Buffer>();
+  /** Counts trusts, so a check that judged while one was being written judges again. */
+  private trusts = 0;
 
   constructor(private readonly files: HostKeyFiles) {}
 
@@ -153,7 +159,14 @@ export class HostKeyPolicy {
 
   /** The ssh2 verifier's decision: error null accepts; otherwise the key is kept for trust(). */
   async check(target: HostTarget, key: Buffer): Promise<{ verdict: HostKeyVerdict; error: AppError | null }> {
-    const verdict = await this.judge(target, key);
+    // A connection opened while the user trusted this key (onboarding trusts as the first poll connects)
+    // must not keep it as "presented": that would ask the user again about a key already trusted.
+    let verdict: HostKeyVerdict;
+    let before: number;
+    do {
+      before = this.trusts;
+      verdict = await this.judge(target, key);
+    } while (verdict.status !== 'trusted' && before !== this.trusts);
     if (verdict.status !== 'trusted') this.presented.set(target.role, Buffer.from(key));
     return { verdict, error: verdictError(target, key, verdict) };
   }
@@ -198,6 +211,7 @@ export class HostKeyPolicy {
       this.trustedOnce.set(target.role, [...(this.trustedOnce.get(target.role) ?? []), key]);
     }
     this.presented.delete(target.role);
+    this.trusts += 1;
   }
 
   /** Removes this host's pins from the app's own file and this session; reports pins left in the profile's file. */

@@ -8,7 +8,7 @@ import { type CheckHost, type CheckResult, type Level, worstLevel } from './type
 export interface Maintenance {
   key: string;
   units: string[] | 'all';
-  /** Shown in the detail, e.g. "Maintenance stop" or "Make @bob admin (CLI mode)". */
+  /** What is going on, in words that read inside parentheses: "all services stopped", "restarting Tuwunel". */
   reason: string;
 }
 

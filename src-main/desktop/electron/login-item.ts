@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from 'electron';
@@ -32,5 +32,9 @@ async function writeAutostart(enabled: boolean): Promise<void> {
   const current = await readFile(file, 'utf8').catch(() => null);
   if (current === entry) return;
   await mkdir(dir, { recursive: true });
-  await writeFile(file, entry, { mode: 0o644 });
+  // Whole or not at all: a session starting meanwhile must not find an empty entry. The temporary name does
+  // not end in .desktop, so nothing reads it as one.
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, entry, { mode: 0o644 });
+  await rename(temp, file);
 }

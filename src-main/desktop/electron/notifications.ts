@@ -17,12 +17,12 @@ export interface Notifier {
 }
 
 /**
- * Desktop notifications: the alert policy's events (one per poll, merged) and failed runs, each opening
- * the window on its item when clicked. Texts come from desktop/model/notifications.ts.
+ * Desktop notifications: the alert policy's events (one per poll of a server, merged), failed runs and
+ * used invites ("Alice joined") of every watched server, each naming its server and opening the window on its item when clicked. Texts
+ * come from desktop/model/notifications.ts.
  */
 export function setupNotifications(options: {
-  app: Pick<AppService, 'onAlerts' | 'subscribe'>;
-  serverName: () => string;
+  app: Pick<AppService, 'onAlerts' | 'onRunFinished' | 'onInviteEnded'>;
   settings: () => Settings | null;
   open: (notification: DesktopNotification) => void;
 }): Notifier {
@@ -44,17 +44,16 @@ export function setupNotifications(options: {
     if (kept.length > MAX_KEPT) kept.shift();
     notification.show();
   };
-  options.app.onAlerts((alerts) => {
-    const n = alertNotification(alerts, options.serverName());
+  options.app.onAlerts((alerts, server) => {
+    const n = alertNotification(alerts, server);
     if (n) show(n);
   });
-  options.app.subscribe((event) => {
-    const n =
-      event.channel === 'run.finished'
-        ? runNotification(event.payload)
-        : event.channel === 'invite.ended'
-          ? inviteEndedNotification(event.payload)
-          : null;
+  options.app.onRunFinished((run, server) => {
+    const n = runNotification(run, server);
+    if (n) show(n);
+  });
+  options.app.onInviteEnded((ended, server) => {
+    const n = inviteEndedNotification(ended, server);
     if (n) show(n);
   });
   return { show };

@@ -4,15 +4,16 @@ import type { AppService } from '../../app/app-service';
 import type { ActionInfo, StatusSnapshot } from '../../ipc/contract';
 import { trayIconFile } from '../model/tray-icons';
 import { type TrayCommand, type TrayMenuItem, trayMenu } from '../model/tray-menu';
-import { type TrayState, trayState, trayTooltip } from '../model/tray-state';
+import { serversTooltip, type TrayState, worstTrayState } from '../model/tray-state';
 
 export interface TrayHandle {
-  /** The latest status the tray shows (notifications name the server from it). */
-  status(): StatusSnapshot | null;
+  /** The latest status of every server the tray shows, in the store's order. */
+  servers(): readonly StatusSnapshot[];
 }
 
 /**
- * The tray icon and its menu, rebuilt from the pure model on every status, catalog or profile change:
+ * The tray icon (the worst of every watched server) and its menu (a section per server when there are
+ * several), rebuilt from the pure model on every status, catalog or profile change:
  * Linux AppIndicator only shows a menu again after setContextMenu. The Tray object lives as long as the
  * app (it is never destroyed: on Linux a destroyed indicator cannot come back in the same process).
  */
@@ -36,16 +37,16 @@ export function setupTray(options: {
     return img;
   };
 
-  let status: StatusSnapshot | null = null;
+  let servers: StatusSnapshot[] = [];
   let actions: ActionInfo[] = [];
   let shown = '';
   const tray = new Tray(image('unknown'));
   if (platform !== 'darwin') tray.on('click', options.onClick);
 
   const render = () => {
-    const model = trayMenu({ status, actions });
-    const state = trayState(status);
-    const tooltip = trayTooltip(status);
+    const model = trayMenu({ servers, actions });
+    const state = worstTrayState(servers);
+    const tooltip = serversTooltip(servers);
     const key = JSON.stringify([model, state, tooltip]);
     if (key === shown) return;
     shown = key;
@@ -62,18 +63,17 @@ export function setupTray(options: {
     }
     render();
   };
+  // The set of servers and their order come from the app; each status.changed replaces its server's entry.
   const loadStatus = () => {
-    try {
-      status = app.status.get();
-    } catch {
-      // Keeps the last status: NoProfile until one is saved.
-    }
+    servers = app.status.all().servers;
     render();
   };
 
   app.subscribe((event) => {
     if (event.channel === 'status.changed') {
-      status = event.payload;
+      const i = servers.findIndex((s) => s.profileId === event.payload.profileId);
+      if (i < 0) return loadStatus();
+      servers = servers.with(i, event.payload);
       render();
     } else if (event.channel === 'profiles.changed') {
       void loadActions();
@@ -83,7 +83,7 @@ export function setupTray(options: {
   render();
   void loadActions();
   loadStatus();
-  return { status: () => status };
+  return { servers: () => servers };
 }
 
 function menuItem(item: TrayMenuItem, onCommand: (command: TrayCommand) => void): MenuItemConstructorOptions {
@@ -94,5 +94,7 @@ function menuItem(item: TrayMenuItem, onCommand: (command: TrayCommand) => void)
       return { id: item.id, label: item.label, enabled: false };
     case 'item':
       return { id: item.id, label: item.label, enabled: item.enabled, click: () => onCommand(item.command) };
+    case 'submenu':
+      return { id: item.id, label: item.label, submenu: item.items.map((i) => menuItem(i, onCommand)) };
   }
 }

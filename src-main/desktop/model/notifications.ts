@@ -13,8 +13,16 @@ export interface DesktopNotification {
   title: string;
   body: string;
   urgency: 'low' | 'normal' | 'critical';
-  /** Clicking it shows the window on this. */
+  /** Clicking it shows the window on this… */
   target: NavigateTarget;
+  /** …of this server (the profile's id), when it is about one of several. */
+  profileId?: string;
+}
+
+/** The server a notification is about: its title names it, and a click opens the window on it. */
+export interface NotifiedServer {
+  profileId: string;
+  serverName: string;
 }
 
 /** macOS shows about two lines of title; notification daemons on Linux cut long bodies anyway. */
@@ -35,11 +43,13 @@ export function shouldShow(
  */
 export function alertNotification(
   alerts: readonly AlertView[],
-  serverName: string,
+  server: NotifiedServer,
 ): DesktopNotification | null {
   const first = alerts[0];
   if (!first) return null;
-  if (alerts.length === 1) return single(first, serverName);
+  const { serverName } = server;
+  const profileId = server.profileId ? { profileId: server.profileId } : {};
+  if (alerts.length === 1) return { ...single(first, serverName), ...profileId };
 
   const down = alerts.filter((a) => a.kind === 'down');
   const still = alerts.filter((a) => a.kind === 'still-down');
@@ -62,6 +72,7 @@ export function alertNotification(
     body: clip([...lists, next].filter(Boolean).join(' '), BODY_MAX),
     urgency: bad.length ? 'critical' : 'normal',
     target: bad[0] ? { panel: 'dashboard', checkId: bad[0].check.id } : { panel: 'dashboard' },
+    ...profileId,
   };
 }
 
@@ -86,16 +97,20 @@ function titles(alerts: readonly AlertView[]): string {
   return alerts.map((a) => a.check.title).join(', ');
 }
 
-/** A failed run: its outcome sentence and what to do next; clicking opens the run. Other outcomes: none. */
-export function runNotification(run: RunState): DesktopNotification | null {
+/**
+ * A failed run: its outcome sentence and what to do next, the server named; clicking opens the run on
+ * that server. Other outcomes: none.
+ */
+export function runNotification(run: RunState, server: NotifiedServer): DesktopNotification | null {
   if (run.state !== 'failed') return null;
   const sentence = run.sentence ?? `${run.title} failed.`;
   return {
     kind: 'run',
-    title: clip(`${run.title} failed`, TITLE_MAX),
+    title: clip(`${run.title} failed (${server.serverName})`, TITLE_MAX),
     body: clip(run.nextStep ? `${sentence} ${run.nextStep}` : sentence, BODY_MAX),
     urgency: 'critical',
     target: { panel: 'actions', runId: run.runId, actionId: run.actionId },
+    ...(server.profileId ? { profileId: server.profileId } : {}),
   };
 }
 
@@ -144,17 +159,24 @@ export function tokenCopiedNotification(
   };
 }
 
-/** An invite the app issued was used: "@alice:example.org joined"; clicking opens the People panel. */
-export function inviteEndedNotification(ended: {
-  hint: string;
-  state: 'used' | 'expired';
-  joined: readonly string[];
-}): DesktopNotification | null {
+/**
+ * An invite the app issued was used: "@alice:example.org joined", the server named; clicking opens the
+ * People panel on that server.
+ */
+export function inviteEndedNotification(
+  ended: { hint: string; state: 'used' | 'expired'; joined: readonly string[] },
+  server: NotifiedServer,
+): DesktopNotification | null {
   if (ended.state !== 'used') return null;
   const who = ended.joined[0];
   return {
     kind: 'alert',
-    title: clip(who ? `${ended.joined.join(', ')} joined` : 'An invite was used', TITLE_MAX),
+    title: clip(
+      who
+        ? `${ended.joined.join(', ')} joined (${server.serverName})`
+        : `An invite was used (${server.serverName})`,
+      TITLE_MAX,
+    ),
     body: clip(
       who
         ? `They registered with the invite ${ended.hint}. Say hello, or add them to the family room.`
@@ -163,5 +185,6 @@ export function inviteEndedNotification(ended: {
     ),
     urgency: 'normal',
     target: { panel: 'people' },
+    ...(server.profileId ? { profileId: server.profileId } : {}),
   };
 }

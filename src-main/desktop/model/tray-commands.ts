@@ -8,16 +8,19 @@ import { localClock } from './tray-menu';
 /** What a tray click needs: the app's use cases (called directly, not over IPC) and the Electron side. */
 export interface TrayCommandDeps {
   /** Validates the action and works out its plan once; `start` runs exactly that plan. */
-  prepare(actionId: string): Promise<{ plan: Plan; start(confirmed: boolean): Promise<unknown> }>;
+  prepare(
+    actionId: string,
+    profileId: string | null,
+  ): Promise<{ plan: Plan; start(confirmed: boolean): Promise<unknown> }>;
   /**
    * Copies the registration token in the main process; when the clipboard is cleared (null: never), and the
    * sentence to show when that token is a rotation Tuwunel does not accept yet.
    */
-  copyToken(): Promise<{ clearsAt: string | null; notLive?: string | null }>;
+  copyToken(profileId: string | null): Promise<{ clearsAt: string | null; notLive?: string | null }>;
   /** Shows the native dialog; true when the user chose the action's button. */
   confirm(dialog: ConfirmDialog): Promise<boolean>;
-  /** Shows the window on this. */
-  navigate(target: NavigateTarget): void;
+  /** Shows the window on this (of this server, when a section of the menu names one). */
+  navigate(target: NavigateTarget, profileId: string | null): void;
   notify(notification: DesktopNotification): void;
   quit(): void;
   formatTime?: (iso: string) => string;
@@ -37,36 +40,48 @@ export async function runTrayCommand(
 ): Promise<TrayCommandOutcome> {
   switch (command.kind) {
     case 'navigate':
-      deps.navigate(command.target);
+      deps.navigate(command.target, command.profileId ?? null);
       return 'navigated';
     case 'quit':
       deps.quit();
       return 'quitting';
     case 'copy-token': {
       try {
-        const copied = await deps.copyToken();
+        const copied = await deps.copyToken(command.profileId ?? null);
         deps.notify(
           tokenCopiedNotification(copied.clearsAt, deps.formatTime ?? localClock, copied.notLive ?? null),
         );
         return 'copied';
       } catch (e) {
-        deps.notify(commandErrorNotification('Copy registration token', errorInfo(e), { panel: 'tokens' }));
+        deps.notify(
+          withServer(
+            commandErrorNotification('Copy registration token', errorInfo(e), { panel: 'tokens' }),
+            command.profileId,
+          ),
+        );
         return 'refused';
       }
     }
     case 'run': {
       const target: NavigateTarget = { panel: 'actions', actionId: command.actionId };
       try {
-        const prepared = await deps.prepare(command.actionId);
+        const prepared = await deps.prepare(command.actionId, command.profileId ?? null);
         const confirmed = needsConfirmation(prepared.plan.danger);
         if (confirmed && !(await deps.confirm(confirmDialog(prepared.plan, command.title))))
           return 'cancelled';
         await prepared.start(confirmed);
         return 'started';
       } catch (e) {
-        deps.notify(commandErrorNotification(command.title, errorInfo(e), target));
+        deps.notify(
+          withServer(commandErrorNotification(command.title, errorInfo(e), target), command.profileId),
+        );
         return 'refused';
       }
     }
   }
+}
+
+/** A click's answer opens the window on the server the click was for. */
+function withServer(n: DesktopNotification, profileId: string | undefined): DesktopNotification {
+  return profileId ? { ...n, profileId } : n;
 }

@@ -1,17 +1,23 @@
 import type { ActionInfo, Check, Level, NavigateTarget, StatusSnapshot } from '../../ipc/contract';
-import { clip, serverLabel, trayState } from './tray-state';
+import { clip, serverLabel, trayState, worstTrayState } from './tray-state';
 
-/** What clicking a tray item does; the shell executes it (tray-commands.ts). */
+/**
+ * What clicking a tray item does; the shell executes it (tray-commands.ts). In the menu of several
+ * servers, an item of a server's section names it (`profileId`): it acts on that server, and the window
+ * opens on it. Without one it is the selected server's.
+ */
 export type TrayCommand =
-  | { kind: 'navigate'; target: NavigateTarget }
-  | { kind: 'run'; actionId: string; title: string }
-  | { kind: 'copy-token' }
+  | { kind: 'navigate'; target: NavigateTarget; profileId?: string }
+  | { kind: 'run'; actionId: string; title: string; profileId?: string }
+  | { kind: 'copy-token'; profileId?: string }
   | { kind: 'quit' };
 
 /** The tray menu as data; desktop/electron/tray.ts turns it into Electron MenuItems. */
 export type TrayMenuItem =
   | { type: 'label'; id: string; label: string }
   | { type: 'separator' }
+  /** A server's quick actions, when the menu has a section per server. */
+  | { type: 'submenu'; id: string; label: string; items: TrayMenuItem[] }
   | {
       type: 'item';
       id: string;
@@ -23,8 +29,8 @@ export type TrayMenuItem =
     };
 
 export interface TrayMenuInput {
-  /** null before the app answered the first time. */
-  status: StatusSnapshot | null;
+  /** Every watched server's status, in the store's order; empty before the app answered or without a profile. */
+  servers: readonly StatusSnapshot[];
   actions: readonly ActionInfo[];
   /** How times are shown (the shell passes the user's locale clock). */
   formatTime?: (iso: string) => string;
@@ -32,6 +38,8 @@ export interface TrayMenuInput {
 
 /** Check lines beyond this collapse into one "…and N more" line: a tray menu is not a dashboard. */
 export const MAX_CHECK_LINES = 8;
+/** The same per server when the menu has several sections: the menu must still fit on a screen. */
+export const MAX_CHECK_LINES_PER_SERVER = 3;
 /** Menu labels longer than this get cut (GNOME and Windows menus do not wrap). */
 export const MAX_LABEL = 80;
 
@@ -54,60 +62,145 @@ const STATE_PHRASE = {
 
 const PROBLEM_ORDER: Level[] = ['fail', 'unknown', 'warn'];
 
-/** The tray menu: header, one line per problem, sticky alerts, quick actions, Quit. */
+/**
+ * The tray menu. One server: its header, one line per problem, sticky alerts, quick actions, Quit.
+ * Several: a line with the worst of them, then one section per server (its header, problems and alerts,
+ * and its quick actions in a submenu), then the dashboard and Quit.
+ */
 export function trayMenu(input: TrayMenuInput): TrayMenuItem[] {
-  const { status, actions } = input;
+  const { servers, actions } = input;
   const formatTime = input.formatTime ?? localClock;
-  const ready = status !== null && status.profileId !== null;
-  const items: TrayMenuItem[] = [...header(status, formatTime)];
-
-  if (ready) {
-    const problems = problemLines(status);
-    const alerts = status.stickyAlerts.map(
-      (a): TrayMenuItem =>
-        runItem(
-          `alert:${a.id}`,
-          `${a.title}: ${fixTitle(actions, a.fixActionId)}`,
-          a.fixActionId,
-          status,
-          actions,
-        ),
-    );
-    if (problems.length || alerts.length) items.push({ type: 'separator' }, ...problems, ...alerts);
+  if (servers.length <= 1) {
+    const status = servers[0] ?? null;
+    return [
+      ...serverLines(status, actions, formatTime, { prefix: '', maxChecks: MAX_CHECK_LINES }),
+      { type: 'separator' },
+      ...quickActions(status, actions, ''),
+      { type: 'separator' },
+      plainItem('open-dashboard', 'Open dashboard', true, {
+        kind: 'navigate',
+        target: { panel: 'dashboard' },
+      }),
+      plainItem('open-logs', 'Open logs', status !== null && status.profileId !== null, {
+        kind: 'navigate',
+        target: logsTarget(actions),
+      }),
+      { type: 'separator' },
+      plainItem('quit', 'Quit Homeserver Tray', true, { kind: 'quit' }),
+    ];
   }
-
-  const maintenanceOn = ready && status.maintenance.on;
+  const items: TrayMenuItem[] = [
+    labelItem('header:all', `${servers.length} servers: ${STATE_PHRASE[worstTrayState(servers)]}`),
+  ];
+  for (const status of servers) {
+    const prefix = `${status.profileId}/`;
+    items.push(
+      { type: 'separator' },
+      ...serverLines(status, actions, formatTime, { prefix, maxChecks: MAX_CHECK_LINES_PER_SERVER }),
+      {
+        type: 'submenu',
+        id: `${prefix}actions`,
+        label: clip(`Actions for ${status.profileName}`, MAX_LABEL),
+        items: [
+          ...quickActions(status, actions, prefix),
+          { type: 'separator' },
+          plainItem(`${prefix}open-logs`, 'Open logs', true, {
+            kind: 'navigate',
+            target: logsTarget(actions),
+            ...profileOf(status, prefix),
+          }),
+        ],
+      },
+    );
+  }
   items.push(
     { type: 'separator' },
-    runItem('action:tuwunel.restart', 'Restart Tuwunel', 'tuwunel.restart', status, actions),
-    runItem('action:stack.restart', 'Restart all services', 'stack.restart', status, actions),
-    maintenanceOn
-      ? runItem('action:stack.start', 'Start the stack (end maintenance)', 'stack.start', status, actions)
-      : runItem('action:stack.stop', 'Maintenance stop', 'stack.stop', status, actions),
-    runItem('action:config.apply', 'Apply configuration', 'config.apply', status, actions),
-    { type: 'separator' },
-    plainItem('copy-token', 'Copy registration token', ready, { kind: 'copy-token' }),
-    plainItem('invite', 'Invite someone…', ready, {
-      kind: 'navigate',
-      target: { panel: 'people', focus: 'invite' },
-    }),
-    plainItem('reset-password', 'Reset a password…', ready, {
-      kind: 'navigate',
-      target: { panel: 'people', focus: 'reset-password' },
-    }),
-    { type: 'separator' },
     plainItem('open-dashboard', 'Open dashboard', true, { kind: 'navigate', target: { panel: 'dashboard' } }),
-    plainItem('open-logs', 'Open logs', ready, { kind: 'navigate', target: logsTarget(actions) }),
     { type: 'separator' },
     plainItem('quit', 'Quit Homeserver Tray', true, { kind: 'quit' }),
   );
   return items;
 }
 
-function header(status: StatusSnapshot | null, formatTime: (iso: string) => string): TrayMenuItem[] {
-  const lines: TrayMenuItem[] = [
-    label('header:server', `${serverLabel(status)}: ${STATE_PHRASE[trayState(status)]}`),
+/** In a section of the menu of several servers, commands name their server. */
+function profileOf(status: StatusSnapshot | null, prefix: string): { profileId?: string } {
+  return prefix !== '' && status?.profileId ? { profileId: status.profileId } : {};
+}
+
+/** A server's header, its problems and its sticky alerts. */
+function serverLines(
+  status: StatusSnapshot | null,
+  actions: readonly ActionInfo[],
+  formatTime: (iso: string) => string,
+  options: { prefix: string; maxChecks: number },
+): TrayMenuItem[] {
+  const { prefix, maxChecks } = options;
+  const items = header(status, formatTime, prefix);
+  if (status === null || status.profileId === null) return items;
+  const problems = problemLines(status, prefix, maxChecks);
+  const alerts = status.stickyAlerts.map(
+    (a): TrayMenuItem =>
+      runItem(
+        `${prefix}alert:${a.id}`,
+        `${a.title}: ${fixTitle(actions, a.fixActionId)}`,
+        a.fixActionId,
+        status,
+        actions,
+        prefix,
+      ),
+  );
+  if (problems.length || alerts.length) {
+    // One server: its problems stand apart from its header; in a section they belong right under it.
+    if (prefix === '') items.push({ type: 'separator' });
+    items.push(...problems, ...alerts);
+  }
+  return items;
+}
+
+/** The quick actions of one server (the tray's reason to exist): restarts, maintenance, apply, token, invite. */
+function quickActions(
+  status: StatusSnapshot | null,
+  actions: readonly ActionInfo[],
+  prefix: string,
+): TrayMenuItem[] {
+  const ready = status !== null && status.profileId !== null;
+  const maintenanceOn = ready && status.maintenance.on;
+  const run = (id: string, text: string) =>
+    runItem(`${prefix}action:${id}`, text, id, status, actions, prefix);
+  return [
+    run('tuwunel.restart', 'Restart Tuwunel'),
+    run('stack.restart', 'Restart all services'),
+    maintenanceOn
+      ? run('stack.start', 'Start the stack (end maintenance)')
+      : run('stack.stop', 'Maintenance stop'),
+    run('config.apply', 'Apply configuration'),
+    { type: 'separator' },
+    plainItem(`${prefix}copy-token`, 'Copy registration token', ready, {
+      kind: 'copy-token',
+      ...profileOf(status, prefix),
+    }),
+    plainItem(`${prefix}invite`, 'Invite someone…', ready, {
+      kind: 'navigate',
+      target: { panel: 'people', focus: 'invite' },
+      ...profileOf(status, prefix),
+    }),
+    plainItem(`${prefix}reset-password`, 'Reset a password…', ready, {
+      kind: 'navigate',
+      target: { panel: 'people', focus: 'reset-password' },
+      ...profileOf(status, prefix),
+    }),
   ];
+}
+
+function header(
+  status: StatusSnapshot | null,
+  formatTime: (iso: string) => string,
+  prefix: string,
+): TrayMenuItem[] {
+  const label = (id: string, text: string) => labelItem(`${prefix}${id}`, text);
+  // A section is named as the window's server switcher names it: by the profile's (unique) name.
+  const name = prefix !== '' && status ? status.profileName : serverLabel(status);
+  const lines: TrayMenuItem[] = [label('header:server', `${name}: ${STATE_PHRASE[trayState(status)]}`)];
   if (!status || status.profileId === null) {
     lines.push(label('header:setup', 'Open the dashboard to set up a server'));
     return lines;
@@ -125,8 +218,11 @@ function header(status: StatusSnapshot | null, formatTime: (iso: string) => stri
   if (status.busy) lines.push(label('header:busy', `Running: ${status.busy.title}`));
   if (status.maintenance.on) {
     const since = status.maintenance.since ? ` since ${formatTime(status.maintenance.since)}` : '';
-    const reason = status.maintenance.reason ? ` (${status.maintenance.reason})` : '';
-    lines.push(label('header:maintenance', `Maintenance mode${since}${reason}`));
+    lines.push(label('header:maintenance', `Maintenance mode${since}`));
+    // Its own line: beside the time it would be cut off in a tray menu's width.
+    const reason = status.maintenance.reason;
+    if (reason)
+      lines.push(label('header:maintenance-reason', `${reason.charAt(0).toUpperCase()}${reason.slice(1)}`));
   }
   if (status.error) lines.push(label('header:error', `Status check broke: ${status.error.message}`));
   return lines;
@@ -136,7 +232,7 @@ function header(status: StatusSnapshot | null, formatTime: (iso: string) => stri
  * One line per failing, unknown or warning check, worst first. A host that cannot be reached makes all its
  * other checks `unknown`; its `ssh:<host>` line says it once instead of repeating it per check.
  */
-function problemLines(status: StatusSnapshot): TrayMenuItem[] {
+function problemLines(status: StatusSnapshot, prefix: string, maxChecks: number): TrayMenuItem[] {
   const unreachable = new Set(
     status.checks.filter((c) => c.id.startsWith('ssh:') && c.level === 'fail').map((c) => c.host),
   );
@@ -144,19 +240,21 @@ function problemLines(status: StatusSnapshot): TrayMenuItem[] {
     .filter((c) => PROBLEM_ORDER.includes(c.level))
     .filter((c) => !(c.level === 'unknown' && unreachable.has(c.host) && !c.id.startsWith('ssh:')))
     .sort((a, b) => rank(a) - rank(b) || a.title.localeCompare(b.title));
-  const shown = problems.slice(0, MAX_CHECK_LINES).map(
+  const shown = problems.slice(0, maxChecks).map(
     (c): TrayMenuItem =>
-      plainItem(`check:${c.id}`, `${LEVEL_WORD[c.level]}: ${c.title}`, true, {
+      plainItem(`${prefix}check:${c.id}`, `${LEVEL_WORD[c.level]}: ${c.title}`, true, {
         kind: 'navigate',
         target: { panel: 'dashboard', checkId: c.id },
+        ...profileOf(status, prefix),
       }),
   );
   const rest = problems.length - shown.length;
   if (rest > 0)
     shown.push(
-      plainItem('check:more', `…and ${rest} more`, true, {
+      plainItem(`${prefix}check:more`, `…and ${rest} more`, true, {
         kind: 'navigate',
         target: { panel: 'dashboard' },
+        ...profileOf(status, prefix),
       }),
     );
   return shown;
@@ -172,6 +270,7 @@ function runItem(
   actionId: string,
   status: StatusSnapshot | null,
   actions: readonly ActionInfo[],
+  prefix: string,
 ): TrayMenuItem {
   const action = actions.find((a) => a.id === actionId);
   const ready = status !== null && status.profileId !== null;
@@ -181,7 +280,7 @@ function runItem(
     id,
     label: clip(confirm ? `${text}…` : text, MAX_LABEL),
     enabled: ready && action !== undefined && status.busy === null,
-    command: { kind: 'run', actionId, title: action?.title ?? text },
+    command: { kind: 'run', actionId, title: action?.title ?? text, ...profileOf(status, prefix) },
     confirm,
   };
 }
@@ -194,7 +293,7 @@ function plainItem(id: string, text: string, enabled: boolean, command: TrayComm
   return { type: 'item', id, label: clip(text, MAX_LABEL), enabled, command, confirm: false };
 }
 
-function label(id: string, text: string): TrayMenuItem {
+function labelItem(id: string, text: string): TrayMenuItem {
   return { type: 'label', id, label: clip(text, MAX_LABEL) };
 }
 

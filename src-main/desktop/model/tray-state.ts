@@ -20,10 +20,53 @@ export function trayState(status: StatusSnapshot | null): TrayState {
   return status.overall;
 }
 
+/**
+ * Worst first, for one icon over several servers: a failure anywhere wins; a run in progress or
+ * maintenance on one server must not hide another server's warning; all-OK needs every server OK.
+ */
+export const TRAY_STATE_ORDER: readonly TrayState[] = [
+  'fail',
+  'unknown',
+  'warn',
+  'busy',
+  'maintenance',
+  'ok',
+];
+
+/** The icon over every watched server: the worst of their states (unknown with none). */
+export function worstTrayState(servers: readonly (StatusSnapshot | null)[]): TrayState {
+  const states = servers.map(trayState);
+  return TRAY_STATE_ORDER.find((s) => states.includes(s)) ?? 'unknown';
+}
+
 /** The tooltip: the server name and one line on its state. */
 export function trayTooltip(status: StatusSnapshot | null): string {
   return clip(`${serverLabel(status)}: ${summary(status)}`, TOOLTIP_MAX);
 }
+
+/**
+ * The tooltip over several servers: how many are not OK, then each server that is not (by its profile's
+ * name, as the menu's sections and the window's switcher say it), worst first: a tooltip has one line.
+ */
+export function serversTooltip(servers: readonly StatusSnapshot[]): string {
+  if (servers.length <= 1) return trayTooltip(servers[0] ?? null);
+  const ranked = servers
+    .map((s) => ({ s, state: trayState(s) }))
+    .sort((a, b) => TRAY_STATE_ORDER.indexOf(a.state) - TRAY_STATE_ORDER.indexOf(b.state));
+  const notOk = ranked.filter((r) => r.state !== 'ok');
+  if (notOk.length === 0) return clip(`${servers.length} servers: all OK`, TOOLTIP_MAX);
+  const parts = notOk.map((r) => `${r.s.profileName} ${STATE_WORD[r.state]}`);
+  return clip(`${servers.length} servers: ${parts.join('; ')}`, TOOLTIP_MAX);
+}
+
+const STATE_WORD: Record<TrayState, string> = {
+  ok: 'OK',
+  warn: 'warning',
+  fail: 'failing',
+  unknown: 'unknown',
+  maintenance: 'in maintenance',
+  busy: 'busy',
+};
 
 export function serverLabel(status: StatusSnapshot | null): string {
   if (!status || status.profileId === null) return 'Homeserver Tray';

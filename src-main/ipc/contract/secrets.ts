@@ -19,8 +19,11 @@ export const secretRef = z
 export type SecretRef = z.infer<typeof secretRef>;
 
 export const secretsInvoke = {
-  /** Which secrets of the selected profile are stored. Secrets are write-only: there is no get. */
-  'secrets.list': call(empty, z.object({ secrets: z.array(secretSlot) })),
+  /**
+   * Which secrets of the selected profile are stored. Secrets are write-only: there is no get. `migration`:
+   * what moving an earlier version's name-keyed entries did when the profile was opened (null: none there).
+   */
+  'secrets.list': call(empty, z.object({ secrets: z.array(secretSlot), migration: z.string().nullable() })),
   'secrets.has': call(secretRef, z.object({ stored: z.boolean() })),
   'secrets.set': call(
     z

@@ -158,6 +158,7 @@ function MatrixLogin({ stored }: { stored: boolean }) {
 export function SecretsEditor() {
   const secrets = useApp((s) => s.secrets);
   const error = useApp((s) => s.secretsError);
+  const migration = useApp((s) => s.secretsMigration);
   const load = useApp((s) => s.loadSecrets);
   useEffect(() => {
     void load();
@@ -169,6 +170,11 @@ export function SecretsEditor() {
         Kept in the system keychain. The window can store or delete them, never read them back.
       </p>
       {error && <ErrorText error={error} />}
+      {migration && (
+        <p className="notice" role="note" data-testid="secrets-migration">
+          {migration}
+        </p>
+      )}
       {!secrets && !error && <p role="status">Asking the keychain…</p>}
       {secrets && (
         <ul className="secret-list">

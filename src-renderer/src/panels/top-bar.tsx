@@ -1,11 +1,51 @@
+import type { ProfileSummary, StatusSnapshot } from '../../../src-main/ipc/contract';
 import { LevelBadge } from '../components/level-badge';
-import { ago } from '../lib/format';
+import { ago, LEVEL_TEXT } from '../lib/format';
 import { useNow } from '../lib/use-now';
 import { useApp } from '../store/store';
+
+/**
+ * Every watched server, each with its level: one click shows it. The app polls them all, so switching
+ * shows what that server's core kept (status, runs, alerts) at once.
+ */
+function ServerSwitcher({
+  profiles,
+  selectedId,
+  servers,
+  select,
+}: {
+  profiles: readonly ProfileSummary[];
+  selectedId: string | null;
+  servers: readonly StatusSnapshot[];
+  select: (id: string) => void;
+}) {
+  return (
+    <nav className="server-switcher" aria-label="Servers">
+      {profiles.map((p) => {
+        const status = servers.find((s) => s.profileId === p.id);
+        const level = status && status.lastRefresh !== null ? status.overall : 'unknown';
+        return (
+          <button
+            key={p.id}
+            type="button"
+            className="server-tab"
+            aria-pressed={p.id === selectedId}
+            title={`${p.name} (${p.serverName}): ${LEVEL_TEXT[level]}`}
+            onClick={() => select(p.id)}
+          >
+            <LevelBadge level={level} compact />
+            <span className="server-tab-name">{p.name}</span>
+          </button>
+        );
+      })}
+    </nav>
+  );
+}
 
 /** Always visible: which server, how it is, when it was last looked at, and a way to look again. */
 export function TopBar() {
   const profiles = useApp((s) => s.profiles);
+  const servers = useApp((s) => s.servers);
   const selectProfile = useApp((s) => s.selectProfile);
   const overall = useApp((s) => s.status?.overall ?? null);
   const lastRefresh = useApp((s) => s.status?.lastRefresh ?? null);
@@ -20,16 +60,12 @@ export function TopBar() {
   return (
     <header className="top-bar">
       {list.length > 1 ? (
-        <label className="profile-picker">
-          <span className="sr-only">Server</span>
-          <select value={profiles?.selectedId ?? ''} onChange={(e) => void selectProfile(e.target.value)}>
-            {list.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ServerSwitcher
+          profiles={list}
+          selectedId={profiles?.selectedId ?? null}
+          servers={servers}
+          select={(id) => void selectProfile(id)}
+        />
       ) : (
         <span className="server-name">{list[0]?.name ?? 'No server'}</span>
       )}

@@ -49,7 +49,9 @@ export interface AppSlice {
   notify(kind: Notice['kind'], message: string, nextStep?: string | null): void;
   notifyError(error: ErrorInfo): void;
   dismissNotice(id: number): void;
+  /** A new list; when its selection changed (here, in the tray, on the command line), the window follows. */
   setProfiles(list: ProfilesList): void;
+  /** Shows another server: its status, catalog, secrets and runs, as its core kept them. */
   selectProfile(id: string): Promise<void>;
   deleteProfile(id: string): Promise<ErrorInfo | null>;
   testHost(host: HostRole): Promise<void>;
@@ -65,124 +67,168 @@ let noticeId = 0;
 
 export const createAppSlice: SliceCreator<AppSlice> =
   ({ api }) =>
-  (set, get) => ({
-    info: null,
-    bootError: null,
-    panel: 'dashboard',
-    focus: null,
-    onboarding: false,
-    profiles: null,
-    hostKeyPrompt: null,
-    hostTests: { homeserver: { state: 'idle' }, deploy: { state: 'idle' } },
-    notices: [],
+  (set, get) => {
+    /** The run panel each server had open, so switching back shows it again. */
+    const openRunOf = new Map<string, string | null>();
 
-    async boot() {
-      // Every request at once: each one crosses IPC, and three rounds of them in a row were most of the
-      // time to the first dashboard. Status, catalog and runs need a set-up profile: an answer that is ok
-      // proves there is one, so it is shown at once (the dashboard does not wait for app.info); a refusal
-      // waits for app.info, and on a first run it only says "no profile yet", so onboarding shows alone.
-      const status = call(() => api.status.get());
-      const info = call(() => api.app.info());
-      const setUp = info.then((r) => r.ok && !r.value.firstRun);
-      const whenSetUp = <T>(answer: Promise<Result<T>>, show: (r: Result<T>) => unknown) =>
-        answer.then(async (r) => {
-          if (r.ok || (await setUp)) await show(r);
-        });
+    /**
+     * The window now shows another server. Its state lives in the main process, one core per server, all
+     * polling: the status the switcher already holds is shown at once, then status, catalog, secrets and
+     * runs are read from that server's core, and the run panel it had open comes back.
+     */
+    async function showServer(from: string | null, to: string | null): Promise<void> {
+      if (from !== null) openRunOf.set(from, get().activeRunId);
+      const streamId = get().logStreamId;
+      if (streamId) get().logEnded(streamId, null);
+      set({
+        status: get().servers.find((s) => s.profileId === to) ?? null,
+        statusError: null,
+        activeRunId: null,
+        recentRuns: [],
+      });
+      if (to === null) return;
       await Promise.all([
-        // A status.changed event that got here first is at least as new as this answer.
-        whenSetUp(status, (r) => (get().status === null ? get().loadStatus(r) : undefined)),
-        info.then((r) => {
-          if (r.ok) set({ info: r.value, onboarding: r.value.firstRun, bootError: null });
-          else set({ bootError: r.error });
-        }),
-        whenSetUp(
-          call(() => api.actions.list()),
-          (r) => get().loadCatalog(r),
-        ),
-        whenSetUp(
-          call(() => api.runs.list()),
-          (r) => get().loadRecentRuns(r),
-        ),
-        call(() => api.profiles.list()).then((r) => {
-          if (r.ok) set({ profiles: r.value });
-        }),
-        get().loadSettings(),
+        get().loadStatus(),
+        get().loadCatalog(),
+        get().loadSecrets(),
+        get().loadRecentRuns(),
       ]);
-    },
+      const runId = openRunOf.get(to);
+      if (runId && get().profiles?.selectedId === to) await get().openRun(runId);
+    }
 
-    navigate(target) {
-      set({ panel: target.panel, focus: target });
-      if (target.runId) void get().openRun(target.runId);
-    },
+    return {
+      info: null,
+      bootError: null,
+      panel: 'dashboard',
+      focus: null,
+      onboarding: false,
+      profiles: null,
+      hostKeyPrompt: null,
+      hostTests: { homeserver: { state: 'idle' }, deploy: { state: 'idle' } },
+      notices: [],
 
-    notify(kind, message, nextStep = null) {
-      noticeId += 1;
-      set({ notices: [...get().notices, { id: noticeId, kind, message, nextStep }].slice(-4) });
-    },
+      async boot() {
+        // Every request at once: each one crosses IPC, and three rounds of them in a row were most of the
+        // time to the first dashboard. Status, catalog and runs need a set-up profile: an answer that is ok
+        // proves there is one, so it is shown at once (the dashboard does not wait for app.info); a refusal
+        // waits for app.info, and on a first run it only says "no profile yet", so onboarding shows alone.
+        const status = call(() => api.status.get());
+        const info = call(() => api.app.info());
+        const setUp = info.then((r) => r.ok && !r.value.firstRun);
+        const whenSetUp = <T>(answer: Promise<Result<T>>, show: (r: Result<T>) => unknown) =>
+          answer.then(async (r) => {
+            if (r.ok || (await setUp)) await show(r);
+          });
+        await Promise.all([
+          // A status.changed event of the same server that got here first is at least as new as this answer.
+          whenSetUp(status, (r) =>
+            get().status === null || (r.ok && get().status?.profileId !== r.value.profileId)
+              ? get().loadStatus(r)
+              : undefined,
+          ),
+          get().loadServers(),
+          info.then((r) => {
+            if (r.ok) set({ info: r.value, onboarding: r.value.firstRun, bootError: null });
+            else set({ bootError: r.error });
+          }),
+          whenSetUp(
+            call(() => api.actions.list()),
+            (r) => get().loadCatalog(r),
+          ),
+          whenSetUp(
+            call(() => api.runs.list()),
+            (r) => get().loadRecentRuns(r),
+          ),
+          call(() => api.profiles.list()).then((r) => {
+            if (r.ok) set({ profiles: r.value });
+          }),
+          get().loadSettings(),
+        ]);
+      },
 
-    notifyError(error) {
-      get().notify('error', error.message, error.nextStep);
-    },
+      navigate(target) {
+        set({ panel: target.panel, focus: target });
+        if (target.runId) void get().openRun(target.runId);
+      },
 
-    dismissNotice(id) {
-      set({ notices: get().notices.filter((n) => n.id !== id) });
-    },
+      notify(kind, message, nextStep = null) {
+        noticeId += 1;
+        set({ notices: [...get().notices, { id: noticeId, kind, message, nextStep }].slice(-4) });
+      },
 
-    setProfiles(list) {
-      set({ profiles: list });
-    },
+      notifyError(error) {
+        get().notify('error', error.message, error.nextStep);
+      },
 
-    async selectProfile(id) {
-      const r = await call(() => api.profiles.select({ id }));
-      if (!r.ok) return get().notifyError(r.error);
-      set({ profiles: r.value });
-      await Promise.all([get().loadStatus(), get().loadCatalog(), get().loadSecrets()]);
-    },
+      dismissNotice(id) {
+        set({ notices: get().notices.filter((n) => n.id !== id) });
+      },
 
-    async deleteProfile(id) {
-      const r = await call(() => api.profiles.delete({ id }));
-      if (!r.ok) return r.error;
-      set({ profiles: r.value });
-      return null;
-    },
+      setProfiles(list) {
+        const before = get().profiles;
+        set({ profiles: list });
+        const switched = before !== null && before.selectedId !== list.selectedId;
+        if (switched || list.profiles.length !== get().servers.length) void get().loadServers();
+        if (switched) void showServer(before.selectedId, list.selectedId);
+      },
 
-    async testHost(host) {
-      set({ hostTests: { ...get().hostTests, [host]: { state: 'testing' } } });
-      const r = await call(() => api.onboarding.testHost({ host }));
-      const result: HostTest = r.ok ? { state: 'ok', result: r.value } : { state: 'failed', error: r.error };
-      set({ hostTests: { ...get().hostTests, [host]: result } });
-      if (!r.ok && r.error.hostKey && r.error.code === 'HostKeyUnknown')
-        get().promptHostKey(r.error.hostKey, 'onboarding');
-    },
+      async selectProfile(id) {
+        if (get().profiles?.selectedId === id) return;
+        // The log stream belongs to the server shown now: it ends before the window shows another.
+        if (get().logStreamId) await get().stopLogs();
+        const r = await call(() => api.profiles.select({ id }));
+        if (!r.ok) return get().notifyError(r.error);
+        get().setProfiles(r.value);
+      },
 
-    promptHostKey(key, origin) {
-      // One dialog at a time; a second prompt for the same key (poll + test) is the same question.
-      if (get().hostKeyPrompt) return;
-      set({ hostKeyPrompt: { key, origin } });
-    },
+      async deleteProfile(id) {
+        const r = await call(() => api.profiles.delete({ id }));
+        if (!r.ok) return r.error;
+        set({ profiles: r.value });
+        return null;
+      },
 
-    async trustHostKey(permanent) {
-      const prompt = get().hostKeyPrompt;
-      if (!prompt) return;
-      set({ hostKeyPrompt: null });
-      const r = await call(() =>
-        api.hostkey.trust({ host: prompt.key.host, fingerprint: prompt.key.fingerprint, permanent }),
-      );
-      if (!r.ok) return get().notifyError(r.error);
-      if (prompt.origin === 'onboarding') await get().testHost(prompt.key.host);
-      else await get().refreshStatus();
-    },
+      async testHost(host) {
+        set({ hostTests: { ...get().hostTests, [host]: { state: 'testing' } } });
+        const r = await call(() => api.onboarding.testHost({ host }));
+        const result: HostTest = r.ok
+          ? { state: 'ok', result: r.value }
+          : { state: 'failed', error: r.error };
+        set({ hostTests: { ...get().hostTests, [host]: result } });
+        if (!r.ok && r.error.hostKey && r.error.code === 'HostKeyUnknown')
+          get().promptHostKey(r.error.hostKey, 'onboarding');
+      },
 
-    dismissHostKey() {
-      set({ hostKeyPrompt: null });
-    },
+      promptHostKey(key, origin) {
+        // One dialog at a time; a second prompt for the same key (poll + test) is the same question.
+        if (get().hostKeyPrompt) return;
+        set({ hostKeyPrompt: { key, origin } });
+      },
 
-    async forgetHostKey(host) {
-      return call(() => api.hostkey.forget({ host }));
-    },
+      async trustHostKey(permanent) {
+        const prompt = get().hostKeyPrompt;
+        if (!prompt) return;
+        set({ hostKeyPrompt: null });
+        const r = await call(() =>
+          api.hostkey.trust({ host: prompt.key.host, fingerprint: prompt.key.fingerprint, permanent }),
+        );
+        if (!r.ok) return get().notifyError(r.error);
+        if (prompt.origin === 'onboarding') await get().testHost(prompt.key.host);
+        else await get().refreshStatus();
+      },
 
-    async finishOnboarding() {
-      set({ onboarding: false, panel: 'dashboard' });
-      await Promise.all([get().refreshStatus(), get().loadCatalog()]);
-    },
-  });
+      dismissHostKey() {
+        set({ hostKeyPrompt: null });
+      },
+
+      async forgetHostKey(host) {
+        return call(() => api.hostkey.forget({ host }));
+      },
+
+      async finishOnboarding() {
+        set({ onboarding: false, panel: 'dashboard' });
+        await Promise.all([get().refreshStatus(), get().loadCatalog()]);
+      },
+    };
+  };

@@ -19,6 +19,8 @@ export interface SettingsSlice {
   settings: Settings | null;
   secrets: SecretSlot[] | null;
   secretsError: ErrorInfo | null;
+  /** What moving an earlier version's secrets did for this profile (left or moved), to say in Secrets. */
+  secretsMigration: string | null;
 
   loadSettings(): Promise<void>;
   saveSettings(patch: Partial<Settings>): Promise<ErrorInfo | null>;
@@ -46,6 +48,7 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> =
     settings: null,
     secrets: null,
     secretsError: null,
+    secretsMigration: null,
 
     async loadSettings() {
       const r = await call(() => api.settings.get());
@@ -66,7 +69,7 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> =
 
     async loadSecrets() {
       const r = await call(() => api.secrets.list());
-      if (r.ok) set({ secrets: r.value.secrets, secretsError: null });
+      if (r.ok) set({ secrets: r.value.secrets, secretsMigration: r.value.migration, secretsError: null });
       else set({ secretsError: r.error });
     },
 

@@ -3,13 +3,19 @@ import { call } from './call';
 import type { SliceCreator } from './types';
 
 export interface StatusSlice {
+  /** The status of the server the window shows (the selected profile). */
   status: StatusSnapshot | null;
+  /** Every watched server's latest status, in the store's order: the server switcher. */
+  servers: StatusSnapshot[];
   statusError: ErrorInfo | null;
   /** A refresh asked for from this window is in flight (the snapshot's own flag covers scheduled polls). */
   refreshing: boolean;
   /** `answer`: a status.get sent earlier (boot sends all its requests at once); else one is sent now. */
   loadStatus(answer?: Result<StatusSnapshot> | Promise<Result<StatusSnapshot>>): Promise<void>;
   refreshStatus(): Promise<void>;
+  /** `answer`: a status.all sent earlier; else one is sent now. */
+  loadServers(answer?: Promise<Result<{ servers: StatusSnapshot[] }>>): Promise<void>;
+  /** A status.changed of any server: kept for the switcher, shown when it is the selected server's. */
   setStatus(snapshot: StatusSnapshot): void;
 }
 
@@ -25,8 +31,11 @@ export const createStatusSlice: SliceCreator<StatusSlice> =
       if (r.error.code === 'HostKeyUnknown' && r.error.hostKey)
         get().promptHostKey(r.error.hostKey, 'status');
     }
+    /** The server the window shows: the store's selection, or before it is known the status shown. */
+    const shownId = (): string | null => get().profiles?.selectedId ?? get().status?.profileId ?? null;
     return {
       status: null,
+      servers: [],
       statusError: null,
       refreshing: false,
 
@@ -43,7 +52,19 @@ export const createStatusSlice: SliceCreator<StatusSlice> =
         }
       },
 
+      async loadServers(answer) {
+        const r = await (answer ?? call(() => api.status.all()));
+        if (r.ok) set({ servers: r.value.servers });
+      },
+
       setStatus(snapshot) {
+        const servers = get().servers;
+        const i = servers.findIndex((s) => s.profileId === snapshot.profileId);
+        if (i >= 0) set({ servers: servers.with(i, snapshot) });
+        // Before the window knows which server it shows, it shows what comes (boot's status.get answer
+        // replaces another server's); after, only the shown server's polls.
+        const shown = shownId();
+        if (shown !== null && snapshot.profileId !== shown) return;
         set({ status: snapshot, statusError: null });
         for (const h of snapshot.hosts) {
           if (h.error?.code === 'HostKeyUnknown' && h.error.hostKey)

@@ -220,7 +220,7 @@ describe('createCore', () => {
 });
 
 describe('openApp', () => {
-  it('has no core without a profile, builds one on save, switches and closes the old one', async () => {
+  it('has no core without a profile, builds one per profile on save, switches without closing any', async () => {
     const app = await openApp({
       dataDir: await fresh(),
       secrets,
@@ -230,24 +230,42 @@ describe('openApp', () => {
     app.onCoreChanged((core) => changes.push(core?.profile.name ?? null));
     expect(await app.start()).toBeNull();
     expect(app.core()).toBeNull();
+    expect(app.servers()).toEqual([]);
 
     await app.saveProfile(null, draft);
     const first = app.core();
     expect(first?.profile.name).toBe(lab.profile.name);
     expect(first?.scheduler.isRunning).toBe(true);
 
-    // A second profile is saved beside the one in use, not switched to: that takes the user's choice.
+    // A second profile is saved beside the one in use, not switched to (that takes the user's choice),
+    // but it is watched from now on: its own core polls.
     const second = await app.saveProfile(null, { ...draft, name: 'Lab copy' });
-    expect(app.core()?.profile.name).toBe(lab.profile.name);
+    expect(app.core()).toBe(first);
+    // In the store's order (by id: lab-copy before lab-lab.test).
+    expect(app.servers().map((s) => s.core.profile.name)).toEqual(['Lab copy', lab.profile.name]);
+    const copy = app.servers().find((s) => s.id === second.id)?.core;
+    expect(copy?.scheduler.isRunning).toBe(true);
+
+    // Switching only changes what is shown: both cores keep polling, neither is rebuilt.
     await app.selectProfile(second.id);
-    expect(app.core()?.profile.name).toBe('Lab copy');
-    expect(first?.scheduler.isRunning).toBe(false);
-    expect(first?.pool.state('homeserver')).not.toBe('connected');
+    expect(app.core()).toBe(copy);
+    expect(app.selectedId()).toBe(second.id);
+    expect(first?.scheduler.isRunning).toBe(true);
+    await app.selectProfile(app.servers().find((s) => s.core === first)?.id as string);
+    expect(app.core()).toBe(first);
 
     await app.deleteProfile(second.id);
-    expect(app.core()?.profile.name).toBe(lab.profile.name);
+    expect(copy?.scheduler.isRunning).toBe(false);
+    expect(app.servers().map((s) => s.core)).toEqual([first]);
     expect((await app.profiles.list()).profiles).toHaveLength(1);
-    expect(changes).toEqual([null, lab.profile.name, 'Lab copy', lab.profile.name]);
+    expect(changes).toEqual([
+      null,
+      lab.profile.name,
+      lab.profile.name,
+      'Lab copy',
+      lab.profile.name,
+      lab.profile.name,
+    ]);
 
     const last = app.core();
     await app.close();
@@ -262,8 +280,14 @@ describe('openApp', () => {
     const app = await openApp({ dataDir, secrets });
     expect(await app.start()).toBeNull();
     expect(app.coreError()).toMatchObject({ code: 'ProfileInvalid' });
+    expect(app.unwatched()).toMatchObject([
+      { id: 'broken', name: 'Broken', error: { code: 'ProfileInvalid' } },
+    ]);
     const saved = await app.saveProfile(null, draft);
     expect(app.coreError()).toMatchObject({ code: 'ProfileInvalid' });
+    // The broken one is not watched, and says why; the one saved beside it is.
+    expect(app.servers().map((s) => s.id)).toEqual([saved.id]);
+    expect(app.unwatched().map((u) => u.id)).toEqual(['broken']);
     await app.selectProfile(saved.id);
     expect(app.coreError()).toBeNull();
     expect(app.core()?.profile.name).toBe(lab.profile.name);

@@ -183,7 +183,10 @@ describe('hosts and secrets', () => {
   });
 
   it('stores secrets write-only: set, has, list, delete — and there is no channel to read one', async () => {
-    const slots = (await ok('secrets.list', {})).secrets;
+    const listed = await ok('secrets.list', {});
+    const slots = listed.secrets;
+    // A profile made by this version: no earlier name-keyed secrets to report.
+    expect(listed.migration).toBeNull();
     expect(slots).toContainEqual({ kind: 'sudo-password', host: 'homeserver', stored: false });
     expect(slots).toContainEqual({ kind: 'vault-password', host: null, stored: false });
     expect(slots.some((s) => s.kind === 'sudo-password' && s.host === 'deploy')).toBe(false);
@@ -267,6 +270,9 @@ describe('status, actions and runs', () => {
       lastRefresh: s.lastRefresh,
     });
     await until('a status event', () => eventsOf('status.changed').length > 0);
+    // One profile, one server: status.all is the same snapshot, named by its profile.
+    const { servers } = await ok('status.all', {});
+    expect(servers.map((x) => x.profileId)).toEqual(['lab-lab.test']);
   });
 
   it('picks up at its next poll what another process did: its maintenance stop and its alert, told once', async () => {
@@ -281,7 +287,7 @@ describe('status, actions and runs', () => {
       theirMaintenance.enter({
         key: MAINTENANCE_MODE_KEY,
         units: 'all',
-        reason: 'Maintenance stop (stack.stop)',
+        reason: 'all services stopped',
         persistent: true,
       });
       theirAlerts.raise({
@@ -294,7 +300,7 @@ describe('status, actions and runs', () => {
         raisedAt: new Date().toISOString(),
       });
       const s = await ok('status.refresh', {});
-      expect(s.maintenance).toMatchObject({ on: true, reason: 'Maintenance stop (stack.stop)' });
+      expect(s.maintenance).toMatchObject({ on: true, reason: 'all services stopped' });
       expect(s.stickyAlerts.map((a) => a.id)).toEqual(['tuwunel-stopped']);
       // Shown once, as itself: not also as a check.
       expect(s.checks.some((c) => c.id.startsWith('alert:'))).toBe(false);

@@ -37,7 +37,8 @@ describe('an upgrade 1.7.0 → 1.9.0 through the playbook: migrations at first s
   beforeAll(async () => {
     lab = await startLab({
       keyring: false,
-      migrationSeconds: { '1.8.0': 1, '1.9.0': 1.5 },
+      // Long enough that the playbook's return and the next ssh calls land mid-migration on a busy machine.
+      migrationSeconds: { '1.8.0': 3, '1.9.0': 5 },
       databaseBackupPath: '/var/lib/tuwunel/backups',
       playbookUpstreamTuwunelVersion: '1.9.0',
       healthCheckSeconds: 1,
@@ -83,16 +84,16 @@ describe('an upgrade 1.7.0 → 1.9.0 through the playbook: migrations at first s
     );
     expect(early).not.toContain('Listening on');
 
-    await eventually(async () => (await serverVersion(lab)) === '1.9.0', 'Tuwunel 1.9.0 answering', 10_000);
+    await eventually(async () => (await serverVersion(lab)) === '1.9.0', 'Tuwunel 1.9.0 answering', 30_000);
     expect(Date.now() - started).toBeGreaterThan(500);
-    // 1.5 s of repair scans, then 1 s of index rebuild, as the journal's times show.
+    // 5 s of repair scans, then 3 s of index rebuild, as the journal's times show.
     const timed = await on(lab, 'journalctl -u matrix-tuwunel -o short-iso-precise --no-pager -n 8');
     const at = (text: string) =>
       Date.parse(/^(\S+) .*$/m.exec(timed.split('\n').find((l) => l.includes(text)) ?? '')?.[1] ?? '');
-    expect(at('Listening on') - at('Scanning ShortID')).toBeGreaterThanOrEqual(2500);
+    expect(at('Listening on') - at('Scanning ShortID')).toBeGreaterThanOrEqual(8000);
     expect(
       at('Rebuilt roomid_tscount_pducount') - at('Rebuilding roomid_tscount_pducount'),
-    ).toBeGreaterThanOrEqual(1000);
+    ).toBeGreaterThanOrEqual(3000);
     const journal = await on(lab, 'journalctl -u matrix-tuwunel -o cat --no-pager -n 8');
     const order = [
       'Short id mappings verified injective.',

@@ -1,8 +1,17 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import { extractFile, listPackage, statFile } from '@electron/asar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -179,10 +188,12 @@ describe('the packaged app (electron-builder --linux dir, stand-in Electron)', (
         ].map((m) => m[1] as string),
       ),
     );
-    // The bundler writes ssh2's addon path relative to the entry's source folder (src-main/desktop).
+    // The bundler writes ssh2's addon path relative to the entry's source folder (src-main/desktop), from
+    // where ssh2 really is: ../../node_modules/… in a checkout, further up when node_modules is a link.
+    const ssh2Crypto = realpathSync(join('node_modules', 'ssh2', 'lib', 'protocol', 'crypto'));
     const optional = [
       'cpu-features',
-      '../../node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node',
+      `${relative(resolve('src-main', 'desktop'), ssh2Crypto).split(sep).join('/')}/build/Release/sshcrypto.node`,
     ];
     const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     for (const spec of optional)

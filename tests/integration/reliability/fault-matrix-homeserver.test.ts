@@ -103,7 +103,7 @@ const ROWS: Row[] = [
       h.maintenance.enter({
         key: MAINTENANCE_MODE_KEY,
         units: 'all',
-        reason: 'Maintenance stop (stack.stop)',
+        reason: 'all services stopped',
         persistent: true,
       });
       return { main: () => allUnits(h, true) };

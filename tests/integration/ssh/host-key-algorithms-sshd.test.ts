@@ -138,7 +138,7 @@ describe('a host key pinned in the profile (hostKeyFingerprint)', () => {
     const error = await p.exec('homeserver', 'echo ok').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HostKeyMismatch);
     expect((error as Error).message).toBe(
-      `The homeserver host ([127.0.0.1]:${modern.port}) presented ssh-rsa key ${modern.fingerprint}, not ${sha1Only.fingerprint} (hosts.homeserver.hostKeyFingerprint in the profile). This can mean someone is intercepting the connection; nothing was sent and nothing was trusted.`,
+      `The homeserver host (127.0.0.1 port ${modern.port}) presented ssh-rsa key ${modern.fingerprint}, not ${sha1Only.fingerprint} (hosts.homeserver.hostKeyFingerprint in the profile). This can mean someone is intercepting the connection; nothing was sent and nothing was trusted.`,
     );
     expect(await p.scanHostKey('homeserver')).toMatchObject({
       fingerprint: modern.fingerprint,

@@ -97,7 +97,7 @@ describe('xclip under Xvfb', () => {
   it('the detached clearer clears an unchanged clipboard and leaves a changed one alone', async () => {
     const clipboard = await createCliClipboard({ env });
     const job = (secret: string) =>
-      JSON.stringify(clearJob('xclip', 'invite-token', fingerprint(secret), 300));
+      JSON.stringify(clearJob('xclip', 'invite-token', fingerprint(secret), Date.now() + 300));
 
     await clipboard.writeText('invite-AAAA', { concealed: true });
     expect(await readSettled(xclipOut, (s) => s === 'invite-AAAA')).toBe('invite-AAAA');
@@ -121,7 +121,10 @@ describe('xclip under Xvfb', () => {
   });
 
   it('token copy puts the token on the clipboard, prints none of it, and clears it after the delay', async () => {
+    // The clearer clears at the time the copy named: 10 s after it, which came between these two.
+    const before = Date.now();
     const run = await runCli(['--profile', profilePath, 'token', 'copy'], { env });
+    const after = Date.now();
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
@@ -129,9 +132,11 @@ describe('xclip under Xvfb', () => {
     );
     expect(run.stdout).not.toContain(OLD_TOKEN);
     expect(await readSettled(xclipOut, (s) => s === OLD_TOKEN)).toBe(OLD_TOKEN);
-    await sleep(8_000);
+    // However slow the machine (the CLI's exit, the clearer's start), the token stays until its time…
+    await sleep(Math.max(0, before + 8_000 - Date.now()));
     expect(await xclipOut()).toBe(OLD_TOKEN);
-    const deadline = Date.now() + 5_000;
+    // …and goes soon after it: the clearer waits for the time, not for a delay from its own start.
+    const deadline = after + 10_000 + 8_000;
     while ((await xclipOut()) !== '' && Date.now() < deadline) await sleep(200);
     expect(await xclipOut()).toBe('');
     // The clearer exits once it has cleared (a moment after the clipboard reads empty). This test's clearer
@@ -143,7 +148,7 @@ describe('xclip under Xvfb', () => {
     const gone = Date.now() + 3_000;
     while (clearers().length > 0 && Date.now() < gone) await sleep(50);
     expect(clearers()).toEqual([]);
-  }, 30_000);
+  }, 60_000);
 
   it('refuses with exit 69 when no clipboard tool is reachable, printing nothing secret', async () => {
     const { DISPLAY: _d, ...noDisplay } = env;

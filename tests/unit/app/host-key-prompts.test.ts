@@ -19,6 +19,7 @@ function view(poll: string, deploy: Partial<HostState>, refreshing = false): Sta
   });
   return {
     profileId: 'p',
+    profileName: 'Lab',
     serverName: 'lab.test',
     overall: 'ok',
     hosts: [host('homeserver'), { ...host('deploy'), ...deploy }, host('public')],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { actionsCommand, formatActions, paramsText } from '../../../src-main/cli/actions-command';
 import { EXIT } from '../../../src-main/cli/exit-codes';
-import { statusCommand } from '../../../src-main/cli/status-command';
+import { statusAllCommand, statusCommand } from '../../../src-main/cli/status-command';
 import { HostKeyChanged, HostKeyUnknown, SudoFailed } from '../../../src-main/core/errors';
 import { MaintenanceStore } from '../../../src-main/core/runbook/maintenance';
 import { Runbook } from '../../../src-main/core/runbook/runner';
@@ -250,5 +250,77 @@ describe('status never says OK when it could not look', () => {
     expect(
       await statusCommand(['--watch'], { profile, remote: refuse, scheduler, stop: stop.signal }, io),
     ).toBe(2);
+  });
+});
+
+describe('status --all', () => {
+  const server = (id: string, name: string, levels: Level[], hosts: StatusSnapshot['hosts'] = {}) => ({
+    id,
+    profile: { ...profile, name, serverName: `${id}.example` },
+    scheduler: schedulerWith(
+      levels.map((l, i) => result(`c${i}`, l)),
+      hosts,
+    ),
+  });
+
+  it('a table per server under a line naming it and its level; the exit code is the worst server’s', async () => {
+    const { io, out } = memoryIo();
+    const servers = [server('home', 'Home', ['ok']), server('family', 'Family', ['ok', 'warn'])];
+    expect(await statusAllCommand(['--all'], servers, io)).toBe(1);
+    expect(out.stdout).toMatch(/^== Home \(home\.example\): OK ==\nHOST +CHECK/);
+    expect(out.stdout).toMatch(/\n\n== Family \(family\.example\): WARN ==\nHOST +CHECK/);
+    const failing = memoryIo();
+    expect(
+      await statusAllCommand(['--all'], [...servers, server('club', 'Club', ['fail'])], failing.io),
+    ).toBe(2);
+  });
+
+  it('--json: one object with every server in the given order, each with its own exit code', async () => {
+    const { io, out } = memoryIo();
+    const servers = [server('home', 'Home', ['ok']), server('family', 'Family', ['unknown'])];
+    expect(await statusAllCommand(['--all', '--json'], servers, io)).toBe(2);
+    const parsed = JSON.parse(out.stdout);
+    expect(parsed.exitCode).toBe(2);
+    expect(
+      parsed.servers.map((s: { id: string; serverName: string; overall: string; exitCode: number }) => [
+        s.id,
+        s.serverName,
+        s.overall,
+        s.exitCode,
+      ]),
+    ).toEqual([
+      ['home', 'home.example', 'ok', 0],
+      ['family', 'family.example', 'unknown', 2],
+    ]);
+  });
+
+  it('a host key to trust on any server is exit 3, whatever the others say', async () => {
+    const e = new HostKeyUnknown('deploy', '[127.0.0.2]:22', 'ssh-ed25519', 'SHA256:abc');
+    const { io, out } = memoryIo();
+    const servers = [
+      server('home', 'Home', ['fail']),
+      server('family', 'Family', ['fail'], { deploy: { ok: false, failures: 1, error: e.toJSON() } }),
+    ];
+    expect(await statusAllCommand(['--all'], servers, io)).toBe(EXIT.hostKey);
+    expect(out.stderr).toContain('SHA256:abc');
+  });
+
+  it('refuses --watch and stray arguments, polling nothing', async () => {
+    let polled = 0;
+    const counted = {
+      ...server('home', 'Home', ['ok']),
+      scheduler: {
+        refreshNow: async () => {
+          polled += 1;
+          throw new Error('not polled');
+        },
+      } as unknown as StatusScheduler,
+    };
+    const watch = memoryIo();
+    expect(await statusAllCommand(['--all', '--watch'], [counted], watch.io)).toBe(EXIT.usage);
+    expect(watch.out.stderr).toContain('--watch: follows one server');
+    const stray = memoryIo();
+    expect(await statusAllCommand(['--all', 'home'], [counted], stray.io)).toBe(EXIT.usage);
+    expect(polled).toBe(0);
   });
 });

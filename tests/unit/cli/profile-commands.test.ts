@@ -155,6 +155,37 @@ describe('profile commands', () => {
     expect((await store.list()).profiles.map((p) => p.name)).toEqual(['home']);
   });
 
+  it('keeps the local paths of an added file pointing where the file meant them (its folder, not the data folder)', async () => {
+    const folder = join(cwd, 'certs');
+    await mkdir(folder, { recursive: true });
+    await writeFile(
+      join(folder, 'private-ca.yaml'),
+      stringify(
+        draft('private-ca', {
+          caFile: 'ca.pem',
+          knownHostsFile: '~/.ssh/known_hosts',
+          hosts: {
+            homeserver: {
+              address: '127.0.0.2',
+              port: 2222,
+              user: 'root',
+              identityFile: '../keys/id_ed25519',
+            },
+            deploy: { address: '127.0.0.3', port: 2222, user: 'root', identityFile: '/etc/keys/deploy' },
+          },
+        }),
+      ),
+    );
+    const r = await cli(['profile', 'add', 'certs/private-ca.yaml']);
+    expect(r.code, r.stderr).toBe(EXIT.ok);
+    const saved = (await new ProfileStore(data).list()).profiles.find((p) => p.name === 'private-ca');
+    const profile = await new ProfileStore(data).load(saved?.id ?? '');
+    expect(profile.caFile).toBe(join(folder, 'ca.pem'));
+    expect(profile.hosts.homeserver.identityFile).toBe(join(cwd, 'keys', 'id_ed25519'));
+    expect(profile.hosts.deploy.identityFile).toBe('/etc/keys/deploy');
+    expect(profile.knownHostsFile).toBe('~/.ssh/known_hosts');
+  });
+
   it('says what is wrong with the command line', async () => {
     for (const [args, words] of [
       [['profile'], 'profile: needs one of list, show, use, add, remove'],

@@ -82,7 +82,11 @@ describe('token copy', () => {
       /^Copied the registration token of lab\.test\. It is on the clipboard \(the recording clipboard\); it will be cleared at .* if the clipboard still holds it\.\n$/,
     );
     expect(jobs).toHaveLength(1);
-    expect(jobs[0]).toMatchObject({ tool: 'xclip', what: 'registration-token', delayMs: 45_000 });
+    expect(jobs[0]).toMatchObject({
+      tool: 'xclip',
+      what: 'registration-token',
+      clearAt: Date.parse('2026-11-26T12:00:00Z') + 45_000,
+    });
     const print = {
       key: Buffer.from(jobs[0]?.key ?? '', 'hex'),
       digest: Buffer.from(jobs[0]?.digest ?? '', 'hex'),

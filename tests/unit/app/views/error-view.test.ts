@@ -35,7 +35,7 @@ describe('errorInfo', () => {
 
   it('gives the trust dialog the key: address and port split, received and expected for a changed key', () => {
     const unknown = errorInfo(
-      new HostKeyUnknown('homeserver', '[127.0.0.5]:2222', 'ssh-ed25519', 'SHA256:abc'),
+      new HostKeyUnknown('homeserver', '127.0.0.5 port 2222', 'ssh-ed25519', 'SHA256:abc'),
     );
     expect(unknown.hostKey).toEqual({
       host: 'homeserver',

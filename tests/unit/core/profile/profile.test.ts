@@ -1,7 +1,10 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ProfileInvalid } from '../../../../src-main/core/errors';
 import { EXAMPLE_PROFILE_YAML } from '../../../../src-main/core/profile/example';
-import { parseProfile } from '../../../../src-main/core/profile/load';
+import { loadProfile, parseProfile } from '../../../../src-main/core/profile/load';
 import { apexUrlOf, DEFAULT_UNITS, profileSchema } from '../../../../src-main/core/profile/schema';
 import { REMOTE_PATH_FIELDS } from './remote-paths';
 
@@ -106,5 +109,28 @@ describe('profile', () => {
   it('refuses a host that jumps through itself', () => {
     const bad = EXAMPLE_PROFILE_YAML.replace('user: root }', 'user: root, jump: deploy }');
     expect(problems(bad)).toEqual([expect.objectContaining({ field: 'hosts.deploy.jump' })]);
+  });
+});
+
+describe('local paths in a profile file', () => {
+  it('are relative to the file’s folder, not to where the process was started', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'profile-paths-'));
+    try {
+      await mkdir(join(dir, 'profiles'));
+      const yaml = EXAMPLE_PROFILE_YAML.replace(
+        'knownHostsFile: ~/.ssh/known_hosts',
+        'knownHostsFile: ~/.ssh/known_hosts\ncaFile: ca.pem',
+      ).replace('repo: ~/homelab-ansible', 'repo: ../homelab-ansible');
+      await writeFile(join(dir, 'profiles', 'home.yaml'), yaml);
+      expect(process.cwd()).not.toBe(join(dir, 'profiles'));
+      const p = await loadProfile(join(dir, 'profiles', 'home.yaml'));
+      expect(p.caFile).toBe(join(dir, 'profiles', 'ca.pem'));
+      expect(p.vault?.repo).toBe(join(dir, 'homelab-ansible'));
+      // A home-relative path stays for expandHome; remote paths are the hosts' and stay as written.
+      expect(p.knownHostsFile).toBe('~/.ssh/known_hosts');
+      expect(p.deploy.inventory).toBe('inventory/hosts');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

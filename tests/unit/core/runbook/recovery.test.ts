@@ -342,7 +342,7 @@ describe('maintenance reminder', () => {
     maintenance.enter({
       key: MAINTENANCE_MODE_KEY,
       units: 'all',
-      reason: 'Maintenance stop (stack.stop)',
+      reason: 'all services stopped',
       persistent: true,
       since: new Date(now - 30 * 60_000).toISOString(),
     });
@@ -355,7 +355,7 @@ describe('maintenance reminder', () => {
         id: MAINTENANCE_REMINDER_ALERT,
         fixActionId: 'stack.start',
         message: expect.stringMatching(
-          /^Maintenance mode has been on for 61 min \(since \d\d:\d\d UTC: Maintenance stop \(stack\.stop\)\)/,
+          /^Maintenance mode has been on for 61 min \(since \d\d:\d\d UTC: all services stopped\)/,
         ),
       }),
     ]);

@@ -93,7 +93,10 @@ describe('HostKeyPolicy', () => {
     const unknown = error as HostKeyUnknown;
     expect(unknown.keyType).toBe('ssh-ed25519');
     expect(unknown.fingerprint).toBe(sha256Fingerprint(current.blob));
-    expect(unknown.address).toBe('[127.0.0.2]:2222');
+    expect(unknown.address).toBe('127.0.0.2 port 2222');
+    expect(unknown.message).toBe(
+      `The homeserver host (127.0.0.2 port 2222) presented ssh-ed25519 key ${unknown.fingerprint}, which is not trusted yet.`,
+    );
     expect(policy.presentedKey('homeserver')).toEqual({
       keyType: 'ssh-ed25519',
       fingerprint: unknown.fingerprint,
@@ -106,6 +109,28 @@ describe('HostKeyPolicy', () => {
     expect(policy.presentedKey('homeserver')).toBeNull();
     // Another pool reading the same files trusts it too.
     expect((await new HostKeyPolicy({ profileFile, appFile }).check(target, current.blob)).error).toBeNull();
+  });
+
+  it('connections checked while the key is being trusted leave no question behind about it', async () => {
+    // Onboarding trusts the keys while the first poll connects: that poll must not ask about a trusted key.
+    for (let i = 0; i < 40; i++) {
+      const sub = mkdtempSync(join(dir, 'race-'));
+      const app = join(sub, 'known_hosts');
+      const racing = new HostKeyPolicy({ profileFile, appFile: app });
+      await racing.check(target, current.blob);
+      let trusted = false;
+      const trust = racing.trust(target, sha256Fingerprint(current.blob), true).then(() => {
+        trusted = true;
+      });
+      const checks: Promise<unknown>[] = [];
+      while (!trusted) {
+        checks.push(racing.check(target, current.blob));
+        await new Promise((r) => setImmediate(r));
+      }
+      await Promise.all([trust, ...checks]);
+      expect(racing.presentedKey('homeserver')).toBeNull();
+      expect((await racing.check(target, current.blob)).error).toBeNull();
+    }
   });
 
   it('trusting once lasts for this policy only and writes nothing', async () => {
@@ -230,7 +255,7 @@ describe('HostKeyPolicy', () => {
     expect(verdict).toEqual({ status: 'mismatch', expected: sha256Fingerprint(ecdsa.blob) });
     expect(error).toBeInstanceOf(HostKeyMismatch);
     expect(error!.message).toBe(
-      `The homeserver host ([127.0.0.2]:2222) presented ssh-ed25519 key ${sha256Fingerprint(current.blob)}, not ${sha256Fingerprint(ecdsa.blob)} (hosts.homeserver.hostKeyFingerprint in the profile). This can mean someone is intercepting the connection; nothing was sent and nothing was trusted.`,
+      `The homeserver host (127.0.0.2 port 2222) presented ssh-ed25519 key ${sha256Fingerprint(current.blob)}, not ${sha256Fingerprint(ecdsa.blob)} (hosts.homeserver.hostKeyFingerprint in the profile). This can mean someone is intercepting the connection; nothing was sent and nothing was trusted.`,
     );
     await expect(policy.trust(other, sha256Fingerprint(current.blob), true)).rejects.toBeInstanceOf(
       HostKeyMismatch,

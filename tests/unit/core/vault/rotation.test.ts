@@ -489,7 +489,7 @@ cat "$STATE/playbook-output"; exit "$(cat "$STATE/playbook-rc")"`,
     expect(windows.flat()).toContainEqual(
       expect.objectContaining({
         units: 'all',
-        reason: 'Applying the rotated registration token (token.apply)',
+        reason: 'applying the rotated registration token',
       }),
     );
   });

@@ -34,6 +34,7 @@ export function aCheck(partial: Partial<Check> & Pick<Check, 'id'>): Check {
 export function aStatus(partial: Partial<StatusSnapshot> = {}): StatusSnapshot {
   return statusSnapshot.parse({
     profileId: 'rampancy',
+    profileName: 'rampancy.cloud',
     serverName: 'rampancy.cloud',
     overall: 'ok',
     hosts: [],

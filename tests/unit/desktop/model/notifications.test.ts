@@ -40,23 +40,27 @@ const tlsRecovered: AlertView = {
   check: { id: 'tls:public', host: 'public', title: 'TLS certificate', detail: 'Valid for 61 more days.' },
 };
 
+/** The server a notification is about, as the app service names it. */
+const RAMPANCY = { profileId: 'rampancy', serverName: 'rampancy.cloud' };
+
 describe('alert notifications', () => {
   it('a check going down: names it and the next step, opens the dashboard on it', () => {
-    expect(alertNotification([tuwunelDown], 'rampancy.cloud')).toEqual({
+    expect(alertNotification([tuwunelDown], RAMPANCY)).toEqual({
       kind: 'alert',
       title: 'matrix-tuwunel unit is down (rampancy.cloud)',
       body: tuwunelDown.check.detail,
       urgency: 'critical',
       target: { panel: 'dashboard', checkId: 'unit:matrix-tuwunel' },
+      profileId: 'rampancy',
     });
   });
 
   it('recovered and still down', () => {
-    expect(alertNotification([tlsRecovered], 'rampancy.cloud')).toMatchObject({
+    expect(alertNotification([tlsRecovered], RAMPANCY)).toMatchObject({
       title: 'TLS certificate recovered (rampancy.cloud)',
       urgency: 'normal',
     });
-    expect(alertNotification([{ ...tuwunelDown, kind: 'still-down' }], 'rampancy.cloud')?.title).toBe(
+    expect(alertNotification([{ ...tuwunelDown, kind: 'still-down' }], RAMPANCY)?.title).toBe(
       'matrix-tuwunel unit is still down (rampancy.cloud)',
     );
   });
@@ -64,12 +68,13 @@ describe('alert notifications', () => {
   it('several alerts of one poll become one notification naming them all', () => {
     const n = alertNotification(
       [tuwunelDown, tlsRecovered, federationDown, { ...federationDown, kind: 'still-down' }],
-      'rampancy.cloud',
+      RAMPANCY,
     );
     expect(n).toMatchObject({
       title: 'rampancy.cloud: 2 down, 1 still down, 1 recovered',
       urgency: 'critical',
       target: { panel: 'dashboard', checkId: 'unit:matrix-tuwunel' },
+      profileId: 'rampancy',
     });
     expect(n?.body).toMatch(
       /^Down: matrix-tuwunel unit, Federation API\. Still down: Federation API\. Recovered: TLS certificate\. matrix-tuwunel unit: matrix-tuwunel is failed/,
@@ -79,13 +84,13 @@ describe('alert notifications', () => {
   it('only recoveries: a calm notification on the dashboard', () => {
     const n = alertNotification(
       [tlsRecovered, { ...tlsRecovered, check: { ...tlsRecovered.check, id: 'x' } }],
-      's',
+      { profileId: 's', serverName: 's' },
     );
     expect(n).toMatchObject({ title: 's: 2 recovered', urgency: 'normal', target: { panel: 'dashboard' } });
   });
 
   it('no alerts, no notification', () => {
-    expect(alertNotification([], 'rampancy.cloud')).toBeNull();
+    expect(alertNotification([], RAMPANCY)).toBeNull();
   });
 
   it('keeps title and body short enough for the notification centres', () => {
@@ -93,7 +98,10 @@ describe('alert notifications', () => {
       ...tuwunelDown,
       check: { ...tuwunelDown.check, id: `c${i}`, title: `check number ${i}` },
     }));
-    const n = alertNotification(many, 'a-very-long-server-name.example.org') as DesktopNotification;
+    const n = alertNotification(many, {
+      profileId: 'x',
+      serverName: 'a-very-long-server-name.example.org',
+    }) as DesktopNotification;
     expect(n.title.length).toBeLessThanOrEqual(TITLE_MAX);
     expect(n.body.length).toBeLessThanOrEqual(BODY_MAX);
   });
@@ -101,18 +109,19 @@ describe('alert notifications', () => {
 
 describe('run notifications', () => {
   it('a failed run: its outcome and the next step; clicking opens the run', () => {
-    expect(runNotification(aRun())).toEqual({
+    expect(runNotification(aRun(), RAMPANCY)).toEqual({
       kind: 'run',
-      title: 'Restart Tuwunel failed',
+      title: 'Restart Tuwunel failed (rampancy.cloud)',
       body: 'Tuwunel did not answer again within 60 s. Look at the output and the logs of the host, then try again.',
       urgency: 'critical',
       target: { panel: 'actions', runId: 'run-1a2b3c4d', actionId: 'tuwunel.restart' },
+      profileId: 'rampancy',
     });
   });
 
   it('nothing for runs that succeeded, were cancelled or are still running', () => {
     for (const state of ['ok', 'cancelled', 'running'] as const)
-      expect(runNotification(aRun({ state }))).toBeNull();
+      expect(runNotification(aRun({ state }), RAMPANCY)).toBeNull();
   });
 
   it('never carries a secret: output, commands, stdin and parameters stay out', () => {
@@ -140,12 +149,14 @@ describe('run notifications', () => {
         },
       ],
     });
-    const n = runNotification(run);
+    const n = runNotification(run, RAMPANCY);
     expect(JSON.stringify(n)).not.toContain(secret);
   });
 
   it('a run without a sentence still says what failed', () => {
-    expect(runNotification(aRun({ sentence: null, nextStep: null }))?.body).toBe('Restart Tuwunel failed.');
+    expect(runNotification(aRun({ sentence: null, nextStep: null }), RAMPANCY)?.body).toBe(
+      'Restart Tuwunel failed.',
+    );
   });
 });
 
@@ -191,8 +202,11 @@ describe('feedback and the notifications setting', () => {
   it('the setting silences alerts and run outcomes, not the answer to a click', () => {
     const off = { notifications: false };
     const on = { notifications: true };
-    const alert = alertNotification([tuwunelDown], 's') as DesktopNotification;
-    const run = runNotification(aRun()) as DesktopNotification;
+    const alert = alertNotification([tuwunelDown], {
+      profileId: 's',
+      serverName: 's',
+    }) as DesktopNotification;
+    const run = runNotification(aRun(), RAMPANCY) as DesktopNotification;
     const feedback = tokenCopiedNotification(null, utcClock);
     expect([shouldShow(alert, off), shouldShow(run, off), shouldShow(feedback, off)]).toEqual([
       false,
@@ -205,19 +219,20 @@ describe('feedback and the notifications setting', () => {
 });
 
 describe('invite notifications', () => {
-  it('says who joined with which invite, and opens the People panel', () => {
-    expect(inviteEndedNotification({ hint: 'ab12…', state: 'used', joined: ['@alice:example.org'] })).toEqual(
-      {
-        kind: 'alert',
-        title: '@alice:example.org joined',
-        body: 'They registered with the invite ab12…. Say hello, or add them to the family room.',
-        urgency: 'normal',
-        target: { panel: 'people' },
-      },
+  it('says who joined with which invite on which server, and opens the People panel on it', () => {
+    expect(
+      inviteEndedNotification({ hint: 'ab12…', state: 'used', joined: ['@alice:example.org'] }, RAMPANCY),
+    ).toEqual({
+      kind: 'alert',
+      title: `@alice:example.org joined (${RAMPANCY.serverName})`,
+      body: 'They registered with the invite ab12…. Say hello, or add them to the family room.',
+      urgency: 'normal',
+      target: { panel: 'people' },
+      profileId: RAMPANCY.profileId,
+    });
+    expect(inviteEndedNotification({ hint: 'ab12…', state: 'used', joined: [] }, RAMPANCY)?.title).toBe(
+      `An invite was used (${RAMPANCY.serverName})`,
     );
-    expect(inviteEndedNotification({ hint: 'ab12…', state: 'used', joined: [] })?.title).toBe(
-      'An invite was used',
-    );
-    expect(inviteEndedNotification({ hint: 'ab12…', state: 'expired', joined: [] })).toBeNull();
+    expect(inviteEndedNotification({ hint: 'ab12…', state: 'expired', joined: [] }, RAMPANCY)).toBeNull();
   });
 });

@@ -18,7 +18,7 @@ function harness(answers: Answers, accept = true) {
   const calls: string[] = [];
   const dialogs: ConfirmDialog[] = [];
   const notes: DesktopNotification[] = [];
-  const navigated: NavigateTarget[] = [];
+  const navigated: (NavigateTarget & { on?: string })[] = [];
   let quit = 0;
   const answer = <T>(a: T | Error | undefined, what: string): T => {
     if (a === undefined) throw new Error(`unexpected call ${what}`);
@@ -26,8 +26,8 @@ function harness(answers: Answers, accept = true) {
     return a;
   };
   const deps: TrayCommandDeps = {
-    prepare: async (actionId) => {
-      calls.push(`prepare ${actionId}`);
+    prepare: async (actionId, profileId) => {
+      calls.push(profileId === null ? `prepare ${actionId}` : `prepare ${actionId} on ${profileId}`);
       const plan = answer(answers.plan, 'prepare');
       return {
         plan,
@@ -38,15 +38,15 @@ function harness(answers: Answers, accept = true) {
         },
       };
     },
-    copyToken: async () => {
-      calls.push('copy-token');
+    copyToken: async (profileId) => {
+      calls.push(profileId === null ? 'copy-token' : `copy-token on ${profileId}`);
       return answer(answers.copy, 'copyToken');
     },
     confirm: async (d) => {
       dialogs.push(d);
       return accept;
     },
-    navigate: (t) => navigated.push(t),
+    navigate: (t, profileId) => navigated.push(profileId === null ? t : { ...t, on: profileId }),
     notify: (n) => notes.push(n),
     quit: () => {
       quit += 1;
@@ -136,5 +136,20 @@ describe('tray commands', () => {
     expect(h.navigated).toEqual([{ panel: 'logs', unit: 'matrix-tuwunel' }]);
     expect(h.quits()).toBe(1);
     expect(h.calls).toEqual([]);
+  });
+
+  it("a section's item acts on its server, and a refusal opens the window on that server", async () => {
+    const h = harness({ plan: busy, copy: { clearsAt: null } });
+    expect(
+      await runTrayCommand(
+        { kind: 'run', actionId: 'stack.restart', title: 'Restart all services', profileId: 'family' },
+        h.deps,
+      ),
+    ).toBe('refused');
+    expect(h.notes[0]).toMatchObject({ target: { panel: 'actions' }, profileId: 'family' });
+    await runTrayCommand({ kind: 'copy-token', profileId: 'club' }, h.deps);
+    await runTrayCommand({ kind: 'navigate', target: { panel: 'dashboard' }, profileId: 'club' }, h.deps);
+    expect(h.calls).toEqual(['prepare stack.restart on family', 'copy-token on club']);
+    expect(h.navigated).toEqual([{ panel: 'dashboard', on: 'club' }]);
   });
 });

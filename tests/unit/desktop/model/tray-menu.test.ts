@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { unwatchedView } from '../../../../src-main/app/views/status-view';
 import { findAction } from '../../../../src-main/core/runbook/catalog';
 import {
   localClock,
   MAX_CHECK_LINES,
+  MAX_CHECK_LINES_PER_SERVER,
   type TrayMenuItem,
   trayMenu,
 } from '../../../../src-main/desktop/model/tray-menu';
@@ -11,7 +13,7 @@ import { ACTIONS, aCheck, aStatus, at, utcClock } from './fixtures';
 type Item = Extract<TrayMenuItem, { type: 'item' }>;
 
 function menu(status = aStatus(), actions = ACTIONS): TrayMenuItem[] {
-  return trayMenu({ status, actions, formatTime: utcClock });
+  return trayMenu({ servers: [status], actions, formatTime: utcClock });
 }
 const labels = (items: TrayMenuItem[]) => items.filter((i) => i.type !== 'separator').map((i) => i.label);
 const item = (items: TrayMenuItem[], id: string): Item => {
@@ -139,7 +141,7 @@ describe('tray menu', () => {
   it('offers "Start the stack" instead of "Maintenance stop" in maintenance, without a confirm (it is safe)', () => {
     const status = aStatus({
       overall: 'maintenance',
-      maintenance: { on: true, since: at(-3_600_000), reason: 'Maintenance stop' },
+      maintenance: { on: true, since: at(-3_600_000), reason: 'all services stopped' },
     });
     const items = menu(status);
     expect(items.some((i) => i.type === 'item' && i.id === 'action:stack.stop')).toBe(false);
@@ -148,7 +150,8 @@ describe('tray menu', () => {
       confirm: false,
       enabled: true,
     });
-    expect(header(items)).toContain('Maintenance mode since 13:03 (Maintenance stop)');
+    expect(header(items)).toContain('Maintenance mode since 13:03');
+    expect(header(items)).toContain('All services stopped');
   });
 
   it('disables every action while a mutating run is busy, and says which run', () => {
@@ -183,8 +186,8 @@ describe('tray menu', () => {
   });
 
   it('without a profile: says so, keeps the dashboard and Quit, disables the rest', () => {
-    for (const status of [null, aStatus({ profileId: null, serverName: '' })]) {
-      const items = trayMenu({ status, actions: [], formatTime: utcClock });
+    for (const servers of [[], [aStatus({ profileId: null, serverName: '' })]]) {
+      const items = trayMenu({ servers, actions: [], formatTime: utcClock });
       expect(header(items)).toEqual([
         'Homeserver Tray: state unknown',
         'Open the dashboard to set up a server',
@@ -206,7 +209,7 @@ describe('tray menu', () => {
   });
 
   it('shows times as hours and minutes of the local clock by default', () => {
-    const label = header(trayMenu({ status: aStatus(), actions: ACTIONS }))[1];
+    const label = header(trayMenu({ servers: [aStatus()], actions: ACTIONS }))[1];
     expect(label).toBe(`Last check ${localClock(at())}`);
     expect(localClock(at())).toMatch(/^\D*\d{1,2}\D\d{2}\D*$/);
   });
@@ -218,5 +221,142 @@ describe('tray menu', () => {
     );
     expect(item(items, 'check:c').label.length).toBeLessThanOrEqual(80);
     expect(item(items, 'check:c').label.endsWith('…')).toBe(true);
+  });
+});
+
+describe('tray menu of several servers', () => {
+  type Submenu = Extract<TrayMenuItem, { type: 'submenu' }>;
+  const server = (name: string, partial: Parameters<typeof aStatus>[0] = {}) =>
+    aStatus({ profileId: name, profileName: name, serverName: `${name}.example`, ...partial });
+  const several = (...servers: ReturnType<typeof aStatus>[]) =>
+    trayMenu({ servers, actions: ACTIONS, formatTime: utcClock });
+  const submenu = (items: TrayMenuItem[], id: string): Submenu => {
+    const found = items.find((i): i is Submenu => i.type === 'submenu' && i.id === id);
+    if (!found) throw new Error(`no submenu ${id}`);
+    return found;
+  };
+  const failing = server('family', {
+    overall: 'fail',
+    checks: [aCheck({ id: 'unit:matrix-tuwunel', title: 'matrix-tuwunel unit', level: 'fail' })],
+  });
+
+  it('starts with the worst of them, then one section per server in the store order', () => {
+    const items = several(server('home'), failing, server('club', { overall: 'warn' }));
+    expect(items[0]).toEqual({ type: 'label', id: 'header:all', label: '3 servers: failing' });
+    const headers = items.filter((i) => i.type === 'label' && i.id.endsWith('/header:server'));
+    expect(headers.map((h) => (h as { label: string }).label)).toEqual([
+      'home: all OK',
+      'family: failing',
+      'club: warnings',
+    ]);
+    expect(labels(items).at(-2)).toBe('Open dashboard');
+    expect(labels(items).at(-1)).toBe('Quit Homeserver Tray');
+  });
+
+  it("a server's problems sit under its own header and open the window on that server", () => {
+    const items = several(server('home'), failing);
+    const at = (id: string) => items.findIndex((i) => i.type !== 'separator' && i.id === id);
+    const line = item(items, 'family/check:unit:matrix-tuwunel');
+    expect(line.label).toBe('Failing: matrix-tuwunel unit');
+    expect(line.command).toEqual({
+      kind: 'navigate',
+      target: { panel: 'dashboard', checkId: 'unit:matrix-tuwunel' },
+      profileId: 'family',
+    });
+    expect(at('family/header:server')).toBeLessThan(at('family/check:unit:matrix-tuwunel'));
+    expect(at('home/header:server')).toBeLessThan(at('family/header:server'));
+  });
+
+  it("each server's quick actions are in its submenu and act on that server", () => {
+    const items = several(
+      server('home'),
+      server('family', { maintenance: { on: true, since: at(), reason: null } }),
+    );
+    const home = submenu(items, 'home/actions');
+    expect(home.label).toBe('Actions for home');
+    expect(item(home.items, 'home/action:stack.stop').command).toEqual({
+      kind: 'run',
+      actionId: 'stack.stop',
+      title: 'Stop the stack (maintenance)',
+      profileId: 'home',
+    });
+    expect(item(home.items, 'home/copy-token').command).toEqual({ kind: 'copy-token', profileId: 'home' });
+    // Maintenance is per server: only the one in maintenance offers to end it.
+    const family = submenu(items, 'family/actions');
+    expect(item(family.items, 'family/action:stack.start').command).toMatchObject({ profileId: 'family' });
+    expect(family.items.some((i) => i.type === 'item' && i.id === 'family/action:stack.stop')).toBe(false);
+  });
+
+  it('a busy server disables only its own actions', () => {
+    const items = several(
+      server('home', { busy: { runId: 'r', title: 'Restart Tuwunel' } }),
+      server('family'),
+    );
+    expect(item(submenu(items, 'home/actions').items, 'home/action:stack.restart').enabled).toBe(false);
+    expect(item(submenu(items, 'family/actions').items, 'family/action:stack.restart').enabled).toBe(true);
+    expect(labels(items)).toContain('Running: Restart Tuwunel');
+  });
+
+  it('sticky alerts run their fix on their own server', () => {
+    const alert = {
+      id: 'stack-stopped',
+      title: 'matrix-tuwunel is stopped',
+      message: 'Start it.',
+      fixActionId: 'stack.start',
+      runId: 'r1',
+      raisedAt: at(),
+    };
+    const items = several(server('home'), server('family', { stickyAlerts: [alert] }));
+    expect(item(items, 'family/alert:stack-stopped').command).toMatchObject({
+      kind: 'run',
+      actionId: 'stack.start',
+      profileId: 'family',
+    });
+  });
+
+  it('keeps each section short: a few problems per server, the rest in one line', () => {
+    const checks = Array.from({ length: 6 }, (_, i) =>
+      aCheck({ id: `c${i}`, title: `check ${i}`, level: 'fail' }),
+    );
+    const items = several(server('home'), server('family', { overall: 'fail', checks }));
+    const lines = items.filter((i) => i.type === 'item' && i.id.startsWith('family/check:'));
+    expect(lines).toHaveLength(MAX_CHECK_LINES_PER_SERVER + 1);
+    expect(item(items, 'family/check:more')).toMatchObject({
+      label: `…and ${6 - MAX_CHECK_LINES_PER_SERVER} more`,
+      command: { kind: 'navigate', target: { panel: 'dashboard' }, profileId: 'family' },
+    });
+  });
+
+  it('ten servers: every id is unique, so Electron finds each item', () => {
+    const items = several(...Array.from({ length: 10 }, (_, i) => server(`s${i}`, { overall: 'warn' })));
+    const ids = items.flatMap((i) =>
+      i.type === 'separator'
+        ? []
+        : i.type === 'submenu'
+          ? [i.id, ...i.items.flatMap((s) => (s.type === 'separator' ? [] : [s.id]))]
+          : [i.id],
+    );
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(items.filter((i) => i.type === 'submenu')).toHaveLength(10);
+  });
+
+  it('a profile that cannot be watched keeps its section, unknown, saying why', () => {
+    const broken = unwatchedView(
+      {
+        id: 'broken',
+        name: 'Broken',
+        serverName: '',
+        error: { code: 'ProfileInvalid', message: 'broken.yaml is not valid.', nextStep: 'Fix it.' },
+      },
+      30,
+    );
+    const items = several(server('home'), broken);
+    expect(items[0]).toMatchObject({ label: '2 servers: state unknown' });
+    const section = items.filter((i) => i.type === 'label' && i.id.startsWith('broken/'));
+    expect(section.map((i) => (i as { label: string }).label)).toEqual([
+      'Broken: state unknown',
+      'Not checked yet',
+      'Status check broke: broken.yaml is not valid.',
+    ]);
   });
 });
