@@ -65,6 +65,9 @@ export interface InviteEnded {
   hint: string;
   state: 'used' | 'expired';
   joined: string[];
+  /** The room they were invited into, as the invite asked; null when none or it failed. */
+  invitedTo: string | null;
+  inviteProblem: string | null;
 }
 
 /** Which homeserver something is about: notifications name it, the tray and the window show it. */
@@ -241,7 +244,13 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       .follow()
       .then((ended) => {
         for (const e of ended) {
-          const payload: InviteEnded = { hint: e.hint, state: e.state, joined: e.joined };
+          const payload: InviteEnded = {
+            hint: e.hint,
+            state: e.state,
+            joined: e.joined,
+            invitedTo: e.invitedTo,
+            inviteProblem: e.inviteProblem,
+          };
           tellInviteEnded(payload, serverOf(core));
           if (isSelected(core)) emit({ channel: 'invite.ended', payload });
         }
@@ -566,11 +575,12 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     },
 
     invite: {
-      create: async (uses: number, expiresInDays: number | null) => {
+      create: async (uses: number, expiresInDays: number | null, inviteTo: string | null = null) => {
         const invites = needClipboard(requireCore().invites);
         const r = await invites.create({
           uses,
           expires: expiresInDays === null ? null : `${expiresInDays}d`,
+          inviteTo,
         });
         return { invite: inviteView(r.invite), clearsAt: iso(r.clearsAt) };
       },

@@ -87,7 +87,8 @@ export function createRouter(app: AppService, options: RouterOptions = {}): Rout
     'token.rotate': ({ apply, confirmation }) => app.token.rotate(apply, confirmation),
     'token.rollback': ({ runId }) => app.token.rollback(runId),
 
-    'invite.create': ({ uses, expiresInDays }) => app.invite.create(uses, expiresInDays),
+    'invite.create': ({ uses, expiresInDays, inviteTo }) =>
+      app.invite.create(uses, expiresInDays, inviteTo ?? null),
     'invite.list': () => app.invite.list(),
     'invite.copyToken': ({ id }) => app.invite.copyToken(id),
     'invite.copyInstructions': () => app.invite.copyInstructions(),

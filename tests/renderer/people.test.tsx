@@ -107,6 +107,47 @@ describe('People', () => {
     expect(screen.getByTestId('clipboard-password').textContent).toContain('The clipboard clears in 30 s');
   });
 
+  it('issues an invite that brings the new member into the family room, and says so when they joined', async () => {
+    await open({
+      'invite.create': () => ({
+        invite: {
+          id: 'inv-1',
+          hint: 'AbCd…',
+          usesAllowed: 1,
+          pending: 0,
+          completed: 0,
+          expiresAt: fx.at(7 * 86_400_000),
+          state: 'pending' as const,
+          joined: [],
+          inviteTo: '#family:lab.test',
+          issuedAt: fx.at(0),
+          endedAt: null,
+        },
+        clearsAt: fx.at(30_000),
+      }),
+    });
+    fireEvent.change(screen.getByLabelText('Then invite them to (optional)'), {
+      target: { value: ' #family:lab.test ' },
+    });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Create invite and copy it' })));
+    expect(h.fake.callsTo('invite.create')).toEqual([
+      { uses: 1, expiresInDays: 7, inviteTo: '#family:lab.test' },
+    ]);
+    expect(screen.getByText(/then into #family:lab\.test/)).toBeTruthy();
+    act(() =>
+      h.fake.emit('invite.ended', {
+        hint: 'AbCd…',
+        state: 'used',
+        joined: ['@nana:lab.test'],
+        invitedTo: '#family:lab.test',
+        inviteProblem: null,
+      }),
+    );
+    expect(
+      screen.getByText('@nana:lab.test joined with the invite AbCd…. They were invited to #family:lab.test.'),
+    ).toBeTruthy();
+  });
+
   it('says why in words when the server refuses', async () => {
     await open({
       'people.list': () =>

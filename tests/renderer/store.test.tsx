@@ -398,6 +398,7 @@ describe('the store', () => {
           expiresAt: null,
           state: 'pending' as const,
           joined: [],
+          inviteTo: null,
           issuedAt: null,
           endedAt: null,
         },

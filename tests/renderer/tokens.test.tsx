@@ -30,6 +30,7 @@ const invite = {
   expiresAt: fx.at(7 * 86_400_000),
   state: 'pending' as const,
   joined: [],
+  inviteTo: null,
   issuedAt: fx.at(0),
   endedAt: null,
 };

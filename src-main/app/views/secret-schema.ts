@@ -16,6 +16,8 @@ export const inviteInfo = z.object({
   state: z.enum(INVITE_STATES),
   /** Who registered with it (the admin room's registration notices). */
   joined: z.array(z.string()),
+  /** The room or space whoever registers with it is invited into (an invite this app issued); null for none. */
+  inviteTo: z.string().nullable(),
   issuedAt: time.nullable(),
   endedAt: time.nullable(),
 });

@@ -23,6 +23,8 @@ const entrySchema = z.object({
   endedAt: z.number().int().nullable(),
   /** Who registered with it, from the admin room's `New user "@u:s" registered …` notices. */
   joined: z.array(z.string().max(300)).max(1000),
+  /** The family room or space whoever registers with it is invited into (an alias or room ID); null for none. */
+  inviteTo: z.string().max(255).nullable().default(null),
 });
 export type InviteHistoryEntry = z.infer<typeof entrySchema>;
 

@@ -15,6 +15,7 @@ import { type InviteHistory, type InviteHistoryEntry, type InviteState, inviteRe
 import { InviteRecord } from './invite-record';
 import { joiningInstructions } from './joining-instructions';
 import { parseRegistrationNotice } from './people-replies';
+import { inviteToRoom, roomRef } from './room-invite';
 import { adminApiUnusable, probeServer, type ServerFacts } from './server-facts';
 import { COMMAND_FAILED, maskTokenReplies } from './tuwunel-admin';
 
@@ -183,6 +184,10 @@ export interface InviteEnded {
   state: Exclude<InviteState, 'pending' | 'revoked'>;
   /** Who registered with it (the admin room's registration notices after it was issued); empty when unknown. */
   joined: string[];
+  /** The room or space they were invited into, when the invite asked for one and the invite went through. */
+  invitedTo: string | null;
+  /** Why they could not be invited into it (a sentence); null when nothing failed. */
+  inviteProblem: string | null;
 }
 
 type Method = HttpRequest['method'];
@@ -305,22 +310,31 @@ export class InviteClient {
     });
   }
 
-  async create(options: { uses?: number; expires?: string | null } = {}): Promise<InviteToken> {
+  /** `inviteTo`: a room or space whoever registers with it is invited into once `follow()` sees them join. */
+  async create(
+    options: { uses?: number; expires?: string | null; inviteTo?: string | null } = {},
+  ): Promise<InviteToken> {
     const uses = checkUses(options.uses ?? 1);
     const expiresMs = options.expires ? parseDuration(options.expires) : null;
+    const inviteTo = options.inviteTo ? roomRef(options.inviteTo) : null;
     return recordAct(
       this.options.acts,
       {
         action: 'invite.issue',
-        params: { uses, expires: options.expires?.trim() ?? null },
+        params: { uses, expires: options.expires?.trim() ?? null, inviteTo },
         done: (t) => `Issued the invite ${tokenHint(t.token)} (${uses} use${uses === 1 ? '' : 's'}).`,
         learned: (t) => ({ invite: tokenHint(t.token) }),
       },
-      () => this.issue(uses, options.expires?.trim() ?? null, expiresMs),
+      () => this.issue(uses, options.expires?.trim() ?? null, expiresMs, inviteTo),
     );
   }
 
-  private async issue(uses: number, expires: string | null, expiresMs: number | null): Promise<InviteToken> {
+  private async issue(
+    uses: number,
+    expires: string | null,
+    expiresMs: number | null,
+    inviteTo: string | null,
+  ): Promise<InviteToken> {
     const issuedAt = this.now();
     const token = await this.issueOn(uses, expires, expiresMs);
     await this.options.history?.add({
@@ -332,6 +346,7 @@ export class InviteClient {
       state: 'pending',
       endedAt: null,
       joined: [],
+      inviteTo,
     });
     return token;
   }
@@ -444,9 +459,51 @@ export class InviteClient {
       await history.end(e.ref, state, now, joined);
       const token = recorded.get(e.ref);
       if (token) await this.record.remove([token]);
-      ended.push({ ref: e.ref, hint: e.hint, state, joined });
+      const invited = e.inviteTo && joined.length > 0 ? await this.inviteInto(e.inviteTo, joined) : null;
+      ended.push({
+        ref: e.ref,
+        hint: e.hint,
+        state,
+        joined,
+        invitedTo: invited?.problem === null ? e.inviteTo : null,
+        inviteProblem: invited?.problem ?? null,
+      });
     }
     return ended;
+  }
+
+  /** Invites the new members into the room the invite named; a failure is a sentence, never a thrown follow. */
+  private async inviteInto(room: string, userIds: string[]): Promise<{ problem: string | null }> {
+    const problems: string[] = [];
+    for (const userId of userIds) {
+      try {
+        await recordAct(
+          this.options.acts,
+          {
+            action: 'invite.room',
+            params: { user: userId, room },
+            done: () => `Invited ${userId} to ${room}.`,
+          },
+          async () =>
+            this.withAdminToken(async (accessToken) =>
+              inviteToRoom(
+                {
+                  baseUrl: this.profile.publicUrl,
+                  accessToken,
+                  ca: await this.caFile(),
+                  timeoutMs: this.options.requestTimeoutMs ?? 15_000,
+                  ...(this.options.http ? { http: this.options.http } : {}),
+                },
+                room,
+                userId,
+              ),
+            ),
+        );
+      } catch (e) {
+        problems.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+    return { problem: problems.length > 0 ? problems.join(' ') : null };
   }
 
   /** `GET /_matrix/client/v1/register/m.login.registration_token/validity` (unauthenticated, uses nothing up). */
@@ -549,6 +606,8 @@ export interface InviteInfo {
   state: InviteState;
   /** Who registered with it, as far as the admin room's registration notices tell. */
   joined: string[];
+  /** The room or space whoever registers with it is invited into; null for none. */
+  inviteTo: string | null;
   /** Epoch ms; null for an invite the app did not issue. */
   issuedAt: number | null;
   endedAt: number | null;
@@ -577,7 +636,7 @@ export class InviteService {
 
   constructor(private readonly options: InviteServiceOptions) {}
 
-  private info(t: InviteToken, issuedAt: number | null): InviteInfo {
+  private info(t: InviteToken, issued: { issuedAt: number | null; inviteTo: string | null }): InviteInfo {
     const id = createHmac('sha256', this.key).update(t.token).digest('hex').slice(0, 24);
     this.known.set(id, t.token);
     return {
@@ -590,18 +649,22 @@ export class InviteService {
       source: t.source,
       state: 'pending',
       joined: [],
-      issuedAt,
+      inviteTo: issued.inviteTo,
+      issuedAt: issued.issuedAt,
       endedAt: null,
     };
   }
 
   /** Issues an invite and puts its token on the clipboard (cleared like the registration token). */
   async create(
-    options: { uses?: number; expires?: string | null } = {},
+    options: { uses?: number; expires?: string | null; inviteTo?: string | null } = {},
   ): Promise<{ invite: InviteInfo } & CopyResult> {
     const issuedAt = Date.now();
     const token = await this.options.client.create(options);
-    const invite = this.info(token, issuedAt);
+    const invite = this.info(token, {
+      issuedAt,
+      inviteTo: options.inviteTo ? roomRef(options.inviteTo) : null,
+    });
     const copied = await this.options.guard.copy(
       token.token,
       'invite-token',
@@ -620,7 +683,10 @@ export class InviteService {
     const history = await this.options.client.history();
     const byRef = new Map(history.map((e) => [e.ref, e]));
     this.known.clear();
-    const live = tokens.map((t) => this.info(t, byRef.get(inviteRef(t.token))?.issuedAt ?? null));
+    const live = tokens.map((t) => {
+      const issued = byRef.get(inviteRef(t.token));
+      return this.info(t, { issuedAt: issued?.issuedAt ?? null, inviteTo: issued?.inviteTo ?? null });
+    });
     const ended = history
       .filter((e) => e.state !== 'pending')
       .map(
@@ -634,6 +700,7 @@ export class InviteService {
           source: 'app-record',
           state: e.state,
           joined: e.joined,
+          inviteTo: e.inviteTo,
           issuedAt: e.issuedAt,
           endedAt: e.endedAt,
         }),

@@ -164,11 +164,22 @@ export function tokenCopiedNotification(
  * People panel on that server.
  */
 export function inviteEndedNotification(
-  ended: { hint: string; state: 'used' | 'expired'; joined: readonly string[] },
+  ended: {
+    hint: string;
+    state: 'used' | 'expired';
+    joined: readonly string[];
+    invitedTo?: string | null;
+    inviteProblem?: string | null;
+  },
   server: NotifiedServer,
 ): DesktopNotification | null {
   if (ended.state !== 'used') return null;
   const who = ended.joined[0];
+  const room = ended.inviteProblem
+    ? ` Inviting them into the room failed: ${ended.inviteProblem} Invite them from your Matrix client.`
+    : ended.invitedTo
+      ? ` They were invited to ${ended.invitedTo}.`
+      : ' Say hello, or add them to the family room.';
   return {
     kind: 'alert',
     title: clip(
@@ -179,7 +190,7 @@ export function inviteEndedNotification(
     ),
     body: clip(
       who
-        ? `They registered with the invite ${ended.hint}. Say hello, or add them to the family room.`
+        ? `They registered with the invite ${ended.hint}.${room}`
         : `Someone registered with the invite ${ended.hint}; the admin room did not say who.`,
       BODY_MAX,
     ),

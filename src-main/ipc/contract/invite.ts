@@ -10,6 +10,8 @@ export const inviteInvoke = {
       .object({
         uses: z.number().int().min(1).max(100),
         expiresInDays: z.number().int().min(1).max(365).nullable(),
+        /** A room or space whoever registers with it is invited into (alias or room ID), once they joined. */
+        inviteTo: z.string().max(255).nullable().optional(),
       })
       .strict(),
     z.object({ invite: inviteInfo, clearsAt: time.nullable() }),
@@ -34,5 +36,9 @@ export const inviteEvents = {
     hint: z.string(),
     state: z.enum(['used', 'expired']),
     joined: z.array(z.string()),
+    /** The room they were invited into, as the invite asked; null when none or it failed. */
+    invitedTo: z.string().nullable(),
+    /** Why inviting them into it failed (a sentence); null when nothing failed. */
+    inviteProblem: z.string().nullable(),
   }),
 } as const;

@@ -371,7 +371,10 @@ function InviteLifecycle() {
   const clipboard = useApp((s) => s.clipboard);
   const focus = useApp((s) => s.focus?.focus);
   const [expiry, setExpiry] = useState('7');
+  const [inviteTo, setInviteTo] = useState('');
+  const serverName = useApp((s) => s.status?.serverName ?? null);
   const expiryId = useId();
+  const roomId = useId();
   const mine = (invites ?? []).filter((i) => i.issuedAt !== null || i.state !== 'pending');
   const unused = mine.filter((i) => i.state === 'pending' && (i.completed ?? 0) === 0).length;
 
@@ -394,7 +397,13 @@ function InviteLifecycle() {
       {news.map((n) => (
         <p key={`${n.hint}-${n.joined.join()}`} className="banner" role="status">
           {n.state === 'used'
-            ? `${n.joined.length > 0 ? n.joined.join(', ') : 'Someone'} joined with the invite ${n.hint}.`
+            ? `${n.joined.length > 0 ? n.joined.join(', ') : 'Someone'} joined with the invite ${n.hint}.${
+                n.inviteProblem
+                  ? ` Inviting them into the room failed: ${n.inviteProblem}`
+                  : n.invitedTo
+                    ? ` They were invited to ${n.invitedTo}.`
+                    : ''
+              }`
             : `The invite ${n.hint} expired unused.`}
         </p>
       ))}
@@ -402,7 +411,7 @@ function InviteLifecycle() {
         className="inline-form"
         onSubmit={(e) => {
           e.preventDefault();
-          void create(1, expiry === 'never' ? null : Number(expiry));
+          void create(1, expiry === 'never' ? null : Number(expiry), inviteTo.trim() || null);
         }}
       >
         <div className="field">
@@ -412,6 +421,18 @@ function InviteLifecycle() {
             <option value="7">7 days</option>
             <option value="30">30 days</option>
           </select>
+        </div>
+        <div className="field">
+          <label htmlFor={roomId}>Then invite them to (optional)</label>
+          <input
+            id={roomId}
+            type="text"
+            value={inviteTo}
+            placeholder={`#family:${serverName ?? 'example.org'}`}
+            spellCheck={false}
+            autoComplete="off"
+            onChange={(e) => setInviteTo(e.target.value)}
+          />
         </div>
         <button type="submit" className="primary">
           Create invite and copy it
@@ -433,7 +454,7 @@ function InviteLifecycle() {
             ? `Could not read the rooms new people join: ${autoJoin.problem}`
             : autoJoin.rooms.length > 0
               ? `New people join ${autoJoin.rooms.join(', ')} (matrix_tuwunel_config_auto_join_rooms).`
-              : 'New people join no room by themselves (matrix_tuwunel_config_auto_join_rooms is not set): invite them to the family room after they joined.'}
+              : 'New people join no room by themselves (matrix_tuwunel_config_auto_join_rooms is not set): name the family room above and the app invites them once they joined.'}
       </p>
       {error && <ErrorText error={error} />}
       {mine.length > 0 && (
@@ -456,6 +477,7 @@ function InviteLifecycle() {
                 <td>{i.issuedAt ? dateTime(i.issuedAt) : ''}</td>
                 <td>
                   <span className={`tag invite-${i.state}`}>{stateText(i)}</span>
+                  {i.inviteTo && <span className="muted small"> then into {i.inviteTo}</span>}
                 </td>
                 <td>{i.expiresAt === null ? 'never' : dateTime(i.expiresAt)}</td>
               </tr>

@@ -534,7 +534,11 @@ describe('the registration token and invites', () => {
     expect(d.clipboard.content).toContain('lab.test');
     expect(await ok('invite.revoke', { id: made.invite.id })).toEqual({ revoked: true });
     expect(await refused('invite.copyToken', { id: made.invite.id })).toMatchObject({ field: 'invite' });
-    const spare = await ok('invite.create', { uses: 1, expiresInDays: 1 });
+    expect(
+      await refused('invite.create', { uses: 1, expiresInDays: 1, inviteTo: '#family:lab.test; rm -rf /' }),
+    ).toMatchObject({ field: 'room' });
+    const spare = await ok('invite.create', { uses: 1, expiresInDays: 1, inviteTo: '#family:lab.test' });
+    expect(spare.invite).toMatchObject({ inviteTo: '#family:lab.test', state: 'pending' });
     expect(await ok('invite.revokeUnused', {})).toEqual({ revoked: 1 });
     expect((await ok('invite.list', {})).invites.find((i) => i.hint === spare.invite.hint)).toMatchObject({
       state: 'revoked',

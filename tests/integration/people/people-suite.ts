@@ -194,14 +194,24 @@ export function peopleSuite(version: '1.7.0' | '1.9.0'): void {
     it('follows an invite from issue to "joined": register through the client API, then it is used, by whom', async () => {
       const clipboard = new RecordingClipboard();
       const history = new InviteHistory(join(dataDir, 'invites', 'lab.json'));
-      const inviteClient = new InviteClient({ profile, secrets, history, replyTimeoutMs: 15_000 });
+      const inviteClient = new InviteClient({
+        profile,
+        secrets,
+        history,
+        replyTimeoutMs: 15_000,
+        acts: new AuditLog(dataDir).acts(profile.name),
+      });
       const invites = new InviteService({
         client: inviteClient,
         guard: new ClipboardGuard(clipboard),
         profile: () => profile,
         clearDelaySeconds: () => null,
       });
-      const created = await invites.create({ uses: 1, expires: '7d' });
+      // A room that is not a room is refused before anything is issued.
+      await expect(invites.create({ uses: 1, inviteTo: 'family room' })).rejects.toThrow(
+        /room: is not a room alias/,
+      );
+      const created = await invites.create({ uses: 1, expires: '7d', inviteTo: '#family:lab.test' });
       const token = clipboard.content;
       expect(token).toMatch(/^[A-Za-z0-9]{16}$/);
       // The second clipboard payload: the joining instructions, without the token.
@@ -210,7 +220,7 @@ export function peopleSuite(version: '1.7.0' | '1.9.0'): void {
         'When prompted for a registration token, enter the one you were sent separately.',
       );
       expect(clipboard.content).not.toContain(token);
-      const spare = await invites.create({ uses: 1, expires: '7d' });
+      const spare = await invites.create({ uses: 1, expires: '7d', inviteTo: '#nowhere:lab.test' });
 
       const pending = await invites.list();
       expect(pending.find((i) => i.id === created.invite.id)).toMatchObject({ state: 'pending', joined: [] });
@@ -225,8 +235,28 @@ export function peopleSuite(version: '1.7.0' | '1.9.0'): void {
       expect(nana.userId).toBe('@nana:lab.test');
       const ended = await inviteClient.follow();
       expect(ended).toEqual([
-        { ref: expect.any(String), hint: created.invite.hint, state: 'used', joined: ['@nana:lab.test'] },
+        {
+          ref: expect.any(String),
+          hint: created.invite.hint,
+          state: 'used',
+          joined: ['@nana:lab.test'],
+          invitedTo: '#family:lab.test',
+          inviteProblem: null,
+        },
       ]);
+      // The admin's own client-API invite into the family room, on every release.
+      const family = (
+        await lab.client.request('GET', '/_matrix/client/v3/directory/room/%23family%3Alab.test')
+      ).json as { room_id: string };
+      expect(lab.roomInvites()).toEqual([
+        {
+          room_id: family.room_id,
+          sender: '@admin:lab.test',
+          user_id: '@nana:lab.test',
+          at: expect.any(Number),
+        },
+      ]);
+      expect(await auditText()).toContain('"action":"invite.room"');
       const listed = await invites.list();
       expect(listed.find((i) => i.hint === created.invite.hint && i.state === 'used')).toMatchObject({
         joined: ['@nana:lab.test'],
@@ -244,7 +274,28 @@ export function peopleSuite(version: '1.7.0' | '1.9.0'): void {
       const short = await invites.create({ uses: 1, expires: '1m' });
       const later = new InviteClient({ profile, secrets, history, now: () => Date.now() + 120_000 });
       expect(await later.follow()).toEqual([
-        { ref: expect.any(String), hint: short.invite.hint, state: 'expired', joined: [] },
+        {
+          ref: expect.any(String),
+          hint: short.invite.hint,
+          state: 'expired',
+          joined: [],
+          invitedTo: null,
+          inviteProblem: null,
+        },
+      ]);
+
+      // A room the server does not know: the new member is told about, the failed room invite said why.
+      const lost = await invites.create({ uses: 1, expires: '7d', inviteTo: '#nowhere:lab.test' });
+      await lab.client.register({ username: 'cousin', password: PASSWORD, token: clipboard.content });
+      expect(lost.invite.hint).toBe(`${clipboard.content.slice(0, 4)}…`);
+      expect(await inviteClient.follow()).toEqual([
+        expect.objectContaining({
+          joined: ['@cousin:lab.test'],
+          invitedTo: null,
+          inviteProblem: expect.stringMatching(
+            /Resolving #nowhere:lab\.test failed: the homeserver answered 404 M_NOT_FOUND/,
+          ),
+        }),
       ]);
     });
 

@@ -28,6 +28,7 @@ const entry = (token: string, issuedAt: number): InviteHistoryEntry => ({
   state: 'pending',
   endedAt: null,
   joined: [],
+  inviteTo: null,
 });
 
 describe('the invite history', () => {

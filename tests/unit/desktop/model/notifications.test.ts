@@ -230,6 +230,26 @@ describe('invite notifications', () => {
       target: { panel: 'people' },
       profileId: RAMPANCY.profileId,
     });
+    expect(
+      inviteEndedNotification(
+        { hint: 'ab12…', state: 'used', joined: ['@nana:example.org'], invitedTo: '#family:example.org' },
+        RAMPANCY,
+      )?.body,
+    ).toBe('They registered with the invite ab12…. They were invited to #family:example.org.');
+    expect(
+      inviteEndedNotification(
+        {
+          hint: 'ab12…',
+          state: 'used',
+          joined: ['@nana:example.org'],
+          invitedTo: null,
+          inviteProblem: 'Resolving #family:example.org failed: the homeserver answered 404 M_NOT_FOUND.',
+        },
+        RAMPANCY,
+      )?.body,
+    ).toBe(
+      'They registered with the invite ab12…. Inviting them into the room failed: Resolving #family:example.org failed: the homeserver answered 404 M_NOT_FOUND. Invite them from your Matrix client.',
+    );
     expect(inviteEndedNotification({ hint: 'ab12…', state: 'used', joined: [] }, RAMPANCY)?.title).toBe(
       `An invite was used (${RAMPANCY.serverName})`,
     );
