@@ -47,6 +47,8 @@ export interface AppPorts {
   setLaunchAtLogin?(enabled: boolean): Promise<void> | void;
   /** How long run output and log lines are collected before one event carries them. Default 50 ms. */
   batchMs?: number;
+  /** How often a server's invites are followed at most, on its status polls. Default FOLLOW_EVERY_MS. */
+  inviteFollowMs?: number;
 }
 
 /** What the app tells its fronts, named as the IPC contract's event channels that carry it to the window. */
@@ -237,7 +239,7 @@ export function createAppService(app: AppHost, ports: AppPorts) {
    * "Alice joined" is told for every watched server; the window hears it only for the one it shows.
    */
   function followInvites(core: Core, state: { running: boolean; last: number }): void {
-    if (state.running || Date.now() - state.last < FOLLOW_EVERY_MS) return;
+    if (state.running || Date.now() - state.last < (ports.inviteFollowMs ?? FOLLOW_EVERY_MS)) return;
     state.running = true;
     state.last = Date.now();
     void core.inviteClient

@@ -545,6 +545,36 @@ describe('the registration token and invites', () => {
     });
     expect(await ok('invite.autoJoinRooms', {})).toEqual({ rooms: [], problem: null });
 
+    // From issue to "joined": registered through the client API, seen at the next poll, brought into #family.
+    const told: { ended: unknown; server: unknown }[] = [];
+    const off = d.service.onInviteEnded((ended, server) => told.push({ ended, server }));
+    const forNana = await ok('invite.create', { uses: 1, expiresInDays: 1, inviteTo: '#family:lab.test' });
+    await d.lab.client.register({
+      username: 'nana',
+      password: 'family-password-1',
+      token: d.clipboard.content,
+    });
+    const joined = await until(
+      'invite.ended',
+      async () => {
+        await ok('status.refresh', {});
+        return eventsOf('invite.ended').find((e) => e.hint === forNana.invite.hint);
+      },
+      30_000,
+    );
+    off();
+    expect(joined).toEqual({
+      hint: forNana.invite.hint,
+      state: 'used',
+      joined: ['@nana:lab.test'],
+      invitedTo: '#family:lab.test',
+      inviteProblem: null,
+    });
+    expect(told).toEqual([
+      { ended: joined, server: { profileId: expect.any(String), serverName: 'lab.test' } },
+    ]);
+    expect(d.lab.roomInvites().map((i) => i.user_id)).toEqual(['@nana:lab.test']);
+
     // People on Tuwunel 1.7.0: the admin room lists; what would leave a secret in it, or cannot be, is refused.
     const page = await ok('people.list', { from: 0, limit: 50, search: '', devices: true });
     expect(page).toMatchObject({ route: 'admin-room', nextFrom: null });
