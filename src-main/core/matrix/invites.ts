@@ -317,6 +317,11 @@ export class InviteClient {
     const uses = checkUses(options.uses ?? 1);
     const expiresMs = options.expires ? parseDuration(options.expires) : null;
     const inviteTo = options.inviteTo ? roomRef(options.inviteTo) : null;
+    if (inviteTo === `#admins:${this.profile.serverName}`)
+      throw new InvalidInput(
+        'room',
+        'is the admin room: every command and reply is read there, so a new member is never invited into it',
+      );
     return recordAct(
       this.options.acts,
       {

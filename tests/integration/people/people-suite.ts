@@ -207,10 +207,17 @@ export function peopleSuite(version: '1.7.0' | '1.9.0'): void {
         profile: () => profile,
         clearDelaySeconds: () => null,
       });
-      // A room that is not a room is refused before anything is issued.
+      // A room that is not a room, or the admin room, is refused before anything is issued.
+      const roomBefore = lab.adminRoomLog().length;
+      const tokensBefore = await inviteClient.list();
       await expect(invites.create({ uses: 1, inviteTo: 'family room' })).rejects.toThrow(
         /room: is not a room alias/,
       );
+      await expect(invites.create({ uses: 1, inviteTo: '#admins:lab.test' })).rejects.toThrow(
+        /room: is the admin room/,
+      );
+      expect(lab.adminRoomLog().length).toBe(roomBefore);
+      expect(await inviteClient.list()).toEqual(tokensBefore);
       const created = await invites.create({ uses: 1, expires: '7d', inviteTo: '#family:lab.test' });
       const token = clipboard.content;
       expect(token).toMatch(/^[A-Za-z0-9]{16}$/);

@@ -539,9 +539,14 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
         if (typeof body?.user_id !== 'string')
           throw new MatrixFailure(400, 'M_BAD_JSON', 'Failed to deserialize request.');
         const target = (await readRooms(opts.homeserverDir)).find((r) => r.roomId === roomId);
-        if (!target || target.roomId === room.roomId || !target.members.includes(session.userId))
+        // The admin room's members are the admins (lib/tuwunel.sh room_load), whatever the file lists.
+        const joined = async (userId: string) =>
+          target?.roomId === room.roomId
+            ? (await userState(userId)).admin
+            : !!target?.members.includes(userId);
+        if (!target || !(await joined(session.userId)))
           throw new MatrixFailure(403, 'M_FORBIDDEN', 'cannot invite user if sender is not joined');
-        if (target.members.includes(body.user_id))
+        if (await joined(body.user_id))
           throw new MatrixFailure(403, 'M_FORBIDDEN', 'cannot invite user that is joined or banned');
         appendFileSync(
           join(opts.homeserverDir, 'room-invites.jsonl'),
