@@ -362,6 +362,7 @@ async function people(browser: Browser, scheme: Scheme, desktop: DesktopUnderTes
     .waitFor({ timeout: 30_000 });
   await shoot(page, 'people', scheme);
 
+  await page.getByLabel('Then invite them to (optional)').fill('#family:lab.test');
   await page.getByRole('button', { name: 'Create invite and copy it' }).click();
   await page.getByText(/is on the clipboard\. Next/).waitFor();
   await desktop.lab.client.register({
@@ -373,7 +374,10 @@ async function people(browser: Browser, scheme: Scheme, desktop: DesktopUnderTes
   await page.getByRole('button', { name: 'Create invite and copy it' }).click();
   await openPanel(page, 'Dashboard');
   await openPanel(page, 'People');
-  await page.getByText(`@nana${scheme}:lab.test joined`).waitFor({ timeout: 20_000 });
+  await page
+    .getByText(`@nana${scheme}:lab.test joined with the invite`)
+    .filter({ hasText: 'They were invited to #family:lab.test.' })
+    .waitFor({ timeout: 20_000 });
   await page
     .getByTestId('people-count')
     .getByText(/^100\d users/)
@@ -393,7 +397,8 @@ if (PEOPLE_ONLY) {
   const desktop = await startDesktop({
     profile: 'saved',
     settings: { ...FAST_SETTINGS, pollIntervalSeconds: 3600 },
-    lab: { tuwunelVersion: '1.9.0', seedUsers: 1000, autoJoinRooms: ['#family:lab.test'] },
+    // No auto_join_rooms: the invites card shows the app bringing the new member into #family instead.
+    lab: { tuwunelVersion: '1.9.0', seedUsers: 1000 },
   });
   try {
     const stored = await desktop.router.handle('secrets.set', {

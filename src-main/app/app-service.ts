@@ -87,6 +87,16 @@ export interface PreparedAction {
 
 export type AppService = ReturnType<typeof createAppService>;
 
+/** One server's invite following: whether a look is under way, when the last began, what was told. */
+interface FollowState {
+  running: boolean;
+  last: number;
+  /** When the app began following the server: invites that ended before were told by an earlier run, or never. */
+  since: number;
+  /** The invites told already (by ref). */
+  told: Set<string>;
+}
+
 /** How often the invites are followed at most (each look asks the server once per pending invite). */
 const FOLLOW_EVERY_MS = 30_000;
 
@@ -235,17 +245,26 @@ export function createAppService(app: AppHost, ports: AppPorts) {
   }
 
   /**
-   * Follows the invites the app issued on one server, at most every FOLLOW_EVERY_MS, on its status polls:
-   * "Alice joined" is told for every watched server; the window hears it only for the one it shows.
+   * Follows the invites the app issued on one server, at most every inviteFollowMs, on its status polls, and tells
+   * once every invite that was used or expired since the app began following the server — whoever ended it: this
+   * poll, the window's invite list, or a CLI on the same data folder. "Alice joined" is told for every watched
+   * server; the window hears it only for the one it shows.
    */
-  function followInvites(core: Core, state: { running: boolean; last: number }): void {
+  function followInvites(core: Core, state: FollowState): void {
     if (state.running || Date.now() - state.last < (ports.inviteFollowMs ?? FOLLOW_EVERY_MS)) return;
     state.running = true;
     state.last = Date.now();
     void core.inviteClient
       .follow()
-      .then((ended) => {
-        for (const e of ended) {
+      .catch(() => {
+        // No admin sign-in or the server is down: the status panel says so; the next poll tries again.
+      })
+      .then(() => core.inviteClient.history())
+      .then((history) => {
+        for (const e of history) {
+          if (e.state !== 'used' && e.state !== 'expired') continue;
+          if (e.endedAt === null || e.endedAt < state.since || state.told.has(e.ref)) continue;
+          state.told.add(e.ref);
           const payload: InviteEnded = {
             hint: e.hint,
             state: e.state,
@@ -256,9 +275,12 @@ export function createAppService(app: AppHost, ports: AppPorts) {
           tellInviteEnded(payload, serverOf(core));
           if (isSelected(core)) emit({ channel: 'invite.ended', payload });
         }
+        // The history keeps the newest ended invites only: what it dropped cannot come back.
+        const kept = new Set(history.map((e) => e.ref));
+        for (const ref of state.told) if (!kept.has(ref)) state.told.delete(ref);
       })
       .catch(() => {
-        // No admin sign-in or the server is down: the status panel says so; the next poll tries again.
+        // An unreadable history tells nothing; the next poll looks again.
       })
       .finally(() => {
         state.running = false;
@@ -315,7 +337,7 @@ export function createAppService(app: AppHost, ports: AppPorts) {
 
   function attach({ core }: Server): void {
     const tracker = new RunTracker(core, trackerOptions(core));
-    const following = { running: false, last: 0 };
+    const following: FollowState = { running: false, last: 0, since: Date.now(), told: new Set() };
     const offs = [
       core.scheduler.subscribe((snapshot, alerts) => {
         emitStatus(core, snapshot);

@@ -107,7 +107,7 @@ describe('People', () => {
     expect(screen.getByTestId('clipboard-password').textContent).toContain('The clipboard clears in 30 s');
   });
 
-  it('issues an invite that brings the new member into the family room, and says so when they joined', async () => {
+  it('issues an invite that brings the new member into a family room, and says so when they joined', async () => {
     await open({
       'invite.create': () => ({
         invite: {
@@ -119,32 +119,37 @@ describe('People', () => {
           expiresAt: fx.at(7 * 86_400_000),
           state: 'pending' as const,
           joined: [],
-          inviteTo: '#family:lab.test',
+          inviteTo: '#photos:lab.test',
           issuedAt: fx.at(0),
           endedAt: null,
         },
         clearsAt: fx.at(30_000),
       }),
     });
-    fireEvent.change(screen.getByLabelText('Then invite them to (optional)'), {
-      target: { value: ' #family:lab.test ' },
-    });
+    const field = screen.getByLabelText('Then invite them to (optional)');
+    fireEvent.change(field, { target: { value: '#family:lab.test' } });
+    // The fixture's auto_join_rooms already hold it: said before anything is issued.
+    expect(screen.getByText(/New people join #family:lab\.test by themselves/)).toBeTruthy();
+    fireEvent.change(field, { target: { value: ' #photos:lab.test ' } });
+    expect(
+      screen.queryByText(/by themselves \(matrix_tuwunel_config_auto_join_rooms\): inviting/),
+    ).toBeNull();
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Create invite and copy it' })));
     expect(h.fake.callsTo('invite.create')).toEqual([
-      { uses: 1, expiresInDays: 7, inviteTo: '#family:lab.test' },
+      { uses: 1, expiresInDays: 7, inviteTo: '#photos:lab.test' },
     ]);
-    expect(screen.getByText(/then into #family:lab\.test/)).toBeTruthy();
+    expect(screen.getByText(/then into #photos:lab\.test/)).toBeTruthy();
     act(() =>
       h.fake.emit('invite.ended', {
         hint: 'AbCd…',
         state: 'used',
         joined: ['@nana:lab.test'],
-        invitedTo: '#family:lab.test',
+        invitedTo: '#photos:lab.test',
         inviteProblem: null,
       }),
     );
     expect(
-      screen.getByText('@nana:lab.test joined with the invite AbCd…. They were invited to #family:lab.test.'),
+      screen.getByText('@nana:lab.test joined with the invite AbCd…. They were invited to #photos:lab.test.'),
     ).toBeTruthy();
   });
 

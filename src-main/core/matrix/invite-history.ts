@@ -25,6 +25,10 @@ const entrySchema = z.object({
   joined: z.array(z.string().max(300)).max(1000),
   /** The family room or space whoever registers with it is invited into (an alias or room ID); null for none. */
   inviteTo: z.string().max(255).nullable().default(null),
+  /** The room they were invited into once they joined (inviteTo, when that went through). */
+  invitedTo: z.string().max(255).nullable().default(null),
+  /** Why inviting them into inviteTo failed, as a sentence; null when it did not. */
+  inviteProblem: z.string().max(2000).nullable().default(null),
 });
 export type InviteHistoryEntry = z.infer<typeof entrySchema>;
 
@@ -71,6 +75,14 @@ export class InviteHistory {
 
   async add(entry: InviteHistoryEntry): Promise<void> {
     await this.update((all) => [...all.filter((e) => e.ref !== entry.ref), entry]);
+  }
+
+  /** What became of bringing an ended invite's new members into its room. */
+  async roomInvited(
+    ref: string,
+    outcome: { invitedTo: string | null; inviteProblem: string | null },
+  ): Promise<void> {
+    await this.update((all) => all.map((e) => (e.ref === ref ? { ...e, ...outcome } : e)));
   }
 
   async end(

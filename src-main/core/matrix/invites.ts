@@ -352,6 +352,8 @@ export class InviteClient {
       endedAt: null,
       joined: [],
       inviteTo,
+      invitedTo: null,
+      inviteProblem: null,
     });
     return token;
   }
@@ -465,14 +467,12 @@ export class InviteClient {
       const token = recorded.get(e.ref);
       if (token) await this.record.remove([token]);
       const invited = e.inviteTo && joined.length > 0 ? await this.inviteInto(e.inviteTo, joined) : null;
-      ended.push({
-        ref: e.ref,
-        hint: e.hint,
-        state,
-        joined,
+      const outcome = {
         invitedTo: invited?.problem === null ? e.inviteTo : null,
         inviteProblem: invited?.problem ?? null,
-      });
+      };
+      if (invited) await history.roomInvited(e.ref, outcome);
+      ended.push({ ref: e.ref, hint: e.hint, state, joined, ...outcome });
     }
     return ended;
   }

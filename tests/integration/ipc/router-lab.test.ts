@@ -545,7 +545,8 @@ describe('the registration token and invites', () => {
     });
     expect(await ok('invite.autoJoinRooms', {})).toEqual({ rooms: [], problem: null });
 
-    // From issue to "joined": registered through the client API, seen at the next poll, brought into #family.
+    // From issue to "joined": registered through the client API, brought into #family; the window's invite list
+    // sees it used first, and the next poll still tells it (once) to the window and the notifications.
     const told: { ended: unknown; server: unknown }[] = [];
     const off = d.service.onInviteEnded((ended, server) => told.push({ ended, server }));
     const forNana = await ok('invite.create', { uses: 1, expiresInDays: 1, inviteTo: '#family:lab.test' });
@@ -553,6 +554,11 @@ describe('the registration token and invites', () => {
       username: 'nana',
       password: 'family-password-1',
       token: d.clipboard.content,
+    });
+    expect((await ok('invite.list', {})).invites.find((i) => i.hint === forNana.invite.hint)).toMatchObject({
+      state: 'used',
+      joined: ['@nana:lab.test'],
+      inviteTo: '#family:lab.test',
     });
     const joined = await until(
       'invite.ended',
@@ -562,7 +568,10 @@ describe('the registration token and invites', () => {
       },
       30_000,
     );
+    await ok('status.refresh', {});
+    await new Promise((r) => setTimeout(r, 300));
     off();
+    expect(eventsOf('invite.ended').filter((e) => e.hint === forNana.invite.hint)).toHaveLength(1);
     expect(joined).toEqual({
       hint: forNana.invite.hint,
       state: 'used',

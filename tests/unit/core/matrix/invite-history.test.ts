@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   InviteHistory,
@@ -29,6 +29,8 @@ const entry = (token: string, issuedAt: number): InviteHistoryEntry => ({
   endedAt: null,
   joined: [],
   inviteTo: null,
+  invitedTo: null,
+  inviteProblem: null,
 });
 
 describe('the invite history', () => {
@@ -64,6 +66,27 @@ describe('the invite history', () => {
     expect(all).toHaveLength(101);
     expect(all.filter((e) => e.state === 'pending')).toHaveLength(1);
     expect(Math.min(...all.filter((e) => e.endedAt !== null).map((e) => e.endedAt as number))).toBe(50);
+  });
+
+  it('records what became of the room invite, and reads a history written before rooms were asked for', async () => {
+    const h = await history();
+    const { inviteTo: _a, invitedTo: _b, inviteProblem: _c, ...older } = entry('AAAAbbbbCCCCdddd', 1);
+    await mkdir(dirname(h.path), { recursive: true });
+    await writeFile(h.path, JSON.stringify({ invites: [older] }));
+    expect(await h.read()).toEqual([entry('AAAAbbbbCCCCdddd', 1)]);
+    await h.add({ ...entry('EEEEffffGGGGhhhh', 2), inviteTo: '#family:lab.test' });
+    await h.end(inviteRef('EEEEffffGGGGhhhh'), 'used', 10, ['@nana:lab.test']);
+    await h.roomInvited(inviteRef('EEEEffffGGGGhhhh'), {
+      invitedTo: '#family:lab.test',
+      inviteProblem: null,
+    });
+    expect((await h.read()).find((e) => e.hint === 'EEEE…')).toMatchObject({
+      state: 'used',
+      joined: ['@nana:lab.test'],
+      inviteTo: '#family:lab.test',
+      invitedTo: '#family:lab.test',
+      inviteProblem: null,
+    });
   });
 
   it('reads a file it cannot understand as empty', async () => {
