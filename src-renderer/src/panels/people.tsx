@@ -434,6 +434,12 @@ function InviteLifecycle() {
             onChange={(e) => setInviteTo(e.target.value)}
           />
         </div>
+        {autoJoin?.rooms?.includes(inviteTo.trim()) && (
+          <p className="muted small" role="status">
+            New people join {inviteTo.trim()} by themselves (matrix_tuwunel_config_auto_join_rooms): inviting
+            them there too would fail.
+          </p>
+        )}
         <button type="submit" className="primary">
           Create invite and copy it
         </button>
