@@ -374,6 +374,8 @@ async function people(browser: Browser, scheme: Scheme, desktop: DesktopUnderTes
   await page.getByRole('button', { name: 'Create invite and copy it' }).click();
   await openPanel(page, 'Dashboard');
   await openPanel(page, 'People');
+  // The next status poll tells what the list saw end (polls are hourly here): the banner above the form.
+  await desktop.router.handle('status.refresh', {});
   await page
     .getByText(`@nana${scheme}:lab.test joined with the invite`)
     .filter({ hasText: 'They were invited to #family:lab.test.' })

@@ -120,6 +120,7 @@ describe('People', () => {
           state: 'pending' as const,
           joined: [],
           inviteTo: '#photos:lab.test',
+          inviteProblem: null,
           issuedAt: fx.at(0),
           endedAt: null,
         },
@@ -151,6 +152,34 @@ describe('People', () => {
     expect(
       screen.getByText('@nana:lab.test joined with the invite AbCd…. They were invited to #photos:lab.test.'),
     ).toBeTruthy();
+  });
+
+  it('shows where each invite brought whoever joined, or why it could not', async () => {
+    const invite = (hint: string, inviteProblem: string | null) => ({
+      id: `ended-${hint}`,
+      hint,
+      usesAllowed: 1,
+      pending: 0,
+      completed: 1,
+      expiresAt: null,
+      state: 'used' as const,
+      joined: [`@${hint.slice(0, 4).toLowerCase()}:lab.test`],
+      inviteTo: '#photos:lab.test',
+      inviteProblem,
+      issuedAt: fx.at(0),
+      endedAt: fx.at(1000),
+    });
+    await open({
+      'invite.list': () => ({
+        invites: [
+          invite('Nana…', null),
+          invite('Eric…', 'Resolving #photos:lab.test failed: 404 M_NOT_FOUND.'),
+        ],
+      }),
+    });
+    expect(screen.getByRole('row', { name: /Nana…/ }).textContent).toContain('invited to #photos:lab.test');
+    const failed = screen.getByText(/not invited to #photos:lab\.test: invite them from your Matrix client/);
+    expect(failed.getAttribute('title')).toBe('Resolving #photos:lab.test failed: 404 M_NOT_FOUND.');
   });
 
   it('says why in words when the server refuses', async () => {

@@ -399,6 +399,7 @@ describe('the store', () => {
           state: 'pending' as const,
           joined: [],
           inviteTo: null,
+          inviteProblem: null,
           issuedAt: null,
           endedAt: null,
         },

@@ -31,6 +31,7 @@ const invite = {
   state: 'pending' as const,
   joined: [],
   inviteTo: null,
+  inviteProblem: null,
   issuedAt: fx.at(0),
   endedAt: null,
 };

@@ -18,6 +18,8 @@ export const inviteInfo = z.object({
   joined: z.array(z.string()),
   /** The room or space whoever registers with it is invited into (an invite this app issued); null for none. */
   inviteTo: z.string().nullable(),
+  /** Why bringing whoever joined into inviteTo failed (a sentence); null when it did not, or not yet. */
+  inviteProblem: z.string().nullable(),
   issuedAt: time.nullable(),
   endedAt: time.nullable(),
 });

@@ -613,6 +613,8 @@ export interface InviteInfo {
   joined: string[];
   /** The room or space whoever registers with it is invited into; null for none. */
   inviteTo: string | null;
+  /** Why inviting them into it failed; null when it did not, or not yet. */
+  inviteProblem: string | null;
   /** Epoch ms; null for an invite the app did not issue. */
   issuedAt: number | null;
   endedAt: number | null;
@@ -655,6 +657,7 @@ export class InviteService {
       state: 'pending',
       joined: [],
       inviteTo: issued.inviteTo,
+      inviteProblem: null,
       issuedAt: issued.issuedAt,
       endedAt: null,
     };
@@ -706,6 +709,7 @@ export class InviteService {
           state: e.state,
           joined: e.joined,
           inviteTo: e.inviteTo,
+          inviteProblem: e.inviteProblem,
           issuedAt: e.issuedAt,
           endedAt: e.endedAt,
         }),

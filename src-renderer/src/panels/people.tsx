@@ -357,6 +357,20 @@ function stateText(i: InviteInfo): string {
   }
 }
 
+/** Where the invite brings whoever joins: ahead of time, done, or why not. */
+function InviteRoom({ invite }: { invite: InviteInfo }) {
+  if (invite.state !== 'used' || invite.joined.length === 0)
+    return <span className="muted small"> then into {invite.inviteTo}</span>;
+  if (invite.inviteProblem)
+    return (
+      <span className="muted small" title={invite.inviteProblem}>
+        {' '}
+        not invited to {invite.inviteTo}: invite them from your Matrix client
+      </span>
+    );
+  return <span className="muted small"> invited to {invite.inviteTo}</span>;
+}
+
 function InviteLifecycle() {
   const invites = useApp((s) => s.invites);
   const error = useApp((s) => s.invitesError);
@@ -483,7 +497,7 @@ function InviteLifecycle() {
                 <td>{i.issuedAt ? dateTime(i.issuedAt) : ''}</td>
                 <td>
                   <span className={`tag invite-${i.state}`}>{stateText(i)}</span>
-                  {i.inviteTo && <span className="muted small"> then into {i.inviteTo}</span>}
+                  {i.inviteTo && <InviteRoom invite={i} />}
                 </td>
                 <td>{i.expiresAt === null ? 'never' : dateTime(i.expiresAt)}</td>
               </tr>
