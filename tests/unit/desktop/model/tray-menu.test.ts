@@ -281,6 +281,16 @@ describe('tray menu of several servers', () => {
       profileId: 'home',
     });
     expect(item(home.items, 'home/copy-token').command).toEqual({ kind: 'copy-token', profileId: 'home' });
+    expect(item(home.items, 'home/invite').command).toEqual({
+      kind: 'navigate',
+      target: { panel: 'people', focus: 'invite' },
+      profileId: 'home',
+    });
+    expect(item(home.items, 'home/reset-password').command).toEqual({
+      kind: 'navigate',
+      target: { panel: 'people', focus: 'reset-password' },
+      profileId: 'home',
+    });
     // Maintenance is per server: only the one in maintenance offers to end it.
     const family = submenu(items, 'family/actions');
     expect(item(family.items, 'family/action:stack.start').command).toMatchObject({ profileId: 'family' });
