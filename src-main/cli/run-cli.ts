@@ -67,8 +67,10 @@ Registration token and invites (a token goes to the clipboard, never to the term
   token copy                         copy the registration token (cleared after the set delay if unchanged)
   token rotate [--no-apply] [--yes]  rotate it in the vault, push, pull on the deploy host, apply
   token rollback                     undo a rotation that stopped before it was pushed
-  invite [--uses N] [--expires 7d]   issue a one-shot registration token and copy it (N: 1–1000;
-                                     without --expires it never expires)
+  invite [--uses N] [--expires 7d] [--invite-to ROOM]
+                                     issue a one-shot registration token and copy it (N: 1–1000;
+                                     without --expires it never expires; whoever joins with it is
+                                     invited into ROOM, e.g. '#family:example.org', once the app sees it)
   invite list                        the valid tokens: id, hint (first characters), uses, expiry
   invite revoke ID|HINT              revoke one by the id or hint invite list shows (never the token)
   invite instructions                the joining instructions to send with an invite

@@ -94,6 +94,31 @@ describe('the CLI users and notice commands against Tuwunel 1.7.0', () => {
     expect(audit).toMatch(/"action":"users\.reset-password".*"outcome":"refused"/);
   });
 
+  it('issues an invite that brings whoever joins into #family; invite list says who joined and where they went', async () => {
+    const bad = await cli(['invite', '--invite-to', '#family room:lab.test']);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toMatch(/^room: is not a room alias \(#family:example.org\) or room ID/);
+    const issued = await cli(['invite', '--expires', '1d', '--invite-to', '#family:lab.test']);
+    expect(issued.stderr).toBe('');
+    expect(issued.code).toBe(0);
+    const token = (await clipboard()).trim();
+    expect(token).toMatch(/^[A-Za-z0-9]{16}$/);
+    expect(issued.stdout).not.toContain(token);
+    await t.lab.client.register({ username: 'nana', password: PASSWORD, token, deviceName: 'iPad' });
+    const listed = await cli(['invite', 'list']);
+    expect(listed.stderr).toBe('');
+    expect(listed.stdout).toMatch(
+      new RegExp(
+        `^${token.slice(0, 4)}… +used by @nana:lab\\.test \\(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\); invited to #family:lab\\.test$`,
+        'm',
+      ),
+    );
+    expect(listed.stdout).not.toContain(token);
+    expect(t.lab.roomInvites().map((i) => [i.sender, i.user_id])).toEqual([
+      ['@admin:lab.test', '@nana:lab.test'],
+    ]);
+  });
+
   it('deactivates through the room: they cannot log in any more', async () => {
     const gone = await cli(['users', 'deactivate', 'mum', '--yes']);
     expect(gone.stderr).toBe('');
