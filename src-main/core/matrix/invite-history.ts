@@ -29,6 +29,8 @@ const entrySchema = z.object({
   invitedTo: z.string().max(255).nullable().default(null),
   /** Why inviting them into inviteTo failed, as a sentence; null when it did not. */
   inviteProblem: z.string().max(2000).nullable().default(null),
+  /** When a look first found it used up with nobody's registration notice yet (epoch ms); null otherwise. */
+  usedSeenAt: z.number().int().nullable().default(null),
 });
 export type InviteHistoryEntry = z.infer<typeof entrySchema>;
 
@@ -75,6 +77,13 @@ export class InviteHistory {
 
   async add(entry: InviteHistoryEntry): Promise<void> {
     await this.update((all) => [...all.filter((e) => e.ref !== entry.ref), entry]);
+  }
+
+  /** A look found it used up before the admin room told who registered: it stays pending a little longer. */
+  async seenUsed(ref: string, at: number): Promise<void> {
+    await this.update((all) =>
+      all.map((e) => (e.ref === ref && e.usedSeenAt === null ? { ...e, usedSeenAt: at } : e)),
+    );
   }
 
   /** What became of bringing an ended invite's new members into its room. */

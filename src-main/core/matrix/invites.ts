@@ -192,6 +192,9 @@ export interface InviteEnded {
 
 type Method = HttpRequest['method'];
 
+/** How long an invite used up without a registration notice yet stays pending (the notice follows the token). */
+const NOTICE_GRACE_MS = 2 * 60_000;
+
 // What the homeserver answers, read defensively: a shape it should not have is a sentence, not a TypeError.
 const count = z.number().int().nonnegative();
 /** One token as /_synapse/admin/v1/registration_tokens answers (Tuwunel ≥ 1.8.1). */
@@ -354,6 +357,7 @@ export class InviteClient {
       inviteTo,
       invitedTo: null,
       inviteProblem: null,
+      usedSeenAt: null,
     });
     return token;
   }
@@ -460,8 +464,18 @@ export class InviteClient {
         .filter((j) => j.at >= e.issuedAt && j.at <= until && !claimed.has(j.userId))
         .slice(0, e.usesAllowed ?? 1)
         .map((j) => j.userId);
-      for (const u of joined) claimed.add(u);
       const expired = e.expiresAt !== null && e.expiresAt <= now;
+      // Tuwunel takes the token before it posts the registration notice: a look between the two would end the
+      // invite as used by nobody. It stays pending until the notice is there, or NOTICE_GRACE_MS has passed.
+      if (
+        joined.length === 0 &&
+        !expired &&
+        (e.usedSeenAt === null || now - e.usedSeenAt < NOTICE_GRACE_MS)
+      ) {
+        if (e.usedSeenAt === null) await history.seenUsed(e.ref, now);
+        continue;
+      }
+      for (const u of joined) claimed.add(u);
       const state = joined.length > 0 || !expired ? 'used' : 'expired';
       await history.end(e.ref, state, now, joined);
       const token = recorded.get(e.ref);

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MatrixRequestFailed } from '../../../src-main/core/matrix/admin-room';
+import { AdminRoomClient, MatrixRequestFailed } from '../../../src-main/core/matrix/admin-room';
 import { InviteHistory } from '../../../src-main/core/matrix/invite-history';
 import { InviteClient, InviteService } from '../../../src-main/core/matrix/invites';
 import { PeopleClient, PeopleRefused } from '../../../src-main/core/matrix/people';
@@ -303,6 +304,43 @@ export function peopleSuite(version: '1.7.0' | '1.9.0'): void {
             /Resolving #nowhere:lab\.test failed: the homeserver answered 404 M_NOT_FOUND/,
           ),
         }),
+      ]);
+
+      // A look between Tuwunel taking the token and posting the registration notice: the real room, read
+      // before the notice is there (as a room that has not got it yet). The invite stays pending; the next
+      // look names who joined. With no notice for two minutes it ends used by nobody known.
+      class BeforeTheNotice extends AdminRoomClient {
+        override async recentNotices() {
+          return [];
+        }
+      }
+      const early = (now = Date.now) =>
+        new InviteClient({
+          profile,
+          secrets,
+          history,
+          now,
+          adminRoom: new BeforeTheNotice({
+            baseUrl: profile.publicUrl,
+            serverName: profile.serverName,
+            ca: readFileSync(lab.caCertPath),
+          }),
+        });
+      const racing = await invites.create({ uses: 1, expires: '7d' });
+      await lab.client.register({ username: 'uncle', password: PASSWORD, token: clipboard.content });
+      expect(await early().follow()).toEqual([]);
+      expect((await history.read()).find((e) => e.hint === racing.invite.hint)).toMatchObject({
+        state: 'pending',
+        usedSeenAt: expect.any(Number),
+      });
+      expect(await inviteClient.follow()).toEqual([
+        expect.objectContaining({ hint: racing.invite.hint, state: 'used', joined: ['@uncle:lab.test'] }),
+      ]);
+      const silent = await invites.create({ uses: 1, expires: '7d' });
+      await lab.client.register({ username: 'aunt', password: PASSWORD, token: clipboard.content });
+      expect(await early().follow()).toEqual([]);
+      expect(await early(() => Date.now() + 180_000).follow()).toEqual([
+        expect.objectContaining({ hint: silent.invite.hint, state: 'used', joined: [] }),
       ]);
     });
 

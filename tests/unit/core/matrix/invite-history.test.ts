@@ -31,6 +31,7 @@ const entry = (token: string, issuedAt: number): InviteHistoryEntry => ({
   inviteTo: null,
   invitedTo: null,
   inviteProblem: null,
+  usedSeenAt: null,
 });
 
 describe('the invite history', () => {
