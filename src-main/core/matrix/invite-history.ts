@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { z } from 'zod';
-import { replaceFileAtomically } from '../lib/atomic-file';
+import { readShared, updateShared } from '../lib/shared-file';
 import { INVITE_STATES, type InviteState } from '../vocab';
 
 /**
@@ -36,6 +34,17 @@ export type InviteHistoryEntry = z.infer<typeof entrySchema>;
 
 const fileSchema = z.object({ invites: z.array(entrySchema).max(10_000) });
 
+/** A file this version cannot read (or none) is an empty history: the next change rewrites it. */
+function parse(text: string | null): InviteHistoryEntry[] {
+  if (text === null) return [];
+  try {
+    const parsed = fileSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data.invites : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Ended invites kept for the panel's history; older ones are dropped. */
 const KEEP_ENDED = 100;
 
@@ -47,32 +56,32 @@ export class InviteHistory {
   constructor(readonly path: string) {}
 
   async read(): Promise<InviteHistoryEntry[]> {
-    let text: string;
+    let text: string | null;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = readShared(this.path);
     } catch {
       return [];
     }
-    try {
-      const parsed = fileSchema.safeParse(JSON.parse(text));
-      return parsed.success ? parsed.data.invites : [];
-    } catch {
-      return [];
-    }
+    return parse(text);
   }
 
-  /** Reads, changes and writes the history (the change returns the new list). */
+  /**
+   * Reads, changes and writes the history (the change returns the new list) under the file's lock: the window's
+   * list, the status polls and a CLI on the same data folder follow invites at the same time, and no change may
+   * undo another's (a look that saw an invite pending must not write it back over one that ended it).
+   */
   async update(change: (all: InviteHistoryEntry[]) => InviteHistoryEntry[]): Promise<InviteHistoryEntry[]> {
-    const next = change(await this.read());
-    const pending = next.filter((e) => e.state === 'pending');
-    const ended = next
-      .filter((e) => e.state !== 'pending')
-      .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
-      .slice(0, KEEP_ENDED);
-    const kept = [...pending, ...ended].sort((a, b) => b.issuedAt - a.issuedAt);
-    await mkdir(dirname(this.path), { recursive: true });
-    await replaceFileAtomically(this.path, `${JSON.stringify({ invites: kept }, null, 1)}\n`);
-    return kept;
+    const written = updateShared(this.path, (current) => {
+      const next = change(parse(current));
+      const pending = next.filter((e) => e.state === 'pending');
+      const ended = next
+        .filter((e) => e.state !== 'pending')
+        .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))
+        .slice(0, KEEP_ENDED);
+      const kept = [...pending, ...ended].sort((a, b) => b.issuedAt - a.issuedAt);
+      return `${JSON.stringify({ invites: kept }, null, 1)}\n`;
+    });
+    return parse(written);
   }
 
   async add(entry: InviteHistoryEntry): Promise<void> {
@@ -94,14 +103,21 @@ export class InviteHistory {
     await this.update((all) => all.map((e) => (e.ref === ref ? { ...e, ...outcome } : e)));
   }
 
+  /** Ends a pending invite; false when it was not pending any more (another look, or process, ended it). */
   async end(
     ref: string,
     state: Exclude<InviteState, 'pending'>,
     at: number,
     joined: string[] = [],
-  ): Promise<void> {
+  ): Promise<boolean> {
+    let ended = false;
     await this.update((all) =>
-      all.map((e) => (e.ref === ref && e.state === 'pending' ? { ...e, state, endedAt: at, joined } : e)),
+      all.map((e) => {
+        if (e.ref !== ref || e.state !== 'pending') return e;
+        ended = true;
+        return { ...e, state, endedAt: at, joined };
+      }),
     );
+    return ended;
   }
 }

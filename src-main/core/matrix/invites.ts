@@ -477,7 +477,8 @@ export class InviteClient {
       }
       for (const u of joined) claimed.add(u);
       const state = joined.length > 0 || !expired ? 'used' : 'expired';
-      await history.end(e.ref, state, now, joined);
+      // Another look (the window's list, a status poll, a CLI) ended it first: it tells, and invites, not this one.
+      if (!(await history.end(e.ref, state, now, joined))) continue;
       const token = recorded.get(e.ref);
       if (token) await this.record.remove([token]);
       const invited = e.inviteTo && joined.length > 0 ? await this.inviteInto(e.inviteTo, joined) : null;
