@@ -1,6 +1,9 @@
 import { InvalidInput } from '../core/errors';
+import type { InviteInfo as CoreInviteInfo } from '../core/matrix/invites';
+import type { DeviceInfo, UserSummary } from '../core/matrix/people';
 import { EXAMPLE_PROFILE_YAML } from '../core/profile/example';
 import { NoProfile, type ProfileDraft as StoredDraft } from '../core/profile/store';
+import { readAutoJoinRooms } from '../core/runbook/auto-join';
 import {
   rotatedTokenNotLive,
   TOKEN_ROLLBACK_ACTION,
@@ -47,6 +50,8 @@ export interface AppPorts {
   setLaunchAtLogin?(enabled: boolean): Promise<void> | void;
   /** How long run output and log lines are collected before one event carries them. Default 50 ms. */
   batchMs?: number;
+  /** How often a server's invites are followed at most, on its status polls. Default FOLLOW_EVERY_MS. */
+  inviteFollowMs?: number;
 }
 
 /** What the app tells its fronts, named as the IPC contract's event channels that carry it to the window. */
@@ -56,8 +61,19 @@ export type AppEvent =
   | { channel: 'hostkey.prompt'; payload: HostKeyInfo }
   | { channel: 'token.revealExpired'; payload: Record<string, never> }
   | { channel: 'clipboard.cleared'; payload: { what: ClipboardWhat; cleared: boolean } }
+  | { channel: 'invite.ended'; payload: InviteEnded }
   | { channel: 'settings.changed'; payload: Settings }
   | { channel: 'profiles.changed'; payload: ProfilesList };
+
+/** An invite the app issued that was used (by whom, when the server says) or expired since the last look. */
+export interface InviteEnded {
+  hint: string;
+  state: 'used' | 'expired';
+  joined: string[];
+  /** The room they were invited into, as the invite asked; null when none or it failed. */
+  invitedTo: string | null;
+  inviteProblem: string | null;
+}
 
 /** Which homeserver something is about: notifications name it, the tray and the window show it. */
 export interface ServerRef {
@@ -74,7 +90,38 @@ export interface PreparedAction {
 
 export type AppService = ReturnType<typeof createAppService>;
 
+/** One server's invite following: whether a look is under way, when the last began, what was told. */
+interface FollowState {
+  running: boolean;
+  last: number;
+  /** When the app began following the server: invites that ended before were told by an earlier run, or never. */
+  since: number;
+  /** The invites told already (by ref). */
+  told: Set<string>;
+}
+
+/** How often the invites are followed at most (each look asks the server once per pending invite). */
+const FOLLOW_EVERY_MS = 30_000;
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+const userView = (u: UserSummary) => ({
+  userId: u.userId,
+  displayName: u.displayName,
+  admin: u.admin,
+  deactivated: u.deactivated,
+  lastActiveAt: iso(u.lastActiveAt),
+  deviceCount: u.deviceCount,
+});
+
+const deviceView = (d: DeviceInfo) => ({ ...d, lastSeenAt: iso(d.lastSeenAt) });
+
+const inviteView = (i: CoreInviteInfo) => ({
+  ...i,
+  expiresAt: iso(i.expiresAt),
+  issuedAt: iso(i.issuedAt),
+  endedAt: iso(i.endedAt),
+});
 
 /** A sticky alert as the notifications take alerts: "down", with its message (which ends with the fix). */
 function stickyAlertView(alert: StickyAlert): AlertView {
@@ -96,7 +143,7 @@ function stickyAlertView(alert: StickyAlert): AlertView {
  * tray names, and returns the views the fronts show; the events say what changed. Every profile's core is
  * followed: status.changed comes for each server (its profileId says which), run and log events only for
  * the selected one (the window shows that one; switching back loads its runs again), alerts and finished
- * runs of every server reach onAlerts / onRunFinished with the server named. One instance per app host:
+ * runs and ended invites of every server reach onAlerts / onRunFinished / onInviteEnded with the server named. One instance per app host:
  * every front sees the same runs, output and prompts.
  */
 export function createAppService(app: AppHost, ports: AppPorts) {
@@ -104,6 +151,7 @@ export function createAppService(app: AppHost, ports: AppPorts) {
   const listeners = new Set<(event: AppEvent) => void>();
   const alertListeners = new Set<(alerts: readonly AlertView[], server: ServerRef) => void>();
   const runListeners = new Set<(run: RunState, server: ServerRef) => void>();
+  const inviteListeners = new Set<(ended: InviteEnded, server: ServerRef) => void>();
   const prompts = new HostKeyPrompts();
   /** Every followed core: its runs as the fronts see them, and how to stop following it. */
   const attached = new Map<Core, { tracker: RunTracker; detach: () => void }>();
@@ -199,6 +247,60 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     };
   }
 
+  /**
+   * Follows the invites the app issued on one server, at most every inviteFollowMs, on its status polls, and tells
+   * once every invite that was used or expired since the app began following the server — whoever ended it: this
+   * poll, the window's invite list, or a CLI on the same data folder. "Alice joined" is told for every watched
+   * server; the window hears it only for the one it shows.
+   */
+  function followInvites(core: Core, state: FollowState): void {
+    if (state.running || Date.now() - state.last < (ports.inviteFollowMs ?? FOLLOW_EVERY_MS)) return;
+    state.running = true;
+    state.last = Date.now();
+    void core.inviteClient
+      .follow()
+      .catch(() => {
+        // No admin sign-in or the server is down: the status panel says so; the next poll tries again.
+      })
+      .then(() => core.inviteClient.history())
+      .then((history) => {
+        for (const e of history) {
+          if (e.state !== 'used' && e.state !== 'expired') continue;
+          if (e.endedAt === null || e.endedAt < state.since || state.told.has(e.ref)) continue;
+          state.told.add(e.ref);
+          const payload: InviteEnded = {
+            hint: e.hint,
+            state: e.state,
+            joined: e.joined,
+            invitedTo: e.invitedTo,
+            inviteProblem: e.inviteProblem,
+          };
+          tellInviteEnded(payload, serverOf(core));
+          if (isSelected(core)) emit({ channel: 'invite.ended', payload });
+        }
+        // The history keeps the newest ended invites only: what it dropped cannot come back.
+        const kept = new Set(history.map((e) => e.ref));
+        for (const ref of state.told) if (!kept.has(ref)) state.told.delete(ref);
+      })
+      .catch(() => {
+        // An unreadable history tells nothing; the next poll looks again.
+      })
+      .finally(() => {
+        state.running = false;
+      });
+  }
+
+  function tellInviteEnded(ended: InviteEnded, server: ServerRef): void {
+    if (disposed) return;
+    for (const l of inviteListeners) {
+      try {
+        l(ended, server);
+      } catch {
+        // Notifications are best effort.
+      }
+    }
+  }
+
   function tellRunFinished(run: RunState, server: ServerRef): void {
     if (disposed) return;
     for (const l of runListeners) {
@@ -238,9 +340,11 @@ export function createAppService(app: AppHost, ports: AppPorts) {
 
   function attach({ core }: Server): void {
     const tracker = new RunTracker(core, trackerOptions(core));
+    const following: FollowState = { running: false, last: 0, since: Date.now(), told: new Set() };
     const offs = [
       core.scheduler.subscribe((snapshot, alerts) => {
         emitStatus(core, snapshot);
+        followInvites(core, following);
         tellAlerts(alerts, serverOf(core));
       }),
       followStickyAlerts(core),
@@ -514,17 +618,18 @@ export function createAppService(app: AppHost, ports: AppPorts) {
     },
 
     invite: {
-      create: async (uses: number, expiresInDays: number | null) => {
+      create: async (uses: number, expiresInDays: number | null, inviteTo: string | null = null) => {
         const invites = needClipboard(requireCore().invites);
         const r = await invites.create({
           uses,
           expires: expiresInDays === null ? null : `${expiresInDays}d`,
+          inviteTo,
         });
-        return { invite: { ...r.invite, expiresAt: iso(r.invite.expiresAt) }, clearsAt: iso(r.clearsAt) };
+        return { invite: inviteView(r.invite), clearsAt: iso(r.clearsAt) };
       },
       list: async () => {
         const invites = needClipboard(requireCore().invites);
-        return { invites: (await invites.list()).map((i) => ({ ...i, expiresAt: iso(i.expiresAt) })) };
+        return { invites: (await invites.list()).map(inviteView) };
       },
       copyToken: async (id: string) => ({
         clearsAt: iso((await needClipboard(requireCore().invites).copyToken(id)).clearsAt),
@@ -536,6 +641,48 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       revoke: async (id: string) => {
         await needClipboard(requireCore().invites).revoke(id);
         return { revoked: true };
+      },
+      revokeUnused: () => needClipboard(requireCore().invites).revokeUnused(),
+      autoJoinRooms: async () => {
+        const core = requireCore();
+        return readAutoJoinRooms(core.pool, core.profile);
+      },
+    },
+
+    people: {
+      list: async (from: number, limit: number, search: string, devices: boolean) => {
+        const page = await requireCore().peopleClient.listUsers({ from, limit, search, devices });
+        return { ...page, users: page.users.map(userView) };
+      },
+      show: async (user: string) => {
+        const u = await requireCore().peopleClient.showUser(user);
+        return {
+          ...userView(u),
+          erased: u.erased,
+          devices: u.devices?.map(deviceView) ?? null,
+          route: u.route,
+        };
+      },
+      devices: async (user: string) => ({
+        devices: (await requireCore().peopleClient.devices(user)).map(deviceView),
+      }),
+      signOut: (user: string, deviceId: string | null) =>
+        requireCore().peopleClient.signOut(user, deviceId === null ? { all: true } : { deviceId }),
+      deactivate: async (user: string, leaveRooms: boolean, erase: boolean) => {
+        await requireCore().peopleClient.deactivate(user, { leaveRooms, erase });
+        return { deactivated: true };
+      },
+      setAdmin: async (user: string, admin: boolean) => {
+        await requireCore().peopleClient.setAdmin(user, admin);
+        return { admin };
+      },
+      resetPassword: async (user: string, signOut: boolean, password: string | null) => {
+        const r = await needClipboard(requireCore().people).resetPassword(user, { password, signOut });
+        return { clearsAt: iso(r.clearsAt), generated: r.generated };
+      },
+      sendNotice: async (text: string) => {
+        const r = await requireCore().peopleClient.sendNotice(text);
+        return { sent: r.sent.length, failed: r.failed };
       },
     },
 
@@ -620,6 +767,11 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       runListeners.add(listener);
       return () => runListeners.delete(listener);
     },
+    /** An invite the app issued on any server ended (the window's invite.ended comes only for the selected one). */
+    onInviteEnded(listener: (ended: InviteEnded, server: ServerRef) => void): () => void {
+      inviteListeners.add(listener);
+      return () => inviteListeners.delete(listener);
+    },
     /** The selected profile's publicUrl (the openExternal allowlist takes its host); null without one. */
     publicUrl: (): string | null => app.core()?.profile.publicUrl ?? null,
     /** Stops telling and drops timers; the app host itself is closed by its owner. */
@@ -632,6 +784,7 @@ export function createAppService(app: AppHost, ports: AppPorts) {
       alertListeners.clear();
       noticeListeners.clear();
       runListeners.clear();
+      inviteListeners.clear();
     },
   };
 }

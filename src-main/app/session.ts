@@ -4,7 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError, InvalidInput, SecretStoreUnavailable } from '../core/errors';
 import { type ActLog, recordAct } from '../core/lib/acts';
+import { InviteHistory } from '../core/matrix/invite-history';
 import { InviteClient, InviteService } from '../core/matrix/invites';
+import { PeopleClient } from '../core/matrix/people';
+import { PeopleService } from '../core/matrix/people-service';
 import { probeServer } from '../core/matrix/server-facts';
 import { dataDir as defaultDataDir } from '../core/paths';
 import { expandHome, isFileUid, loadProfile } from '../core/profile/load';
@@ -112,6 +115,10 @@ export interface Core {
   readonly clipboard: ClipboardGuard | null;
   readonly token: RegistrationTokenService | null;
   readonly invites: InviteService | null;
+  /** Users, devices, deactivation, server notices (issue 16). */
+  readonly peopleClient: PeopleClient;
+  /** Password resets onto the clipboard; null without a clipboard (the CLI copies with its own tools). */
+  readonly people: PeopleService | null;
   /**
    * Stops everything the core started: the scheduler, running runs (cancelled; their finally steps
    * still run and are waited for), SSH connections, the HTTPS agent, the clipboard timer (clearing a
@@ -292,7 +299,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       .catch(() => {
         // The trail is a record; the fronts tell the user themselves (core.secretsMigration).
       });
-  const inviteClient = new InviteClient({ profile, secrets, now, acts });
+  const inviteClient = new InviteClient({
+    profile,
+    secrets,
+    now,
+    acts,
+    history: new InviteHistory(join(stateDir, 'invites.json')),
+  });
   const runbook = new Runbook({
     profile,
     exec: pool,
@@ -382,6 +395,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         acts,
       })
     : null;
+  const peopleClient = new PeopleClient({ profile, secrets, acts, now });
+  const people = clipboard
+    ? new PeopleService({ client: peopleClient, guard: clipboard, clearDelaySeconds })
+    : null;
   const stopFollowingSettings = settings.subscribe((s) => {
     pollSettings.intervalSeconds = s.pollIntervalSeconds;
     Object.assign(runbook.settings, runbookSettings(s));
@@ -425,6 +442,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     clipboard,
     token,
     invites,
+    peopleClient,
+    people,
     close,
   };
 }

@@ -64,7 +64,7 @@ export function parseArgs(args: readonly string[], spec: ArgSpec): ParsedArgs {
 }
 
 /** Options of any command whose value is the next word: `--profile` never hides behind one of them. */
-const VALUED = new Set(['--param', '--host', '--uses', '--expires', '--user', '--fingerprint']);
+const VALUED = new Set(['--param', '--host', '--uses', '--expires', '--user', '--fingerprint', '--search']);
 
 /**
  * Takes the global `--profile FILE` out of argv, wherever it stands (`status --profile p.yaml` and

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
 import { type ClipboardWhat, clearIfUnchanged, type SecretFingerprint } from '../core/token/clipboard';
+import { CLIPBOARD_WHATS } from '../core/vocab';
 import { type CliClipboardTool, cliClipboardFor, cliClipboardToolSchema } from './cli-clipboard';
 
 /**
@@ -14,7 +15,7 @@ const hex = z.string().regex(/^[0-9a-f]+$/);
 export const clearJobSchema = z
   .object({
     tool: cliClipboardToolSchema,
-    what: z.enum(['registration-token', 'invite-token']),
+    what: z.enum(CLIPBOARD_WHATS),
     key: hex,
     digest: hex,
     /**

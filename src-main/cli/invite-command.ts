@@ -7,6 +7,7 @@ import {
   tokenHint,
 } from '../core/matrix/invites';
 import { joiningInstructions } from '../core/matrix/joining-instructions';
+import { roomRef } from '../core/matrix/room-invite';
 import type { Profile } from '../core/profile/schema';
 import type { SecretStore } from '../core/secrets/types';
 import { parseArgs, UsageError } from './args';
@@ -17,7 +18,7 @@ import { INVITE_ID_PATTERN, inviteId, inviteIdKey } from './invite-ids';
 import { type CliIo, cliName, printError, unlessStopped } from './io';
 
 /**
- * `invite [--uses N] [--expires 7d]`, `invite list`, `invite revoke ID|HINT`, `invite instructions`. An
+ * `invite [--uses N] [--expires 7d] [--invite-to ROOM]`, `invite list`, `invite revoke ID|HINT`, `invite instructions`. An
  * issued token goes to the clipboard, never to the terminal; an invite is revoked by the id or the hint that
  * `invite list` shows, never by the token itself (a command line stays in `ps` and the shell history).
  */
@@ -79,7 +80,35 @@ async function listed(deps: InviteCliDeps, io: CliIo): Promise<Listed[]> {
   }));
 }
 
+/** The app's invites that ended (used by whom, expired, revoked), after following the open ones. */
+async function printEnded(deps: InviteCliDeps, io: CliIo): Promise<void> {
+  const ended = (await client(deps).history()).filter((e) => e.state !== 'pending');
+  if (ended.length === 0) return;
+  io.stdout('Ended invites:\n');
+  for (const e of ended) {
+    const who = e.joined.length > 0 ? ` by ${e.joined.join(', ')}` : '';
+    const room =
+      e.inviteProblem !== null
+        ? `; not invited to ${e.inviteTo}: ${e.inviteProblem}`
+        : e.invitedTo !== null
+          ? `; invited to ${e.invitedTo}`
+          : '';
+    io.stdout(
+      `${e.hint.padEnd(5)}  ${e.state}${who}${e.endedAt === null ? '' : ` (${dateTime(e.endedAt)})`}${room}\n`,
+    );
+  }
+}
+
 async function list(deps: InviteCliDeps, io: CliIo): Promise<number> {
+  // An invite used or expired since the last look shows as ended, not as open; a failed look changes
+  // nothing, Ctrl-C stops waiting for it.
+  await unlessStopped(
+    io,
+    'Following the invites',
+    client(deps)
+      .follow()
+      .catch(() => []),
+  );
   const invites = await listed(deps, io);
   if (invites.length === 0) {
     // Without the admin API the list is the app's record, not the server's tokens: say which was empty.
@@ -89,6 +118,7 @@ async function list(deps: InviteCliDeps, io: CliIo): Promise<number> {
         ? 'No registration tokens are valid on the server.\n'
         : 'No invite this app issued is open. (Without the admin API the app lists only the invites it issued.)\n',
     );
+    await printEnded(deps, io);
     return EXIT.ok;
   }
   const rows = invites.map(({ id, hint, token: t }) => [
@@ -107,6 +137,7 @@ async function list(deps: InviteCliDeps, io: CliIo): Promise<number> {
   io.stdout(
     `${invites.length === 1 ? 'One token' : `${invites.length} tokens`}.${example ? ` Revoke an invite by its id or its hint: ${cliName(io)} invite revoke ${example.id}` : ''}\n`,
   );
+  await printEnded(deps, io);
   return EXIT.ok;
 }
 
@@ -163,7 +194,7 @@ async function revoke(deps: InviteCliDeps, rest: string[], io: CliIo): Promise<n
 
 export async function inviteCommand(args: string[], deps: InviteCliDeps, io: CliIo): Promise<number> {
   try {
-    const { positional, options } = parseArgs(args, { options: ['uses', 'expires'] });
+    const { positional, options } = parseArgs(args, { options: ['uses', 'expires', 'invite-to'] });
     const [sub, ...rest] = positional;
     if (sub !== undefined && options.size > 0)
       throw new UsageError(
@@ -188,9 +219,11 @@ export async function inviteCommand(args: string[], deps: InviteCliDeps, io: Cli
     const expiresGiven = options.get('expires');
     const uses = usesGiven === undefined ? 1 : usesOption(usesGiven);
     const expires = expiresGiven === undefined ? null : expiresOption(expiresGiven);
+    const inviteToGiven = options.get('invite-to');
+    const inviteTo = inviteToGiven === undefined ? null : roomRef(inviteToGiven);
     const what = 'Issuing the invite';
     const clipboard = await unlessStopped(io, what, (deps.clipboard ?? createCliClipboard)());
-    const token = await unlessStopped(io, what, client(deps).create({ uses, expires })).catch((e) =>
+    const token = await unlessStopped(io, what, client(deps).create({ uses, expires, inviteTo })).catch((e) =>
       stoppedWaiting(
         e,
         io,

@@ -21,6 +21,7 @@ import { runCommand } from './run-command';
 import { secretDeleteCommand, secretSetCommand } from './secret-commands';
 import { statusAllCommand, statusCommand } from './status-command';
 import { tokenCopyCommand, tokenRollbackCommand, tokenRotateCommand } from './token-commands';
+import { noticeCommand, USERS_CLI_HELP, type UsersCliDeps, usersCommand } from './users-command';
 import { APP_VERSION } from './version';
 import { whatsNewCommand } from './whatsnew-command';
 
@@ -74,12 +75,15 @@ Registration token and invites (a token goes to the clipboard, never to the term
   token copy                         copy the registration token (cleared after the set delay if unchanged)
   token rotate [--no-apply] [--yes]  rotate it in the vault, push, pull on the deploy host, apply
   token rollback                     undo a rotation that stopped before it was pushed
-  invite [--uses N] [--expires 7d]   issue a one-shot registration token and copy it (N: 1–1000;
-                                     without --expires it never expires)
+  invite [--uses N] [--expires 7d] [--invite-to ROOM]
+                                     issue a one-shot registration token and copy it (N: 1–1000;
+                                     without --expires it never expires; whoever joins with it is
+                                     invited into ROOM, e.g. '#family:example.org', once the app sees it)
   invite list                        the valid tokens: id, hint (first characters), uses, expiry
   invite revoke ID|HINT              revoke one by the id or hint invite list shows (never the token)
   invite instructions                the joining instructions to send with an invite
 
+${USERS_CLI_HELP}
 Options every command takes:
   --profile FILE                     the homeserver profile (YAML) to use; default: the profile in use
                                      (the data folder's, or HOMESERVER_TRAY_DATA_DIR's). A relative FILE
@@ -170,6 +174,8 @@ const COMMANDS: Record<string, Command | Record<string, Command>> = {
     login: async (args, ctx, io) => adminLoginCommand(args, await ctx.core(), io),
     logout: async (args, ctx, io) => adminLogoutCommand(args, await ctx.core(), io),
   },
+  users: async (args, ctx, io) => usersCommand(args, usersDeps(await ctx.core()), io),
+  notice: async (args, ctx, io) => noticeCommand(args, usersDeps(await ctx.core()), io),
   profile: (args, ctx, io) =>
     profileCommand(
       args,
@@ -182,6 +188,14 @@ const COMMANDS: Record<string, Command | Record<string, Command>> = {
       io,
     ),
 };
+
+function usersDeps(core: Core): UsersCliDeps {
+  return {
+    profile: core.profile,
+    people: core.peopleClient,
+    clearDelaySeconds: core.settings.get().clipboardClearSeconds,
+  };
+}
 
 function hostKeyDeps(core: Core) {
   return { profile: core.profile, pool: core.pool, knownHostsFile: join(core.dataDir, 'known_hosts') };

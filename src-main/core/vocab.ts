@@ -132,15 +132,19 @@ export type StepState = (typeof STEP_STATES)[number];
 export type RunState = (typeof RUN_STATES)[number];
 
 /** The window's panels: what a notification or the tray can open. */
-export const PANELS = ['dashboard', 'actions', 'logs', 'tokens', 'settings'] as const;
+export const PANELS = ['dashboard', 'actions', 'logs', 'tokens', 'people', 'settings'] as const;
 export type Panel = (typeof PANELS)[number];
 
 /** The history charts' time ranges (app/history-views.ts gives each its span and bar width). */
 export const HISTORY_RANGES = ['24h', '7d', '30d'] as const;
 export type HistoryRange = (typeof HISTORY_RANGES)[number];
 
+/** What became of an invite the app issued (core/matrix/invite-history.ts). */
+export const INVITE_STATES = ['pending', 'used', 'expired', 'revoked'] as const;
+export type InviteState = (typeof INVITE_STATES)[number];
+
 /** What the clipboard may be holding for us, and clears. */
-export const CLIPBOARD_WHATS = ['registration-token', 'invite-token'] as const;
+export const CLIPBOARD_WHATS = ['registration-token', 'invite-token', 'password'] as const;
 export type ClipboardWhat = (typeof CLIPBOARD_WHATS)[number];
 
 /** The app's settings: bounds and defaults (the settings schema and the window's form both use them). */

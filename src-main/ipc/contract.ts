@@ -25,11 +25,12 @@ import { appEvents, appInvoke } from './contract/app';
 import type { Result } from './contract/call';
 import { historyInvoke } from './contract/history';
 import { hostkeyEvents, hostkeyInvoke } from './contract/hostkey';
-import { inviteInvoke } from './contract/invite';
+import { inviteEvents, inviteInvoke } from './contract/invite';
 import { logsEvents, logsInvoke } from './contract/logs';
 import { matrixInvoke } from './contract/matrix';
 import { mutesInvoke } from './contract/mutes';
 import { onboardingInvoke } from './contract/onboarding';
+import { peopleInvoke } from './contract/people';
 import { profilesEvents, profilesInvoke } from './contract/profiles';
 import { runEvents, runsInvoke } from './contract/runs';
 import { secretsInvoke } from './contract/secrets';
@@ -41,6 +42,7 @@ export * from '../app/views/alert-channel-schema';
 export * from '../app/views/common-schema';
 export * from '../app/views/history-schema';
 export { paramRules } from '../app/views/param-rules';
+export * from '../app/views/people-schema';
 export * from '../app/views/profile-schema';
 export * from '../app/views/run-schema';
 export * from '../app/views/secret-schema';
@@ -64,6 +66,7 @@ export const invokeChannels = {
   ...logsInvoke,
   ...tokenInvoke,
   ...inviteInvoke,
+  ...peopleInvoke,
   ...secretsInvoke,
   ...matrixInvoke,
   ...historyInvoke,
@@ -78,6 +81,7 @@ export const eventChannels = {
   ...hostkeyEvents,
   ...tokenEvents,
   ...clipboardEvents,
+  ...inviteEvents,
   ...settingsEvents,
   ...profilesEvents,
   ...appEvents,

@@ -87,11 +87,24 @@ export function createRouter(app: AppService, options: RouterOptions = {}): Rout
     'token.rotate': ({ apply, confirmation }) => app.token.rotate(apply, confirmation),
     'token.rollback': ({ runId }) => app.token.rollback(runId),
 
-    'invite.create': ({ uses, expiresInDays }) => app.invite.create(uses, expiresInDays),
+    'invite.create': ({ uses, expiresInDays, inviteTo }) =>
+      app.invite.create(uses, expiresInDays, inviteTo ?? null),
     'invite.list': () => app.invite.list(),
     'invite.copyToken': ({ id }) => app.invite.copyToken(id),
     'invite.copyInstructions': () => app.invite.copyInstructions(),
     'invite.revoke': ({ id }) => app.invite.revoke(id),
+    'invite.revokeUnused': () => app.invite.revokeUnused(),
+    'invite.autoJoinRooms': () => app.invite.autoJoinRooms(),
+
+    'people.list': ({ from, limit, search, devices }) => app.people.list(from, limit, search, devices),
+    'people.show': ({ user }) => app.people.show(user),
+    'people.devices': ({ user }) => app.people.devices(user),
+    'people.signOut': ({ user, deviceId }) => app.people.signOut(user, deviceId),
+    'people.deactivate': ({ user, leaveRooms, erase }) => app.people.deactivate(user, leaveRooms, erase),
+    'people.setAdmin': ({ user, admin }) => app.people.setAdmin(user, admin),
+    'people.resetPassword': ({ user, signOut, password }) =>
+      app.people.resetPassword(user, signOut, password),
+    'people.sendNotice': ({ text }) => app.people.sendNotice(text),
 
     'secrets.list': () => app.secrets.list(),
     'secrets.has': ({ kind, host }) => app.secrets.has(kind, host),

@@ -14,6 +14,7 @@ import { useApp } from './store/store';
 const ActionsPanel = lazy(() => import('./panels/actions').then((m) => ({ default: m.ActionsPanel })));
 const LogsPanel = lazy(() => import('./panels/logs').then((m) => ({ default: m.LogsPanel })));
 const TokensPanel = lazy(() => import('./panels/tokens').then((m) => ({ default: m.TokensPanel })));
+const PeoplePanel = lazy(() => import('./panels/people').then((m) => ({ default: m.PeoplePanel })));
 const SettingsPanel = lazy(() => import('./panels/settings').then((m) => ({ default: m.SettingsPanel })));
 const Onboarding = lazy(() => import('./panels/onboarding').then((m) => ({ default: m.Onboarding })));
 
@@ -22,6 +23,7 @@ const NAV: { panel: Panel; label: string }[] = [
   { panel: 'actions', label: 'Actions' },
   { panel: 'logs', label: 'Logs' },
   { panel: 'tokens', label: 'Tokens' },
+  { panel: 'people', label: 'People' },
   { panel: 'settings', label: 'Settings' },
 ];
 
@@ -71,6 +73,8 @@ function CurrentPanel() {
       return <LogsPanel />;
     case 'tokens':
       return <TokensPanel />;
+    case 'people':
+      return <PeoplePanel />;
     case 'settings':
       return <SettingsPanel />;
   }

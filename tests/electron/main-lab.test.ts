@@ -132,7 +132,8 @@ describe('the start', () => {
       menu:
         'Homeserver Tray: state unknown (disabled) | Open the dashboard to set up a server (disabled) | — | ' +
         'Restart Tuwunel… (disabled) | Restart all services… (disabled) | Maintenance stop… (disabled) | ' +
-        'Apply configuration… (disabled) | — | Copy registration token (disabled) | Invite someone… (disabled) | — | ' +
+        'Apply configuration… (disabled) | — | Copy registration token (disabled) | Invite someone… (disabled) | ' +
+        'Reset a password… (disabled) | — | ' +
         'Open dashboard | Open logs (disabled) | — | Quit Homeserver Tray',
     });
   });
@@ -244,7 +245,7 @@ describe('a server set up from the window, watched by the tray', () => {
     const green = await until('the tray to turn ok', () => tray().icon === 'tray-ok-32.png' && tray());
     expect(green.tooltip).toMatch(/^lab\.test: all \d+ checks OK$/);
     expect(green.menu).toMatch(
-      /^lab\.test: all OK \(disabled\) \| Last check [^|]+ \(disabled\) \| — \| Mute alerts for 1 hour \| Mute alerts for 8 hours \| — \| Restart Tuwunel… \| Restart all services… \| Maintenance stop… \| Apply configuration… \| — \| Copy registration token \| Invite someone… \| — \| Open dashboard \| Open logs \| — \| Quit Homeserver Tray$/,
+      /^lab\.test: all OK \(disabled\) \| Last check [^|]+ \(disabled\) \| — \| Mute alerts for 1 hour \| Mute alerts for 8 hours \| — \| Restart Tuwunel… \| Restart all services… \| Maintenance stop… \| Apply configuration… \| — \| Copy registration token \| Invite someone… \| Reset a password… \| — \| Open dashboard \| Open logs \| — \| Quit Homeserver Tray$/,
     );
     expect(eventsOf('profiles.changed').at(-1)?.profiles).toHaveLength(1);
     expect(eventsOf('status.changed').at(-1)?.overall).toBe('ok');

@@ -8,6 +8,8 @@ import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeError } from '../../src-main/core/errors';
 import { InviteClient, InviteService } from '../../src-main/core/matrix/invites';
+import { PeopleClient } from '../../src-main/core/matrix/people';
+import { PeopleService } from '../../src-main/core/matrix/people-service';
 import { AuditLog } from '../../src-main/core/runbook/audit';
 import { CATALOG } from '../../src-main/core/runbook/catalog';
 import { MaintenanceStore } from '../../src-main/core/runbook/maintenance';
@@ -36,7 +38,8 @@ import { readSettled, startXvfb, type Xvfb } from './token/xvfb';
 
 /**
  * The leak canary: every flow of issue 5 (secrets set through the CLI, token copy and reveal, the
- * rotation and its rollback, invites on both routes) and the runbook's actions run against the lab with
+ * rotation and its rollback, invites on both routes; issue 16's password resets, generated and typed, from the
+ * CLI and the window's service) and the runbook's actions run against the lab with
  * canary values for the registration token, the vault password, the sudo password, the SSH key passphrase
  * and the Matrix admin access token. Then every file the app and the lab wrote, every git object, the
  * lab's exec logs, everything captured from outputs and every command line and environment seen in the
@@ -227,7 +230,33 @@ async function everyFlow(): Promise<Canary[]> {
   made.push({ name: 'invite token (admin API)', value: recording.content });
   await invites.list();
   await invites.revoke(viaApi.invite.id);
+  // A new password (issue 16), through the admin API only: the CLI (xclip) and the window's service.
+  const before = await xclip();
+  const reset = await cli(['users', 'reset-password', 'alice', '--sign-out', '--yes']);
+  expect(reset.code).toBe(0);
+  const cliPassword = await readSettled(xclip, (s) => s !== before && s !== '');
+  expect(cliPassword).toMatch(/^([a-zA-Z2-9]{5}-){3}[a-zA-Z2-9]{5}$/);
+  made.push({ name: 'new password (CLI)', value: cliPassword });
+  const people = new PeopleService({
+    client: new PeopleClient({
+      profile: t.profile,
+      secrets: t.secrets,
+      acts: new AuditLog(t.dataDir).acts(t.profile.name),
+    }),
+    guard,
+    clearDelaySeconds: () => 10,
+  });
+  await people.resetPassword('bob', { signOut: false });
+  expect(recording.content).toMatch(/^([a-zA-Z2-9]{5}-){3}[a-zA-Z2-9]{5}$/);
+  made.push({ name: 'new password (generated)', value: recording.content });
+  const typed = `Typed-${tag}-password`;
+  await people.resetPassword('bob', { password: typed, signOut: true });
+  made.push({ name: 'new password (typed)', value: typed });
   await t.lab.http.setTuwunelVersion('1.7.0');
+  // On 1.7.0 the admin room would keep it: refused, nothing sent.
+  await people
+    .resetPassword('bob', { signOut: false })
+    .catch((e: unknown) => capture('error', JSON.stringify(describeError(e))));
   await invites
     .revoke('no-such-handle')
     .catch((e: unknown) => capture('error', JSON.stringify(describeError(e))));

@@ -53,6 +53,7 @@ import {
   type LabHost,
   type LabHostRole,
   type LabOptions,
+  type RoomInviteLogEntry,
   type ServerNoticeLogEntry,
   TUWUNEL_VERSIONS,
 } from './types';
@@ -465,6 +466,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       adminRoomLogPath: join(hostDirs.homeserver, 'admin-room.jsonl'),
       adminRoomLog: () => jsonLines<AdminRoomLogEvent>(join(hostDirs.homeserver, 'admin-room.jsonl')),
       serverNotices: () => jsonLines<ServerNoticeLogEntry>(join(hostDirs.homeserver, 'server-notices.jsonl')),
+      roomInvites: () => jsonLines<RoomInviteLogEntry>(join(hostDirs.homeserver, 'room-invites.jsonl')),
       client: labMatrixClient(http.publicUrl, await readFile(tls.caCertPath, 'utf8')),
       publishPlaybookRelease: (version) =>
         publishPlaybookRelease({

@@ -91,6 +91,14 @@ export interface ServerNoticeLogEntry {
   content: Record<string, unknown>;
 }
 
+/** An invite into a room through the client API (`POST /rooms/{roomId}/invite`), as the lab recorded it. */
+export interface RoomInviteLogEntry {
+  room_id: string;
+  sender: string;
+  user_id: string;
+  at: number;
+}
+
 export type LabHostRole = 'homeserver' | 'deploy';
 
 export interface LabHost {
@@ -179,6 +187,8 @@ export interface Lab {
   adminRoomLog(): AdminRoomLogEvent[];
   /** Server notices sent so far (the admin API's send_server_notice), oldest first. */
   serverNotices(): ServerNoticeLogEntry[];
+  /** Invites into rooms sent through the client API so far, oldest first. */
+  roomInvites(): RoomInviteLogEntry[];
   /** A Matrix client of the homeserver (registration with a token, password login), over HTTPS with the lab CA. */
   client: LabMatrixClient;
   /** Pushes a playbook release whose Tuwunel role defaults name `version` to the checkout's upstream. */

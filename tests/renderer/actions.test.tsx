@@ -182,6 +182,35 @@ describe('Actions', () => {
     ]);
   });
 
+  it('offers a server notice with a ready text before maintenance stop and config apply, and only there', async () => {
+    const base = fx.catalog.find((a) => a.id === 'tuwunel.restart') as (typeof fx.catalog)[number];
+    const stop = { ...base, id: 'stack.stop', title: 'Maintenance stop' };
+    const apply = { ...base, id: 'config.apply', title: 'Apply configuration' };
+    await open({
+      'actions.list': () => ({ actions: [...fx.catalog, stop, apply] }),
+      'actions.plan': (r) => fx.plan({ actionId: r.actionId, danger: 'outage' }),
+    });
+    await run('Restart Tuwunel');
+    expect(within(screen.getByRole('alertdialog')).queryByText(/Tell everyone first\?/)).toBeNull();
+    fireEvent.keyDown(screen.getByRole('alertdialog'), { key: 'Escape' });
+    await run('Apply configuration');
+    expect(within(screen.getByRole('alertdialog')).getByText(/Tell everyone first\?/)).toBeTruthy();
+    fireEvent.keyDown(screen.getByRole('alertdialog'), { key: 'Escape' });
+    await run('Maintenance stop');
+    const dialog = screen.getByRole('alertdialog');
+    expect(dialog.textContent).toContain(
+      'a ready text: “The server restarts at 21:00 for about five minutes.”; Tuwunel 1.8.2 on',
+    );
+    await act(async () =>
+      fireEvent.click(within(dialog).getByRole('button', { name: 'Send a server notice…' })),
+    );
+    // Nothing ran: the dialog is gone, and the window is on the People panel's notice.
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(h.fake.callsTo('actions.run')).toHaveLength(0);
+    expect(h.store.getState().panel).toBe('people');
+    expect(h.store.getState().focus).toEqual({ panel: 'people', focus: 'notice' });
+  });
+
   it('cancels the confirm dialog with Escape without running anything', async () => {
     await open();
     await run('Restart Tuwunel');

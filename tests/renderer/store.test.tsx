@@ -389,7 +389,20 @@ describe('the store', () => {
     h = harness({
       'token.copy': () => ({ clearsAt: fx.at(30_000), notLive: null }),
       'invite.create': () => ({
-        invite: { id: 'i1', hint: 'ab12…', usesAllowed: 1, pending: 0, completed: 0, expiresAt: null },
+        invite: {
+          id: 'i1',
+          hint: 'ab12…',
+          usesAllowed: 1,
+          pending: 0,
+          completed: 0,
+          expiresAt: null,
+          state: 'pending' as const,
+          joined: [],
+          inviteTo: null,
+          inviteProblem: null,
+          issuedAt: null,
+          endedAt: null,
+        },
         clearsAt: fx.at(30_000),
       }),
     });

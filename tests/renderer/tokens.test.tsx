@@ -28,6 +28,12 @@ const invite = {
   pending: 0,
   completed: 0,
   expiresAt: fx.at(7 * 86_400_000),
+  state: 'pending' as const,
+  joined: [],
+  inviteTo: null,
+  inviteProblem: null,
+  issuedAt: fx.at(0),
+  endedAt: null,
 };
 
 async function open(overrides = {}) {

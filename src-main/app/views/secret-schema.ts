@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CLIPBOARD_WHATS, SECRET_KINDS } from '../../core/vocab';
+import { CLIPBOARD_WHATS, INVITE_STATES, SECRET_KINDS } from '../../core/vocab';
 import { hostRole, id, time } from './common-schema';
 
 export const inviteInfo = z.object({
@@ -12,6 +12,16 @@ export const inviteInfo = z.object({
   pending: z.number().int().nullable(),
   completed: z.number().int().nullable(),
   expiresAt: time.nullable(),
+  /** pending: still usable; used (up), expired, revoked: the app's invite history. */
+  state: z.enum(INVITE_STATES),
+  /** Who registered with it (the admin room's registration notices). */
+  joined: z.array(z.string()),
+  /** The room or space whoever registers with it is invited into (an invite this app issued); null for none. */
+  inviteTo: z.string().nullable(),
+  /** Why bringing whoever joined into inviteTo failed (a sentence); null when it did not, or not yet. */
+  inviteProblem: z.string().nullable(),
+  issuedAt: time.nullable(),
+  endedAt: time.nullable(),
 });
 export type InviteInfo = z.infer<typeof inviteInfo>;
 

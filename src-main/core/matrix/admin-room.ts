@@ -80,6 +80,16 @@ export interface AdminRoomReply {
   replyEventIds: string[];
   /** The reply's text (all segments of a long reply, in order). */
   body: string;
+  /** `mxc://` URIs of segments sent as an uploaded file (a long reply from Tuwunel 1.8.2 on), in order. */
+  files: string[];
+}
+
+/** A message of the admin bot that answers no command: a notice of the server (e.g. a new user registered). */
+export interface AdminRoomNotice {
+  eventId: string;
+  /** origin_server_ts, epoch ms. */
+  at: number;
+  body: string;
 }
 
 /** The bot gave an answer the app will not follow to its end: too many parts. */
@@ -103,8 +113,11 @@ const roomEventSchema = z.object({
   type: z.string(),
   sender: z.string(),
   event_id: z.string().min(1),
+  origin_server_ts: z.number().catch(0),
   content: z.object({
     body: z.string().catch(''),
+    msgtype: z.string().catch(''),
+    url: z.string().max(500).optional().catch(undefined),
     'm.relates_to': z
       .object({
         rel_type: z.string().optional().catch(undefined),
@@ -201,6 +214,53 @@ export class AdminRoomClient {
     }
   }
 
+  /**
+   * The bot's notices that answer no command, newest first, from the last `limit` events of the room (the
+   * registration notice `New user "@u:s" registered on this server …` among them). Reads only; sends nothing.
+   */
+  async recentNotices(
+    accessToken: string,
+    options: { limit?: number; signal?: AbortSignal } = {},
+  ): Promise<AdminRoomNotice[]> {
+    const roomId = await this.resolveRoom(accessToken, options.signal);
+    const limit = Math.min(options.limit ?? 100, MAX_PAGE_EVENTS);
+    const page = pageSchema.safeParse(
+      await this.call(
+        accessToken,
+        'GET',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=${limit}`,
+        `Reading ${this.alias}`,
+        options.signal,
+      ),
+    );
+    const notices: AdminRoomNotice[] = [];
+    for (const raw of (page.success ? page.data.chunk : []).slice(0, MAX_PAGE_EVENTS)) {
+      const e = roomEventSchema.safeParse(raw);
+      if (!e.success || e.data.type !== 'm.room.message' || e.data.sender !== this.botUserId) continue;
+      if (e.data.content['m.relates_to']) continue;
+      notices.push({ eventId: e.data.event_id, at: e.data.origin_server_ts, body: e.data.content.body });
+    }
+    return notices;
+  }
+
+  /** The text of a file the bot uploaded (`mxc://server/id`), through the authenticated media API. */
+  async download(accessToken: string, mxc: string, signal?: AbortSignal): Promise<string> {
+    const m = /^mxc:\/\/([^/]+)\/([A-Za-z0-9_-]+)$/.exec(mxc);
+    if (!m) throw new MatrixRequestFailed('Downloading the admin bot’s reply', 200, null, 'not an mxc URI');
+    const what = 'Downloading the admin bot’s reply';
+    const res = await request({
+      method: 'GET',
+      url: `${this.opts.baseUrl.replace(/\/+$/, '')}/_matrix/client/v1/media/download/${encodeURIComponent(m[1] as string)}/${encodeURIComponent(m[2] as string)}`,
+      headers: { authorization: `Bearer ${accessToken}` },
+      ca: this.opts.ca,
+      timeoutMs: this.opts.requestTimeoutMs ?? 15_000,
+      signal,
+      label: what,
+    });
+    if (res.status !== 200) throw new MatrixRequestFailed(what, res.status, null, '');
+    return res.body;
+  }
+
   private async resolveRoom(accessToken: string, signal: AbortSignal | undefined): Promise<string> {
     if (this.roomId) return this.roomId;
     const resolving = `Resolving ${this.alias}`;
@@ -268,7 +328,7 @@ export function findBotReply(
   chunk: unknown[],
   commandEventId: string,
   bot: { userId: string; alias: string },
-): { replyEventIds: string[]; body: string } | null {
+): { replyEventIds: string[]; body: string; files: string[] } | null {
   // The page runs newest first; the reply's parts were sent oldest first. An id seen again is not a new event.
   const fromBot: RoomEvent[] = [];
   const seen = new Set<string>();
@@ -301,6 +361,7 @@ export function findBotReply(
   return {
     replyEventIds: segments.map((e) => e.event_id),
     body: segments.map((e) => stripReplyFallback(e.content.body)).join('\n'),
+    files: segments.flatMap((e) => (e.content.msgtype === 'm.file' && e.content.url ? [e.content.url] : [])),
   };
 }
 

@@ -10,9 +10,12 @@ import type { SecretStore } from '../secrets/types';
 import { type ClipboardGuard, type CopyResult, clearDelayMs } from '../token/clipboard';
 import { adminApiFailure, adminApiRequest } from './admin-api';
 import { AdminRoomClient } from './admin-room';
-import type { HttpRequest, HttpResponse } from './http';
+import { type HttpRequest, type HttpResponse, request } from './http';
+import { type InviteHistory, type InviteHistoryEntry, type InviteState, inviteRef } from './invite-history';
 import { InviteRecord } from './invite-record';
 import { joiningInstructions } from './joining-instructions';
+import { parseRegistrationNotice } from './people-replies';
+import { inviteToRoom, roomRef } from './room-invite';
 import { adminApiUnusable, probeServer, type ServerFacts } from './server-facts';
 import { COMMAND_FAILED, maskTokenReplies } from './tuwunel-admin';
 
@@ -170,9 +173,27 @@ export interface InviteClientOptions {
   http?: (req: HttpRequest) => Promise<HttpResponse>;
   /** The audit trail: every issue and revoke is recorded (by hint, never the token). */
   acts?: ActLog;
+  /** What became of each invite (data folder, no tokens): followed by `follow()`. */
+  history?: InviteHistory;
+}
+
+/** An invite that stopped being usable since the last look. */
+export interface InviteEnded {
+  ref: string;
+  hint: string;
+  state: Exclude<InviteState, 'pending' | 'revoked'>;
+  /** Who registered with it (the admin room's registration notices after it was issued); empty when unknown. */
+  joined: string[];
+  /** The room or space they were invited into, when the invite asked for one and the invite went through. */
+  invitedTo: string | null;
+  /** Why they could not be invited into it (a sentence); null when nothing failed. */
+  inviteProblem: string | null;
 }
 
 type Method = HttpRequest['method'];
+
+/** How long an invite used up without a registration notice yet stays pending (the notice follows the token). */
+const NOTICE_GRACE_MS = 2 * 60_000;
 
 // What the homeserver answers, read defensively: a shape it should not have is a sentence, not a TypeError.
 const count = z.number().int().nonnegative();
@@ -272,15 +293,17 @@ export class InviteClient {
   }
 
   /** `token issue` and `token revoke` only: the admin-room transport refuses any other command with a token. */
+  private async adminRoomClient(): Promise<AdminRoomClient> {
+    this.room ??= new AdminRoomClient({
+      baseUrl: this.profile.publicUrl,
+      serverName: this.profile.serverName,
+      ca: await this.caFile(),
+    });
+    return this.room;
+  }
+
   private async adminCommand(command: string): Promise<string> {
-    if (!this.room) {
-      this.room = new AdminRoomClient({
-        baseUrl: this.profile.publicUrl,
-        serverName: this.profile.serverName,
-        ca: await this.caFile(),
-      });
-    }
-    const room = this.room;
+    const room = await this.adminRoomClient();
     return this.withAdminToken(async (accessToken) => {
       const reply = await room.run(accessToken, command, {
         timeoutMs: this.options.replyTimeoutMs ?? 60_000,
@@ -290,22 +313,60 @@ export class InviteClient {
     });
   }
 
-  async create(options: { uses?: number; expires?: string | null } = {}): Promise<InviteToken> {
+  /** `inviteTo`: a room or space whoever registers with it is invited into once `follow()` sees them join. */
+  async create(
+    options: { uses?: number; expires?: string | null; inviteTo?: string | null } = {},
+  ): Promise<InviteToken> {
     const uses = checkUses(options.uses ?? 1);
     const expiresMs = options.expires ? parseDuration(options.expires) : null;
+    const inviteTo = options.inviteTo ? roomRef(options.inviteTo) : null;
+    if (inviteTo === `#admins:${this.profile.serverName}`)
+      throw new InvalidInput(
+        'room',
+        'is the admin room: every command and reply is read there, so a new member is never invited into it',
+      );
     return recordAct(
       this.options.acts,
       {
         action: 'invite.issue',
-        params: { uses, expires: options.expires?.trim() ?? null },
+        params: { uses, expires: options.expires?.trim() ?? null, inviteTo },
         done: (t) => `Issued the invite ${tokenHint(t.token)} (${uses} use${uses === 1 ? '' : 's'}).`,
         learned: (t) => ({ invite: tokenHint(t.token) }),
       },
-      () => this.issue(uses, options.expires?.trim() ?? null, expiresMs),
+      () => this.issue(uses, options.expires?.trim() ?? null, expiresMs, inviteTo),
     );
   }
 
-  private async issue(uses: number, expires: string | null, expiresMs: number | null): Promise<InviteToken> {
+  private async issue(
+    uses: number,
+    expires: string | null,
+    expiresMs: number | null,
+    inviteTo: string | null,
+  ): Promise<InviteToken> {
+    const issuedAt = this.now();
+    const token = await this.issueOn(uses, expires, expiresMs);
+    await this.options.history?.add({
+      ref: inviteRef(token.token),
+      hint: tokenHint(token.token),
+      issuedAt,
+      expiresAt: token.expiresAt ?? (expiresMs === null ? null : issuedAt + expiresMs),
+      usesAllowed: token.usesAllowed ?? uses,
+      state: 'pending',
+      endedAt: null,
+      joined: [],
+      inviteTo,
+      invitedTo: null,
+      inviteProblem: null,
+      usedSeenAt: null,
+    });
+    return token;
+  }
+
+  private async issueOn(
+    uses: number,
+    expires: string | null,
+    expiresMs: number | null,
+  ): Promise<InviteToken> {
     const { route } = await this.route();
     if (route === 'admin-api') {
       const body = adminTokenSchema.safeParse(
@@ -364,6 +425,145 @@ export class InviteClient {
     }));
   }
 
+  /**
+   * Looks at every pending invite of the history: gone from the admin API's list, or no longer valid for the
+   * client API's validity check (what a client asks when the user types the token; nothing goes to the room),
+   * it has been used up — Tuwunel deletes a token once used up — or has expired. Who registered with it comes
+   * from the admin room's `New user "@u:s" registered on this server …` notices after it was issued.
+   */
+  async follow(): Promise<InviteEnded[]> {
+    const history = this.options.history;
+    if (!history) return [];
+    const pending = (await history.read()).filter((e) => e.state === 'pending');
+    if (pending.length === 0) return [];
+    const now = this.now();
+    const { route } = await this.route();
+    let stillValid: (e: InviteHistoryEntry) => Promise<boolean | null>;
+    const recorded = new Map((await this.record.tokens()).map((t) => [inviteRef(t), t]));
+    if (route === 'admin-api') {
+      const listed = new Set((await this.list()).map((t) => inviteRef(t.token)));
+      stillValid = async (e) => listed.has(e.ref);
+    } else {
+      stillValid = async (e) => {
+        const token = recorded.get(e.ref);
+        return token === undefined ? null : this.valid(token);
+      };
+    }
+    const over: InviteHistoryEntry[] = [];
+    for (const e of pending) {
+      const expired = e.expiresAt !== null && e.expiresAt <= now;
+      if (expired || (await stillValid(e)) === false) over.push(e);
+    }
+    if (over.length === 0) return [];
+    const claimed = new Set((await history.read()).flatMap((e) => e.joined));
+    const joiners = await this.registrations().catch(() => []);
+    const ended: InviteEnded[] = [];
+    for (const e of over.sort((a, b) => a.issuedAt - b.issuedAt)) {
+      const until = e.expiresAt ?? now;
+      const joined = joiners
+        .filter((j) => j.at >= e.issuedAt && j.at <= until && !claimed.has(j.userId))
+        .slice(0, e.usesAllowed ?? 1)
+        .map((j) => j.userId);
+      const expired = e.expiresAt !== null && e.expiresAt <= now;
+      // Tuwunel takes the token before it posts the registration notice: a look between the two would end the
+      // invite as used by nobody. It stays pending until the notice is there, or NOTICE_GRACE_MS has passed.
+      if (
+        joined.length === 0 &&
+        !expired &&
+        (e.usedSeenAt === null || now - e.usedSeenAt < NOTICE_GRACE_MS)
+      ) {
+        if (e.usedSeenAt === null) await history.seenUsed(e.ref, now);
+        continue;
+      }
+      for (const u of joined) claimed.add(u);
+      const state = joined.length > 0 || !expired ? 'used' : 'expired';
+      // Another look (the window's list, a status poll, a CLI) ended it first: it tells, and invites, not this one.
+      if (!(await history.end(e.ref, state, now, joined))) continue;
+      const token = recorded.get(e.ref);
+      if (token) await this.record.remove([token]);
+      const invited = e.inviteTo && joined.length > 0 ? await this.inviteInto(e.inviteTo, joined) : null;
+      const outcome = {
+        invitedTo: invited?.problem === null ? e.inviteTo : null,
+        inviteProblem: invited?.problem ?? null,
+      };
+      if (invited) await history.roomInvited(e.ref, outcome);
+      ended.push({ ref: e.ref, hint: e.hint, state, joined, ...outcome });
+    }
+    return ended;
+  }
+
+  /** Invites the new members into the room the invite named; a failure is a sentence, never a thrown follow. */
+  private async inviteInto(room: string, userIds: string[]): Promise<{ problem: string | null }> {
+    const problems: string[] = [];
+    for (const userId of userIds) {
+      try {
+        await recordAct(
+          this.options.acts,
+          {
+            action: 'invite.room',
+            params: { user: userId, room },
+            done: () => `Invited ${userId} to ${room}.`,
+          },
+          async () =>
+            this.withAdminToken(async (accessToken) =>
+              inviteToRoom(
+                {
+                  baseUrl: this.profile.publicUrl,
+                  accessToken,
+                  ca: await this.caFile(),
+                  timeoutMs: this.options.requestTimeoutMs ?? 15_000,
+                  ...(this.options.http ? { http: this.options.http } : {}),
+                },
+                room,
+                userId,
+              ),
+            ),
+        );
+      } catch (e) {
+        problems.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+    return { problem: problems.length > 0 ? problems.join(' ') : null };
+  }
+
+  /** `GET /_matrix/client/v1/register/m.login.registration_token/validity` (unauthenticated, uses nothing up). */
+  private async valid(token: string): Promise<boolean | null> {
+    const http = this.options.http ?? request;
+    const res = await http({
+      method: 'GET',
+      url: `${this.profile.publicUrl.replace(/\/+$/, '')}/_matrix/client/v1/register/m.login.registration_token/validity?token=${encodeURIComponent(token)}`,
+      ...((await this.caFile()) ? { ca: await this.caFile() } : {}),
+      timeoutMs: this.options.requestTimeoutMs ?? 15_000,
+      label: 'Checking whether an invite is still valid',
+    });
+    if (res.status !== 200) return null;
+    try {
+      const body = JSON.parse(res.body) as { valid?: unknown };
+      return typeof body.valid === 'boolean' ? body.valid : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** What became of the invites the app issued (empty without a history). */
+  async history(): Promise<InviteHistoryEntry[]> {
+    return this.options.history ? this.options.history.read() : [];
+  }
+
+  /** The admin room's registration notices, oldest first (reading only). */
+  private async registrations(): Promise<{ userId: string; at: number }[]> {
+    const room = await this.adminRoomClient();
+    const notices = await this.withAdminToken((accessToken) =>
+      room.recentNotices(accessToken, { limit: 100 }),
+    );
+    return notices
+      .flatMap((n) => {
+        const r = parseRegistrationNotice(n.body);
+        return r ? [{ userId: r.userId, at: n.at }] : [];
+      })
+      .sort((a, b) => a.at - b.at);
+  }
+
   async revoke(token: string): Promise<void> {
     if (!TOKEN_PATTERN.test(token)) throw new InvalidInput('token', 'is not a registration token');
     await recordAct(
@@ -378,6 +578,11 @@ export class InviteClient {
   }
 
   private async withdraw(token: string): Promise<void> {
+    await this.withdrawOn(token);
+    await this.options.history?.end(inviteRef(token), 'revoked', this.now());
+  }
+
+  private async withdrawOn(token: string): Promise<void> {
     const { route } = await this.route();
     if (route === 'admin-api') {
       await this.adminApi('DELETE', `/${encodeURIComponent(token)}`, 'Revoking a registration token');
@@ -417,6 +622,17 @@ export interface InviteInfo {
   completed: number | null;
   expiresAt: number | null;
   source: InviteToken['source'];
+  /** pending: still usable; used (up), expired, revoked: from the app's invite history. */
+  state: InviteState;
+  /** Who registered with it, as far as the admin room's registration notices tell. */
+  joined: string[];
+  /** The room or space whoever registers with it is invited into; null for none. */
+  inviteTo: string | null;
+  /** Why inviting them into it failed; null when it did not, or not yet. */
+  inviteProblem: string | null;
+  /** Epoch ms; null for an invite the app did not issue. */
+  issuedAt: number | null;
+  endedAt: number | null;
 }
 
 export interface InviteServiceOptions {
@@ -442,7 +658,7 @@ export class InviteService {
 
   constructor(private readonly options: InviteServiceOptions) {}
 
-  private info(t: InviteToken): InviteInfo {
+  private info(t: InviteToken, issued: { issuedAt: number | null; inviteTo: string | null }): InviteInfo {
     const id = createHmac('sha256', this.key).update(t.token).digest('hex').slice(0, 24);
     this.known.set(id, t.token);
     return {
@@ -453,15 +669,25 @@ export class InviteService {
       completed: t.completed,
       expiresAt: t.expiresAt,
       source: t.source,
+      state: 'pending',
+      joined: [],
+      inviteTo: issued.inviteTo,
+      inviteProblem: null,
+      issuedAt: issued.issuedAt,
+      endedAt: null,
     };
   }
 
   /** Issues an invite and puts its token on the clipboard (cleared like the registration token). */
   async create(
-    options: { uses?: number; expires?: string | null } = {},
+    options: { uses?: number; expires?: string | null; inviteTo?: string | null } = {},
   ): Promise<{ invite: InviteInfo } & CopyResult> {
+    const issuedAt = Date.now();
     const token = await this.options.client.create(options);
-    const invite = this.info(token);
+    const invite = this.info(token, {
+      issuedAt,
+      inviteTo: options.inviteTo ? roomRef(options.inviteTo) : null,
+    });
     const copied = await this.options.guard.copy(
       token.token,
       'invite-token',
@@ -470,10 +696,51 @@ export class InviteService {
     return { invite, ...copied };
   }
 
+  /**
+   * The invites still usable (the server's, or the app's record before 1.8.1), then the app's ended ones, newest
+   * first. Follows the pending ones first, so an invite used since the last look shows as used.
+   */
   async list(): Promise<InviteInfo[]> {
+    await this.options.client.follow();
     const tokens = await this.options.client.list();
+    const history = await this.options.client.history();
+    const byRef = new Map(history.map((e) => [e.ref, e]));
     this.known.clear();
-    return tokens.map((t) => this.info(t));
+    const live = tokens.map((t) => {
+      const issued = byRef.get(inviteRef(t.token));
+      return this.info(t, { issuedAt: issued?.issuedAt ?? null, inviteTo: issued?.inviteTo ?? null });
+    });
+    const ended = history
+      .filter((e) => e.state !== 'pending')
+      .map(
+        (e): InviteInfo => ({
+          id: `ended-${e.ref}`,
+          hint: e.hint,
+          usesAllowed: e.usesAllowed,
+          pending: 0,
+          completed: e.state === 'used' ? e.joined.length : null,
+          expiresAt: e.expiresAt,
+          source: 'app-record',
+          state: e.state,
+          joined: e.joined,
+          inviteTo: e.inviteTo,
+          inviteProblem: e.inviteProblem,
+          issuedAt: e.issuedAt,
+          endedAt: e.endedAt,
+        }),
+      );
+    return [...live, ...ended];
+  }
+
+  /** Revokes every invite the app issued that is still pending and nobody used yet; the count revoked. */
+  async revokeUnused(): Promise<{ revoked: number }> {
+    const listed = await this.list();
+    const unused = listed.filter(
+      (i) =>
+        i.state === 'pending' && i.issuedAt !== null && (i.completed ?? 0) === 0 && (i.pending ?? 0) === 0,
+    );
+    for (const i of unused) await this.revoke(i.id);
+    return { revoked: unused.length };
   }
 
   async copyToken(id: string): Promise<CopyResult> {

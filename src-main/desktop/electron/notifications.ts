@@ -6,6 +6,7 @@ import {
   alertNotification,
   commandErrorNotification,
   type DesktopNotification,
+  inviteEndedNotification,
   muteButtons,
   noticeNotification,
   runNotification,
@@ -21,12 +22,12 @@ export interface Notifier {
 
 /**
  * Desktop notifications: the alert policy's events (one per poll of a server, merged), the monitoring's
- * notices (forecasts, failing alert channels) and failed runs of every watched server, each naming its
- * server and opening the window on its item when clicked; a down alert's Mute buttons mute the server it
- * names. Texts come from desktop/model/notifications.ts.
+ * notices (forecasts, failing alert channels), failed runs and used invites ("Alice joined") of every
+ * watched server, each naming its server and opening the window on its item when clicked; a down alert's
+ * Mute buttons mute the server it names. Texts come from desktop/model/notifications.ts.
  */
 export function setupNotifications(options: {
-  app: Pick<AppService, 'onAlerts' | 'onNotice' | 'onRunFinished' | 'mutes'>;
+  app: Pick<AppService, 'onAlerts' | 'onNotice' | 'onRunFinished' | 'onInviteEnded' | 'mutes'>;
   /** process.platform: buttons exist on macOS and Windows only. */
   platform: string;
   settings: () => Settings | null;
@@ -69,6 +70,10 @@ export function setupNotifications(options: {
   options.app.onNotice((notice) => show(noticeNotification(notice)));
   options.app.onRunFinished((run, server) => {
     const n = runNotification(run, server);
+    if (n) show(n);
+  });
+  options.app.onInviteEnded((ended, server) => {
+    const n = inviteEndedNotification(ended, server);
     if (n) show(n);
   });
   return { show };

@@ -200,3 +200,44 @@ export function tokenCopiedNotification(
     target: { panel: 'tokens' },
   };
 }
+
+/**
+ * An invite the app issued was used: "@alice:example.org joined", the server named; clicking opens the
+ * People panel on that server.
+ */
+export function inviteEndedNotification(
+  ended: {
+    hint: string;
+    state: 'used' | 'expired';
+    joined: readonly string[];
+    invitedTo?: string | null;
+    inviteProblem?: string | null;
+  },
+  server: NotifiedServer,
+): DesktopNotification | null {
+  if (ended.state !== 'used') return null;
+  const who = ended.joined[0];
+  const room = ended.inviteProblem
+    ? ` Inviting them into the room failed: ${ended.inviteProblem} Invite them from your Matrix client.`
+    : ended.invitedTo
+      ? ` They were invited to ${ended.invitedTo}.`
+      : ' Say hello, or add them to the family room.';
+  return {
+    kind: 'alert',
+    title: clip(
+      who
+        ? `${ended.joined.join(', ')} joined (${server.serverName})`
+        : `An invite was used (${server.serverName})`,
+      TITLE_MAX,
+    ),
+    body: clip(
+      who
+        ? `They registered with the invite ${ended.hint}.${room}`
+        : `Someone registered with the invite ${ended.hint}; the admin room did not say who.`,
+      BODY_MAX,
+    ),
+    urgency: 'normal',
+    target: { panel: 'people' },
+    ...(server.profileId ? { profileId: server.profileId } : {}),
+  };
+}

@@ -198,7 +198,12 @@ function quickActions(
     }),
     plainItem(`${prefix}invite`, 'Invite someone…', ready, {
       kind: 'navigate',
-      target: { panel: 'tokens' },
+      target: { panel: 'people', focus: 'invite' },
+      ...profileOf(status, prefix),
+    }),
+    plainItem(`${prefix}reset-password`, 'Reset a password…', ready, {
+      kind: 'navigate',
+      target: { panel: 'people', focus: 'reset-password' },
       ...profileOf(status, prefix),
     }),
   ];

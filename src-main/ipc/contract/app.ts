@@ -14,6 +14,8 @@ export const navigateTarget = z.object({
   checkId: id.optional(),
   actionId: id.optional(),
   unit: z.string().optional(),
+  /** Within the People panel: the invite form, the password reset, or the server notice. */
+  focus: z.enum(['invite', 'reset-password', 'notice']).optional(),
 });
 export type NavigateTarget = z.infer<typeof navigateTarget>;
 

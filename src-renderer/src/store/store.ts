@@ -6,6 +6,7 @@ import { createAlertsSlice } from './alerts-slice';
 import { createAppSlice } from './app-slice';
 import { createHistorySlice } from './history-slice';
 import { createLogsSlice } from './logs-slice';
+import { createPeopleSlice } from './people-slice';
 import { createRunsSlice } from './runs-slice';
 import { createSettingsSlice } from './settings-slice';
 import { createStatusSlice } from './status-slice';
@@ -29,6 +30,7 @@ export function createAppStore(api: Api, schedule: StoreDeps['schedule'] = nextF
     ...createRunsSlice(deps)(...a),
     ...createLogsSlice(deps)(...a),
     ...createTokensSlice(deps)(...a),
+    ...createPeopleSlice(deps)(...a),
     ...createSettingsSlice(deps)(...a),
     ...createHistorySlice(deps)(...a),
     ...createAlertsSlice(deps)(...a),
@@ -47,6 +49,7 @@ export function connectEvents(store: AppStore, api: Api): () => void {
     api.onLogsEnded((p) => s().logEnded(p.streamId, p.error)),
     api.onHostkeyPrompt((p) => s().promptHostKey(p, 'status')),
     api.onClipboardCleared((p) => s().clipboardCleared(p)),
+    api.onInviteEnded((p) => s().inviteEnded(p)),
     api.onSettingsChanged((p) => s().settingsChanged(p)),
     api.onProfilesChanged((p) => s().setProfiles(p)),
     api.onAppNavigate((p) => s().navigate(p)),

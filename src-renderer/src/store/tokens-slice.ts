@@ -17,7 +17,8 @@ export interface TokensSlice {
   copyToken(): Promise<void>;
   clipboardCleared(event: PayloadOf<'clipboard.cleared'>): void;
   loadInvites(): Promise<void>;
-  createInvite(uses: number, expiresInDays: number | null): Promise<void>;
+  /** `inviteTo`: a room or space whoever registers with it is invited into once they joined. */
+  createInvite(uses: number, expiresInDays: number | null, inviteTo?: string | null): Promise<boolean>;
   copyInviteToken(id: string): Promise<void>;
   copyInstructions(): Promise<void>;
   revokeInvite(id: string): Promise<void>;
@@ -53,14 +54,20 @@ export const createTokensSlice: SliceCreator<TokensSlice> =
       else set({ invitesError: r.error });
     },
 
-    async createInvite(uses, expiresInDays) {
-      const r = await call(() => api.invite.create({ uses, expiresInDays }));
-      if (!r.ok) return get().notifyError(r.error);
+    async createInvite(uses, expiresInDays, inviteTo = null) {
+      const r = await call(() =>
+        api.invite.create({ uses, expiresInDays, ...(inviteTo ? { inviteTo } : {}) }),
+      );
+      if (!r.ok) {
+        get().notifyError(r.error);
+        return false;
+      }
       set({
         lastInvite: r.value.invite,
         clipboard: { what: 'invite-token', clearsAt: r.value.clearsAt },
         invites: [r.value.invite, ...(get().invites ?? []).filter((i) => i.id !== r.value.invite.id)],
       });
+      return true;
     },
 
     async copyInviteToken(id) {

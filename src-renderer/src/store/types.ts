@@ -5,6 +5,7 @@ import type { AlertsSlice } from './alerts-slice';
 import type { AppSlice } from './app-slice';
 import type { HistorySlice } from './history-slice';
 import type { LogsSlice } from './logs-slice';
+import type { PeopleSlice } from './people-slice';
 import type { RunsSlice } from './runs-slice';
 import type { SettingsSlice } from './settings-slice';
 import type { StatusSlice } from './status-slice';
@@ -16,6 +17,7 @@ export type AppState = AppSlice &
   RunsSlice &
   LogsSlice &
   TokensSlice &
+  PeopleSlice &
   SettingsSlice &
   HistorySlice &
   AlertsSlice;

@@ -113,6 +113,8 @@ export async function startDesktop(options: DesktopOptions = {}): Promise<Deskto
         hooks.launchAtLogin.push(enabled);
       },
       batchMs: 30,
+      // Every poll looks at the invites: a test sees "joined" at the next refresh, not 30 s later.
+      inviteFollowMs: 0,
     });
     const router = createRouter(service);
 

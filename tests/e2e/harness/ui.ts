@@ -2,7 +2,7 @@ import type { Locator, Page } from 'playwright-core';
 
 /** What the user does and reads in the window, by roles and labels (what a screen reader offers too). */
 
-export type PanelName = 'Dashboard' | 'Actions' | 'Logs' | 'Tokens' | 'Settings';
+export type PanelName = 'Dashboard' | 'Actions' | 'Logs' | 'Tokens' | 'People' | 'Settings';
 
 export async function openPanel(page: Page, name: PanelName): Promise<void> {
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name }).click();

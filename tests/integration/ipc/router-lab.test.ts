@@ -574,6 +574,76 @@ describe('the registration token and invites', () => {
     expect(d.clipboard.content).toContain('lab.test');
     expect(await ok('invite.revoke', { id: made.invite.id })).toEqual({ revoked: true });
     expect(await refused('invite.copyToken', { id: made.invite.id })).toMatchObject({ field: 'invite' });
+    expect(
+      await refused('invite.create', { uses: 1, expiresInDays: 1, inviteTo: '#family:lab.test; rm -rf /' }),
+    ).toMatchObject({ field: 'room' });
+    const spare = await ok('invite.create', { uses: 1, expiresInDays: 1, inviteTo: '#family:lab.test' });
+    expect(spare.invite).toMatchObject({ inviteTo: '#family:lab.test', state: 'pending' });
+    expect(await ok('invite.revokeUnused', {})).toEqual({ revoked: 1 });
+    expect((await ok('invite.list', {})).invites.find((i) => i.hint === spare.invite.hint)).toMatchObject({
+      state: 'revoked',
+    });
+    expect(await ok('invite.autoJoinRooms', {})).toEqual({ rooms: [], problem: null });
+
+    // From issue to "joined": registered through the client API, brought into #family; the window's invite list
+    // sees it used first, and the next poll still tells it (once) to the window and the notifications.
+    const told: { ended: unknown; server: unknown }[] = [];
+    const off = d.service.onInviteEnded((ended, server) => told.push({ ended, server }));
+    const forNana = await ok('invite.create', { uses: 1, expiresInDays: 1, inviteTo: '#family:lab.test' });
+    await d.lab.client.register({
+      username: 'nana',
+      password: 'family-password-1',
+      token: d.clipboard.content,
+    });
+    expect((await ok('invite.list', {})).invites.find((i) => i.hint === forNana.invite.hint)).toMatchObject({
+      state: 'used',
+      joined: ['@nana:lab.test'],
+      inviteTo: '#family:lab.test',
+    });
+    const joined = await until(
+      'invite.ended',
+      async () => {
+        await ok('status.refresh', {});
+        return eventsOf('invite.ended').find((e) => e.hint === forNana.invite.hint);
+      },
+      30_000,
+    );
+    await ok('status.refresh', {});
+    await new Promise((r) => setTimeout(r, 300));
+    off();
+    expect(eventsOf('invite.ended').filter((e) => e.hint === forNana.invite.hint)).toHaveLength(1);
+    expect(joined).toEqual({
+      hint: forNana.invite.hint,
+      state: 'used',
+      joined: ['@nana:lab.test'],
+      invitedTo: '#family:lab.test',
+      inviteProblem: null,
+    });
+    expect(told).toEqual([
+      { ended: joined, server: { profileId: expect.any(String), serverName: 'lab.test' } },
+    ]);
+    expect(d.lab.roomInvites().map((i) => i.user_id)).toEqual(['@nana:lab.test']);
+
+    // People on Tuwunel 1.7.0: the admin room lists; what would leave a secret in it, or cannot be, is refused.
+    const page = await ok('people.list', { from: 0, limit: 50, search: '', devices: true });
+    expect(page).toMatchObject({ route: 'admin-room', nextFrom: null });
+    expect(page.users.map((u) => u.userId)).toContain('@bob:lab.test');
+    expect(await ok('people.show', { user: 'bob' })).toMatchObject({
+      userId: '@bob:lab.test',
+      devices: null,
+    });
+    const clipboardBefore = d.clipboard.content;
+    for (const [channel, request] of [
+      ['people.devices', { user: 'bob' }],
+      ['people.signOut', { user: 'bob', deviceId: null }],
+      ['people.resetPassword', { user: 'bob', signOut: false, password: null }],
+      ['people.sendNotice', { text: 'The server restarts at 21:00 for about five minutes.' }],
+      ['people.setAdmin', { user: 'bob', admin: false }],
+      ['people.deactivate', { user: 'bob', leaveRooms: true, erase: true }],
+    ] as const)
+      expect(await refused(channel, request), channel).toMatchObject({ code: 'PeopleRefused' });
+    expect(d.clipboard.content).toBe(clipboardBefore);
+    expect(await refused('people.show', { user: '@bob:elsewhere.org' })).toMatchObject({ field: 'user' });
 
     expect(await ok('matrix.logout', {})).toEqual({ revoked: true });
     expect(await ok('matrix.logout', {})).toEqual({ revoked: false });

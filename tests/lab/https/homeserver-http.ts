@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -519,9 +520,39 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
       method: 'GET',
       pattern: new RegExp(`^${CLIENT}/directory/room/([^/]+)$`),
       handler: async (ctx) => {
-        if (decodeURIComponent(ctx.params[0] ?? '') !== room.alias)
-          throw new MatrixFailure(404, 'M_NOT_FOUND', 'Room with alias not found.');
-        return ok({ room_id: room.roomId, servers: [opts.serverName] });
+        const alias = decodeURIComponent(ctx.params[0] ?? '');
+        if (alias === room.alias) return ok({ room_id: room.roomId, servers: [opts.serverName] });
+        const found = (await readRooms(opts.homeserverDir)).find((r) => r.alias !== '' && r.alias === alias);
+        if (!found) throw new MatrixFailure(404, 'M_NOT_FOUND', 'Room with alias not found.');
+        return ok({ room_id: found.roomId, servers: [opts.serverName] });
+      },
+    },
+    {
+      // membership/invite.rs invite_user_route; the member event's auth (state_res room_member.rs) refuses a
+      // sender who is not joined and a target already joined, as Error::AuthCheck: 403 M_FORBIDDEN.
+      method: 'POST',
+      pattern: new RegExp(`^${CLIENT}/rooms/([^/]+)/invite$`),
+      handler: async (ctx) => {
+        const session = await authenticate(ctx);
+        const roomId = decodeURIComponent(ctx.params[0] ?? '');
+        const body = (await ctx.body()) as { user_id?: unknown } | null;
+        if (typeof body?.user_id !== 'string')
+          throw new MatrixFailure(400, 'M_BAD_JSON', 'Failed to deserialize request.');
+        const target = (await readRooms(opts.homeserverDir)).find((r) => r.roomId === roomId);
+        // The admin room's members are the admins (lib/tuwunel.sh room_load), whatever the file lists.
+        const joined = async (userId: string) =>
+          target?.roomId === room.roomId
+            ? (await userState(userId)).admin
+            : !!target?.members.includes(userId);
+        if (!target || !(await joined(session.userId)))
+          throw new MatrixFailure(403, 'M_FORBIDDEN', 'cannot invite user if sender is not joined');
+        if (await joined(body.user_id))
+          throw new MatrixFailure(403, 'M_FORBIDDEN', 'cannot invite user that is joined or banned');
+        appendFileSync(
+          join(opts.homeserverDir, 'room-invites.jsonl'),
+          `${JSON.stringify({ room_id: roomId, sender: session.userId, user_id: body.user_id, at: Date.now() })}\n`,
+        );
+        return ok({});
       },
     },
     {

@@ -81,6 +81,10 @@ export class SynapseAdminApi {
   async listUsers(query: URLSearchParams, v3: boolean): Promise<ApiResult> {
     const deactivatedParam = query.get('deactivated');
     const devices = await readDevices(this.homeserverDir);
+    // Each user's last-seen times in one pass: a server with a thousand people answers at once.
+    const lastSeen = new Map<string, number[]>();
+    for (const d of devices)
+      if (d.lastSeenMs !== null) lastSeen.set(d.userId, [...(lastSeen.get(d.userId) ?? []), d.lastSeenMs]);
     const records = (await readUserRecords(this.homeserverDir)).sort((a, b) =>
       a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0,
     );
@@ -103,9 +107,7 @@ export class SynapseAdminApi {
         return truthy(deactivatedParam) || !u.deactivated;
       })
       .map((u) => {
-        const seen = devices
-          .filter((d) => d.userId === u.userId && d.lastSeenMs !== null)
-          .map((d) => d.lastSeenMs as number);
+        const seen = lastSeen.get(u.userId) ?? [];
         return {
           name: u.userId,
           is_guest: false,

@@ -111,6 +111,14 @@ describe('the router before any profile', () => {
       'history.incidents': { days: 7 },
       'mutes.set': { target: { kind: 'server' }, duration: '1h' },
       'mutes.clear': { key: 'server' },
+      'people.list': { from: 0, limit: 50, search: '', devices: true },
+      'people.show': { user: 'mum' },
+      'people.devices': { user: 'mum' },
+      'people.signOut': { user: 'mum', deviceId: null },
+      'people.deactivate': { user: 'mum', leaveRooms: true, erase: false },
+      'people.setAdmin': { user: 'mum', admin: true },
+      'people.resetPassword': { user: 'mum', signOut: false, password: null },
+      'people.sendNotice': { text: 'The server restarts at 21:00.' },
     };
     for (const channel of needsProfile) {
       const r = await router.handle(channel, samples[channel] ?? {});

@@ -95,6 +95,9 @@ describe('InviteService', () => {
     revoke: async (t: string) => {
       revoked.push(t);
     },
+    // The app's record of what it issued (the history's own tests are in invite-history.test.ts).
+    follow: async () => [],
+    history: async () => [],
   } as unknown as InviteClient;
   const clipboard = new RecordingClipboard();
   const service = new InviteService({

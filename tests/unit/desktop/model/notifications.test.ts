@@ -5,6 +5,7 @@ import {
   BODY_MAX,
   commandErrorNotification,
   type DesktopNotification,
+  inviteEndedNotification,
   muteButtons,
   noticeNotification,
   runNotification,
@@ -267,5 +268,44 @@ describe('feedback and the notifications setting', () => {
     });
     expect(channel).toMatchObject({ urgency: 'critical', target: { panel: 'settings' } });
     expect(channel).not.toHaveProperty('profileId');
+  });
+});
+
+describe('invite notifications', () => {
+  it('says who joined with which invite on which server, and opens the People panel on it', () => {
+    expect(
+      inviteEndedNotification({ hint: 'ab12…', state: 'used', joined: ['@alice:example.org'] }, RAMPANCY),
+    ).toEqual({
+      kind: 'alert',
+      title: `@alice:example.org joined (${RAMPANCY.serverName})`,
+      body: 'They registered with the invite ab12…. Say hello, or add them to the family room.',
+      urgency: 'normal',
+      target: { panel: 'people' },
+      profileId: RAMPANCY.profileId,
+    });
+    expect(
+      inviteEndedNotification(
+        { hint: 'ab12…', state: 'used', joined: ['@nana:example.org'], invitedTo: '#family:example.org' },
+        RAMPANCY,
+      )?.body,
+    ).toBe('They registered with the invite ab12…. They were invited to #family:example.org.');
+    expect(
+      inviteEndedNotification(
+        {
+          hint: 'ab12…',
+          state: 'used',
+          joined: ['@nana:example.org'],
+          invitedTo: null,
+          inviteProblem: 'Resolving #family:example.org failed: the homeserver answered 404 M_NOT_FOUND.',
+        },
+        RAMPANCY,
+      )?.body,
+    ).toBe(
+      'They registered with the invite ab12…. Inviting them into the room failed: Resolving #family:example.org failed: the homeserver answered 404 M_NOT_FOUND. Invite them from your Matrix client.',
+    );
+    expect(inviteEndedNotification({ hint: 'ab12…', state: 'used', joined: [] }, RAMPANCY)?.title).toBe(
+      `An invite was used (${RAMPANCY.serverName})`,
+    );
+    expect(inviteEndedNotification({ hint: 'ab12…', state: 'expired', joined: [] }, RAMPANCY)).toBeNull();
   });
 });

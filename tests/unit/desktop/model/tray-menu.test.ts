@@ -151,6 +151,7 @@ describe('tray menu', () => {
       'Apply configuration…',
       'Copy registration token',
       'Invite someone…',
+      'Reset a password…',
       'Open dashboard',
       'Open logs',
       'Quit Homeserver Tray',
@@ -160,7 +161,14 @@ describe('tray menu', () => {
       confirm: true,
       command: { kind: 'run', actionId: 'stack.stop', title: 'Stop the stack (maintenance)' },
     });
-    expect(item(items, 'invite').confirm).toBe(false);
+    expect(item(items, 'invite')).toMatchObject({
+      confirm: false,
+      command: { kind: 'navigate', target: { panel: 'people', focus: 'invite' } },
+    });
+    expect(item(items, 'reset-password')).toMatchObject({
+      confirm: false,
+      command: { kind: 'navigate', target: { panel: 'people', focus: 'reset-password' } },
+    });
     expect(item(items, 'copy-token').command).toEqual({ kind: 'copy-token' });
     expect(item(items, 'quit').command).toEqual({ kind: 'quit' });
     expect(item(items, 'open-logs').command).toEqual({
@@ -320,6 +328,16 @@ describe('tray menu of several servers', () => {
       profileId: 'home',
     });
     expect(item(home.items, 'home/copy-token').command).toEqual({ kind: 'copy-token', profileId: 'home' });
+    expect(item(home.items, 'home/invite').command).toEqual({
+      kind: 'navigate',
+      target: { panel: 'people', focus: 'invite' },
+      profileId: 'home',
+    });
+    expect(item(home.items, 'home/reset-password').command).toEqual({
+      kind: 'navigate',
+      target: { panel: 'people', focus: 'reset-password' },
+      profileId: 'home',
+    });
     // Maintenance is per server: only the one in maintenance offers to end it.
     const family = submenu(items, 'family/actions');
     expect(item(family.items, 'family/action:stack.start').command).toMatchObject({ profileId: 'family' });

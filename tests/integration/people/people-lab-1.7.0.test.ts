@@ -1,0 +1,3 @@
+import { peopleSuite } from './people-suite';
+
+peopleSuite('1.7.0');
