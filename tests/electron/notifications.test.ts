@@ -23,6 +23,7 @@ function fakeApp(failWith: Error | null = null) {
     },
     onNotice: () => () => {},
     onRunFinished: () => () => {},
+    onInviteEnded: () => () => {},
     mutes: {
       set: async (target: MuteTarget, duration: MuteDuration, profileId: string | null) => {
         if (failWith) throw failWith;
