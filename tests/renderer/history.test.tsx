@@ -115,6 +115,45 @@ describe('Dashboard history: the server’s uptime strip', () => {
     expect(screen.getByTestId('check-group-services')).toBeTruthy();
   });
 
+  it('reads "no data", not 0 % or NaN, for a server polled once (its first poll stands for no time)', async () => {
+    // What the main process answers after the first poll: nothing covered yet, one response time measured.
+    const none = { '24h': null, '7d': null, '30d': null };
+    const fresh: HistorySummary = {
+      ...fx.historySummary,
+      server: fx.historySummary.server && { ...fx.historySummary.server, availability: none, observed: none },
+      bars: {
+        ...fx.historySummary.bars,
+        bars: fx.historySummary.bars.bars.map((b) => ({
+          ...b,
+          state: 'none',
+          availability: null,
+          downMs: 0,
+        })),
+      },
+      checks: fx.historySummary.checks.map((c) => ({ ...c, availability: none, observed: none })),
+      sparklines: [
+        {
+          check: 'http:client-versions',
+          range: '24h',
+          points: fx.historySummary.bars.bars.map((b, i) => ({
+            at: b.start,
+            avgMs: i === 47 ? 52 : null,
+            maxMs: i === 47 ? 52 : null,
+          })),
+        },
+      ],
+    };
+    const section = await show({ 'history.summary': () => fresh });
+    expect(within(section).getByTestId('history-availability').textContent).toBe('no data');
+    expect(section.textContent).not.toContain('watched');
+    expect(bars().every((b) => b.dataset.state === 'none')).toBe(true);
+    const client = screen.getByTestId('history-row-http:client-versions');
+    expect(client.textContent).toContain('52 ms');
+    expect(client.textContent).toContain('no data');
+    expect(screen.getByTestId('history').textContent).not.toMatch(/NaN|0\.0 %/);
+    expect(screen.queryByTestId('availability-http:client-versions')).toBeNull();
+  });
+
   it('shows a check’s availability when its row is opened', async () => {
     await show();
     const row = screen.getByTestId('check-http:client-versions');

@@ -259,13 +259,16 @@ export class HistoryStore {
   private write(server: ServerRef, poll: PollRecord): void {
     const s = this.server(server);
     const prev = s.lastPollAt;
-    const limit = gapThresholdMs(poll.intervalMs);
-    let covered: number;
-    if (prev === null) covered = poll.intervalMs;
-    else if (poll.at - prev > limit) {
-      covered = poll.intervalMs;
-      this.stmt.insertGap.run(s.id, prev, poll.at - covered);
-    } else covered = Math.max(0, poll.at - prev);
+    // A poll tells the level from the previous poll up to itself: only then was someone looking all along.
+    // The first poll of a server, and the first after a gap, have no previous poll to count from, so they are a
+    // point (covered 0): nobody looked during the interval before them, and a first poll that failed (the
+    // password not stored yet, a host key to accept) would otherwise stand for up to an hour of downtime.
+    // A gap runs from the last poll before it to the poll after it.
+    let covered = 0;
+    if (prev !== null) {
+      if (poll.at - prev > gapThresholdMs(poll.intervalMs)) this.stmt.insertGap.run(s.id, prev, poll.at);
+      else covered = Math.max(0, poll.at - prev);
+    }
     s.lastPollAt = prev === null ? poll.at : Math.max(poll.at, prev);
     this.stmt.updateServer.run(server.name, s.lastPollAt, s.id);
 

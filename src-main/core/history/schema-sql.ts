@@ -3,8 +3,8 @@
  * LEVELS (vocab.ts). `user_version` is the schema's version: a newer file is refused, never rewritten.
  *
  * - samples: one row per check per poll, for the last `detailDays` (the 24-hour bars, sparklines, incidents).
- *   `covered_ms` is the time before the poll the sample stands for: since the previous poll, at most the gap
- *   threshold, so a computer that slept has a gap there, not a level.
+ *   `covered_ms` is the time before the poll the sample stands for: since the previous poll if that is within the
+ *   gap threshold, else 0 (a computer that slept has a gap there, not a level); 0 for a server's first poll.
  * - hourly: per check per hour, how long it was at each level and its response times; written with every poll,
  *   so availability over 30 days reads at most 720 rows per check, and it is what is left after `detailDays`
  *   (the downsampling).

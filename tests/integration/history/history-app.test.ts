@@ -199,14 +199,18 @@ describe('history recorded from the scheduler, shown as views', () => {
     expect(fed?.durationMs).toBe(15 * 60_000 - 30_000);
     expect(timeline.gaps).toHaveLength(1);
     const gap = timeline.gaps[0];
-    expect(Date.parse(gap?.to ?? '') - Date.parse(gap?.from ?? '')).toBeGreaterThan(HOUR_MS + 59 * 60_000);
+    // From the last poll before the lid closed to the first poll after it opened.
+    expect(gap).toEqual({
+      from: new Date(T0 + 85 * 60_000).toISOString(),
+      to: new Date(T0 + 85 * 60_000 + 2 * HOUR_MS).toISOString(),
+    });
 
     // Availability: 15 min down of the time looked at; the two asleep hours count for neither.
     const rows = availabilityView(history, SERVER.key, now);
     const fedRow = rows.find((r) => r.check === 'http:federation-version');
-    // Looked at: 85 min before the sleep and 30 min after, plus the first poll after start and after waking,
-    // which each stand for one interval.
-    const seen = 115 * 60_000 + 2 * 30_000;
+    // Looked at: 85 min before the sleep and 30 min after. The first poll after start and the first after waking
+    // are points: nobody looked during the interval before them.
+    const seen = 115 * 60_000;
     expect(fedRow?.availability['24h']).toBeCloseTo(1 - (15 * 60_000) / seen, 6);
     expect(fedRow?.observed['24h']).toBeCloseTo(seen / DAY_MS, 6);
 

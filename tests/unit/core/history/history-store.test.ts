@@ -64,22 +64,69 @@ function pollEvery(from: number, count: number, at: (i: number) => PollCheck[]):
 
 describe('HistoryStore', () => {
   it('counts the time between polls at the level each poll saw, per check and for the server', () => {
-    // One hour: 120 polls, the last 30 of them failing.
+    // One hour: 120 polls, the last 30 of them failing. The first is a point: 119 intervals between them.
     pollEvery(T0 + I, 120, (i) => [check('a', i >= 90 ? 'fail' : 'ok')]);
     const [server, a] = store.availability(S.key, T0 + HOUR_MS, [DAY_MS]);
     expect(server?.check).toBe(SERVER_CHECK);
-    expect(a?.windows[0]).toEqual({ ok: 90 * I, maintenance: 0, warn: 0, unknown: 0, fail: 30 * I });
+    expect(a?.windows[0]).toEqual({ ok: 89 * I, maintenance: 0, warn: 0, unknown: 0, fail: 30 * I });
     expect(server?.windows[0]?.fail).toBe(30 * I);
   });
 
   it('keeps a stretch without polls (asleep) as a gap, not as downtime or uptime', () => {
     pollEvery(T0 + I, 10, () => [check('a', 'fail')]);
-    // The lid closes for 3 hours; the first poll after wake stands for one interval only.
+    // The lid closes for 3 hours. The gap runs from the last poll before it to the first poll after wake, which
+    // is a point: nobody looked during the interval before it.
     const wake = T0 + 10 * I + 3 * HOUR_MS;
     pollEvery(wake, 10, () => [check('a', 'ok')]);
     const [, a] = store.availability(S.key, wake + HOUR_MS, [DAY_MS]);
-    expect(a?.windows[0]).toMatchObject({ fail: 10 * I, ok: 10 * I });
-    expect(store.gaps(S.key, T0, wake + HOUR_MS)).toEqual([{ from: T0 + 10 * I, to: wake - I }]);
+    expect(a?.windows[0]).toEqual({ ok: 9 * I, maintenance: 0, warn: 0, unknown: 0, fail: 9 * I });
+    expect(store.gaps(S.key, T0, wake + HOUR_MS)).toEqual([{ from: T0 + 10 * I, to: wake }]);
+  });
+
+  it('counts no downtime for a first poll that failed: nobody looked during the interval before it', () => {
+    // A new server polled hourly; its first poll fails (the sudo password is not stored yet), then all is well.
+    const H = { key: 'uid-hourly', name: 'hourly.test' };
+    const poll = (at: number, level: Level) => ({
+      at,
+      intervalMs: HOUR_MS,
+      overall: level,
+      checks: [check('ssh', level)],
+    });
+    const first = T0 + 10 * 60_000;
+    store.recordPoll(H, poll(first, 'fail'));
+    const none = { ok: 0, maintenance: 0, warn: 0, unknown: 0, fail: 0 };
+    expect(store.availability(H.key, first, [DAY_MS]).map((r) => r.windows[0])).toEqual([none, none]);
+    store.recordPolls(H, [poll(first + HOUR_MS, 'ok'), poll(first + 2 * HOUR_MS, 'ok')]);
+    const up = { ...none, ok: 2 * HOUR_MS };
+    expect(store.availability(H.key, first + 2 * HOUR_MS, [DAY_MS]).map((r) => r.windows[0])).toEqual([
+      up,
+      up,
+    ]);
+    expect(store.buckets(H.key, SERVER_CHECK, T0, T0 + 3 * HOUR_MS, HOUR_MS).map((b) => b.fail)).toEqual([
+      0, 0, 0,
+    ]);
+    expect(store.gaps(H.key, T0, first + 2 * HOUR_MS)).toEqual([]);
+  });
+
+  it('counts nothing for the first poll after a gap, and ends the gap at that poll', () => {
+    pollEvery(T0 + I, 3, () => [check('a', 'ok')]);
+    // The app was closed for an hour; the first poll after it fails, the next one is fine again.
+    const back = T0 + 3 * I + HOUR_MS;
+    pollEvery(back, 2, (i) => [check('a', i === 0 ? 'fail' : 'ok')]);
+    expect(store.gaps(S.key, T0, back + I)).toEqual([{ from: T0 + 3 * I, to: back }]);
+    expect(store.availability(S.key, back + I, [DAY_MS])[1]?.windows[0]).toEqual({
+      ok: 2 * I + I,
+      maintenance: 0,
+      warn: 0,
+      unknown: 0,
+      fail: 0,
+    });
+    // The failing poll stands for no time; the one after it for the interval since it.
+    const minutes = store.buckets(S.key, 'a', back - I, back + I, I);
+    expect(minutes.map((b) => [b.ok, b.fail])).toEqual([
+      [0, 0],
+      [I, 0],
+    ]);
   });
 
   it('counts a poll late by less than the gap threshold as looked at', () => {
@@ -87,14 +134,15 @@ describe('HistoryStore', () => {
     const late = T0 + I + gapThresholdMs(I) - 1000;
     pollEvery(late, 1, () => [check('a', 'ok')]);
     expect(store.gaps(S.key, T0, late)).toEqual([]);
-    expect(store.availability(S.key, late, [DAY_MS])[1]?.windows[0]?.ok).toBe(late - T0);
+    expect(store.availability(S.key, late, [DAY_MS])[1]?.windows[0]?.ok).toBe(late - (T0 + I));
   });
 
   it('splits a poll that stands for time in two hours between them', () => {
     const at = T0 + HOUR_MS + 10_000;
     pollEvery(at - I, 2, () => [check('a', 'ok')]);
     const buckets = store.buckets(S.key, 'a', T0, T0 + 2 * HOUR_MS, HOUR_MS);
-    expect(buckets.map((b) => b.ok)).toEqual([I + 20_000, 10_000 + 0]);
+    // The first poll (20 s before the hour) is a point; the second stands for 20 s before the hour, 10 s after.
+    expect(buckets.map((b) => b.ok)).toEqual([20_000, 10_000]);
   });
 
   it('opens an incident when the policy says down and ends it at up, at maintenance, or when the check is gone', () => {
@@ -139,8 +187,9 @@ describe('HistoryStore', () => {
     expect(oldest('hourly', 'hour')).toBeGreaterThanOrEqual(now - 10 * DAY_MS - HOUR_MS);
     db.close();
     // The hours of a day whose samples are gone still answer (the downsampling), with their response times.
+    // Each day's first poll comes after a gap (a point): 3 intervals a day.
     const day5 = T0 + 5 * DAY_MS;
-    expect(store.buckets(S.key, 'a', day5, day5 + DAY_MS, DAY_MS)[0]?.ok).toBe(4 * I);
+    expect(store.buckets(S.key, 'a', day5, day5 + DAY_MS, DAY_MS)[0]?.ok).toBe(3 * I);
     expect(store.responseTimes(S.key, 'a', day5, day5 + DAY_MS, DAY_MS)[0]).toMatchObject({
       avgMs: 50,
       maxMs: 50,
@@ -150,8 +199,9 @@ describe('HistoryStore', () => {
   it('buckets samples below an hour and averages response times', () => {
     pollEvery(T0 + I, 120, (i) => [check('a', i % 60 < 10 ? 'warn' : 'ok', 'up', i < 60 ? 10 : 30)]);
     const halfHours = store.buckets(S.key, 'a', T0, T0 + HOUR_MS, 30 * 60_000);
+    // The first poll (a warning) is a point.
     expect(halfHours.map((b) => [b.ok, b.warn])).toEqual([
-      [50 * I, 10 * I],
+      [50 * I, 9 * I],
       [50 * I, 10 * I],
     ]);
     const points = store.responseTimes(S.key, 'a', T0, T0 + HOUR_MS, 30 * 60_000);
@@ -185,8 +235,8 @@ describe('HistoryStore', () => {
   });
 
   it('ignores a poll recorded twice', () => {
-    pollEvery(T0 + I, 1, () => [check('a', 'ok')]);
-    pollEvery(T0 + I, 1, () => [check('a', 'fail', 'down')]);
+    pollEvery(T0 + I, 2, () => [check('a', 'ok')]);
+    pollEvery(T0 + 2 * I, 1, () => [check('a', 'fail', 'down')]);
     expect(store.availability(S.key, T0 + HOUR_MS, [DAY_MS])[1]?.windows[0]).toMatchObject({
       ok: I,
       fail: 0,
