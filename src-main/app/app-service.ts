@@ -1,4 +1,5 @@
 import { InvalidInput } from '../core/errors';
+import { roomInviteUnderWay } from '../core/matrix/invite-history';
 import type { InviteInfo as CoreInviteInfo } from '../core/matrix/invites';
 import type { DeviceInfo, UserSummary } from '../core/matrix/people';
 import { EXAMPLE_PROFILE_YAML } from '../core/profile/example';
@@ -267,6 +268,8 @@ export function createAppService(app: AppHost, ports: AppPorts) {
         for (const e of history) {
           if (e.state !== 'used' && e.state !== 'expired') continue;
           if (e.endedAt === null || e.endedAt < state.since || state.told.has(e.ref)) continue;
+          // Told once its room invite is done: the next look tells where they were invited, or why not.
+          if (roomInviteUnderWay(e, Date.now())) continue;
           state.told.add(e.ref);
           const payload: InviteEnded = {
             hint: e.hint,

@@ -34,6 +34,26 @@ export type InviteHistoryEntry = z.infer<typeof entrySchema>;
 
 const fileSchema = z.object({ invites: z.array(entrySchema).max(10_000) });
 
+/** How long the look that ended an invite may take to bring its new members into the invite's room. */
+export const ROOM_INVITE_WAIT_MS = 120_000;
+
+/**
+ * True while the look that ended an invite is still bringing its new members into the invite's room: `end` is
+ * written before that room invite and `roomInvited` after it, so telling "joined" now would leave out where
+ * they were invited. A look that died meanwhile is given up on after ROOM_INVITE_WAIT_MS.
+ */
+export function roomInviteUnderWay(e: InviteHistoryEntry, now: number): boolean {
+  return (
+    e.state === 'used' &&
+    e.inviteTo !== null &&
+    e.joined.length > 0 &&
+    e.invitedTo === null &&
+    e.inviteProblem === null &&
+    e.endedAt !== null &&
+    now - e.endedAt < ROOM_INVITE_WAIT_MS
+  );
+}
+
 /** A file this version cannot read (or none) is an empty history: the next change rewrites it. */
 function parse(text: string | null): InviteHistoryEntry[] {
   if (text === null) return [];

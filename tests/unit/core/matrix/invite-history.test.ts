@@ -6,6 +6,8 @@ import {
   InviteHistory,
   type InviteHistoryEntry,
   inviteRef,
+  ROOM_INVITE_WAIT_MS,
+  roomInviteUnderWay,
 } from '../../../../src-main/core/matrix/invite-history';
 
 const dirs: string[] = [];
@@ -88,6 +90,27 @@ describe('the invite history', () => {
       invitedTo: '#family:lab.test',
       inviteProblem: null,
     });
+  });
+
+  it('holds "joined" back while the look that ended it is still inviting into the room, not longer than the wait', async () => {
+    const h = await history();
+    const withRoom = inviteRef('EEEEffffGGGGhhhh');
+    await h.add({ ...entry('EEEEffffGGGGhhhh', 2), inviteTo: '#family:lab.test' });
+    await h.add(entry('IIIIjjjjKKKKllll', 3));
+    await h.end(withRoom, 'used', 10, ['@nana:lab.test']);
+    await h.end(inviteRef('IIIIjjjjKKKKllll'), 'used', 10, ['@bob:lab.test']);
+    const read = async (ref: string) => (await h.read()).find((e) => e.ref === ref)!;
+    // Ended, its room invite not yet answered: another look must not tell it without the room.
+    expect(roomInviteUnderWay(await read(withRoom), 11)).toBe(true);
+    // An invite without a room has nothing to wait for.
+    expect(roomInviteUnderWay(await read(inviteRef('IIIIjjjjKKKKllll')), 11)).toBe(false);
+    // The look that ended it died before it could say: told without the room after the wait.
+    expect(roomInviteUnderWay(await read(withRoom), 10 + ROOM_INVITE_WAIT_MS)).toBe(false);
+    await h.roomInvited(withRoom, {
+      invitedTo: null,
+      inviteProblem: 'The room #family:lab.test does not exist.',
+    });
+    expect(roomInviteUnderWay(await read(withRoom), 11)).toBe(false);
   });
 
   it('reads a file it cannot understand as empty', async () => {
