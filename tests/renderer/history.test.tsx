@@ -259,6 +259,7 @@ describe('the charts’ arithmetic', () => {
     expect(percent(0.99999)).toBe('100 %');
     expect(percent(0.9993)).toBe('99.93 %');
     expect(percent(0.873)).toBe('87.3 %');
+    expect(percent(0.0002)).toBe('less than 0.1 %');
     expect(percent(0)).toBe('0.0 %');
   });
 

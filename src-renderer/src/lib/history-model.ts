@@ -24,11 +24,15 @@ export const BAR_TEXT: Record<UptimeBar['state'], string> = {
   unknown: 'could not tell',
 };
 
-/** "99.95 %", "100 %", "87.3 %"; "no data" when nothing was looked at. */
+/**
+ * "99.95 %", "100 %", "87.3 %"; "no data" when nothing was looked at; "less than 0.1 %" for a share that is
+ * there but would round to nothing (a server watched for minutes of a day is not "0.0 %" watched).
+ */
 export function percent(share: number | null): string {
   if (share === null) return 'no data';
   const p = share * 100;
   if (p >= 99.995) return '100 %';
+  if (p > 0 && p < 0.05) return 'less than 0.1 %';
   return `${p >= 99 ? p.toFixed(2) : p.toFixed(1)} %`;
 }
 
