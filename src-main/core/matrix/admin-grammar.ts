@@ -88,7 +88,7 @@ export interface AdminCommandCheck extends ResolvedCommand {
 }
 
 const INVITE_NEXT_STEP =
-  'Use the invite commands instead (the Tokens panel, or homeserver-tray invite / invite list / invite revoke): they keep tokens out of the room and off the screen.';
+  'Use the invites instead (the window’s Tokens panel, or the command line’s invite, invite list and invite revoke): they keep tokens out of the room and off the screen.';
 
 /** Looks at an admin command before it is sent, as the server at `release` would read it. */
 export function checkAdminCommand(input: string, release: string): AdminCommandCheck {
