@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyedListText, parseKeyedList } from '../lib/keyed-list';
 import { readShared, updateShared } from '../lib/shared-file';
 import type { Maintenance } from '../status/aggregate';
 import { type RunOwner, runOwnerSchema } from './run-record';
@@ -173,7 +174,7 @@ export class MaintenanceStore implements MaintenanceAccess {
     const text = updateShared(this.file, (current) => {
       const all = parseWindows(current);
       changed = edit(all);
-      return changed ? `${JSON.stringify([...all.values()], null, 2)}\n` : null;
+      return changed ? keyedListText(all) : null;
     });
     if (text === this.seen) return changed;
     this.seen = text;
@@ -194,24 +195,6 @@ export class MaintenanceStore implements MaintenanceAccess {
   }
 }
 
-/** The windows a file holds; an unreadable file or entry holds none (a window must never block alerts by mistake). */
-function parseWindows(text: string | null): Map<string, MaintenanceWindow> {
-  const windows = new Map<string, MaintenanceWindow>();
-  if (text === null) return windows;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return windows;
-  }
-  if (!Array.isArray(raw)) return windows;
-  for (const entry of raw) {
-    const parsed = windowSchema.safeParse(entry);
-    if (parsed.success) windows.set(parsed.data.key, parsed.data);
-  }
-  return windows;
-}
-
 /** Mirrors the store's windows into the status side (now and on every change). Returns the unsubscribe. */
 export function connectMaintenance(store: MaintenanceStore, sink: MaintenanceSink): () => void {
   let shown = new Map<string, string>();
@@ -226,4 +209,9 @@ export function connectMaintenance(store: MaintenanceStore, sink: MaintenanceSin
   };
   sync(store.list());
   return store.subscribe(sync);
+}
+
+/** The windows a file holds; an unreadable file or entry holds none (a window must never block alerts by mistake). */
+function parseWindows(text: string | null): Map<string, MaintenanceWindow> {
+  return parseKeyedList(text, windowSchema, (w) => w.key);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyedListText, parseKeyedList } from '../lib/keyed-list';
 import { readShared, updateShared } from '../lib/shared-file';
 import { runOwnerSchema } from './run-record';
 
@@ -91,7 +92,7 @@ export class StickyAlerts {
     const text = updateShared(this.file, (current) => {
       const all = parseAlerts(current);
       changed = edit(all);
-      return changed ? `${JSON.stringify([...all.values()], null, 2)}\n` : null;
+      return changed ? keyedListText(all) : null;
     });
     if (text === this.seen) return changed;
     this.seen = text;
@@ -113,18 +114,5 @@ export class StickyAlerts {
 }
 
 function parseAlerts(text: string | null): Map<string, StickyAlert> {
-  const alerts = new Map<string, StickyAlert>();
-  if (text === null) return alerts;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return alerts;
-  }
-  if (!Array.isArray(raw)) return alerts;
-  for (const entry of raw) {
-    const parsed = stickyAlertSchema.safeParse(entry);
-    if (parsed.success) alerts.set(parsed.data.id, parsed.data);
-  }
-  return alerts;
+  return parseKeyedList(text, stickyAlertSchema, (a) => a.id);
 }

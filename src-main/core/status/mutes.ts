@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyedListText, parseKeyedList } from '../lib/keyed-list';
 import { readShared, updateShared } from '../lib/shared-file';
 import type { MuteDuration } from '../vocab';
 import type { AlertKind } from './alert-policy';
@@ -157,7 +158,7 @@ export class MuteStore {
       const all = parseMutes(current);
       changed = edit(all);
       const pruned = prune(all);
-      return changed || pruned ? `${JSON.stringify([...all.values()], null, 2)}\n` : null;
+      return changed || pruned ? keyedListText(all) : null;
     });
     if (text === this.seen) return changed;
     this.seen = text;
@@ -180,19 +181,10 @@ export class MuteStore {
 
 /** The mutes a file holds; an unreadable file or entry holds none (a mute must never hide alerts by mistake). */
 function parseMutes(text: string | null): Map<string, Mute> {
-  const mutes = new Map<string, Mute>();
-  if (text === null) return mutes;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return mutes;
-  }
-  if (!Array.isArray(raw)) return mutes;
-  for (const entry of raw) {
-    const parsed = muteSchema.safeParse(entry);
-    if (parsed.success && Number.isFinite(Date.parse(parsed.data.since)))
-      mutes.set(parsed.data.key, parsed.data);
-  }
-  return mutes;
+  return parseKeyedList(
+    text,
+    muteSchema,
+    (m) => m.key,
+    (m) => Number.isFinite(Date.parse(m.since)),
+  );
 }
