@@ -350,6 +350,59 @@ describe('the store', () => {
     expect(h.fake.callsTo('status.refresh')).toHaveLength(1);
   });
 
+  it('asks about the second host’s key after the first, and retests the row the poll’s question answered', async () => {
+    const deployKey: HostKeyInfo = {
+      ...hostKey,
+      host: 'deploy',
+      address: '192.168.1.10',
+      fingerprint: 'SHA256:0Xq2p1mZk7bq3Yt0cF1uTn7cB6yP0Zx5wQ8rLhJk2sE',
+    };
+    const trusted = new Set<string>();
+    h = harness({
+      'onboarding.testHost': ({ host }) =>
+        trusted.has(host)
+          ? { host, target: `admin@${host}`, sentence: 'Logged in.', sudo: 'passwordless', durationMs: 40 }
+          : refuse(
+              'HostKeyUnknown',
+              `The ${host} host presented a key that is not yet trusted.`,
+              'Compare it.',
+              {
+                hostKey: host === 'deploy' ? deployKey : hostKey,
+              },
+            ),
+      'hostkey.trust': ({ host }) => {
+        trusted.add(host);
+        return { trusted: true };
+      },
+    });
+    // The poll asks about the homeserver's key; meanwhile the deploy host's Test meets its own key.
+    h.fake.emit('hostkey.prompt', hostKey);
+    await h.store.getState().testHost('deploy');
+    expect(h.store.getState().hostKeyPrompt?.key).toEqual(hostKey);
+    expect(h.store.getState().hostKeyQueue.map((p) => p.key)).toEqual([deployKey]);
+    // The homeserver's row had also met its key: trusting the poll's question tests that row again.
+    await h.store.getState().testHost('homeserver');
+    expect(h.store.getState().hostKeyQueue).toHaveLength(1);
+    await h.store.getState().trustHostKey(true);
+    expect(h.store.getState().hostTests.homeserver.state).toBe('ok');
+    expect(h.fake.callsTo('status.refresh')).toHaveLength(1);
+    // Then the deploy host's question, and its row connects once trusted.
+    expect(h.store.getState().hostKeyPrompt).toEqual({ key: deployKey, origin: 'onboarding' });
+    await h.store.getState().trustHostKey(true);
+    expect(h.store.getState().hostKeyPrompt).toBeNull();
+    expect(h.store.getState().hostTests.deploy.state).toBe('ok');
+  });
+
+  it('a dismissed question gives way to the next one waiting', () => {
+    h = harness({});
+    h.store.getState().promptHostKey(hostKey, 'status');
+    h.store.getState().promptHostKey({ ...hostKey, host: 'deploy' }, 'status');
+    h.store.getState().dismissHostKey();
+    expect(h.store.getState().hostKeyPrompt?.key.host).toBe('deploy');
+    h.store.getState().dismissHostKey();
+    expect(h.store.getState().hostKeyPrompt).toBeNull();
+  });
+
   it('follows a unit: lines for the current stream only, including lines that raced ahead of the answer', async () => {
     let answer: (v: { streamId: string }) => void = () => {};
     h = harness({

@@ -41,6 +41,8 @@ export interface AppSlice {
   onboarding: boolean;
   profiles: ProfilesList | null;
   hostKeyPrompt: HostKeyPrompt | null;
+  /** Questions about other keys met while one dialog is open (both hosts at first run): asked next. */
+  hostKeyQueue: HostKeyPrompt[];
   hostTests: Record<HostRole, HostTest>;
   notices: Notice[];
 
@@ -65,11 +67,21 @@ export interface AppSlice {
 
 let noticeId = 0;
 
+function sameKey(a: HostKeyInfo, b: HostKeyInfo): boolean {
+  return a.host === b.host && a.fingerprint === b.fingerprint;
+}
+
 export const createAppSlice: SliceCreator<AppSlice> =
   ({ api }) =>
   (set, get) => {
     /** The run panel each server had open, so switching back shows it again. */
     const openRunOf = new Map<string, string | null>();
+
+    /** The dialog was answered: the next waiting question, if any, takes its place. */
+    function nextHostKeyQuestion(): void {
+      const [next = null, ...rest] = get().hostKeyQueue;
+      set({ hostKeyPrompt: next, hostKeyQueue: rest });
+    }
 
     /**
      * The window now shows another server. Its state lives in the main process, one core per server, all
@@ -105,6 +117,7 @@ export const createAppSlice: SliceCreator<AppSlice> =
       onboarding: false,
       profiles: null,
       hostKeyPrompt: null,
+      hostKeyQueue: [],
       hostTests: { homeserver: { state: 'idle' }, deploy: { state: 'idle' } },
       notices: [],
 
@@ -201,25 +214,30 @@ export const createAppSlice: SliceCreator<AppSlice> =
       },
 
       promptHostKey(key, origin) {
-        // One dialog at a time; a second prompt for the same key (poll + test) is the same question.
-        if (get().hostKeyPrompt) return;
-        set({ hostKeyPrompt: { key, origin } });
+        // One dialog at a time; a second prompt for the same key (poll + test) is the same question, and
+        // another host's key waits its turn rather than being dropped.
+        const asked = [get().hostKeyPrompt, ...get().hostKeyQueue];
+        if (asked.some((p) => p && sameKey(p.key, key))) return;
+        if (get().hostKeyPrompt) set({ hostKeyQueue: [...get().hostKeyQueue, { key, origin }] });
+        else set({ hostKeyPrompt: { key, origin } });
       },
 
       async trustHostKey(permanent) {
         const prompt = get().hostKeyPrompt;
         if (!prompt) return;
-        set({ hostKeyPrompt: null });
-        const r = await call(() =>
-          api.hostkey.trust({ host: prompt.key.host, fingerprint: prompt.key.fingerprint, permanent }),
-        );
+        nextHostKeyQuestion();
+        const { host, fingerprint } = prompt.key;
+        const r = await call(() => api.hostkey.trust({ host, fingerprint, permanent }));
         if (!r.ok) return get().notifyError(r.error);
-        if (prompt.origin === 'onboarding') await get().testHost(prompt.key.host);
-        else await get().refreshStatus();
+        // The first-run row waiting on this key tests again, whichever check (its Test, the poll) asked.
+        const row = get().hostTests[host];
+        const rowWaits = row.state === 'failed' && row.error.code === 'HostKeyUnknown';
+        if (prompt.origin === 'onboarding' || rowWaits) await get().testHost(host);
+        if (prompt.origin === 'status') await get().refreshStatus();
       },
 
       dismissHostKey() {
-        set({ hostKeyPrompt: null });
+        nextHostKeyQuestion();
       },
 
       async forgetHostKey(host) {
