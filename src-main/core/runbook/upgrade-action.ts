@@ -89,6 +89,8 @@ interface UpgradeScratch extends BackupScratch {
   /** The rolled-back file's SHA-256: the rollback's apply runs only on it. */
   rollbackSha256: string;
   restored: boolean;
+  /** The rollback's apply, once its verdict is in: false when it failed after every attempt. */
+  rollbackApplied: boolean;
   rolledBack: boolean;
 }
 
@@ -199,6 +201,18 @@ function afterRestoreNeedless(ctx: RunCtx): string | null {
   return ctx.scratch.restored
     ? null
     : 'The backup was not restored: the previous release is not started on a database the new one migrated.';
+}
+
+/**
+ * Steps that wait for the previous release: when the rollback's apply failed, Tuwunel was not started by
+ * it, and waiting out every attempt's timeout (minutes) only delays the alert that already says so.
+ */
+function afterApplyNeedless(ctx: RunCtx): string | null {
+  const first = afterRestoreNeedless(ctx);
+  if (first) return first;
+  return ctx.scratch.rollbackApplied === false
+    ? `The configuration with ${previous(ctx)} was not applied: Tuwunel is not waited for. Check it by hand.`
+    : null;
 }
 
 function versionWait(spec: {
@@ -535,6 +549,11 @@ const applySteps: Step<UpgradeParams, UpgradeScratch>[] = [
   }),
 ];
 
+const rollbackApply = configApplyStep<UpgradeParams, UpgradeScratch>({
+  id: 'rollback-apply',
+  varsSha256: (ctx) => ctx.scratch.rollbackSha256 ?? null,
+});
+
 const rollbackSteps: Step<UpgradeParams, UpgradeScratch>[] = [
   {
     kind: 'remote',
@@ -619,16 +638,17 @@ const rollbackSteps: Step<UpgradeParams, UpgradeScratch>[] = [
     }),
   },
   {
-    ...configApplyStep<UpgradeParams, UpgradeScratch>({
-      id: 'rollback-apply',
-      varsSha256: (ctx) => ctx.scratch.rollbackSha256 ?? null,
-    }),
+    ...rollbackApply,
     title: 'Rollback: apply the configuration (ansible-playbook --tags=install-all,start)',
     needless: afterRestoreNeedless,
     alert: (ctx) => ({
       ...rollbackAlert(ctx, 'the configuration with the previous version could not be applied'),
       clear: false,
     }),
+    recordOutcome: async (ctx, ok) => {
+      ctx.scratch.rollbackApplied = ok;
+      await rollbackApply.recordOutcome?.(ctx, ok);
+    },
   },
   {
     ...versionWait({
@@ -639,7 +659,7 @@ const rollbackSteps: Step<UpgradeParams, UpgradeScratch>[] = [
       version: previous,
       timeoutMs: (ctx) => ctx.settings.tuwunelReadyTimeoutMs,
     }),
-    needless: afterRestoreNeedless,
+    needless: afterApplyNeedless,
   },
   {
     ...versionWait({
@@ -650,7 +670,7 @@ const rollbackSteps: Step<UpgradeParams, UpgradeScratch>[] = [
       version: previous,
       timeoutMs: (ctx) => ctx.settings.tuwunelReadyTimeoutMs,
     }),
-    needless: afterRestoreNeedless,
+    needless: afterApplyNeedless,
     alert: (ctx) => rollbackAlert(ctx, `Tuwunel ${previous(ctx)} does not answer after the restore`),
     recordOutcome: (ctx, ok) => {
       if (ok) ctx.scratch.rolledBack = true;

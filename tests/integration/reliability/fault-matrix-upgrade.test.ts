@@ -41,8 +41,16 @@ const ROWS: Row[] = [
         check: async (record, _fault, alerts) => {
           const applied = record.steps.find((s) => s.id === 'write-pin')?.state === 'ok';
           if (record.state === 'ok' || !applied) return [];
-          if (alerts.get(UPGRADE_ROLLBACK_ALERT)) return [];
           const problems: string[] = [];
+          // A rollback whose apply failed does not wait out the previous release's timeouts: the alert
+          // says so at once, rather than after every attempt of two waits.
+          if (record.steps.find((s) => s.id === 'rollback-apply')?.state === 'failed')
+            for (const id of ['rollback-wait', 'rollback-verify']) {
+              const step = record.steps.find((s) => s.id === id);
+              if (step?.attempts !== 1 || !step.summary?.includes('Tuwunel is not waited for'))
+                problems.push(`${id} waited (${step?.attempts} attempts) after the rollback's apply failed`);
+            }
+          if (alerts.get(UPGRADE_ROLLBACK_ALERT)) return problems;
           if ((await pinned(h)) !== 'v1.7.0')
             problems.push(`vars.yml pins ${await pinned(h)} after the rollback`);
           if ((await running(h)) !== '1.7.0') problems.push(`${await running(h)} runs after the rollback`);
