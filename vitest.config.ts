@@ -62,6 +62,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           setupFiles: [FAIL_ON_UNHANDLED],
+          // The command line the files start as processes, built from these sources.
+          globalSetup: ['tests/integration/global-setup.ts'],
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,

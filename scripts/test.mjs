@@ -12,8 +12,12 @@ const fast = process.argv[2] === '--fast';
 const vitestArgs = process.argv.slice(fast ? 3 : 2);
 
 // The security tests (unit) read the bundles in out/, the e2e suite loads the built renderer, the
-// packaging test packs out/: they must be this code's.
-const build = ['build', 'npx', ['electron-vite', 'build']];
+// packaging test packs out/, the integration files start the command line (out/cli): they must be this
+// code's. The two builds run side by side.
+const builds = [
+  ['build', 'npx', ['electron-vite', 'build']],
+  ['build (command line)', process.execPath, ['scripts/build-cli.mjs']],
+];
 
 // Incremental: tsc keeps what it learnt in test-results/tsc and checks again only what changed since.
 const typecheck = (name, project, info) => [
@@ -94,9 +98,9 @@ function streamed([name, cmd, args, env]) {
   });
 }
 
-const built = await captured(build);
-console.log(built.text);
-if (!built.ok) process.exit(1);
+const built = await Promise.all(builds.map(captured));
+console.log(built.map((b) => b.text).join('\n'));
+if (!built.every((b) => b.ok)) process.exit(1);
 console.log(`▶ ${[...checks.map(([name]) => name), suites[0]].join(', ')}: side by side\n`);
 const reports = await Promise.all([...checks.map(captured), streamed(suites)]);
 console.log(`\n${reports.map((r) => r.text).join('\n')}`);

@@ -21,7 +21,9 @@ import { type LaunchedApp, launchOnLab, REPO_ROOT, until } from './lab-app';
 
 /** What electron-builder.yml's `files` and `extraResources` say; the test copies exactly this. */
 const PACKED_FILES = [
-  'out/**',
+  'out/main/**',
+  'out/preload/**',
+  'out/renderer/**',
   '!**/*.map',
   'package.json',
   '!node_modules/**',
@@ -50,7 +52,7 @@ function copy(from: string, to: string): void {
 }
 
 function packLayout(): void {
-  copy('out', join(appDir, 'out'));
+  for (const built of ['main', 'preload', 'renderer']) copy(join('out', built), join(appDir, 'out', built));
   for (const map of ['main/main.js.map', 'preload/preload.cjs.map'])
     rmSync(join(appDir, 'out', map), { force: true });
   copy('package.json', join(appDir, 'package.json'));

@@ -236,10 +236,12 @@ describe('token and secret commands are wired', () => {
 });
 
 describe('the real entry', () => {
-  it('npx tsx src-main/cli/main.ts status runs and exits by itself', async () => {
-    const child = spawn('npx', ['tsx', 'src-main/cli/main.ts', 'status', '--profile', t.lab.profilePath], {
+  it('npm run cli -- status runs and exits by itself', async () => {
+    // Its own process group: npm runs the command line in a shell, and a hung one is killed with them.
+    const child = spawn('npm', ['run', 'cli', '--', 'status', '--profile', t.lab.profilePath], {
       env: t.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let stdout = '';
     let stderr = '';
@@ -247,7 +249,7 @@ describe('the real entry', () => {
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const code = await new Promise<number | null>((resolve, reject) => {
       const timer = setTimeout(() => {
-        child.kill('SIGKILL');
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
         reject(new Error(`the CLI did not exit by itself within 45 s: ${stderr}`));
       }, 45_000);
       child.on('close', (c) => {

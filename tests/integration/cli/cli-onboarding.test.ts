@@ -7,14 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shellCommand } from '../../../src-main/core/ssh/quote';
 import { startLab } from '../../lab/lab';
 import type { Lab } from '../../lab/types';
-import { CLI_ENTRY, type CliRun, runCli, useClearDelay } from '../token/cli-process';
+import { type CliRun, cliCommand, runCli, startCli, useClearDelay } from '../token/cli-process';
 import { hermeticGit } from '../token/token-lab';
 import { startXvfb, type Xvfb } from '../token/xvfb';
 
 /**
  * The README's lab walkthrough as a user types it, from an empty data folder: the command line as its own
- * process (`npm run cli` runs src-main/cli/main.ts under tsx, in the checkout, with INIT_CWD where the user
- * is), against the lab (real sshd, gnome-keyring, HTTPS, ansible-vault's vault), with xclip under Xvfb as the
+ * process (`npm run cli` runs package.json's bin in the checkout, with INIT_CWD where the user is), against the lab (real sshd, gnome-keyring, HTTPS, ansible-vault's vault), with xclip under Xvfb as the
  * clipboard. It onboards on its own — profile, secrets on stdin, the admin's login — then copies the token,
  * issues an invite, lists it and revokes it by its id, and logs out. No secret of the lab is ever printed.
  */
@@ -153,7 +152,7 @@ describe('the lab walkthrough from an empty data folder', () => {
   });
 
   it('at a terminal, asks for the user (shown as typed) and the password (not shown)', async () => {
-    const command = shellCommand(process.execPath, '--import', 'tsx', CLI_ENTRY, 'admin', 'login');
+    const command = shellCommand(...cliCommand('admin', 'login'));
     const { code, screen } = await onTerminal(command, [
       ['Matrix admin user (e.g. @admin:lab.test): ', 'admin\r'],
       ['Password of admin (not shown): ', `${lab.secrets.adminPassword}\r`],
@@ -204,27 +203,16 @@ describe('the lab walkthrough from an empty data folder', () => {
   it('Ctrl-C cancels a running action (the hung remote command is stopped) and exits 130', async () => {
     lab.faults.hang('homeserver', 'systemctl restart*', 1);
     try {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', CLI_ENTRY, 'run', 'tuwunel.restart', '--yes'],
-        {
-          env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let stdout = '';
-      child.stderr.resume();
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const acting = startCli(['run', 'tuwunel.restart', '--yes'], env);
       await new Promise<void>((resolve) =>
-        child.stdout.setEncoding('utf8').on('data', (c: string) => {
-          stdout += c;
-          if (stdout.includes('$ systemctl restart matrix-tuwunel')) resolve();
+        acting.child.stdout?.on('data', () => {
+          if (acting.stdout().includes('$ systemctl restart matrix-tuwunel')) resolve();
         }),
       );
-      child.kill('SIGINT');
-      expect(await exited).toBe(130);
-      expect(stdout).toMatch(/was cancelled/);
-      printed.push(stdout);
+      acting.child.kill('SIGINT');
+      expect(await acting.exited).toBe(130);
+      expect(acting.stdout()).toMatch(/was cancelled/);
+      printed.push(acting.stdout());
     } finally {
       lab.faults.clear('homeserver');
     }

@@ -282,6 +282,11 @@ describe('the packaged app (electron-builder --linux dir, stand-in Electron)', (
     expect(top).toEqual(new Set(['out', 'node_modules', 'package.json']));
   });
 
+  it('not the command line of a checkout (out/cli, built beside the app): releases carry the window app only', () => {
+    expect(existsSync('out/cli/main.mjs'), 'the integration suite built the command line').toBe(true);
+    expect(release.files.filter((f) => f.startsWith('out/cli/'))).toEqual([]);
+  });
+
   it('the tray icons of every platform and the window icon ship beside app.asar (resources/assets)', () => {
     const assets = join(release.resources, 'assets');
     for (const state of TRAY_STATES)

@@ -11,7 +11,8 @@ import { StickyAlerts } from '../../../src-main/core/runbook/sticky-alerts';
 import type { LabHostRole } from '../../lab/types';
 import { type CliLab, startCliLab } from '../cli/cli-harness';
 import { liveProcessesOf } from '../ssh/lab-processes';
-import { type CliProcess, hangTaken, startCli, until } from './cli-processes';
+import { type CliProcess, startCli } from '../token/cli-process';
+import { hangTaken, until } from './cli-processes';
 
 /**
  * Several processes of one profile against the lab, as a user runs them: the tray app, a CLI, `status

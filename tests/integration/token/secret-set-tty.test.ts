@@ -9,7 +9,7 @@ import { fileUid } from '../../../src-main/core/profile/load';
 import { shellCommand } from '../../../src-main/core/ssh/quote';
 import { type Keyring, startKeyring } from '../../lab/keyring';
 import { testProfile } from '../../unit/core/runbook/test-profile';
-import { CLI_ENTRY } from './cli-process';
+import { cliCommand } from './cli-process';
 
 /**
  * `secret set` at a real terminal: util-linux `script` gives the CLI a pseudo-terminal, the answer is
@@ -88,17 +88,7 @@ describe('secret set at a terminal', () => {
   it('reads the secret without echo and stores it in the keychain', async () => {
     const secret = 'tty-sudo-Pässword-42';
     const command = shellCommand(
-      process.execPath,
-      '--import',
-      'tsx',
-      CLI_ENTRY,
-      '--profile',
-      profilePath,
-      'secret',
-      'set',
-      'sudo-password',
-      '--host',
-      'homeserver',
+      ...cliCommand('--profile', profilePath, 'secret', 'set', 'sudo-password', '--host', 'homeserver'),
     );
     const { code, screen } = await onTerminal(command, '(not shown): ', `${secret}\r`);
     expect(code).toBe(0);
