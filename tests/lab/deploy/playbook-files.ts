@@ -119,7 +119,10 @@ export function playbookRepoFiles(opts: { tuwunelVersion: string; galaxyRoleRemo
     'setup.yml': file(
       '---',
       '- name: "Set up a Matrix server"',
-      `  hosts: "{{ target if target is defined else 'matrix_servers' }}"`,
+      // Upstream writes `target if target is defined else 'matrix_servers'`; `default` is the same choice, and
+      // using a filter here, where ansible-playbook itself templates it, loads the filter plugins once before
+      // the task processes fork rather than once in each of them (~0.1 s of CPU per install-all run).
+      `  hosts: "{{ target | default('matrix_servers') }}"`,
       '  become: true',
       '  gather_facts: false',
       '',
