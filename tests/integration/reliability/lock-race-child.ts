@@ -1,5 +1,5 @@
 // One contender for the vault repository's rotation lock, for rotation-race.test.ts.
-// Usage: node --import tsx lock-race-child.ts <lock folder> <first round at, epoch ms> <rounds> <period ms>
+// Usage: node <bundle of> lock-race-child.ts <lock folder> <first round at, epoch ms> <rounds> <period ms>
 // Each round it waits for the shared start time (busy, so both contenders leave the line together), tries
 // the lock, holds it for a third of the period when it got it, and prints `<round>:<acquired>-<released>`
 // (epoch ms) or `<round>:<error code>`.

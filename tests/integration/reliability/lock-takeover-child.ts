@@ -1,5 +1,5 @@
 // One process in the lock-takeover race of lock-takeover-race.test.ts, on the real lock code.
-// Usage: node --import tsx lock-takeover-child.ts <host|rotation> <hold|race> <base folder> <rounds> [period ms]
+// Usage: node <bundle of> lock-takeover-child.ts <host|rotation> <hold|race> <base folder> <rounds> [period ms]
 // Round r uses its own lock folder, <base>/round-<r>.
 //   hold: takes the lock of every round, and in even rounds also the guard a takeover holds (as if it had been
 //         killed in the middle of taking over a dead lock); prints HELD and waits to be killed (kill -9 leaves
