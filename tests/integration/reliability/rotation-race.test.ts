@@ -59,15 +59,22 @@ describe('the rotation lock between processes', () => {
     const folder = await mkdtemp(join(tmpdir(), 'lock-race-'));
     const rounds = 80;
     const period = 120;
-    const firstAt = Date.now() + 4_000; // both started before the first round
     const children = [0, 1].map(() =>
-      start('lock-race-child.ts', [folder, String(firstAt), String(rounds), String(period)], process.env),
+      start('lock-race-child.ts', [folder, String(rounds), String(period)], process.env),
     );
     try {
+      await until('both contenders', () => children.every((c) => c.lines.includes('READY')), children);
+      const firstAt = Date.now() + 500;
+      for (const c of children) c.process.stdin?.write(`${firstAt}\n`);
       const codes = await Promise.all(children.map((c) => c.exited));
       expect(codes).toEqual([0, 0]);
       const [a, b] = children.map(
-        (c) => new Map((c.lines[0] ?? '').split(' ').map((r) => r.split(':') as [string, string])),
+        (c) =>
+          new Map(
+            (c.lines.find((l) => /^0:/.test(l)) ?? '')
+              .split(' ')
+              .map((r) => r.split(':') as [string, string]),
+          ),
       );
       const overlaps: string[] = [];
       let refusals = 0;
