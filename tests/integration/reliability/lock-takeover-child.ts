@@ -1,11 +1,11 @@
 // One process in the lock-takeover race of lock-takeover-race.test.ts, on the real lock code.
-// Usage: node --import tsx lock-takeover-child.ts <host|rotation> <hold|race> <base folder> <rounds> [period ms]
+// Usage: node <bundle of> lock-takeover-child.ts <host|rotation> <hold|race> <base folder> <rounds> [period ms]
 // Round r uses its own lock folder, <base>/round-<r>.
 //   hold: takes the lock of every round, and in even rounds also the guard a takeover holds (as if it had been
 //         killed in the middle of taking over a dead lock); prints HELD and waits to be killed (kill -9 leaves
 //         every lock and guard stale).
 //   race: prints READY, reads the first round's start time (epoch ms) from stdin; each round it waits for the
-//         round's start (busy, so the contenders leave the line together), tries the lock, holds it for a third
+//         round's start (startAt, so the contenders leave the line together), tries the lock, holds it for a third
 //         of the period when it got it, and finally prints `<round>:<acquired>-<released>` (epoch ms) or
 //         `<round>:<error code>` for every round.
 import { mkdirSync, writeSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { acquireLockFile } from '../../../src-main/core/lib/lock-file';
 import { HostLocks } from '../../../src-main/core/ssh/host-lock';
 import { acquireRotationLock } from '../../../src-main/core/vault/rotation-lock';
+import { startAt } from './start-line';
 
 const [kind = '', mode = '', base = '', rounds = '0', period = '0'] = process.argv.slice(2);
 const hosts = {
@@ -50,9 +51,7 @@ if (mode === 'hold') {
   const results: string[] = [];
   for (let round = 0; round < Number(rounds); round++) {
     const at = firstAt + round * Number(period);
-    while (Date.now() < at) {
-      // Busy on purpose: a timer would let the contenders start milliseconds apart.
-    }
+    await startAt(at);
     try {
       const release = await take(round);
       const acquired = now();

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { testChild } from '../../support/test-child';
 
 /**
  * Taking over the lock of a holder that was killed, raced by real processes: every round starts from a lock
@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
  * lock (the vault repository's git folder).
  */
 
-const CHILD = fileURLToPath(new URL('lock-takeover-child.ts', import.meta.url));
+const CHILD = testChild(new URL('lock-takeover-child.ts', import.meta.url));
 const ROUNDS = 40;
 const PERIOD_MS = 150;
 const CONTENDERS = 3;
@@ -25,7 +25,7 @@ interface Child {
 }
 
 function start(args: string[]): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
+  const child = spawn(process.execPath, [CHILD, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -1,5 +1,5 @@
 // One Homeserver Tray instance (createCore, its own data folder) rotating the registration token, for
-// rotation-race.test.ts. Usage: node --import tsx rotation-race-child.ts <profile.yaml> <data dir> <go file>
+// rotation-race.test.ts. Usage: node <bundle of> rotation-race-child.ts <profile.yaml> <data dir> <go file>
 // Prints READY once its core is built, starts token.rotate (apply=false) at the first line on stdin. When it
 // takes the rotation lock it prints LOCKED and holds everything (Atomics.wait, nothing else runs) until the
 // go file exists, so the other instance meets the lock for certain. Ends with `DONE <summary as JSON>`.

@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTopLevelKey } from '../../../src-main/core/vault/yaml-key';
 import { VAULT_FILE } from '../../lab/deploy/vault';
+import { testChild } from '../../support/test-child';
 import { git, startTokenLab, type TokenLab } from '../token/token-lab';
 
 /**
@@ -14,8 +14,6 @@ import { git, startTokenLab, type TokenLab } from '../token/token-lab';
  * folder between them. The crash safety of every rotation step is tests/integration/token/rotation-kill.test.ts.
  */
 
-const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
-
 interface Child {
   process: ChildProcess;
   lines: string[];
@@ -23,7 +21,7 @@ interface Child {
 }
 
 function start(script: string, args: string[], env: NodeJS.ProcessEnv): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', here(script), ...args], {
+  const child = spawn(process.execPath, [testChild(new URL(script, import.meta.url)), ...args], {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -61,15 +59,22 @@ describe('the rotation lock between processes', () => {
     const folder = await mkdtemp(join(tmpdir(), 'lock-race-'));
     const rounds = 80;
     const period = 120;
-    const firstAt = Date.now() + 4_000; // both started (tsx) before the first round
     const children = [0, 1].map(() =>
-      start('lock-race-child.ts', [folder, String(firstAt), String(rounds), String(period)], process.env),
+      start('lock-race-child.ts', [folder, String(rounds), String(period)], process.env),
     );
     try {
+      await until('both contenders', () => children.every((c) => c.lines.includes('READY')), children);
+      const firstAt = Date.now() + 500;
+      for (const c of children) c.process.stdin?.write(`${firstAt}\n`);
       const codes = await Promise.all(children.map((c) => c.exited));
       expect(codes).toEqual([0, 0]);
       const [a, b] = children.map(
-        (c) => new Map((c.lines[0] ?? '').split(' ').map((r) => r.split(':') as [string, string])),
+        (c) =>
+          new Map(
+            (c.lines.find((l) => /^0:/.test(l)) ?? '')
+              .split(' ')
+              .map((r) => r.split(':') as [string, string]),
+          ),
       );
       const overlaps: string[] = [];
       let refusals = 0;

@@ -11,6 +11,7 @@ import { createKeytarSecretStore } from '../../../src-main/core/secrets/keytar-s
 import type { SecretRef } from '../../../src-main/core/secrets/types';
 import { writeOnlySecretStore } from '../../../src-main/core/secrets/write-only';
 import { type Keyring, startKeyring } from '../../lab/keyring';
+import { testChild } from '../../support/test-child';
 import { startBus } from './private-bus';
 
 /**
@@ -163,16 +164,17 @@ type ProbeResult = { ok: boolean; code?: string; message?: string; nextStep?: st
 
 describe('keytar SecretStore without a working Secret Service', () => {
   const CANARY = `canary-${randomBytes(8).toString('hex')}`;
+  const PROBE = testChild(new URL('keychain-probe-child.ts', import.meta.url));
 
   async function filesUnder(root: string): Promise<string[]> {
     const entries = await readdir(root, { recursive: true, withFileTypes: true });
     return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
   }
 
-  /** Runs keychain-probe.ts in a fresh process with only `env` (plus PATH) and the canary on stdin. */
+  /** Runs keychain-probe-child.ts in a fresh process with only `env` (plus PATH) and the canary on stdin. */
   async function probe(home: string, env: Record<string, string>) {
     await mkdir(join(home, 'run'), { recursive: true, mode: 0o700 });
-    const run = execFileAsync('node', ['--import', 'tsx', join(import.meta.dirname, 'keychain-probe.ts')], {
+    const run = execFileAsync(process.execPath, [PROBE], {
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: home,

@@ -1,5 +1,5 @@
 // A token rotation in its own process, to be killed (SIGKILL) at a chosen point by rotation-kill.test.ts.
-// Usage: node --import tsx rotation-child.ts <profile.yaml> <step:ID | output:TEXT | none>
+// Usage: node <bundle of> rotation-child.ts <profile.yaml> <step:ID | output:TEXT | none>
 // Secrets arrive as JSON on stdin. At the chosen point it prints "PAUSED <point>" and blocks the whole
 // process (Atomics.wait), so nothing after that point can run before the kill.
 import { writeSync } from 'node:fs';

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptVault } from '../../../src-main/core/vault/codec';
 import { readTopLevelKey } from '../../../src-main/core/vault/yaml-key';
 import { VAULT_FILE, vaultPlaintext } from '../../lab/deploy/vault';
+import { testChild } from '../../support/test-child';
 import { git, startTokenLab, type TokenLab } from './token-lab';
 
 /**
@@ -15,7 +15,7 @@ import { git, startTokenLab, type TokenLab } from './token-lab';
  * do — roll back, or nothing once pushed — leaves the repository clean, and the next rotation takes over
  * the dead process's lock.
  */
-const CHILD = fileURLToPath(new URL('./rotation-child.ts', import.meta.url));
+const CHILD = testChild(new URL('./rotation-child.ts', import.meta.url));
 
 const POINTS = [
   'step:lock',
@@ -47,7 +47,7 @@ afterAll(async () => {
 /** Starts the child, waits until it paused at `point`, kills it with SIGKILL. */
 function killAt(point: string): Promise<{ paused: boolean; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, t.profilePath, point], {
+    const child = spawn(process.execPath, [CHILD, t.profilePath, point], {
       env: process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

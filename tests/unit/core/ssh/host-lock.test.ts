@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HostBusy } from '../../../../src-main/core/errors';
 import type { Profile } from '../../../../src-main/core/profile/schema';
 import { HostLocks } from '../../../../src-main/core/ssh/host-lock';
+import { testChild } from '../../../support/test-child';
 
 const hosts = {
   homeserver: {
@@ -79,15 +80,11 @@ describe('HostLocks', () => {
 
   it('holds across processes through the lock folder, and clears a lock whose process died', async () => {
     const lockDir = join(dir, 'locks');
-    const script = `
-      import { HostLocks } from ${JSON.stringify(join(process.cwd(), 'src-main/core/ssh/host-lock.ts'))};
-      new HostLocks({ hosts: ${JSON.stringify(hosts)} }, ${JSON.stringify(lockDir)}).acquire('homeserver', 'CLI: restart');
-      console.log('locked');
-      setInterval(() => {}, 1000);
-    `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [testChild(new URL('host-lock-child.ts', import.meta.url)), lockDir, JSON.stringify(hosts)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         child.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
