@@ -52,6 +52,13 @@ export function anchorLocalPaths<T>(profile: T, dir: string): T {
 /** Far deeper than a profile (a handful of levels), far shallower than what exhausts the parser's stack. */
 const MAX_NESTING = 64;
 
+/** The line breaks in one lexer token (counted without splitting it: this runs for every token of a profile). */
+function lineBreaks(token: string): number {
+  let breaks = 0;
+  for (let at = token.indexOf('\n'); at !== -1; at = token.indexOf('\n', at + 1)) breaks += 1;
+  return breaks;
+}
+
 /**
  * The line where `text` nests deeper than MAX_NESTING, or null. yaml's parser recurses once per level:
  * deep input exhausts the stack, and after that V8 may abort the whole process on a later parse. So the
@@ -67,11 +74,13 @@ function tooDeepAt(text: string): number | null {
   const indents: number[] = [];
   for (const token of new Lexer().lex(text)) {
     const type = CST.tokenType(token);
-    const breaks = type === 'newline' ? 1 : token.split('\n').length - 1;
+    const breaks = type === 'newline' ? 1 : lineBreaks(token);
     // A newline, or a block scalar's body (lexed as "space", its lines included): the next line starts.
     if (type === 'newline' || (type === 'space' && breaks > 0)) {
       line += breaks;
-      [onLine, lineStart, indent] = [0, true, 0];
+      onLine = 0;
+      lineStart = true;
+      indent = 0;
       continue;
     }
     if (lineStart && type === 'space') {
@@ -81,7 +90,7 @@ function tooDeepAt(text: string): number | null {
     if (lineStart && type !== 'comment' && type !== 'doc-mode' && type !== 'byte-order-mark') {
       lineStart = false;
       if (flow === 0) {
-        while ((indents.at(-1) ?? -1) >= indent) indents.pop();
+        while ((indents[indents.length - 1] ?? -1) >= indent) indents.pop();
         indents.push(indent);
       }
     }

@@ -11,9 +11,12 @@ import { runCommand } from '../../../src-main/cli/run-command';
 import { InvalidInput } from '../../../src-main/core/errors';
 import type { HttpRequest, HttpResponse } from '../../../src-main/core/matrix/http';
 import { InviteClient, parseDuration } from '../../../src-main/core/matrix/invites';
+import { probeServer } from '../../../src-main/core/matrix/server-facts';
+import { expandHome } from '../../../src-main/core/profile/load';
 import { CATALOG } from '../../../src-main/core/runbook/catalog';
 import type { Runbook } from '../../../src-main/core/runbook/runner';
 import { createTokenActions } from '../../../src-main/core/runbook/token-actions';
+import type { RemoteExec } from '../../../src-main/core/ssh/types';
 import { invokeChannels } from '../../../src-main/ipc/contract';
 import { sweep } from '../../support/sweep';
 import { memoryIo } from '../../unit/cli/cli-io';
@@ -48,19 +51,53 @@ const execLogs = (): [number, number] => [
 function expectOnlyVarsReads(): void {
   expect(h.lab.hosts.homeserver.execLog().length).toBe(logs[0]);
   const sentToDeploy = sentCommands(h.lab.hosts.deploy.execLog().slice(logs[1])).map((c) => c.command);
-  const reads = [
-    /^f=\S*vars\.yml'?; sha256sum < "\$f" && cat < "\$f"$/,
-    /^sed -n 's\/\^matrix_playbook_migration_expected_version:\[\[:space:\]\]\*\/\/p' \S+\/roles\/custom\/matrix_playbook_migration\/defaults\/main\.yml$/,
-  ];
-  expect(sentToDeploy.filter((c) => !reads.some((r) => r.test(c)))).toEqual([]);
+  expect(sentToDeploy.filter((c) => !PREFLIGHT_READS.some((r) => r.test(c)))).toEqual([]);
+}
+
+/** The pre-flight's reads (see expectOnlyVarsReads): the only commands a plan sends. */
+const PREFLIGHT_READS = [
+  /^f=\S*vars\.yml'?; sha256sum < "\$f" && cat < "\$f"$/,
+  /^sed -n 's\/\^matrix_playbook_migration_expected_version:\[\[:space:\]\]\*\/\/p' \S+\/roles\/custom\/matrix_playbook_migration\/defaults\/main\.yml$/,
+];
+
+/**
+ * The lab's hosts through the real SSH pool, each pre-flight read sent once: thousands of plans read the same
+ * vars.yml and migration version, which nothing changes during these sweeps and no parameter shapes, so a
+ * repeat gets the answer the host gave. Every other command goes to the host, where its exec log sees it.
+ */
+function preflightReadsOnce(exec: RemoteExec): RemoteExec {
+  const answers = new Map<string, ReturnType<RemoteExec['exec']>>();
+  return {
+    exec: (host, command, options) => {
+      if (!PREFLIGHT_READS.some((r) => r.test(command))) return exec.exec(host, command, options);
+      const key = JSON.stringify([host, command, options?.sudo ?? false]);
+      const known = answers.get(key);
+      if (known) return known;
+      const answer = exec.exec(host, command, options);
+      answers.set(key, answer);
+      // A failed read is not kept: the next plan reads again.
+      answer.catch(() => answers.delete(key));
+      return answer;
+    },
+  };
 }
 
 beforeAll(async () => {
   h = await startHarness({ playbookSeconds: 0 });
+  // What the lab's server runs, asked once over HTTPS as the harness asks it: each plan that plans by it
+  // would ask again (three requests), and no parameter shapes the question or the answer.
+  const facts = await probeServer({
+    profile: h.profile,
+    ca: h.profile.caFile ? await readFile(expandHome(h.profile.caFile)) : undefined,
+  });
+  if (facts.running === null)
+    throw new Error(`The lab's server did not say what it runs: ${facts.unreachable}`);
   // Validation never needs the keychain; without it 10 000 dry runs stay fast.
   rb = h.runbook({
     secrets: undefined,
     catalog: [...CATALOG, ...createTokenActions({ secrets: h.secrets })],
+    exec: preflightReadsOnce(h.pool),
+    server: async () => structuredClone(facts),
   });
 }, 60_000);
 afterAll(async () => {

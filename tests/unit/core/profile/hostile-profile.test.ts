@@ -403,10 +403,15 @@ function varsRead(profile: Profile): string {
 function readOnlyExec(profile: Profile): RemoteExec {
   const answer = (stdout: string) =>
     Promise.resolve({ exitCode: 0, signal: null, stdout, stderr: '', durationMs: 1 });
+  // Worked out at the first command, once per profile rather than once per command.
+  let readVars: string | undefined;
+  let readMigration: string | undefined;
   return {
     exec: (_host, command) => {
-      if (command === readWithHashCommand(varsFilePath(profile))) return answer(varsRead(profile));
-      if (command === expectedMigrationCommand(profile)) return answer('');
+      readVars ??= readWithHashCommand(varsFilePath(profile));
+      if (command === readVars) return answer(varsRead(profile));
+      readMigration ??= expectedMigrationCommand(profile);
+      if (command === readMigration) return answer('');
       return Promise.reject(new Error('a dry run must not change anything'));
     },
   };
@@ -531,18 +536,31 @@ describe(`every profile field against ${CASES} hostile values`, () => {
   it('parseProfile refuses exactly the hostile values, naming their fields, and never crashes', () => {
     const gens = FIELDS.map((f) => fc.sample(f.gen, { numRuns: CASES, seed: 7 + FIELDS.indexOf(f) }));
     const schemas = new Map(FIELDS.map((f) => [f.path, fieldSchema(f.path)]));
-    const refusedBy = (path: string, v: Value) =>
-      !schemas.get(path)?.safeParse(v === MISSING ? undefined : asRead(v)).success;
-    const hostPaths = FIELDS.map((f) => f.path).filter((p) => p.startsWith('hosts.'));
+    /** `read`: the value as the YAML reads back (asRead), made once per value and shared by every use. */
+    const refusedBy = (path: string, read: Value) =>
+      !schemas.get(path)?.safeParse(read === MISSING ? undefined : read).success;
+    const paths = FIELDS.map((f) => f.path);
+    const isField = new Set(paths);
+    /** The field an issue is about: its path, or the path of the field it is inside of (`units.1`). */
+    const fieldOf = (issuePath: string): string | undefined => {
+      for (let p = issuePath; p !== ''; p = p.slice(0, Math.max(0, p.lastIndexOf('.'))))
+        if (isField.has(p)) return p;
+      return undefined;
+    };
+    const hostPaths = paths.filter((p) => p.startsWith('hosts.'));
     const hostsSchema = fieldSchema('hosts');
     const problems = verdicts.problems;
     let refusedDocs = 0;
     for (let i = 0; i < CASES; i++) {
       const values: Record<string, Value> = {};
-      for (const [k, f] of FIELDS.entries()) values[f.path] = gens[k]?.[i];
-      const expected = new Set(FIELDS.map((f) => f.path).filter((p) => refusedBy(p, values[p])));
+      const read: Record<string, Value> = {};
+      for (const [k, p] of paths.entries()) {
+        values[p] = gens[k]?.[i];
+        read[p] = asRead(values[p]);
+      }
+      const expected = new Set(paths.filter((p) => refusedBy(p, read[p])));
       // Cross-field: the jump rules of `hosts` (zod skips them after a type error), asked of `hosts` itself.
-      const hosts = nest(Object.fromEntries(hostPaths.map((p) => [p, asRead(values[p])]))).hosts;
+      const hosts = nest(Object.fromEntries(hostPaths.map((p) => [p, read[p]]))).hosts;
       const hostIssues = hostsSchema.safeParse(hosts).error?.issues ?? [];
       for (const issue of hostIssues) {
         const path = `hosts.${issue.path.join('.')}`;
@@ -557,9 +575,7 @@ describe(`every profile field against ${CASES} hostile values`, () => {
       if (issues.length > 0) refusedDocs += 1;
       const named = new Set<string>();
       for (const issue of issues) {
-        const field = FIELDS.map((f) => f.path).find(
-          (p) => issue.field === p || issue.field.startsWith(`${p}.`),
-        );
+        const field = fieldOf(issue.field);
         if (!field || !issue.message.trim())
           problems.push(`case ${i}: unexpected issue ${JSON.stringify(issue)}`);
         else named.add(field);
@@ -569,11 +585,11 @@ describe(`every profile field against ${CASES} hostile values`, () => {
       for (const p of named)
         if (!expected.has(p))
           problems.push(`case ${i}: ${p} = ${keyOf(values[p]).slice(0, 80)} was named but is valid`);
-      for (const f of FIELDS) {
-        if (expected.has(f.path)) continue;
-        const list = verdicts.accepted.get(f.path) ?? [];
-        list.push(asRead(values[f.path]));
-        verdicts.accepted.set(f.path, list);
+      for (const p of paths) {
+        if (expected.has(p)) continue;
+        const list = verdicts.accepted.get(p) ?? [];
+        list.push(read[p]);
+        verdicts.accepted.set(p, list);
       }
       if (problems.length > 20) break;
     }
@@ -627,7 +643,9 @@ describe(`every profile field against ${CASES} hostile values`, () => {
       const reachesCommands =
         !field.typed && probe.dependent.some((k) => probe.sig.get(k)?.command.includes(String(probe.ref)));
       const chosen = [...accepted]
-        .sort((a, b) => diversity(b) - diversity(a))
+        .map((v) => ({ v, score: diversity(v) }))
+        .sort((a, b) => b.score - a.score)
+        .map(({ v }) => v)
         .slice(0, reachesCommands ? CHECKED_PER_COMMAND_FIELD : CHECKED_PER_OTHER_FIELD);
 
       const lines: string[] = [];
