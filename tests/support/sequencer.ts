@@ -3,18 +3,17 @@ import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Files that wait out real time (grace periods, migrations, timeouts), longest first: small files, so a fresh
- * clone's order by size ran them last, and CI waited 150 s for sleep/wake alone at the end (423 s instead of
- * 360 s). Ranked first when vitest has no record of them.
+ * The longest files, most of them waiting out real time (grace periods, polls, timeouts), longest first: a
+ * fresh clone's order by size ran the small ones last, and CI waited 150 s for sleep/wake alone at the end
+ * (423 s instead of 360 s). Ranked first when vitest has no record of them.
  */
 const REAL_TIME_FILES = [
   'tests/electron/sleep-wake-lab.test.ts',
-  'tests/integration/reliability/fault-matrix-upgrade.test.ts',
-  'tests/integration/reliability/cross-process.test.ts',
-  'tests/integration/reliability/hostile-params.test.ts',
   'tests/unit/core/profile/hostile-profile.test.ts',
-  'tests/integration/lab/deploy.test.ts',
+  'tests/integration/reliability/cross-process.test.ts',
   'tests/integration/ipc/router-two-labs.test.ts',
+  'tests/integration/lab/deploy.test.ts',
+  'tests/integration/reliability/fault-matrix-federation-token.test.ts',
 ];
 for (const file of REAL_TIME_FILES)
   if (!existsSync(new URL(`../../${file}`, import.meta.url)))
