@@ -91,6 +91,8 @@ export function readAnyReply(text: string): ReplyVerdict {
  * sent the command, these lines never reach a screen, a log or the audit trail with the token in them.
  */
 export function maskTokenReplies(text: string): string {
+  // Both replies quote the token in backticks: most texts (every planned command, most output) have none.
+  if (!text.includes('`')) return text;
   return text
     .replace(/(New registration token issued: `)[^`]+(`)/g, `$1${MASK}$2`)
     .replace(/^(\s*- `)[^`]+(` --- )/gm, `$1${MASK}$2`);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { CST, Lexer, parse } from 'yaml';
+import { Composer, CST, Lexer, Parser, parse } from 'yaml';
 import { ProfileInvalid } from '../errors';
 import { type Profile, profileSchema } from './schema';
 
@@ -60,52 +60,85 @@ function lineBreaks(token: string): number {
 }
 
 /**
- * The line where `text` nests deeper than MAX_NESTING, or null. yaml's parser recurses once per level:
- * deep input exhausts the stack, and after that V8 may abort the whole process on a later parse. So the
- * depth is measured first with yaml's own lexer, which does not recurse (it also knows quotes and
- * comments): open flow collections, block indentation levels, and block indicators (`- - x`) per line.
+ * Measures how deep YAML nests, one lexer token at a time. yaml's parser recurses once per level: deep input
+ * exhausts the stack, and after that V8 may abort the whole process on a later parse. So the depth is measured
+ * on yaml's own lexer tokens (the lexer does not recurse and knows quotes and comments) before the parser sees
+ * them: open flow collections, block indentation levels, and block indicators (`- - x`) per line.
  */
-function tooDeepAt(text: string): number | null {
-  let line = 1;
-  let flow = 0;
-  let onLine = 0;
-  let lineStart = true;
-  let indent = 0;
-  const indents: number[] = [];
-  for (const token of new Lexer().lex(text)) {
+class NestingDepth {
+  line = 1;
+  private flow = 0;
+  private onLine = 0;
+  private lineStart = true;
+  private indent = 0;
+  private readonly indents: number[] = [];
+
+  /** Takes the next token; false once the text nests deeper than MAX_NESTING (`line` is where). */
+  next(token: string): boolean {
     const type = CST.tokenType(token);
     const breaks = type === 'newline' ? 1 : lineBreaks(token);
     // A newline, or a block scalar's body (lexed as "space", its lines included): the next line starts.
     if (type === 'newline' || (type === 'space' && breaks > 0)) {
-      line += breaks;
-      onLine = 0;
-      lineStart = true;
-      indent = 0;
-      continue;
+      this.line += breaks;
+      this.onLine = 0;
+      this.lineStart = true;
+      this.indent = 0;
+      return true;
     }
-    if (lineStart && type === 'space') {
-      indent = token.length;
-      continue;
+    if (this.lineStart && type === 'space') {
+      this.indent = token.length;
+      return true;
     }
-    if (lineStart && type !== 'comment' && type !== 'doc-mode' && type !== 'byte-order-mark') {
-      lineStart = false;
-      if (flow === 0) {
-        while ((indents[indents.length - 1] ?? -1) >= indent) indents.pop();
-        indents.push(indent);
+    if (this.lineStart && type !== 'comment' && type !== 'doc-mode' && type !== 'byte-order-mark') {
+      this.lineStart = false;
+      if (this.flow === 0) {
+        while ((this.indents[this.indents.length - 1] ?? -1) >= this.indent) this.indents.pop();
+        this.indents.push(this.indent);
       }
     }
-    if (type === 'flow-seq-start' || type === 'flow-map-start') flow += 1;
-    else if (type === 'flow-seq-end' || type === 'flow-map-end') flow = Math.max(0, flow - 1);
+    if (type === 'flow-seq-start' || type === 'flow-map-start') this.flow += 1;
+    else if (type === 'flow-seq-end' || type === 'flow-map-end') this.flow = Math.max(0, this.flow - 1);
     else if (
-      flow === 0 &&
+      this.flow === 0 &&
       (type === 'seq-item-ind' || type === 'explicit-key-ind' || type === 'map-value-ind')
     )
-      onLine += 1;
-    if (indents.length + onLine + flow > MAX_NESTING) return line;
+      this.onLine += 1;
+    if (this.indents.length + this.onLine + this.flow > MAX_NESTING) return false;
     // Quoted and plain scalars may run over several lines.
-    line += breaks;
+    this.line += breaks;
+    return true;
   }
-  return null;
+}
+
+/** Thrown out of the parse at the first token that nests too deeply, before the composer recurses into it. */
+class TooDeep {
+  constructor(readonly line: number) {}
+}
+
+/** logLevel error: problems come back as the thrown error; warnings (an unknown tag) must not reach stderr. */
+const YAML_OPTIONS = { maxAliasCount: 100, logLevel: 'error' } as const;
+
+/**
+ * yaml's parse() of `text` when it holds exactly one document without errors, in one pass with the nesting
+ * check: the lexer's tokens are measured on their way to the parser, so the text is lexed once (the check used
+ * to lex it again, a fifth of a profile's parse). Null when the text has an error or several documents: the
+ * caller then lets parse() itself say which, so every message stays parse()'s. Throws TooDeep.
+ */
+function parseClean(text: string): { data: unknown } | null {
+  const parser = new Parser();
+  function* documents() {
+    const depth = new NestingDepth();
+    for (const token of new Lexer().lex(text)) {
+      if (!depth.next(token)) throw new TooDeep(depth.line);
+      yield* parser.next(token);
+    }
+    yield* parser.end();
+  }
+  // Every document is read, so the whole text is measured (as parse() would need it to be).
+  const docs = [...new Composer(YAML_OPTIONS).compose(documents(), true, text.length)];
+  const doc = docs[0];
+  if (docs.length !== 1 || !doc || doc.errors.length > 0) return null;
+  return { data: doc.toJS(YAML_OPTIONS) };
 }
 
 /** Parses and validates profile YAML; every problem names its field. */
@@ -115,20 +148,17 @@ export function parseProfile(text: string, source = 'profile'): Profile {
       { field: '(file)', message: `is larger than ${MAX_PROFILE_BYTES / 1024} KiB` },
     ]);
   }
-  const deepAt = tooDeepAt(text);
-  if (deepAt !== null) {
-    throw new ProfileInvalid(source, [
-      {
-        field: '(yaml)',
-        message: `is nested too deeply at line ${deepAt} (more than ${MAX_NESTING} levels)`,
-      },
-    ]);
-  }
   let data: unknown;
   try {
-    // logLevel error: problems come back as this error; warnings (an unknown tag) must not reach stderr.
-    data = parse(text, { maxAliasCount: 100, logLevel: 'error' });
+    data = (parseClean(text) ?? { data: parse(text, YAML_OPTIONS) }).data;
   } catch (e) {
+    if (e instanceof TooDeep)
+      throw new ProfileInvalid(source, [
+        {
+          field: '(yaml)',
+          message: `is nested too deeply at line ${e.line} (more than ${MAX_NESTING} levels)`,
+        },
+      ]);
     throw new ProfileInvalid(source, [
       { field: '(yaml)', message: (e as Error).message.split('\n')[0] ?? 'cannot be parsed' },
     ]);

@@ -844,7 +844,7 @@ function federationAction(op: AllowlistOp): AnyAction {
         message: edit.message,
         diff: edit.diff,
         notes: edit.warnings,
-        vars: lintForApply(edit.text, ctx),
+        vars: lintForApply(edit.text, ctx, edit.parsed),
       };
     },
     confirm: (ctx) =>

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { isMap, isScalar, isSeq, parseDocument, type Scalar, type YAMLSeq } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, parseDocument, type Scalar, type YAMLSeq } from 'yaml';
+import { parseVars, type VarsDocument } from '../lib/vars-yaml';
 import { ActionRefused } from './errors';
 
 /** The playbook variable that renders Tuwunel's `allowed_remote_server_names_experimental`. */
@@ -19,6 +20,8 @@ export interface AllowlistEdit {
   message: string;
   /** Things the admin should know (e.g. unanchored entries that also match look-alike names). */
   warnings: string[];
+  /** The new text as parseVars made it for the edit's check, for the lint of the same text (when changed). */
+  parsed?: VarsDocument;
 }
 
 /** `chat.example.org` → `^chat\.example\.org$`: Tuwunel matches entries as unanchored regexes. */
@@ -52,6 +55,8 @@ function refuse(message: string, nextStep: string): never {
 }
 
 interface Located {
+  /** The parsed file: the edit's check reads the values before the edit from it. */
+  doc: Document.Parsed;
   seq: YAMLSeq<Scalar<string>>;
   entries: string[];
   /** Where the line holding the key starts: the diff shows from there. */
@@ -87,7 +92,7 @@ function locate(text: string, fileLabel: string): Located | null {
     entries.push(item.value);
   }
   const keyStart = (pair.key as Scalar).range?.[0] ?? 0;
-  return { seq: seq as YAMLSeq<Scalar<string>>, entries, keyLineStart: lineStart(text, keyStart) };
+  return { doc, seq: seq as YAMLSeq<Scalar<string>>, entries, keyLineStart: lineStart(text, keyStart) };
 }
 
 function lineStart(text: string, at: number): number {
@@ -104,8 +109,8 @@ function quoteSingle(value: string): string {
 }
 
 /** The values of every top-level variable, to prove an edit touched nothing but the allowlist. */
-function variables(text: string): Record<string, unknown> {
-  return parseDocument(text).toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
+function variables(doc: Document.Parsed): Record<string, unknown> {
+  return doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
 }
 
 /**
@@ -126,7 +131,7 @@ export function editAllowlist(
       `Set up the allowlist by hand in ${fileLabel} (keep ${ownServer} in it), then use allow/disallow.`,
     );
   }
-  const { seq, entries, keyLineStart } = located;
+  const { doc, seq, entries, keyLineStart } = located;
   const keyLine = lineText(text, keyLineStart, lineEndAfter(text, keyLineStart));
   const own = ownServer.toLowerCase();
   const warnings: string[] = [];
@@ -211,8 +216,9 @@ export function editAllowlist(
     ({ newText, diffBody } = spliceRemove(text, seq, doomed, keyLine, keyLineStart));
   }
 
-  const before = variables(text);
-  const after = variables(newText);
+  const before = variables(doc);
+  const parsed = parseVars(newText);
+  const after = variables(parsed);
   const expected = { ...before, [ALLOWLIST_KEY]: entriesAfter };
   if (!isDeepStrictEqual(after, expected)) {
     refuse(
@@ -234,6 +240,7 @@ export function editAllowlist(
         ? `Added ${serverRegex(server)} to the allowlist.`
         : `Removed ${removed.map((e) => `"${e}"`).join(', ')} from the allowlist.`,
     warnings,
+    parsed,
   };
 }
 

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { isMap, isScalar, parseDocument, type Scalar } from 'yaml';
+import { type Document, isMap, isScalar, parseDocument, type Scalar } from 'yaml';
+import { parseVars, type VarsDocument } from '../lib/vars-yaml';
 import { VERSION_KEY } from '../upgrade/playbook-versions';
 import { ActionRefused } from './errors';
 
@@ -34,8 +35,22 @@ function render(old: Scalar, version: string): string {
   return version;
 }
 
-export function editVersionPin(text: string, version: string, fileLabel = 'vars.yml'): PinEdit {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+/** vars.yml as the pin's edit and topLevelString read it: a repeated key is no error (Ansible takes the last). */
+export function readVarsForPin(text: string): Document.Parsed {
+  return parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+}
+
+/**
+ * `doc` is `text` as readVarsForPin made it, when the caller reads more from it (it is only read, never
+ * changed). The result's `parsed` is the new text as parseVars made it for the check, for the lint of the same
+ * text.
+ */
+export function editVersionPin(
+  text: string,
+  version: string,
+  fileLabel = 'vars.yml',
+  doc: Document.Parsed = readVarsForPin(text),
+): PinEdit & { parsed: VarsDocument } {
   if (doc.errors.length > 0)
     refuse(
       `${fileLabel} is not valid YAML (${doc.errors[0]?.message.split('\n')[0]}), so the pin was not changed.`,
@@ -64,8 +79,9 @@ export function editVersionPin(text: string, version: string, fileLabel = 'vars.
     );
   const [start, end] = value.range;
   const newText = `${text.slice(0, start)}${render(value, version)}${text.slice(end)}`;
-  const before = parseDocument(text, { uniqueKeys: false }).toJS() as Record<string, unknown>;
-  const after = parseDocument(newText, { uniqueKeys: false }).toJS() as Record<string, unknown>;
+  const before = doc.toJS() as Record<string, unknown>;
+  const parsed = parseVars(newText);
+  const after = parsed.toJS() as Record<string, unknown>;
   if (!isDeepStrictEqual(after, { ...before, [VERSION_KEY]: version }))
     refuse(
       `The pin in ${fileLabel} could not be changed without touching other lines, so nothing was written.`,
@@ -79,12 +95,12 @@ export function editVersionPin(text: string, version: string, fileLabel = 'vars.
     `+${lineAround(newText, start)}`,
     '',
   ].join('\n');
-  return { from, text: newText, diff };
+  return { from, text: newText, diff, parsed };
 }
 
-/** A top-level scalar of vars.yml as a string (null when absent, empty or not a scalar). */
-export function topLevelString(text: string, key: string): string | null {
-  const doc = parseDocument(text, { uniqueKeys: false });
+/** A top-level scalar of vars.yml (its text, or readVarsForPin's document of it) as a string (null when absent, empty or not a scalar). */
+export function topLevelString(vars: string | Document.Parsed, key: string): string | null {
+  const doc = typeof vars === 'string' ? readVarsForPin(vars) : vars;
   if (doc.errors.length > 0 || !isMap(doc.contents)) return null;
   const pair = doc.contents.items.filter((p) => isScalar(p.key) && p.key.value === key).at(-1);
   const value = pair?.value;

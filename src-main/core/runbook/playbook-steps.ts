@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { parseVars, type VarsDocument } from '../lib/vars-yaml';
 import { releaseOf } from '../matrix/server-facts';
 import { expandHome } from '../profile/load';
 import type { HostRole, Profile } from '../profile/schema';
@@ -137,10 +138,15 @@ export async function readDeployVars(
  * The runbook's lessons about vars.yml, for the exact text an apply deploys: a failing finding (YAML that does
  * not parse, the own server missing from the allowlist while the pinned or running Tuwunel is below 1.8.0,
  * registration on without a token) refuses the apply before anything runs on the deploy host; warnings and
- * notes go into the plan. The texts follow the release the server says it runs.
+ * notes go into the plan. The texts follow the release the server says it runs. `doc` is `text` as parseVars
+ * made it, when the caller already parsed it (an edit's check did).
  */
-export function lintForApply(text: string, ctx: PlanContext<unknown, object>): LintedVars {
-  const findings = configFindings(text, {
+export function lintForApply(
+  text: string,
+  ctx: PlanContext<unknown, object>,
+  doc: VarsDocument = parseVars(text),
+): LintedVars {
+  const findings = configFindings(doc, {
     serverName: ctx.profile.serverName,
     pin: ctx.profile.homeserver.version,
     path: ctx.profile.deploy.varsFile,

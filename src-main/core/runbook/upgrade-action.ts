@@ -20,7 +20,7 @@ import { systemctl, TUWUNEL_UNIT, tuwunelExecuteCommand } from './commands';
 import { ActionRefused, NewReleaseFailed } from './errors';
 import { hostLabel } from './host-label';
 import { flagParam } from './params';
-import { editVersionPin, type PinEdit, topLevelString } from './pin-edit';
+import { editVersionPin, type PinEdit, readVarsForPin, topLevelString } from './pin-edit';
 import {
   configApplyStep,
   deployHost,
@@ -282,20 +282,22 @@ async function expectedMigration(ctx: Ctx, io: InspectIo): Promise<string | null
 async function inspectUpgrade(ctx: Ctx, io: InspectIo): Promise<Partial<UpgradeScratch>> {
   const read = await readDeployVars(ctx, io);
   const file = ctx.profile.deploy.varsFile;
-  const pin = editVersionPin(read.text, target(ctx), file);
+  // Parsed once: the pin's edit and the two settings below read the same document.
+  const doc = readVarsForPin(read.text);
+  const { parsed, ...pin } = editVersionPin(read.text, target(ctx), file, doc);
   if (!sameVersion(pin.from, previous(ctx)))
     throw new ActionRefused(
       `${file} pins ${pin.from} but the profile pins ${previous(ctx)}: the app cannot tell which release runs and what a rollback goes back to.`,
       'Make them agree (homeserver.version in the profile, or vars.yml), then run the upgrade again.',
     );
-  const validated = topLevelString(read.text, 'matrix_playbook_migration_validated_version');
+  const validated = topLevelString(doc, 'matrix_playbook_migration_validated_version');
   const expected = await expectedMigration(ctx, io);
   if (expected && (validated === null || validated < expected))
     throw new ActionRefused(
       `The playbook refuses to run: matrix_playbook_migration_validated_version is ${validated ?? 'not set'} but it expects ${expected} (breaking changes since).`,
       `Read the playbook's CHANGELOG up to ${expected}, adapt vars.yml, set matrix_playbook_migration_validated_version: ${expected}, then run the upgrade again.`,
     );
-  const backupPath = topLevelString(read.text, 'matrix_tuwunel_config_database_backup_path');
+  const backupPath = topLevelString(doc, 'matrix_tuwunel_config_database_backup_path');
   if (!backupPath?.startsWith('/var/lib/tuwunel/'))
     throw new ActionRefused(
       backupPath
@@ -306,7 +308,7 @@ async function inspectUpgrade(ctx: Ctx, io: InspectIo): Promise<Partial<UpgradeS
   // Linted as the profile will pin it once upgraded (else the lint would warn of the very change it deploys);
   // the release that runs now still decides the rules that depend on it (a rollback returns to it).
   const pinned = { ...ctx.profile, homeserver: { ...ctx.profile.homeserver, version: target(ctx) } };
-  const vars = lintForApply(pin.text, { ...ctx, profile: pinned });
+  const vars = lintForApply(pin.text, { ...ctx, profile: pinned }, parsed);
   return { read, pin, vars, validated: expected ? validated : null, backupPath };
 }
 

@@ -1,4 +1,5 @@
-import { isMap, parseDocument } from 'yaml';
+import { isMap } from 'yaml';
+import { parseVars, type VarsDocument } from '../../lib/vars-yaml';
 import { compareVersions, parseVersion, sameVersion } from '../../lib/version';
 import { shellQuote } from '../../ssh/quote';
 import { clip, describeValue } from '../text';
@@ -159,14 +160,15 @@ function notChecked(because: string): Finding[] {
  * Lints the deploy checkout's vars.yml against the runbook's lessons. `pin` is the profile's
  * homeserver.version, `running` what the server says it runs (when known). The allowlist rule fails while
  * either the release vars.yml deploys (else the pin) or the running one is below 1.8.0: from 1.8.0 on, Tuwunel
- * exempts its own server and the rule is a note.
+ * exempts its own server and the rule is a note. `source` is the file's text, or the document parseVars made of
+ * it (a plan parses the text it deploys once, for the edit's check and this lint).
  */
 export function configFindings(
-  varsText: string,
+  source: string | VarsDocument,
   opts: { serverName: string; pin: string; path: string; running?: string | null },
 ): Finding[] {
   const file = opts.path;
-  const doc = parseDocument(varsText, { uniqueKeys: false });
+  const doc = typeof source === 'string' ? parseVars(source) : source;
   const err = doc.errors[0];
   if (err) {
     const line = err.linePos?.[0]?.line;
