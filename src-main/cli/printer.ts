@@ -42,11 +42,34 @@ export function printing(io: CliIo): CliIo {
   };
 }
 
+/** The streams whose reader went away, and the writer kept for each: one guard per stream, however many ios. */
+const writers = new Map<NodeJS.WriteStream, (text: string) => void>();
+
+/**
+ * Writes to `stream` until its reader goes away (`homeserver-tray … | head -3`): then the rest is dropped
+ * rather than thrown. The command itself goes on to its end, so a running action still does its clean-up and
+ * exits with its own code; Node's default would end the process with an EPIPE stack in the terminal.
+ */
+function writerTo(stream: NodeJS.WriteStream): (text: string) => void {
+  const known = writers.get(stream);
+  if (known) return known;
+  let closed = false;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && !closed) throw error;
+    closed = true;
+  });
+  const write = (text: string) => {
+    if (!closed) stream.write(text);
+  };
+  writers.set(stream, write);
+  return write;
+}
+
 /** This process's terminal, through the printer: what `npm run cli` and the installed command use. */
 export function processIo(stop?: AbortSignal): CliIo {
   return printing({
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: writerTo(process.stdout),
+    stderr: writerTo(process.stderr),
     stdin: process.stdin,
     ...(stop ? { stop } : {}),
   });
