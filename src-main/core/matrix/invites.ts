@@ -1,22 +1,19 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { AppError, InvalidInput, SecretMissing } from '../errors';
+import { AppError, InvalidInput } from '../errors';
 import { type ActLog, recordAct } from '../lib/acts';
 import { MASK } from '../lib/mask';
-import { expandHome } from '../profile/load';
 import type { Profile } from '../profile/schema';
-import type { SecretStore } from '../secrets/types';
 import { type ClipboardGuard, type CopyResult, clearDelayMs } from '../token/clipboard';
-import { adminApiFailure, adminApiRequest } from './admin-api';
-import { AdminRoomClient } from './admin-room';
-import { type HttpRequest, type HttpResponse, request } from './http';
+import { AdminAccess, type AdminAccessOptions } from './admin-access';
+import { MatrixRequestFailed } from './admin-room';
+import { type HttpRequest, request } from './http';
 import { type InviteHistory, type InviteHistoryEntry, type InviteState, inviteRef } from './invite-history';
 import { InviteRecord } from './invite-record';
 import { joiningInstructions } from './joining-instructions';
 import { parseRegistrationNotice } from './people-replies';
 import { inviteToRoom, roomRef } from './room-invite';
-import { adminApiUnusable, probeServer, type ServerFacts } from './server-facts';
+import { adminApiUnusable } from './server-facts';
 import { COMMAND_FAILED, maskTokenReplies } from './tuwunel-admin';
 
 /**
@@ -160,17 +157,8 @@ function masked(text: string, secrets: string[]): string {
 
 // ------------------------------------------------------------------ the client
 
-export interface InviteClientOptions {
-  profile: Profile;
-  secrets: SecretStore;
-  /** The runbook's admin-room client, when one exists (it caches the room). */
-  adminRoom?: AdminRoomClient;
-  /** How long the admin bot may take to answer. */
-  replyTimeoutMs?: number;
-  requestTimeoutMs?: number;
+export interface InviteClientOptions extends AdminAccessOptions {
   now?: () => number;
-  /** The HTTP client (the core's `request`). */
-  http?: (req: HttpRequest) => Promise<HttpResponse>;
   /** The audit trail: every issue and revoke is recorded (by hint, never the token). */
   acts?: ActLog;
   /** What became of each invite (data folder, no tokens): followed by `follow()`. */
@@ -225,12 +213,11 @@ function fromAdminApi(t: z.infer<typeof adminTokenSchema>, source: InviteToken['
 }
 
 export class InviteClient {
-  private ca: Buffer | undefined | null = null;
-  private room: AdminRoomClient | null;
+  private readonly access: AdminAccess;
   readonly record: InviteRecord;
 
   constructor(private readonly options: InviteClientOptions) {
-    this.room = options.adminRoom ?? null;
+    this.access = new AdminAccess(options);
     this.record = new InviteRecord(options.secrets, options.profile.name, options.now);
   }
 
@@ -242,75 +229,28 @@ export class InviteClient {
     return (this.options.now ?? Date.now)();
   }
 
-  private async caFile(): Promise<Buffer | undefined> {
-    if (this.ca === null)
-      this.ca = this.profile.caFile ? await readFile(expandHome(this.profile.caFile)) : undefined;
-    return this.ca;
-  }
-
   /** Which way this server takes: the admin API where it is served (1.8.1 on, routed), the admin room else. */
   async route(): Promise<{ route: InviteRoute; version: string | null; why: string | null }> {
-    const facts: ServerFacts = await probeServer({
-      profile: this.profile,
-      ca: await this.caFile(),
-      timeoutMs: this.options.requestTimeoutMs ?? 15_000,
-      ...(this.options.http ? { http: this.options.http } : {}),
-    });
+    const facts = await this.access.probe();
     const why = adminApiUnusable(facts);
     return { route: why === null ? 'admin-api' : 'admin-room', version: facts.running, why };
   }
 
-  private async withAdminToken<T>(use: (token: string) => Promise<T>): Promise<T> {
-    const stored = await this.options.secrets.get({ profile: this.profile.name, kind: 'matrix-admin-token' });
-    if (!stored) throw new SecretMissing('matrix-admin-token');
+  /** The registration tokens' admin API; an unknown token and one from the config file are their own errors. */
+  private async adminApi(method: Method, path: string, what: string, json?: unknown): Promise<unknown> {
     try {
-      return await use(stored.toString('utf8'));
-    } finally {
-      stored.fill(0);
+      return await this.access.api(method, `/v1/registration_tokens${path}`, what, json);
+    } catch (error) {
+      if (!(error instanceof MatrixRequestFailed)) throw error;
+      if (error.status === 404 && error.errcode === 'M_NOT_FOUND') throw new InviteNotFound();
+      if (error.status === 403 && /config file/.test(error.message)) throw new InviteNotRevocable();
+      throw error;
     }
   }
 
-  private async adminApi(method: Method, path: string, what: string, json?: unknown): Promise<unknown> {
-    const ca = await this.caFile();
-    return this.withAdminToken(async (accessToken) => {
-      const answer = await adminApiRequest({
-        baseUrl: this.profile.publicUrl,
-        accessToken,
-        method,
-        path: `/v1/registration_tokens${path}`,
-        ...(json === undefined ? {} : { json }),
-        ca,
-        timeoutMs: this.options.requestTimeoutMs ?? 15_000,
-        label: what,
-        ...(this.options.http ? { http: this.options.http } : {}),
-      });
-      if (answer.status === 200) return answer.json;
-      const error = adminApiFailure(what, answer);
-      if (answer.status === 404 && error.errcode === 'M_NOT_FOUND') throw new InviteNotFound();
-      if (answer.status === 403 && /config file/.test(error.message)) throw new InviteNotRevocable();
-      throw error;
-    });
-  }
-
   /** `token issue` and `token revoke` only: the admin-room transport refuses any other command with a token. */
-  private async adminRoomClient(): Promise<AdminRoomClient> {
-    this.room ??= new AdminRoomClient({
-      baseUrl: this.profile.publicUrl,
-      serverName: this.profile.serverName,
-      ca: await this.caFile(),
-    });
-    return this.room;
-  }
-
-  private async adminCommand(command: string): Promise<string> {
-    const room = await this.adminRoomClient();
-    return this.withAdminToken(async (accessToken) => {
-      const reply = await room.run(accessToken, command, {
-        timeoutMs: this.options.replyTimeoutMs ?? 60_000,
-        expectsToken: true,
-      });
-      return reply.body;
-    });
+  private adminCommand(command: string): Promise<string> {
+    return this.access.command(command, { expectsToken: true });
   }
 
   /** `inviteTo`: a room or space whoever registers with it is invited into once `follow()` sees them join. */
@@ -505,13 +445,13 @@ export class InviteClient {
             done: () => `Invited ${userId} to ${room}.`,
           },
           async () =>
-            this.withAdminToken(async (accessToken) =>
+            this.access.withAdminToken(async (accessToken) =>
               inviteToRoom(
                 {
                   baseUrl: this.profile.publicUrl,
                   accessToken,
-                  ca: await this.caFile(),
-                  timeoutMs: this.options.requestTimeoutMs ?? 15_000,
+                  ca: await this.access.caFile(),
+                  timeoutMs: this.access.requestTimeoutMs,
                   ...(this.options.http ? { http: this.options.http } : {}),
                 },
                 room,
@@ -532,8 +472,8 @@ export class InviteClient {
     const res = await http({
       method: 'GET',
       url: `${this.profile.publicUrl.replace(/\/+$/, '')}/_matrix/client/v1/register/m.login.registration_token/validity?token=${encodeURIComponent(token)}`,
-      ...((await this.caFile()) ? { ca: await this.caFile() } : {}),
-      timeoutMs: this.options.requestTimeoutMs ?? 15_000,
+      ...((await this.access.caFile()) ? { ca: await this.access.caFile() } : {}),
+      timeoutMs: this.access.requestTimeoutMs,
       label: 'Checking whether an invite is still valid',
     });
     if (res.status !== 200) return null;
@@ -552,8 +492,8 @@ export class InviteClient {
 
   /** The admin room's registration notices, oldest first (reading only). */
   private async registrations(): Promise<{ userId: string; at: number }[]> {
-    const room = await this.adminRoomClient();
-    const notices = await this.withAdminToken((accessToken) =>
+    const room = await this.access.adminRoom();
+    const notices = await this.access.withAdminToken((accessToken) =>
       room.recentNotices(accessToken, { limit: 100 }),
     );
     return notices

@@ -1,22 +1,18 @@
 import { randomInt } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { AppError, InvalidInput, SecretMissing } from '../errors';
+import { AppError, InvalidInput } from '../errors';
 import { type ActLog, recordAct } from '../lib/acts';
 import { parseLocalUserId } from '../lib/grammar';
-import { expandHome } from '../profile/load';
 import type { Profile } from '../profile/schema';
-import type { SecretStore } from '../secrets/types';
-import { adminApiFailure, adminApiRequest, userPath } from './admin-api';
-import { AdminRoomClient } from './admin-room';
-import type { HttpRequest, HttpResponse } from './http';
+import { AdminAccess, type AdminAccessOptions } from './admin-access';
+import { userPath } from './admin-api';
+import type { HttpRequest } from './http';
 import { deviceRemovedLine, parseLastActive, parseListUsers } from './people-replies';
 import {
   ADMIN_API_SINCE,
   adminApiUnusable,
   atLeast,
   describeRelease,
-  probeServer,
   type ServerFacts,
 } from './server-facts';
 import {
@@ -190,17 +186,11 @@ function fromApiDevice(d: z.infer<typeof apiDeviceSchema>): DeviceInfo {
 
 // ------------------------------------------------------------------ the client
 
-export interface PeopleClientOptions {
-  profile: Profile;
-  secrets: SecretStore;
-  adminRoom?: AdminRoomClient;
+export interface PeopleClientOptions extends AdminAccessOptions {
   acts?: ActLog;
-  replyTimeoutMs?: number;
-  requestTimeoutMs?: number;
   /** How long what the server said about itself is trusted (a page turn must not ask again). Default 30 s. */
   factsTtlMs?: number;
   now?: () => number;
-  http?: (req: HttpRequest) => Promise<HttpResponse>;
 }
 
 type Method = HttpRequest['method'];
@@ -209,14 +199,13 @@ const RESET_IN_ROOM =
   'Tuwunel’s admin room answers "users reset-password" with the new password in its reply (at every release from 1.7.0 to 1.9.0), so the room would keep it readable in its history on the server and on every admin’s devices.';
 
 export class PeopleClient {
-  private ca: Buffer | undefined | null = null;
-  private room: AdminRoomClient | null;
+  private readonly access: AdminAccess;
   private facts: { at: number; facts: ServerFacts } | null = null;
   /** The admin room's whole list, kept for paging (it has no pages of its own). */
   private roomList: { at: number; users: UserSummary[] } | null = null;
 
   constructor(private readonly options: PeopleClientOptions) {
-    this.room = options.adminRoom ?? null;
+    this.access = new AdminAccess(options);
   }
 
   private get profile(): Profile {
@@ -227,22 +216,11 @@ export class PeopleClient {
     return (this.options.now ?? Date.now)();
   }
 
-  private async caFile(): Promise<Buffer | undefined> {
-    if (this.ca === null)
-      this.ca = this.profile.caFile ? await readFile(expandHome(this.profile.caFile)) : undefined;
-    return this.ca;
-  }
-
   /** What the server says it is, asked again after factsTtlMs. */
   async serverFacts(): Promise<ServerFacts> {
     const ttl = this.options.factsTtlMs ?? 30_000;
     if (this.facts && this.now() - this.facts.at < ttl) return this.facts.facts;
-    const facts = await probeServer({
-      profile: this.profile,
-      ca: await this.caFile(),
-      timeoutMs: this.options.requestTimeoutMs ?? 15_000,
-      ...(this.options.http ? { http: this.options.http } : {}),
-    });
+    const facts = await this.access.probe();
     this.facts = { at: this.now(), facts };
     return facts;
   }
@@ -254,56 +232,12 @@ export class PeopleClient {
     return { route: why === null ? 'admin-api' : 'admin-room', why, facts };
   }
 
-  private async withAdminToken<T>(use: (token: string) => Promise<T>): Promise<T> {
-    const stored = await this.options.secrets.get({ profile: this.profile.name, kind: 'matrix-admin-token' });
-    if (!stored) throw new SecretMissing('matrix-admin-token');
-    try {
-      return await use(stored.toString('utf8'));
-    } finally {
-      stored.fill(0);
-    }
+  private api(method: Method, path: string, what: string, json?: unknown): Promise<unknown> {
+    return this.access.api(method, path, what, json);
   }
 
-  private async api(method: Method, path: string, what: string, json?: unknown): Promise<unknown> {
-    const ca = await this.caFile();
-    return this.withAdminToken(async (accessToken) => {
-      const answer = await adminApiRequest({
-        baseUrl: this.profile.publicUrl,
-        accessToken,
-        method,
-        path,
-        ...(json === undefined ? {} : { json }),
-        ca,
-        timeoutMs: this.options.requestTimeoutMs ?? 15_000,
-        label: what,
-        ...(this.options.http ? { http: this.options.http } : {}),
-      });
-      if (answer.status === 200) return answer.json;
-      throw adminApiFailure(what, answer);
-    });
-  }
-
-  private async adminRoom(): Promise<AdminRoomClient> {
-    this.room ??= new AdminRoomClient({
-      baseUrl: this.profile.publicUrl,
-      serverName: this.profile.serverName,
-      ca: await this.caFile(),
-    });
-    return this.room;
-  }
-
-  /** One admin command; its reply's text, a long reply's uploaded file read in its place. */
-  private async command(command: string): Promise<string> {
-    const room = await this.adminRoom();
-    return this.withAdminToken(async (accessToken) => {
-      const reply = await room.run(accessToken, command, {
-        timeoutMs: this.options.replyTimeoutMs ?? 60_000,
-      });
-      if (reply.files.length === 0) return reply.body;
-      const texts: string[] = [];
-      for (const mxc of reply.files) texts.push(await room.download(accessToken, mxc));
-      return texts.join('\n');
-    });
+  private command(command: string): Promise<string> {
+    return this.access.command(command);
   }
 
   // -------------------------------------------------------------- who is on the server

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidInput } from '../errors';
 import { serverNameProblem } from '../lib/grammar';
+import { matrixError } from './admin-api';
 import { MatrixRequestFailed } from './admin-room';
 import { type HttpRequest, type HttpResponse, request } from './http';
 
@@ -35,7 +36,6 @@ export function roomRef(input: string): string {
   throw new InvalidInput('room', 'is not a room alias (#family:example.org) or room ID (!abc…:example.org)');
 }
 
-const errorSchema = z.object({ errcode: z.string().optional(), error: z.string().optional() });
 const aliasSchema = z.object({ room_id: z.string().min(1).max(255) });
 
 export interface RoomInviteOptions {
@@ -69,13 +69,8 @@ async function call(
     data = null;
   }
   if (res.status === 200) return data;
-  const err = errorSchema.safeParse(data);
-  throw new MatrixRequestFailed(
-    what,
-    res.status,
-    err.success ? (err.data.errcode ?? null) : null,
-    err.success ? (err.data.error ?? '') : '',
-  );
+  const { errcode, error } = matrixError(data);
+  throw new MatrixRequestFailed(what, res.status, errcode, error);
 }
 
 /** Invites `userId` into `room` (an alias is resolved first) as the signed-in admin. */
