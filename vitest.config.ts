@@ -22,8 +22,8 @@ function workers(value: string | undefined): number {
 
 /** Every project: an unhandled rejection or uncaught exception fails the test that left it. */
 const FAIL_ON_UNHANDLED = 'tests/support/fail-on-unhandled.ts';
-/** The unit and integration files' child processes, as bundles (tests/support/test-child.ts). */
-const BUILD_TEST_CHILDREN = 'tests/support/build-test-children.ts';
+/** The command line and the test children, as bundles, fresh before the unit and integration files run. */
+const BUILD_BUNDLES = 'tests/support/build-bundles.ts';
 
 export default defineConfig({
   // Vitest records each file's duration here and SlowestFirst orders by it: one record per sweep mode
@@ -43,7 +43,7 @@ export default defineConfig({
           isolate: false,
           setupFiles: [FAIL_ON_UNHANDLED],
           // The processes some files start, bundled from these sources.
-          globalSetup: [BUILD_TEST_CHILDREN],
+          globalSetup: [BUILD_BUNDLES],
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
           // A guard against a hang, not a speed check: many unit tests start real bash, git and node, which
@@ -68,7 +68,7 @@ export default defineConfig({
           name: 'integration',
           setupFiles: [FAIL_ON_UNHANDLED],
           // The command line and the other processes the files start, built from these sources.
-          globalSetup: ['tests/integration/global-setup.ts', BUILD_TEST_CHILDREN],
+          globalSetup: [BUILD_BUNDLES],
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,

@@ -2,7 +2,7 @@
 // bundled the one way this checkout bundles (scripts/bundle.mjs). Starting it costs a fraction of what tsx
 // compiling the sources at every start cost (README, "The command line").
 // One build, used by all: bin/homeserver-tray.mjs (`npm run cli`, the linked `homeserver-tray`) rebuilds it
-// when a file it was built from changed, `npm test` builds it first, the integration suite before its files.
+// when a file it was built from changed, `npm test` builds it first, the unit and integration suites before their files.
 // `node scripts/build-cli.mjs` builds it; `--if-stale` only when a file it was built from changed.
 import { fileURLToPath } from 'node:url';
 import { bundleSet } from './bundle.mjs';

@@ -3,7 +3,7 @@
 // the way the command line is (scripts/bundle.mjs) into test-results/children/ at the same path, .mjs for
 // .ts. A test starts one as `node <bundle>` (tests/support/test-child.ts): a third of the CPU tsx took to
 // compile the sources at every start. Built by the unit and integration suites' global setup
-// (tests/support/build-test-children.ts) when a file they were built from changed, or a child came or went.
+// (tests/support/build-bundles.ts) when a file they were built from changed, or a child came or went.
 // `node scripts/build-test-children.mjs` builds them; `--if-stale` only when they are stale.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The command line as users run it, as a process: package.json's bin, which `npm run cli` and the linked
- * `homeserver-tray` both run (it starts out/cli/main.mjs, built from these sources by the integration
- * suite's global setup). Real argv, env, stdin, exit code.
+ * `homeserver-tray` both run (it starts out/cli/main.mjs, built from these sources before the
+ * files run, by tests/support/build-bundles.ts). Real argv, env, stdin, exit code.
  */
 const BIN = fileURLToPath(new URL('../../../bin/homeserver-tray.mjs', import.meta.url));
 
