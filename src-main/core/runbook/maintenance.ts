@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { keyedListText, parseKeyedList } from '../lib/keyed-list';
-import { readShared, updateShared } from '../lib/shared-file';
+import { SharedKeyedStore } from '../lib/shared-keyed-store';
 import type { Maintenance } from '../status/aggregate';
 import { type RunOwner, runOwnerSchema } from './run-record';
 
@@ -51,26 +50,24 @@ export interface MaintenanceAccess {
  * can be told from one in use (recovery.ts).
  */
 export class MaintenanceStore implements MaintenanceAccess {
-  private windows = new Map<string, MaintenanceWindow>();
-  private readonly listeners = new Set<(windows: MaintenanceWindow[]) => void>();
-  /** The file's text as last read or written: reload() tells nobody when it has not changed. */
-  private seen: string | null = null;
+  private readonly store: SharedKeyedStore<MaintenanceWindow>;
 
-  constructor(private readonly file?: string) {
-    this.reload();
+  constructor(file?: string) {
+    // An unreadable file or entry holds no window: a window must never block alerts by mistake.
+    this.store = new SharedKeyedStore({ file, schema: windowSchema, keyOf: (w) => w.key });
   }
 
   list(): MaintenanceWindow[] {
-    return [...this.windows.values()];
+    return this.store.list();
   }
 
   get(key: string): MaintenanceWindow | undefined {
-    return this.windows.get(key);
+    return this.store.get(key);
   }
 
   /** Whether maintenance mode (stack.stop → stack.start) is on. */
   get modeActive(): boolean {
-    return this.windows.has(MAINTENANCE_MODE_KEY);
+    return this.store.has(MAINTENANCE_MODE_KEY);
   }
 
   enter(window: NewWindow): void {
@@ -80,19 +77,19 @@ export class MaintenanceStore implements MaintenanceAccess {
       setBy: window.setBy ?? null,
       remindedAt: null,
     };
-    this.change((all) => {
+    this.store.change((all) => {
       all.set(entered.key, entered);
       return true;
     });
   }
 
   leave(key: string): boolean {
-    return this.change((all) => all.delete(key));
+    return this.store.change((all) => all.delete(key));
   }
 
   /** Sets fields of a window that is there; false when it is not. */
   update(key: string, patch: Partial<Pick<MaintenanceWindow, 'setBy' | 'remindedAt'>>): boolean {
-    return this.change((all) => {
+    return this.store.change((all) => {
       const w = all.get(key);
       if (!w) return false;
       all.set(key, { ...w, ...patch });
@@ -102,7 +99,7 @@ export class MaintenanceStore implements MaintenanceAccess {
 
   /** Marks the window's reminder as given; false when it is not there or another process gave it already. */
   claimReminder(key: string, at: string): boolean {
-    return this.change((all) => {
+    return this.store.change((all) => {
       const w = all.get(key);
       if (!w || w.remindedAt) return false;
       all.set(key, { ...w, remindedAt: at });
@@ -115,7 +112,7 @@ export class MaintenanceStore implements MaintenanceAccess {
    * no longer its, and one that lasts only the run is gone.
    */
   settle(runId: string): void {
-    this.change((all) => {
+    this.store.change((all) => {
       let changed = false;
       for (const w of [...all.values()]) {
         if (w.setBy?.runId !== runId) continue;
@@ -143,55 +140,12 @@ export class MaintenanceStore implements MaintenanceAccess {
 
   /** Reads the file again; tells the listeners when another process changed it. Returns whether it changed. */
   reload(): boolean {
-    if (!this.file) return false;
-    let text: string | null;
-    try {
-      text = readShared(this.file);
-    } catch {
-      return false;
-    }
-    if (text === this.seen) return false;
-    this.seen = text;
-    this.windows = parseWindows(text);
-    this.notify();
-    return true;
+    return this.store.reload();
   }
 
   /** Called with all windows on every change (this process's or, after reload, another's). Returns the unsubscribe. */
   subscribe(listener: (windows: MaintenanceWindow[]) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  /** Applies `edit` to the file's current windows (or to memory without a file) and tells the listeners. */
-  private change(edit: (all: Map<string, MaintenanceWindow>) => boolean): boolean {
-    if (!this.file) {
-      const changed = edit(this.windows);
-      if (changed) this.notify();
-      return changed;
-    }
-    let changed = false;
-    const text = updateShared(this.file, (current) => {
-      const all = parseWindows(current);
-      changed = edit(all);
-      return changed ? keyedListText(all) : null;
-    });
-    if (text === this.seen) return changed;
-    this.seen = text;
-    this.windows = parseWindows(text);
-    this.notify();
-    return changed;
-  }
-
-  private notify(): void {
-    const all = this.list();
-    for (const l of this.listeners) {
-      try {
-        l(all);
-      } catch {
-        // A failing listener must not undo or block the change.
-      }
-    }
+    return this.store.subscribe(listener);
   }
 }
 
@@ -209,9 +163,4 @@ export function connectMaintenance(store: MaintenanceStore, sink: MaintenanceSin
   };
   sync(store.list());
   return store.subscribe(sync);
-}
-
-/** The windows a file holds; an unreadable file or entry holds none (a window must never block alerts by mistake). */
-function parseWindows(text: string | null): Map<string, MaintenanceWindow> {
-  return parseKeyedList(text, windowSchema, (w) => w.key);
 }

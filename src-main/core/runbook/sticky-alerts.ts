@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { keyedListText, parseKeyedList } from '../lib/keyed-list';
-import { readShared, updateShared } from '../lib/shared-file';
+import { SharedKeyedStore } from '../lib/shared-keyed-store';
 import { runOwnerSchema } from './run-record';
 
 const stickyAlertSchema = z.object({
@@ -31,25 +30,23 @@ export type StickyAlert = z.infer<typeof stickyAlertSchema>;
  * changes at reload() (every status poll).
  */
 export class StickyAlerts {
-  private alerts = new Map<string, StickyAlert>();
-  private readonly listeners = new Set<(alerts: StickyAlert[]) => void>();
-  private seen: string | null = null;
+  private readonly store: SharedKeyedStore<StickyAlert>;
 
-  constructor(private readonly file?: string) {
-    this.reload();
+  constructor(file?: string) {
+    this.store = new SharedKeyedStore({ file, schema: stickyAlertSchema, keyOf: (a) => a.id });
   }
 
   list(): StickyAlert[] {
-    return [...this.alerts.values()];
+    return this.store.list();
   }
 
   get(id: string): StickyAlert | undefined {
-    return this.alerts.get(id);
+    return this.store.get(id);
   }
 
   raise(alert: StickyAlert): void {
     const raised: StickyAlert = { ...alert, raisedBy: alert.raisedBy ?? null };
-    this.change((all) => {
+    this.store.change((all) => {
       const had = all.get(raised.id);
       if (had && JSON.stringify(had) === JSON.stringify(raised)) return false;
       all.set(raised.id, raised);
@@ -58,61 +55,16 @@ export class StickyAlerts {
   }
 
   clear(id: string): boolean {
-    return this.change((all) => all.delete(id));
+    return this.store.change((all) => all.delete(id));
   }
 
   /** Reads the file again; tells the listeners when another process changed it. Returns whether it changed. */
   reload(): boolean {
-    if (!this.file) return false;
-    let text: string | null;
-    try {
-      text = readShared(this.file);
-    } catch {
-      return false;
-    }
-    if (text === this.seen) return false;
-    this.seen = text;
-    this.alerts = parseAlerts(text);
-    this.notify();
-    return true;
+    return this.store.reload();
   }
 
+  /** Called with all alerts on every change (this process's or, after reload, another's). Returns the unsubscribe. */
   subscribe(listener: (alerts: StickyAlert[]) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.store.subscribe(listener);
   }
-
-  private change(edit: (all: Map<string, StickyAlert>) => boolean): boolean {
-    if (!this.file) {
-      const changed = edit(this.alerts);
-      if (changed) this.notify();
-      return changed;
-    }
-    let changed = false;
-    const text = updateShared(this.file, (current) => {
-      const all = parseAlerts(current);
-      changed = edit(all);
-      return changed ? keyedListText(all) : null;
-    });
-    if (text === this.seen) return changed;
-    this.seen = text;
-    this.alerts = parseAlerts(text);
-    this.notify();
-    return changed;
-  }
-
-  private notify(): void {
-    const all = this.list();
-    for (const l of this.listeners) {
-      try {
-        l(all);
-      } catch {
-        // Listeners are UI; the alert is recorded either way.
-      }
-    }
-  }
-}
-
-function parseAlerts(text: string | null): Map<string, StickyAlert> {
-  return parseKeyedList(text, stickyAlertSchema, (a) => a.id);
 }

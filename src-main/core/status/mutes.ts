@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { keyedListText, parseKeyedList } from '../lib/keyed-list';
-import { readShared, updateShared } from '../lib/shared-file';
+import { SharedKeyedStore } from '../lib/shared-keyed-store';
 import type { MuteDuration } from '../vocab';
 import type { AlertKind } from './alert-policy';
 
@@ -75,21 +74,39 @@ export function silenced(mutes: readonly Mute[], kind: AlertKind, check: Mutable
  * finds everything it covers up again (release()).
  */
 export class MuteStore {
-  private mutes = new Map<string, Mute>();
-  private readonly listeners = new Set<(mutes: Mute[]) => void>();
-  private seen: string | null = null;
+  private readonly store: SharedKeyedStore<Mute>;
 
   constructor(
-    private readonly file?: string,
+    file?: string,
     private readonly now: () => number = Date.now,
   ) {
-    this.reload();
+    this.store = new SharedKeyedStore({
+      file,
+      schema: muteSchema,
+      keyOf: (m) => m.key,
+      // An unreadable entry holds no mute: a mute must never hide alerts by mistake.
+      accept: (m) => Number.isFinite(Date.parse(m.since)),
+      // Every change drops the mutes that have ended, from the file or from memory.
+      prune: (all) => {
+        const now = this.now();
+        let pruned = false;
+        for (const [k, m] of all)
+          if (!active(m, now)) {
+            all.delete(k);
+            pruned = true;
+          }
+        return pruned;
+      },
+      view: (all) => {
+        const now = this.now();
+        return [...all.values()].filter((m) => active(m, now));
+      },
+    });
   }
 
   /** The mutes in force now. */
   list(): Mute[] {
-    const now = this.now();
-    return [...this.mutes.values()].filter((m) => active(m, now));
+    return this.store.list();
   }
 
   /** Mutes the target for the duration (replacing an earlier mute of it); returns the mute. */
@@ -101,7 +118,7 @@ export class MuteStore {
       since: new Date(now).toISOString(),
       until: duration === 'recovered' ? null : new Date(now + DURATION_MS[duration]).toISOString(),
     };
-    this.change((all) => {
+    this.store.change((all) => {
       all.set(mute.key, mute);
       return true;
     });
@@ -110,81 +127,16 @@ export class MuteStore {
 
   /** Ends mutes now; false when none of them was there. */
   release(keys: readonly string[]): boolean {
-    return this.change((all) => keys.map((k) => all.delete(k)).some(Boolean));
+    return this.store.change((all) => keys.map((k) => all.delete(k)).some(Boolean));
   }
 
   /** Reads the file again; tells the listeners when another process changed it. */
   reload(): boolean {
-    if (!this.file) return false;
-    let text: string | null;
-    try {
-      text = readShared(this.file);
-    } catch {
-      return false;
-    }
-    if (text === this.seen) return false;
-    this.seen = text;
-    this.mutes = parseMutes(text);
-    this.notify();
-    return true;
+    return this.store.reload();
   }
 
   /** Called with the mutes in force on every change (this process's or, after reload, another's). */
   subscribe(listener: (mutes: Mute[]) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.store.subscribe(listener);
   }
-
-  /** Applies `edit` to the file's mutes (ended ones dropped) or to memory, and tells the listeners. */
-  private change(edit: (all: Map<string, Mute>) => boolean): boolean {
-    const prune = (all: Map<string, Mute>) => {
-      const now = this.now();
-      let pruned = false;
-      for (const [k, m] of all)
-        if (!active(m, now)) {
-          all.delete(k);
-          pruned = true;
-        }
-      return pruned;
-    };
-    if (!this.file) {
-      const changed = edit(this.mutes);
-      prune(this.mutes);
-      if (changed) this.notify();
-      return changed;
-    }
-    let changed = false;
-    const text = updateShared(this.file, (current) => {
-      const all = parseMutes(current);
-      changed = edit(all);
-      const pruned = prune(all);
-      return changed || pruned ? keyedListText(all) : null;
-    });
-    if (text === this.seen) return changed;
-    this.seen = text;
-    this.mutes = parseMutes(text);
-    this.notify();
-    return changed;
-  }
-
-  private notify(): void {
-    const all = this.list();
-    for (const l of this.listeners) {
-      try {
-        l(all);
-      } catch {
-        // A failing listener must not undo or block the change.
-      }
-    }
-  }
-}
-
-/** The mutes a file holds; an unreadable file or entry holds none (a mute must never hide alerts by mistake). */
-function parseMutes(text: string | null): Map<string, Mute> {
-  return parseKeyedList(
-    text,
-    muteSchema,
-    (m) => m.key,
-    (m) => Number.isFinite(Date.parse(m.since)),
-  );
 }
