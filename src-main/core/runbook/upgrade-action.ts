@@ -146,7 +146,9 @@ export function startProgressCommand(sinceS: number | string): string {
   );
   // Tuwunel's start banner (src/main/server.rs: `… database_path=… log_levels=…`) marks where a start begins.
   const lines = shellQuote(`${START_BANNER}|migrations|Listening on|Critical error|Restor`);
-  return `${journal} | grep -E ${lines} | tail -n 6; ${systemctl('is-active', TUWUNEL_UNIT)}`;
+  // The unit's state first, then the journal: a start that fails between the two reads is then "failed" with
+  // its "Critical error" line, never "failed" with a journal read just before the line was written.
+  return `${systemctl('is-active', TUWUNEL_UNIT)}; ${journal} | grep -E ${lines} | tail -n 6`;
 }
 
 export type StartProgress =
@@ -162,9 +164,8 @@ const START_BANNER = 'database_path=';
  * earlier start (a restart just before the upgrade, its lines dated a moment ahead) does not pass for this one.
  */
 export function readStartProgress(out: RemoteOutput): StartProgress {
-  const lines = out.stdout.trim().split('\n');
-  const unit = lines.at(-1)?.trim() ?? '';
-  const all = lines.slice(0, -1);
+  const [first = '', ...all] = out.stdout.trim().split('\n');
+  const unit = first.trim();
   const banner = all.findLastIndex((l) => l.includes(START_BANNER));
   const journal = all.slice(banner + 1);
   const critical = journal.find((l) => l.includes('Critical error'));

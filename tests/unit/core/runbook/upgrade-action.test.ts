@@ -220,21 +220,21 @@ describe('the upgrade’s pieces', () => {
 
   it('reads the first start from the journal: migrating, listening, or failed (then no more waiting)', () => {
     expect(startProgressCommand(1700000000)).toBe(
-      "journalctl -u matrix-tuwunel --since @1700000000 -o cat --no-pager | grep -E 'database_path=|migrations|Listening on|Critical error|Restor' | tail -n 6; systemctl is-active matrix-tuwunel",
+      "systemctl is-active matrix-tuwunel; journalctl -u matrix-tuwunel --since @1700000000 -o cat --no-pager | grep -E 'database_path=|migrations|Listening on|Critical error|Restor' | tail -n 6",
     );
     expect(
       readStartProgress(
-        out('… INFO tuwunel_service::migrations::injectivity::scan: Scanning ShortID columns…\nactive\n'),
+        out('active\n… INFO tuwunel_service::migrations::injectivity::scan: Scanning ShortID columns…\n'),
       ),
     ).toEqual({
       state: 'starting',
       last: '… INFO tuwunel_service::migrations::injectivity::scan: Scanning ShortID columns…',
     });
-    expect(readStartProgress(out('x INFO main:run: Listening on [0.0.0.0:6167]\nactive\n'))).toEqual({
+    expect(readStartProgress(out('active\nx INFO main:run: Listening on [0.0.0.0:6167]\n'))).toEqual({
       state: 'listening',
     });
     expect(
-      readStartProgress(out('x ERROR main: tuwunel: Critical error running server: I/O error\nfailed\n')),
+      readStartProgress(out('failed\nx ERROR main: tuwunel: Critical error running server: I/O error\n')),
     ).toEqual({ state: 'failed', why: 'Critical error running server: I/O error' });
     expect(readStartProgress(out('failed\n'))).toEqual({ state: 'failed', why: 'matrix-tuwunel is failed' });
     // A restart just before: its "Listening on" is older than this start's banner, so it does not count.
@@ -242,10 +242,10 @@ describe('the upgrade’s pieces', () => {
       readStartProgress(
         out(
           [
+            'active',
             'x INFO main:run: tuwunel_router::serve::plain: Listening on [0.0.0.0:6167]',
             'x INFO main: tuwunel::server: tuwunel 1.9.0 server_name="lab.test" database_path="/var/lib/tuwunel"',
             'x INFO tuwunel_service::migrations::injectivity::scan: Scanning ShortID columns…',
-            'active',
             '',
           ].join('\n'),
         ),
