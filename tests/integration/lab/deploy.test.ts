@@ -427,7 +427,8 @@ describe("the playbook's tags, pin and checks (matrix-docker-ansible-deploy, sys
       },
     );
     expect(await unitMtime('matrix-tuwunel')).toBeGreaterThan(before);
-    expect((await playbook('install-all,start')).exitCode).toBe(0);
+    // No apply back to the original labels: the next test's first install-all renders them again, and none
+    // of the tests after it reads them.
   });
 
   it('the matrix_tuwunel_version pin decides the image; a tag the registry lacks fails the pull', async () => {

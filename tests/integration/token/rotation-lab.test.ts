@@ -45,10 +45,18 @@ async function tokensTuwunelHolds(): Promise<string[]> {
   }
 }
 
-async function currentToken(): Promise<string> {
+/** The vault's token and plaintext as the real ansible-vault CLI reads them. */
+async function currentVault(): Promise<{ token: string; plaintext: string }> {
   const { code, plaintext, stderr } = await t.view();
   expect(code, stderr).toBe(0);
-  return readTopLevelKey(Buffer.from(plaintext), 'vault_matrix_registration_token') ?? '';
+  return {
+    token: readTopLevelKey(Buffer.from(plaintext), 'vault_matrix_registration_token') ?? '',
+    plaintext,
+  };
+}
+
+async function currentToken(): Promise<string> {
+  return (await currentVault()).token;
 }
 
 describe('token.rotate on the lab', () => {
@@ -59,11 +67,11 @@ describe('token.rotate on the lab', () => {
     expect(run.state, run.sentence ?? '').toBe('ok');
     expect(run.ansible?.recap[0]?.failed).toBe(0);
 
-    const token = await currentToken();
+    const { token, plaintext } = await currentVault();
     expect(token).toMatch(/^[0-9a-f]{64}$/);
     expect(token).not.toBe(old);
     // Byte for byte the lab's vault with only the token changed, as the real ansible-vault reads it.
-    expect((await t.view()).plaintext).toBe(vaultPlaintext(token));
+    expect(plaintext).toBe(vaultPlaintext(token));
     const deployVault = join(t.lab.repos.vaultDeploy, VAULT_FILE);
     expect(await readFile(deployVault, 'utf8')).toBe(
       await readFile(join(t.lab.repos.vaultWorkstation, VAULT_FILE), 'utf8'),
