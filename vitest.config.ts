@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+import { KEYCHAIN_FILES } from './tests/support/keychain-files';
 import { SlowestFirst } from './tests/support/sequencer';
 import { SWEEP_MODE } from './tests/support/sweep';
 
@@ -22,6 +23,8 @@ function workers(value: string | undefined): number {
 
 /** Every project: an unhandled rejection or uncaught exception fails the test that left it. */
 const FAIL_ON_UNHANDLED = 'tests/support/fail-on-unhandled.ts';
+/** The split of the integration files between a shared worker and a process each (keychain-files.ts). */
+const KEYCHAIN_GUARD = 'tests/support/keychain-guard.ts';
 /** The command line and the test children, as bundles, fresh before the unit and integration files run. */
 const BUILD_BUNDLES = 'tests/support/build-bundles.ts';
 
@@ -38,8 +41,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           // One module graph per worker, not per file: these files keep no state between them, and loading
-          // it once halves their CPU time. The electron, integration and e2e files stay one per process
-          // (the Electron stand-in and keytar's D-Bus connection are per process).
+          // it once halves their CPU time. The electron, e2e and the integration files that load keytar stay
+          // one per process (the Electron stand-in and keytar's D-Bus connection are per process).
           isolate: false,
           setupFiles: [FAIL_ON_UNHANDLED],
           // The processes some files start, bundled from these sources.
@@ -66,10 +69,29 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          setupFiles: [FAIL_ON_UNHANDLED],
+          // One module graph per worker, as for the unit files: these files reach the keychain only through
+          // the processes they start, and each one's changes to process.env are undone after it (KEYCHAIN_GUARD).
+          isolate: false,
+          setupFiles: [FAIL_ON_UNHANDLED, KEYCHAIN_GUARD],
+          provide: { keychainProcess: false },
           // The command line and the other processes the files start, built from these sources.
           globalSetup: [BUILD_BUNDLES],
           include: ['tests/integration/**/*.test.ts'],
+          exclude: [...KEYCHAIN_FILES],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          // The integration files that load keytar themselves: one process each, as libsecret keeps the
+          // first D-Bus session of a process and each lab has its keyring on a bus of its own.
+          name: 'integration-keychain',
+          setupFiles: [FAIL_ON_UNHANDLED, KEYCHAIN_GUARD],
+          provide: { keychainProcess: true },
+          globalSetup: [BUILD_BUNDLES],
+          include: [...KEYCHAIN_FILES],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,
