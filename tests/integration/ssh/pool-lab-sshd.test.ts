@@ -445,7 +445,7 @@ describe('commands (lab with pinned keys)', () => {
     expect(pool.state('homeserver')).toBe('connected');
   });
 
-  it('reconnect() does not wait for a command being stopped (a poll abandoned at the wake): it is killed from the next connection', async () => {
+  it('reconnect() does not wait for a command being stopped (a poll abandoned at the wake): the next exec opens a fresh connection, and the command is killed all the same', async () => {
     const { pool } = makePool(lab);
     const before = (await pool.exec('homeserver', 'echo "$SSH_CONNECTION"')).stdout;
     const abandon = new AbortController();
