@@ -479,6 +479,22 @@ describe('commands (lab with pinned keys)', () => {
     expect(badPassphrase.message).toContain('the stored passphrase does not open the key');
   });
 
+  it('opens a passphrase-protected key before the handshake: a slow keychain does not count against the ready timeout', async () => {
+    // The keychain answers after the handshake's whole ready timeout (a prompt to unlock it, a busy machine):
+    // opening the key is not network time.
+    const { pool } = makePool(lab, {
+      profile: withHost('homeserver', { identityFile: lab.passphraseKeyPath, agent: false }),
+      pool: {
+        readyTimeoutMs: 4_000,
+        secret: async (kind) => {
+          await new Promise((r) => setTimeout(r, 4_500));
+          return kind === 'ssh-key-passphrase' ? Buffer.from(lab.keyPassphrase) : null;
+        },
+      },
+    });
+    expect((await pool.exec('homeserver', 'echo in')).stdout).toBe('in\n');
+  });
+
   it('tries the ssh-agent first', async () => {
     const agentDir = mkdtempSync(join(scratch, 'agent-'));
     const socket = join(agentDir, 'agent.sock');
