@@ -165,9 +165,7 @@ const ROWS: Row[] = [
 ];
 
 describeMatrix('federation and token actions', ROWS, {
-  // federation.disallow applies the peer back before each cell its run removed it in: up to eleven plays a
-  // row, which beside the other suites at load 22 took over 120 s (78 s at load 27 in another run).
-  timeoutMs: 240_000,
+  timeoutMs: 120_000,
   ready: async (h) => {
     originalVars = await readFile(varsPath(h), 'utf8');
   },
