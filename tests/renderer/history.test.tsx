@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HistorySummary, StatusSnapshot } from '../../src-main/ipc/contract';
 import { percent, sparkGeometry } from '../../src-renderer/src/lib/history-model';
 import { Dashboard } from '../../src-renderer/src/panels/dashboard';
+// The lazy chart chunk, transformed with the file rather than inside the first test's wait for it.
+import '../../src-renderer/src/panels/history';
 import { refuse } from './fake-api';
 import * as fx from './fixtures';
 import { type Harness, harness, renderWith } from './render';
@@ -18,7 +20,7 @@ async function show(overrides: Parameters<typeof harness>[0] = {}) {
   await h.store.getState().boot();
   renderWith(h, <Dashboard />);
   // The chart section is its own chunk and loads its history after the checks render.
-  return screen.findByTestId('history-server', {}, { timeout: 5000 });
+  return screen.findByTestId('history-server');
 }
 
 const bars = () => [...document.querySelectorAll<SVGRectElement>('.uptime-bars rect')];
@@ -110,7 +112,7 @@ describe('Dashboard history: the server’s uptime strip', () => {
     });
     await h.store.getState().boot();
     renderWith(h, <Dashboard />);
-    const section = await screen.findByTestId('history', {}, { timeout: 5000 });
+    const section = await screen.findByTestId('history');
     await waitFor(() => expect(within(section).getByRole('alert').textContent).toContain('SQLite module'));
     expect(screen.getByTestId('check-group-services')).toBeTruthy();
   });

@@ -199,6 +199,41 @@ describe('First run: a guided form', () => {
     expect(h.fake.callsTo('hostkey.trust')).toHaveLength(0);
   });
 
+  it('keeps the pasted YAML’s complaints when a check of the empty form was still on its way', async () => {
+    // The typing delay's check of the first, empty form answers only once the import has replaced the draft.
+    let answerFirst: () => void = () => {};
+    const first = new Promise<void>((resolve) => {
+      answerFirst = resolve;
+    });
+    await firstRun({
+      'profiles.validate': async (r) => {
+        if (h.fake.callsTo('profiles.validate').length === 1) await first;
+        return { issues: profileIssues(r.draft) };
+      },
+      'profiles.importYaml': () => {
+        // After the import's answer has reached the form (a later task than its promise chain).
+        setTimeout(answerFirst, 0);
+        return {
+          draft: { name: 'x', serverName: 'bad name' },
+          issues: profileIssues({ name: 'x', serverName: 'bad name' }),
+        };
+      },
+    });
+    await waitFor(() => expect(h.fake.callsTo('profiles.validate')).toHaveLength(1));
+    fireEvent.change(screen.getByLabelText('Or paste it here'), {
+      target: { value: 'name: x\nserverName: bad name\n' },
+    });
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Use this YAML' }));
+      await first;
+      // The late answer's own promise chain, then React draws.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    });
+    const field = screen.getByLabelText('Server name') as HTMLInputElement;
+    expect(field.value).toBe('bad name');
+    expect(errorOf(field)).toMatch(/^server name is not a hostname/);
+  });
+
   it('fills the same form from pasted YAML, with the schema’s complaints at their fields', async () => {
     await firstRun({
       'profiles.importYaml': () => ({

@@ -51,6 +51,7 @@ import {
   type Step,
   type StepAlert,
   type StepContext,
+  type StepVerdict,
 } from './types';
 
 /**
@@ -92,6 +93,8 @@ interface UpgradeScratch extends BackupScratch {
   /** The rollback's apply, once its verdict is in: false when it failed after every attempt. */
   rollbackApplied: boolean;
   rolledBack: boolean;
+  /** The first start's unit was seen failed without its reason in the journal (yet): see judgeStart. */
+  failedWithoutReason: boolean;
 }
 
 type Ctx = PlanContext<UpgradeParams, UpgradeScratch>;
@@ -153,7 +156,8 @@ export function startProgressCommand(sinceS: number | string): string {
 
 export type StartProgress =
   | { state: 'listening' }
-  | { state: 'failed'; why: string }
+  /** `unitOnly`: the unit says failed, the journal does not say why (yet). */
+  | { state: 'failed'; why: string; unitOnly?: true }
   | { state: 'starting'; last: string };
 
 /** The field of the line every Tuwunel start logs first. */
@@ -171,9 +175,28 @@ export function readStartProgress(out: RemoteOutput): StartProgress {
   const critical = journal.find((l) => l.includes('Critical error'));
   if (critical)
     return { state: 'failed', why: critical.replace(/^.*?Critical error/, 'Critical error').slice(0, 300) };
-  if (unit === 'failed' || unit === 'inactive') return { state: 'failed', why: `${TUWUNEL_UNIT} is ${unit}` };
+  if (unit === 'failed' || unit === 'inactive')
+    return { state: 'failed', why: `${TUWUNEL_UNIT} is ${unit}`, unitOnly: true };
   if (journal.some((l) => l.includes('Listening on'))) return { state: 'listening' };
   return { state: 'starting', last: journal.at(-1)?.trim() ?? `${TUWUNEL_UNIT} is ${unit || 'unknown'}` };
+}
+
+/**
+ * The wait-start verdict. journald stores what the container printed on its own, after systemd may already
+ * have marked the unit failed: a failed unit without its "Critical error" line is read once more before the
+ * run gives up, so the failure says Tuwunel's reason rather than only "failed".
+ */
+export function judgeStart(p: StartProgress, scratch: { failedWithoutReason?: boolean }): StepVerdict {
+  if (p.state === 'listening') return { ok: true, summary: 'Tuwunel listens again.' };
+  if (p.state === 'failed') {
+    if (p.unitOnly && !scratch.failedWithoutReason) {
+      scratch.failedWithoutReason = true;
+      return { ok: false, message: `${p.why}; reading the journal once more for the reason` };
+    }
+    const error = new NewReleaseFailed(p.why);
+    return { ok: false, message: `the new release did not start: ${p.why}`, error, final: true };
+  }
+  return { ok: false, message: `Tuwunel did not listen yet (last: ${p.last})` };
 }
 
 /** The sticky alert of a rollback that could not finish. */
@@ -481,15 +504,7 @@ const applySteps: Step<UpgradeParams, UpgradeScratch>[] = [
     command: (ctx) => startProgressCommand(ctx.scratch.appliedAtS ?? '<the time of the apply>'),
     timeoutMs: (ctx) => ctx.settings.unitCommandTimeoutMs,
     poll: (ctx) => ({ everyMs: ctx.settings.pollIntervalMs, forMs: ctx.settings.upgradeReadyTimeoutMs }),
-    check: (out) => {
-      const p = readStartProgress(out);
-      if (p.state === 'listening') return { ok: true, summary: 'Tuwunel listens again.' };
-      if (p.state === 'failed') {
-        const error = new NewReleaseFailed(p.why);
-        return { ok: false, message: `the new release did not start: ${p.why}`, error, final: true };
-      }
-      return { ok: false, message: `Tuwunel did not listen yet (last: ${p.last})` };
-    },
+    check: (out, ctx) => judgeStart(readStartProgress(out), ctx.scratch),
   },
   versionWait({
     id: 'wait-version',

@@ -105,10 +105,10 @@ function authPlan(params: ConnectParams, tried: string[], notes: string[], wipe:
       return { type: 'agent', username, agent };
     });
   }
+  let prepare = async () => {};
   if (host.identityFile) {
     const file = host.identityFile;
-    steps.push(async (left) => {
-      if (!allows(left, 'publickey')) return null;
+    const load = async (): Promise<AnyAuthMethod | null> => {
       let data: Buffer;
       try {
         data = await readFile(auth.expandPath(file));
@@ -135,8 +135,25 @@ function authPlan(params: ConnectParams, tried: string[], notes: string[], wipe:
         notes.push(`the key ${file} is not a private key ssh2 can use`);
         return null;
       }
-      tried.push(`the key ${file}`);
       return { type: 'publickey', username, key: host.allowSshRsa ? key : withoutSha1Signatures(key) };
+    };
+    let loaded: Promise<AnyAuthMethod | null> | null = null;
+    const once = () => {
+      loaded ??= load();
+      return loaded;
+    };
+    // Opening a passphrase-protected key is CPU work (bcrypt, seconds on a busy machine) that blocks the event
+    // loop: without an agent to try first it is done before connecting, outside the handshake's ready timeout.
+    // A failure here (the secret store) is the step's to report, during the login, as before.
+    if (steps.length === 0)
+      prepare = async () => {
+        await once().catch(() => null);
+      };
+    steps.push(async (left) => {
+      if (!allows(left, 'publickey')) return null;
+      const method = await once();
+      if (method) tried.push(`the key ${file}`);
+      return method;
     });
   }
   const onlyPassword = steps.length === 0;
@@ -162,17 +179,19 @@ function authPlan(params: ConnectParams, tried: string[], notes: string[], wipe:
       prompt: (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => password)),
     };
   });
-  return steps;
+  return { steps, prepare };
 }
 
 /** Opens one authenticated connection, or fails with a typed error. Nothing of the user is sent before the host key is accepted. */
-export function openConnection(params: ConnectParams): Promise<Client> {
+export async function openConnection(params: ConnectParams): Promise<Client> {
   const { role, host } = params;
   const client = new Client();
   const tried: string[] = [];
   const notes: string[] = [];
   const wipe: Buffer[] = [];
-  const steps = params.auth ? authPlan(params, tried, notes, wipe) : [];
+  const plan = params.auth ? authPlan(params, tried, notes, wipe) : null;
+  const steps = plan?.steps ?? [];
+  await plan?.prepare();
   let verdict: Error | null = null;
 
   return new Promise<Client>((resolve, reject) => {

@@ -167,6 +167,8 @@ export class SshPool implements RemoteExec {
   private readonly maxOutputChars: number;
   private readonly maxConcurrent: number;
   private readonly killGraceMs: number;
+  /** Stops under way on each connection: a connection reconnect() retires closes only after them. */
+  private readonly stopsOn = new WeakMap<Client, Set<Promise<unknown>>>();
 
   constructor(private readonly options: SshPoolOptions) {
     this.hostKeys = new HostKeyPolicy({
@@ -402,6 +404,17 @@ export class SshPool implements RemoteExec {
     return password ? { mode: 'password', password } : { mode: 'passwordless', password: null };
   }
 
+  /**
+   * A command whose connection dropped before its kill ran: stopped from the live connection if there is one
+   * now (a stop can fail after the next connection opened), else from the next.
+   */
+  private addOrphan(role: HostRole, orphan: Orphan, lostOn: Client): void {
+    const slot = this.slot(role);
+    slot.orphans.push(orphan);
+    if (slot.client && slot.client !== lostOn && !slot.userClosed)
+      void this.reapOrphans(role, slot.client, slot.orphans.splice(0));
+  }
+
   /** Stops commands a dropped connection left behind (best effort: the new connection may drop too). */
   private async reapOrphans(role: HostRole, client: Client, orphans: Orphan[]): Promise<void> {
     for (const orphan of orphans) {
@@ -488,15 +501,19 @@ export class SshPool implements RemoteExec {
         const running = await trigger.race(starting).catch((error) => {
           detached = true;
           const kept = { mode: sudo.mode, password: copy(sudo.password) };
-          void starting
-            .then((late) => this.stopRunning(role, client, late, kept))
-            .catch(() => {})
-            .finally(() => kept.password?.fill(0));
+          const on = client;
+          this.trackStop(
+            on,
+            starting
+              .then((late) => this.stopRunning(role, on, late, kept))
+              .catch(() => {})
+              .finally(() => kept.password?.fill(0)),
+          );
           throw error;
         });
         const first = await Promise.race([running.outcome, trigger.fired]);
         if (!('kind' in first)) {
-          await this.stopRunning(role, client, running, sudo);
+          await this.trackStop(client, this.stopRunning(role, client, running, sudo));
           throw first;
         }
         return this.result(role, client, label, first, started, running);
@@ -534,10 +551,22 @@ export class SshPool implements RemoteExec {
       case 'lost':
         this.discard(role, client);
         if (running.wrapper !== null) {
-          this.slot(role).orphans.push({ wrapper: running.wrapper, sudo: running.wrapped.sudo });
+          this.addOrphan(role, { wrapper: running.wrapper, sudo: running.wrapped.sudo }, client);
         }
         throw new ConnectionLost(role, label.charAt(0).toLowerCase() + label.slice(1));
     }
+  }
+
+  /** Records a stop under way on a connection until it settles (see reconnect()). */
+  private trackStop(client: Client, stop: Promise<void>): Promise<void> {
+    let stops = this.stopsOn.get(client);
+    if (!stops) {
+      stops = new Set();
+      this.stopsOn.set(client, stops);
+    }
+    const set = stops;
+    set.add(stop);
+    return stop.finally(() => set.delete(stop));
   }
 
   /** Kills everything the command started and waits (bounded) for its channel to close. */
@@ -554,7 +583,7 @@ export class SshPool implements RemoteExec {
         await this.killCommand(role, client, wrapper, sudo, false);
       } catch {
         // The connection is gone too: the next one stops it.
-        this.slot(role).orphans.push({ wrapper, sudo: sudo.mode });
+        this.addOrphan(role, { wrapper, sudo: sudo.mode }, client);
       }
     }
     if (!(await running.waitClosed(CLOSE_WAIT_MS))) running.closeChannel();
@@ -599,7 +628,9 @@ export class SshPool implements RemoteExec {
    * After the machine slept: a warm connection may be dead without knowing it (no keepalive ran while it
    * slept, and a dead peer is noticed only a minute later), and earlier failures would make the next
    * attempt wait. Every idle connection is closed, so the next command opens a fresh one at once; so is
-   * one whose commands are all being stopped (a poll abandoned at the wake): their kill runs on the next
+   * one whose commands are all being stopped (a poll abandoned at the wake), but only once their stops are
+   * done (bounded): closed at once, a command whose wrapper had not reported itself yet could be found by
+   * no one. A stop that fails there (the sleep broke the connection) leaves the command to the next
    * connection. A connection with commands still running (or carrying one, as a jump host) stays: closing
    * it would stop them, and its keepalive tells within a minute if the sleep broke it. Hosts closed by
    * disconnect() stay closed.
@@ -607,9 +638,29 @@ export class SshPool implements RemoteExec {
   reconnect(): void {
     for (const [role, slot] of this.slots) {
       slot.failures = 0;
-      if (slot.userClosed || !slot.client || this.busy(role)) continue;
-      this.discard(role, slot.client);
+      const client = slot.client;
+      if (slot.userClosed || !client || this.busy(role)) continue;
+      const stopping = [...slot.running].map((e) => e.done);
+      if (stopping.length === 0) {
+        this.discard(role, client);
+        continue;
+      }
+      slot.client = null;
+      this.setState(role, 'idle');
+      const retire = setTimeout(() => client.destroy(), this.retireAfterMs());
+      retire.unref();
+      void Promise.all(stopping)
+        .then(() => Promise.all([...(this.stopsOn.get(client) ?? [])]))
+        .finally(() => {
+          clearTimeout(retire);
+          client.destroy();
+        });
     }
+  }
+
+  /** The longest a stop can take: waiting for the wrapper, the kill script's grace and slack, the close. */
+  private retireAfterMs(): number {
+    return WRAPPER_WAIT_MS + this.killGraceMs + KILL_SCRIPT_SLACK_MS + CLOSE_WAIT_MS;
   }
 
   private busy(role: HostRole): boolean {

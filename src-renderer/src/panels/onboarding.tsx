@@ -270,9 +270,12 @@ export function Onboarding() {
 
   useEffect(() => {
     const mine = ++seq.current;
+    const judged = form.draft;
     const t = setTimeout(async () => {
-      const found = await validate(form.draft);
-      if (found && mine === seq.current) setForm((f) => ({ ...f, issues: found }));
+      const found = await validate(judged);
+      // Only about the draft it judged: an import (or a save's verdict) may have replaced it while the check
+      // was on its way, before this effect ran again for the new draft.
+      if (found && mine === seq.current) setForm((f) => (f.draft === judged ? { ...f, issues: found } : f));
     }, VALIDATE_DELAY_MS);
     return () => clearTimeout(t);
   }, [form.draft, validate]);

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_UNITS } from '../../../src-main/core/profile/schema';
 import { publishPlaybookRelease, TUWUNEL_ROLE_DEFAULTS } from '../../lab/deploy/playbook-upstream';
@@ -29,9 +29,20 @@ let deploy: DeployHost;
 const token = 'a1'.repeat(32);
 const vaultPassword = 'lab-vault-password';
 
+/**
+ * Ended after each test: a test that timed out would otherwise leave its play running, restarting units and
+ * restoring its vars.yml under the next test.
+ */
+let commands = new AbortController();
+afterEach(() => {
+  commands.abort();
+  commands = new AbortController();
+});
+
 /** Runs a command the way the lab's sshd wrapper runs it on the deploy host. */
 function onDeploy(command: string, cwd?: string) {
   return runCommand('bash', ['--noprofile', '--norc', '-c', command], {
+    signal: commands.signal,
     cwd: cwd ?? deploy.playbookDir,
     env: {
       HOME: join(hostDir, 'root'),
@@ -183,7 +194,11 @@ describe('deploy host set-up', () => {
   });
 });
 
-describe('ansible-playbook on the deploy host', () => {
+// Up to four plays a test, each a few seconds on an idle machine and up to 30 s beside the other suites on a
+// loaded one (measured at load 22–27: 13–27 s): the project's 60 s is a hang guard that load alone reached.
+const PLAYS_TIMEOUT_MS = 180_000;
+
+describe('ansible-playbook on the deploy host', { timeout: PLAYS_TIMEOUT_MS }, () => {
   it('--tags=stop stops every unit, printing PLAY/TASK/RECAP, and takes playbookSeconds', async () => {
     const started = Date.now();
     const run = await playbook('stop');
@@ -374,7 +389,9 @@ describe('ansible-playbook on the deploy host', () => {
   });
 });
 
-describe("the playbook's tags, pin and checks (matrix-docker-ansible-deploy, systemd_service_manager)", () => {
+describe("the playbook's tags, pin and checks (matrix-docker-ansible-deploy, systemd_service_manager)", {
+  timeout: PLAYS_TIMEOUT_MS,
+}, () => {
   const varsPath = () => join(deploy.playbookDir, deploy.varsFile);
   async function withVars<T>(edit: (vars: string) => string, body: () => Promise<T>): Promise<T> {
     const good = await readFile(varsPath(), 'utf8');

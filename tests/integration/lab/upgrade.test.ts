@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,8 +73,10 @@ describe('an upgrade 1.7.0 → 1.9.0 through the playbook: migrations at first s
     // Type=simple: the service manager sees it active, while Tuwunel migrates and nothing listens.
     expect(await on(lab, 'systemctl is-active matrix-tuwunel')).toBe('active\n');
     expect(await serverVersion(lab)).toBe(502);
+    // Not healthy while it migrates: "(health: starting)", or "(unhealthy)" once the probes of the lab's 1 s
+    // interval have failed past the start period (4 s after the start, which a loaded machine's play reaches).
     expect(await on(lab, "docker ps --filter name=matrix-tuwunel --format '{{.Status}}'")).toMatch(
-      /\(health: starting\)\n$/,
+      /\((health: starting|unhealthy)\)\n$/,
     );
     const early = await on(lab, 'journalctl -u matrix-tuwunel -o cat --no-pager -n 8');
     expect(early).toContain(
@@ -205,6 +208,32 @@ describe('a target whose start fails, rolled back by restoring the backup taken 
     await writeFile(toml, (await readFile(toml, 'utf8')).replace('"/var/lib/tuwunel/backups"', '"/backups"'));
     expect((await admin(lab, 'server backup-database')).body).toBe(
       'Command failed with error:\n```\nI/O error: IO error: While mkdir if missing: /backups: Read-only file system\n```',
+    );
+  });
+
+  it('a start that is going to fail never answers while another reader settles it', async () => {
+    const tuwunelState = join(lab.hosts.homeserver.dir, 'state/tuwunel');
+    const version = (await readFile(join(tuwunelState, 'version'), 'utf8')).trim();
+    lab.faults.tuwunelStartFails(version);
+    // Another stand-in settling the start: it holds the settle lock until told to let go.
+    const settler = spawn('flock', [join(tuwunelState, 'settle.lock'), 'sh', '-c', 'echo held; read _'], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    const closed = new Promise((resolve) => settler.on('close', resolve));
+    try {
+      await new Promise((resolve) => settler.stdout.once('data', resolve));
+      await on(lab, 'systemctl restart matrix-tuwunel');
+      // Past the listening time, the unit still active while the settle is under way: never an answer.
+      expect(await on(lab, 'systemctl is-active matrix-tuwunel')).toBe('active\n');
+      expect(await serverVersion(lab)).toBe(502);
+    } finally {
+      settler.stdin.end();
+      await closed;
+    }
+    expect(await on(lab, 'systemctl is-active matrix-tuwunel')).toBe('failed\n');
+    expect(await serverVersion(lab)).toBe(502);
+    expect(await on(lab, 'journalctl -u matrix-tuwunel -o cat --no-pager -n 6')).toContain(
+      'Critical error running server',
     );
   });
 });

@@ -289,8 +289,13 @@ function endHeldCommands(): void {
       }
 }
 
+/**
+ * What the hosts still run, after ending the held commands for up to 5 s: a hang switch marks itself taken
+ * before it becomes `tail -f /dev/null`, so a held command may only now have become one.
+ */
 async function noLeftovers(): Promise<string[]> {
   for (let waited = 0; ; waited += 100) {
+    endHeldCommands();
     const left = (['homeserver', 'deploy'] as const).flatMap((h) =>
       liveProcessesOf(t.lab.hosts[h].dir).map((p) => `${h}: ${p.command}`),
     );
@@ -321,7 +326,6 @@ async function killCell(row: KillRow): Promise<void> {
   acting.child.kill('SIGKILL');
   expect(await acting.exited).toBeNull();
   t.lab.faults.clear();
-  endHeldCommands();
   expect(await noLeftovers()).toEqual([]);
 
   // The next poll of another process.
@@ -392,7 +396,6 @@ describe('kill -9 of the acting process at each step, then the next poll of anot
     acting.child.kill('SIGKILL');
     await acting.exited;
     t.lab.faults.clear();
-    endHeldCommands();
     expect(await noLeftovers()).toEqual([]);
     await t.cli(['status', '--json']);
     state.alerts.reload();

@@ -445,7 +445,7 @@ describe('commands (lab with pinned keys)', () => {
     expect(pool.state('homeserver')).toBe('connected');
   });
 
-  it('reconnect() does not wait for a command being stopped (a poll abandoned at the wake): it is killed from the next connection', async () => {
+  it('reconnect() does not wait for a command being stopped (a poll abandoned at the wake): the next exec opens a fresh connection, and the command is killed all the same', async () => {
     const { pool } = makePool(lab);
     const before = (await pool.exec('homeserver', 'echo "$SSH_CONNECTION"')).stdout;
     const abandon = new AbortController();
@@ -477,6 +477,22 @@ describe('commands (lab with pinned keys)', () => {
     const badPassphrase = await rejection(wrong.pool.exec('homeserver', 'true'));
     expect(badPassphrase).toBeInstanceOf(AuthFailed);
     expect(badPassphrase.message).toContain('the stored passphrase does not open the key');
+  });
+
+  it('opens a passphrase-protected key before the handshake: a slow keychain does not count against the ready timeout', async () => {
+    // The keychain answers after the handshake's whole ready timeout (a prompt to unlock it, a busy machine):
+    // opening the key is not network time.
+    const { pool } = makePool(lab, {
+      profile: withHost('homeserver', { identityFile: lab.passphraseKeyPath, agent: false }),
+      pool: {
+        readyTimeoutMs: 4_000,
+        secret: async (kind) => {
+          await new Promise((r) => setTimeout(r, 4_500));
+          return kind === 'ssh-key-passphrase' ? Buffer.from(lab.keyPassphrase) : null;
+        },
+      },
+    });
+    expect((await pool.exec('homeserver', 'echo in')).stdout).toBe('in\n');
   });
 
   it('tries the ssh-agent first', async () => {

@@ -5,6 +5,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to the child's stdin, which is then closed (how secrets reach a command: never argv). */
   input?: string;
+  /** Ends the child (SIGTERM) when aborted: a test that timed out must not leave its command acting on the lab. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -24,12 +26,16 @@ export function runCommand(
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
+    // An abort is reported by 'close' with the signal, like any other end.
+    child.on('error', (error) => {
+      if (error.name !== 'AbortError') reject(error);
+    });
     child.on('close', (code, signal) =>
       resolve({
         exitCode: code ?? (signal ? 128 : 1),

@@ -13,7 +13,7 @@ import {
   readTuwunelVersion,
   readUsers,
   type StartedConfig,
-  tuwunelListening,
+  tuwunelServing,
   unitActive,
   unitSince,
   writeTuwunelVersion,
@@ -674,11 +674,7 @@ export async function startHomeserverHttp(opts: HomeserverHttpOptions): Promise<
       return;
     }
     // Down, still migrating (Type=simple: the unit is active before Tuwunel listens), or failed once started.
-    if (
-      !(await unitActive(opts.homeserverDir, 'matrix-tuwunel')) ||
-      !(await tuwunelListening(opts.homeserverDir))
-    )
-      return sendBadGateway(res);
+    if (!(await tuwunelServing(opts.homeserverDir))) return sendBadGateway(res);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, CORS_HEADERS);
       res.end();

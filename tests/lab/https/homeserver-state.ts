@@ -26,13 +26,20 @@ export async function unitActive(homeserverDir: string, unit: string): Promise<b
   return (await readText(join(homeserverDir, 'state', 'units', unit)))?.trim() === 'active';
 }
 
+const startingPath = (homeserverDir: string) => join(homeserverDir, 'state', 'tuwunel', 'starting');
+
 /**
- * Whether Tuwunel's listener is open. A start still under way (homeserver/lib/tuwunel-boot.sh writes
- * state/tuwunel/starting: `<listening µs> <since µs> <ok|fail> <markers…>`) listens from its listening time,
- * unless it is going to fail then; the stand-in that next runs settles it.
+ * Whether Tuwunel answers: its unit active and its listener open. A start still under way
+ * (homeserver/lib/tuwunel-boot.sh writes state/tuwunel/starting: `<listening µs> <since µs> <ok|fail> <markers…>`)
+ * listens from its listening time, unless it is going to fail then; the stand-in that next runs settles it.
+ * The start file is read before the unit and again after it when it was absent: a settling start removes the
+ * file only after it failed the unit, and a restart writes it before the unit turns active, so no change
+ * between the reads lets a start that is going to fail answer.
  */
-export async function tuwunelListening(homeserverDir: string): Promise<boolean> {
-  const starting = await readText(join(homeserverDir, 'state', 'tuwunel', 'starting'));
+export async function tuwunelServing(homeserverDir: string): Promise<boolean> {
+  const before = await readText(startingPath(homeserverDir));
+  if (!(await unitActive(homeserverDir, 'matrix-tuwunel'))) return false;
+  const starting = before ?? (await readText(startingPath(homeserverDir)));
   if (starting === undefined) return true;
   const [listen = '0', , outcome] = starting.trim().split(' ');
   return outcome !== 'fail' && Date.now() * 1000 >= Number(listen);

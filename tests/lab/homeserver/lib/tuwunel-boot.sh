@@ -103,18 +103,28 @@ critical_line() { # µs, message -> CRITICAL
 }
 
 # tuwunel_settle: a start whose listener time has passed becomes what it was going to be.
-# The file stays in place until its time has come: the HTTPS side reads "no start under way" as listening, so
-# a claim moved aside and back (as any stand-in of a status poll would make) must not let a request through.
+# One settler at a time holds state/tuwunel/settle.lock; state/tuwunel/starting stays in place until the outcome
+# is written (the markers, the journal's later lines, a failed unit): the HTTPS side reads "no start under way"
+# as listening, so a failing start must never be without both its starting file and its failed unit.
 tuwunel_settle() {
-  local claim=$STATE/tuwunel/starting.$$ listen since outcome markers
+  local listen since outcome markers record fd
   read -r listen _ 2>/dev/null <"$STATE/tuwunel/starting" || return 0
   now_us
   ((NOW_US < listen)) && return 0
-  command mv -f "$STATE/tuwunel/starting" "$claim" 2>/dev/null || return 0
-  read -r listen since outcome markers <"$claim"
+  exec {fd}>>"$STATE/tuwunel/settle.lock"
+  if ! flock -n "$fd"; then
+    exec {fd}>&-
+    return 0
+  fi
+  # Read again under the lock: another settler may have finished, or a new start begun.
+  if ! IFS= read -r record 2>/dev/null <"$STATE/tuwunel/starting"; then
+    exec {fd}>&-
+    return 0
+  fi
+  read -r listen since outcome markers <<<"$record"
   now_us
   if ((NOW_US < listen)); then
-    command mv -f "$claim" "$STATE/tuwunel/starting"
+    exec {fd}>&-
     return 0
   fi
   . "$LIB/units.sh"
@@ -131,7 +141,11 @@ tuwunel_settle() {
       unit_write matrix-tuwunel failed "$((listen + 101000))" 0 "$U_RESTARTS" "$U_CID" "$U_CREATED" 1 exit-code "$U_INVOCATION"
     fi
   fi
-  rm -f "$later" "$claim"
+  # Only the start this settler read: a restart in the meantime wrote its own.
+  local now_record=
+  IFS= read -r now_record 2>/dev/null <"$STATE/tuwunel/starting"
+  [[ $now_record == "$record" ]] && rm -f "$later" "$STATE/tuwunel/starting"
+  exec {fd}>&-
 }
 
 # boot_service T PID: plans the service's start at unit time T (its tracing lines from T+200 ms, as the lab's

@@ -6,6 +6,7 @@ import { MaintenanceStore } from '../../../../src-main/core/runbook/maintenance'
 import { Runbook } from '../../../../src-main/core/runbook/runner';
 import type { RemoteOutput } from '../../../../src-main/core/runbook/types';
 import {
+  judgeStart,
   readStartProgress,
   restoreCommand,
   restoreVersion,
@@ -236,7 +237,11 @@ describe('the upgrade’s pieces', () => {
     expect(
       readStartProgress(out('failed\nx ERROR main: tuwunel: Critical error running server: I/O error\n')),
     ).toEqual({ state: 'failed', why: 'Critical error running server: I/O error' });
-    expect(readStartProgress(out('failed\n'))).toEqual({ state: 'failed', why: 'matrix-tuwunel is failed' });
+    expect(readStartProgress(out('failed\n'))).toEqual({
+      state: 'failed',
+      why: 'matrix-tuwunel is failed',
+      unitOnly: true,
+    });
     // A restart just before: its "Listening on" is older than this start's banner, so it does not count.
     expect(
       readStartProgress(
@@ -254,6 +259,38 @@ describe('the upgrade’s pieces', () => {
       state: 'starting',
       last: 'x INFO tuwunel_service::migrations::injectivity::scan: Scanning ShortID columns…',
     });
+  });
+
+  it('a failed unit whose journal has no reason yet is read once more before the run gives up', () => {
+    // journald stores the container's last lines on its own, possibly after systemd marked the unit failed.
+    const scratch: { failedWithoutReason?: boolean } = {};
+    const first = judgeStart(readStartProgress(out('failed\n')), scratch);
+    expect(first).toEqual({
+      ok: false,
+      message: 'matrix-tuwunel is failed; reading the journal once more for the reason',
+    });
+    const later = judgeStart(
+      readStartProgress(out('failed\nx ERROR main: tuwunel: Critical error running server: I/O error\n')),
+      scratch,
+    );
+    expect(later).toMatchObject({
+      ok: false,
+      message: 'the new release did not start: Critical error running server: I/O error',
+      final: true,
+    });
+    // Still no reason on the second read: the unit's word is all there is.
+    expect(judgeStart(readStartProgress(out('failed\n')), scratch)).toMatchObject({
+      ok: false,
+      message: 'the new release did not start: matrix-tuwunel is failed',
+      final: true,
+    });
+    // A reason at once ends it at once.
+    expect(
+      judgeStart(
+        readStartProgress(out('failed\nx ERROR main: tuwunel: Critical error running server: x\n')),
+        {},
+      ),
+    ).toMatchObject({ final: true });
   });
 
   it('server notices from 1.8.2', () => {
