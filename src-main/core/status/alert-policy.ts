@@ -14,6 +14,8 @@ export interface AlertState {
   failures: number;
   /** Polls since the last down / still-down alert, while down. */
   pollsSinceAlert: number;
+  /** A down alert went out and no recovered yet: kept through maintenance, so the fix's window still ends it. */
+  toldDown: boolean;
 }
 
 export type AlertKind = 'down' | 'recovered' | 'still-down';
@@ -24,13 +26,19 @@ export interface AlertPolicyConfig {
   realertEvery: number;
 }
 
-export const INITIAL_ALERT_STATE: AlertState = { phase: 'up', failures: 0, pollsSinceAlert: 0 };
+export const INITIAL_ALERT_STATE: AlertState = {
+  phase: 'up',
+  failures: 0,
+  pollsSinceAlert: 0,
+  toldDown: false,
+};
 
 /**
  * One poll of one check. Transitions that alert, as in Kuma's isImportantForNotification:
- * up/pending → down, maintenance → (pending →) down, down → up. Maintenance → up is silent, and
- * entering maintenance forgets a down state, so leaving it never "recovers" something the
- * maintenance itself caused.
+ * up/pending → down, maintenance → (pending →) down, down → up. Maintenance → up is silent unless a
+ * down alert went out before the maintenance: a failure the maintenance itself caused is never
+ * "recovered", but an outage the user was told of and then fixed with an action that opens a window
+ * (a restart) ends with its recovered, whenever the polls fall.
  */
 export function stepAlert(
   prev: AlertState | undefined,
@@ -41,27 +49,30 @@ export function stepAlert(
   const threshold = Math.max(1, config.failuresBeforeDown);
   switch (level) {
     case 'maintenance':
-      return { state: { phase: 'maintenance', failures: 0, pollsSinceAlert: 0 }, alert: null };
+      return {
+        state: { phase: 'maintenance', failures: 0, pollsSinceAlert: 0, toldDown: state.toldDown },
+        alert: null,
+      };
     case 'unknown':
       return { state, alert: null };
     case 'ok':
     case 'warn':
       return {
-        state: { phase: 'up', failures: 0, pollsSinceAlert: 0 },
-        alert: state.phase === 'down' ? 'recovered' : null,
+        state: { phase: 'up', failures: 0, pollsSinceAlert: 0, toldDown: false },
+        alert: state.toldDown ? 'recovered' : null,
       };
     case 'fail': {
       const failures = state.failures + 1;
       if (state.phase === 'down') {
         const polls = state.pollsSinceAlert + 1;
         if (config.realertEvery > 0 && polls >= config.realertEvery) {
-          return { state: { phase: 'down', failures, pollsSinceAlert: 0 }, alert: 'still-down' };
+          return { state: { ...state, failures, pollsSinceAlert: 0 }, alert: 'still-down' };
         }
-        return { state: { phase: 'down', failures, pollsSinceAlert: polls }, alert: null };
+        return { state: { ...state, failures, pollsSinceAlert: polls }, alert: null };
       }
       if (failures >= threshold)
-        return { state: { phase: 'down', failures, pollsSinceAlert: 0 }, alert: 'down' };
-      return { state: { phase: 'pending', failures, pollsSinceAlert: 0 }, alert: null };
+        return { state: { phase: 'down', failures, pollsSinceAlert: 0, toldDown: true }, alert: 'down' };
+      return { state: { ...state, phase: 'pending', failures, pollsSinceAlert: 0 }, alert: null };
     }
   }
 }

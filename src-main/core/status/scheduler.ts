@@ -330,9 +330,11 @@ export class StatusScheduler {
 
   /** The alert policy, except that during the grace after a wake a check that would go down stays pending. */
   private stepAlert(id: string, level: Level): AlertKind | null {
-    const { state, alert } = stepAlert(this.alertStates.get(id), level, this.settings);
+    const prev = this.alertStates.get(id);
+    const { state, alert } = stepAlert(prev, level, this.settings);
     if (alert === 'down' && this.inGrace()) {
-      this.alertStates.set(id, { ...state, phase: 'pending' });
+      // Held back, so not told: only a down that went out earlier is still owed its recovered.
+      this.alertStates.set(id, { ...state, phase: 'pending', toldDown: prev?.toldDown ?? false });
       return null;
     }
     this.alertStates.set(id, state);

@@ -42,7 +42,16 @@ describe('alert policy (Uptime Kuma semantics)', () => {
     ['unknown neither counts nor resets', 2, 0, 'fuf', 'PPD', '..D'],
     ['unknown while down stays down, no recovery', 2, 0, 'ffuuo', 'PDDDU', '.D..R'],
     ['maintenance raises nothing', 2, 0, 'mmmm', 'MMMM', '....'],
-    ['down → maintenance → ok: no spurious recovery', 2, 0, 'ffmmo', 'PDMMU', '.D...'],
+    ['down → maintenance (the fix) → ok: the told outage recovers', 2, 0, 'ffmmo', 'PDMMU', '.D..R'],
+    ['down → maintenance → pending → ok: recovers once', 2, 0, 'ffmfoo', 'PDMPUU', '.D..R.'],
+    [
+      'maintenance → fail → maintenance → ok: nothing was told, nothing recovers',
+      2,
+      0,
+      'mfmo',
+      'MPMU',
+      '....',
+    ],
     ['pending → maintenance → ok: nothing', 2, 0, 'fmo', 'PMU', '...'],
     ['maintenance → fail counts from zero (pending first)', 2, 0, 'mffo', 'MPDU', '..DR'],
     ['maintenance → fail with N = 1 alerts at once', 1, 0, 'mf', 'MD', '.D'],
@@ -59,6 +68,6 @@ describe('alert policy (Uptime Kuma semantics)', () => {
     let s: AlertState | undefined;
     for (const l of ['fail', 'fail', 'fail'] as Level[])
       s = stepAlert(s, l, { failuresBeforeDown: 2, realertEvery: 5 }).state;
-    expect(s).toEqual({ phase: 'down', failures: 3, pollsSinceAlert: 1 });
+    expect(s).toEqual({ phase: 'down', failures: 3, pollsSinceAlert: 1, toldDown: true });
   });
 });
