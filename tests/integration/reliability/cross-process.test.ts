@@ -368,7 +368,7 @@ describe('kill -9 of the acting process at each step, then the next poll of anot
     acting.child.kill('SIGKILL');
     await acting.exited;
     t.lab.faults.clear();
-    endHeldCommands();
+    expect(await noLeftovers()).toEqual([]);
     // No poll in between: the next thing is another stop, from another command line.
     const again = await t.cli(['run', 'stack.stop', '--yes']);
     expect(again.code, again.stderr).toBe(0);
