@@ -85,6 +85,8 @@ export async function openMonitoring(options: MonitoringOptions): Promise<Monito
   const pending = new Set<Promise<unknown>>();
   let closed: Promise<void> | null = null;
   let lastBootstrapAttempt = Number.NEGATIVE_INFINITY;
+  /** The latest fetch of IANA's file: every server's lookup waits for it, not only the one that started it. */
+  let bootstrapFetch: Promise<unknown> = Promise.resolve();
 
   let history: HistoryStore | null = null;
   let historyProblem: HistoryUnavailable | null = null;
@@ -150,10 +152,15 @@ export async function openMonitoring(options: MonitoringOptions): Promise<Monito
     if (at - lastBootstrapAttempt >= BOOTSTRAP_REFRESH_EVERY_MS) {
       lastBootstrapAttempt = at;
       // A failure leaves the file in use (shipped or fetched earlier): the lookup goes on with it.
-      await refreshBootstrap(options.dataDir, request, options.bootstrapUrl ?? IANA_DNS_BOOTSTRAP_URL).catch(
-        () => undefined,
-      );
+      bootstrapFetch = refreshBootstrap(
+        options.dataDir,
+        request,
+        options.bootstrapUrl ?? IANA_DNS_BOOTSTRAP_URL,
+      ).catch(() => undefined);
     }
+    // A second server's first poll comes while the first one's fetch is under way: read with the shipped file,
+    // its lookup would fail (no registry for a TLD the fetch brings) and be asked again only a day later.
+    await bootstrapFetch;
     // RdapLookupFailed (no registry for the TLD, a registry down) keeps the last reading; asked again tomorrow.
     await refreshDomainExpiry(store, server, serverName, { dataDir: options.dataDir, request, now: at });
   }

@@ -3,16 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAppService } from '../../../src-main/app/app-service';
+import { DOMAIN_EXPIRY } from '../../../src-main/app/forecasts';
 import { HISTORY_FILE, openMonitoring } from '../../../src-main/app/monitoring';
 import { draftFromYaml } from '../../../src-main/app/profile-import';
 import { openApp } from '../../../src-main/app/session';
 import { HistoryUnavailable } from '../../../src-main/core/history/errors';
 import { DAY_MS, HistoryStore } from '../../../src-main/core/history/history-store';
+import { httpRequest } from '../../../src-main/core/lib/http-request';
 import { EXAMPLE_PROFILE_YAML } from '../../../src-main/core/profile/example';
 import type { KeychainRef, SecretStore } from '../../../src-main/core/secrets/types';
 import { SettingsStore } from '../../../src-main/core/settings/store';
 import type { StatusListener } from '../../../src-main/core/status/scheduler';
 import { createRouter } from '../../../src-main/ipc/router';
+import { startReceiver } from '../../lab/receiver';
 
 /** A keychain in memory: these tests never send, so nothing reads it. */
 function memoryKeychain(): SecretStore {
@@ -125,5 +128,52 @@ describe('openMonitoring', () => {
     // The file is free again: another process (or the next start) opens it.
     const again = await HistoryStore.open(join(dir, HISTORY_FILE));
     again.close();
+  });
+
+  it("looks up every server's domain with IANA's file being fetched, also a server whose first poll comes meanwhile", async () => {
+    // A registry for .test only in the fetched file (the shipped one has none), which takes its time to come.
+    const rx = await startReceiver({ rdapDomains: { 'lab.test': '2027-01-10T00:00:00Z' } });
+    rx.setFault('rdap', { delayMs: 300, times: 1 });
+    const monitoring = await openMonitoring({
+      dataDir: dir,
+      settings: new SettingsStore(dir),
+      keychain: memoryKeychain(),
+      request: httpRequest,
+      bootstrapUrl: `${rx.url}/rdap/dns.json`,
+    });
+    try {
+      const history = monitoring.history as HistoryStore;
+      const forecastListeners: StatusListener[] = [];
+      for (const uid of ['p-uid-1', 'p-uid-2']) {
+        const listeners: StatusListener[] = [];
+        monitoring.attach({
+          profile: { uid, serverName: 'lab.test' } as never,
+          scheduler: {
+            subscribe: (l: StatusListener) => {
+              listeners.push(l);
+              return () => {};
+            },
+          },
+        });
+        // After the recorder and the off-host alerts: the listener that starts the forecasts' lookups.
+        forecastListeners.push(listeners[2] as StatusListener);
+      }
+      // Both servers' first polls, the second while the first one's fetch of the file is under way.
+      for (const l of forecastListeners) l({ refreshedAt: new Date().toISOString() } as never, []);
+      for (let waited = 0; rx.requests('rdap').length < 3 && waited < 10_000; waited += 50)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(rx.requests('rdap').map((r) => r.path)).toEqual([
+        '/dns.json',
+        '/domain/lab.test',
+        '/domain/lab.test',
+      ]);
+      for (const key of ['p-uid-1', 'p-uid-2'])
+        await expect
+          .poll(() => history.expiries(key).find((e) => e.what === DOMAIN_EXPIRY)?.expiresAt)
+          .toBe(Date.parse('2027-01-10T00:00:00Z'));
+    } finally {
+      await monitoring.close();
+      await rx.close();
+    }
   });
 });
